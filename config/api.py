@@ -1,0 +1,20 @@
+"""The REST API under /api/v1/, one router per app, plus the OpenAPI schema and offline docs."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/orgs/", include("jiangqiao.orgs.api.urls")),
+    path("v1/accounts/", include("jiangqiao.accounts.api.urls")),
+    path("v1/logs/", include("jiangqiao.core.api.logs")),
+    path("v1/taxonomy/", include("jiangqiao.taxonomy.api.urls")),
+]
+
+schema_urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,28 @@
+"""Settings for `make run`: the demo on SQLite, debug on, a generated local secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+_var = Path(__file__).resolve().parent.parent.parent / "var"
+_var.mkdir(exist_ok=True)
+
+
+def _local_secret(name: str, nbytes: int) -> str:
+    """A secret generated once per checkout and kept in var/ (never committed)."""
+    path = _var / name
+    if not path.exists():
+        import base64
+
+        path.write_text(base64.b64encode(secrets.token_bytes(nbytes)).decode(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+os.environ.setdefault("DJANGO_DEBUG", "True")
+os.environ.setdefault("DJANGO_SECRET_KEY", _local_secret("secret_key", 48))
+os.environ.setdefault("JIANGQIAO_FIELD_ENCRYPTION_KEY", _local_secret("field_key", 32))
+
+from .base import *  # noqa: E402, F403

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from .api import schema_urlpatterns
+
+urlpatterns = [
+    path("", include("jiangqiao.core.urls")),
+    path("orgs/", include("jiangqiao.orgs.urls")),
+    path("accounts/", include("jiangqiao.accounts.urls")),
+    path("taxonomy/", include("jiangqiao.taxonomy.urls")),
+    path("api/", include("config.api")),
+    *schema_urlpatterns,
+]
+
+handler403 = "jiangqiao.core.views.errors.permission_denied"
+handler404 = "jiangqiao.core.views.errors.page_not_found"
+handler500 = "jiangqiao.core.views.errors.server_error"

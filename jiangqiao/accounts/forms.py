@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import Permission
+from django.contrib.auth.password_validation import password_validators_help_texts
+
+from jiangqiao.core.choices import Status
+from jiangqiao.orgs.models import Organization
+from jiangqiao.orgs.selectors import organization_choices_for
+
+from .models import Role, User
+from .permissions import permission_label
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码错误。连续失败 5 次将锁定 10 分钟。",
+        "inactive": "该账号已停用，请联系管理员。",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "登录账号"
+        self.fields["password"].label = "密码"
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput, strip=False)
+    new_password1 = forms.CharField(
+        label="新密码",
+        widget=forms.PasswordInput,
+        strip=False,
+        help_text="；".join(password_validators_help_texts()),
+    )
+    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data
+
+
+class UserForm(forms.ModelForm):
+    """Create or edit an account. Organisation choices are limited to the editor's scope."""
+
+    roles = forms.ModelMultipleChoiceField(
+        label="角色",
+        queryset=Role.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="需要“为用户分配角色”权限；三员（系统/安全/审计管理员）不能由同一账号兼任。",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "real_name", "org", "email", "remark"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.editor = user
+        action = "change" if self.instance.pk else "add"
+        self.fields["org"].queryset = organization_choices_for(user=user, action="view")
+        self.fields["org"].required = not user.is_superuser
+        self.scope_action = action
+        if user.has_perm("accounts.assign_role") and self.instance.pk != user.pk:
+            self.fields["roles"].queryset = Role.objects.filter(status=Status.ACTIVE)
+            if self.instance.pk:
+                self.fields["roles"].initial = list(self.instance.roles.all())
+        else:
+            del self.fields["roles"]
+        if self.instance.pk:
+            self.fields["username"].disabled = True
+
+    def _post_clean(self) -> None:
+        # Uniqueness and scope are checked by the service inside its transaction.
+        pass
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class RoleForm(forms.ModelForm):
+    permissions = PermissionChoiceField(
+        label="功能权限",
+        queryset=Permission.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    custom_orgs = forms.ModelMultipleChoiceField(
+        label="自定义组织",
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text="数据范围为“自定义组织”时生效：只能看到所选组织的数据（不含其下级）。",
+    )
+
+    class Meta:
+        model = Role
+        fields = ["code", "name", "data_scope", "sort", "remark"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["permissions"].queryset = permission_choices()
+        self.fields["custom_orgs"].queryset = Organization.objects.filter(status=Status.ACTIVE)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+            self.fields["permissions"].initial = list(self.instance.group.permissions.all())
+            self.fields["custom_orgs"].initial = list(self.instance.custom_orgs.all())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("data_scope") == "custom" and not data.get("custom_orgs"):
+            self.add_error("custom_orgs", "数据范围为“自定义组织”时，请至少选择一个组织")
+        return data
+
+    def _post_clean(self) -> None:
+        pass
+
+
+PERMISSION_APPS = (
+    "orgs",
+    "accounts",
+    "core",
+    "taxonomy",
+    "talents",
+    "demands",
+    "matching",
+    "casework",
+    "academy",
+    "dashboards",
+    "exchange",
+)
+
+
+def permission_choices() -> Any:
+    """The permissions a role may hold: those of the platform's own apps (not Django internals)."""
+    return (
+        Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS)
+        .select_related("content_type")
+        .order_by("content_type__app_label", "content_type__model", "codename")
+    )

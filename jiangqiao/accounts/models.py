@@ -1,0 +1,183 @@
+"""Users, roles (functional permissions + data scope) and the login log."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.db import models
+from django.urls import reverse
+
+from jiangqiao.core.choices import DataScope, Status
+from jiangqiao.core.models import AuditedModel, StatusMixin
+from jiangqiao.core.scope import ScopedQuerySet
+
+from .choices import LoginStatus
+
+
+class Role(StatusMixin, AuditedModel):
+    """A role = a Django permission group (功能权限) + a data scope (数据权限).
+
+    Users hold several roles; their permissions and scopes are ORed together.
+    """
+
+    group = models.OneToOneField(Group, models.PROTECT, related_name="role", editable=False)
+    code = models.SlugField("角色编码", max_length=50, unique=True)
+    name = models.CharField("角色名称", max_length=50, unique=True)
+    data_scope = models.CharField(
+        "数据范围", max_length=20, choices=DataScope.choices, default=DataScope.SELF
+    )
+    custom_orgs = models.ManyToManyField(
+        "orgs.Organization", blank=True, related_name="+", verbose_name="自定义组织"
+    )
+    is_builtin = models.BooleanField("内置角色", default=False, editable=False)
+    sort = models.PositiveIntegerField("排序", default=0)
+    remark = models.CharField("备注", max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # Roles are global configuration: whoever may view roles sees all of them.
+    scope_org_field: ClassVar[str | None] = None
+    scope_owner_field: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        ordering = ["sort", "pk"]
+        permissions = [("assign_role", "为用户分配角色")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:role_detail", args=[self.pk])
+
+    def custom_org_ids(self) -> list[int]:
+        cache = getattr(self, "_custom_org_ids", None)
+        if cache is None:
+            cache = list(self.custom_orgs.values_list("pk", flat=True))
+            self._custom_org_ids = cache
+        return cache
+
+    def audit_org_id(self) -> int | None:
+        return None
+
+
+class UserQuerySet(ScopedQuerySet):
+    pass
+
+
+class JiangqiaoUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A platform account. Belongs to one organisation; holds several roles."""
+
+    real_name = models.CharField("姓名", max_length=50, blank=True)
+    org = models.ForeignKey(
+        "orgs.Organization",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属组织",
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name="角色")
+    must_change_password = models.BooleanField("须修改初始密码", default=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="创建人",
+    )
+    remark = models.CharField("备注", max_length=500, blank=True)
+
+    objects = JiangqiaoUserManager()
+
+    audited: ClassVar[bool] = True
+    audit_exclude: ClassVar[tuple[str, ...]] = ("password", "last_login")
+    scope_org_field: ClassVar[str] = "org"
+    scope_owner_field: ClassVar[str | None] = "self"
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["username"]
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return f"{self.real_name}（{self.username}）" if self.real_name else self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:user_detail", args=[self.pk])
+
+    def audit_org_id(self) -> int | None:
+        return self.org_id
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.username
+
+    def active_roles(self) -> list[Role]:
+        """Enabled roles of an active user, cached on the instance (one query per request)."""
+        if not self.is_active:
+            return []
+        cache: list[Role] | None = getattr(self, "_active_roles_cache", None)
+        if cache is None:
+            cache = list(self.roles.filter(status=Status.ACTIVE).prefetch_related("custom_orgs"))
+            for role in cache:
+                role._custom_org_ids = [o.pk for o in role.custom_orgs.all()]
+            self._active_roles_cache = cache
+        return cache
+
+    def role_codes(self) -> set[str]:
+        return {r.code for r in self.active_roles()}
+
+    def clear_role_cache(self) -> None:
+        for attr in ("_active_roles_cache", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.clear_role_cache()
+
+
+class LoginLog(models.Model):
+    """Every login success, failure, lockout and logout (RuoYi 登录日志)."""
+
+    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    username = models.CharField("登录账号", max_length=150, db_index=True)
+    user = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="用户"
+    )
+    org = models.ForeignKey(
+        "orgs.Organization",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所属组织",
+    )
+    status = models.CharField("结果", max_length=10, choices=LoginStatus.choices)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=500, blank=True)
+    message = models.CharField("说明", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field: ClassVar[str] = "org"
+    scope_owner_field: ClassVar[str | None] = "user"
+    scope_widen_all: ClassVar[bool] = False
+
+    class Meta:
+        verbose_name = "登录日志"
+        verbose_name_plural = "登录日志"
+        ordering = ["-time", "-pk"]
+        indexes = [models.Index(fields=["org", "time"], name="loginlog_org_time")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_status_display()}"

@@ -1,0 +1,121 @@
+"""The built-in roles: their data scope and default functional permissions.
+
+Permissions are ``app_label.codename``; names of apps that are not installed yet are skipped, so
+later apps extend these lists as they arrive. Defaults are applied when a role is first created;
+administrators may change them afterwards (``manage.py setup_roles --reset`` restores them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiangqiao.core.choices import DataScope
+
+from .choices import BuiltinRole
+
+LOG_PERMS = ("core.view_changelog", "core.view_operationlog", "accounts.view_loginlog")
+JOB_PERMS = ("core.view_job", "core.add_job", "core.cancel_job")
+TAXONOMY_VIEW = ("taxonomy.view_term",)
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    code: str
+    name: str
+    data_scope: str
+    permissions: tuple[str, ...]
+    remark: str
+
+
+ADMIN_ROLES = {BuiltinRole.SYSTEM_ADMIN, BuiltinRole.SECURITY_ADMIN, BuiltinRole.AUDIT_ADMIN}
+
+BUILTIN_ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec(
+        BuiltinRole.SYSTEM_ADMIN,
+        "系统管理员",
+        DataScope.ALL,
+        (
+            "orgs.view_organization",
+            "orgs.add_organization",
+            "orgs.change_organization",
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_role",
+            *TAXONOMY_VIEW,
+            *JOB_PERMS,
+        ),
+        "三员之一：维护组织机构、用户账号和系统配置；不能授权，不能查看审计日志。",
+    ),
+    RoleSpec(
+        BuiltinRole.SECURITY_ADMIN,
+        "安全管理员",
+        DataScope.ALL,
+        (
+            "accounts.view_user",
+            "accounts.view_role",
+            "accounts.add_role",
+            "accounts.change_role",
+            "accounts.assign_role",
+            "accounts.view_loginlog",
+            "orgs.view_organization",
+        ),
+        "三员之一：管理角色、权限和数据范围，为用户授权，处理登录安全。",
+    ),
+    RoleSpec(
+        BuiltinRole.AUDIT_ADMIN,
+        "审计管理员",
+        DataScope.ALL,
+        (*LOG_PERMS, "core.view_all_logs"),
+        "三员之一：查看全部变更日志、操作日志和登录日志；不能查看或修改业务数据。",
+    ),
+    RoleSpec(
+        BuiltinRole.PROVINCIAL_TASK_FORCE,
+        "省总工作专班",
+        DataScope.ORG_AND_BELOW,
+        (
+            "orgs.view_organization",
+            "accounts.view_user",
+            *LOG_PERMS,
+            *TAXONOMY_VIEW,
+            *JOB_PERMS,
+        ),
+        "协调需上报省级的需求，查看全省数据。",
+    ),
+    RoleSpec(
+        BuiltinRole.UNION_STAFF,
+        "工会工作人员",
+        DataScope.ORG_AND_BELOW,
+        (
+            "orgs.view_organization",
+            "orgs.add_organization",
+            "orgs.change_organization",
+            "accounts.view_user",
+            *LOG_PERMS,
+            *TAXONOMY_VIEW,
+            *JOB_PERMS,
+        ),
+        "各级工会工作人员：处理本级及下级的数据。",
+    ),
+    RoleSpec(
+        BuiltinRole.ENTERPRISE_CONTACT,
+        "企业联络人",
+        DataScope.SELF,
+        (*TAXONOMY_VIEW, "core.view_job"),
+        "企业的联络人：提交和跟踪本企业的需求，只看本人数据。",
+    ),
+    RoleSpec(
+        BuiltinRole.CRAFTSMAN,
+        "劳模工匠",
+        DataScope.SELF,
+        (*TAXONOMY_VIEW, "core.view_job"),
+        "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
+    ),
+    RoleSpec(
+        BuiltinRole.ACADEMY_ADMIN,
+        "学院管理员",
+        DataScope.ORG_AND_BELOW,
+        ("orgs.view_organization", *TAXONOMY_VIEW, *JOB_PERMS),
+        "工匠学院的管理人员：课程、班级、学员和证书。",
+    ),
+)

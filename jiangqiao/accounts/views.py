@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.views.generic import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ObjectStatusView,
+    ScopedMixin,
+)
+
+from . import services
+from .filtersets import LoginLogFilterSet, RoleFilterSet, UserFilterSet
+from .forms import LoginForm, PasswordChangeForm, RoleForm, UserForm
+from .middleware import password_change_required
+from .models import LoginLog, Role, User
+from .tables import LoginLogTable, RoleTable, UserTable
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any) -> Any:
+    """django-axes lockout page (HTTP 429) in Chinese."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": LoginForm(request),
+            "locked_message": f"连续登录失败次数过多，该账号已被锁定 {minutes} 分钟，请稍后再试。",
+        },
+        status=429,
+    )
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    reason = password_change_required(request.user)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(
+                user=request.user,  # type: ignore[arg-type]
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码已修改")
+            return redirect("core:home")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "reason": reason, "title": "修改密码"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", {"title": "个人信息", "object": request.user})
+
+
+class UserListView(ObjectListView):
+    model = User
+    filterset_class = UserFilterSet
+    table_class = UserTable
+    title = "用户"
+
+    def get_table_queryset(self) -> Any:
+        return self.get_queryset().select_related("org").prefetch_related("roles")
+
+
+class UserDetailView(ObjectDetailView):
+    model = User
+    template_name = "accounts/user_detail.html"
+
+
+class UserEditView(ObjectEditView):
+    model = User
+    form_class = UserForm
+
+    def save_form(self, form: UserForm, obj: User | None) -> User:
+        actor = self.request.user
+        roles = form.cleaned_data.get("roles") if "roles" in form.fields else None
+        with transaction.atomic():
+            if obj is None:
+                user, initial = services.user_create(
+                    actor=actor,
+                    username=form.cleaned_data["username"],
+                    org=form.cleaned_data.get("org"),
+                    real_name=form.cleaned_data.get("real_name", ""),
+                    email=form.cleaned_data.get("email", ""),
+                    remark=form.cleaned_data.get("remark", ""),
+                )
+                messages.info(
+                    self.request,
+                    f"初始密码：{initial}（只显示这一次，请告知用户；首次登录须修改）",
+                )
+            else:
+                data = {k: form.cleaned_data[k] for k in ("real_name", "org", "email", "remark")}
+                user = services.user_update(actor=actor, user=obj, data=data)
+            if roles is not None:
+                services.user_set_roles(actor=actor, user=user, roles=list(roles))
+        return user
+
+
+class UserStatusView(ObjectStatusView):
+    model = User
+
+    def set_status(self, obj: User, status: str) -> User:
+        return services.user_set_active(
+            actor=self.request.user, user=obj, active=status == "active"
+        )
+
+
+class UserResetPasswordView(ScopedMixin, View):
+    model = User
+    action = "change"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self.get_object()
+        initial = services.user_reset_password(actor=request.user, user=user)
+        messages.info(request, f"已重置，新的初始密码：{initial}（只显示这一次；下次登录须修改）")
+        return redirect(user.get_absolute_url())
+
+
+class RoleListView(ObjectListView):
+    model = Role
+    filterset_class = RoleFilterSet
+    table_class = RoleTable
+    title = "角色"
+
+
+class RoleDetailView(ObjectDetailView):
+    model = Role
+    template_name = "accounts/role_detail.html"
+
+    def get_extra_context(self, obj: Role) -> dict[str, Any]:
+        perms = obj.group.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "content_type__model", "codename"
+        )
+        return {
+            "permissions": perms,
+            "custom_orgs": obj.custom_orgs.all(),
+            "user_count": obj.users.count(),
+        }
+
+
+class RoleEditView(ObjectEditView):
+    model = Role
+    form_class = RoleForm
+
+    def save_form(self, form: RoleForm, obj: Role | None) -> Role:
+        data = form.cleaned_data
+        if obj is None:
+            return services.role_create(
+                actor=self.request.user,
+                code=data["code"],
+                name=data["name"],
+                data_scope=data["data_scope"],
+                permissions=data["permissions"],
+                custom_orgs=list(data["custom_orgs"]),
+                remark=data.get("remark", ""),
+                sort=data.get("sort") or 0,
+            )
+        return services.role_update(
+            actor=self.request.user,
+            role=obj,
+            data={k: data[k] for k in ("name", "data_scope", "remark", "sort")},
+            permissions=data["permissions"],
+            custom_orgs=list(data["custom_orgs"]),
+        )
+
+
+class RoleStatusView(ObjectStatusView):
+    model = Role
+
+    def set_status(self, obj: Role, status: str) -> Role:
+        return services.role_set_status(actor=self.request.user, role=obj, status=status)
+
+
+class LoginLogListView(ObjectListView):
+    model = LoginLog
+    filterset_class = LoginLogFilterSet
+    table_class = LoginLogTable
+    title = "登录日志"

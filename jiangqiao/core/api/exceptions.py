@@ -1,0 +1,34 @@
+"""API error handling: business and validation errors become 400 with Chinese messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.scope import ScopeViolation
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, BusinessError):
+        key = exc.field or "non_field_errors"
+        return Response({key: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ScopeViolation):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError(exc.message_dict)
+        else:
+            exc = ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, IntegrityError):
+        return Response(
+            {"non_field_errors": ["数据与已有记录冲突（唯一性或关联约束），未保存"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return drf_exception_handler(exc, context)

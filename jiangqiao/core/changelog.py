@@ -1,0 +1,164 @@
+"""Automatic change logging for every model that inherits ``AuditedModel``.
+
+Receivers snapshot the row before a save or delete (one primary-key read) and write a ``ChangeLog`` row
+with the before/after JSON, the actor and request id from the audit context, and the owning org.
+Snapshots leave out ``audit_exclude`` fields and mask ``audit_mask`` fields; long values are cut to
+2,000 characters. ``bulk_create``/``queryset.update`` bypass signals: services that use them write
+an operation-log row instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+
+from . import context
+
+MAX_VALUE_LENGTH = 2000
+SKIP_FIELDS = {"updated_at", "updated_by", "password"}
+MASK = "******"
+
+
+def is_audited(model: type[models.Model]) -> bool:
+    return bool(getattr(model, "audited", False)) and not model._meta.abstract
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return MASK
+    if isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
+        return value[:MAX_VALUE_LENGTH] + "…"
+    return value
+
+
+def snapshot(instance: models.Model, *, include_m2m: bool = True) -> dict[str, Any]:
+    """JSON-safe dict of the instance's field values for the change log."""
+    model = type(instance)
+    exclude = set(getattr(model, "audit_exclude", ())) | SKIP_FIELDS
+    mask = set(getattr(model, "audit_mask", ()))
+    data: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(instance, field.attname)
+        data[field.name] = MASK if (field.name in mask and value) else _plain(value)
+    if include_m2m and instance.pk is not None:
+        for field in model._meta.many_to_many:
+            if field.name in exclude:
+                continue
+            data[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    return data
+
+
+def _org_id(instance: models.Model) -> int | None:
+    getter = getattr(instance, "audit_org_id", None)
+    if callable(getter):
+        return getter()  # type: ignore[no-any-return]
+    return getattr(instance, "org_id", None)
+
+
+def write(
+    instance: models.Model,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    message: str = "",
+) -> None:
+    from .models import ChangeLog
+
+    ctx = context.current()
+    user = context.current_user()
+    ChangeLog.objects.create(
+        user=user,
+        user_name=getattr(user, "username", "") if user else "",
+        request_id=ctx.request_id if ctx else None,
+        source=ctx.source if ctx else "system",
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        org_id=_org_id(instance),
+        prechange_data=before,
+        postchange_data=after,
+        message=message[:500],
+    )
+
+
+def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool, **kw: Any) -> None:
+    if raw or not is_audited(sender):
+        return
+    instance._audit_before = None  # type: ignore[attr-defined]
+    if instance.pk is not None and not instance._state.adding:
+        old = sender._base_manager.filter(pk=instance.pk).first()
+        if old is not None:
+            instance._audit_before = snapshot(old)  # type: ignore[attr-defined]
+
+
+def _post_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool, **kw: Any
+) -> None:
+    if raw or not is_audited(sender):
+        return
+    before = getattr(instance, "_audit_before", None)
+    after = snapshot(instance)
+    if not created and before == after:
+        return
+    from .choices import ChangeAction
+
+    write(
+        instance,
+        ChangeAction.CREATE if created else ChangeAction.UPDATE,
+        before=before,
+        after=after,
+    )
+
+
+def _pre_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
+    if is_audited(sender):
+        instance._audit_before = snapshot(instance)  # type: ignore[attr-defined]
+
+
+def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
+    if not is_audited(sender):
+        return
+    from .choices import ChangeAction
+
+    write(
+        instance, ChangeAction.DELETE, before=getattr(instance, "_audit_before", None), after=None
+    )
+
+
+def _m2m_changed(
+    sender: Any, instance: models.Model, action: str, reverse: bool, model: Any, **kw: Any
+) -> None:
+    if reverse or not is_audited(type(instance)):
+        return
+    if action.startswith("pre_"):
+        instance._audit_m2m_before = snapshot(instance)  # type: ignore[attr-defined]
+        return
+    before = getattr(instance, "_audit_m2m_before", None)
+    after = snapshot(instance)
+    if before == after:
+        return
+    from .choices import ChangeAction
+
+    write(instance, ChangeAction.UPDATE, before=before, after=after, message="关联关系变更")
+
+
+def connect_signals() -> None:
+    pre_save.connect(_pre_save, dispatch_uid="jiangqiao_changelog_pre_save")
+    post_save.connect(_post_save, dispatch_uid="jiangqiao_changelog_post_save")
+    pre_delete.connect(_pre_delete, dispatch_uid="jiangqiao_changelog_pre_delete")
+    post_delete.connect(_post_delete, dispatch_uid="jiangqiao_changelog_post_delete")
+    m2m_changed.connect(_m2m_changed, dispatch_uid="jiangqiao_changelog_m2m")

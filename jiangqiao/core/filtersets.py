@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from jiangqiao.core.scope import subtree_q
+
+from .choices import BusinessType, ChangeAction, JobStatus, OperationStatus
+from .models import ChangeLog, Job, OperationLog
+
+
+def _org_subtree(queryset: QuerySet[Any], value: int) -> QuerySet[Any]:
+    from jiangqiao.orgs.models import Organization
+
+    root = Organization.objects.filter(pk=value).only("path").first()
+    if root is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(root.path, field="org"))
+
+
+def _audited_types() -> QuerySet[ContentType]:
+    from .changelog import is_audited
+
+    ids = [
+        ct.pk
+        for ct in ContentType.objects.all()
+        if ct.model_class() and is_audited(ct.model_class())
+    ]  # type: ignore[arg-type]
+    return ContentType.objects.filter(pk__in=ids)
+
+
+class ContentTypeChoiceFilter(filters.ModelChoiceFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", lambda request: _audited_types())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self) -> Any:
+        field = super().field
+        field.label_from_instance = lambda ct: (
+            str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
+        )
+        return field
+
+
+class ChangeLogFilterSet(filters.FilterSet):
+    user_name = filters.CharFilter(label="操作人", lookup_expr="icontains", max_length=150)
+    action = filters.ChoiceFilter(label="动作", choices=ChangeAction.choices)
+    content_type = ContentTypeChoiceFilter(label="对象类型")
+    object_id = filters.CharFilter(label="对象ID", max_length=64)
+    object_repr = filters.CharFilter(label="对象", lookup_expr="icontains", max_length=200)
+    request_id = filters.UUIDFilter(label="请求编号")
+    time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
+    time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
+    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+
+    class Meta:
+        model = ChangeLog
+        fields = [
+            "user_name",
+            "action",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "request_id",
+            "time_after",
+            "time_before",
+            "org_id",
+        ]
+
+    def filter_org(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return _org_subtree(queryset, value)
+
+
+class OperationLogFilterSet(filters.FilterSet):
+    module = filters.CharFilter(label="模块", lookup_expr="icontains", max_length=50)
+    business_type = filters.ChoiceFilter(label="业务类型", choices=BusinessType.choices)
+    user_name = filters.CharFilter(label="操作人", lookup_expr="icontains", max_length=150)
+    status = filters.ChoiceFilter(label="结果", choices=OperationStatus.choices)
+    request_id = filters.UUIDFilter(label="请求编号")
+    time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
+    time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
+    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+
+    class Meta:
+        model = OperationLog
+        fields = [
+            "module",
+            "business_type",
+            "user_name",
+            "status",
+            "request_id",
+            "time_after",
+            "time_before",
+            "org_id",
+        ]
+
+    def filter_org(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        return _org_subtree(queryset, value)
+
+
+class JobFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(label="状态", choices=JobStatus.choices)
+    kind = filters.CharFilter(label="类型", max_length=50)
+
+    class Meta:
+        model = Job
+        fields = ["status", "kind"]

@@ -1,0 +1,181 @@
+"""Background jobs with progress, cancel and visible failure, on Django's Tasks API.
+
+A job kind is a function registered with ``@job_kind("name", title=...)`` taking
+``(job, progress)``. ``job_start`` creates the ``Job`` row and enqueues ``run_job`` on the
+configured task backend (database by default, RQ on Redis in production). The worker calls the
+function; ``progress(done, total, message)`` records progress with one UPDATE and raises
+``JobCancelled`` once a user asked to cancel. A job function must do its writes in a transaction
+(or several idempotent ones) so a crash or a kill leaves no half-written data; re-running a failed
+job is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import JOB_FINISHED, BusinessType, JobStatus
+from .exceptions import BusinessError
+from .models import Job
+from .operations import record_operation
+
+logger = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when a user has requested cancellation."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    title: str
+    func: Callable[[Job, Callable[..., None]], Any]
+    permission: str | None
+
+
+REGISTRY: dict[str, JobKind] = {}
+
+
+def job_kind(
+    name: str, *, title: str, permission: str | None = None
+) -> Callable[
+    [Callable[[Job, Callable[..., None]], Any]], Callable[[Job, Callable[..., None]], Any]
+]:
+    def decorator(func: Callable[[Job, Callable[..., None]], Any]) -> Any:
+        REGISTRY[name] = JobKind(name=name, title=title, func=func, permission=permission)
+        return func
+
+    return decorator
+
+
+class Progress:
+    """Callable handed to a job function: ``progress(done, total=None, message="")``."""
+
+    def __init__(self, job: Job) -> None:
+        self.job_id = job.pk
+
+    def __call__(self, done: int, total: int | None = None, message: str = "") -> None:
+        fields: dict[str, Any] = {"done": done, "message": message[:500]}
+        if total is not None:
+            fields["total"] = total
+        # Outside any surrounding transaction so the page sees progress while the job runs.
+        Job.objects.filter(pk=self.job_id).update(**fields)
+        if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            raise JobCancelled
+
+
+def job_start(
+    *, actor: Any, kind: str, params: dict[str, Any] | None = None, title: str | None = None
+) -> Job:
+    """Create a job and enqueue it after the surrounding transaction commits."""
+    from .tasks import run_job
+
+    spec = REGISTRY.get(kind)
+    if spec is None:
+        raise BusinessError(f"未知的任务类型：{kind}", field="kind")
+    if spec.permission and not actor.has_perm(spec.permission):
+        raise BusinessError("您没有启动该任务的权限")
+    if actor.org_id is None and not actor.is_superuser:
+        raise BusinessError("您的账号未分配组织，不能启动后台任务")
+    job = Job.objects.create(
+        kind=kind,
+        title=title or spec.title,
+        params=params or {},
+        org_id=actor.org_id or _root_org_id(),
+        created_by=actor,
+        updated_by=actor,
+    )
+    record_operation(
+        actor=actor,
+        module="后台任务",
+        business_type=BusinessType.OTHER,
+        action=f"启动后台任务“{job.title}”",
+        target=job,
+    )
+
+    def enqueue() -> None:
+        result = run_job.enqueue(job.pk)
+        Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
+    return job
+
+
+def _root_org_id() -> int:
+    from jiangqiao.orgs.models import Organization
+
+    root = Organization.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise BusinessError("系统中还没有任何组织，不能启动后台任务")
+    return root.pk
+
+
+def job_cancel(*, actor: Any, job: Job) -> Job:
+    """Ask a queued or running job to stop; a queued job is cancelled at once."""
+    if job.status in JOB_FINISHED:
+        raise BusinessError("任务已结束，不能取消")
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), message="已取消（未开始）"
+    )
+    record_operation(
+        actor=actor,
+        module="后台任务",
+        business_type=BusinessType.FORCE,
+        action=f"取消后台任务“{job.title}”",
+        target=job,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, actor: Any, job: Job) -> Job:
+    """Start the same job again (a failed or cancelled one)."""
+    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise BusinessError("只有失败或已取消的任务可以重新运行")
+    return job_start(actor=actor, kind=job.kind, params=job.params, title=job.title)
+
+
+def execute(job_id: int) -> None:
+    """Run one job in the worker. Marks it running, then succeeded/failed/cancelled."""
+    from . import context
+
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if claimed != 1:
+        logger.info("job %s not queued any more; skipped", job_id)
+        return
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    spec = REGISTRY.get(job.kind)
+    try:
+        if spec is None:
+            raise BusinessError(f"未知的任务类型：{job.kind}")
+        with context.audit_context(user=job.created_by, source="job"):
+            result = spec.func(job, Progress(job))
+    except JobCancelled:
+        Job.objects.filter(pk=job_id).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now(), message="已取消"
+        )
+    except Exception as exc:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        logger.exception("job %s failed", job_id)
+        Job.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{message}\n\n{traceback.format_exc()}"[:20000],
+            message=f"失败：{message}"[:500],
+        )
+    else:
+        Job.objects.filter(pk=job_id).update(
+            status=JobStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+            result=result if isinstance(result, dict | list) else {"value": result},
+        )

@@ -1,0 +1,42 @@
+"""`make run`: prepare the SQLite demo (idempotent) and serve it with a task worker."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "迁移数据库、加载标准代码和演示账号（仅首次），启动后台任务进程并在本机提供服务。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-serve", action="store_true", help="只做准备，不启动服务")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("数据库已迁移")
+        call_command("load_reference_data")
+        call_command("setup_roles")
+        call_command("demo_accounts")
+        if options["no_serve"]:
+            return
+        url = f"http://{options['host']}:{options['port']}/"
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "default"],
+        )
+        self.stdout.write(self.style.SUCCESS(f"\n匠桥已启动：{url}\n"))
+        try:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from . import context
+
+
+class RequestContextMiddleware:
+    """Give every request an id (returned as ``X-Request-ID``) and an audit context."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ctx = context.context_from_request(request)
+        request.id = ctx.request_id  # type: ignore[attr-defined]
+        token = context._current.set(ctx)
+        try:
+            response = self.get_response(request)
+        finally:
+            context._current.reset(token)
+        response["X-Request-ID"] = str(ctx.request_id)
+        return response

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from .choices import CHANGE_ACTION_COLORS, JOB_STATUS_COLORS
+from .models import ChangeLog, Job, OperationLog
+
+
+def _badge(label: Any, color: str) -> Any:
+    return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)
+
+
+class ChangeLogTable(tables.Table):
+    time = tables.DateTimeColumn("时间", format="Y-m-d H:i:s", linkify=True)
+    user_name = tables.Column("操作人", default="系统")
+    action = tables.Column("动作")
+    content_type = tables.Column("对象类型")
+    object_repr = tables.Column("对象")
+    org = tables.Column("所属组织")
+    request_id = tables.Column("请求编号")
+
+    class Meta:
+        model = ChangeLog
+        fields = ("time", "user_name", "action", "content_type", "object_repr", "org", "request_id")
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_action(self, value: str, record: ChangeLog) -> Any:
+        return _badge(value, CHANGE_ACTION_COLORS.get(record.action, "secondary"))
+
+    def render_content_type(self, value: Any, record: ChangeLog) -> str:
+        model = record.content_type.model_class()
+        return str(model._meta.verbose_name) if model else record.content_type.model
+
+    def render_request_id(self, value: Any) -> str:
+        return str(value)[:8]
+
+
+class OperationLogTable(tables.Table):
+    time = tables.DateTimeColumn("时间", format="Y-m-d H:i:s", linkify=True)
+    module = tables.Column("模块")
+    business_type = tables.Column("业务类型")
+    action = tables.Column("操作", attrs={"td": {"class": "wrap"}})
+    user_name = tables.Column("操作人", default="系统")
+    ip = tables.Column("IP")
+    status = tables.Column("结果")
+
+    class Meta:
+        model = OperationLog
+        fields = ("time", "module", "business_type", "action", "user_name", "ip", "status")
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_status(self, value: str, record: OperationLog) -> Any:
+        return _badge(value, "green" if record.status == "success" else "red")
+
+
+class JobTable(tables.Table):
+    title = tables.Column("名称", linkify=True)
+    status = tables.Column("状态")
+    progress = tables.Column("进度", empty_values=(), orderable=False)
+    created_by = tables.Column("发起人")
+    created_at = tables.DateTimeColumn("创建时间", format="Y-m-d H:i:s")
+    finished_at = tables.DateTimeColumn("结束时间", format="Y-m-d H:i:s")
+
+    class Meta:
+        model = Job
+        fields = ("title", "status", "progress", "created_by", "created_at", "finished_at")
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_status(self, value: str, record: Job) -> Any:
+        return _badge(value, JOB_STATUS_COLORS.get(record.status, "secondary"))
+
+    def render_progress(self, record: Job) -> str:
+        return f"{record.percent}%"

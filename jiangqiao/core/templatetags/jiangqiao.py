@@ -1,0 +1,42 @@
+"""Small template helpers: Bootstrap classes on form widgets, coloured badges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def add_class(field: Any, css: str) -> Any:
+    """Render a bound field with extra CSS classes on its widget."""
+    if not hasattr(field, "as_widget"):
+        return field
+    existing = field.field.widget.attrs.get("class", "")
+    return field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def is_checkbox(field: Any) -> bool:
+    return isinstance(getattr(field, "field", None) and field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def is_select(field: Any) -> bool:
+    widget = getattr(getattr(field, "field", None), "widget", None)
+    return isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple)
+
+
+@register.simple_tag
+def badge(label: Any, color: str = "secondary") -> str:
+    return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)
+
+
+@register.filter
+def perm_label(perm: Any) -> str:
+    from jiangqiao.accounts.permissions import permission_label
+
+    return permission_label(perm)

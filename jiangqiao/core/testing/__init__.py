@@ -1,0 +1,1 @@
+"""Test helpers: the organisation tree, personas, and generic page/API/data-scope test classes."""

@@ -1,0 +1,158 @@
+"""Django validators for Chinese identifiers.
+
+Thin wrappers around :mod:`jiangqiao.core.identifiers`, which holds the algorithms. Every
+validator is a :class:`IdentifierValidator`: a deconstructible callable (safe in model
+``validators=[...]``, migrations serialise it) raising
+:class:`~django.core.exceptions.ValidationError` with a stable ``code`` such as
+``"uscc_check"``.
+
+By default messages carry no field name, because Django attaches model and form errors to
+the field. API and import code that reports errors outside a form can name the field::
+
+    validate_uscc("91350100M000100Y4Z")
+    # ValidationError: 校验位应为“3”，实际为“Z”
+    validate_uscc.with_label()("91350100M000100Y4Z")
+    # ValidationError: 统一社会信用代码：校验位应为“3”，实际为“Z”
+    UsccValidator(label="工会统一社会信用代码")("...")   # or functools.partial(UsccValidator, ...)
+
+Validators are strict: they do not clean input. Normalise user input first with the
+``clean_*`` functions (re-exported here), e.g. in a form field's ``to_python``; a value that
+would only pass after cleaning is rejected with a ``*_format`` code (“格式不规范，含有空格”).
+
+Adding validators: subclass :class:`IdentifierValidator`, set ``default_label`` and implement
+:meth:`~IdentifierValidator.check` so that it raises
+:class:`~jiangqiao.core.identifiers.IdentifierError` (or ``ValidationError``). Code-existence
+checks against the GB/T 2260 / GB/T 4754 tables belong to the taxonomy app and can follow the
+same pattern there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+
+from jiangqiao.core import identifiers
+from jiangqiao.core.identifiers import (
+    IdentifierError,
+    clean_id_number,
+    clean_mobile,
+    clean_uscc,
+)
+
+__all__ = [
+    "IdNumberValidator",
+    "IdentifierError",
+    "IdentifierValidator",
+    "MobileValidator",
+    "UnionUsccValidator",
+    "UsccValidator",
+    "clean_id_number",
+    "clean_mobile",
+    "clean_uscc",
+    "to_validation_error",
+    "validate_id_number",
+    "validate_mobile",
+    "validate_union_uscc",
+    "validate_uscc",
+]
+
+
+def to_validation_error(error: IdentifierError, label: str | None = None) -> ValidationError:
+    """Convert an :class:`IdentifierError`, optionally naming the field in the message."""
+    message = error.with_label(label) if label else error.message
+    return ValidationError(message, code=error.code)
+
+
+def _today() -> dt.date:
+    """Today's date in the project time zone (system date if settings are unavailable)."""
+    try:
+        use_tz = bool(settings.USE_TZ)
+    except ImproperlyConfigured:
+        return dt.date.today()
+    return timezone.localdate() if use_tz else dt.date.today()
+
+
+@deconstructible
+class IdentifierValidator:
+    """Base class: run :meth:`check` and turn an :class:`IdentifierError` into a
+    ``ValidationError``. ``label`` (optional) is prefixed to the message: “标签：消息”.
+    """
+
+    default_label: ClassVar[str] = ""
+
+    if TYPE_CHECKING:  # added at runtime by @deconstructible
+
+        def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]: ...
+
+    def __init__(self, label: str | None = None) -> None:
+        self.label = label
+
+    def check(self, value: str) -> None:
+        """Raise :class:`IdentifierError` (or ``ValidationError``) if ``value`` is invalid."""
+        raise NotImplementedError
+
+    def __call__(self, value: object) -> None:
+        try:
+            self.check(str(value))
+        except IdentifierError as error:
+            raise to_validation_error(error, self.label) from error
+
+    def with_label(self, label: str | None = None) -> Self:
+        """Return a copy whose messages name the field (``default_label`` if omitted)."""
+        return type(self)(label=label or self.default_label)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(other, "label", None) == self.label
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.label))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(label={self.label!r})"
+
+
+class UsccValidator(IdentifierValidator):
+    """统一社会信用代码 (GB 32100-2015): structure, department/category and check character."""
+
+    default_label: ClassVar[str] = identifiers.USCC_LABEL
+
+    def check(self, value: str) -> None:
+        identifiers.validate_uscc(value)
+
+
+class UnionUsccValidator(IdentifierValidator):
+    """统一社会信用代码 of a grassroots trade union: a valid USCC starting with ``81``."""
+
+    default_label: ClassVar[str] = identifiers.USCC_LABEL
+
+    def check(self, value: str) -> None:
+        identifiers.validate_union_uscc(value)
+
+
+class IdNumberValidator(IdentifierValidator):
+    """居民身份证号 (GB 11643-1999): 18 characters, real birth date, check character."""
+
+    default_label: ClassVar[str] = identifiers.ID_NUMBER_LABEL
+
+    def check(self, value: str) -> None:
+        identifiers.validate_id_number(value, today=_today())
+
+
+class MobileValidator(IdentifierValidator):
+    """中国大陆手机号: 11 digits, ``1`` then ``3``-``9``."""
+
+    default_label: ClassVar[str] = identifiers.MOBILE_LABEL
+
+    def check(self, value: str) -> None:
+        identifiers.validate_mobile(value)
+
+
+validate_uscc = UsccValidator()
+validate_union_uscc = UnionUsccValidator()
+validate_id_number = IdNumberValidator()
+validate_mobile = MobileValidator()

@@ -1,0 +1,32 @@
+"""Error pages in Chinese; API paths get JSON instead of HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+MESSAGES = {
+    403: "您没有此操作的权限",
+    404: "页面不存在，或数据不在您的数据范围内",
+    500: "服务器处理出错，请稍后重试",
+}
+
+
+def _respond(request: HttpRequest, status: int) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": MESSAGES[status]}, status=status)
+    return render(request, f"{status}.html", status=status)
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _respond(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _respond(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _respond(request, 500)

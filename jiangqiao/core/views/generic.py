@@ -1,0 +1,249 @@
+"""Generic page views. Every one reads through ``visible_to`` and writes through a service.
+
+* ``ObjectListView`` — filter panel (django-filter) + table (django-tables2) + pagination; the same
+  view returns only the table partial to htmx requests.
+* ``ObjectDetailView`` — 404 outside the data scope; a 变更记录 tab lists the object's change log.
+* ``ObjectEditView`` — create/edit through ``save_form()`` (a service call); business errors become
+  form errors naming the field, and nothing is saved.
+* ``ObjectStatusView`` — enable/disable (master data is never deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.scope import ScopeViolation, permission_name
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Functional permission (403 without it) and the scoped queryset (404 outside it)."""
+
+    model: ClassVar[type[models.Model]]
+    action: ClassVar[str] = "view"
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()  # type: ignore[return-value]
+        if not request.user.has_perm(permission_name(self.model, self.action)):
+            raise PermissionDenied("您没有此操作的权限")
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return self.model._default_manager.visible_to(self.request.user, self.action)  # type: ignore[attr-defined,no-any-return]
+
+    def get_object(self) -> Any:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])  # type: ignore[attr-defined]
+
+    def perm(self, action: str) -> bool:
+        return bool(self.request.user.has_perm(permission_name(self.model, action)))
+
+    def base_context(self) -> dict[str, Any]:
+        meta = self.model._meta
+        return {
+            "model_name": meta.verbose_name,
+            "model_name_plural": meta.verbose_name_plural,
+            "can_add": self.perm("add"),
+            "can_change": self.perm("change"),
+        }
+
+
+def url_name(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}:{model._meta.model_name}_{action}"
+
+
+class ObjectListView(ScopedMixin, View):
+    filterset_class: ClassVar[Any] = None
+    table_class: ClassVar[type[tables.Table]]
+    template_name: ClassVar[str] = "generic/object_list.html"
+    partial_template_name: ClassVar[str] = "generic/_table.html"
+    per_page: ClassVar[int] = 20
+    title: ClassVar[str | None] = None
+    extra_buttons: ClassVar[list[tuple[str, str, str]]] = []  # (label, url name, permission)
+
+    def get_table_queryset(self) -> models.QuerySet[Any]:
+        return self.get_queryset()
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        qs = self.get_table_queryset()
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+            if filterset.is_bound and not filterset.is_valid():
+                qs = qs.none()
+        table = self.table_class(qs, request=request)
+        tables.RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
+        context = {
+            **self.base_context(),
+            "title": self.title or self.model._meta.verbose_name_plural,
+            "table": table,
+            "filter": filterset,
+            "add_url": self.add_url(),
+            "buttons": self.buttons(),
+        }
+        htmx = getattr(request, "htmx", None)
+        if htmx and not htmx.boosted:
+            return render(request, self.partial_template_name, context)
+        return render(request, self.template_name, context)
+
+    def add_url(self) -> str | None:
+        if not self.perm("add"):
+            return None
+        try:
+            return reverse(url_name(self.model, "create"))
+        except Exception:
+            return None
+
+    def buttons(self) -> list[dict[str, str]]:
+        return [
+            {"label": label, "url": reverse(name)}
+            for label, name, permission in self.extra_buttons
+            if self.request.user.has_perm(permission)
+        ]
+
+
+class ObjectDetailView(ScopedMixin, View):
+    template_name: ClassVar[str]
+    changelog_tab: ClassVar[bool] = True
+
+    def get_extra_context(self, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        tab = request.GET.get("tab", "detail")
+        context = {
+            **self.base_context(),
+            "object": obj,
+            "tab": tab,
+            "edit_url": self.edit_url(obj),
+            "changelog": self.changelog(obj) if self.changelog_tab and tab == "changelog" else None,
+            **self.get_extra_context(obj),
+        }
+        return render(request, self.template_name, context)
+
+    def edit_url(self, obj: Any) -> str | None:
+        if not self.perm("change"):
+            return None
+        try:
+            return reverse(url_name(self.model, "edit"), args=[obj.pk])
+        except Exception:
+            return None
+
+    def changelog(self, obj: Any) -> models.QuerySet[Any]:
+        from jiangqiao.core.models import ChangeLog
+
+        return ChangeLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        ).order_by("-time", "-pk")[:200]
+
+
+class ObjectEditView(ScopedMixin, View):
+    """Create (no ``pk``) or edit. Subclasses implement ``save_form`` with a service call."""
+
+    form_class: ClassVar[Any]
+    template_name: ClassVar[str] = "generic/object_form.html"
+    success_message: ClassVar[str] = "已保存"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.is_create = "pk" not in kwargs
+        self.action = "add" if self.is_create else "change"  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
+        return {"user": self.request.user, "instance": obj}
+
+    def get_initial_object(self) -> Any:
+        return None if self.is_create else self.get_object()
+
+    def save_form(self, form: Any, obj: Any) -> Any:
+        raise ImproperlyConfigured(f"{type(self).__name__} must call its service in save_form()")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_initial_object()
+        form = self.form_class(**self.get_form_kwargs(obj))
+        return self.render_form(form, obj)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_initial_object()
+        form = self.form_class(data=request.POST, files=request.FILES, **self.get_form_kwargs(obj))
+        if form.is_valid():
+            try:
+                saved = self.save_form(form, obj)
+            except BusinessError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except ScopeViolation as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, self.success_message)
+                return self.success_redirect(saved)
+        return self.render_form(form, obj, status=400 if request.method == "POST" else 200)
+
+    def success_redirect(self, obj: Any) -> HttpResponseRedirect:
+        return redirect(obj.get_absolute_url())
+
+    def render_form(self, form: Any, obj: Any, status: int = 200) -> HttpResponse:
+        context = {
+            **self.base_context(),
+            "form": form,
+            "object": obj,
+            "is_create": self.is_create,
+            "title": (
+                f"新增{self.model._meta.verbose_name}"
+                if self.is_create
+                else f"编辑{self.model._meta.verbose_name}：{obj}"
+            ),
+            "cancel_url": (
+                obj.get_absolute_url() if obj is not None else reverse(url_name(self.model, "list"))
+            ),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+def apply_validation_error(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class ObjectStatusView(ScopedMixin, View):
+    """POST ``status=active|disabled`` to enable or disable an object through a service."""
+
+    action: ClassVar[str] = "change"
+
+    def set_status(self, obj: Any, status: str) -> Any:
+        raise ImproperlyConfigured(f"{type(self).__name__} must call its service in set_status()")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        status = request.POST.get("status", "")
+        if status not in ("active", "disabled"):
+            messages.error(request, "状态参数不正确")
+            return redirect(obj.get_absolute_url())
+        try:
+            self.set_status(obj, status)
+        except (BusinessError, ScopeViolation) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(request, "已启用" if status == "active" else "已停用")
+        return redirect(obj.get_absolute_url())

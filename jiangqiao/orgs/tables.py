@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from jiangqiao.core.choices import STATUS_COLORS
+
+from .choices import LEVEL_COLORS
+from .models import Organization
+
+
+class OrganizationTable(tables.Table):
+    name = tables.Column("名称", linkify=True, order_by=("path",))
+    level = tables.Column("层级")
+    region_code = tables.Column("行政区划代码")
+    uscc = tables.Column("统一社会信用代码")
+    parent = tables.Column("上级组织", linkify=True)
+    status = tables.Column("状态")
+
+    class Meta:
+        model = Organization
+        fields = ("name", "level", "region_code", "uscc", "parent", "status")
+        order_by = ("name",)
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_name(self, value: str, record: Organization) -> Any:
+        indent = max(0, record.depth) * 1.2
+        return format_html('<span class="tree-indent" style="width:{}rem"></span>{}', indent, value)
+
+    def render_level(self, value: str, record: Organization) -> Any:
+        return format_html(
+            '<span class="badge bg-{}-lt">{}</span>',
+            LEVEL_COLORS.get(record.level, "secondary"),
+            value,
+        )
+
+    def render_status(self, value: str, record: Organization) -> Any:
+        return format_html(
+            '<span class="badge bg-{}-lt">{}</span>',
+            STATUS_COLORS.get(record.status, "secondary"),
+            value,
+        )
