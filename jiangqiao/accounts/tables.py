@@ -21,7 +21,7 @@ class UserTable(tables.Table):
     org = tables.Column("所属组织")
     roles = tables.ManyToManyColumn(verbose_name="角色", separator="、")
     is_active = tables.Column("状态")
-    last_login = tables.DateTimeColumn("最后登录", format="Y-m-d H:i")
+    last_login = tables.DateTimeColumn(verbose_name="最后登录", format="Y-m-d H:i")
 
     class Meta:
         model = User
@@ -50,7 +50,7 @@ class RoleTable(tables.Table):
 
 
 class LoginLogTable(tables.Table):
-    time = tables.DateTimeColumn("时间", format="Y-m-d H:i:s")
+    time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s")
     username = tables.Column("登录账号")
     status = tables.Column("结果")
     ip = tables.Column("IP")

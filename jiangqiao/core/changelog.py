@@ -9,9 +9,12 @@ an operation-log row instead.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,9 +27,27 @@ MAX_VALUE_LENGTH = 2000
 SKIP_FIELDS = {"updated_at", "updated_by", "password"}
 MASK = "******"
 
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "changelog_suppressed", default=False
+)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Skip automatic logging inside the block; the caller writes the row itself with ``write``."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
 
 def is_audited(model: type[models.Model]) -> bool:
-    return bool(getattr(model, "audited", False)) and not model._meta.abstract
+    return (
+        bool(getattr(model, "audited", False))
+        and not model._meta.abstract
+        and not _suppressed.get()
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -79,6 +100,19 @@ def write(
 
     ctx = context.current()
     user = context.current_user()
+    if user is None:
+        # Services pass the actor explicitly and stamp it on the row; use it outside a request.
+        user_id = getattr(instance, "updated_by_id", None) or getattr(
+            instance, "created_by_id", None
+        )
+        if user_id is not None:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(pk=user_id).first()
+    org_id = _org_id(instance)
+    if action == "delete" and org_id == instance.pk and hasattr(instance, "parent_id"):
+        # A deleted organisation cannot own its own log row; file it under the parent.
+        org_id = instance.parent_id
     ChangeLog.objects.create(
         user=user,
         user_name=getattr(user, "username", "") if user else "",
@@ -88,7 +122,7 @@ def write(
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
-        org_id=_org_id(instance),
+        org_id=org_id,
         prechange_data=before,
         postchange_data=after,
         message=message[:500],

@@ -82,7 +82,7 @@ def record_operation(
         status=str(status),
         error=error[:2000],
         cost_ms=cost_ms,
-        target_type=ContentType.objects.get_for_model(type(target)) if target is not None else None,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
         extra=extra,

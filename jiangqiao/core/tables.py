@@ -14,7 +14,7 @@ def _badge(label: Any, color: str) -> Any:
 
 
 class ChangeLogTable(tables.Table):
-    time = tables.DateTimeColumn("时间", format="Y-m-d H:i:s", linkify=True)
+    time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
     user_name = tables.Column("操作人", default="系统")
     action = tables.Column("动作")
     content_type = tables.Column("对象类型")
@@ -39,7 +39,7 @@ class ChangeLogTable(tables.Table):
 
 
 class OperationLogTable(tables.Table):
-    time = tables.DateTimeColumn("时间", format="Y-m-d H:i:s", linkify=True)
+    time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
     module = tables.Column("模块")
     business_type = tables.Column("业务类型")
     action = tables.Column("操作", attrs={"td": {"class": "wrap"}})
@@ -61,8 +61,8 @@ class JobTable(tables.Table):
     status = tables.Column("状态")
     progress = tables.Column("进度", empty_values=(), orderable=False)
     created_by = tables.Column("发起人")
-    created_at = tables.DateTimeColumn("创建时间", format="Y-m-d H:i:s")
-    finished_at = tables.DateTimeColumn("结束时间", format="Y-m-d H:i:s")
+    created_at = tables.DateTimeColumn(verbose_name="创建时间", format="Y-m-d H:i:s")
+    finished_at = tables.DateTimeColumn(verbose_name="结束时间", format="Y-m-d H:i:s")
 
     class Meta:
         model = Job

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from jiangqiao.core.choices import BusinessType, Status
+from jiangqiao.core import changelog
+from jiangqiao.core.choices import BusinessType, ChangeAction, Status
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
@@ -80,9 +81,12 @@ def org_create(
         **fields,
     )
     org.full_clean(exclude=["path"])
-    org.save()
-    org.path = f"{parent.path if parent else '/'}{org.pk}/"
-    Organization.objects.filter(pk=org.pk).update(path=org.path)
+    # The path needs the primary key, so the row is saved twice; log it once, complete.
+    with changelog.suppressed():
+        org.save()
+        org.path = f"{parent.path if parent else '/'}{org.pk}/"
+        Organization.objects.filter(pk=org.pk).update(path=org.path)
+    changelog.write(org, ChangeAction.CREATE, before=None, after=changelog.snapshot(org))
     if actor is not None:
         assert_visible(Organization, actor, org.pk, "add")
         if parent is not None:

@@ -13,7 +13,6 @@ from jiangqiao.core.views.generic import (
     ObjectEditView,
     ObjectListView,
     ObjectStatusView,
-    ScopedMixin,
 )
 
 from . import services
@@ -72,7 +71,7 @@ class OrganizationStatusView(ObjectStatusView):
         return services.org_set_status(actor=self.request.user, org=obj, status=status)
 
 
-class OrganizationMoveView(ScopedMixin, ObjectEditView):
+class OrganizationMoveView(ObjectEditView):
     model = Organization
     action = "change"
 

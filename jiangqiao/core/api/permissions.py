@@ -27,7 +27,8 @@ class ScopedModelPermission(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        action = getattr(view, "scope_action", None) or METHOD_ACTIONS.get(request.method or "")
+        getter = getattr(view, "current_scope_action", None)
+        action = getter() if callable(getter) else METHOD_ACTIONS.get(request.method or "")
         if action is None:
             return False
         model = view.get_model()

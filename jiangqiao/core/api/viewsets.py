@@ -25,16 +25,15 @@ class ScopedViewSetMixin:
     def get_model(self) -> type[models.Model]:
         return self.queryset.model
 
-    @property
-    def scope_action(self) -> str:
-        extra = getattr(getattr(self, self.action or "", None), "kwargs", {}) or {}
-        if "scope_action" in extra:
-            return str(extra["scope_action"])
-        return METHOD_ACTIONS.get(self.request.method, "view")
+    # Set per action through ``@action(..., scope_action="change")`` (DRF passes it to the view).
+    scope_action: str | None = None
+
+    def current_scope_action(self) -> str:
+        return self.scope_action or METHOD_ACTIONS.get(self.request.method, "view")
 
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = self.queryset.all()
-        return qs.visible_to(self.request.user, self.scope_action)  # type: ignore[attr-defined,no-any-return]
+        return qs.visible_to(self.request.user, self.current_scope_action())  # type: ignore[attr-defined,no-any-return]
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]

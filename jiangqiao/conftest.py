@@ -1,0 +1,29 @@
+"""Project-wide pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Load the reference data (GB/T 2260, GB/T 4754, 大典 2022, code lists) once per session.
+
+    It is committed before any test transaction starts, so every test sees it and no test can
+    change it for another (each test runs in a rolled-back transaction).
+    """
+    from jiangqiao.taxonomy.services import load_all
+
+    with django_db_blocker.unblock():
+        load_all()
+    yield
+
+
+@pytest.fixture
+def world(db: Any) -> Any:
+    from jiangqiao.core.testing.personas import build_world
+
+    return build_world()

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from jiangqiao.accounts.models import Role
+from jiangqiao.core.navigation import menu_for
+from jiangqiao.core.testing.personas import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _labels(user):
+    return {item["label"] for group in menu_for(user) for item in group["items"]}
+
+
+def test_menu_shows_only_what_permissions_allow(world):
+    auditor = _labels(world.auditor)
+    assert {"变更日志", "操作日志", "登录日志"} <= auditor
+    assert "用户" not in auditor and "组织机构" not in auditor
+    sysadmin = _labels(make_user("s", world.province, Role.objects.get(code="system_admin")))
+    assert {"组织机构", "用户", "角色"} <= sysadmin
+    assert "变更日志" not in sysadmin
+    craftsman = _labels(make_user("c", world.county_a1, Role.objects.get(code="craftsman")))
+    assert "组织机构" not in craftsman and "用户" not in craftsman
+
+
+def test_home_page_renders_in_chinese_with_menu(client, world):
+    client.force_login(world.city_admin_a)
+    html = client.get(reverse("core:home")).content.decode()
+    assert '<html lang="zh-CN">' in html
+    assert "组织机构" in html and "退出登录" in html
+    assert "cdn" not in html.lower() and "https://" not in html
