@@ -1,28 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
 from jiangqiao.core.choices import DataScope, Status
-from jiangqiao.core.scope import subtree_q
-from jiangqiao.orgs.models import Organization
+from jiangqiao.core.filters import OrgSubtreeFilter
 
 from .choices import LoginStatus
 from .models import LoginLog, Role, User
 
 
-def _org_subtree(queryset: QuerySet[Any], value: int, field: str = "org") -> QuerySet[Any]:
-    root = Organization.objects.filter(pk=value).only("path").first()
-    if root is None:
-        return queryset.none()
-    return queryset.filter(subtree_q(root.path, field=field))
-
-
 class UserFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=50)
-    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+    org_id = OrgSubtreeFilter()
     role_id = filters.NumberFilter(label="角色ID", field_name="roles__id")
     is_active = filters.BooleanFilter(label="启用")
 
@@ -32,9 +22,6 @@ class UserFilterSet(filters.FilterSet):
 
     def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return queryset.filter(Q(username__icontains=value) | Q(real_name__icontains=value))
-
-    def filter_org(self, queryset: QuerySet[User], name: str, value: int) -> QuerySet[Any]:
-        return _org_subtree(queryset, value)
 
 
 class RoleFilterSet(filters.FilterSet):
@@ -56,11 +43,8 @@ class LoginLogFilterSet(filters.FilterSet):
     ip = filters.CharFilter(label="IP", lookup_expr="startswith", max_length=45)
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
     time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
-    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+    org_id = OrgSubtreeFilter()
 
     class Meta:
         model = LoginLog
         fields = ["username", "status", "ip", "time_after", "time_before", "org_id"]
-
-    def filter_org(self, queryset: QuerySet[LoginLog], name: str, value: int) -> QuerySet[Any]:
-        return _org_subtree(queryset, value)

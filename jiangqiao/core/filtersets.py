@@ -6,19 +6,10 @@ import django_filters as filters
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from jiangqiao.core.scope import subtree_q
+from jiangqiao.core.filters import OrgSubtreeFilter
 
 from .choices import BusinessType, ChangeAction, JobStatus, OperationStatus
 from .models import ChangeLog, Job, OperationLog
-
-
-def _org_subtree(queryset: QuerySet[Any], value: int) -> QuerySet[Any]:
-    from jiangqiao.orgs.models import Organization
-
-    root = Organization.objects.filter(pk=value).only("path").first()
-    if root is None:
-        return queryset.none()
-    return queryset.filter(subtree_q(root.path, field="org"))
 
 
 def _audited_types() -> QuerySet[ContentType]:
@@ -55,7 +46,7 @@ class ChangeLogFilterSet(filters.FilterSet):
     request_id = filters.UUIDFilter(label="请求编号")
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
     time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
-    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+    org_id = OrgSubtreeFilter()
 
     class Meta:
         model = ChangeLog
@@ -71,9 +62,6 @@ class ChangeLogFilterSet(filters.FilterSet):
             "org_id",
         ]
 
-    def filter_org(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
-        return _org_subtree(queryset, value)
-
 
 class OperationLogFilterSet(filters.FilterSet):
     module = filters.CharFilter(label="模块", lookup_expr="icontains", max_length=50)
@@ -83,7 +71,7 @@ class OperationLogFilterSet(filters.FilterSet):
     request_id = filters.UUIDFilter(label="请求编号")
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
     time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
-    org_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_org")
+    org_id = OrgSubtreeFilter()
 
     class Meta:
         model = OperationLog
@@ -97,9 +85,6 @@ class OperationLogFilterSet(filters.FilterSet):
             "time_before",
             "org_id",
         ]
-
-    def filter_org(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
-        return _org_subtree(queryset, value)
 
 
 class JobFilterSet(filters.FilterSet):

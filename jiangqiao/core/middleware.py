@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from . import context
 
@@ -23,3 +23,13 @@ class RequestContextMiddleware:
             context._current.reset(token)
         response["X-Request-ID"] = str(ctx.request_id)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A number too large for the database in a URL or query string is bad input, not a 500."""
+        if isinstance(exception, OverflowError):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "参数数值超出允许范围"}, status=400)
+            return HttpResponseBadRequest(
+                "参数数值超出允许范围".encode(), content_type="text/plain; charset=utf-8"
+            )
+        return None

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from jiangqiao.core.choices import Status
-from jiangqiao.core.scope import subtree_q
+from jiangqiao.core.filters import OrgSubtreeFilter
 
 from .choices import OrgLevel
 from .models import Organization
@@ -14,11 +15,13 @@ from .models import Organization
 
 class OrganizationFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=50)
-    level = filters.MultipleChoiceFilter(label="层级", choices=OrgLevel.choices)
+    level = filters.ChoiceFilter(label="层级", choices=OrgLevel.choices)
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     region_code = filters.CharFilter(label="行政区划代码", method="filter_region", max_length=6)
-    parent_id = filters.NumberFilter(label="上级组织ID", field_name="parent_id")
-    ancestor_id = filters.NumberFilter(label="所属组织（含下级）", method="filter_ancestor")
+    parent_id = filters.NumberFilter(
+        label="上级组织ID", field_name="parent_id", widget=forms.HiddenInput
+    )
+    ancestor_id = OrgSubtreeFilter(org_field="")
 
     class Meta:
         model = Organization
@@ -43,9 +46,3 @@ class OrganizationFilterSet(filters.FilterSet):
         while len(prefix) > 2 and prefix.endswith("00"):
             prefix = prefix[:-2]
         return queryset.filter(region_code__startswith=prefix)
-
-    def filter_ancestor(self, queryset: QuerySet[Organization], name: str, value: int) -> Any:
-        root = Organization.objects.filter(pk=value).only("path").first()
-        if root is None:
-            return queryset.none()
-        return queryset.filter(subtree_q(root.path))

@@ -34,8 +34,9 @@ class OrganizationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["parent"].queryset = organization_choices_for(user=user, action="view")
-        self.fields["parent"].required = False
-        self.fields["parent"].empty_label = "（无：顶级组织）"
+        # Only a superuser may create a root (a province or the national federation).
+        self.fields["parent"].required = not user.is_superuser
+        self.fields["parent"].empty_label = "（无：顶级组织）" if user.is_superuser else None
         self.fields["uscc"].validators.append(validate_uscc)
         from jiangqiao.taxonomy.widgets import TermPickerWidget
 

@@ -26,6 +26,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc = ValidationError(exc.message_dict)
         else:
             exc = ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, OverflowError):
+        # An id or number beyond what the database stores (SQLite raises; PostgreSQL errors).
+        return Response({"detail": "参数数值超出允许范围"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response(
             {"non_field_errors": ["数据与已有记录冲突（唯一性或关联约束），未保存"]},

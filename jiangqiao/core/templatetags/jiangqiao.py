@@ -30,6 +30,12 @@ def is_select(field: Any) -> bool:
     return isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple)
 
 
+@register.filter
+def is_multi_checkbox(field: Any) -> bool:
+    widget = getattr(getattr(field, "field", None), "widget", None)
+    return isinstance(widget, forms.CheckboxSelectMultiple)
+
+
 @register.simple_tag
 def badge(label: Any, color: str = "secondary") -> str:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)

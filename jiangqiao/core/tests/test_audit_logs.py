@@ -138,3 +138,15 @@ def test_change_log_filters_by_request_id(client, world):
     bad = client.get(reverse("core:changelog_list"), {"request_id": "not-a-uuid"})
     assert bad.status_code == 200
     assert "广州市总工会" not in bad.content.decode()
+
+
+def test_numbers_beyond_the_database_range_are_400_not_500(client, world):
+    client.force_login(world.city_admin_a)
+    huge = 2**70
+    assert client.get(f"/api/v1/orgs/organizations/{huge}/").status_code in (400, 404)
+    assert client.get("/api/v1/orgs/organizations/", {"ancestor_id": huge}).status_code == 400
+    assert client.get(reverse("orgs:organization_list"), {"ancestor_id": huge}).status_code in (
+        200,
+        400,
+    )
+    assert client.get(f"/orgs/{huge}/").status_code in (400, 404)

@@ -1,0 +1,336 @@
+"""The small code lists (skill levels, honours, enterprise size, service types, ...).
+
+They live in code, reviewed like code, and are written to the ``Term`` table by the loader
+(:func:`jiangqiao.taxonomy.services.load_all`) together with the national classifications.
+Codes are stable lower-case English (or the numeric code of the standard, for enterprise size)
+and must never be renamed once in use: retire an entry by removing it here, which marks the
+row inactive (it is never deleted, so stored codes keep their label).
+
+``rank`` is the *seniority*: it increases with seniority/size/level in every scheme that has
+one, so that sorting and comparisons never depend on the inverted national skill-level number.
+
+**Skill levels (STANDARDS.md §9.4).** The national scale is inverted: 一级/高级技师 is the
+highest and 五级/初级工 the lowest. The certificate number is kept as ``extra.level_no``
+(5..1, ``None`` for 学徒工) for display and exchange only — compare and sort with ``rank``
+(学徒工 1 < 初级工 2 < … < 高级技师 6). 特级技师 and 首席技师 are enterprise-appointed
+posts (评聘), not certificate levels, so they form the separate scheme ``skill_post`` whose
+ranks (7, 8) continue the 新八级工 sequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .choices import Scheme
+
+
+@dataclass(frozen=True)
+class CodeListEntry:
+    """One entry of a small code list."""
+
+    code: str
+    name: str
+    parent_code: str = ""
+    rank: int | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SKILL_LEVELS: tuple[CodeListEntry, ...] = (
+    CodeListEntry(
+        "apprentice",
+        "学徒工",
+        rank=1,
+        description="新八级工序列中在初级工之下补设的等级（中办发〔2022〕58号），不是国家职业资格证书等级。",
+        extra={"level_no": None, "grade": "", "title": "学徒工"},
+    ),
+    CodeListEntry(
+        "junior_worker",
+        "五级/初级工",
+        rank=2,
+        extra={"level_no": 5, "grade": "五级", "title": "初级工"},
+    ),
+    CodeListEntry(
+        "intermediate_worker",
+        "四级/中级工",
+        rank=3,
+        extra={"level_no": 4, "grade": "四级", "title": "中级工"},
+    ),
+    CodeListEntry(
+        "senior_worker",
+        "三级/高级工",
+        rank=4,
+        extra={"level_no": 3, "grade": "三级", "title": "高级工"},
+    ),
+    CodeListEntry(
+        "technician",
+        "二级/技师",
+        rank=5,
+        extra={"level_no": 2, "grade": "二级", "title": "技师"},
+    ),
+    CodeListEntry(
+        "senior_technician",
+        "一级/高级技师",
+        rank=6,
+        extra={"level_no": 1, "grade": "一级", "title": "高级技师"},
+    ),
+)
+
+SKILL_POSTS: tuple[CodeListEntry, ...] = (
+    CodeListEntry(
+        "special_technician",
+        "特级技师",
+        rank=7,
+        description="在高级技师之上增设的技术职务（岗位），由企业评聘（中办发〔2022〕58号）。",
+        extra={"appointed_by": "enterprise"},
+    ),
+    CodeListEntry(
+        "chief_technician",
+        "首席技师",
+        rank=8,
+        description="在特级技师之上增设的技术职务（岗位），由企业评聘（中办发〔2022〕58号）。",
+        extra={"appointed_by": "enterprise"},
+    ),
+)
+
+HONOUR_LEVELS: tuple[CodeListEntry, ...] = (
+    CodeListEntry("national", "国家级", rank=5),
+    CodeListEntry("provincial", "省（部）级", rank=4),
+    CodeListEntry("city", "市（地）级", rank=3),
+    CodeListEntry("county", "县（区）级", rank=2),
+    CodeListEntry("enterprise", "企业级", rank=1),
+)
+
+
+def _honour(code: str, name: str, levels: list[str], description: str = "") -> CodeListEntry:
+    """An honour type with the honour levels (``honour_level`` codes) it can be awarded at."""
+    return CodeListEntry(code, name, description=description, extra={"levels": levels})
+
+
+HONOURS: tuple[CodeListEntry, ...] = (
+    _honour("national_model_worker", "全国劳动模范", ["national"]),
+    _honour("national_advanced_worker", "全国先进工作者", ["national"]),
+    _honour(
+        "provincial_model_worker",
+        "省部级劳动模范",
+        ["provincial"],
+        "省、自治区、直辖市及国务院部门授予的劳动模范、先进工作者称号。",
+    ),
+    _honour("national_may_day_medal", "全国五一劳动奖章", ["national"]),
+    _honour("provincial_may_day_medal", "省五一劳动奖章", ["provincial"]),
+    _honour("great_craftsman", "大国工匠", ["national"]),
+    _honour(
+        "provincial_craftsman",
+        "省级工匠",
+        ["provincial"],
+        "各省命名的工匠称号，如南粤工匠、上海工匠、齐鲁工匠等；具体称号记在荣誉记录的名称中。",
+    ),
+    _honour("city_craftsman", "市级工匠", ["city"]),
+    _honour("china_skill_award", "中华技能大奖", ["national"]),
+    _honour("national_technical_expert", "全国技术能手", ["national"]),
+    _honour("state_council_allowance", "国务院特殊津贴", ["national"], "享受国务院政府特殊津贴。"),
+    _honour(
+        "innovation_studio_lead",
+        "创新工作室领衔人",
+        ["national", "provincial", "city"],
+        "劳模和工匠人才创新工作室领衔人；级别（国家级/省部级/地市级）记在荣誉级别中。",
+    ),
+    _honour(
+        "skill_master_studio_lead",
+        "技能大师工作室负责人",
+        ["national", "provincial", "city"],
+    ),
+    _honour(
+        "workers_pioneer",
+        "工人先锋号",
+        ["national", "provincial", "city"],
+        "集体荣誉；记录为该集体的成员。",
+    ),
+    _honour(
+        "world_skills_medal",
+        "世界技能大赛获奖",
+        ["national"],
+        "世界技能大赛金、银、铜牌或优胜奖获得者。",
+    ),
+    _honour(
+        "national_skills_competition_medal",
+        "全国职业技能大赛获奖",
+        ["national"],
+    ),
+    _honour("other", "其他荣誉", ["national", "provincial", "city", "county", "enterprise"]),
+)
+
+ENTERPRISE_SIZES: tuple[CodeListEntry, ...] = (
+    CodeListEntry("1", "大型", rank=4),
+    CodeListEntry("2", "中型", rank=3),
+    CodeListEntry("3", "小型", rank=2),
+    CodeListEntry("4", "微型", rank=1),
+)
+
+QUALITY_TIERS: tuple[CodeListEntry, ...] = (
+    CodeListEntry(
+        "innovative_sme",
+        "创新型中小企业",
+        rank=1,
+        description="2022年规则（工信部企业〔2022〕63号）的入门梯度；2026-04-01 起不再受理新申请。",
+        extra={"rules": ["工信部企业〔2022〕63号"]},
+    ),
+    CodeListEntry(
+        "tech_innovative_sme",
+        "科技和创新型中小企业",
+        rank=1,
+        description="2026年规则（工信部企业〔2026〕2号）的入门梯度。",
+        extra={"rules": ["工信部企业〔2026〕2号"]},
+    ),
+    CodeListEntry(
+        "specialized_sme",
+        "专精特新中小企业",
+        rank=2,
+        description="由省级中小企业主管部门认定。",
+        extra={"rules": ["工信部企业〔2022〕63号", "工信部企业〔2026〕2号"]},
+    ),
+    CodeListEntry(
+        "little_giant",
+        "专精特新“小巨人”企业",
+        rank=3,
+        description="由工业和信息化部认定。",
+        extra={"rules": ["工信部企业〔2022〕63号", "工信部企业〔2026〕2号"]},
+    ),
+    CodeListEntry(
+        "single_champion",
+        "制造业单项冠军",
+        rank=4,
+        description="独立于梯度培育的更高称号（工业和信息化部）。",
+    ),
+)
+
+SERVICE_TYPES: tuple[CodeListEntry, ...] = (
+    CodeListEntry("tech_service", "技术服务"),
+    CodeListEntry("tech_breakthrough", "技术攻关"),
+    CodeListEntry("management", "管理提升"),
+    CodeListEntry("skill_training", "技能培训"),
+    CodeListEntry("ideology_lecture", "思政宣讲"),
+    CodeListEntry("tech_consulting", "技术咨询"),
+    CodeListEntry("innovation", "创新攻关"),
+    CodeListEntry("occupational_health", "职业健康"),
+    CodeListEntry("mentoring", "名师带徒"),
+)
+
+SERVICE_MODES: tuple[CodeListEntry, ...] = (
+    CodeListEntry("onsite", "现场指导"),
+    CodeListEntry("tutoring", "技术辅导"),
+    CodeListEntry("online", "线上"),
+    CodeListEntry("short_term", "短期合作"),
+    CodeListEntry("joint_research", "联合攻关"),
+    CodeListEntry("part_time_innovation", "兼职参与创新"),
+    CodeListEntry("alliance_pairing", "联盟结对"),
+    CodeListEntry("mentoring", "名师带徒"),
+)
+
+DEMAND_KINDS: tuple[CodeListEntry, ...] = (
+    CodeListEntry("tech_problem", "技术难题"),
+    CodeListEntry("skill_training", "技能培训需求"),
+    CodeListEntry("management", "管理提升"),
+    CodeListEntry("ideology_lecture", "思政宣讲"),
+    CodeListEntry("occupational_health", "职业健康"),
+    CodeListEntry("other", "其他"),
+)
+
+
+def _category(code: str, name: str, subcategories: list[tuple[str, str]]) -> list[CodeListEntry]:
+    """A demand category and its subcategories (codes ``<category>.<sub>``)."""
+    entries = [CodeListEntry(code, name)]
+    entries += [
+        CodeListEntry(f"{code}.{sub}", label, parent_code=code) for sub, label in subcategories
+    ]
+    return entries
+
+
+#: The platform's own two-level demand taxonomy. DOMAIN.md §7.3 asks for 浙江's six classes,
+#: which our sources do not spell out; this list keeps the subcategories it names (工艺/设计/
+#: 质量/节能/设备/管理/技能/安全) under six categories and is to be replaced by, or mapped to,
+#: the customer's list when it is provided.
+DEMAND_CATEGORIES: tuple[CodeListEntry, ...] = tuple(
+    _category(
+        "tech",
+        "技术难题类",
+        [
+            ("process", "工艺改进"),
+            ("design", "产品设计与研发"),
+            ("quality", "质量提升"),
+            ("equipment", "设备维护与改造"),
+            ("energy", "节能降耗"),
+            ("digital", "数字化与智能化改造"),
+        ],
+    )
+    + _category(
+        "management",
+        "管理提升类",
+        [
+            ("production", "生产与现场管理"),
+            ("quality_system", "质量管理体系"),
+            ("cost", "成本控制"),
+            ("standard", "标准化建设"),
+        ],
+    )
+    + _category(
+        "skill",
+        "技能提升类",
+        [
+            ("training", "技能培训"),
+            ("certification", "技能等级认定辅导"),
+            ("competition", "技能竞赛辅导"),
+            ("mentoring", "师带徒"),
+        ],
+    )
+    + _category(
+        "safety",
+        "安全与职业健康类",
+        [
+            ("production_safety", "安全生产"),
+            ("occupational_health", "职业健康"),
+            ("environment", "环境保护"),
+        ],
+    )
+    + _category(
+        "innovation",
+        "创新创效类",
+        [
+            ("small_innovation", "“五小”创新"),
+            ("patent", "专利与成果转化"),
+            ("studio", "创新工作室建设"),
+        ],
+    )
+    + _category(
+        "culture",
+        "思政与文化类",
+        [
+            ("ideology_lecture", "思政宣讲"),
+            ("craftsman_spirit", "劳模工匠精神宣讲"),
+            ("team_building", "班组建设"),
+        ],
+    )
+)
+
+PROFESSIONAL_TITLES: tuple[CodeListEntry, ...] = (
+    CodeListEntry("junior", "初级", rank=1),
+    CodeListEntry("intermediate", "中级", rank=2),
+    CodeListEntry("associate_senior", "副高级", rank=3),
+    CodeListEntry("senior", "正高级", rank=4),
+)
+
+#: Every small code list, by scheme.
+CODE_LISTS: dict[str, tuple[CodeListEntry, ...]] = {
+    Scheme.SKILL_LEVEL: SKILL_LEVELS,
+    Scheme.SKILL_POST: SKILL_POSTS,
+    Scheme.HONOUR: HONOURS,
+    Scheme.HONOUR_LEVEL: HONOUR_LEVELS,
+    Scheme.ENTERPRISE_SIZE: ENTERPRISE_SIZES,
+    Scheme.QUALITY_TIER: QUALITY_TIERS,
+    Scheme.SERVICE_TYPE: SERVICE_TYPES,
+    Scheme.SERVICE_MODE: SERVICE_MODES,
+    Scheme.DEMAND_KIND: DEMAND_KINDS,
+    Scheme.DEMAND_CATEGORY: DEMAND_CATEGORIES,
+    Scheme.PROFESSIONAL_TITLE: PROFESSIONAL_TITLES,
+}
