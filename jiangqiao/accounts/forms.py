@@ -72,6 +72,10 @@ class UserForm(forms.ModelForm):
                 self.fields["roles"].initial = list(self.instance.roles.all())
         else:
             del self.fields["roles"]
+        self.fields["username"].label = "登录账号"
+        self.fields[
+            "username"
+        ].help_text = "字母、数字及 @ . + - _，不超过 150 个字符；创建后不能修改。"
         if self.instance.pk:
             self.fields["username"].disabled = True
 
@@ -137,10 +141,41 @@ PERMISSION_APPS = (
 )
 
 
+# Permissions that mean nothing in this product: logs are never written or edited by hand, reference
+# data is loaded from files, master data is disabled rather than deleted, jobs are not edited.
+NOT_GRANTABLE = {
+    "core": {
+        "add_changelog",
+        "change_changelog",
+        "delete_changelog",
+        "add_operationlog",
+        "change_operationlog",
+        "delete_operationlog",
+        "change_job",
+        "delete_job",
+    },
+    "accounts": {
+        "add_loginlog",
+        "change_loginlog",
+        "delete_loginlog",
+        "delete_user",
+        "delete_role",
+    },
+    "orgs": {"delete_organization"},
+    "taxonomy": {"add_term", "change_term", "delete_term"},
+}
+
+
 def permission_choices() -> Any:
     """The permissions a role may hold: those of the platform's own apps (not Django internals)."""
+    from django.db.models import Q
+
+    excluded = Q(pk__in=[])
+    for app_label, codenames in NOT_GRANTABLE.items():
+        excluded |= Q(content_type__app_label=app_label, codename__in=codenames)
     return (
         Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS)
+        .exclude(excluded)
         .select_related("content_type")
         .order_by("content_type__app_label", "content_type__model", "codename")
     )

@@ -43,6 +43,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "accounts.change_user",
             "accounts.view_role",
             *TAXONOMY_VIEW,
+            "taxonomy.load_reference_data",
             *JOB_PERMS,
         ),
         "三员之一：维护组织机构、用户账号和系统配置；不能授权，不能查看审计日志。",

@@ -44,10 +44,10 @@ class Term(TimeStampedModel):
     """One entry of a classification scheme (an industry class, a region, an occupation, ...)."""
 
     scheme = models.CharField("分类方案", max_length=32, choices=Scheme.choices)
-    code = models.CharField("代码", max_length=32)
+    code = models.CharField("代码", max_length=64)
     name = models.CharField("名称", max_length=200, help_text="与来源一致，不做改写")
     level = models.PositiveSmallIntegerField("层级", default=1)
-    parent_code = models.CharField("上级代码", max_length=32, blank=True)
+    parent_code = models.CharField("上级代码", max_length=64, blank=True)
     path = models.CharField(
         "代码路径", max_length=200, blank=True, help_text="自顶层至本条的代码，以“/”分隔"
     )
@@ -78,6 +78,7 @@ class Term(TimeStampedModel):
         verbose_name = "分类条目"
         verbose_name_plural = "分类条目"
         ordering = ["scheme", "sort", "code"]
+        permissions = [("load_reference_data", "重新加载标准代码")]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "code"], name="taxonomy_term_scheme_code"),
         ]

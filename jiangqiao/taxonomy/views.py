@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.jobs import job_start
 
 from .choices import SCHEMES, Scheme
 from .forms import PickerQueryForm, TermBrowseForm
@@ -81,6 +86,20 @@ def index(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "taxonomy/index.html", context)
+
+
+@login_required
+@require_POST
+def reload(request: HttpRequest) -> HttpResponse:
+    """Start the background job that reloads every scheme from the shipped files."""
+    if not request.user.has_perm("taxonomy.load_reference_data"):
+        raise PermissionDenied("您没有重新加载标准代码的权限")
+    try:
+        job = job_start(actor=request.user, kind="reference_data_load")
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return redirect("taxonomy:index")
+    return redirect(job.get_absolute_url())
 
 
 @login_required

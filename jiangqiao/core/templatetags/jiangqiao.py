@@ -46,3 +46,10 @@ def perm_label(perm: Any) -> str:
     from jiangqiao.accounts.permissions import permission_label
 
     return permission_label(perm)
+
+
+@register.filter
+def ct_label(content_type: Any) -> str:
+    """Chinese name of the model behind a ContentType."""
+    model = content_type.model_class() if content_type is not None else None
+    return str(model._meta.verbose_name) if model is not None else str(content_type)

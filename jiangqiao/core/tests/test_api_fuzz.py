@@ -23,7 +23,21 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def tokens(world):
+def keep_db_connection():
+    """Calls go straight to the WSGI app, which would close the test's database connection at the
+    end of each request (``close_old_connections``); Django's own test client disconnects it too."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(world, keep_db_connection):
     return {
         "city": Token.objects.create(user=world.city_admin_a).key,
         "super": Token.objects.create(user=world.superuser).key,

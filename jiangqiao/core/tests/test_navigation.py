@@ -31,3 +31,15 @@ def test_home_page_renders_in_chinese_with_menu(client, world):
     assert '<html lang="zh-CN">' in html
     assert "组织机构" in html and "退出登录" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_pages_are_chinese_whatever_the_browser_language(client, world):
+    client.force_login(world.province_admin)
+    html = client.get(
+        reverse("accounts:user_create"), headers={"accept-language": "en-US,en"}
+    ).content.decode()
+    assert "登录账号" in html and "Username" not in html
+    response = client.post(
+        reverse("accounts:user_create"), {}, headers={"accept-language": "en-US"}
+    )
+    assert "该字段是必填项" in response.content.decode()

@@ -194,3 +194,22 @@ def test_as_tag_gives_scheme_code_label_and_version():
 def test_load_all_rejects_an_unknown_scheme():
     with pytest.raises(ValueError, match="未知的分类方案"):
         load_all(schemes=["nope"])
+
+
+@pytest.mark.django_db
+def test_every_loaded_value_fits_its_column():
+    """SQLite ignores VARCHAR lengths; PostgreSQL does not. Check them here so both agree."""
+    from jiangqiao.taxonomy.models import Term
+
+    limits = {
+        f.attname: f.max_length
+        for f in Term._meta.concrete_fields
+        if getattr(f, "max_length", None)
+    }
+    too_long = [
+        (term.scheme, term.code, name)
+        for term in Term.objects.all()
+        for name, limit in limits.items()
+        if isinstance(getattr(term, name), str) and len(getattr(term, name)) > limit
+    ]
+    assert too_long == []

@@ -1,0 +1,89 @@
+"""Data-scope matrix for the logs and the jobs, and a meta-test that every scoped model has one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+
+from jiangqiao.accounts.models import LoginLog, Role
+from jiangqiao.core.models import ChangeLog, Job, OperationLog
+from jiangqiao.core.scope import ScopedQuerySet
+from jiangqiao.core.testing.cases import DataScopeMatrixTests, WorldTestCase
+from jiangqiao.core.testing.personas import make_user, no_perm_role
+
+
+class TestChangeLogScope(DataScopeMatrixTests):
+    __test__ = True
+    model = ChangeLog
+
+    def make_row(self, unit: Any, owner: Any) -> ChangeLog:
+        return ChangeLog.objects.create(
+            user=owner,
+            user_name=owner.username,
+            action="update",
+            content_type=ContentType.objects.get_for_model(type(unit)),
+            object_id=str(unit.pk),
+            object_repr=str(unit),
+            org=unit,
+        )
+
+
+class TestOperationLogScope(DataScopeMatrixTests):
+    __test__ = True
+    model = OperationLog
+
+    def make_row(self, unit: Any, owner: Any) -> OperationLog:
+        return OperationLog.objects.create(
+            module="测试", business_type="other", action="x", user=owner, org=unit
+        )
+
+
+class TestLoginLogScope(DataScopeMatrixTests):
+    __test__ = True
+    model = LoginLog
+
+    def make_row(self, unit: Any, owner: Any) -> LoginLog:
+        return LoginLog.objects.create(username=owner.username, user=owner, org=unit, status="success")
+
+
+class TestJobScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Job
+
+    def make_row(self, unit: Any, owner: Any) -> Job:
+        return Job.objects.create(kind="x", title="任务", org=unit, created_by=owner)
+
+
+class TestGlobalModelsArePermissionOnly(WorldTestCase):
+    """Roles and reference data are global: the functional permission is the whole check."""
+
+    def test_roles_visible_with_permission_only(self) -> None:
+        secadmin = make_user("sec_m", self.world.county_a1, Role.objects.get(code="security_admin"))
+        self.assertEqual(Role.objects.visible_to(secadmin).count(), Role.objects.count())
+        nobody = make_user("nobody_m", self.world.province, no_perm_role())
+        self.assertEqual(Role.objects.visible_to(nobody).count(), 0)
+
+
+# Models whose scope is tested elsewhere, or that are global configuration.
+COVERED_ELSEWHERE = {
+    "orgs.organization": "jiangqiao/orgs/tests/test_scope_pages_api.py",
+    "accounts.user": "jiangqiao/accounts/tests/test_users_scope_pages_api.py",
+    "accounts.role": "global configuration — TestGlobalModelsArePermissionOnly",
+    "core.changelog": "this file",
+    "core.operationlog": "this file",
+    "accounts.loginlog": "this file",
+    "core.job": "this file",
+}
+
+
+def test_every_scoped_model_has_a_scope_test() -> None:
+    scoped = {
+        f"{m._meta.app_label}.{m._meta.model_name}"
+        for m in apps.get_models()
+        if m.__module__.startswith("jiangqiao.")
+        and isinstance(m._default_manager.all(), ScopedQuerySet)
+    }
+    missing = scoped - set(COVERED_ELSEWHERE)
+    assert not missing, f"scoped models without a DataScopeMatrixTests subclass: {sorted(missing)}"
