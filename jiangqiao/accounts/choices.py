@@ -10,7 +10,7 @@ class LoginStatus(models.TextChoices):
     LOGOUT = "logout", "退出"
 
 
-LOGIN_STATUS_COLORS = {
+LOGIN_STATUS_COLORS: dict[str, str] = {
     LoginStatus.SUCCESS: "green",
     LoginStatus.FAILURE: "red",
     LoginStatus.LOCKED: "orange",

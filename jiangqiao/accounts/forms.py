@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import password_validators_help_texts
 
 from jiangqiao.core.choices import Status
+from jiangqiao.core.forms import model_choice
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 
@@ -63,11 +64,11 @@ class UserForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.editor = user
         action = "change" if self.instance.pk else "add"
-        self.fields["org"].queryset = organization_choices_for(user=user, action="view")
+        model_choice(self, "org").queryset = organization_choices_for(user=user, action="view")
         self.fields["org"].required = not user.is_superuser
         self.scope_action = action
         if user.has_perm("accounts.assign_role") and self.instance.pk != user.pk:
-            self.fields["roles"].queryset = Role.objects.filter(status=Status.ACTIVE)
+            model_choice(self, "roles").queryset = Role.objects.filter(status=Status.ACTIVE)
             if self.instance.pk:
                 self.fields["roles"].initial = list(self.instance.roles.all())
         else:
@@ -109,8 +110,10 @@ class RoleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["permissions"].queryset = permission_choices()
-        self.fields["custom_orgs"].queryset = Organization.objects.filter(status=Status.ACTIVE)
+        model_choice(self, "permissions").queryset = permission_choices()
+        model_choice(self, "custom_orgs").queryset = Organization.objects.filter(
+            status=Status.ACTIVE
+        )
         if self.instance.pk:
             self.fields["code"].disabled = True
             self.fields["permissions"].initial = list(self.instance.group.permissions.all())

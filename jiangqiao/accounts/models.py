@@ -96,7 +96,7 @@ class User(AbstractUser):
     )
     remark = models.CharField("备注", max_length=500, blank=True)
 
-    objects = JiangqiaoUserManager()
+    objects = JiangqiaoUserManager()  # type: ignore[misc]
 
     audited: ClassVar[bool] = True
     audit_exclude: ClassVar[tuple[str, ...]] = ("password", "last_login")

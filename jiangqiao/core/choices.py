@@ -10,7 +10,7 @@ class Status(models.TextChoices):
     DISABLED = "disabled", "停用"
 
 
-STATUS_COLORS = {Status.ACTIVE: "green", Status.DISABLED: "secondary"}
+STATUS_COLORS: dict[str, str] = {Status.ACTIVE: "green", Status.DISABLED: "secondary"}
 
 
 class DataScope(models.TextChoices):
@@ -29,7 +29,7 @@ class ChangeAction(models.TextChoices):
     DELETE = "delete", "删除"
 
 
-CHANGE_ACTION_COLORS = {
+CHANGE_ACTION_COLORS: dict[str, str] = {
     ChangeAction.CREATE: "green",
     ChangeAction.UPDATE: "blue",
     ChangeAction.DELETE: "red",
@@ -67,7 +67,7 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
-JOB_STATUS_COLORS = {
+JOB_STATUS_COLORS: dict[str, str] = {
     JobStatus.QUEUED: "secondary",
     JobStatus.RUNNING: "blue",
     JobStatus.SUCCEEDED: "green",

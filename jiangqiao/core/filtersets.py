@@ -18,8 +18,8 @@ def _audited_types() -> QuerySet[ContentType]:
     ids = [
         ct.pk
         for ct in ContentType.objects.all()
-        if ct.model_class() and is_audited(ct.model_class())
-    ]  # type: ignore[arg-type]
+        if (model := ct.model_class()) is not None and is_audited(model)
+    ]
     return ContentType.objects.filter(pk__in=ids)
 
 

@@ -33,7 +33,7 @@ MENU: list[MenuGroup] = [
     ),
     MenuGroup(
         "基础数据",
-        (MenuItem("标准代码", "taxonomy:index", "taxonomy.view_term"),),
+        (MenuItem("标准代码", "taxonomy:index", None),),
     ),
     MenuGroup(
         "日志审计",

@@ -40,7 +40,7 @@ LEVEL_RANK = {
     OrgLevel.GRASSROOTS: 4,
 }
 
-LEVEL_COLORS = {
+LEVEL_COLORS: dict[str, str] = {
     OrgLevel.NATIONAL: "red",
     OrgLevel.PROVINCE: "orange",
     OrgLevel.CITY: "blue",

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from jiangqiao.core.forms import model_choice
 from jiangqiao.core.validators import validate_uscc
 
 from .choices import OrgLevel
@@ -33,10 +34,11 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["parent"].queryset = organization_choices_for(user=user, action="view")
+        parent = model_choice(self, "parent")
+        parent.queryset = organization_choices_for(user=user, action="view")
         # Only a superuser may create a root (a province or the national federation).
-        self.fields["parent"].required = not user.is_superuser
-        self.fields["parent"].empty_label = "（无：顶级组织）" if user.is_superuser else None
+        parent.required = not user.is_superuser
+        parent.empty_label = "（无：顶级组织）" if user.is_superuser else None
         self.fields["uscc"].validators.append(validate_uscc)
         from jiangqiao.taxonomy.widgets import TermPickerWidget
 
@@ -69,6 +71,6 @@ class OrganizationMoveForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].queryset = organization_choices_for(user=user).exclude(
+        model_choice(self, "new_parent").queryset = organization_choices_for(user=user).exclude(
             org.subtree_q()
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from rest_framework import serializers
 
 from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
@@ -42,11 +44,12 @@ class UserSerializer(BriefSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["is_active", "must_change_password", "last_login", "date_joined"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and "org" in self.fields:
-            self.fields["org"].queryset = Organization.objects.visible_to(request.user, "view")
+            field = cast(serializers.PrimaryKeyRelatedField, self.fields["org"])  # type: ignore[type-arg]
+            field.queryset = Organization.objects.visible_to(request.user, "view")  # type: ignore[arg-type]
         if self.instance is not None and "username" in self.fields:
             self.fields["username"].read_only = True
 

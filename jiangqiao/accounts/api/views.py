@@ -45,6 +45,7 @@ class UserViewSet(ScopedModelViewSet):
             for k, v in serializer.validated_data.items()
             if k in ("real_name", "email", "org", "remark")
         }
+        assert serializer.instance is not None
         serializer.instance = services.user_update(
             actor=self.request.user, user=serializer.instance, data=data
         )

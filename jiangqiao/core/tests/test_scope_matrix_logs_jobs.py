@@ -45,7 +45,9 @@ class TestLoginLogScope(DataScopeMatrixTests):
     model = LoginLog
 
     def make_row(self, unit: Any, owner: Any) -> LoginLog:
-        return LoginLog.objects.create(username=owner.username, user=owner, org=unit, status="success")
+        return LoginLog.objects.create(
+            username=owner.username, user=owner, org=unit, status="success"
+        )
 
 
 class TestJobScope(DataScopeMatrixTests):

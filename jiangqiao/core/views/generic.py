@@ -18,7 +18,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -34,9 +34,9 @@ class ScopedMixin(LoginRequiredMixin):
     action: ClassVar[str] = "view"
     request: HttpRequest
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return self.handle_no_permission()  # type: ignore[return-value]
+            return self.handle_no_permission()
         if not request.user.has_perm(permission_name(self.model, self.action)):
             raise PermissionDenied("您没有此操作的权限")
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
@@ -158,7 +158,7 @@ class ObjectEditView(ScopedMixin, View):
     template_name: ClassVar[str] = "generic/object_form.html"
     success_message: ClassVar[str] = "已保存"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.is_create = "pk" not in kwargs
         self.action = "add" if self.is_create else "change"  # type: ignore[misc]
         return super().dispatch(request, *args, **kwargs)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers
 
@@ -16,7 +16,7 @@ class OrganizationSerializer(BriefSerializerMixin, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:orgs:organization-detail")
     level = ChoiceDisplayField(choices=OrgLevel.choices)
     status = ChoiceDisplayField(choices=Status.choices, read_only=True)
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Organization.objects.all(), required=False, allow_null=True
     )
     brief_fields = ("id", "display", "url", "level")
@@ -50,7 +50,8 @@ class OrganizationSerializer(BriefSerializerMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and "parent" in self.fields:
             # Only units visible to the caller can be named as parent (others look nonexistent).
-            self.fields["parent"].queryset = Organization.objects.visible_to(request.user, "view")
+            field = cast(serializers.PrimaryKeyRelatedField, self.fields["parent"])  # type: ignore[type-arg]
+            field.queryset = Organization.objects.visible_to(request.user, "view")  # type: ignore[arg-type]
 
     def validate_uscc(self, value: str) -> str:
         if not value:

@@ -34,6 +34,7 @@ class OrganizationViewSet(ScopedModelViewSet):
         data = dict(serializer.validated_data)
         for fixed in ("parent", "level", "status"):
             data.pop(fixed, None)
+        assert serializer.instance is not None
         serializer.instance = services.org_update(
             actor=self.request.user, org=serializer.instance, data=data
         )
