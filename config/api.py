@@ -12,6 +12,8 @@ urlpatterns = [
     path("v1/accounts/", include("jiangqiao.accounts.api.urls")),
     path("v1/logs/", include("jiangqiao.core.api.logs")),
     path("v1/taxonomy/", include("jiangqiao.taxonomy.api.urls")),
+    path("v1/talents/", include("jiangqiao.talents.api.urls")),
+    path("v1/demands/", include("jiangqiao.demands.api.urls")),
 ]
 
 schema_urlpatterns = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("orgs/", include("jiangqiao.orgs.urls")),
     path("accounts/", include("jiangqiao.accounts.urls")),
     path("taxonomy/", include("jiangqiao.taxonomy.urls")),
+    path("talents/", include("jiangqiao.talents.urls")),
+    path("demands/", include("jiangqiao.demands.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,
 ]

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "jiangqiao.orgs",
     "jiangqiao.accounts",
     "jiangqiao.taxonomy",
+    "jiangqiao.talents",
+    "jiangqiao.demands",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,22 @@ class MenuGroup:
 
 MENU: list[MenuGroup] = [
     MenuGroup(
+        "人才资源库",
+        (
+            MenuItem("劳模工匠", "talents:craftsman_list", "talents.view_craftsman"),
+            MenuItem("我的档案", "talents:my_profile", None),
+            MenuItem("服务队", "talents:serviceteam_list", "talents.view_serviceteam"),
+        ),
+    ),
+    MenuGroup(
+        "企业需求库",
+        (
+            MenuItem("企业", "demands:enterprise_list", "demands.view_enterprise"),
+            MenuItem("需求", "demands:demand_list", "demands.view_demand"),
+            MenuItem("提交需求", "demands:demand_submit", "demands.add_demand"),
+        ),
+    ),
+    MenuGroup(
         "系统管理",
         (
             MenuItem("组织机构", "orgs:organization_list", "orgs.view_organization"),

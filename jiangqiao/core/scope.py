@@ -59,7 +59,8 @@ def scope_q(
 
     ``org_field`` names the organisation FK (``"self"`` when the model *is* the organisation, or a
     path such as ``"demand__org"``); ``owner_field`` names the user FK for 仅本人 (``"self"`` when the
-    model is the user). With ``widen_all=False`` a 全部数据 role counts as 本级及下级 (used for the
+    model is the user; several fields separated by ``|`` are ORed, e.g. ``"user|created_by"``, and a
+    path may cross a to-many relation, e.g. ``"enterprise__contacts__user"``). With ``widen_all=False`` a 全部数据 role counts as 本级及下级 (used for the
     logs, which only the audit administrator may read in full).
     """
     if not user.is_authenticated:
@@ -83,10 +84,11 @@ def scope_q(
         elif scope == DataScope.ORG and org is not None:
             q |= _org_q(org_field, "" if org_field == "self" else "_id", org.pk)
         elif scope == DataScope.SELF and owner_field:
-            if owner_field == "self":
-                q |= Q(pk=user.pk)
-            else:
-                q |= Q(**{f"{owner_field}_id": user.pk})
+            for field in owner_field.split("|"):
+                if field == "self":
+                    q |= Q(pk=user.pk)
+                else:
+                    q |= Q(**{f"{field}_id": user.pk})
     return q
 
 
@@ -118,8 +120,10 @@ class ScopedQuerySet(models.QuerySet):
             owner_field=getattr(model, "scope_owner_field", "created_by"),
             widen_all=widen_all,
         )
-        # Filter by primary key through a subquery when the scope joins to-many relations, so the
-        # result never needs DISTINCT (NetBox does the same in RestrictedQuerySet.restrict).
+        if getattr(model, "scope_to_many", False):
+            # The scope joins a to-many relation: filter by primary key through a subquery so the
+            # result never needs DISTINCT (NetBox does the same in RestrictedQuerySet.restrict).
+            return self.filter(pk__in=model._default_manager.filter(q).values("pk"))
         return self.filter(q)
 
 

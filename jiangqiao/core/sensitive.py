@@ -1,0 +1,60 @@
+"""Masking of personal identifiers and the audit of every unmasked view (PIPL, 等保 个人信息保护)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .choices import BusinessType
+from .identifiers import mask_id_number, mask_mobile
+from .operations import record_operation
+
+MASKERS = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+def sensitive_permission(model: type[models.Model] | models.Model) -> str:
+    meta = model._meta
+    return f"{meta.app_label}.view_sensitive_{meta.model_name}"
+
+
+def can_view_sensitive(user: Any, model: type[models.Model] | models.Model) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and user.has_perm(sensitive_permission(model))
+    )
+
+
+def mask(kind: str, value: str | None) -> str:
+    if not value:
+        return ""
+    return MASKERS[kind](value)
+
+
+def reveal(
+    *, actor: Any, obj: models.Model, fields: dict[str, str | None], purpose: str = ""
+) -> dict[str, str]:
+    """Return the plaintext of ``fields`` for a permitted actor and log the view; masked otherwise.
+
+    ``fields`` maps a field name to its value; the field name picks the masker
+    (``id_number`` / ``mobile``; anything else is masked to its first character).
+    """
+    if not can_view_sensitive(actor, obj):
+        return {name: _mask_any(name, value) for name, value in fields.items()}
+    record_operation(
+        actor=actor,
+        module=str(obj._meta.verbose_name),
+        business_type=BusinessType.VIEW_SENSITIVE,
+        action=f"查看“{obj}”的{'、'.join(fields)}明文",
+        target=obj,
+        extra={"fields": sorted(fields), "purpose": purpose},
+    )
+    return {name: value or "" for name, value in fields.items()}
+
+
+def _mask_any(name: str, value: str | None) -> str:
+    if not value:
+        return ""
+    for key, masker in MASKERS.items():
+        if key in name:
+            return masker(value)
+    return value[:1] + "*" * max(0, len(value) - 1)
