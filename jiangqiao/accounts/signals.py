@@ -80,7 +80,8 @@ def _ensure_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     """Create the built-in roles once every app's permissions exist (the last app's signal)."""
     from django.apps import apps
 
-    if sender is not list(apps.get_app_configs())[-1]:
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender is not with_models[-1]:
         return
     from .services import ensure_builtin_roles
 
