@@ -153,6 +153,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Login lockout (django-axes): 5 failures lock the user name for 10 minutes.
@@ -224,6 +226,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One OpenAPI enum per choice set (otherwise every "status" field collides).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "jiangqiao.core.choices.Status",
+        "JobStatusEnum": "jiangqiao.core.choices.JobStatus",
+        "OperationStatusEnum": "jiangqiao.core.choices.OperationStatus",
+        "LoginStatusEnum": "jiangqiao.accounts.choices.LoginStatus",
+        "ChangeActionEnum": "jiangqiao.core.choices.ChangeAction",
+        "BusinessTypeEnum": "jiangqiao.core.choices.BusinessType",
+        "DataScopeEnum": "jiangqiao.core.choices.DataScope",
+        "OrgLevelEnum": "jiangqiao.orgs.choices.OrgLevel",
+    },
 }
 
 # Background work: Django's Tasks API (django-tasks backport). The database backend needs no extra
