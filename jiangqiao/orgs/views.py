@@ -36,7 +36,8 @@ class OrganizationDetailView(ObjectDetailView):
 
     def get_extra_context(self, obj: Organization) -> dict[str, Any]:
         return {
-            "ancestors": obj.ancestors(),
+            # The breadcrumb names only the upper units the user may see.
+            "ancestors": obj.ancestors() & Organization.objects.visible_to(self.request.user),
             "children": organization_children(user=self.request.user, org=obj)[:100],
             "can_add_child": self.perm("add"),
         }

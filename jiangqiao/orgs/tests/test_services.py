@@ -183,3 +183,13 @@ def test_update_records_before_and_after(world):
     assert log.prechange_data["contact_name"] == ""
     assert log.postchange_data["contact_name"] == "黄主席"
     assert log.user == world.city_admin_a
+
+
+def test_breadcrumb_shows_only_visible_upper_units(client, world):
+    client.force_login(world.county_operator)  # 仅本级 at 南山区
+    html = client.get(world.county_a1.get_absolute_url()).content.decode()
+    assert "南山区总工会" in html
+    assert "深圳市总工会" not in html and "广东省总工会" not in html
+    client.force_login(world.city_admin_a)
+    html = client.get(world.county_a1.get_absolute_url()).content.decode()
+    assert "深圳市总工会" in html and "广东省总工会" not in html
