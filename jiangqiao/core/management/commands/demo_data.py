@@ -1,0 +1,52 @@
+"""`manage.py demo_data --size small|large`: the demo province (idempotent; seeded)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示数据：广东省及六个试点城市（广州、深圳、汕尾、东莞、韶关、湛江）的真实区县工会、"
+        "各角色演示账号、四级服务队、劳模工匠、企业和需求。small 约 400/300/800 条，经业务服务逐条写入；"
+        "large 为 10 万/5 万/30 万条，批量写入，供性能测试。已有数据时不重复生成。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=["small", "large"], default="small")
+        parser.add_argument("--seed", type=int, default=2026)
+        for name, label in (("craftsmen", "劳模工匠"), ("enterprises", "企业"), ("demands", "需求")):
+            parser.add_argument(f"--{name}", type=int, default=None, help=f"覆盖{label}数量")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not getattr(settings, "JIANGQIAO_ALLOW_DEMO", False):
+            raise CommandError("演示数据只能在调试模式下生成（DJANGO_DEBUG=True）")
+        from jiangqiao.demo import build
+        from jiangqiao.talents.models import Craftsman
+
+        started = time.perf_counter()
+        ctx = build.make_context(options["seed"], self.stdout.write)
+        call_command("demo_accounts", stdout=self.stdout)
+        if Craftsman.objects.exists():
+            self.stdout.write("劳模工匠、企业和需求已存在，未重复生成。")
+            return
+        counts = dict(build.SIZES[options["size"]])
+        for name in counts:
+            if options.get(name) is not None:
+                counts[name] = options[name]
+        if options["size"] == "small":
+            made = build.build_small(ctx, counts)
+        else:
+            from jiangqiao.demo import bulk
+
+            made = bulk.build_large(ctx, counts)
+        build.link_demo_users(ctx)
+        self.stdout.write(
+            f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
+            f"企业 {made['enterprises']}，需求 {made['demands']}；用时 {time.perf_counter() - started:.0f} 秒"
+        )
