@@ -16,6 +16,26 @@ from .choices import BuiltinRole
 LOG_PERMS = ("core.view_changelog", "core.view_operationlog", "accounts.view_loginlog")
 JOB_PERMS = ("core.view_job", "core.add_job", "core.cancel_job")
 TAXONOMY_VIEW = ("taxonomy.view_term",)
+# Talents (issue 3). Only 工会工作人员 read ID numbers/mobiles in clear (logged); the provincial
+# task force coordinates and does not need them (PIPL: minimum necessary).
+TALENTS_EDIT = (
+    "talents.view_craftsman",
+    "talents.add_craftsman",
+    "talents.change_craftsman",
+    "talents.manage_craftsman",
+    "talents.view_serviceteam",
+    "talents.add_serviceteam",
+    "talents.change_serviceteam",
+)
+DEMANDS_STAFF = (
+    "demands.view_enterprise",
+    "demands.add_enterprise",
+    "demands.change_enterprise",
+    "demands.view_demand",
+    "demands.add_demand",
+    "demands.change_demand",
+    "demands.triage_demand",
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *LOG_PERMS,
             *TAXONOMY_VIEW,
             *JOB_PERMS,
+            *DEMANDS_STAFF,
+            *TALENTS_EDIT,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -95,6 +117,10 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *LOG_PERMS,
             *TAXONOMY_VIEW,
             *JOB_PERMS,
+            *DEMANDS_STAFF,
+            *TALENTS_EDIT,
+            "talents.view_sensitive_craftsman",
+            "demands.view_sensitive_enterprise",
         ),
         "各级工会工作人员：处理本级及下级的数据。",
     ),
@@ -102,14 +128,27 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         BuiltinRole.ENTERPRISE_CONTACT,
         "企业联络人",
         DataScope.SELF,
-        (*TAXONOMY_VIEW, "core.view_job"),
+        (
+            *TAXONOMY_VIEW,
+            "core.view_job",
+            "demands.view_enterprise",
+            "demands.view_demand",
+            "demands.add_demand",
+            "demands.change_demand",
+        ),
         "企业的联络人：提交和跟踪本企业的需求，只看本人数据。",
     ),
     RoleSpec(
         BuiltinRole.CRAFTSMAN,
         "劳模工匠",
         DataScope.SELF,
-        (*TAXONOMY_VIEW, "core.view_job"),
+        (
+            *TAXONOMY_VIEW,
+            "core.view_job",
+            "talents.view_craftsman",
+            "talents.change_craftsman",
+            "talents.view_serviceteam",
+        ),
         "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
     ),
     RoleSpec(

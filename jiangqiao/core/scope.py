@@ -120,9 +120,13 @@ class ScopedQuerySet(models.QuerySet):
             owner_field=getattr(model, "scope_owner_field", "created_by"),
             widen_all=widen_all,
         )
-        if getattr(model, "scope_to_many", False):
-            # The scope joins a to-many relation: filter by primary key through a subquery so the
-            # result never needs DISTINCT (NetBox does the same in RestrictedQuerySet.restrict).
+        if getattr(model, "scope_to_many", False) and any(
+            role.data_scope == DataScope.SELF
+            for role in user.active_roles()  # type: ignore[union-attr]
+        ):
+            # 仅本人 joins a to-many relation (e.g. enterprise contacts): filter by primary key
+            # through a subquery so the result never needs DISTINCT (NetBox's restrict() does the
+            # same). Other scopes are plain column filters and skip the subquery.
             return self.filter(pk__in=model._default_manager.filter(q).values("pk"))
         return self.filter(q)
 

@@ -241,9 +241,17 @@ def link_demo_users(ctx: Context) -> None:
         if profile is not None:
             talent_services.craftsman_link_user(actor=actor, craftsman=profile, user=craftsman_user)
     contact_user = User.objects.filter(username="ent_contact").first()
-    if contact_user is not None:
-        ent = Enterprise.objects.filter(region_code="440305").order_by("pk").first()
-        if ent is not None and not ent.contacts.filter(user=contact_user).exists():
+    if contact_user is not None and contact_user.org is not None:
+        county = contact_user.org
+        ent = Enterprise.objects.filter(org=county).order_by("pk").first()
+        if ent is None:
+            industry = ctx.rng.choice(ctx.industries)
+            ent = demand_services.enterprise_create(
+                actor=actor,
+                org=county,
+                data=people.enterprise(ctx.rng, industry, county.region_code, "深圳市"),
+            )
+        if not ent.contacts.filter(user=contact_user).exists():
             demand_services.contact_add(
                 actor=actor,
                 enterprise=ent,

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
-FUZZ_EXAMPLES = int(os.environ.get("JIANGQIAO_FUZZ_EXAMPLES", "15"))
+FUZZ_EXAMPLES = int(os.environ.get("JIANGQIAO_FUZZ_EXAMPLES", "8"))
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()

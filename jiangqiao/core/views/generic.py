@@ -184,7 +184,7 @@ class ObjectEditView(ScopedMixin, View):
             try:
                 saved = self.save_form(form, obj)
             except BusinessError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_error(visible_field(form, exc.field), exc.message)
             except ScopeViolation as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
@@ -215,10 +215,18 @@ class ObjectEditView(ScopedMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
 
+def visible_field(form: Any, name: str | None) -> str | None:
+    """The field to attach an error to; errors of hidden fields (e.g. ``version``) go on top."""
+    field = form.fields.get(name) if name else None
+    if field is None or field.widget.is_hidden:
+        return None
+    return name
+
+
 def apply_validation_error(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
+            target = visible_field(form, field)
             for message in errors:
                 form.add_error(target, message)
     else:

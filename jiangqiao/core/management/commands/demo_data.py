@@ -20,7 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=["small", "large"], default="small")
         parser.add_argument("--seed", type=int, default=2026)
-        for name, label in (("craftsmen", "劳模工匠"), ("enterprises", "企业"), ("demands", "需求")):
+        for name, label in (
+            ("craftsmen", "劳模工匠"),
+            ("enterprises", "企业"),
+            ("demands", "需求"),
+        ):
             parser.add_argument(f"--{name}", type=int, default=None, help=f"覆盖{label}数量")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "迁移数据库、加载标准代码和演示账号（仅首次），启动后台任务进程并在本机提供服务。"
+    help = (
+        "迁移数据库、加载标准代码、生成演示省份数据（仅首次），启动后台任务进程并在本机提供服务。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -24,7 +26,8 @@ class Command(BaseCommand):
         self.stdout.write("数据库已迁移")
         call_command("load_reference_data")
         call_command("setup_roles")
-        call_command("demo_accounts")
+        # The demo province (first run only; later runs find the data and skip it).
+        call_command("demo_data", "--size", "small")
         if options["no_serve"]:
             return
         url = f"http://{options['host']}:{options['port']}/"

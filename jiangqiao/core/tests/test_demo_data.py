@@ -1,0 +1,102 @@
+"""The demo generator: valid identifiers, varied texts, deterministic, scoped placement."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from jiangqiao.core.identifiers import validate_id_number, validate_uscc
+from jiangqiao.demo import build, people, texts
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    return build.load_catalogue()
+
+
+def test_catalogue_pairs_industries_with_related_occupations(catalogue):
+    by_name = {ind.name: ind for ind in catalogue}
+    assert len(catalogue) > 500
+    assert "电光源制造工" in [o.name for o in by_name["电光源制造"].occupations]
+    assert "味精制造工" in [o.name for o in by_name["味精制造"].occupations]
+
+
+def test_generated_identifiers_are_valid_and_unique(catalogue):
+    rng = random.Random(1)
+    ids, usccs = set(), set()
+    for i in range(3000):
+        industry = rng.choice(catalogue)
+        data, _honours, items = people.craftsman(rng, industry, "440305", "440300", i)
+        validate_id_number(data["id_number"])
+        validate_uscc(data["employer_uscc"])
+        assert (int(data["id_number"][16]) % 2 == 1) == (data["gender"] == "male")
+        ids.add(data["id_number"])
+        ent = people.enterprise(rng, industry, "440305", "深圳市")
+        validate_uscc(ent["uscc"])
+        usccs.add(ent["uscc"])
+        assert 1 <= len(items) <= 3
+    assert len(ids) == 3000
+    assert len(usccs) == 3000
+
+
+def test_demand_texts_vary_across_industries_not_one_template(catalogue):
+    rng = random.Random(2)
+    cement = next(i for i in catalogue if i.name == "水泥制造")
+    lamps = next(i for i in catalogue if i.name == "电光源制造")
+    cement_texts = {texts.demand_text(rng, cement)[0].description for _ in range(30)}
+    lamp_texts = {texts.demand_text(rng, lamps)[0].description for _ in range(30)}
+    assert len(cement_texts) > 20 and len(lamp_texts) > 20
+    # Different industries bring different process steps, not only a swapped industry name.
+    strip = lambda s, ind: s.replace(ind.name, "").replace(ind.product, "")  # noqa: E731
+    assert not {strip(t, cement) for t in cement_texts} & {strip(t, lamps) for t in lamp_texts}
+
+
+def test_generation_is_deterministic(catalogue):
+    def sample(seed):
+        rng = random.Random(seed)
+        return [
+            people.demand(rng, rng.choice(catalogue), "440305")["description"] for _ in range(20)
+        ]
+
+    assert sample(7) == sample(7)
+    assert sample(7) != sample(8)
+
+
+def test_small_build_places_records_in_real_counties_and_links_demo_users(world, settings):
+    settings.JIANGQIAO_ALLOW_DEMO = True
+    from django.core.management import call_command
+
+    from jiangqiao.demands.models import Demand, Enterprise
+    from jiangqiao.talents.models import Craftsman, ServiceTeam
+
+    call_command(
+        "demo_data",
+        "--size",
+        "small",
+        "--craftsmen",
+        "30",
+        "--enterprises",
+        "20",
+        "--demands",
+        "40",
+        stdout=io.StringIO(),
+    )
+    assert Craftsman.objects.count() == 30
+    # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there.
+    assert Enterprise.objects.count() in (20, 21)
+    assert Demand.objects.count() == 40
+    assert set(ServiceTeam.objects.values_list("level", flat=True)) >= {
+        "province",
+        "city",
+        "county",
+    }
+    assert Craftsman.objects.filter(user__username="craftsman").count() == 1
+    assert Enterprise.objects.filter(contacts__user__username="ent_contact").count() == 1
+    # Every record sits in one of the six pilot cities' subtrees.
+    assert not Craftsman.objects.exclude(
+        org__region_code__regex=r"^(4401|4403|4415|4419|4402|4408)"
+    ).exists()

@@ -1,0 +1,158 @@
+"""REST endpoints of the enterprise and demand pool (/api/v1/demands/...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from jiangqiao.core.api.viewsets import ScopedModelViewSet
+from jiangqiao.core.concurrency import version_from
+from jiangqiao.core.sensitive import can_view_sensitive
+
+from .. import services
+from ..choices import Channel
+from ..filtersets import DemandFilterSet, EnterpriseFilterSet
+from ..models import Demand, Enterprise
+from .serializers import (
+    ContactSerializer,
+    DemandActionSerializer,
+    DemandSerializer,
+    EnterpriseSerializer,
+    TriageSerializer,
+)
+
+ENTERPRISE_WRITE_SKIP = ("org", "version")
+DEMAND_WRITE_SKIP = ("enterprise", "version", "submit")
+
+
+def _data(validated: dict[str, Any], skip: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in validated.items() if k not in skip}
+
+
+class EnterpriseViewSet(ScopedModelViewSet):
+    """企业：统一社会信用代码、规模（按工信部联企业〔2011〕300号计算）、梯度、联系人（脱敏）。停用而不删除。"""
+
+    queryset = Enterprise.objects.select_related("org").prefetch_related("contacts")
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+    ordering_fields = ["created_at", "name"]
+    ordering = ["-created_at", "-id"]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.enterprise_create(
+            actor=self.request.user, org=data.get("org"), data=_data(data, ENTERPRISE_WRITE_SKIP)
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        assert serializer.instance is not None
+        serializer.instance = services.enterprise_update(
+            actor=self.request.user,
+            enterprise=serializer.instance,
+            data=_data(data, ENTERPRISE_WRITE_SKIP),
+            version=version_from(self.request.data),
+            org=data.get("org"),
+        )
+
+    @extend_schema(request=None, responses=ContactSerializer(many=True))
+    @action(detail=True, methods=["post"], scope_action="view")
+    def reveal(self, request: Request, pk: Any = None) -> Response:
+        """联系人手机号明文（需“查看企业联系人手机号明文”权限；每次查看记入操作日志）。"""
+        enterprise = self.get_object()
+        if not can_view_sensitive(request.user, enterprise):
+            raise PermissionDenied("您没有查看联系人手机号明文的权限")
+        rows = services.enterprise_contacts(
+            actor=request.user, enterprise=enterprise, reveal_mobile=True
+        )
+        return Response(ContactSerializer(rows, many=True).data)
+
+
+class DemandViewSet(ScopedModelViewSet):
+    """企业需求：新增（草稿或直接提交）、修改（带 version 乐观锁）、提交、分级、撤回、取消。不删除。"""
+
+    queryset = Demand.objects.select_related("enterprise", "org").prefetch_related("events")
+    serializer_class = DemandSerializer
+    filterset_class = DemandFilterSet
+    ordering_fields = ["created_at", "submitted_at", "number", "deadline"]
+    ordering = ["-created_at", "-id"]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.demand_create(
+            actor=self.request.user,
+            enterprise=data["enterprise"],
+            data=_data(data, DEMAND_WRITE_SKIP),
+            channel=Channel.ONLINE,
+            submit=bool(data.get("submit")),
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        assert serializer.instance is not None
+        serializer.instance = services.demand_update(
+            actor=self.request.user,
+            demand=serializer.instance,
+            data=_data(data, DEMAND_WRITE_SKIP),
+            version=version_from(self.request.data),
+        )
+
+    def _respond(self, demand: Demand) -> Response:
+        demand = (
+            self.get_queryset().model.objects.select_related("enterprise", "org").get(pk=demand.pk)
+        )
+        return Response(DemandSerializer(demand, context=self.get_serializer_context()).data)
+
+    def _comment(self, request: Request) -> str:
+        serializer = DemandActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return str(serializer.validated_data.get("comment", ""))
+
+    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
+    @action(detail=True, methods=["post"], scope_action="view")
+    def submit(self, request: Request, pk: Any = None) -> Response:
+        """提交草稿：生成需求编号（如 GD-440300-2026-000123）。"""
+        demand = self.get_object()
+        comment = self._comment(request)
+        return self._respond(
+            services.demand_submit(actor=request.user, demand=demand, comment=comment)
+        )
+
+    @extend_schema(request=TriageSerializer, responses=DemandSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def triage(self, request: Request, pk: Any = None) -> Response:
+        """分级受理：确定需求类别、分级 A/B/C、承办层级、公开范围（需“需求分级”权限）。"""
+        demand = self.get_object()
+        serializer = TriageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        comment = data.pop("comment", "")
+        return self._respond(
+            services.demand_triage(actor=request.user, demand=demand, data=data, comment=comment)
+        )
+
+    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
+    @action(detail=True, methods=["post"], scope_action="view")
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        """撤回需求（草稿、已提交、已分级时）。"""
+        demand = self.get_object()
+        comment = self._comment(request)
+        return self._respond(
+            services.demand_withdraw(actor=request.user, demand=demand, comment=comment)
+        )
+
+    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """取消需求（须填写原因）；需求保留，不删除。"""
+        demand = self.get_object()
+        comment = self._comment(request)
+        return self._respond(
+            services.demand_cancel(actor=request.user, demand=demand, comment=comment)
+        )

@@ -1,0 +1,159 @@
+"""Choices of the enterprise and demand pool. Values are lower-case English, labels Chinese.
+
+Where a platform code list exists in the taxonomy app (需求类型 ``demand_kind``, 企业规模
+``enterprise_size``), the values here are the same codes so a stored value is also a tag
+``{scheme, code}``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SizeClass(models.TextChoices):
+    """企业规模, stored with the codes of 《统计上大中小微型企业划分办法(2017)》 (taxonomy
+    ``enterprise_size``). An empty value means “unknown” (inputs missing): never guessed."""
+
+    LARGE = "1", "大型"
+    MEDIUM = "2", "中型"
+    SMALL = "3", "小型"
+    MICRO = "4", "微型"
+
+
+SIZE_COLORS: dict[str, str] = {
+    SizeClass.LARGE: "purple",
+    SizeClass.MEDIUM: "blue",
+    SizeClass.SMALL: "cyan",
+    SizeClass.MICRO: "teal",
+    "": "secondary",
+}
+
+
+class SizeIndustry(models.TextChoices):
+    """The 16 industry groups of 《中小企业划型标准规定》(工信部联企业〔2011〕300号)."""
+
+    AGRICULTURE = "agriculture", "农、林、牧、渔业"
+    INDUSTRY = "industry", "工业"
+    CONSTRUCTION = "construction", "建筑业"
+    WHOLESALE = "wholesale", "批发业"
+    RETAIL = "retail", "零售业"
+    TRANSPORT = "transport", "交通运输业"
+    WAREHOUSING = "warehousing", "仓储业"
+    POSTAL = "postal", "邮政业"
+    ACCOMMODATION = "accommodation", "住宿业"
+    CATERING = "catering", "餐饮业"
+    INFO_TRANSMISSION = "info_transmission", "信息传输业"
+    SOFTWARE = "software", "软件和信息技术服务业"
+    REAL_ESTATE = "real_estate", "房地产开发经营"
+    PROPERTY = "property", "物业管理"
+    LEASING = "leasing", "租赁和商务服务业"
+    OTHER = "other", "其他未列明行业"
+
+
+class DemandKind(models.TextChoices):
+    """需求类型 (codes of the taxonomy list ``demand_kind``)."""
+
+    TECH_PROBLEM = "tech_problem", "技术难题"
+    SKILL_TRAINING = "skill_training", "技能培训需求"
+    MANAGEMENT = "management", "管理提升"
+    IDEOLOGY_LECTURE = "ideology_lecture", "思政宣讲"
+    OCCUPATIONAL_HEALTH = "occupational_health", "职业健康"
+    OTHER = "other", "其他"
+
+
+KIND_COLORS: dict[str, str] = {
+    DemandKind.TECH_PROBLEM: "blue",
+    DemandKind.SKILL_TRAINING: "green",
+    DemandKind.MANAGEMENT: "purple",
+    DemandKind.IDEOLOGY_LECTURE: "red",
+    DemandKind.OCCUPATIONAL_HEALTH: "orange",
+    DemandKind.OTHER: "secondary",
+}
+
+
+class DemandStatus(models.TextChoices):
+    """The demand's life cycle (DOMAIN.md §6.2, workflow A).
+
+    ``draft → submitted → triaged → published → matching → in_service →
+    resolved | partially_resolved | escalated → confirmed → closed``; a demand may be
+    ``withdrawn`` by the enterprise or ``cancelled`` by the union before service starts.
+    Implemented so far: submit, triage, withdraw and cancel; matching and service states are
+    set by later apps.
+    """
+
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    TRIAGED = "triaged", "已分级"
+    PUBLISHED = "published", "已发布"
+    MATCHING = "matching", "匹配中"
+    IN_SERVICE = "in_service", "服务中"
+    RESOLVED = "resolved", "已解决"
+    PARTIALLY_RESOLVED = "partially_resolved", "部分解决"
+    ESCALATED = "escalated", "已上报"
+    CONFIRMED = "confirmed", "企业已确认"
+    CLOSED = "closed", "已办结"
+    WITHDRAWN = "withdrawn", "已撤回"
+    CANCELLED = "cancelled", "已取消"
+
+
+DEMAND_STATUS_COLORS: dict[str, str] = {
+    DemandStatus.DRAFT: "secondary",
+    DemandStatus.SUBMITTED: "blue",
+    DemandStatus.TRIAGED: "cyan",
+    DemandStatus.PUBLISHED: "indigo",
+    DemandStatus.MATCHING: "purple",
+    DemandStatus.IN_SERVICE: "orange",
+    DemandStatus.RESOLVED: "green",
+    DemandStatus.PARTIALLY_RESOLVED: "lime",
+    DemandStatus.ESCALATED: "red",
+    DemandStatus.CONFIRMED: "teal",
+    DemandStatus.CLOSED: "dark",
+    DemandStatus.WITHDRAWN: "secondary",
+    DemandStatus.CANCELLED: "secondary",
+}
+
+#: States in which the demand's content may still be edited.
+EDITABLE_STATUSES = frozenset({DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED})
+#: From which states each implemented action may start.
+WITHDRAWABLE_FROM = (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED)
+CANCELLABLE_FROM = (
+    DemandStatus.SUBMITTED,
+    DemandStatus.TRIAGED,
+    DemandStatus.PUBLISHED,
+    DemandStatus.MATCHING,
+)
+
+
+class Grade(models.TextChoices):
+    """需求分级: complexity × impact × urgency."""
+
+    A = "a", "A级（复杂/影响大/紧急）"
+    B = "b", "B级"
+    C = "c", "C级（简单）"
+
+
+class OwnerLevel(models.TextChoices):
+    """Which union level owns the demand (escalation ladder 省—市—县—基层)."""
+
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县(区)级"
+    GRASSROOTS = "grassroots", "基层"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "不公开"
+    ANONYMISED = "anonymised", "匿名发布到需求清单"
+    PUBLIC = "public", "公开"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "企业线上自助提交"
+    OFFLINE = "offline", "工作人员线下代录"
+    IMPORTED = "imported", "批量导入"
+
+
+class DeliveryMode(models.TextChoices):
+    ONSITE = "onsite", "需要现场服务"
+    ONLINE = "online", "线上即可"
+    EITHER = "either", "现场或线上均可"

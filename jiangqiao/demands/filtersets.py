@@ -1,0 +1,180 @@
+"""Filters of the enterprise and demand lists (pages and API share them).
+
+Indexed on SQLite and PostgreSQL alike:
+
+* **region subtree** — ``region_code`` is a six-digit GB/T 2260 code; ``440300`` covers
+  ``440300..440399``: a closed range ``[prefix+'0000', prefix+'9999']`` on the b-tree index of
+  ``region_code`` (digits only and fixed length, so every collation orders them the same way);
+* **industry subtree** (demands) — an equality on ``DemandCode(scheme, code)``: each chosen
+  industry is stored together with its ancestors, so “C34” matches demands filed under 3461;
+* **org subtree** — ``core.filters.OrgSubtreeFilter`` (range on the organisation path);
+* **text** — ``search_text LIKE '%key%'`` where ``key`` is ``jiangqiao.text.search_key(q)`` (the
+  column holds the same normalised, case-folded text); on PostgreSQL a pg_trgm GIN index
+  (migration 0002) answers it for keys of three characters or more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jiangqiao.core.choices import Status
+from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.taxonomy.codelists import DEMAND_CATEGORIES, QUALITY_TIERS
+from jiangqiao.taxonomy.forms import TermChoiceField
+from jiangqiao.text import search_key
+
+from .choices import Channel, DemandKind, DemandStatus, Grade, OwnerLevel, SizeClass
+from .models import Demand, DemandCode, Enterprise
+from .sizing import _SECTION_RANGES
+
+SEARCH_MAX = 50
+
+
+class TermFilter(filters.CharFilter):
+    """A code of a taxonomy scheme, typed as code or name (the picker widget on pages)."""
+
+    field_class = TermChoiceField
+
+
+def region_prefix(code: str) -> str:
+    """``440000`` → ``44``, ``440300`` → ``4403``, ``440305`` → ``440305``."""
+    prefix = code
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix
+
+
+def region_subtree_q(code: str, field: str = "region_code") -> Q:
+    prefix = region_prefix(code)
+    return Q(**{f"{field}__gte": prefix.ljust(6, "0"), f"{field}__lte": prefix.ljust(6, "9")})
+
+
+def industry_subtree_q(code: str, field: str = "industry_code") -> Q:
+    """Single-column industry subtree (enterprises): the code itself or codes below it."""
+    if code.isalpha():
+        q = Q(**{field: code})
+        for letter, low, high in _SECTION_RANGES:
+            if letter == code:
+                for division in range(low, high + 1):
+                    q |= Q(**{f"{field}__startswith": f"{division:02d}"})
+        return q
+    return Q(**{f"{field}__startswith": code})
+
+
+def _search(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
+    key = search_key(value)[:SEARCH_MAX]
+    if not key:
+        return queryset
+    return queryset.filter(search_text__contains=key)
+
+
+_CATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if not e.parent_code]
+_SUBCATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if e.parent_code]
+
+
+class EnterpriseFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
+    industry = TermFilter(label="行业（含下级）", method="filter_industry", scheme="industry")
+    region = TermFilter(label="地区（含下级）", method="filter_region", scheme="region")
+    org_id = OrgSubtreeFilter()
+    size_class = filters.ChoiceFilter(label="企业规模", choices=SizeClass.choices)
+    quality_tier = filters.ChoiceFilter(
+        label="优质中小企业梯度", choices=[(e.code, e.name) for e in QUALITY_TIERS]
+    )
+    has_union = filters.BooleanFilter(label="已建工会")
+    status = filters.ChoiceFilter(label="状态", choices=Status.choices)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "q",
+            "industry",
+            "region",
+            "org_id",
+            "size_class",
+            "quality_tier",
+            "has_union",
+            "status",
+        ]
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _search(queryset, value)
+
+    def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(industry_subtree_q(value)) if value else queryset
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(region_subtree_q(value)) if value else queryset
+
+
+class DemandFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
+    industry = TermFilter(label="行业（含下级）", method="filter_industry", scheme="industry")
+    region = TermFilter(label="服务地点（含下级）", method="filter_region", scheme="region")
+    org_id = OrgSubtreeFilter()
+    enterprise_id = filters.NumberFilter(
+        label="企业ID", field_name="enterprise_id", widget=forms.HiddenInput
+    )
+    kind = filters.ChoiceFilter(label="需求类型", choices=DemandKind.choices)
+    category = filters.ChoiceFilter(label="需求类别", choices=_CATEGORY_CHOICES)
+    subcategory = filters.ChoiceFilter(label="需求子类", choices=_SUBCATEGORY_CHOICES)
+    grade = filters.ChoiceFilter(label="分级", choices=Grade.choices)
+    status = filters.ChoiceFilter(label="状态", choices=DemandStatus.choices)
+    owner_level = filters.ChoiceFilter(label="承办层级", choices=OwnerLevel.choices)
+    channel = filters.ChoiceFilter(label="来源渠道", choices=Channel.choices)
+    tag = filters.CharFilter(label="专长标签", method="filter_tag", max_length=20)
+    created_after = filters.DateFilter(
+        label="创建日期起",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = filters.DateFilter(
+        label="创建日期止",
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Demand
+        fields = [
+            "q",
+            "industry",
+            "region",
+            "org_id",
+            "enterprise_id",
+            "kind",
+            "category",
+            "subcategory",
+            "grade",
+            "status",
+            "owner_level",
+            "channel",
+            "tag",
+            "created_after",
+            "created_before",
+        ]
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _search(queryset, value)
+
+    def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        codes = DemandCode.objects.filter(scheme="industry", code=value, demand=OuterRef("pk"))
+        return queryset.filter(Exists(codes))
+
+    def filter_tag(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        key = search_key(value)
+        if not key:
+            return queryset
+        codes = DemandCode.objects.filter(scheme="tag", code=key, demand=OuterRef("pk"))
+        return queryset.filter(Exists(codes))
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(region_subtree_q(value)) if value else queryset

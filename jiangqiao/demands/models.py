@@ -1,0 +1,435 @@
+"""The enterprise and demand pool (企业需求库): enterprises, their contacts, demands.
+
+Ownership: ``Enterprise`` and ``Demand`` belong to the union unit responsible for them (``org``,
+normally the county or grassroots unit of the enterprise's region). An enterprise contact (role
+企业联络人, data scope 仅本人) sees the enterprises they are linked to through
+``EnterpriseContact.user`` and those enterprises' demands (``scope_owner_field`` crosses the
+to-many ``contacts`` relation; ``scope_to_many`` keeps the queryset free of duplicates).
+
+Multi-valued codes of a demand (industries, tags) live in ``DemandCode`` rows, one per code *and
+per ancestor of the code* (``selected`` marks what the user chose): an “industry subtree” filter
+is then an indexed equality lookup on ``(scheme, code)`` on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from jiangqiao.core.concurrency import VersionedModel
+from jiangqiao.core.crypto import EncryptedTextField
+from jiangqiao.core.identifiers import IdentifierError, UsccInfo, parse_uscc
+from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
+from jiangqiao.core.validators import validate_union_uscc, validate_uscc
+from jiangqiao.taxonomy.fields import TermCodeField
+
+from .choices import (
+    Channel,
+    DeliveryMode,
+    DemandKind,
+    DemandStatus,
+    Grade,
+    OwnerLevel,
+    SizeClass,
+    SizeIndustry,
+    Visibility,
+)
+
+TEXT_LIMIT = 5000
+SHORT_TEXT_LIMIT = 2000
+
+
+class Enterprise(StatusMixin, VersionedModel, OrgOwnedModel):
+    """An enterprise served by the unions (DOMAIN.md §7.2).
+
+    Registration department, category and registration region are derived from the USCC
+    (``uscc_info``). The size class is computed from the stored inputs by
+    :mod:`jiangqiao.demands.sizing` and stored with its rule version; the quality tier is taken
+    from a certificate and never inferred.
+    """
+
+    uscc = models.CharField(
+        "统一社会信用代码",
+        max_length=18,
+        unique=True,
+        validators=[validate_uscc],
+        error_messages={"unique": "该统一社会信用代码的企业已登记"},
+    )
+    name = models.CharField("企业名称", max_length=200)
+    former_names = models.TextField(
+        "曾用名",
+        blank=True,
+        validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)],
+        help_text="每行一个",
+    )
+    search_text = models.TextField("检索文本", blank=True, editable=False)
+    address = models.CharField("地址", max_length=300, blank=True)
+    region_code = TermCodeField("region", verbose_name="所在地区", db_index=True)
+    industry_code = TermCodeField("industry", verbose_name="所属行业", blank=True, db_index=True)
+    main_products = models.CharField("主要产品", max_length=500, blank=True)
+    staff_count = models.PositiveIntegerField(
+        "从业人员（人）", null=True, blank=True, validators=[MaxValueValidator(10_000_000)]
+    )
+    revenue = models.DecimalField(
+        "营业收入（万元）",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    total_assets = models.DecimalField(
+        "资产总额（万元）",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    basis_year = models.PositiveSmallIntegerField(
+        "数据年度",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)],
+    )
+    size_class = models.CharField(
+        "企业规模", max_length=1, choices=SizeClass.choices, blank=True, editable=False
+    )
+    size_industry = models.CharField(
+        "划型行业", max_length=20, choices=SizeIndustry.choices, blank=True, editable=False
+    )
+    size_basis = models.CharField("划型依据", max_length=300, blank=True, editable=False)
+    size_rule_version = models.CharField("划型规则", max_length=50, blank=True, editable=False)
+    quality_tier = TermCodeField("quality_tier", verbose_name="优质中小企业梯度", blank=True)
+    tier_cert_no = models.CharField("梯度证书编号", max_length=64, blank=True)
+    tier_issued_on = models.DateField("认定日期", null=True, blank=True)
+    tier_valid_until = models.DateField("有效期至", null=True, blank=True)
+    tier_rule_version = models.CharField(
+        "认定规则",
+        max_length=64,
+        blank=True,
+        help_text="如 工信部企业〔2022〕63号、工信部企业〔2026〕2号",
+    )
+    has_union = models.BooleanField("已建工会", default=False)
+    union_uscc = models.CharField(
+        "工会统一社会信用代码", max_length=18, blank=True, validators=[validate_union_uscc]
+    )
+    remark = models.CharField("备注", max_length=500, blank=True)
+
+    scope_owner_field: ClassVar[str | None] = "contacts__user|created_by"
+    scope_to_many: ClassVar[bool] = True
+    audit_exclude: ClassVar[tuple[str, ...]] = ("search_text", "version")
+
+    class Meta:
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["org", "status"], name="enterprise_org_status"),
+        ]
+        permissions = [("view_sensitive_enterprise", "查看企业联系人手机号明文")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("demands:enterprise_detail", args=[self.pk])
+
+    @property
+    def uscc_info(self) -> UsccInfo | None:
+        try:
+            return parse_uscc(self.uscc)
+        except IdentifierError:
+            return None
+
+    @property
+    def former_name_list(self) -> list[str]:
+        return [line.strip() for line in self.former_names.splitlines() if line.strip()]
+
+    @property
+    def tier_expired(self) -> bool:
+        return bool(
+            self.quality_tier
+            and self.tier_valid_until
+            and self.tier_valid_until < timezone.localdate()
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.quality_tier and not self.tier_cert_no:
+            errors["tier_cert_no"] = "填写优质中小企业梯度时必须填写证书编号（梯度不推断）"
+        if not self.quality_tier and (self.tier_cert_no or self.tier_valid_until):
+            errors["quality_tier"] = "填写了证书信息，请选择对应的梯度"
+        if (
+            self.tier_issued_on
+            and self.tier_valid_until
+            and self.tier_valid_until < self.tier_issued_on
+        ):
+            errors["tier_valid_until"] = "有效期至不能早于认定日期"
+        if self.union_uscc and not self.has_union:
+            errors["has_union"] = "填写了工会统一社会信用代码，请勾选“已建工会”"
+        if errors:
+            raise ValidationError(errors)
+
+
+class EnterpriseContact(AuditedModel):
+    """A contact person of an enterprise, optionally linked to a platform account (企业联络人).
+
+    The mobile number is encrypted at rest; ``mobile_index`` is its blind index for lookups.
+    Neither reaches the change log.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, related_name="contacts", verbose_name="企业"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enterprise_links",
+        verbose_name="平台账号",
+    )
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("职务", max_length=50, blank=True)
+    mobile = EncryptedTextField("手机号码", blank=True)
+    mobile_index = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
+    is_primary = models.BooleanField("主要联系人", default=False)
+
+    audit_exclude: ClassVar[tuple[str, ...]] = ("mobile", "mobile_index")
+
+    class Meta:
+        verbose_name = "企业联系人"
+        verbose_name_plural = "企业联系人"
+        ordering = ["-is_primary", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "user"],
+                condition=Q(user__isnull=False),
+                name="enterprise_contact_unique_user",
+                violation_error_message="该账号已是本企业的联系人",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise}·{self.name}"
+
+    def get_absolute_url(self) -> str:
+        return self.enterprise.get_absolute_url()
+
+    def audit_org_id(self) -> int | None:
+        return (
+            Enterprise.objects.filter(pk=self.enterprise_id)
+            .values_list("org_id", flat=True)
+            .first()
+        )
+
+
+class Demand(VersionedModel, OrgOwnedModel):
+    """A demand of an enterprise (DOMAIN.md §7.3). Withdrawn or cancelled, never deleted."""
+
+    number = models.CharField(
+        "需求编号", max_length=32, null=True, blank=True, unique=True, editable=False
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, models.PROTECT, related_name="demands", verbose_name="企业"
+    )
+    kind = models.CharField("需求类型", max_length=32, choices=DemandKind.choices)
+    category = TermCodeField("demand_category", levels=[1], verbose_name="需求类别", blank=True)
+    subcategory = TermCodeField("demand_category", levels=[2], verbose_name="需求子类", blank=True)
+    title = models.CharField("需求标题", max_length=200)
+    description = models.TextField("需求描述", validators=[MaxLengthValidator(TEXT_LIMIT)])
+    description_normalized = models.TextField("需求描述（规范化）", blank=True, editable=False)
+    current_state = models.TextField(
+        "现状", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+    )
+    desired_outcome = models.TextField(
+        "期望效果", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+    )
+    search_text = models.TextField("检索文本", blank=True, editable=False)
+    industry_codes = models.JSONField("所属行业", default=list, blank=True)
+    tags = models.JSONField("所需专长标签", default=list, blank=True)
+    min_skill_level = TermCodeField(
+        "skill_level", verbose_name="最低技能等级", blank=True, db_index=False
+    )
+    region_code = TermCodeField("region", verbose_name="服务地点", db_index=True)
+    delivery_mode = models.CharField(
+        "服务方式", max_length=10, choices=DeliveryMode.choices, default=DeliveryMode.EITHER
+    )
+    grade = models.CharField("需求分级", max_length=1, choices=Grade.choices, blank=True)
+    owner_level = models.CharField(
+        "承办层级", max_length=16, choices=OwnerLevel.choices, blank=True
+    )
+    visibility = models.CharField(
+        "公开范围", max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    channel = models.CharField(
+        "来源渠道", max_length=16, choices=Channel.choices, default=Channel.OFFLINE
+    )
+    matching_suggestion = models.TextField(
+        "匹配建议", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+    )
+    preferred_craftsmen = models.JSONField(
+        "意向劳模工匠", default=list, blank=True, help_text="劳模工匠ID列表"
+    )
+    trainee_count = models.PositiveIntegerField(
+        "培训人数", null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
+    deadline = models.DateField("期望完成日期", null=True, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=DemandStatus.choices,
+        default=DemandStatus.DRAFT,
+        db_index=True,
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="提交人",
+    )
+    triaged_at = models.DateTimeField("分级时间", null=True, blank=True, editable=False)
+
+    scope_owner_field: ClassVar[str | None] = "enterprise__contacts__user|created_by"
+    scope_to_many: ClassVar[bool] = True
+    audit_exclude: ClassVar[tuple[str, ...]] = (
+        "search_text",
+        "description_normalized",
+        "version",
+    )
+
+    class Meta:
+        verbose_name = "需求"
+        verbose_name_plural = "需求"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="demand_created"),
+            models.Index(fields=["org", "status"], name="demand_org_status"),
+            models.Index(fields=["kind", "status"], name="demand_kind_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=DemandKind.SKILL_TRAINING)
+                | Q(trainee_count__isnull=False, trainee_count__gt=0),
+                name="demand_training_needs_trainees",
+                violation_error_message="技能培训需求必须填写培训人数",
+            ),
+        ]
+        permissions = [("triage_demand", "需求分级（受理）")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}" if self.number else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("demands:demand_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == DemandKind.SKILL_TRAINING and not self.trainee_count:
+            errors["trainee_count"] = "技能培训需求必须填写培训人数"
+        if self.subcategory:
+            if not self.category:
+                self.category = self.subcategory.split(".", 1)[0]
+            elif not self.subcategory.startswith(f"{self.category}."):
+                errors["subcategory"] = "需求子类不属于所选的需求类别"
+        if self.deadline and self.deadline < dt.date(2000, 1, 1):
+            errors["deadline"] = "期望完成日期不正确"
+        if not isinstance(self.preferred_craftsmen, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and i > 0
+            for i in self.preferred_craftsmen
+        ):
+            errors["preferred_craftsmen"] = "意向劳模工匠应为劳模工匠ID的列表"
+        if errors:
+            raise ValidationError(errors)
+
+    def selected_codes(self, scheme: str) -> list[str]:
+        return list(self.industry_codes if scheme == "industry" else self.tags)
+
+
+class DemandCode(models.Model):
+    """Index rows for a demand's multi-valued codes (portable, no ArrayField).
+
+    One row per chosen code and per ancestor of it (``selected=False``), so “in the subtree of
+    C34” is ``scheme='industry' AND code='34'`` — an equality on the ``(scheme, code)`` index.
+    Tags are stored as their normalised text (``scheme='tag'``). Rewritten by the services.
+    """
+
+    demand = models.ForeignKey(Demand, models.CASCADE, related_name="codes", verbose_name="需求")
+    scheme = models.CharField("分类方案", max_length=32)
+    code = models.CharField("代码", max_length=64)
+    selected = models.BooleanField("直接选择", default=True)
+
+    class Meta:
+        verbose_name = "需求代码"
+        verbose_name_plural = "需求代码"
+        constraints = [
+            models.UniqueConstraint(fields=["demand", "scheme", "code"], name="demand_code_unique")
+        ]
+        indexes = [models.Index(fields=["scheme", "code", "demand"], name="demand_code_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.code}"
+
+
+class DemandEvent(models.Model):
+    """One status change of a demand (status history)."""
+
+    demand = models.ForeignKey(Demand, models.CASCADE, related_name="events", verbose_name="需求")
+    from_status = models.CharField(
+        "原状态", max_length=20, choices=DemandStatus.choices, blank=True
+    )
+    to_status = models.CharField("新状态", max_length=20, choices=DemandStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    comment = models.CharField("说明", max_length=500, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "需求状态记录"
+        verbose_name_plural = "需求状态记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class DemandCounter(models.Model):
+    """The last demand sequence number taken per (province, year); locked while numbering."""
+
+    province = models.CharField("省份", max_length=2)
+    year = models.PositiveSmallIntegerField("年度")
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "需求编号计数器"
+        verbose_name_plural = "需求编号计数器"
+        constraints = [
+            models.UniqueConstraint(fields=["province", "year"], name="demand_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}-{self.year}: {self.last}"

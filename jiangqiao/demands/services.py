@@ -1,0 +1,667 @@
+"""Writes to the enterprise and demand pool. Every function is atomic, scope-checked and audited.
+
+Status changes of a demand are conditional UPDATEs (``... WHERE status IN (<allowed>)``, the
+healthchecks pattern): of two concurrent actions on the same demand exactly one wins, the other
+gets a business error and writes nothing. Each change writes a ``DemandEvent`` (status history),
+a change-log row and an operation-log row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jiangqiao.core import changelog
+from jiangqiao.core.choices import BusinessType, ChangeAction, Status
+from jiangqiao.core.concurrency import claim_version
+from jiangqiao.core.crypto import blind_index
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.identifiers import IdentifierError, clean_uscc, normalize_mobile
+from jiangqiao.core.operations import record_operation
+from jiangqiao.core.scope import ScopeViolation, assert_visible
+from jiangqiao.core.sensitive import can_view_sensitive, mask, reveal
+from jiangqiao.text import normalize, search_key
+
+from . import numbering, sizing
+from .choices import (
+    CANCELLABLE_FROM,
+    EDITABLE_STATUSES,
+    WITHDRAWABLE_FROM,
+    Channel,
+    DemandStatus,
+)
+from .models import Demand, DemandCode, DemandEvent, Enterprise, EnterpriseContact
+
+MODULE_ENTERPRISE = "企业"
+MODULE_DEMAND = "需求"
+ENTERPRISE_CONTACT_ROLE = "enterprise_contact"
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 20
+MAX_INDUSTRIES = 5
+
+ENTERPRISE_FIELDS = (
+    "uscc",
+    "name",
+    "former_names",
+    "address",
+    "region_code",
+    "industry_code",
+    "main_products",
+    "staff_count",
+    "revenue",
+    "total_assets",
+    "basis_year",
+    "quality_tier",
+    "tier_cert_no",
+    "tier_issued_on",
+    "tier_valid_until",
+    "tier_rule_version",
+    "has_union",
+    "union_uscc",
+    "remark",
+)
+DEMAND_FIELDS = (
+    "kind",
+    "category",
+    "subcategory",
+    "title",
+    "description",
+    "current_state",
+    "desired_outcome",
+    "industry_codes",
+    "tags",
+    "min_skill_level",
+    "region_code",
+    "delivery_mode",
+    "visibility",
+    "matching_suggestion",
+    "preferred_craftsmen",
+    "trainee_count",
+    "deadline",
+)
+TRIAGE_FIELDS = ("category", "subcategory", "grade", "owner_level", "visibility")
+
+
+def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise TypeError(f"unexpected fields: {sorted(unknown)}")
+
+
+def _check_org(actor: Any, org: Any) -> None:
+    from jiangqiao.orgs.models import Organization
+
+    if org is None:
+        raise BusinessError("请选择所属组织", field="org")
+    if not Organization.objects.visible_to(actor, "view").filter(pk=org.pk).exists():
+        raise BusinessError("所选组织不在您的数据范围内", field="org")
+    if org.status != Status.ACTIVE:
+        raise BusinessError("所选组织已停用", field="org")
+
+
+def _save_unique(instance: Any) -> None:
+    """Save; a uniqueness race that slipped past ``full_clean`` becomes a business error."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise BusinessError("数据与已有记录冲突（如统一社会信用代码重复），未保存") from exc
+
+
+# ----------------------------------------------------------------------------------------------
+# Enterprises
+# ----------------------------------------------------------------------------------------------
+
+
+def _derive_enterprise(ent: Enterprise) -> None:
+    """Normalise the USCCs, compute the size class and the search text."""
+    ent.uscc = clean_uscc(ent.uscc or "")
+    ent.union_uscc = clean_uscc(ent.union_uscc or "")
+    result = sizing.classify(
+        ent.industry_code,
+        staff=ent.staff_count,
+        revenue=ent.revenue,
+        assets=ent.total_assets,
+    )
+    ent.size_class = result.size
+    ent.size_industry = result.group
+    ent.size_basis = result.basis[:300]
+    ent.size_rule_version = result.rule_version
+    ent.search_text = search_key(
+        " ".join([ent.name or "", ent.former_names or "", ent.uscc, ent.main_products or ""])
+    )
+
+
+@transaction.atomic
+def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterprise:
+    """Register an enterprise owned by ``org`` (a unit within the actor's scope)."""
+    _check_fields(data, ENTERPRISE_FIELDS)
+    _check_org(actor, org)
+    ent = Enterprise(org=org, created_by=actor, updated_by=actor, **data)
+    _derive_enterprise(ent)
+    ent.full_clean()
+    _save_unique(ent)
+    assert_visible(Enterprise, actor, ent.pk, "add")
+    record_operation(
+        actor=actor,
+        module=MODULE_ENTERPRISE,
+        business_type=BusinessType.INSERT,
+        action=f"登记企业“{ent.name}”",
+        target=ent,
+    )
+    return ent
+
+
+@transaction.atomic
+def enterprise_update(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    data: dict[str, Any],
+    version: int | None = None,
+    org: Any = None,
+) -> Enterprise:
+    """Change an enterprise. ``version`` is the one the editor read (optimistic locking)."""
+    _check_fields(data, ENTERPRISE_FIELDS)
+    ent = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    assert_visible(Enterprise, actor, ent.pk, "change")
+    claim_version(ent, version)
+    if org is not None and org.pk != ent.org_id:
+        _check_org(actor, org)
+        ent.org = org
+    for key, value in data.items():
+        setattr(ent, key, value)
+    _derive_enterprise(ent)
+    ent.updated_by = actor
+    ent.full_clean()
+    _save_unique(ent)
+    assert_visible(Enterprise, actor, ent.pk, "change")
+    return ent
+
+
+@transaction.atomic
+def enterprise_set_status(*, actor: Any, enterprise: Enterprise, status: str) -> Enterprise:
+    """Enable or disable an enterprise (master data is never deleted)."""
+    if status not in Status.values:
+        raise BusinessError("状态参数不正确", field="status")
+    ent = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    assert_visible(Enterprise, actor, ent.pk, "change")
+    if ent.status == status:
+        return ent
+    ent.status = status
+    ent.updated_by = actor
+    ent.version += 1
+    ent.save(update_fields=["status", "updated_by", "updated_at", "version"])
+    record_operation(
+        actor=actor,
+        module=MODULE_ENTERPRISE,
+        business_type=BusinessType.UPDATE,
+        action=f"{'启用' if status == Status.ACTIVE else '停用'}企业“{ent.name}”",
+        target=ent,
+    )
+    return ent
+
+
+def _check_contact_user(user: Any) -> None:
+    if user is None:
+        return
+    if not user.is_active:
+        raise BusinessError("该账号已停用，不能关联为企业联系人", field="user")
+    if ENTERPRISE_CONTACT_ROLE not in user.role_codes():
+        raise BusinessError("该账号没有“企业联络人”角色，不能关联为企业联系人", field="user")
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    name: str,
+    mobile: str = "",
+    title: str = "",
+    user: Any = None,
+    is_primary: bool = False,
+) -> EnterpriseContact:
+    """Add a contact; the mobile number is stored encrypted with a blind index."""
+    ent = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    assert_visible(Enterprise, actor, ent.pk, "change")
+    if mobile:
+        try:
+            mobile = normalize_mobile(mobile)
+        except IdentifierError as exc:
+            raise BusinessError(exc.with_label("手机号码"), field="mobile") from exc
+    _check_contact_user(user)
+    if user is not None and ent.contacts.filter(user=user).exists():
+        raise BusinessError("该账号已是本企业的联系人", field="user")
+    contact = EnterpriseContact(
+        enterprise=ent,
+        name=(name or "").strip(),
+        title=(title or "").strip(),
+        mobile=mobile,
+        mobile_index=blind_index(mobile, purpose="mobile"),
+        user=user,
+        is_primary=is_primary,
+        created_by=actor,
+        updated_by=actor,
+    )
+    contact.full_clean()
+    contact.save()
+    record_operation(
+        actor=actor,
+        module=MODULE_ENTERPRISE,
+        business_type=BusinessType.UPDATE,
+        action=f"为企业“{ent.name}”新增联系人“{contact.name}”",
+        target=ent,
+        extra={"contact_id": contact.pk, "user_id": user.pk if user else None},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor: Any, contact: EnterpriseContact) -> None:
+    ent = Enterprise.objects.select_for_update().get(pk=contact.enterprise_id)
+    assert_visible(Enterprise, actor, ent.pk, "change")
+    name = contact.name
+    EnterpriseContact.objects.get(pk=contact.pk, enterprise=ent).delete()
+    record_operation(
+        actor=actor,
+        module=MODULE_ENTERPRISE,
+        business_type=BusinessType.UPDATE,
+        action=f"删除企业“{ent.name}”的联系人“{name}”",
+        target=ent,
+    )
+
+
+def enterprise_contacts(
+    *, actor: Any, enterprise: Enterprise, reveal_mobile: bool = False
+) -> list[dict[str, Any]]:
+    """The contacts of ``enterprise`` with the mobile masked, or in clear for a permitted actor.
+
+    Every clear-text view goes through ``core.sensitive.reveal`` and is written to the operation
+    log. Not atomic on purpose: it only writes the audit row.
+    """
+    rows = []
+    show = reveal_mobile and can_view_sensitive(actor, enterprise)
+    for contact in enterprise.contacts.select_related("user"):
+        if show and contact.mobile:
+            mobile = reveal(
+                actor=actor,
+                obj=enterprise,
+                fields={"mobile": contact.mobile},
+                purpose=f"联系人：{contact.name}",
+            )["mobile"]
+        else:
+            mobile = mask("mobile", contact.mobile)
+        rows.append(
+            {
+                "id": contact.pk,
+                "name": contact.name,
+                "title": contact.title,
+                "mobile": mobile,
+                "is_primary": contact.is_primary,
+                "user_id": contact.user_id,
+                "username": contact.user.username if contact.user else "",
+            }
+        )
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Demands
+# ----------------------------------------------------------------------------------------------
+
+
+def _clean_industries(codes: Any) -> list[str]:
+    from jiangqiao.taxonomy.validators import validate_industry_code
+
+    if codes in (None, ""):
+        return []
+    if not isinstance(codes, list | tuple) or not all(isinstance(c, str) for c in codes):
+        raise BusinessError("所属行业应为行业代码的列表", field="industry_codes")
+    result: list[str] = []
+    for code in codes:
+        code = code.strip().upper()
+        try:
+            validate_industry_code(code)
+        except ValidationError as exc:
+            raise BusinessError(f"所属行业：{exc.messages[0]}", field="industry_codes") from exc
+        if code and code not in result:
+            result.append(code)
+    if len(result) > MAX_INDUSTRIES:
+        raise BusinessError(f"所属行业最多选择 {MAX_INDUSTRIES} 项", field="industry_codes")
+    return result
+
+
+def _clean_tags(tags: Any) -> list[str]:
+    if tags in (None, ""):
+        return []
+    if isinstance(tags, str):
+        tags = list(tags.replace("，", ",").replace("、", ",").split(","))
+    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) for t in tags):
+        raise BusinessError("所需专长标签应为文字列表", field="tags")
+    result: list[str] = []
+    for tag in tags:
+        tag = normalize(tag)
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise BusinessError(
+                f"所需专长标签“{tag[:20]}…”过长（每个不超过 {MAX_TAG_LENGTH} 字）", field="tags"
+            )
+        if tag not in result:
+            result.append(tag)
+    if len(result) > MAX_TAGS:
+        raise BusinessError(f"所需专长标签最多 {MAX_TAGS} 个", field="tags")
+    return result
+
+
+def _clean_craftsmen(ids: Any) -> list[int]:
+    """Preferred craftsmen: a list of ids, checked against ``talents.Craftsman`` once it exists."""
+    if ids in (None, ""):
+        return []
+    if not isinstance(ids, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids
+    ):
+        raise BusinessError("意向劳模工匠应为劳模工匠ID的列表", field="preferred_craftsmen")
+    unique = list(dict.fromkeys(ids))
+    if len(unique) > 10:
+        raise BusinessError("意向劳模工匠最多 10 位", field="preferred_craftsmen")
+    try:
+        craftsman = apps.get_model("talents", "Craftsman")
+    except LookupError:
+        return unique  # the talents app has no Craftsman model yet
+    found = set(craftsman._default_manager.filter(pk__in=unique).values_list("pk", flat=True))
+    missing = [i for i in unique if i not in found]
+    if missing:
+        raise BusinessError(
+            f"意向劳模工匠不存在：{'、'.join(map(str, missing))}", field="preferred_craftsmen"
+        )
+    return unique
+
+
+def _prepare_demand(demand: Demand) -> None:
+    demand.industry_codes = _clean_industries(demand.industry_codes)
+    demand.tags = _clean_tags(demand.tags)
+    demand.preferred_craftsmen = _clean_craftsmen(demand.preferred_craftsmen)
+    if demand.subcategory and not demand.category:
+        demand.category = demand.subcategory.split(".", 1)[0]
+    demand.description_normalized = normalize(demand.description, keep_newlines=True)
+    demand.search_text = _demand_search_text(demand, demand.number)
+
+
+def _demand_search_text(demand: Demand, number: str | None) -> str:
+    return search_key(
+        " ".join(
+            [
+                number or "",
+                demand.title or "",
+                demand.description or "",
+                " ".join(demand.tags or []),
+                demand.enterprise.name if demand.enterprise_id else "",
+            ]
+        )
+    )
+
+
+def _write_codes(demand: Demand) -> None:
+    """Rewrite the index rows: each chosen industry with its ancestors, and each tag."""
+    from jiangqiao.taxonomy.selectors import get_term
+
+    rows: dict[tuple[str, str], bool] = {}
+    for code in demand.industry_codes:
+        term = get_term("industry", code)
+        path = term.path.split("/") if term is not None and term.path else [code]
+        for ancestor in path:
+            rows[("industry", ancestor)] = rows.get(("industry", ancestor), False)
+        rows[("industry", code)] = True
+    for tag in demand.tags:
+        rows[("tag", search_key(tag)[:64])] = True
+    DemandCode.objects.filter(demand=demand).delete()
+    DemandCode.objects.bulk_create(
+        DemandCode(demand=demand, scheme=scheme, code=code, selected=selected)
+        for (scheme, code), selected in rows.items()
+    )
+
+
+def _event(demand: Demand, actor: Any, from_status: str, to_status: str, comment: str) -> None:
+    DemandEvent.objects.create(
+        demand=demand,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=getattr(actor, "username", "") or "",
+        comment=(comment or "")[:500],
+    )
+
+
+def _check_enterprise_for_demand(actor: Any, enterprise: Enterprise) -> None:
+    if not Enterprise.objects.visible_to(actor, "view").filter(pk=enterprise.pk).exists():
+        raise BusinessError("所选企业不在您的数据范围内", field="enterprise")
+    if enterprise.status != Status.ACTIVE:
+        raise BusinessError("所选企业已停用，不能提交需求", field="enterprise")
+
+
+@transaction.atomic
+def demand_create(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    data: dict[str, Any],
+    channel: str = Channel.OFFLINE,
+    submit: bool = False,
+) -> Demand:
+    """Create a demand of ``enterprise`` (a draft; ``submit=True`` submits it in one go).
+
+    The owning unit is the enterprise's; the location defaults to the enterprise's region.
+    """
+    _check_fields(data, DEMAND_FIELDS)
+    _check_enterprise_for_demand(actor, enterprise)
+    fields = dict(data)
+    if not fields.get("region_code"):
+        fields["region_code"] = enterprise.region_code
+    demand = Demand(
+        org_id=enterprise.org_id,
+        enterprise=enterprise,
+        channel=channel,
+        created_by=actor,
+        updated_by=actor,
+        **fields,
+    )
+    _prepare_demand(demand)
+    demand.full_clean()
+    demand.save()
+    _write_codes(demand)
+    assert_visible(Demand, actor, demand.pk, "add")
+    _event(demand, actor, "", DemandStatus.DRAFT, f"创建（{Channel(channel).label}）")
+    record_operation(
+        actor=actor,
+        module=MODULE_DEMAND,
+        business_type=BusinessType.INSERT,
+        action=f"新增需求“{demand.title}”",
+        target=demand,
+        extra={"channel": channel},
+    )
+    if submit:
+        demand = demand_submit(actor=actor, demand=demand)
+    return demand
+
+
+@transaction.atomic
+def demand_update(
+    *, actor: Any, demand: Demand, data: dict[str, Any], version: int | None = None
+) -> Demand:
+    """Change a demand's content (draft, submitted or triaged). Optimistic locking on ``version``."""
+    _check_fields(data, DEMAND_FIELDS)
+    current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
+    assert_visible(Demand, actor, current.pk, "change")
+    claim_version(current, version)
+    if current.status not in EDITABLE_STATUSES:
+        raise BusinessError(f"需求状态为“{current.get_status_display()}”，不能再修改")
+    for key, value in data.items():
+        setattr(current, key, value)
+    if not current.region_code:
+        current.region_code = current.enterprise.region_code
+    current.updated_by = actor
+    _prepare_demand(current)
+    current.full_clean()
+    current.save()
+    _write_codes(current)
+    assert_visible(Demand, actor, current.pk, "change")
+    return current
+
+
+def _may_act_on(actor: Any, demand: Demand, *, perms: tuple[str, ...]) -> None:
+    if not any(actor.has_perm(p) for p in perms):
+        raise PermissionDenied("您没有此操作的权限")
+    if not Demand.objects.visible_to(actor, "view").filter(pk=demand.pk).exists():
+        raise ScopeViolation(Demand, "change")
+
+
+def _transition(
+    *,
+    actor: Any,
+    demand_pk: int,
+    allowed_from: Iterable[str],
+    to_status: str,
+    action_label: str,
+    comment: str = "",
+    business_type: str = BusinessType.UPDATE,
+    **updates: Any,
+) -> Demand:
+    """Conditional UPDATE of the status: succeeds only if the row is still in ``allowed_from``."""
+    before_obj = Demand.objects.get(pk=demand_pk)
+    before = changelog.snapshot(before_obj)
+    now = timezone.now()
+    updated = Demand.objects.filter(pk=demand_pk, status__in=list(allowed_from)).update(
+        status=to_status,
+        updated_by=actor if getattr(actor, "is_authenticated", False) else None,
+        updated_at=now,
+        version=F("version") + 1,
+        **updates,
+    )
+    if updated != 1:
+        current = Demand.objects.filter(pk=demand_pk).values_list("status", flat=True).first()
+        label = DemandStatus(current).label if current else "已不存在"
+        raise BusinessError(
+            f"需求当前状态为“{label}”，不能{action_label}（可能已被他人处理，请刷新）",
+            field="status",
+            code="conflict",
+        )
+    demand = Demand.objects.select_related("enterprise", "org").get(pk=demand_pk)
+    _event(demand, actor, before_obj.status, to_status, comment)
+    changelog.write(
+        demand,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(demand),
+        message=action_label,
+    )
+    record_operation(
+        actor=actor,
+        module=MODULE_DEMAND,
+        business_type=business_type,
+        action=f"{action_label}需求“{demand}”",
+        target=demand,
+        extra={"from": before_obj.status, "to": to_status},
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_submit(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    """draft → submitted; gives the demand its number (unique, never reused)."""
+    _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
+    current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
+    if current.status != DemandStatus.DRAFT:
+        raise BusinessError(
+            f"需求当前状态为“{current.get_status_display()}”，不能提交（可能已被他人处理，请刷新）",
+            field="status",
+            code="conflict",
+        )
+    now = timezone.now()
+    number = current.number or numbering.allocate_number(
+        current.region_code, timezone.localtime(now).year
+    )
+    return _transition(
+        actor=actor,
+        demand_pk=current.pk,
+        allowed_from=[DemandStatus.DRAFT],
+        to_status=DemandStatus.SUBMITTED,
+        action_label="提交",
+        comment=comment,
+        business_type=BusinessType.SUBMIT,
+        number=number,
+        submitted_at=now,
+        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        search_text=_demand_search_text(current, number),
+    )
+
+
+@transaction.atomic
+def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: str = "") -> Demand:
+    """submitted → triaged: the union sets category, grade, owner level and visibility."""
+    _check_fields(data, TRIAGE_FIELDS)
+    _may_act_on(actor, demand, perms=("demands.triage_demand",))
+    assert_visible(Demand, actor, demand.pk, "change")
+    candidate = Demand.objects.select_related("enterprise").get(pk=demand.pk)
+    for key, value in data.items():
+        setattr(candidate, key, value)
+    errors: dict[str, str] = {}
+    if not candidate.category:
+        errors["category"] = "分级时必须确定需求类别"
+    if not candidate.grade:
+        errors["grade"] = "请选择需求分级"
+    if not candidate.owner_level:
+        errors["owner_level"] = "请选择承办层级"
+    if errors:
+        raise ValidationError(errors)
+    _prepare_demand(candidate)
+    candidate.full_clean()
+    return _transition(
+        actor=actor,
+        demand_pk=candidate.pk,
+        allowed_from=[DemandStatus.SUBMITTED],
+        to_status=DemandStatus.TRIAGED,
+        action_label="分级",
+        comment=comment,
+        business_type=BusinessType.APPROVE,
+        triaged_at=timezone.now(),
+        **{key: getattr(candidate, key) for key in TRIAGE_FIELDS},
+    )
+
+
+@transaction.atomic
+def demand_withdraw(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    """The enterprise (or staff for it) withdraws a demand that is not yet being served."""
+    _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
+    return _transition(
+        actor=actor,
+        demand_pk=demand.pk,
+        allowed_from=WITHDRAWABLE_FROM,
+        to_status=DemandStatus.WITHDRAWN,
+        action_label="撤回",
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
+    """The union cancels a demand (a reason is required); it is kept, never deleted."""
+    _may_act_on(actor, demand, perms=("demands.change_demand",))
+    assert_visible(Demand, actor, demand.pk, "change")
+    if not (comment or "").strip():
+        raise BusinessError("取消需求时请填写原因", field="comment")
+    return _transition(
+        actor=actor,
+        demand_pk=demand.pk,
+        allowed_from=CANCELLABLE_FROM,
+        to_status=DemandStatus.CANCELLED,
+        action_label="取消",
+        comment=comment,
+    )

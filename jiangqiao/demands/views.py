@@ -1,0 +1,404 @@
+"""Pages of the enterprise and demand pool. Thin: read through selectors, write through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from jiangqiao.core.concurrency import version_from
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.forms import model_choice
+from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.sensitive import can_view_sensitive
+from jiangqiao.core.views.generic import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ObjectStatusView,
+    ScopedMixin,
+    apply_validation_error,
+)
+from jiangqiao.taxonomy.selectors import term_label, term_labels
+
+from . import selectors, services
+from .choices import DEMAND_STATUS_COLORS, Channel, DemandStatus
+from .filtersets import DemandFilterSet, EnterpriseFilterSet
+from .forms import (
+    ContactForm,
+    DemandForm,
+    DemandStatusForm,
+    DemandSubmitForm,
+    EnterpriseForm,
+    TriageForm,
+)
+from .models import Demand, Enterprise, EnterpriseContact
+from .tables import DemandTable, EnterpriseTable
+
+
+class StaleAsFormErrorMixin:
+    """Show the optimistic-locking error on top of the form (``version`` is a hidden field)."""
+
+    def save_form(self, form: Any, obj: Any) -> Any:
+        try:
+            return self.save_with_service(form, obj)
+        except BusinessError as exc:
+            if exc.field == "version":
+                raise BusinessError(exc.message, code=exc.code) from exc
+            raise
+
+    def save_with_service(self, form: Any, obj: Any) -> Any:
+        raise NotImplementedError
+
+
+def _form_error(form: Any, exc: Exception) -> None:
+    if isinstance(exc, BusinessError):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif isinstance(exc, ValidationError):
+        apply_validation_error(form, exc)
+    else:
+        form.add_error(None, str(exc))
+
+
+# ----------------------------------------------------------------------------------------------
+# Enterprises
+# ----------------------------------------------------------------------------------------------
+
+
+class EnterpriseListView(ObjectListView):
+    model = Enterprise
+    filterset_class = EnterpriseFilterSet
+    table_class = EnterpriseTable
+    title = "企业"
+
+    def get_table_queryset(self) -> Any:
+        return selectors.enterprise_list(user=self.request.user)
+
+
+class EnterpriseDetailView(ObjectDetailView):
+    model = Enterprise
+    template_name = "demands/enterprise_detail.html"
+    reveal = False
+
+    def get_extra_context(self, obj: Enterprise) -> dict[str, Any]:
+        user = self.request.user
+        return {
+            "uscc_info": obj.uscc_info,
+            "uscc_region_label": term_label(
+                "region", obj.uscc[2:8], "" if obj.uscc[2:8] != "100000" else "中央"
+            ),
+            "region_label": term_label("region", obj.region_code, obj.region_code),
+            "industry_label": term_label("industry", obj.industry_code, obj.industry_code),
+            "tier_label": term_label("quality_tier", obj.quality_tier, obj.quality_tier),
+            "contacts": services.enterprise_contacts(
+                actor=user, enterprise=obj, reveal_mobile=self.reveal
+            ),
+            "revealed": self.reveal,
+            "can_reveal": can_view_sensitive(user, obj),
+            "demands": selectors.enterprise_demands(user=user, enterprise=obj)[:50],
+            "can_add_demand": user.has_perm("demands.add_demand"),
+        }
+
+
+class EnterpriseRevealView(EnterpriseDetailView):
+    """POST: the detail page with the contacts' mobile numbers in clear (logged)."""
+
+    reveal = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("demands:enterprise_detail", pk=kwargs["pk"])
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        if not can_view_sensitive(request.user, obj):
+            raise PermissionDenied("您没有查看联系人手机号明文的权限")
+        return super().get(request, *args, **kwargs)
+
+
+class EnterpriseEditView(StaleAsFormErrorMixin, ObjectEditView):
+    model = Enterprise
+    form_class = EnterpriseForm
+
+    def save_with_service(self, form: EnterpriseForm, obj: Enterprise | None) -> Enterprise:
+        org = form.cleaned_data.get("org")
+        if obj is None:
+            return services.enterprise_create(
+                actor=self.request.user, org=org, data=form.service_data()
+            )
+        return services.enterprise_update(
+            actor=self.request.user,
+            enterprise=obj,
+            data=form.service_data(),
+            version=version_from(self.request.POST),
+            org=org,
+        )
+
+
+class EnterpriseStatusView(ObjectStatusView):
+    model = Enterprise
+
+    def set_status(self, obj: Enterprise, status: str) -> Enterprise:
+        return services.enterprise_set_status(
+            actor=self.request.user, enterprise=obj, status=status
+        )
+
+
+class ContactAddView(ScopedMixin, View):
+    model = Enterprise
+    action = "change"
+
+    def _render(self, form: ContactForm, obj: Enterprise, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "generic/object_form.html",
+            {
+                "form": form,
+                "title": f"新增联系人：{obj}",
+                "cancel_url": obj.get_absolute_url(),
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self._render(ContactForm(user=request.user), self.get_object())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = ContactForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                services.contact_add(actor=request.user, enterprise=obj, **form.cleaned_data)
+            except (BusinessError, ScopeViolation, ValidationError) as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "已新增联系人")
+                return redirect(obj.get_absolute_url())
+        return self._render(form, obj, status=400)
+
+
+class ContactRemoveView(ScopedMixin, View):
+    model = Enterprise
+    action = "change"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        contact = get_object_or_404(EnterpriseContact, pk=kwargs["contact_pk"], enterprise=obj)
+        try:
+            services.contact_remove(actor=request.user, contact=contact)
+        except (BusinessError, ScopeViolation) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(request, "已删除联系人")
+        return redirect(obj.get_absolute_url())
+
+
+# ----------------------------------------------------------------------------------------------
+# Demands
+# ----------------------------------------------------------------------------------------------
+
+
+class DemandListView(ObjectListView):
+    model = Demand
+    filterset_class = DemandFilterSet
+    table_class = DemandTable
+    title = "需求"
+    extra_buttons = [("手机提交需求", "demands:demand_submit", "demands.add_demand")]
+
+    def get_table_queryset(self) -> Any:
+        return selectors.demand_list(user=self.request.user)
+
+
+class DemandDetailView(ObjectDetailView):
+    model = Demand
+    template_name = "demands/demand_detail.html"
+
+    def get_extra_context(self, obj: Demand) -> dict[str, Any]:
+        user = self.request.user
+        labels = term_labels("industry", obj.industry_codes)
+        return {
+            "events": selectors.demand_events(user=user, demand=obj),
+            "industries": [(code, labels.get(code, code)) for code in obj.industry_codes],
+            "region_label": term_label("region", obj.region_code, obj.region_code),
+            "category_label": term_label("demand_category", obj.category, obj.category),
+            "subcategory_label": term_label("demand_category", obj.subcategory, obj.subcategory),
+            "skill_label": term_label("skill_level", obj.min_skill_level, obj.min_skill_level),
+            "status_color": DEMAND_STATUS_COLORS.get(obj.status, "secondary"),
+            "can_triage": user.has_perm("demands.triage_demand")
+            and obj.status == DemandStatus.SUBMITTED,
+            "can_submit": obj.status == DemandStatus.DRAFT
+            and (user.has_perm("demands.add_demand") or user.has_perm("demands.change_demand")),
+            "can_cancel": user.has_perm("demands.change_demand"),
+        }
+
+    def edit_url(self, obj: Demand) -> str | None:
+        return super().edit_url(obj) if obj.is_editable else None
+
+
+class DemandEditView(StaleAsFormErrorMixin, ObjectEditView):
+    model = Demand
+    form_class = DemandForm
+
+    def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(obj)
+        if obj is None and "enterprise" in self.request.GET:
+            kwargs["initial"] = {"enterprise": self.request.GET.get("enterprise")}
+        return kwargs
+
+    def save_with_service(self, form: DemandForm, obj: Demand | None) -> Demand:
+        if obj is None:
+            return services.demand_create(
+                actor=self.request.user,
+                enterprise=form.cleaned_data["enterprise"],
+                data=form.service_data(),
+                channel=Channel.OFFLINE,
+            )
+        return services.demand_update(
+            actor=self.request.user,
+            demand=obj,
+            data=form.service_data(),
+            version=version_from(self.request.POST),
+        )
+
+
+class DemandStatusView(ScopedMixin, View):
+    """POST ``status=withdrawn|cancelled`` with a ``comment``: a demand is never deleted."""
+
+    model = Demand
+    action = "view"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = DemandStatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "参数不正确")
+            return redirect(obj.get_absolute_url())
+        status, comment = form.cleaned_data["status"], form.cleaned_data["comment"]
+        try:
+            if status == DemandStatus.WITHDRAWN:
+                services.demand_withdraw(actor=request.user, demand=obj, comment=comment)
+            else:
+                services.demand_cancel(actor=request.user, demand=obj, comment=comment)
+        except (BusinessError, ScopeViolation) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(
+                request, "需求已撤回" if status == DemandStatus.WITHDRAWN else "需求已取消"
+            )
+        return redirect(obj.get_absolute_url())
+
+
+class DemandSubmitDraftView(ScopedMixin, View):
+    """POST: submit an existing draft (gives it its number)."""
+
+    model = Demand
+    action = "view"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        try:
+            obj = services.demand_submit(actor=request.user, demand=obj)
+        except (BusinessError, ScopeViolation, ValidationError) as exc:
+            messages.error(
+                request,
+                getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)])),
+            )
+        else:
+            messages.success(request, f"需求已提交，编号 {obj.number}")
+        return redirect(obj.get_absolute_url())
+
+
+class DemandTriageView(ScopedMixin, View):
+    model = Demand
+    action = "change"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not request.user.has_perm("demands.triage_demand"):
+            raise PermissionDenied("您没有需求分级的权限")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, form: TriageForm, obj: Demand, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "generic/object_form.html",
+            {"form": form, "title": f"需求分级：{obj}", "cancel_url": obj.get_absolute_url()},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return self._render(TriageForm(demand=obj), obj)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = TriageForm(request.POST, demand=obj)
+        if form.is_valid():
+            try:
+                services.demand_triage(
+                    actor=request.user,
+                    demand=obj,
+                    data=form.service_data(),
+                    comment=form.cleaned_data["comment"],
+                )
+            except (BusinessError, ScopeViolation, ValidationError) as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, "需求已分级")
+                return redirect(obj.get_absolute_url())
+        return self._render(form, obj, status=400)
+
+
+class DemandSubmitView(ScopedMixin, View):
+    """The phone form of an enterprise contact: create and submit (or save a draft) in one go.
+
+    The enterprise is the contact's own (a select only if they are linked to several); the
+    owning unit is the enterprise's. After submitting, the page shows the demand number.
+    """
+
+    model = Demand
+    action = "add"
+    template_name = "demands/demand_submit.html"
+
+    def _render(self, form: DemandSubmitForm, status: int = 200, **extra: Any) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "title": "提交需求", **extra},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = DemandSubmitForm(user=request.user)
+        choices = model_choice(form, "enterprise").queryset
+        no_enterprise = choices is None or not choices.exists()
+        return self._render(form, no_enterprise=no_enterprise)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = DemandSubmitForm(request.POST, user=request.user)
+        submit = request.POST.get("action", "submit") != "draft"
+        if form.is_valid():
+            try:
+                demand = services.demand_create(
+                    actor=request.user,
+                    enterprise=form.cleaned_data["enterprise"],
+                    data=form.service_data(),
+                    channel=Channel.ONLINE,
+                    submit=submit,
+                )
+            except (BusinessError, ScopeViolation, ValidationError) as exc:
+                _form_error(form, exc)
+            else:
+                return render(
+                    request,
+                    "demands/demand_submitted.html",
+                    {"demand": demand, "title": "需求已提交" if submit else "草稿已保存"},
+                )
+        return self._render(form, status=400)
+
+
+def demand_create_url(enterprise: Enterprise) -> str:
+    return f"{reverse('demands:demand_create')}?enterprise={enterprise.pk}"
