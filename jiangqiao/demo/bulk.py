@@ -104,7 +104,9 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
         rows.append(c)
         children.append((honours, items, city))
     Craftsman.objects.bulk_create(rows, batch_size=BATCH)
-    honour_rows, item_rows, code_rows = [], [], []
+    honour_rows: list[Any] = []
+    item_rows: list[Any] = []
+    code_rows: list[Any] = []
     for c, (honours, items, city) in zip(rows, children, strict=True):
         if len(sample_by_city.setdefault(city, [])) < 40:
             sample_by_city[city].append(c)
@@ -211,7 +213,8 @@ def _demands(
         )
         rows.append(d)
     Demand.objects.bulk_create(rows, batch_size=BATCH)
-    codes, events = [], []
+    codes: list[Any] = []
+    events: list[Any] = []
     for d in rows:
         for code in d.industry_codes:
             term = _get_term("industry", code)

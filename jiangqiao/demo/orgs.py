@@ -74,9 +74,11 @@ def build_tree(rng: random.Random, *, grassroots_per_county: int = 2) -> DemoTre
         counties = counties_of(city_code)
         if not counties:
             tree.counties[city_code] = city  # 不设区的市: the city union serves directly
-        for county in counties:
-            name = f"{county.name}总工会"
-            tree.counties[county.code] = _get_or_create(city, OrgLevel.COUNTY, name, county.code)
+        for county_term in counties:
+            name = f"{county_term.name}总工会"
+            tree.counties[county_term.code] = _get_or_create(
+                city, OrgLevel.COUNTY, name, county_term.code
+            )
     for code, county in tree.counties.items():
         existing = list(county.children.filter(level=OrgLevel.GRASSROOTS))
         for i in range(len(existing), grassroots_per_county):
