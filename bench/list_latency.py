@@ -33,7 +33,7 @@ QUERIES = ["质量", "设备", "培训", "节能", "工艺", "安全", "数字�
 CASES = [
     ("demand page", "/demands/", {"industry": "C", "region": "440300"}),
     ("demand API", "/api/v1/demands/demands/", {"industry": "C", "region": "440300"}),
-    ("craftsman page", "/talents/", {"industry": "C", "region": "440000"}),
+    ("craftsman page", "/talents/craftsmen/", {"industry": "C", "region": "440000"}),
     ("craftsman API", "/api/v1/talents/craftsmen/", {"industry": "C", "region": "440000"}),
 ]
 
@@ -46,10 +46,14 @@ def percentile(values: list[float], p: float) -> float:
 
 def explain(sql: str, params: tuple) -> str:
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        else:
-            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+        # The captured SQL has its parameters inlined: run it without parameters so that a
+        # literal "%" (LIKE patterns) is not taken for a placeholder.
+        prefix = (
+            "EXPLAIN (ANALYZE, BUFFERS) "
+            if connection.vendor == "postgresql"
+            else "EXPLAIN QUERY PLAN "
+        )
+        cur.execute(prefix + sql, params or None)
         return "\n".join(
             str(row[-1] if connection.vendor != "postgresql" else row[0]) for row in cur.fetchall()
         )

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.pagination import CappedCountPaginator
 from jiangqiao.core.scope import ScopeViolation, permission_name
 
 
@@ -85,7 +86,10 @@ class ObjectListView(ScopedMixin, View):
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
         table = self.table_class(qs, request=request)
-        tables.RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
+        tables.RequestConfig(
+            request,
+            paginate={"per_page": self.per_page, "paginator_class": CappedCountPaginator},
+        ).configure(table)
         context = {
             **self.base_context(),
             "title": self.title or self.model._meta.verbose_name_plural,
