@@ -93,8 +93,11 @@ class IdentifierValidator:
         self.label = label
 
     def check(self, value: str) -> None:
-        """Raise :class:`IdentifierError` (or ``ValidationError``) if ``value`` is invalid."""
-        raise NotImplementedError
+        """Raise :class:`IdentifierError` (or ``ValidationError``) if ``value`` is invalid.
+
+        The base class accepts nothing: each subclass names the standard it checks.
+        """
+        raise TypeError(f"{type(self).__name__} must implement check()")
 
     def __call__(self, value: object) -> None:
         try:

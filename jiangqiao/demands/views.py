@@ -41,21 +41,6 @@ from .models import Demand, Enterprise, EnterpriseContact
 from .tables import DemandTable, EnterpriseTable
 
 
-class StaleAsFormErrorMixin:
-    """Show the optimistic-locking error on top of the form (``version`` is a hidden field)."""
-
-    def save_form(self, form: Any, obj: Any) -> Any:
-        try:
-            return self.save_with_service(form, obj)
-        except BusinessError as exc:
-            if exc.field == "version":
-                raise BusinessError(exc.message, code=exc.code) from exc
-            raise
-
-    def save_with_service(self, form: Any, obj: Any) -> Any:
-        raise NotImplementedError
-
-
 def _form_error(form: Any, exc: Exception) -> None:
     if isinstance(exc, BusinessError):
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -120,11 +105,11 @@ class EnterpriseRevealView(EnterpriseDetailView):
         return super().get(request, *args, **kwargs)
 
 
-class EnterpriseEditView(StaleAsFormErrorMixin, ObjectEditView):
+class EnterpriseEditView(ObjectEditView):
     model = Enterprise
     form_class = EnterpriseForm
 
-    def save_with_service(self, form: EnterpriseForm, obj: Enterprise | None) -> Enterprise:
+    def save_form(self, form: EnterpriseForm, obj: Enterprise | None) -> Enterprise:
         org = form.cleaned_data.get("org")
         if obj is None:
             return services.enterprise_create(
@@ -239,7 +224,7 @@ class DemandDetailView(ObjectDetailView):
         return super().edit_url(obj) if obj.is_editable else None
 
 
-class DemandEditView(StaleAsFormErrorMixin, ObjectEditView):
+class DemandEditView(ObjectEditView):
     model = Demand
     form_class = DemandForm
 
@@ -249,7 +234,7 @@ class DemandEditView(StaleAsFormErrorMixin, ObjectEditView):
             kwargs["initial"] = {"enterprise": self.request.GET.get("enterprise")}
         return kwargs
 
-    def save_with_service(self, form: DemandForm, obj: Demand | None) -> Demand:
+    def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
         if obj is None:
             return services.demand_create(
                 actor=self.request.user,

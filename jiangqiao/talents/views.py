@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -387,7 +387,7 @@ class CraftsmanChildView(ScopedMixin, View):
         return get_object_or_404(self.child_model, pk=self.kwargs["child_pk"], craftsman=craftsman)
 
     def save(self, form: Any, craftsman: Craftsman, child: Any) -> Any:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} must call its service in save()")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         craftsman = self.get_object()

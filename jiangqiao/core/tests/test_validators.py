@@ -249,5 +249,5 @@ def test_subclass_contract_for_future_validators() -> None:
 
 
 def test_base_class_is_abstract() -> None:
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError, match="must implement check"):
         v.IdentifierValidator()("x")
