@@ -9,8 +9,8 @@ Indexed on SQLite and PostgreSQL alike:
   industry is stored together with its ancestors, so “C34” matches demands filed under 3461;
 * **org subtree** — ``core.filters.OrgSubtreeFilter`` (range on the organisation path);
 * **text** — ``search_text LIKE '%key%'`` where ``key`` is ``jiangqiao.text.search_key(q)`` (the
-  column holds the same normalised, case-folded text); on PostgreSQL a pg_trgm GIN index
-  (migration 0002) answers it for keys of three characters or more.
+  column holds the same normalised, case-folded text); on PostgreSQL a GIN index of character
+  n-grams answers it for keys of any length (``core.search``).
 """
 
 from __future__ import annotations
@@ -23,21 +23,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.search import SEARCH_MAX, substring_search
 from jiangqiao.taxonomy.codelists import DEMAND_CATEGORIES, QUALITY_TIERS
-from jiangqiao.taxonomy.forms import TermChoiceField
+from jiangqiao.taxonomy.filters import TermFilter
 from jiangqiao.text import search_key
 
 from .choices import Channel, DemandKind, DemandStatus, Grade, OwnerLevel, SizeClass
 from .models import Demand, DemandCode, Enterprise
 from .sizing import _SECTION_RANGES
-
-SEARCH_MAX = 50
-
-
-class TermFilter(filters.CharFilter):
-    """A code of a taxonomy scheme, typed as code or name (the picker widget on pages)."""
-
-    field_class = TermChoiceField
 
 
 def region_prefix(code: str) -> str:
@@ -65,21 +58,14 @@ def industry_subtree_q(code: str, field: str = "industry_code") -> Q:
     return Q(**{f"{field}__startswith": code})
 
 
-def _search(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-    key = search_key(value)[:SEARCH_MAX]
-    if not key:
-        return queryset
-    return queryset.filter(search_text__contains=key)
-
-
 _CATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if not e.parent_code]
 _SUBCATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if e.parent_code]
 
 
 class EnterpriseFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
-    industry = TermFilter(label="行业（含下级）", method="filter_industry", scheme="industry")
-    region = TermFilter(label="地区（含下级）", method="filter_region", scheme="region")
+    industry = TermFilter("industry", label="行业（含下级）", method="filter_industry")
+    region = TermFilter("region", label="地区（含下级）", method="filter_region")
     org_id = OrgSubtreeFilter()
     size_class = filters.ChoiceFilter(label="企业规模", choices=SizeClass.choices)
     quality_tier = filters.ChoiceFilter(
@@ -102,7 +88,7 @@ class EnterpriseFilterSet(filters.FilterSet):
         ]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return _search(queryset, value)
+        return substring_search(queryset, value)
 
     def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(industry_subtree_q(value)) if value else queryset
@@ -113,8 +99,8 @@ class EnterpriseFilterSet(filters.FilterSet):
 
 class DemandFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
-    industry = TermFilter(label="行业（含下级）", method="filter_industry", scheme="industry")
-    region = TermFilter(label="服务地点（含下级）", method="filter_region", scheme="region")
+    industry = TermFilter("industry", label="行业（含下级）", method="filter_industry")
+    region = TermFilter("region", label="服务地点（含下级）", method="filter_region")
     org_id = OrgSubtreeFilter()
     enterprise_id = filters.NumberFilter(
         label="企业ID", field_name="enterprise_id", widget=forms.HiddenInput
@@ -161,7 +147,7 @@ class DemandFilterSet(filters.FilterSet):
         ]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return _search(queryset, value)
+        return substring_search(queryset, value)
 
     def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value:

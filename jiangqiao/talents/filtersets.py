@@ -14,33 +14,16 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
-from jiangqiao.taxonomy.forms import TermChoiceField
-from jiangqiao.text import search_key
+from jiangqiao.core.search import SEARCH_MAX, substring_search
+from jiangqiao.taxonomy.filters import TermFilter
 
 from .choices import CraftsmanStatus, Gender, TeamLevel
 from .codes import code_exists_q, code_key, prefix_range_q
 from .models import Craftsman, Honour, ServiceTeam
 
 
-class TermFilter(filters.CharFilter):
-    """A code of a taxonomy scheme, typed or picked; unknown codes are a form error (API 400)."""
-
-    field_class = TermChoiceField
-
-    def __init__(self, scheme: str, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 64)
-        super().__init__(scheme=scheme, **kwargs)
-
-
-def _search(queryset: QuerySet[Any], value: str) -> QuerySet[Any]:
-    key = search_key(value)
-    if not key:
-        return queryset
-    return queryset.filter(search_text__contains=key)
-
-
 class CraftsmanFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label="关键字", method="filter_q", max_length=50)
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
     industry = TermFilter("industry", label="行业（含下级）", method="filter_industry")
     region = TermFilter("region", label="服务地区（含下级）", method="filter_region")
     occupation = TermFilter("occupation", label="职业（含下级）", method="filter_occupation")
@@ -85,7 +68,7 @@ class CraftsmanFilterSet(filters.FilterSet):
         ]
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return _search(queryset, value)
+        return substring_search(queryset, value)
 
     def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(code_exists_q("industry", value)) if value else queryset
@@ -132,7 +115,7 @@ class CraftsmanFilterSet(filters.FilterSet):
 
 
 class ServiceTeamFilterSet(filters.FilterSet):
-    q = filters.CharFilter(label="关键字", method="filter_q", max_length=50)
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
     level = filters.ChoiceFilter(label="层级", choices=TeamLevel.choices)
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     industry = TermFilter("industry", label="行业方向（含下级）", method="filter_industry")

@@ -28,3 +28,18 @@ def test_list_page_and_api_say_when_the_count_is_capped(client, world, monkeypat
     monkeypatch.setattr(CappedCountPaginator, "cap", 1000)
     body = client.get("/api/v1/orgs/organizations/", {"page_size": 2}).json()
     assert body["count"] == 7 and body["count_capped"] is False
+
+
+def test_list_page_never_counts_every_row(client, world, monkeypatch):
+    """The pager's count is the only COUNT on a list page, and it stops at cap + 1 rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    client.force_login(world.province_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("orgs:organization_list"), {"per_page": 2})
+    assert response.status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the pager counts the rows"
+    assert all("LIMIT 4" in sql for sql in counts), counts

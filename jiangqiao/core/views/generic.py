@@ -85,7 +85,9 @@ class ObjectListView(ScopedMixin, View):
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
-        table = self.table_class(qs, request=request)
+        # No ``request=`` here: django-tables2 would paginate once more with its default
+        # Paginator, counting every matching row (a full scan on a broad filter).
+        table = self.table_class(qs)
         tables.RequestConfig(
             request,
             paginate={"per_page": self.per_page, "paginator_class": CappedCountPaginator},

@@ -1,0 +1,78 @@
+"""Substring search (``core.search``): same meaning on SQLite and PostgreSQL, n-gram index on PostgreSQL."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import TestCase
+
+from jiangqiao.core.search import SEARCH_MAX, query_grams, substring_search
+from jiangqiao.core.testing.personas import build_world
+from jiangqiao.demands.models import Demand
+from jiangqiao.demands.tests.factories import make_demand, make_enterprise
+from jiangqiao.text import search_key
+
+
+def test_query_grams_are_the_pairs_or_the_single_character() -> None:
+    assert query_grams("数控机床") == ["控机", "数控", "机床"]
+    assert query_grams("焊") == ["焊"]
+    assert query_grams("质量质量") == ["质量", "量质"]
+    assert query_grams("plc 控制") == ["lc", "pl", "控制"]  # pairs with a space are rechecked by LIKE
+    assert query_grams(" ") == []
+
+
+class SubstringSearchTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        world = build_world()
+        ent = make_enterprise(world.county_a1)
+        texts = {
+            "whole": "数控机床主轴异响",
+            "scattered": "数控系统；控机柜；机床导轨",  # every pair of 数控机床, never the whole
+            "single": "焊缝",
+            "latin": "plc 控制柜报警",
+            "other": "锅炉结垢",
+        }
+        cls.ids = {
+            name: make_demand(ent, title=name, search_text=search_key(text)).pk
+            for name, text in texts.items()
+        }
+
+    def found(self, value: str) -> set[str]:
+        qs = substring_search(Demand.objects.all(), value)
+        names = {v: k for k, v in self.ids.items()}
+        return {names[pk] for pk in qs.values_list("pk", flat=True)}
+
+    def test_matches_are_exact_substrings(self) -> None:
+        self.assertEqual(self.found("数控机床"), {"whole"})
+        self.assertEqual(self.found("控机"), {"whole", "scattered"})
+        self.assertEqual(self.found("焊"), {"single"})
+        self.assertEqual(self.found("PLC 控制"), {"latin"})
+        self.assertEqual(self.found("主轴机床"), set())
+        self.assertEqual(self.found("不存在的词"), set())
+
+    def test_query_is_normalised_like_the_stored_text(self) -> None:
+        self.assertEqual(self.found("數控機床"), {"whole"})  # traditional → simplified
+        self.assertEqual(self.found("ＰＬＣ"), {"latin"})  # full width, upper case
+        self.assertEqual(self.found("机床 主轴"), {"whole"})  # spaces between Han characters go
+        self.assertEqual(self.found("  "), set(self.ids))  # blank query: no filter
+        self.assertEqual(self.found("%"), set())  # LIKE wildcards are literal
+        self.assertEqual(self.found("_"), set())
+
+    def test_over_long_query_is_cut_not_refused(self) -> None:
+        self.assertEqual(self.found("锅炉结垢" + "垢" * (SEARCH_MAX * 2)), set())
+        self.assertEqual(len(search_key("锅" * 200)[:SEARCH_MAX]), SEARCH_MAX)
+
+    def test_postgresql_answers_from_the_gram_index(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest("the n-gram index exists on PostgreSQL only")
+        qs = substring_search(Demand.objects.all(), "数控机床")
+        self.assertIn("jq_grams", str(qs.query))
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            sql, params = qs.query.sql_with_params()
+            cur.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        self.assertIn("demand_search_grams", plan)
+        with connection.cursor() as cur:
+            cur.execute("SELECT jq_grams('数控a')")
+            self.assertEqual(sorted(cur.fetchone()[0]), ["a", "控", "控a", "数", "数控"])

@@ -1,0 +1,42 @@
+"""PostgreSQL only: n-gram GIN indexes for text search of enterprises and demands.
+
+They replace the pg_trgm indexes of 0002, which could not serve the one- and two-character
+queries that most Chinese searches are (see ``jiangqiao.core.search``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+from jiangqiao.core.search import create_gram_index, drop_index
+
+INDEXES = (
+    ("demand_search_grams", "demands_demand"),
+    ("enterprise_search_grams", "demands_enterprise"),
+)
+TRIGRAM_INDEXES = ("demand_search_trgm", "enterprise_search_trgm")
+
+
+def forwards(apps: Any, schema_editor: Any) -> None:
+    for name in TRIGRAM_INDEXES:
+        drop_index(schema_editor, name)
+    for name, table in INDEXES:
+        create_gram_index(schema_editor, name, table)
+
+
+def backwards(apps: Any, schema_editor: Any) -> None:
+    for name, _table in INDEXES:
+        drop_index(schema_editor, name)
+    if schema_editor.connection.vendor == "postgresql":
+        for name, (_n, table) in zip(TRIGRAM_INDEXES, INDEXES, strict=True):
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (search_text gin_trgm_ops)"
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("demands", "0002_trigram_search"), ("core", "0002_search_grams")]
+
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
