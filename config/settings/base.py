@@ -111,6 +111,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # JIT compilation pays off for long analytical queries, not for list pages: off by default.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", env.str("JIANGQIAO_PG_OPTIONS", default="-c jit=off")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

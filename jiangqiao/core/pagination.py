@@ -27,7 +27,8 @@ class CappedCountPaginator(Paginator):
         if inner is not None and hasattr(inner, "query"):
             query = inner
         if hasattr(query, "query") and hasattr(query, "count"):
-            return int(query[: self.cap + 1].count())
+            # Unordered: PostgreSQL may stop at the first cap+1 matches instead of sorting them all.
+            return int(query.order_by()[: self.cap + 1].count())
         return len(query)
 
     @property

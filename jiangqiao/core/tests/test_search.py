@@ -16,7 +16,11 @@ def test_query_grams_are_the_pairs_or_the_single_character() -> None:
     assert query_grams("数控机床") == ["控机", "数控", "机床"]
     assert query_grams("焊") == ["焊"]
     assert query_grams("质量质量") == ["质量", "量质"]
-    assert query_grams("plc 控制") == ["lc", "pl", "控制"]  # pairs with a space are rechecked by LIKE
+    assert query_grams("plc 控制") == [
+        "lc",
+        "pl",
+        "控制",
+    ]  # pairs with a space are rechecked by LIKE
     assert query_grams(" ") == []
 
 
@@ -72,7 +76,25 @@ class SubstringSearchTests(TestCase):
             sql, params = qs.query.sql_with_params()
             cur.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cur.fetchall())
-        self.assertIn("demand_search_grams", plan)
+        self.assertIn("demands_demand_grams", plan)
         with connection.cursor() as cur:
             cur.execute("SELECT jq_grams('数控a')")
             self.assertEqual(sorted(cur.fetchone()[0]), ["a", "控", "控a", "数", "数控"])
+
+    def test_common_keys_leave_the_gram_index_out(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.core import search
+
+        stats = {"设备": 0.7, "数控": 0.002}
+        with mock.patch.object(search, "_gram_stats", return_value=stats):
+            self.assertTrue(search.is_common("default", "x", ["设备"]))
+            self.assertFalse(search.is_common("default", "x", ["数控"]))
+            self.assertFalse(search.is_common("default", "x", ["设备", "机床"]))  # 机床 is rare
+            common = substring_search(Demand.objects.all(), "设备")
+            rare = substring_search(Demand.objects.all(), "数控")
+            self.assertNotIn("jq_grams", str(common.query))
+            self.assertEqual("jq_grams" in str(rare.query), connection.vendor == "postgresql")
+            self.assertEqual(set(rare.values_list("title", flat=True)), {"whole", "scattered"})
+        with mock.patch.object(search, "_gram_stats", return_value={}):
+            self.assertFalse(search.is_common("default", "x", ["设备"]))  # no statistics yet

@@ -10,27 +10,24 @@ from typing import Any
 
 from django.db import migrations
 
-from jiangqiao.core.search import create_gram_index, drop_index
+from jiangqiao.core.search import create_gram_index, drop_index, gram_index_name
 
-INDEXES = (
-    ("demand_search_grams", "demands_demand"),
-    ("enterprise_search_grams", "demands_enterprise"),
-)
+TABLES = ("demands_demand", "demands_enterprise")
 TRIGRAM_INDEXES = ("demand_search_trgm", "enterprise_search_trgm")
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
     for name in TRIGRAM_INDEXES:
         drop_index(schema_editor, name)
-    for name, table in INDEXES:
-        create_gram_index(schema_editor, name, table)
+    for table in TABLES:
+        create_gram_index(schema_editor, table)
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
-    for name, _table in INDEXES:
-        drop_index(schema_editor, name)
+    for table in TABLES:
+        drop_index(schema_editor, gram_index_name(table))
     if schema_editor.connection.vendor == "postgresql":
-        for name, (_n, table) in zip(TRIGRAM_INDEXES, INDEXES, strict=True):
+        for name, table in zip(TRIGRAM_INDEXES, TABLES, strict=True):
             schema_editor.execute(
                 f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (search_text gin_trgm_ops)"
             )
