@@ -12,6 +12,9 @@ Currently available:
   line with :func:`jiangqiao.text.normalize`.  Exit status: 0 on success, 1 if some
   lines were not valid UTF-8 (they are reported and replaced by empty lines), 2 on
   usage errors or unreadable/unwritable files.
+* ``jiangqiao match rank --experts E.jsonl --queries Q.jsonl --top 10 [--out FILE]`` - the
+  matching engine's ranking (``jiangqiao.matching.engine.rank_cli``).
+* ``jiangqiao match assign ...`` - constrained assignment (``jiangqiao.matching.engine.assign_cli``).
 
 This module deliberately does not import Django, so text commands start fast and work
 without a configured database.
@@ -88,7 +91,64 @@ def build_parser() -> argparse.ArgumentParser:
         parser_class=_ArgumentParser,
     )
     _add_text_commands(groups)
+    _add_match_commands(groups)
     return parser
+
+
+# ---------------------------------------------------------------------------
+# jiangqiao match ...
+# ---------------------------------------------------------------------------
+
+
+def _add_match_commands(groups: argparse._SubParsersAction[_ArgumentParser]) -> None:
+    """Register the ``match`` command group (the matching engine; no Django, no database)."""
+    match_parser = groups.add_parser(
+        "match", help="工匠与需求匹配", description="匹配引擎命令：排序推荐与约束分配。"
+    )
+    commands = match_parser.add_subparsers(
+        title="命令", dest="command", metavar="<命令>", required=True, parser_class=_ArgumentParser
+    )
+    rank = commands.add_parser(
+        "rank",
+        help="为每条需求推荐工匠（JSON Lines 输入输出）",
+        description=(
+            "读取专家与需求的 JSON Lines 文件，为每条需求输出前 N 名专家及得分和解释。"
+            "出错的行在标准错误中报告（文件、行号、字段），其余行照常处理，退出码为 1。"
+        ),
+    )
+    rank.add_argument("--experts", required=True, metavar="文件", help="专家 JSONL 文件")
+    rank.add_argument("--queries", required=True, metavar="文件", help="需求 JSONL 文件")
+    rank.add_argument(
+        "--top", type=int, default=10, metavar="N", help="每条需求输出的人数，默认 10"
+    )
+    rank.add_argument("--out", metavar="文件", help="输出文件，默认写到标准输出")
+    rank.add_argument(
+        "--signals",
+        metavar="列表",
+        help="只用这些信号（逗号分隔，如 bm25 或 bm25,ngram,dense,industry），用于单项评测",
+    )
+    rank.add_argument("--progress", action="store_true", help="在标准错误中报告进度和用时")
+    rank.set_defaults(handler=_run_match_rank)
+    assign = commands.add_parser(
+        "assign",
+        help="在容量、团队规模、利益冲突等约束下分配工匠（JSON Lines 输入输出）",
+        description="参数见 jiangqiao match assign --help。",
+        add_help=False,
+    )
+    assign.add_argument("rest", nargs=argparse.REMAINDER)
+    assign.set_defaults(handler=_run_match_assign)
+
+
+def _run_match_rank(args: argparse.Namespace) -> int:
+    from jiangqiao.matching.engine.rank_cli import main as rank_main
+
+    return rank_main(args)
+
+
+def _run_match_assign(args: argparse.Namespace) -> int:
+    from jiangqiao.matching.engine.assign_cli import run_assign
+
+    return run_assign(list(args.rest))
 
 
 # ---------------------------------------------------------------------------

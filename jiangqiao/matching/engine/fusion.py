@@ -1,0 +1,64 @@
+"""Fusion weights: the one versioned place that says how much each signal counts.
+
+Text signals (BM25 over words, character n-gram TF-IDF, dense cosine) are calibrated per demand:
+each is turned into a z-score over the candidate experts of that demand, so a demand with long text
+(high raw BM25) and a terse one weigh their signals alike. Structured signals are bounded values
+in [-1, 1] (industry 1.0 for the same 小类 … 0.25 for the same 门类; region 1.0 for the same county …)
+multiplied by their weight. ``score = Σ weight × value``.
+
+The text weights were tuned on the tuning half of the CSL development set and reported on the
+other half (``bench/match_quality.py``, docs/matching.md). Structured weights cannot be tuned on
+that set (papers have no regions or skill levels); they are set so that a same-小类 industry match
+is worth about one standard deviation of the text evidence, a local expert for an on-site job
+about half of one, and an expert with no capacity left or below the required skill level falls
+behind every qualified one. Changing any number here means bumping ``version``: the version is
+stored with every suggestion the platform makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    version: str
+    text: dict[str, float] = field(default_factory=dict)
+    structured: dict[str, float] = field(default_factory=dict)
+    aggregate: str = (
+        "max_mean"  # how an expert's evidence items combine: max | mean | max_mean | top2
+    )
+    max_share: float = 0.7  # max_mean: share of the best item (the rest is the mean of all items)
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    max_query_grams: int = 160  # the rarest n-grams of a long demand text that are looked up
+
+
+DEFAULT = FusionConfig(
+    version="2026.11-2",
+    text={"bm25": 0.5, "ngram": 1.0, "dense": 3.0},
+    structured={
+        "industry": 1.2,
+        "occupation": 0.6,
+        "region": 0.6,
+        "skill": 1.5,
+        "mode": 0.5,
+        "capacity": 3.0,
+        "track_record": 0.3,
+        "honour": 0.2,
+    },
+)
+
+SIGNAL_LABELS = {
+    "bm25": "关键词（BM25）",
+    "ngram": "字词片段（n-gram）",
+    "dense": "语义相似（USE）",
+    "industry": "行业",
+    "occupation": "职业",
+    "region": "地区",
+    "skill": "技能等级",
+    "mode": "服务方式",
+    "capacity": "承接能力",
+    "track_record": "服务记录",
+    "honour": "荣誉",
+}

@@ -1,0 +1,686 @@
+"""The matching index: experts' evidence as sparse and dense matrices, ranked per demand.
+
+Layout
+------
+* Each expert contributes **evidence items** (expertise, bio, skills, each service item, each case…).
+  Items are scored one by one and aggregated per expert (``FusionConfig.aggregate``), so a long
+  list of service items neither drowns a short, precise profile nor gets diluted into one blurred
+  concatenation.
+* Items live in **segments**: immutable blocks holding, for their items, a BM25 term-frequency
+  matrix over jieba words (CSC, saturated tf; idf is applied at query time from live document
+  frequencies), an L2-normalised character 1–2-gram TF-IDF matrix (CSC) and the dense embeddings.
+  Adding or changing experts appends a small segment and tombstones the old items: edits never
+  rebuild the index. ``compact()`` merges segments (reusing stored embeddings) when many small ones
+  pile up.
+* Structured fields (industries, occupations, regions, skill level, capacity, modes, record) are
+  kept per expert, with inverted lists for the code hierarchies.
+
+Ranking one demand
+------------------
+1. Hard filters (``Filters``) and conflicts give the candidate experts.
+2. Text signals per item (BM25, n-gram cosine, dense cosine over the candidates' items only),
+   aggregated per expert, then calibrated per demand: z-scores over the candidates.
+3. Structured signals, bounded values in [-1, 1].
+4. ``score = Σ weight × value`` (``fusion.FusionConfig``); the best ``top`` are explained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import tokens as tk
+from .dense import Encoder
+from .fusion import DEFAULT, FusionConfig
+from .model import Expert, Query
+from .vocab import Vocabulary, occupation_path
+
+INDUSTRY_LEVEL_VALUE = {1: 0.25, 2: 0.5, 3: 0.75, 4: 1.0}
+OCCUPATION_LEVEL_VALUE = {1: 0.2, 2: 0.5, 3: 0.8, 4: 1.0}
+REGION_VALUE = {"covers": 1.0, "county": 1.0, "city": 0.6, "province": 0.3, "none": 0.0}
+MODE_ONSITE = "现场指导"
+MODE_ONLINE = "线上"
+
+
+@dataclass
+class Filters:
+    """Hard filters: an expert outside them is not a candidate at all."""
+
+    industries: Sequence[str] = ()  # subtree of any of these GB/T 4754 codes
+    region: str = ""  # own region or a served region within this GB/T 2260 subtree
+    max_skill_level: int | None = None  # national scale: 2 = 技师 or more senior
+    exclude: Iterable[str] = ()  # expert ids (declined, already proposed, declared conflicts)
+    only: Iterable[str] | None = None  # restrict to these expert ids
+    need_capacity: bool = False  # drop experts with no capacity left
+
+
+@dataclass
+class Ranked:
+    expert: Expert
+    score: float
+    contributions: dict[str, float]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Segment:
+    experts: np.ndarray  # item → expert position
+    kinds: list[str]
+    texts: list[str]
+    bm25: sp.csc_matrix  # items × words (saturated, length-normalised tf)
+    bm25_rows: sp.csr_matrix  # same, by row (matched terms for explanations)
+    grams: sp.csc_matrix  # items × grams (L2-normalised tf-idf)
+    dense: np.ndarray  # items × dim
+    alive: np.ndarray  # bool per item
+
+    @property
+    def size(self) -> int:
+        return len(self.kinds)
+
+
+def region_prefix(code: str) -> str:
+    """``440000`` → ``44``, ``440300`` → ``4403``, ``440305`` → ``440305``."""
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def region_relation(query_region: str, own: str, served: Sequence[str]) -> str:
+    if not query_region:
+        return "none"
+    for code in served:
+        if query_region.startswith(region_prefix(code)):
+            return "covers"
+    candidates = [own, *served]
+    best = "none"
+    for code in candidates:
+        if not code:
+            continue
+        if code == query_region:
+            return "county"
+        if code[:4] == query_region[:4] and query_region[2:4] != "00":
+            best = "city"
+        elif code[:2] == query_region[:2] and best == "none":
+            best = "province"
+    return best
+
+
+class MatchIndex:
+    def __init__(
+        self,
+        encoder: Encoder,
+        vocab: Vocabulary | None = None,
+        config: FusionConfig = DEFAULT,
+        extra_words: Iterable[str] = (),
+    ) -> None:
+        self.encoder = encoder
+        self.vocab = vocab or Vocabulary()
+        self.config = config
+        self.tokenizer = tk.tokenizer([*self.vocab.terms(), *extra_words])
+        self.experts: list[Expert] = []
+        self.position: dict[str, int] = {}
+        self.alive = np.zeros(0, dtype=bool)
+        self.segments: list[_Segment] = []
+        self.words: dict[str, int] = {}
+        self.grams: dict[str, int] = {}
+        self.word_df = np.zeros(0, dtype=np.int64)
+        self.gram_df = np.zeros(0, dtype=np.int64)
+        self.total_len = 0.0
+        self.live_items = 0
+        self._expert_items: list[list[tuple[int, int]]] = []
+        self._industry: dict[str, list[int]] = {}
+        self._occupation: dict[str, list[int]] = {}
+        self._region: dict[str, list[int]] = {}
+        self._served: dict[str, list[int]] = {}
+        self._arrays: dict[str, np.ndarray] | None = None
+
+    # ------------------------------------------------------------------ building
+
+    def __len__(self) -> int:
+        return int(self.alive.sum())
+
+    def add(
+        self,
+        experts: Sequence[Expert],
+        embeddings: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Add (or replace) experts. ``embeddings[expert.id]`` may hold the item vectors
+        already computed (one row per evidence item, in order); otherwise they are encoded."""
+        if not experts:
+            return
+        replaced = [e.id for e in experts if e.id in self.position]
+        if replaced:
+            self.remove(replaced)
+        positions = []
+        for expert in experts:
+            pos = len(self.experts)
+            self.experts.append(expert)
+            self.position[expert.id] = pos
+            self._expert_items.append([])
+            positions.append(pos)
+            self._index_structured(expert, pos)
+        self.alive = np.concatenate([self.alive, np.ones(len(experts), dtype=bool)])
+        self._arrays = None
+
+        item_expert: list[int] = []
+        kinds: list[str] = []
+        texts: list[str] = []
+        vectors: list[np.ndarray] = []
+        missing: list[int] = []
+        for pos, expert in zip(positions, experts, strict=True):
+            given = embeddings.get(expert.id) if embeddings else None
+            usable = given is not None and len(given) == len(expert.evidence)
+            for i, ev in enumerate(expert.evidence):
+                item_expert.append(pos)
+                kinds.append(ev.kind)
+                texts.append(ev.text)
+                if usable and given is not None:
+                    vectors.append(np.asarray(given[i], dtype=np.float32))
+                else:
+                    vectors.append(np.zeros(0, dtype=np.float32))
+                    missing.append(len(texts) - 1)
+        if missing:
+            encoded = self.encoder.encode([texts[i] for i in missing])
+            for row, i in enumerate(missing):
+                vectors[i] = encoded[row]
+        dim = self.encoder.dim
+        dense = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
+        self._add_segment(np.asarray(item_expert, dtype=np.int32), kinds, texts, dense)
+
+    def _add_segment(
+        self, item_expert: np.ndarray, kinds: list[str], texts: list[str], dense: np.ndarray
+    ) -> None:
+        cfg = self.config
+        word_rows, gram_rows = [], []
+        for text in texts:
+            word_rows.append(Counter(tk.words(text, self.tokenizer)))
+            gram_rows.append(Counter(tk.char_grams(text)))
+        for counts, table in ((word_rows, self.words), (gram_rows, self.grams)):
+            for c in counts:
+                for term in c:
+                    if term not in table:
+                        table[term] = len(table)
+        self.word_df = _grow(self.word_df, len(self.words))
+        self.gram_df = _grow(self.gram_df, len(self.grams))
+        for c in word_rows:
+            self.word_df[[self.words[w] for w in c]] += 1
+        for c in gram_rows:
+            self.gram_df[[self.grams[g] for g in c]] += 1
+        lengths = np.array([sum(c.values()) for c in word_rows], dtype=np.float64)
+        self.total_len += float(lengths.sum())
+        self.live_items += len(texts)
+        avg = self.total_len / max(self.live_items, 1) or 1.0
+
+        rows, cols, vals = [], [], []
+        for i, c in enumerate(word_rows):
+            norm = cfg.bm25_k1 * (1 - cfg.bm25_b + cfg.bm25_b * lengths[i] / avg)
+            for w, f in c.items():
+                rows.append(i)
+                cols.append(self.words[w])
+                vals.append(f * (cfg.bm25_k1 + 1) / (f + norm))
+        bm25 = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.words)))
+
+        idf = self._gram_idf()
+        rows, cols, vals = [], [], []
+        for i, c in enumerate(gram_rows):
+            for g, f in c.items():
+                j = self.grams[g]
+                rows.append(i)
+                cols.append(j)
+                vals.append((1 + math.log(f)) * idf[j])
+        grams = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.grams)))
+        norms = np.sqrt(np.asarray(grams.multiply(grams).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        grams = sp.csr_matrix(sp.diags(1.0 / norms) @ grams)
+
+        seg_no = len(self.segments)
+        for row, pos in enumerate(item_expert):
+            self._expert_items[int(pos)].append((seg_no, row))
+        self.segments.append(
+            _Segment(
+                experts=item_expert,
+                kinds=kinds,
+                texts=texts,
+                bm25=bm25.tocsc(),
+                bm25_rows=bm25,
+                grams=grams.tocsc(),
+                dense=dense,
+                alive=np.ones(len(texts), dtype=bool),
+            )
+        )
+
+    def remove(self, ids: Iterable[str]) -> None:
+        """Tombstone experts (their items stop counting at once)."""
+        for expert_id in ids:
+            pos = self.position.pop(expert_id, None)
+            if pos is None or not self.alive[pos]:
+                continue
+            self.alive[pos] = False
+            for seg_no, row in self._expert_items[pos]:
+                seg = self.segments[seg_no]
+                if not seg.alive[row]:
+                    continue
+                seg.alive[row] = False
+                r = seg.bm25_rows
+                self.word_df[r.indices[r.indptr[row] : r.indptr[row + 1]]] -= 1
+                gram_ids = [self.grams[g] for g in set(tk.char_grams(seg.texts[row]))]
+                self.gram_df[gram_ids] -= 1
+                self.live_items -= 1
+            self._unindex_structured(pos)
+        self._arrays = None
+
+    def compact(self) -> None:
+        """Merge all segments into one, dropping tombstoned items (embeddings are reused)."""
+        alive = [e for e, a in zip(self.experts, self.alive, strict=True) if a]
+        vectors = {e.id: self.item_vectors(e.id) for e in alive}
+        encoder, vocab, config = self.encoder, self.vocab, self.config
+        tokenizer = self.tokenizer
+        self.__init__(encoder, vocab, config)  # type: ignore[misc]
+        self.tokenizer = tokenizer
+        self.add(alive, embeddings=vectors)
+
+    def item_vectors(self, expert_id: str) -> np.ndarray:
+        pos = self.position[expert_id]
+        rows = [self.segments[s].dense[r] for s, r in self._expert_items[pos]]
+        return np.vstack(rows) if rows else np.zeros((0, self.encoder.dim), np.float32)
+
+    # ------------------------------------------------------------------ structured fields
+
+    def _index_structured(self, expert: Expert, pos: int) -> None:
+        for code in {c for i in expert.industries for c in self.vocab.industry_path(i) or [i]}:
+            self._industry.setdefault(code, []).append(pos)
+        for code in {c for o in expert.occupations for c in occupation_path(o)}:
+            self._occupation.setdefault(code, []).append(pos)
+        for code in {c for r in [expert.region] if r for c in (r[:2], r[:4], r)}:
+            self._region.setdefault(code, []).append(pos)
+        for code in {region_prefix(r) for r in expert.regions_served}:
+            self._served.setdefault(code, []).append(pos)
+
+    def _unindex_structured(self, pos: int) -> None:
+        expert = self.experts[pos]
+        for table, codes in (
+            (
+                self._industry,
+                {c for i in expert.industries for c in self.vocab.industry_path(i) or [i]},
+            ),
+            (self._occupation, {c for o in expert.occupations for c in occupation_path(o)}),
+            (self._region, {c for r in [expert.region] if r for c in (r[:2], r[:4], r)}),
+            (self._served, {region_prefix(r) for r in expert.regions_served}),
+        ):
+            for code in codes:
+                members = table.get(code)
+                if members and pos in members:
+                    members.remove(pos)
+
+    def _structured_arrays(self) -> dict[str, np.ndarray]:
+        if self._arrays is None:
+            n = len(self.experts)
+            skill = np.full(n, np.nan)
+            capacity = np.full(n, np.nan)
+            record = np.zeros(n)
+            honour = np.zeros(n)
+            onsite_ok = np.zeros(n)
+            online_ok = np.zeros(n)
+            cross = np.ones(n, dtype=bool)
+            for i, e in enumerate(self.experts):
+                if e.skill_level is not None:
+                    skill[i] = e.skill_level
+                if e.capacity is not None:
+                    capacity[i] = e.capacity
+                value = min(math.log1p(e.solved) / math.log1p(20), 1.0)
+                if e.rating is not None:
+                    value += (e.rating - 3.0) / 4.0
+                record[i] = max(-0.5, min(value, 1.0))
+                honour[i] = min(len(e.honours), 3) / 3.0
+                if e.modes:
+                    onsite_ok[i] = 0.0 if MODE_ONSITE in e.modes else -1.0
+                    online_ok[i] = 0.0 if MODE_ONLINE in e.modes else -1.0
+                cross[i] = e.cross_region
+            self._arrays = {
+                "skill": skill,
+                "capacity": capacity,
+                "record": record,
+                "honour": honour,
+                "onsite_ok": onsite_ok,
+                "online_ok": online_ok,
+                "cross": cross,
+            }
+        return self._arrays
+
+    def _members(self, table: dict[str, list[int]], code: str) -> np.ndarray:
+        return np.asarray(table.get(code, ()), dtype=np.int64)
+
+    def candidates(self, query: Query, filters: Filters | None) -> np.ndarray:
+        mask = self.alive.copy()
+        f = filters or Filters()
+        if f.industries:
+            keep = np.zeros_like(mask)
+            for code in f.industries:
+                keep[self._members(self._industry, code)] = True
+            mask &= keep
+        if f.region:
+            prefix = region_prefix(f.region)
+            keep = np.zeros_like(mask)
+            keep[self._members(self._region, prefix)] = True
+            for served, members in self._served.items():
+                if served.startswith(prefix) or prefix.startswith(served):
+                    keep[np.asarray(members, dtype=np.int64)] = True
+            mask &= keep
+        arrays = self._structured_arrays()
+        if f.max_skill_level is not None:
+            with np.errstate(invalid="ignore"):
+                mask &= arrays["skill"] <= f.max_skill_level
+        if f.need_capacity:
+            mask &= ~(arrays["capacity"] <= 0)
+        for expert_id in f.exclude:
+            pos = self.position.get(expert_id)
+            if pos is not None:
+                mask[pos] = False
+        if f.only is not None:
+            keep = np.zeros_like(mask)
+            for expert_id in f.only:
+                pos = self.position.get(expert_id)
+                if pos is not None:
+                    keep[pos] = True
+            mask &= keep
+        if query.employer_uscc:
+            for i in np.flatnonzero(mask):
+                if self.experts[i].employer_uscc == query.employer_uscc:
+                    mask[i] = False
+        return mask
+
+    def structured(self, query: Query, mask: np.ndarray) -> dict[str, np.ndarray]:
+        n = len(self.experts)
+        arrays = self._structured_arrays()
+        out: dict[str, np.ndarray] = {}
+        if query.industries:
+            value = np.zeros(n)
+            for code in query.industries:
+                for level, ancestor in enumerate(self.vocab.industry_path(code) or [code], 1):
+                    members = self._members(self._industry, ancestor)
+                    value[members] = np.maximum(value[members], INDUSTRY_LEVEL_VALUE[min(level, 4)])
+            out["industry"] = value
+        if query.occupations:
+            value = np.zeros(n)
+            for code in query.occupations:
+                for level, ancestor in enumerate(occupation_path(code), 1):
+                    members = self._members(self._occupation, ancestor)
+                    value[members] = np.maximum(value[members], OCCUPATION_LEVEL_VALUE[level])
+            out["occupation"] = value
+        if query.region:
+            q = query.region
+            value = np.zeros(n)
+            value[self._members(self._region, q[:2])] = REGION_VALUE["province"]
+            if q[2:4] != "00":
+                value[self._members(self._region, q[:4])] = REGION_VALUE["city"]
+            value[self._members(self._region, q)] = REGION_VALUE["county"]
+            for prefix in {q[:2], q[:4], q}:
+                value[self._members(self._served, prefix)] = REGION_VALUE["covers"]
+            if query.onsite:
+                value[(value == 0) & ~arrays["cross"]] = -1.0
+            factor = 1.0 if query.onsite else 0.3 if query.onsite is False else 0.7
+            out["region"] = value * factor
+        skill = arrays["skill"]
+        if query.min_skill_level is not None:
+            gap = np.nan_to_num(skill - query.min_skill_level, nan=1.0)
+            out["skill"] = np.where(gap <= 0, 0.0, -np.minimum(gap, 2) / 2)
+        else:
+            out["skill"] = np.nan_to_num((5 - skill) / 20, nan=0.0)
+        if query.onsite is True:
+            out["mode"] = arrays["onsite_ok"]
+        elif query.onsite is False:
+            out["mode"] = arrays["online_ok"]
+        capacity = arrays["capacity"]
+        out["capacity"] = np.where(capacity <= 0, -1.0, np.nan_to_num(np.minimum(capacity, 3) / 30))
+        out["track_record"] = arrays["record"]
+        out["honour"] = arrays["honour"]
+        return out
+
+    # ------------------------------------------------------------------ text signals
+
+    def _gram_idf(self) -> np.ndarray:
+        n = max(self.live_items, 1)
+        return np.log((1 + n) / (1 + np.maximum(self.gram_df, 0))) + 1.0
+
+    def _word_idf(self) -> np.ndarray:
+        n = max(self.live_items, 1)
+        df = np.maximum(self.word_df, 0)
+        return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def query_terms(self, query: Query) -> tuple[dict[int, float], dict[int, float]]:
+        """Query vectors: BM25 word weights and the normalised n-gram TF-IDF (rarest grams)."""
+        text = query.text
+        word_idf = self._word_idf()
+        words: dict[int, float] = {}
+        for w, f in Counter(tk.words(text, self.tokenizer)).items():
+            j = self.words.get(w)
+            if j is not None:
+                words[j] = float(word_idf[j]) * (1.0 + math.log(f))
+        gram_idf = self._gram_idf()
+        grams: dict[int, float] = {}
+        for g, f in Counter(tk.char_grams(text)).items():
+            j = self.grams.get(g)
+            if j is not None:
+                grams[j] = (1 + math.log(f)) * float(gram_idf[j])
+        if len(grams) > self.config.max_query_grams:
+            kept = sorted(grams, key=lambda j: -gram_idf[j])[: self.config.max_query_grams]
+            grams = {j: grams[j] for j in kept}
+        norm = math.sqrt(sum(v * v for v in grams.values())) or 1.0
+        return words, {j: v / norm for j, v in grams.items()}
+
+    def _aggregate(self, item_scores: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+        """Per-expert aggregate of per-item scores ``[(expert positions, scores)]``."""
+        if not item_scores:
+            return np.zeros(n)
+        experts = np.concatenate([e for e, _ in item_scores])
+        scores = np.concatenate([s for _, s in item_scores])
+        how = self.config.aggregate
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, experts, scores)
+        best[np.isinf(best)] = 0.0
+        if how == "max":
+            return best
+        count = np.bincount(experts, minlength=n)
+        mean = np.bincount(experts, weights=scores, minlength=n) / np.maximum(count, 1)
+        if how == "mean":
+            return mean
+        if how == "top2":
+            rest = np.where(scores >= best[experts], -np.inf, scores)
+            second = np.full(n, -np.inf)
+            np.maximum.at(second, experts, rest)
+            second = np.where(np.isinf(second), best, second)
+            return (best + second) / 2
+        share = self.config.max_share
+        return share * best + (1 - share) * mean
+
+    def text_signals(
+        self, query: Query, mask: np.ndarray, query_vector: np.ndarray | None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        n = len(self.experts)
+        words, grams = self.query_terms(query)
+        word_cols = np.fromiter(words.keys(), dtype=np.int64, count=len(words))
+        word_w = np.fromiter(words.values(), dtype=np.float64, count=len(words))
+        gram_cols = np.fromiter(grams.keys(), dtype=np.int64, count=len(grams))
+        gram_w = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+        per_signal: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
+            "bm25": [],
+            "ngram": [],
+            "dense": [],
+        }
+        for seg in self.segments:
+            live = seg.alive & mask[seg.experts]
+            if not live.any():
+                continue
+            rows = np.flatnonzero(live)
+            owners = seg.experts[rows]
+            for signal, matrix, cols, weights in (
+                ("bm25", seg.bm25, word_cols, word_w),
+                ("ngram", seg.grams, gram_cols, gram_w),
+            ):
+                inside = cols < matrix.shape[1]
+                if not inside.any():
+                    continue
+                scores = matrix[:, cols[inside]] @ weights[inside]
+                per_signal[signal].append((owners, scores[rows]))
+            if query_vector is not None and len(rows):
+                dense = seg.dense[rows] @ query_vector.astype(np.float32)
+                per_signal["dense"].append((owners, dense.astype(np.float64)))
+        signals = {s: self._aggregate(pairs, n) for s, pairs in per_signal.items() if pairs}
+        return signals, {"words": words, "grams": grams, "vector": query_vector}
+
+    # ------------------------------------------------------------------ ranking
+
+    def rank(
+        self,
+        query: Query,
+        top: int = 10,
+        *,
+        filters: Filters | None = None,
+        query_vector: np.ndarray | None = None,
+        explain: bool = True,
+    ) -> list[Ranked]:
+        if query_vector is None and self.config.text.get("dense"):
+            query_vector = self.encoder.encode([query.text])[0]
+        mask = self.candidates(query, filters)
+        cand = np.flatnonzero(mask)
+        if not len(cand):
+            return []
+        raw, info = self.text_signals(query, mask, query_vector)
+        total = np.zeros(len(self.experts))
+        values: dict[str, np.ndarray] = {}
+        for signal, weight in self.config.text.items():
+            if signal not in raw or not weight:
+                continue
+            s = raw[signal]
+            mean, std = s[cand].mean(), s[cand].std()
+            z = (s - mean) / std if std > 1e-12 else np.zeros_like(s)
+            values[signal] = z
+            total += weight * z
+        for signal, value in self.structured(query, mask).items():
+            weight = self.config.structured.get(signal, 0.0)
+            if weight:
+                values[signal] = value
+                total += weight * value
+        scores = total[cand]
+        k = min(top, len(cand))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
+        order = best[np.lexsort((best, -scores[best]))]
+        ranked = []
+        for i in order:
+            pos = int(cand[i])
+            contributions = {
+                s: round(float(self._weight(s) * v[pos]), 4) for s, v in values.items()
+            }
+            r = Ranked(self.experts[pos], round(float(total[pos]), 4), contributions)
+            if explain:
+                r.details = self._details(query, pos, raw, values, info)
+            ranked.append(r)
+        return ranked
+
+    def _weight(self, signal: str) -> float:
+        return self.config.text.get(signal, self.config.structured.get(signal, 0.0))
+
+    def _details(
+        self,
+        query: Query,
+        pos: int,
+        raw: dict[str, np.ndarray],
+        values: dict[str, np.ndarray],
+        info: dict[str, Any],
+    ) -> dict[str, Any]:
+        expert = self.experts[pos]
+        details: dict[str, Any] = {"text": {}}
+        best_items = self._best_items(pos, info)
+        for signal in ("bm25", "ngram", "dense"):
+            if signal not in values:
+                continue
+            entry: dict[str, Any] = {
+                "raw": round(float(raw[signal][pos]), 4),
+                "calibrated": round(float(values[signal][pos]), 4),
+            }
+            best = best_items.get(signal)
+            if best is not None:
+                seg_no, row, extra = best
+                seg = self.segments[seg_no]
+                entry["item_kind"] = seg.kinds[row]
+                entry["item_text"] = seg.texts[row][:120]
+                if extra:
+                    entry["terms"] = extra
+            details["text"][signal] = entry
+        if query.industries and "industry" in values:
+            details["industry"] = self._code_match(
+                query.industries, expert.industries, self.vocab.industry_path
+            )
+        if query.occupations and "occupation" in values:
+            details["occupation"] = self._code_match(
+                query.occupations, expert.occupations, occupation_path
+            )
+        if query.region:
+            details["region"] = {
+                "relation": region_relation(query.region, expert.region, expert.regions_served),
+                "expert_region": expert.region,
+                "onsite": query.onsite,
+            }
+        details["skill_level"] = expert.skill_level
+        details["min_skill_level"] = query.min_skill_level
+        details["capacity"] = expert.capacity
+        details["solved"] = expert.solved
+        details["rating"] = expert.rating
+        details["honours"] = expert.honours[:3]
+        return details
+
+    def _best_items(self, pos: int, info: dict[str, Any]) -> dict[str, tuple[int, int, list[str]]]:
+        """For each text signal, the expert's item that scores best, with the matched words."""
+        words: dict[int, float] = info["words"]
+        grams: dict[int, float] = info["grams"]
+        vector = info["vector"]
+        inverse = None
+        best: dict[str, tuple[float, int, int, list[str]]] = {}
+        for seg_no, row in self._expert_items[pos]:
+            seg = self.segments[seg_no]
+            if not seg.alive[row]:
+                continue
+            r = seg.bm25_rows
+            cols = r.indices[r.indptr[row] : r.indptr[row + 1]]
+            vals = r.data[r.indptr[row] : r.indptr[row + 1]]
+            hits = [(j, v * words[j]) for j, v in zip(cols, vals, strict=True) if j in words]
+            scores: dict[str, tuple[float, list[str]]] = {}
+            if hits:
+                if inverse is None:
+                    inverse = {j: w for w, j in self.words.items()}
+                hits.sort(key=lambda h: -h[1])
+                scores["bm25"] = (sum(h[1] for h in hits), [inverse[int(j)] for j, _ in hits[:8]])
+            item_grams = {self.grams.get(g) for g in tk.char_grams(seg.texts[row])}
+            shared = sum(grams[j] for j in item_grams if j is not None and j in grams)
+            if shared:
+                scores["ngram"] = (shared, [])
+            if vector is not None:
+                scores["dense"] = (float(seg.dense[row] @ vector), [])
+            for signal, (value, terms) in scores.items():
+                if signal not in best or value > best[signal][0]:
+                    best[signal] = (value, seg_no, row, terms)
+        return {s: (b[1], b[2], b[3]) for s, b in best.items()}
+
+    @staticmethod
+    def _code_match(query_codes: Sequence[str], expert_codes: Sequence[str], path: Any) -> dict:
+        best: dict[str, Any] = {"level": 0}
+        for q in query_codes:
+            q_path = path(q) or [q]
+            for e in expert_codes:
+                e_path = set(path(e) or [e])
+                shared = [c for c in q_path if c in e_path]
+                if shared and len(shared) > best["level"]:
+                    best = {"level": len(shared), "code": shared[-1], "query": q, "expert": e}
+        return best
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    if len(array) >= size:
+        return array
+    return np.concatenate([array, np.zeros(size - len(array), dtype=array.dtype)])
