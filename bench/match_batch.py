@@ -36,29 +36,52 @@ def main() -> int:
     experts = OUT / f"batch-experts-{args.experts}.jsonl"
     queries = OUT / f"batch-queries-{args.queries}.jsonl"
     experts.write_text(
-        "".join((OUT / "experts-100k.jsonl").read_text(encoding="utf-8").splitlines(True)[: args.experts]),
+        "".join(
+            (OUT / "experts-100k.jsonl")
+            .read_text(encoding="utf-8")
+            .splitlines(True)[: args.experts]
+        ),
         encoding="utf-8",
     )
     queries.write_text(
-        "".join((OUT / "queries-2k.jsonl").read_text(encoding="utf-8").splitlines(True)[: args.queries]),
+        "".join(
+            (OUT / "queries-2k.jsonl").read_text(encoding="utf-8").splitlines(True)[: args.queries]
+        ),
         encoding="utf-8",
     )
     results = {}
     for name, signals in CONFIGS.items():
         out = OUT / "batch-ranking.jsonl"
-        cmd = [str(SCRIPT), "match", "rank", "--experts", str(experts), "--queries", str(queries),
-               "--top", "10", "--out", str(out)]
+        cmd = [
+            str(SCRIPT),
+            "match",
+            "rank",
+            "--experts",
+            str(experts),
+            "--queries",
+            str(queries),
+            "--top",
+            "10",
+            "--out",
+            str(out),
+        ]
         if signals:
             cmd += ["--signals", signals]
         started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 (our own script)
         seconds = time.perf_counter() - started
         lines = out.read_text(encoding="utf-8").splitlines()
-        results[name] = {"seconds": round(seconds, 1), "exit": proc.returncode, "output_lines": len(lines)}
+        results[name] = {
+            "seconds": round(seconds, 1),
+            "exit": proc.returncode,
+            "output_lines": len(lines),
+        }
         print(f"{name:45} {seconds:7.1f} s  exit {proc.returncode}  {len(lines)} rankings")
         if proc.returncode:
             print(proc.stderr[-2000:])
-    (OUT / "match_batch.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (OUT / "match_batch.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return 0
 
 

@@ -139,7 +139,9 @@ def retrieval_metrics(
 # --------------------------------------------------------------------------- baseline
 
 
-def plain_bm25(rows: list[dict[str, str]], k1: float = 1.2, b: float = 0.75) -> dict[str, list[str]]:
+def plain_bm25(
+    rows: list[dict[str, str]], k1: float = 1.2, b: float = 0.75
+) -> dict[str, list[str]]:
     """Plain jieba (default dictionary, no stop words) + BM25: the reference point."""
     import jieba
 
@@ -174,7 +176,9 @@ def plain_bm25(rows: list[dict[str, str]], k1: float = 1.2, b: float = 0.75) -> 
 # --------------------------------------------------------------------------- engine runs
 
 
-def retrieval_index(rows: list[dict[str, str]], encoder: CachedEncoder, config: FusionConfig) -> MatchIndex:
+def retrieval_index(
+    rows: list[dict[str, str]], encoder: CachedEncoder, config: FusionConfig
+) -> MatchIndex:
     index = MatchIndex(encoder, load_vocabulary(), config)
     index.add([Expert(id=r["idx"], evidence=[Evidence("expertise", profile(r))]) for r in rows])
     return index
@@ -194,7 +198,10 @@ def run_retrieval(
 
 
 def run_routing(
-    tune: list[dict[str, str]], report: list[dict[str, str]], encoder: CachedEncoder, config: FusionConfig
+    tune: list[dict[str, str]],
+    report: list[dict[str, str]],
+    encoder: CachedEncoder,
+    config: FusionConfig,
 ) -> dict[str, float]:
     disciplines: dict[str, list[Evidence]] = {}
     for r in tune:
@@ -205,7 +212,9 @@ def run_routing(
     vectors = encoder.encode([q.text for q in queries])
     hits, rr = [], []
     for r, q, v in zip(report, queries, vectors, strict=True):
-        ranked = [x.expert.id for x in index.rank(q, len(disciplines), query_vector=v, explain=False)]
+        ranked = [
+            x.expert.id for x in index.rank(q, len(disciplines), query_vector=v, explain=False)
+        ]
         hits.append(1.0 if ranked and ranked[0] == r["discipline"] else 0.0)
         rr.append(1 / (ranked.index(r["discipline"]) + 1) if r["discipline"] in ranked else 0.0)
     return {"acc@1": round(float(np.mean(hits)), 4), "mrr": round(float(np.mean(rr)), 4)}
@@ -215,7 +224,9 @@ def only(signals: dict[str, float]) -> FusionConfig:
     return replace(DEFAULT, text=signals, structured={})
 
 
-def tune_weights(tune: list[dict[str, str]], encoder: CachedEncoder) -> list[tuple[dict[str, float], float]]:
+def tune_weights(
+    tune: list[dict[str, str]], encoder: CachedEncoder
+) -> list[tuple[dict[str, float], float]]:
     grid = [0.0, 0.5, 1.0, 2.0]
     results = []
     for bm25, ngram, dense in itertools.product(grid, grid, [1.0, 2.0, 3.0, 4.0]):
@@ -228,7 +239,9 @@ def tune_weights(tune: list[dict[str, str]], encoder: CachedEncoder) -> list[tup
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tune", action="store_true", help="grid-search the text weights on the tuning half")
+    parser.add_argument(
+        "--tune", action="store_true", help="grid-search the text weights on the tuning half"
+    )
     parser.add_argument("--out", default=str(OUT / "match_quality.json"))
     args = parser.parse_args()
 
@@ -263,7 +276,9 @@ def main() -> int:
             cfg = replace(only({signal: 1.0}), aggregate=how)
             routing[f"{signal} / {how}"] = run_routing(tune, report, encoder, cfg)
     for how in ("max", "mean", "max_mean", "top2"):
-        routing[f"fusion / {how}"] = run_routing(tune, report, encoder, replace(only(DEFAULT.text), aggregate=how))
+        routing[f"fusion / {how}"] = run_routing(
+            tune, report, encoder, replace(only(DEFAULT.text), aggregate=how)
+        )
     results["routing"] = routing
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["encoded"] = {"texts": encoder.encoded, "seconds": round(encoder.seconds, 1)}

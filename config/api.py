@@ -14,6 +14,7 @@ urlpatterns = [
     path("v1/taxonomy/", include("jiangqiao.taxonomy.api.urls")),
     path("v1/talents/", include("jiangqiao.talents.api.urls")),
     path("v1/demands/", include("jiangqiao.demands.api.urls")),
+    path("v1/matching/", include("jiangqiao.matching.api.urls")),
 ]
 
 schema_urlpatterns = [

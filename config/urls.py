@@ -11,6 +11,7 @@ urlpatterns = [
     path("taxonomy/", include("jiangqiao.taxonomy.urls")),
     path("talents/", include("jiangqiao.talents.urls")),
     path("demands/", include("jiangqiao.demands.urls")),
+    path("matching/", include("jiangqiao.matching.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,
 ]

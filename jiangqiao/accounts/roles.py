@@ -36,6 +36,20 @@ DEMANDS_STAFF = (
     "demands.change_demand",
     "demands.triage_demand",
 )
+# Matching (issue 5): suggestions with explanations, decisions, 清单匹配 and 平台匹配 — for the staff
+# who handle demands only. Enterprise contacts and craftsmen never see other people's suggestions.
+MATCHING_STAFF = (
+    "matching.view_matchsuggestion",
+    "matching.add_matchsuggestion",
+    "matching.decide_matchsuggestion",
+    "matching.view_matchlist",
+    "matching.export_matchlist",
+    "matching.view_matchrun",
+    "matching.add_matchrun",
+    "matching.view_declaredconflict",
+    "matching.add_declaredconflict",
+    "matching.change_declaredconflict",
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *JOB_PERMS,
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
+            *MATCHING_STAFF,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -119,6 +134,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *JOB_PERMS,
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
+            *MATCHING_STAFF,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
         ),

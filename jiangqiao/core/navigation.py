@@ -39,6 +39,17 @@ MENU: list[MenuGroup] = [
         ),
     ),
     MenuGroup(
+        "供需匹配",
+        (
+            MenuItem("匹配建议", "matching:matchsuggestion_list", "matching.view_matchsuggestion"),
+            MenuItem("清单匹配", "matching:matchlist", "matching.view_matchlist"),
+            MenuItem("平台匹配", "matching:matchrun_list", "matching.view_matchrun"),
+            MenuItem(
+                "利益冲突申报", "matching:declaredconflict_list", "matching.view_declaredconflict"
+            ),
+        ),
+    ),
+    MenuGroup(
         "系统管理",
         (
             MenuItem("组织机构", "orgs:organization_list", "orgs.view_organization"),

@@ -1,0 +1,255 @@
+"""Reads of the matching app: suggestions, runs, conflicts and the rankings behind them.
+
+Every function takes the requesting user. Rows come through ``visible_to``; rankings only ever
+consider craftsmen the user may see (``Craftsman.objects.visible_to``) and demands the user may see,
+so a suggestion never discloses a craftsman outside the user's data scope.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiangqiao.core.scope import ScopeViolation
+
+from .choices import EXCLUDING_STATUSES, SuggestionStatus
+from .engine import DEFAULT, Filters, Ranked, why
+from .evidence import query_for
+from .indexing import HOLDER, IndexState, demand_vectors, item_pk
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
+
+
+def suggestion_list(*, user: Any, action: str = "view") -> QuerySet[MatchSuggestion]:
+    return MatchSuggestion.objects.visible_to(user, action).select_related(
+        "demand", "demand__enterprise", "craftsman", "decided_by", "run"
+    )
+
+
+def demand_suggestions(*, user: Any, demand: Any) -> QuerySet[MatchSuggestion]:
+    """Suggestions of one demand (best first; decided ones after the open ones)."""
+    return suggestion_list(user=user).filter(demand=demand).order_by("rank", "pk")
+
+
+def run_list(*, user: Any) -> QuerySet[MatchRun]:
+    return MatchRun.objects.visible_to(user, "view").select_related("org", "job", "created_by")
+
+
+def conflict_list(*, user: Any, action: str = "view") -> QuerySet[DeclaredConflict]:
+    return DeclaredConflict.objects.visible_to(user, action).select_related(
+        "craftsman", "enterprise"
+    )
+
+
+def visible_craftsman_ids(user: Any) -> set[int] | None:
+    """Craftsmen the user may see; ``None`` means all (superuser)."""
+    from jiangqiao.talents.models import Craftsman
+
+    if getattr(user, "is_superuser", False):
+        return None
+    return set(Craftsman.objects.visible_to(user, "view").values_list("pk", flat=True))
+
+
+def excluded_craftsmen(demand_ids: list[int]) -> dict[int, set[int]]:
+    """Per demand: craftsmen already decided on (rejected, declined or confirmed) or in conflict."""
+    out: dict[int, set[int]] = {pk: set() for pk in demand_ids}
+    for demand_id, craftsman_id in MatchSuggestion.objects.filter(
+        demand_id__in=demand_ids,
+        status__in=[*EXCLUDING_STATUSES, SuggestionStatus.CONFIRMED],
+    ).values_list("demand_id", "craftsman_id"):
+        out[demand_id].add(craftsman_id)
+    return out
+
+
+def conflicts_by_enterprise(enterprise_ids: list[int]) -> dict[int, set[int]]:
+    """Craftsmen who declared a conflict with each enterprise (active declarations only)."""
+    from jiangqiao.core.choices import Status
+
+    out: dict[int, set[int]] = {}
+    for enterprise_id, craftsman_id in DeclaredConflict.objects.filter(
+        enterprise_id__in=enterprise_ids, status=Status.ACTIVE
+    ).values_list("enterprise_id", "craftsman_id"):
+        out.setdefault(enterprise_id, set()).add(craftsman_id)
+    return out
+
+
+def plain_json(value: Any) -> Any:
+    """Explanations as JSON-safe data (numpy scalars become Python numbers)."""
+    return json.loads(json.dumps(value, default=_plain_default))
+
+
+def _plain_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+@dataclass
+class RankedCraftsman:
+    craftsman_id: int
+    score: float
+    why: dict[str, Any]
+    ranked: Ranked
+
+
+def rank_demand(
+    demand: Any,
+    *,
+    state: IndexState,
+    vector: np.ndarray | None,
+    top: int,
+    visible: set[int] | None,
+    exclude: set[int],
+) -> list[RankedCraftsman]:
+    """Rank craftsmen for ``demand`` on a synced index (the caller holds ``HOLDER.lock``)."""
+    query = query_for(demand)
+    blocked = exclude | state.unavailable(timezone.localdate())
+    filters = Filters(
+        exclude=[str(pk) for pk in blocked],
+        only=None if visible is None else [str(pk) for pk in visible],
+        need_capacity=True,
+    )
+    ranked = state.experts.rank(query, top=top, filters=filters, query_vector=vector)
+    return [
+        RankedCraftsman(
+            craftsman_id=int(r.expert.id),
+            score=float(r.score),
+            why=plain_json(why(r, query, state.experts.vocab, state.experts.config)),
+            ranked=r,
+        )
+        for r in ranked
+    ]
+
+
+def demand_ranking(*, user: Any, demand: Any, top: int) -> list[RankedCraftsman]:
+    """The current top craftsmen for a demand the user may see (not stored)."""
+    from jiangqiao.demands.models import Demand
+
+    if not Demand.objects.visible_to(user, "view").filter(pk=demand.pk).exists():
+        raise ScopeViolation(Demand, "view")
+    exclude = excluded_craftsmen([demand.pk])[demand.pk]
+    exclude |= conflicts_by_enterprise([demand.enterprise_id]).get(demand.enterprise_id, set())
+    visible = visible_craftsman_ids(user)
+    with HOLDER.lock:
+        state = HOLDER.get(encode_limit=_inline_limit())
+        vector = demand_vectors([demand]).get(demand.pk)
+        return rank_demand(
+            demand, state=state, vector=vector, top=top, visible=visible, exclude=exclude
+        )
+
+
+def _inline_limit() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "JIANGQIAO_MATCH_INLINE_ENCODE_MAX", 300))
+
+
+# ------------------------------------------------------------------------------------------------
+# 清单匹配: demands lined up against service items
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemMatch:
+    item_id: int
+    title: str
+    craftsman_id: int
+    craftsman_name: str
+    craftsman_org: str
+    score: float
+    summary: list[str]
+    why: dict[str, Any]
+
+
+@dataclass
+class DemandLine:
+    demand: Any
+    items: list[ItemMatch] = field(default_factory=list)
+
+
+def matchlist_lines(*, user: Any, demands: list[Any], per_demand: int = 3) -> list[DemandLine]:
+    """For each demand (already scoped and filtered), the service items that match it best."""
+    from jiangqiao.talents.models import Craftsman
+
+    if not demands:
+        return []
+    visible = visible_craftsman_ids(user)
+    conflicts = conflicts_by_enterprise(sorted({d.enterprise_id for d in demands}))
+    lines: list[DemandLine] = []
+    owners: dict[int, int] = {}
+    with HOLDER.lock:
+        state = HOLDER.get(items=True, encode_limit=_inline_limit())
+        assert state.items is not None
+        vectors = demand_vectors(demands)
+        unavailable = state.unavailable(timezone.localdate())
+        allowed = [
+            item_id
+            for cid, item_ids in state.craftsman_items.items()
+            if (visible is None or cid in visible) and cid not in unavailable
+            for item_id in item_ids
+        ]
+        for demand in demands:
+            query = query_for(demand)
+            blocked = conflicts.get(demand.enterprise_id, set())
+            only = [i for i in allowed if state.item_owner.get(i) not in blocked]
+            ranked = state.items.rank(
+                query,
+                top=per_demand,
+                filters=Filters(only=only),
+                query_vector=vectors.get(demand.pk),
+            )
+            line = DemandLine(demand=demand)
+            for r in ranked:
+                explanation = plain_json(why(r, query, state.items.vocab, DEFAULT))
+                owner = state.item_owner.get(r.expert.id, 0)
+                owners[item_pk(r.expert.id)] = owner
+                line.items.append(
+                    ItemMatch(
+                        item_id=item_pk(r.expert.id),
+                        title=r.expert.name,
+                        craftsman_id=owner,
+                        craftsman_name="",
+                        craftsman_org="",
+                        score=float(r.score),
+                        summary=[str(s) for s in explanation.get("summary", [])],
+                        why=explanation,
+                    )
+                )
+            lines.append(line)
+    names = {
+        row["pk"]: row
+        for row in Craftsman.objects.filter(pk__in=set(owners.values())).values(
+            "pk", "name", "org__name"
+        )
+    }
+    for line in lines:
+        for item in line.items:
+            row = names.get(item.craftsman_id)
+            if row is not None:
+                item.craftsman_name = row["name"]
+                item.craftsman_org = row["org__name"]
+    return lines
+
+
+def index_status() -> dict[str, Any]:
+    """What the process index holds (for the 平台匹配 page)."""
+    state = HOLDER.peek()
+    if state is None:
+        return {"built": False}
+    return {
+        "built": True,
+        "craftsmen": len(state.experts),
+        "items": len(state.items) if state.items is not None else None,
+        "encoder": state.encoder_name,
+        "built_at": state.built_at,
+        "synced_at": state.synced_at,
+        "fusion_version": DEFAULT.version,
+    }

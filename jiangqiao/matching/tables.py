@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from jiangqiao.core.choices import STATUS_COLORS
+
+from .choices import RUN_STATUS_COLORS, SUGGESTION_SOURCE_COLORS, SUGGESTION_STATUS_COLORS
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
+
+TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
+
+
+def _badge(color: str, text: Any) -> Any:
+    return format_html('<span class="badge bg-{}-lt">{}</span>', color, text)
+
+
+class SuggestionTable(tables.Table):
+    demand = tables.Column(
+        "需求", orderable=False, attrs={"td": {"class": "wrap", "style": "min-width: 14rem"}}
+    )
+    craftsman = tables.Column("劳模工匠", orderable=False)
+    rank = tables.Column("名次")
+    score = tables.Column("匹配分")
+    source = tables.Column("来源")
+    status = tables.Column("状态")
+    summary = tables.Column(
+        "推荐理由",
+        empty_values=(),
+        orderable=False,
+        attrs={"td": {"class": "wrap small", "style": "min-width: 24rem"}},
+    )
+    suggested_at = tables.DateTimeColumn(verbose_name="推荐时间", format="Y-m-d H:i")
+    decided_by = tables.Column("处理人", orderable=False)
+
+    class Meta:
+        model = MatchSuggestion
+        fields = (
+            "demand",
+            "craftsman",
+            "rank",
+            "score",
+            "source",
+            "status",
+            "summary",
+            "suggested_at",
+            "decided_by",
+        )
+        order_by = ("-suggested_at",)
+        attrs = TABLE_ATTRS
+
+    def render_demand(self, value: Any, record: MatchSuggestion) -> Any:
+        url = reverse("demands:demand_detail", args=[record.demand_id])
+        return format_html('<a href="{}#match-suggestions">{}</a>', url, value)
+
+    def render_craftsman(self, value: Any, record: MatchSuggestion) -> Any:
+        url = reverse("talents:craftsman_detail", args=[record.craftsman_id])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_rank(self, value: int) -> Any:
+        return value or "—"
+
+    def render_score(self, value: float) -> str:
+        return f"{value:.2f}"
+
+    def render_source(self, value: Any, record: MatchSuggestion) -> Any:
+        return _badge(SUGGESTION_SOURCE_COLORS.get(record.source, "secondary"), value)
+
+    def render_status(self, value: Any, record: MatchSuggestion) -> Any:
+        return _badge(SUGGESTION_STATUS_COLORS.get(record.status, "secondary"), value)
+
+    def render_summary(self, record: MatchSuggestion) -> Any:
+        lines = record.summary[:2]
+        if not lines:
+            return "—"
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+
+class RunTable(tables.Table):
+    id = tables.Column("批次", linkify=True)
+    org = tables.Column("组织范围", orderable=False)
+    status = tables.Column("状态")
+    demand_count = tables.Column("需求数")
+    staffed_count = tables.Column("已配置")
+    suggestion_count = tables.Column("建议匹配")
+    fusion_version = tables.Column("融合权重版本")
+    created_by = tables.Column("发起人", orderable=False)
+    created_at = tables.DateTimeColumn(verbose_name="发起时间", format="Y-m-d H:i")
+
+    class Meta:
+        model = MatchRun
+        fields = (
+            "id",
+            "org",
+            "status",
+            "demand_count",
+            "staffed_count",
+            "suggestion_count",
+            "fusion_version",
+            "created_by",
+            "created_at",
+        )
+        order_by = ("-created_at",)
+        attrs = TABLE_ATTRS
+
+    def render_id(self, value: int) -> str:
+        return f"#{value}"
+
+    def render_status(self, value: Any, record: MatchRun) -> Any:
+        return _badge(RUN_STATUS_COLORS.get(record.status, "secondary"), value)
+
+
+class ConflictTable(tables.Table):
+    display = tables.Column(
+        "回避申报",
+        empty_values=(),
+        orderable=False,
+        linkify=lambda record: record.get_absolute_url(),
+    )
+    craftsman = tables.Column("劳模工匠", orderable=False)
+    enterprise = tables.Column("企业", orderable=False)
+    reason = tables.Column("回避原因", attrs={"td": {"class": "wrap"}})
+    status = tables.Column("状态")
+    created_at = tables.DateTimeColumn(verbose_name="登记时间", format="Y-m-d H:i")
+
+    class Meta:
+        model = DeclaredConflict
+        fields = ("display", "craftsman", "enterprise", "reason", "status", "created_at")
+        order_by = ("-created_at",)
+        attrs = TABLE_ATTRS
+
+    def render_display(self, record: DeclaredConflict) -> str:
+        return str(record)
+
+    def render_status(self, value: Any, record: DeclaredConflict) -> Any:
+        return _badge(STATUS_COLORS.get(record.status, "secondary"), value)
