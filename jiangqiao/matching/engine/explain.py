@@ -108,7 +108,12 @@ def summary(out: dict[str, Any], details: dict[str, Any], query: Query) -> list[
         lines.append(f"职业：{out['occupation']['label']}")
     if "region" in out:
         name = out["region"]["expert_region_name"]
-        lines.append(f"地区：{out['region']['label']}" + (f"（{name}）" if name else ""))
+        where = (
+            f"（工匠常驻{name}）"
+            if name and out["region"]["relation"] != "county"
+            else (f"（{name}）" if name else "")
+        )
+        lines.append(f"地区：{out['region']['label']}{where}")
     level = out.get("skill_level")
     if level:
         text = f"技能等级：{SKILL_NAMES.get(level, level)}"

@@ -35,7 +35,7 @@ class FusionConfig:
 
 
 DEFAULT = FusionConfig(
-    version="2026.11-2",
+    version="2026.11-3",
     text={"bm25": 0.5, "ngram": 1.0, "dense": 3.0},
     structured={
         "industry": 1.2,

@@ -27,6 +27,7 @@ Ranking one demand
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -197,47 +198,48 @@ class MatchIndex:
         self, item_expert: np.ndarray, kinds: list[str], texts: list[str], dense: np.ndarray
     ) -> None:
         cfg = self.config
-        word_rows, gram_rows = [], []
+        n = len(texts)
+        # Column ids of every token/gram occurrence, row by row, in compact arrays; duplicates are
+        # summed by scipy (sum_duplicates) into term frequencies. 400,000 items stay well under a GB.
+        word_cols, word_ptr = array("i"), array("q", [0])
+        gram_cols, gram_ptr = array("i"), array("q", [0])
+        words, grams = self.words, self.grams
         for text in texts:
-            word_rows.append(Counter(tk.words(text, self.tokenizer)))
-            gram_rows.append(Counter(tk.char_grams(text)))
-        for counts, table in ((word_rows, self.words), (gram_rows, self.grams)):
-            for c in counts:
-                for term in c:
-                    if term not in table:
-                        table[term] = len(table)
-        self.word_df = _grow(self.word_df, len(self.words))
-        self.gram_df = _grow(self.gram_df, len(self.grams))
-        for c in word_rows:
-            self.word_df[[self.words[w] for w in c]] += 1
-        for c in gram_rows:
-            self.gram_df[[self.grams[g] for g in c]] += 1
-        lengths = np.array([sum(c.values()) for c in word_rows], dtype=np.float64)
-        self.total_len += float(lengths.sum())
-        self.live_items += len(texts)
-        avg = self.total_len / max(self.live_items, 1) or 1.0
+            for w in tk.words(text, self.tokenizer):
+                j = words.get(w)
+                if j is None:
+                    j = words[w] = len(words)
+                word_cols.append(j)
+            word_ptr.append(len(word_cols))
+            for g in tk.char_grams(text):
+                j = grams.get(g)
+                if j is None:
+                    j = grams[g] = len(grams)
+                gram_cols.append(j)
+            gram_ptr.append(len(gram_cols))
+        bm25 = _tf_matrix(word_cols, word_ptr, n, len(words))
+        gram_tf = _tf_matrix(gram_cols, gram_ptr, n, len(grams))
+        self.word_df = _grow(self.word_df, len(words))
+        self.gram_df = _grow(self.gram_df, len(grams))
+        self.word_df += np.bincount(bm25.indices, minlength=len(words))
+        self.gram_df += np.bincount(gram_tf.indices, minlength=len(grams))
 
-        rows, cols, vals = [], [], []
-        for i, c in enumerate(word_rows):
-            norm = cfg.bm25_k1 * (1 - cfg.bm25_b + cfg.bm25_b * lengths[i] / avg)
-            for w, f in c.items():
-                rows.append(i)
-                cols.append(self.words[w])
-                vals.append(f * (cfg.bm25_k1 + 1) / (f + norm))
-        bm25 = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.words)))
+        lengths = np.diff(np.frombuffer(word_ptr, dtype=np.int64)).astype(np.float64)
+        self.total_len += float(lengths.sum())
+        self.live_items += n
+        avg = self.total_len / max(self.live_items, 1) or 1.0
+        norm = cfg.bm25_k1 * (1 - cfg.bm25_b + cfg.bm25_b * lengths / avg)
+        per_entry = np.repeat(norm, np.diff(bm25.indptr))
+        tf = bm25.data
+        bm25.data = tf * (cfg.bm25_k1 + 1) / (tf + per_entry)
 
         idf = self._gram_idf()
-        rows, cols, vals = [], [], []
-        for i, c in enumerate(gram_rows):
-            for g, f in c.items():
-                j = self.grams[g]
-                rows.append(i)
-                cols.append(j)
-                vals.append((1 + math.log(f)) * idf[j])
-        grams = sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.grams)))
-        norms = np.sqrt(np.asarray(grams.multiply(grams).sum(axis=1)).ravel())
+        gram_tf.data = (1 + np.log(gram_tf.data)) * idf[gram_tf.indices]
+        rows = np.repeat(np.arange(n), np.diff(gram_tf.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=gram_tf.data**2, minlength=n))
         norms[norms == 0] = 1.0
-        grams = sp.csr_matrix(sp.diags(1.0 / norms) @ grams)
+        gram_tf.data = gram_tf.data / norms[rows]
+        grams_matrix = gram_tf
 
         seg_no = len(self.segments)
         for row, pos in enumerate(item_expert):
@@ -249,7 +251,7 @@ class MatchIndex:
                 texts=texts,
                 bm25=bm25.tocsc(),
                 bm25_rows=bm25,
-                grams=grams.tocsc(),
+                grams=grams_matrix.tocsc(),
                 dense=dense,
                 alive=np.ones(len(texts), dtype=bool),
             )
@@ -680,7 +682,19 @@ class MatchIndex:
         return best
 
 
-def _grow(array: np.ndarray, size: int) -> np.ndarray:
-    if len(array) >= size:
-        return array
-    return np.concatenate([array, np.zeros(size - len(array), dtype=array.dtype)])
+def _grow(values: np.ndarray, size: int) -> np.ndarray:
+    if len(values) >= size:
+        return values
+    return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
+
+
+def _tf_matrix(cols: array, ptr: array, rows: int, width: int) -> sp.csr_matrix:
+    """Rows of column occurrences → CSR of counts (float64, sorted, no duplicates)."""
+    indices = np.frombuffer(cols, dtype=np.int32) if len(cols) else np.zeros(0, np.int32)
+    indptr = np.frombuffer(ptr, dtype=np.int64)
+    matrix = sp.csr_matrix(
+        (np.ones(len(indices), dtype=np.float64), indices.copy(), indptr.copy()),
+        shape=(rows, width),
+    )
+    matrix.sum_duplicates()
+    return matrix
