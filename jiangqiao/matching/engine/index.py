@@ -140,6 +140,9 @@ class MatchIndex:
         self._region: dict[str, list[int]] = {}
         self._served: dict[str, list[int]] = {}
         self._arrays: dict[str, np.ndarray] | None = None
+        self._words_by_id: list[str] = []
+        self._member_arrays: dict[tuple[int, str], np.ndarray] = {}
+        self._employers = np.zeros(0, dtype=object)
 
     # ------------------------------------------------------------------ building
 
@@ -167,7 +170,11 @@ class MatchIndex:
             positions.append(pos)
             self._index_structured(expert, pos)
         self.alive = np.concatenate([self.alive, np.ones(len(experts), dtype=bool)])
+        self._employers = np.concatenate(
+            [self._employers, np.array([e.employer_uscc for e in experts], dtype=object)]
+        )
         self._arrays = None
+        self._member_arrays.clear()
 
         item_expert: list[int] = []
         kinds: list[str] = []
@@ -276,6 +283,7 @@ class MatchIndex:
                 self.live_items -= 1
             self._unindex_structured(pos)
         self._arrays = None
+        self._member_arrays.clear()
 
     def compact(self) -> None:
         """Merge all segments into one, dropping tombstoned items (embeddings are reused)."""
@@ -356,7 +364,13 @@ class MatchIndex:
         return self._arrays
 
     def _members(self, table: dict[str, list[int]], code: str) -> np.ndarray:
-        return np.asarray(table.get(code, ()), dtype=np.int64)
+        """Expert positions listed under ``code`` as an array (cached until the next change)."""
+        key = (id(table), code)
+        cached = self._member_arrays.get(key)
+        if cached is None:
+            cached = np.asarray(table.get(code, ()), dtype=np.int64)
+            self._member_arrays[key] = cached
+        return cached
 
     def candidates(self, query: Query, filters: Filters | None) -> np.ndarray:
         mask = self.alive.copy()
@@ -370,9 +384,9 @@ class MatchIndex:
             prefix = region_prefix(f.region)
             keep = np.zeros_like(mask)
             keep[self._members(self._region, prefix)] = True
-            for served, members in self._served.items():
+            for served in self._served:
                 if served.startswith(prefix) or prefix.startswith(served):
-                    keep[np.asarray(members, dtype=np.int64)] = True
+                    keep[self._members(self._served, served)] = True
             mask &= keep
         arrays = self._structured_arrays()
         if f.max_skill_level is not None:
@@ -392,9 +406,7 @@ class MatchIndex:
                     keep[pos] = True
             mask &= keep
         if query.employer_uscc:
-            for i in np.flatnonzero(mask):
-                if self.experts[i].employer_uscc == query.employer_uscc:
-                    mask[i] = False
+            mask &= self._employers != query.employer_uscc
         return mask
 
     def structured(self, query: Query, mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -525,11 +537,9 @@ class MatchIndex:
                 ("bm25", seg.bm25, word_cols, word_w),
                 ("ngram", seg.grams, gram_cols, gram_w),
             ):
-                inside = cols < matrix.shape[1]
-                if not inside.any():
-                    continue
-                scores = matrix[:, cols[inside]] @ weights[inside]
-                per_signal[signal].append((owners, scores[rows]))
+                scores = _column_scores(matrix, cols, weights)
+                if scores is not None:
+                    per_signal[signal].append((owners, scores[rows]))
             if query_vector is not None and len(rows):
                 dense = seg.dense[rows] @ query_vector.astype(np.float32)
                 per_signal["dense"].append((owners, dense.astype(np.float64)))
@@ -642,7 +652,6 @@ class MatchIndex:
         words: dict[int, float] = info["words"]
         grams: dict[int, float] = info["grams"]
         vector = info["vector"]
-        inverse = None
         best: dict[str, tuple[float, int, int, list[str]]] = {}
         for seg_no, row in self._expert_items[pos]:
             seg = self.segments[seg_no]
@@ -654,8 +663,7 @@ class MatchIndex:
             hits = [(j, v * words[j]) for j, v in zip(cols, vals, strict=True) if j in words]
             scores: dict[str, tuple[float, list[str]]] = {}
             if hits:
-                if inverse is None:
-                    inverse = {j: w for w, j in self.words.items()}
+                inverse = self._word_list()
                 hits.sort(key=lambda h: -h[1])
                 scores["bm25"] = (sum(h[1] for h in hits), [inverse[int(j)] for j, _ in hits[:8]])
             item_grams = {self.grams.get(g) for g in tk.char_grams(seg.texts[row])}
@@ -668,6 +676,15 @@ class MatchIndex:
                 if signal not in best or value > best[signal][0]:
                     best[signal] = (value, seg_no, row, terms)
         return {s: (b[1], b[2], b[3]) for s, b in best.items()}
+
+    def _word_list(self) -> list[str]:
+        """Words by column id (grown lazily as the vocabulary grows)."""
+        cached = self._words_by_id
+        if len(cached) < len(self.words):
+            cached.extend([""] * (len(self.words) - len(cached)))
+            for w, j in self.words.items():
+                cached[j] = w
+        return cached
 
     @staticmethod
     def _code_match(query_codes: Sequence[str], expert_codes: Sequence[str], path: Any) -> dict:
@@ -686,6 +703,23 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:
     if len(values) >= size:
         return values
     return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
+
+
+def _column_scores(matrix: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> Any:
+    """``matrix[:, cols] @ weights`` straight from the posting lists (no sliced copy)."""
+    inside = cols < matrix.shape[1]
+    cols, weights = cols[inside], weights[inside]
+    if not len(cols):
+        return None
+    starts = matrix.indptr[cols]
+    lengths = matrix.indptr[cols + 1] - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(matrix.shape[0])
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    positions = offsets + np.arange(total)
+    values = matrix.data[positions] * np.repeat(weights, lengths)
+    return np.bincount(matrix.indices[positions], weights=values, minlength=matrix.shape[0])
 
 
 def _tf_matrix(cols: array, ptr: array, rows: int, width: int) -> sp.csr_matrix:
