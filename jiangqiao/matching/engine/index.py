@@ -47,6 +47,8 @@ OCCUPATION_LEVEL_VALUE = {1: 0.2, 2: 0.5, 3: 0.8, 4: 1.0}
 REGION_VALUE = {"covers": 1.0, "county": 1.0, "city": 0.6, "province": 0.3, "none": 0.0}
 MODE_ONSITE = "现场指导"
 MODE_ONLINE = "线上"
+#: Below this share of a segment's items, text signals are computed row by row (see text_signals).
+ROW_PATH_SHARE = 0.2
 
 
 @dataclass
@@ -77,6 +79,7 @@ class _Segment:
     bm25: sp.csc_matrix  # items × words (saturated, length-normalised tf)
     bm25_rows: sp.csr_matrix  # same, by row (matched terms for explanations)
     grams: sp.csc_matrix  # items × grams (L2-normalised tf-idf)
+    gram_rows: sp.csr_matrix  # same, by row
     dense: np.ndarray  # items × dim
     alive: np.ndarray  # bool per item
 
@@ -259,6 +262,7 @@ class MatchIndex:
                 bm25=bm25.tocsc(),
                 bm25_rows=bm25,
                 grams=grams_matrix.tocsc(),
+                gram_rows=grams_matrix,
                 dense=dense,
                 alive=np.ones(len(texts), dtype=bool),
             )
@@ -533,13 +537,23 @@ class MatchIndex:
                 continue
             rows = np.flatnonzero(live)
             owners = seg.experts[rows]
-            for signal, matrix, cols, weights in (
-                ("bm25", seg.bm25, word_cols, word_w),
-                ("ngram", seg.grams, gram_cols, gram_w),
+            # Few candidate items (structured filters): score their rows only, cost ∝ candidates.
+            # Many: walk the query terms' posting lists (columns), cost ∝ postings.
+            by_rows = len(rows) < ROW_PATH_SHARE * seg.size
+            for signal, by_col, by_row, cols, weights in (
+                ("bm25", seg.bm25, seg.bm25_rows, word_cols, word_w),
+                ("ngram", seg.grams, seg.gram_rows, gram_cols, gram_w),
             ):
-                scores = _column_scores(matrix, cols, weights)
-                if scores is not None:
-                    per_signal[signal].append((owners, scores[rows]))
+                inside = cols < by_col.shape[1]
+                if not inside.any():
+                    continue
+                if by_rows:
+                    dense_query = np.zeros(by_row.shape[1])
+                    dense_query[cols[inside]] = weights[inside]
+                    scores = by_row[rows] @ dense_query
+                else:
+                    scores = (by_col[:, cols[inside]] @ weights[inside])[rows]
+                per_signal[signal].append((owners, scores))
             if query_vector is not None and len(rows):
                 dense = seg.dense[rows] @ query_vector.astype(np.float32)
                 per_signal["dense"].append((owners, dense.astype(np.float64)))
@@ -703,23 +717,6 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:
     if len(values) >= size:
         return values
     return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
-
-
-def _column_scores(matrix: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> Any:
-    """``matrix[:, cols] @ weights`` straight from the posting lists (no sliced copy)."""
-    inside = cols < matrix.shape[1]
-    cols, weights = cols[inside], weights[inside]
-    if not len(cols):
-        return None
-    starts = matrix.indptr[cols]
-    lengths = matrix.indptr[cols + 1] - starts
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(matrix.shape[0])
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    positions = offsets + np.arange(total)
-    values = matrix.data[positions] * np.repeat(weights, lengths)
-    return np.bincount(matrix.indices[positions], weights=values, minlength=matrix.shape[0])
 
 
 def _tf_matrix(cols: array, ptr: array, rows: int, width: int) -> sp.csr_matrix:

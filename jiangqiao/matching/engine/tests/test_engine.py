@@ -311,3 +311,22 @@ def test_given_embeddings_are_used_instead_of_encoding():
     assert Counting.calls == 0
     index.add([EXPERTS[0]])
     assert Counting.calls == 1
+
+
+def test_row_and_posting_paths_agree(monkeypatch):
+    from jiangqiao.matching.engine import index as index_module
+
+    experts = [
+        Expert(f"e{i}", evidence=[ev(t)], industries=["3461" if i % 3 else "4430"])
+        for i, t in enumerate(
+            ["焊接变形", "锅炉结垢", "焊缝裂纹", "数控机床", "焊接工艺评定", "涂装"] * 5
+        )
+    ]
+    index = index_of(experts)
+    q = Query("q", description="焊接 裂纹 锅炉", industries=["3461"])
+    f = Filters(industries=["346"])
+    monkeypatch.setattr(index_module, "ROW_PATH_SHARE", 0.0)  # always posting lists
+    by_postings = [(r.expert.id, r.score) for r in index.rank(q, 8, filters=f)]
+    monkeypatch.setattr(index_module, "ROW_PATH_SHARE", 2.0)  # always rows
+    by_rows = [(r.expert.id, r.score) for r in index.rank(q, 8, filters=f)]
+    assert by_rows == by_postings and len(by_rows) == 8
