@@ -139,9 +139,9 @@ def retrieval_metrics(
 # --------------------------------------------------------------------------- baseline
 
 
-def plain_bm25(
-    rows: list[dict[str, str]], k1: float = 1.2, b: float = 0.75
-) -> dict[str, list[str]]:
+def plain_bm25_scores(
+    docs_text: list[str], queries: list[str], k1: float = 1.2, b: float = 0.75
+) -> np.ndarray:
     """Plain jieba (default dictionary, no stop words) + BM25: the reference point."""
     import jieba
 
@@ -150,26 +150,63 @@ def plain_bm25(
     def tokens(text: str) -> list[str]:
         return [w for w in jieba.lcut(text) if re.search(r"\w", w)]
 
-    docs = [Counter(tokens(profile(r))) for r in rows]
+    docs = [Counter(tokens(t)) for t in docs_text]
     lengths = np.array([sum(d.values()) for d in docs], dtype=float)
     avg = lengths.mean()
     df = Counter(w for d in docs for w in d)
     n = len(docs)
     idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
-    out = {}
-    for i, r in enumerate(rows):
-        q = Counter(tokens(normalize(r["abstract"])))
-        scores = np.zeros(n)
+    out = np.zeros((len(queries), n))
+    for i, text in enumerate(queries):
+        q = Counter(tokens(text))
         for j, d in enumerate(docs):
             s = 0.0
             for w in q:
                 f = d.get(w)
                 if f:
                     s += idf[w] * f * (k1 + 1) / (f + k1 * (1 - b + b * lengths[j] / avg))
-            scores[j] = s
-        scores[i] = -np.inf
-        order = np.argsort(-scores, kind="stable")
-        out[r["idx"]] = [rows[j]["idx"] for j in order[:100]]
+            out[i, j] = s
+    return out
+
+
+def plain_bm25(rows: list[dict[str, str]]) -> dict[str, list[str]]:
+    scores = plain_bm25_scores([profile(r) for r in rows], [normalize(r["abstract"]) for r in rows])
+    np.fill_diagonal(scores, -np.inf)
+    return {
+        r["idx"]: [rows[j]["idx"] for j in np.argsort(-scores[i], kind="stable")[:100]]
+        for i, r in enumerate(rows)
+    }
+
+
+def routing_from_scores(
+    report: list[dict[str, str]], names: list[str], scores: np.ndarray
+) -> dict[str, float]:
+    hits, rr = [], []
+    for r, row in zip(report, scores, strict=True):
+        order = [names[j] for j in np.argsort(-row, kind="stable")]
+        hits.append(1.0 if order[0] == r["discipline"] else 0.0)
+        rr.append(1 / (order.index(r["discipline"]) + 1) if r["discipline"] in order else 0.0)
+    return {"acc@1": round(float(np.mean(hits)), 4), "mrr": round(float(np.mean(rr)), 4)}
+
+
+def routing_baselines(
+    tune: list[dict[str, str]], report: list[dict[str, str]], encoder: CachedEncoder
+) -> dict[str, dict[str, float]]:
+    """Plain BM25 over one concatenated profile per discipline, and the dense centroid."""
+    names = sorted({r["discipline"] for r in tune})
+    members = {d: [profile(r) for r in tune if r["discipline"] == d] for d in names}
+    queries = [normalize(r["abstract"]) for r in report]
+    concatenated = [" ".join(members[d]) for d in names]
+    out = {
+        "plain jieba + BM25, concatenated profile": routing_from_scores(
+            report, names, plain_bm25_scores(concatenated, queries)
+        )
+    }
+    centroids = np.vstack([encoder.encode(members[d]).mean(axis=0) for d in names])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    out["dense / centroid"] = routing_from_scores(
+        report, names, encoder.encode(queries) @ centroids.T
+    )
     return out
 
 
@@ -270,15 +307,20 @@ def main() -> int:
     fused = table[f"fusion {DEFAULT.version} {DEFAULT.text}"]["ndcg@10"]
     results["fusion_vs_baseline"] = round(fused / base - 1, 4)
 
-    routing: dict[str, dict[str, float]] = {}
+    routing: dict[str, dict[str, float]] = dict(routing_baselines(tune, report, encoder))
     for signal in ("bm25", "ngram", "dense"):
         for how in ("max", "mean", "max_mean", "top2"):
-            cfg = replace(only({signal: 1.0}), aggregate=how)
+            cfg = replace(only({signal: 1.0}), aggregate=how, dense_aggregate="items")
             routing[f"{signal} / {how}"] = run_routing(tune, report, encoder, cfg)
+    routing["dense / centroid (engine)"] = run_routing(
+        tune, report, encoder, replace(only({"dense": 1.0}), dense_aggregate="centroid")
+    )
     for how in ("max", "mean", "max_mean", "top2"):
-        routing[f"fusion / {how}"] = run_routing(
-            tune, report, encoder, replace(only(DEFAULT.text), aggregate=how)
-        )
+        cfg = replace(only(DEFAULT.text), aggregate=how, dense_aggregate="items")
+        routing[f"fusion / {how}, dense per item"] = run_routing(tune, report, encoder, cfg)
+    for how in ("max", "mean", "max_mean", "top2"):
+        cfg = replace(only(DEFAULT.text), aggregate=how, dense_aggregate="centroid")
+        routing[f"fusion / {how}, dense centroid"] = run_routing(tune, report, encoder, cfg)
     results["routing"] = routing
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["encoded"] = {"texts": encoder.encoded, "seconds": round(encoder.seconds, 1)}
@@ -290,7 +332,7 @@ def main() -> int:
     print(f"  fusion vs plain BM25: {results['fusion_vs_baseline']:+.1%} nDCG@10")
     print("routing to disciplines (profiles from the tuning half):")
     for name, m in routing.items():
-        print(f"  {name:24} acc@1 {m['acc@1']:.3f}  MRR {m['mrr']:.3f}")
+        print(f"  {name:42} acc@1 {m['acc@1']:.3f}  MRR {m['mrr']:.3f}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"details: {args.out} ({results['seconds']} s)")

@@ -25,9 +25,11 @@ class FusionConfig:
     version: str
     text: dict[str, float] = field(default_factory=dict)
     structured: dict[str, float] = field(default_factory=dict)
-    aggregate: str = (
-        "max_mean"  # how an expert's evidence items combine: max | mean | max_mean | top2
-    )
+    # How an expert's evidence items combine for the sparse signals: max | mean | max_mean | top2.
+    aggregate: str = "top2"
+    # Dense: "items" scores each item and combines like the others; "centroid" scores the
+    # normalised mean of the expert's item vectors.
+    dense_aggregate: str = "items"
     max_share: float = 0.7  # max_mean: share of the best item (the rest is the mean of all items)
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
@@ -35,7 +37,9 @@ class FusionConfig:
 
 
 DEFAULT = FusionConfig(
-    version="2026.11-3",
+    version="2026.11-4",
+    aggregate="top2",
+    dense_aggregate="centroid",
     text={"bm25": 0.5, "ngram": 1.0, "dense": 3.0},
     structured={
         "industry": 1.2,

@@ -82,6 +82,8 @@ class _Segment:
     gram_rows: sp.csr_matrix  # same, by row
     dense: np.ndarray  # items × dim
     alive: np.ndarray  # bool per item
+    centroid_experts: np.ndarray  # expert positions of this segment
+    centroids: np.ndarray  # their normalised mean item vectors (dense_aggregate="centroid")
 
     @property
     def size(self) -> int:
@@ -265,6 +267,7 @@ class MatchIndex:
                 gram_rows=grams_matrix,
                 dense=dense,
                 alive=np.ones(len(texts), dtype=bool),
+                **_centroids(item_expert, dense),
             )
         )
 
@@ -554,7 +557,14 @@ class MatchIndex:
                 else:
                     scores = (by_col[:, cols[inside]] @ weights[inside])[rows]
                 per_signal[signal].append((owners, scores))
-            if query_vector is not None and len(rows):
+            if query_vector is None or not len(rows):
+                continue
+            if self.config.dense_aggregate == "centroid":
+                chosen = seg.centroid_experts[mask[seg.centroid_experts]]
+                keep = mask[seg.centroid_experts]
+                dense = seg.centroids[keep] @ query_vector.astype(np.float32)
+                per_signal["dense"].append((chosen, dense.astype(np.float64)))
+            else:
                 dense = seg.dense[rows] @ query_vector.astype(np.float32)
                 per_signal["dense"].append((owners, dense.astype(np.float64)))
         signals = {s: self._aggregate(pairs, n) for s, pairs in per_signal.items() if pairs}
@@ -717,6 +727,17 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:
     if len(values) >= size:
         return values
     return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
+
+
+def _centroids(item_expert: np.ndarray, dense: np.ndarray) -> dict[str, np.ndarray]:
+    """Per expert of a segment, the normalised mean of its item vectors (items are contiguous)."""
+    if not len(item_expert):
+        return {"centroid_experts": item_expert, "centroids": dense}
+    starts = np.flatnonzero(np.r_[True, item_expert[1:] != item_expert[:-1]])
+    sums = np.add.reduceat(dense, starts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return {"centroid_experts": item_expert[starts], "centroids": (sums / norms).astype(np.float32)}
 
 
 def _tf_matrix(cols: array, ptr: array, rows: int, width: int) -> sp.csr_matrix:
