@@ -67,9 +67,12 @@ class SubstringSearchTests(TestCase):
         self.assertEqual(len(search_key("锅" * 200)[:SEARCH_MAX]), SEARCH_MAX)
 
     def test_postgresql_answers_from_the_gram_index(self) -> None:
-        if connection.vendor != "postgresql":
-            self.skipTest("the n-gram index exists on PostgreSQL only")
         qs = substring_search(Demand.objects.all(), "数控机床")
+        if connection.vendor != "postgresql":
+            # SQLite serves small sets: the LIKE alone, no n-gram function exists there.
+            self.assertNotIn("jq_grams", str(qs.query))
+            self.assertIn("LIKE", str(qs.query))
+            return
         self.assertIn("jq_grams", str(qs.query))
         with connection.cursor() as cur:
             # Leave the planner only bitmap scans: the one index that serves these conditions.
