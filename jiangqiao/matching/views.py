@@ -223,7 +223,11 @@ class DemandSuggestionAddView(DemandSuggestionsRefreshView):
         if not form.is_valid():
             extra = {"error": "；".join(str(e) for errors in form.errors.values() for e in errors)}
             return self._respond(request, demand, extra)
-        craftsman = Craftsman.objects.filter(pk=form.cleaned_data["craftsman"]).first()
+        craftsman = (
+            Craftsman.objects.visible_to(request.user, "view")
+            .filter(pk=form.cleaned_data["craftsman"])
+            .first()
+        )
         try:
             services.suggestion_add_manual(
                 actor=request.user,

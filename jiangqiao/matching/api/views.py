@@ -121,7 +121,9 @@ class SuggestionViewSet(ScopedReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         demand = _demand(request, data["demand"])
-        craftsman = Craftsman.objects.filter(pk=data["craftsman"]).first()
+        craftsman = (
+            Craftsman.objects.visible_to(request.user, "view").filter(pk=data["craftsman"]).first()
+        )
         row = services.suggestion_add_manual(
             actor=request.user, demand=demand, craftsman=craftsman, reason=data["reason"]
         )
