@@ -212,6 +212,13 @@ class TestContacts(Base):
         self.assertNotIn(MOBILE, raw)
         for row in ChangeLog.objects.all():
             self.assertNotIn(MOBILE, str(row.prechange_data) + str(row.postchange_data))
+        # Not even the masked tail goes into the contact's own change rows (other rows, e.g. a
+        # timestamp's microseconds, may contain the same four digits by chance).
+        contact_rows = ChangeLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(contact), object_id=str(contact.pk)
+        )
+        self.assertTrue(contact_rows.exists())
+        for row in contact_rows:
             self.assertNotIn("5678", str(row.postchange_data or ""))
         for row in OperationLog.objects.all():
             self.assertNotIn(MOBILE, str(row.params) + str(row.extra) + row.action)
