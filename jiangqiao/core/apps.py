@@ -10,5 +10,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import changelog
+        from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
         changelog.connect_signals()

@@ -196,3 +196,51 @@ def connect_signals() -> None:
     pre_delete.connect(_pre_delete, dispatch_uid="jiangqiao_changelog_pre_delete")
     post_delete.connect(_post_delete, dispatch_uid="jiangqiao_changelog_post_delete")
     m2m_changed.connect(_m2m_changed, dispatch_uid="jiangqiao_changelog_m2m")
+
+
+def bulk_write(
+    entries: list[tuple[models.Model, dict[str, Any] | None]],
+    action: str,
+    *,
+    actor: Any = None,
+    org_of: Any = None,
+    message: str = "",
+    batch_size: int = 1000,
+) -> None:
+    """Change-log rows for objects written with ``bulk_create``/``bulk_update`` (imports).
+
+    ``entries`` pairs each saved instance with its snapshot before the change (``None`` for a
+    create). ``org_of(instance)`` gives the owning org id where it is not ``instance.org_id``.
+    """
+    from .models import ChangeLog
+
+    if not entries:
+        return
+    ctx = context.current()
+    user = context.current_user() or actor
+    content_types: dict[type[models.Model], ContentType] = {}
+    rows = []
+    for instance, before in entries:
+        model = type(instance)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(model)
+        after = snapshot(instance, include_m2m=False)
+        if before is not None and before == after:
+            continue
+        rows.append(
+            ChangeLog(
+                user=user,
+                user_name=getattr(user, "username", "") if user else "",
+                request_id=ctx.request_id if ctx else None,
+                source=ctx.source if ctx else "import",
+                action=action,
+                content_type=content_types[model],
+                object_id=str(instance.pk),
+                object_repr=str(instance)[:200],
+                org_id=org_of(instance) if org_of else getattr(instance, "org_id", None),
+                prechange_data=before,
+                postchange_data=after,
+                message=message[:500],
+            )
+        )
+    ChangeLog.objects.bulk_create(rows, batch_size=batch_size)

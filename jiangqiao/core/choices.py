@@ -75,3 +75,44 @@ JOB_STATUS_COLORS: dict[str, str] = {
     JobStatus.CANCELLED: "orange",
 }
 JOB_FINISHED = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "待检查"
+    CHECKING = "checking", "检查中"
+    CHECKED = "checked", "已检查"
+    REJECTED = "rejected", "文件无法导入"
+    COMMITTING = "committing", "导入中"
+    COMMITTED = "committed", "已导入"
+    FAILED = "failed", "导入失败"
+    CANCELLED = "cancelled", "已取消"
+
+
+IMPORT_STATUS_COLORS: dict[str, str] = {
+    ImportStatus.UPLOADED: "secondary",
+    ImportStatus.CHECKING: "blue",
+    ImportStatus.CHECKED: "cyan",
+    ImportStatus.REJECTED: "red",
+    ImportStatus.COMMITTING: "blue",
+    ImportStatus.COMMITTED: "green",
+    ImportStatus.FAILED: "red",
+    ImportStatus.CANCELLED: "orange",
+}
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", "全部正确才导入（有错误则一条不导入）"
+    VALID = "valid", "导入正确的行，错误的行退回"
+
+
+class MergePolicy(models.TextChoices):
+    FILL_BLANKS = "fill", "保留已有值，只补充空白项"
+    PREFER_FILE = "file", "以导入文件为准（非空值覆盖已有值）"
+
+
+class RowOutcome(models.TextChoices):
+    NEW = "new", "新增"
+    UPDATE = "update", "更新"
+    UNCHANGED = "unchanged", "无变化"
+    DUPLICATE = "duplicate", "重复合并"
+    ERROR = "error", "错误"

@@ -67,6 +67,21 @@ def decrypt(token: str) -> str:
     return AESGCM(cipher_key).decrypt(raw[:12], raw[12:], b"jiangqiao").decode("utf-8")
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a whole file (an uploaded workbook, an error workbook) for storage at rest."""
+    cipher_key, _ = _keys(_master())
+    nonce = os.urandom(12)
+    return b"v1:" + nonce + AESGCM(cipher_key).encrypt(nonce, data, b"jiangqiao-file")
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    blob = bytes(blob)
+    if not blob.startswith(b"v1:"):
+        raise ValueError("not an encrypted file")
+    cipher_key, _ = _keys(_master())
+    return AESGCM(cipher_key).decrypt(blob[3:15], blob[15:], b"jiangqiao-file")
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash for equality lookups; ``purpose`` separates e.g. ID numbers from mobiles."""
     if not value:

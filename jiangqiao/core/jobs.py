@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from .choices import JOB_FINISHED, BusinessType, JobStatus
@@ -56,19 +56,53 @@ def job_kind(
 
 
 class Progress:
-    """Callable handed to a job function: ``progress(done, total=None, message="")``."""
+    """Callable handed to a job function: ``progress(done, total=None, message="")``.
+
+    Outside a transaction the update is a plain UPDATE. Inside one (a long all-or-nothing write),
+    an UPDATE on the job row would stay invisible until the commit and would lock the row, so a
+    user's "cancel" would wait for the whole write. On PostgreSQL the progress and the cancel check
+    then go through a second, autocommit connection; SQLite has a single writer, so there progress
+    is not written (and cancel not seen) until the transaction ends.
+    """
 
     def __init__(self, job: Job) -> None:
         self.job_id = job.pk
+        self._side: Any = None
 
     def __call__(self, done: int, total: int | None = None, message: str = "") -> None:
         fields: dict[str, Any] = {"done": done, "message": message[:500]}
         if total is not None:
             fields["total"] = total
-        # Outside any surrounding transaction so the page sees progress while the job runs.
+        if connection.in_atomic_block:
+            self._side_update(fields)
+            return
         Job.objects.filter(pk=self.job_id).update(**fields)
         if Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
             raise JobCancelled
+
+    def _side_update(self, fields: dict[str, Any]) -> None:
+        if connection.vendor != "postgresql":
+            return
+        if self._side is None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET {sets} WHERE id = %s",  # noqa: S608 - fixed names
+                [*fields.values(), self.job_id],
+            )
+            cursor.execute(
+                f"SELECT cancel_requested FROM {Job._meta.db_table} WHERE id = %s",  # noqa: S608
+                [self.job_id],
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            raise JobCancelled
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def job_start(
@@ -158,8 +192,12 @@ def execute(job_id: int) -> None:
     try:
         if spec is None:
             raise BusinessError(f"未知的任务类型：{job.kind}")
-        with context.audit_context(user=job.created_by, source="job"):
-            result = spec.func(job, Progress(job))
+        progress = Progress(job)
+        try:
+            with context.audit_context(user=job.created_by, source="job"):
+                result = spec.func(job, progress)
+        finally:
+            progress.close()
     except JobCancelled:
         Job.objects.filter(pk=job_id).update(
             status=JobStatus.CANCELLED, finished_at=timezone.now(), message="已取消"

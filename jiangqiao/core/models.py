@@ -12,8 +12,12 @@ from django.db import models
 from .choices import (
     BusinessType,
     ChangeAction,
+    ImportMode,
+    ImportStatus,
     JobStatus,
+    MergePolicy,
     OperationStatus,
+    RowOutcome,
     Status,
 )
 from .scope import ScopedManager
@@ -274,3 +278,115 @@ class Job(OrgOwnedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class ImportBatch(OrgOwnedModel):
+    """One uploaded spreadsheet: its checks (preview), its commit and what became of every row.
+
+    The uploaded file and the error workbook hold personal data, so both are stored encrypted
+    (``core.crypto.encrypt_bytes``). ``result`` keeps the counts and the row messages; ``decisions``
+    the field-by-field merge choices made on the preview page.
+    """
+
+    spec = models.CharField("导入类型", max_length=50, db_index=True)
+    file_name = models.CharField("文件名", max_length=255)
+    file_sha256 = models.CharField("文件SHA-256", max_length=64, db_index=True)
+    file_size = models.PositiveIntegerField("文件大小(字节)", default=0)
+    file_data = models.BinaryField("文件（加密）", editable=False)
+    source_label = models.CharField(
+        "来源名单",
+        max_length=100,
+        blank=True,
+        help_text="如：深圳市总工会2026年劳模工匠名单；记入每条数据的来源",
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    mode = models.CharField(
+        "提交方式", max_length=12, choices=ImportMode.choices, default=ImportMode.ALL
+    )
+    policy = models.CharField(
+        "重复数据合并规则",
+        max_length=12,
+        choices=MergePolicy.choices,
+        default=MergePolicy.FILL_BLANKS,
+    )
+    decisions = models.JSONField("逐项合并选择", default=dict, blank=True)
+    result = models.JSONField("检查与导入结果", default=dict, blank=True)
+    error_workbook = models.BinaryField("错误数据表（加密）", null=True, blank=True, editable=False)
+    job = models.ForeignKey(
+        Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="后台任务"
+    )
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    audited: ClassVar[bool] = False
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:import_detail", args=[self.pk])
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict((self.result or {}).get("counts") or {})
+
+
+class RecordSource(models.Model):
+    """Which source list (import batch, row) a record came from — 先建后扩 keeps them all."""
+
+    content_type = models.ForeignKey(
+        ContentType, models.CASCADE, related_name="+", verbose_name="对象类型"
+    )
+    object_id = models.CharField("对象ID", max_length=64)
+    batch = models.ForeignKey(
+        ImportBatch, models.CASCADE, related_name="sources", verbose_name="导入批次"
+    )
+    source_label = models.CharField("来源名单", max_length=100, blank=True)
+    row = models.PositiveIntegerField("行号")
+    outcome = models.CharField("结果", max_length=12, choices=RowOutcome.choices)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "数据来源"
+        verbose_name_plural = "数据来源"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="recordsource_object")]
+
+    def __str__(self) -> str:
+        return f"{self.source_label or self.batch_id} 第{self.row}行"
+
+
+class ImportAlias(StatusMixin, AuditedModel):
+    """A header another city's sheet uses for one of our columns (e.g. 证件号码 → 身份证号)."""
+
+    spec = models.CharField("导入类型", max_length=50)
+    column = models.CharField("字段", max_length=50)
+    alias = models.CharField("表头别名", max_length=50)
+
+    class Meta:
+        verbose_name = "表头别名"
+        verbose_name_plural = "表头别名"
+        ordering = ["spec", "column", "alias"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spec", "alias"],
+                name="core_importalias_unique",
+                violation_error_message="该导入类型已有同名表头别名",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.column}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:importalias_list")

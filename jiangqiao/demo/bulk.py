@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from jiangqiao.core.crypto import blind_index
 from jiangqiao.taxonomy.selectors import get_term
 from jiangqiao.text import normalize, search_key
 
@@ -27,6 +26,12 @@ BATCH = 2000
 # Reference lookups hit the database each time; the generator asks about the same few thousand codes
 # hundreds of thousands of times, so remember the answers for the run.
 _get_term = lru_cache(maxsize=None)(get_term)
+
+
+@cache
+def _term_rank(scheme: str, code: str) -> int | None:
+    term = _get_term(scheme, code)
+    return term.rank if term is not None else None
 
 
 _CACHES: dict[Any, Any] = {}
@@ -73,7 +78,8 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
 
     code_key = _cached(uncached_code_key)
     from jiangqiao.talents.models import Craftsman, CraftsmanCode, Honour, ServiceItem
-    from jiangqiao.talents.services import CODE_LIST_FIELDS
+    from jiangqiao.talents.services import code_rows as craftsman_code_rows
+    from jiangqiao.talents.services import search_text_for, set_derived
 
     rng = ctx.rng
     rows, children = [], []
@@ -82,25 +88,8 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
         industry = rng.choice(ctx.industries)
         data, honours, items = people.craftsman(rng, industry, county, city, i)
         c = Craftsman(org=ctx.tree.counties[county], created_by=actor, updated_by=actor, **data)
-        c.name_normalized = search_key(c.name)[:50]
-        c.id_number_index = blind_index(c.id_number, purpose="id_number")
-        c.mobile_index = blind_index(c.mobile, purpose="mobile")
-        c.expertise_normalized = normalize(c.expertise, keep_newlines=True)
-        c.bio_normalized = normalize(c.bio, keep_newlines=True)
-        term = _get_term("skill_level", c.skill_level)
-        c.skill_rank = term.rank if term is not None else None
-        c.search_text = search_key(
-            " ".join(
-                [
-                    c.name,
-                    c.employer_name,
-                    c.position,
-                    c.expertise,
-                    c.bio,
-                    *(item["title"] for item in items),
-                ]
-            )
-        )
+        set_derived(c, rank=_term_rank)
+        c.search_text = search_text_for(c, (item["title"] for item in items))
         rows.append(c)
         children.append((honours, items, city))
     Craftsman.objects.bulk_create(rows, batch_size=BATCH)
@@ -125,17 +114,8 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
                     **item,
                 )
             )
-        keys: dict[tuple[str, str], str] = {}
-        for field, (scheme, code_scheme, _label) in CODE_LIST_FIELDS.items():
-            for code in getattr(c, field) or []:
-                key = code_key(scheme, code)
-                if key is not None:
-                    keys[(code_scheme, code)] = key
-        for item in items:
-            keys[("service_type", item["service_type"])] = item["service_type"]
         code_rows.extend(
-            CraftsmanCode(craftsman=c, scheme=s, code=code, key=key)
-            for (s, code), key in keys.items()
+            craftsman_code_rows(c, (item["service_type"] for item in items), key_of=code_key)
         )
     Honour.objects.bulk_create(honour_rows, batch_size=BATCH)
     ServiceItem.objects.bulk_create(item_rows, batch_size=BATCH)

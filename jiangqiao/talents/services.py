@@ -223,19 +223,43 @@ def _apply(craftsman: Craftsman, data: dict[str, Any]) -> None:
         setattr(craftsman, field, value)
     if not craftsman.name:
         raise BusinessError("姓名：不能为空", field="name")
+    set_derived(craftsman)
+
+
+def set_derived(craftsman: Craftsman, *, rank: Any = None) -> None:
+    """The derived columns of a profile (normalised name and texts, blind indexes, skill rank).
+
+    Used by the services, the spreadsheet importer and the bulk demo generator alike; ``rank``
+    may be a cached ``(scheme, code) → rank`` function for bulk use.
+    """
     craftsman.name_normalized = search_key(craftsman.name)[:50]
     craftsman.id_number_index = blind_index(craftsman.id_number or "", purpose="id_number")
     craftsman.mobile_index = blind_index(craftsman.mobile or "", purpose="mobile")
     craftsman.expertise_normalized = normalize(craftsman.expertise, keep_newlines=True)
     craftsman.bio_normalized = normalize(craftsman.bio, keep_newlines=True)
     craftsman.skill_rank = (
-        _term_rank("skill_level", craftsman.skill_level) if craftsman.skill_level else None
+        (rank or _term_rank)("skill_level", craftsman.skill_level)
+        if craftsman.skill_level
+        else None
     )
 
 
 def _term_rank(scheme: str, code: str) -> int | None:
     term = get_term(scheme, code)
     return term.rank if term is not None else None
+
+
+def search_text_for(craftsman: Craftsman, item_titles: Iterable[str]) -> str:
+    """The normalised text searched by the list's keyword box."""
+    parts = [
+        craftsman.name,
+        craftsman.employer_name,
+        craftsman.position,
+        craftsman.expertise,
+        craftsman.bio,
+        *item_titles,
+    ]
+    return search_key(" ".join(p for p in parts if p))
 
 
 def _search_text(craftsman: Craftsman) -> str:
@@ -246,36 +270,37 @@ def _search_text(craftsman: Craftsman) -> str:
         if craftsman.pk
         else []
     )
-    parts = [
-        craftsman.name,
-        craftsman.employer_name,
-        craftsman.position,
-        craftsman.expertise,
-        craftsman.bio,
-        *items,
+    return search_text_for(craftsman, items)
+
+
+def code_rows(
+    craftsman: Craftsman, service_types: Iterable[str], *, key_of: Any = None
+) -> list[CraftsmanCode]:
+    """The ``CraftsmanCode`` index rows of a profile (codes of its lists and item types)."""
+    key_of = key_of or code_key
+    rows: dict[tuple[str, str], str] = {}
+    for field, (scheme, code_scheme, _) in CODE_LIST_FIELDS.items():
+        for code in getattr(craftsman, field) or []:
+            key = key_of(scheme, code)
+            if key is not None:
+                rows[(code_scheme, code)] = key
+    for code in service_types:
+        rows[("service_type", code)] = code
+    return [
+        CraftsmanCode(craftsman=craftsman, scheme=scheme, code=code, key=key)
+        for (scheme, code), key in rows.items()
     ]
-    return search_key(" ".join(p for p in parts if p))
 
 
 def _sync_derived(craftsman: Craftsman) -> None:
     """Rewrite the ``CraftsmanCode`` rows and the search text from the row's current values."""
-    rows: dict[tuple[str, str], str] = {}
-    for field, (scheme, code_scheme, _) in CODE_LIST_FIELDS.items():
-        for code in getattr(craftsman, field) or []:
-            key = code_key(scheme, code)
-            if key is not None:
-                rows[(code_scheme, code)] = key
-    for code in (
+    types = (
         ServiceItem.objects.filter(craftsman=craftsman, is_active=True)
         .values_list("service_type", flat=True)
         .distinct()
-    ):
-        rows[("service_type", code)] = code
-    CraftsmanCode.objects.filter(craftsman=craftsman).delete()
-    CraftsmanCode.objects.bulk_create(
-        CraftsmanCode(craftsman=craftsman, scheme=scheme, code=code, key=key)
-        for (scheme, code), key in rows.items()
     )
+    CraftsmanCode.objects.filter(craftsman=craftsman).delete()
+    CraftsmanCode.objects.bulk_create(code_rows(craftsman, types))
     text = _search_text(craftsman)
     Craftsman.objects.filter(pk=craftsman.pk).update(search_text=text)
     craftsman.search_text = text

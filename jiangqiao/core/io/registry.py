@@ -1,0 +1,49 @@
+"""Which imports and exports exist. Apps register theirs from ``AppConfig.ready()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .engine import Importer
+from .export import ExportSpec
+
+IMPORTERS: dict[str, type[Importer]] = {}
+EXPORTS: dict[str, ExportSpec] = {}
+
+
+def register_importer(importer: type[Importer]) -> type[Importer]:
+    IMPORTERS[importer.spec.key] = importer
+    return importer
+
+
+def register_export(spec: ExportSpec) -> ExportSpec:
+    EXPORTS[spec.key] = spec
+    return spec
+
+
+def importer_class(key: str) -> type[Importer]:
+    try:
+        return IMPORTERS[key]
+    except KeyError as exc:
+        raise Http404("没有这种导入类型") from exc
+
+
+def importers_for(user: Any) -> list[type[Importer]]:
+    """Import kinds the user may use (add permission on the model)."""
+    out = []
+    for importer in IMPORTERS.values():
+        meta = importer.model._meta
+        if user.has_perm(f"{meta.app_label}.add_{meta.model_name}"):
+            out.append(importer)
+    return out
+
+
+def check_importer(user: Any, key: str) -> type[Importer]:
+    importer = importer_class(key)
+    meta = importer.model._meta
+    if not user.has_perm(f"{meta.app_label}.add_{meta.model_name}"):
+        raise PermissionDenied(f"您没有新增{meta.verbose_name}的权限，不能导入")
+    return importer

@@ -1,0 +1,288 @@
+"""Writes of the import workflow: upload → check (preview) → merge choices → commit.
+
+Small files are checked and committed while the user waits; files above
+``JIANGQIAO_IMPORT_INLINE_MAX_ROWS`` rows (estimated from the file size) run as background jobs with
+live progress and cancel (``core.jobs``). A commit is one database transaction: a failure, a cancel
+or a killed worker leaves the database as it was, and the batch can simply be committed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jiangqiao.core.choices import BusinessType, ImportMode, ImportStatus, MergePolicy
+from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.jobs import job_kind, job_start
+from jiangqiao.core.models import ImportBatch, Job
+from jiangqiao.core.operations import record_operation
+
+from . import engine
+from .files import limits
+from .registry import check_importer, importer_class
+
+logger = logging.getLogger(__name__)
+MODULE = "数据导入"
+CHECK_JOB = "import_check"
+COMMIT_JOB = "import_commit"
+
+
+def inline_max_bytes() -> int:
+    """Files up to this size are handled in the request (about a few hundred rows)."""
+    return int(getattr(settings, "JIANGQIAO_IMPORT_INLINE_MAX_BYTES", 64 * 1024))
+
+
+def import_upload(
+    *, actor: Any, spec_key: str, file_name: str, data: bytes, source_label: str = ""
+) -> ImportBatch:
+    """Store an uploaded file (encrypted) as a new batch; nothing is interpreted yet."""
+    importer = check_importer(actor, spec_key)
+    importer(user=actor).check_permissions()
+    max_bytes, _, _ = limits()
+    if not data:
+        raise BusinessError("文件是空的（0 字节），请重新选择文件", field="file")
+    if len(data) > max_bytes:
+        raise BusinessError(
+            f"文件大小 {len(data) / 1024 / 1024:.1f} MB 超过上限 {max_bytes / 1024 / 1024:.0f} MB，"
+            "请拆分后分批导入",
+            field="file",
+        )
+    if actor.org_id is None:
+        raise BusinessError("您的账号未分配组织，不能导入数据")
+    name = (file_name or "upload")[-255:]
+    source = (source_label or "").strip()[:100] or name.rsplit(".", 1)[0][:100]
+    batch = ImportBatch.objects.create(
+        spec=spec_key,
+        file_name=name,
+        file_sha256=engine.sha256(data),
+        file_size=len(data),
+        file_data=encrypt_bytes(data),
+        source_label=source,
+        org_id=actor.org_id,
+        created_by=actor,
+        updated_by=actor,
+    )
+    return batch
+
+
+def batch_file(batch: ImportBatch) -> bytes:
+    return decrypt_bytes(bytes(batch.file_data))
+
+
+def previous_import(batch: ImportBatch) -> ImportBatch | None:
+    """An earlier committed import of the very same file (shown as a warning)."""
+    return (
+        ImportBatch.objects.filter(
+            spec=batch.spec, file_sha256=batch.file_sha256, status=ImportStatus.COMMITTED
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-committed_at")
+        .first()
+    )
+
+
+def _importer(batch: ImportBatch, user: Any) -> engine.Importer:
+    cls = importer_class(batch.spec)
+    return cls(user=user, source_label=batch.source_label, batch=batch)
+
+
+def _store_analysis(
+    batch: ImportBatch, importer: engine.Importer, analysis: engine.Analysis
+) -> None:
+    result = {
+        "counts": analysis.counts,
+        "messages": analysis.messages(),
+        "message_total": sum(len(v) for v in analysis.row_errors.values())
+        + len(analysis.file_errors),
+        "file_errors": analysis.file_errors,
+        "error_rows": len(analysis.row_errors),
+        "ignored_headers": analysis.ignored_headers[:50],
+        "columns": [c.label for c in analysis.columns.values()],
+        "header_row": analysis.header_row,
+        "sheet": analysis.table.sheet if analysis.table else "",
+        "encoding": analysis.table.encoding if analysis.table else "",
+        "conflicts": engine.conflict_report(importer, analysis),
+        "conflict_total": sum(1 for g in analysis.groups if g.conflicts),
+        "checked_at": timezone.now().isoformat(),
+    }
+    workbook = engine.error_workbook(analysis)
+    batch.result = result
+    batch.error_workbook = encrypt_bytes(workbook) if workbook else None
+    batch.status = ImportStatus.REJECTED if analysis.file_errors else ImportStatus.CHECKED
+
+
+def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
+    """Read and check the whole file; store counts, messages and the error workbook."""
+    importer = _importer(batch, actor)
+    importer.check_permissions()
+    analysis = engine.analyse(
+        importer,
+        batch_file(batch),
+        batch.file_name,
+        decisions=batch.decisions,
+        policy=batch.policy,
+        progress=progress,
+    )
+    _store_analysis(batch, importer, analysis)
+    batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
+    return batch
+
+
+def import_set_options(
+    *,
+    actor: Any,
+    batch: ImportBatch,
+    policy: str | None = None,
+    mode: str | None = None,
+    decisions: dict[str, dict[str, str]] | None = None,
+) -> ImportBatch:
+    """Choose the merge policy, the commit mode and field-by-field merge choices."""
+    _check_open(batch)
+    if policy is not None:
+        if policy not in MergePolicy.values:
+            raise BusinessError("重复数据合并规则不正确", field="policy")
+        batch.policy = policy
+    if mode is not None:
+        if mode not in ImportMode.values:
+            raise BusinessError("提交方式不正确", field="mode")
+        batch.mode = mode
+    if decisions is not None:
+        merged = dict(batch.decisions or {})
+        for key, fields in decisions.items():
+            if not isinstance(fields, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+            ):
+                raise BusinessError("合并选择格式不正确", field="decisions")
+            merged[str(key)[:300]] = {k[:50]: v[:20] for k, v in fields.items()}
+        batch.decisions = merged
+    batch.updated_by = actor
+    batch.save(update_fields=["policy", "mode", "decisions", "updated_by", "updated_at"])
+    return batch
+
+
+def _check_open(batch: ImportBatch) -> None:
+    if batch.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
+        raise BusinessError("该批次已导入或正在导入，不能再修改")
+
+
+def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
+    """Check the file again (data may have changed since the preview) and write it at once."""
+    _check_open(batch)
+    if batch.status == ImportStatus.REJECTED:
+        raise BusinessError("文件无法导入，请修改后重新上传")
+    importer = _importer(batch, actor)
+    importer.check_permissions()
+    started = timezone.now()
+    analysis = engine.analyse(
+        importer,
+        batch_file(batch),
+        batch.file_name,
+        decisions=batch.decisions,
+        policy=batch.policy,
+        progress=progress,
+    )
+    _store_analysis(batch, importer, analysis)
+    if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):
+        # Refused as a whole: keep the fresh messages and the error workbook, write nothing.
+        batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
+        engine.commit(importer, analysis, mode=batch.mode)  # raises the explanation
+    with transaction.atomic():
+        counts = engine.commit(importer, analysis, mode=batch.mode, progress=progress)
+        # The batch is marked committed in the same transaction as the rows it wrote.
+        batch.status = ImportStatus.COMMITTED
+        batch.committed_at = timezone.now()
+        batch.result = {**batch.result, "committed_counts": counts}
+        batch.updated_by = actor
+        batch.save(
+            update_fields=[
+                "result",
+                "error_workbook",
+                "status",
+                "committed_at",
+                "updated_by",
+                "updated_at",
+            ]
+        )
+        record_operation(
+            actor=actor,
+            module=MODULE,
+            business_type=BusinessType.IMPORT,
+            action=f"导入{importer.spec.title}“{batch.file_name}”",
+            target=batch,
+            extra={
+                "counts": counts,
+                "source": batch.source_label,
+                "sha256": batch.file_sha256,
+                "seconds": round((timezone.now() - started).total_seconds(), 1),
+            },
+        )
+    return batch
+
+
+def error_workbook_bytes(batch: ImportBatch) -> bytes | None:
+    if not batch.error_workbook:
+        return None
+    return decrypt_bytes(bytes(batch.error_workbook))
+
+
+def needs_job(batch: ImportBatch) -> bool:
+    return batch.file_size > inline_max_bytes()
+
+
+def start_job(*, actor: Any, batch: ImportBatch, commit: bool) -> Job:
+    """Run the check or the commit in the background."""
+    _check_open(batch)
+    kind = COMMIT_JOB if commit else CHECK_JOB
+    verb = "导入" if commit else "检查"
+    job = job_start(
+        actor=actor,
+        kind=kind,
+        params={"batch": batch.pk},
+        title=f"{verb}{importer_class(batch.spec).spec.title}：{batch.file_name}"[:200],
+    )
+    batch.job = job
+    batch.status = ImportStatus.COMMITTING if commit else ImportStatus.CHECKING
+    batch.save(update_fields=["job", "status", "updated_at"])
+    return job
+
+
+def _batch_for_job(job: Job) -> ImportBatch:
+    batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
+    if batch is None:
+        raise BusinessError("导入批次不存在")
+    return batch
+
+
+def _restore_status(batch: ImportBatch) -> None:
+    status = ImportStatus.CHECKED if batch.result else ImportStatus.UPLOADED
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportStatus.COMMITTED).update(
+        status=status
+    )
+
+
+@job_kind(CHECK_JOB, title="检查导入文件")
+def _check_job(job: Job, progress: Any) -> dict[str, Any]:
+    batch = _batch_for_job(job)
+    try:
+        import_check(actor=job.created_by, batch=batch, progress=progress)
+    except BaseException:
+        _restore_status(batch)
+        raise
+    return {"batch": batch.pk, "counts": batch.counts, "url": batch.get_absolute_url()}
+
+
+@job_kind(COMMIT_JOB, title="导入数据")
+def _commit_job(job: Job, progress: Any) -> dict[str, Any]:
+    batch = _batch_for_job(job)
+    batch.status = ImportStatus.CHECKED
+    try:
+        import_commit(actor=job.created_by, batch=batch, progress=progress)
+    except BaseException:
+        _restore_status(batch)
+        raise
+    return {"batch": batch.pk, "counts": batch.counts, "url": batch.get_absolute_url()}
