@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/orgs/", include("jiangqiao.orgs.api.urls")),
     path("v1/accounts/", include("jiangqiao.accounts.api.urls")),
     path("v1/logs/", include("jiangqiao.core.api.logs")),
+    path("v1/imports/", include("jiangqiao.core.api.io")),
     path("v1/taxonomy/", include("jiangqiao.taxonomy.api.urls")),
     path("v1/talents/", include("jiangqiao.talents.api.urls")),
     path("v1/demands/", include("jiangqiao.demands.api.urls")),

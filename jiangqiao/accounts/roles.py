@@ -16,6 +16,8 @@ from .choices import BuiltinRole
 LOG_PERMS = ("core.view_changelog", "core.view_operationlog", "accounts.view_loginlog")
 JOB_PERMS = ("core.view_job", "core.add_job", "core.cancel_job")
 TAXONOMY_VIEW = ("taxonomy.view_term",)
+# Spreadsheet import (issue 5): staff import into their own scope and export what they can see.
+IMPORT_EXPORT = ("core.view_importbatch", "core.add_importbatch", "core.export_list")
 # Talents (issue 3). Only 工会工作人员 read ID numbers/mobiles in clear (logged); the provincial
 # task force coordinates and does not need them (PIPL: minimum necessary).
 TALENTS_EDIT = (
@@ -79,6 +81,9 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *TAXONOMY_VIEW,
             "taxonomy.load_reference_data",
             *JOB_PERMS,
+            "core.view_importalias",
+            "core.add_importalias",
+            "core.change_importalias",
         ),
         "三员之一：维护组织机构、用户账号和系统配置；不能授权，不能查看审计日志。",
     ),
@@ -117,6 +122,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
             *MATCHING_STAFF,
+            *IMPORT_EXPORT,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -135,6 +141,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
             *MATCHING_STAFF,
+            *IMPORT_EXPORT,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
         ),

@@ -68,12 +68,14 @@ class Progress:
     def __init__(self, job: Job) -> None:
         self.job_id = job.pk
         self._side: Any = None
+        # Transactions already open when the job started (a test's) are not the job's own.
+        self._base_depth = len(connection.atomic_blocks)
 
     def __call__(self, done: int, total: int | None = None, message: str = "") -> None:
         fields: dict[str, Any] = {"done": done, "message": message[:500]}
         if total is not None:
             fields["total"] = total
-        if connection.in_atomic_block:
+        if len(connection.atomic_blocks) > self._base_depth:
             self._side_update(fields)
             return
         Job.objects.filter(pk=self.job_id).update(**fields)

@@ -325,6 +325,7 @@ class ImportBatch(OrgOwnedModel):
         verbose_name = "导入批次"
         verbose_name_plural = "导入批次"
         ordering = ["-created_at", "-pk"]
+        permissions = [("export_list", "导出列表数据（Excel/CSV）")]
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +27,22 @@ SENSITIVE_KEYS = {
     "mobile",
     "phone",
 }
+
+
+_batched: contextvars.ContextVar[bool] = contextvars.ContextVar("operations_batched", default=False)
+#: Per-record business types that a bulk import summarises in its one IMPORT row.
+BATCHED_TYPES = {"insert", "update", "submit"}
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Inside an import: per-record insert/update/submit rows are folded into the import's row
+    (the change log still has one row per record, under the same request id)."""
+    token = _batched.set(True)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
 
 
 def clean_params(params: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -58,6 +77,8 @@ def record_operation(
     """Write one ``OperationLog`` row. Call it inside the service's transaction."""
     from .models import OperationLog
 
+    if _batched.get() and str(business_type) in BATCHED_TYPES:
+        return None
     ctx = context.current()
     if org_id is None:
         if target is not None:

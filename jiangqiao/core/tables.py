@@ -5,8 +5,8 @@ from typing import Any
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from .choices import CHANGE_ACTION_COLORS, JOB_STATUS_COLORS
-from .models import ChangeLog, Job, OperationLog
+from .choices import CHANGE_ACTION_COLORS, IMPORT_STATUS_COLORS, JOB_STATUS_COLORS
+from .models import ChangeLog, ImportBatch, Job, OperationLog
 
 
 def _badge(label: Any, color: str) -> Any:
@@ -74,3 +74,43 @@ class JobTable(tables.Table):
 
     def render_progress(self, record: Job) -> str:
         return f"{record.percent}%"
+
+
+class ImportBatchTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name="上传时间", format="Y-m-d H:i", linkify=True)
+    spec = tables.Column("导入类型")
+    file_name = tables.Column("文件名", linkify=True)
+    source_label = tables.Column("来源名单")
+    status = tables.Column("状态")
+    counts = tables.Column("新增/更新/重复/错误", empty_values=(), orderable=False)
+    created_by = tables.Column("导入人")
+    org = tables.Column("所属组织")
+
+    class Meta:
+        model = ImportBatch
+        fields = (
+            "created_at",
+            "spec",
+            "file_name",
+            "source_label",
+            "status",
+            "counts",
+            "created_by",
+            "org",
+        )
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_spec(self, value: str) -> str:
+        from jiangqiao.core.io.registry import IMPORTERS
+
+        importer = IMPORTERS.get(value)
+        return importer.spec.title if importer else value
+
+    def render_status(self, value: Any, record: ImportBatch) -> Any:
+        return _badge(value, IMPORT_STATUS_COLORS.get(record.status, "secondary"))
+
+    def render_counts(self, record: ImportBatch) -> str:
+        c = record.counts
+        if not c:
+            return "—"
+        return f"{c.get('new', 0)} / {c.get('update', 0) + c.get('unchanged', 0)} / {c.get('duplicate', 0)} / {c.get('error', 0)}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import pages
+from .views import io, pages
 
 app_name = "core"
 
@@ -20,4 +20,11 @@ urlpatterns = [
     path("jobs/<int:pk>/", pages.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<int:pk>/cancel/", pages.JobCancelView.as_view(), name="job_cancel"),
     path("jobs/<int:pk>/retry/", pages.JobRetryView.as_view(), name="job_retry"),
+    path("imports/", io.ImportBatchListView.as_view(), name="importbatch_list"),
+    path("imports/<int:pk>/", io.ImportBatchDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/action/", io.ImportBatchActionView.as_view(), name="import_action"),
+    path("imports/<int:pk>/errors/", io.ImportErrorsView.as_view(), name="import_errors"),
+    path("import/<str:key>/", io.ImportStartView.as_view(), name="import_start"),
+    path("import/<str:key>/template/", io.ImportTemplateView.as_view(), name="import_template"),
+    path("exports/<int:pk>/download/", io.ExportDownloadView.as_view(), name="export_download"),
 ]

@@ -7,3 +7,13 @@ class DemandsConfig(AppConfig):
     name = "jiangqiao.demands"
     label = "demands"
     verbose_name = "企业需求库"
+
+    def ready(self) -> None:
+        from jiangqiao.core.io.registry import register_export, register_importer
+
+        from .io import DEMAND_EXPORT, ENTERPRISE_EXPORT, DemandImporter, EnterpriseImporter
+
+        register_importer(EnterpriseImporter)
+        register_importer(DemandImporter)
+        register_export(ENTERPRISE_EXPORT)
+        register_export(DEMAND_EXPORT)

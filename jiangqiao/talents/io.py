@@ -68,7 +68,7 @@ COLUMNS = (
         "身份证号",
         kind="identifier",
         sensitive=True,
-        example="440305197503150012",
+        example="440305197503150011",
         note="18位，末位可为X；用于识别重复档案，加密保存",
         width=22,
     ),
@@ -449,7 +449,7 @@ class CraftsmanImporter(Importer):
             )
         except ValidationError as exc:
             messages = "；".join(
-                f"【{Craftsman._meta.get_field(f).verbose_name}】{m}"
+                f"【{getattr(Craftsman._meta.get_field(f), 'verbose_name', f)}】{m}"
                 for f, ms in exc.message_dict.items()
                 for m in ms
             )
@@ -516,7 +516,7 @@ class CraftsmanImporter(Importer):
         actor = self.user
         pks = [g.existing.pk for g in groups if g.existing]
         current = {c.pk: c for c in Craftsman.objects.select_for_update().filter(pk__in=pks)}
-        entries = []
+        entries: list[tuple[Any, dict[str, Any] | None]] = []
         new_honours: list[Honour] = []
         new_items: list[ServiceItem] = []
         changed: list[Craftsman] = []

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action as drf_action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from .permissions import METHOD_ACTIONS, ScopedModelPermission
 
@@ -34,6 +38,46 @@ class ScopedViewSetMixin:
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = self.queryset.all()
         return qs.visible_to(self.request.user, self.current_scope_action())  # type: ignore[attr-defined,no-any-return]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "file_format",
+                str,
+                enum=["xlsx", "csv"],
+                description="导出格式（默认 xlsx）；其余参数与列表的筛选参数相同",
+            )
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="导出文件（代码显示为名称，敏感信息按权限脱敏）"
+            ),
+            302: OpenApiResponse(description="数据量大时转为后台任务"),
+        },
+    )
+    @drf_action(detail=False, methods=["get"], scope_action="view")
+    def export(self, request: Any) -> Any:
+        """按当前筛选条件导出为 Excel 或 CSV（同一数据范围；超过阈值转为后台任务）。"""
+        from jiangqiao.core.exceptions import BusinessError
+        from jiangqiao.core.io.exporting import export_response
+
+        if not request.user.has_perm("core.export_list"):
+            raise PermissionDenied("您没有导出数据的权限")
+        fmt = request.query_params.get("file_format", "xlsx")
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        model = self.get_model()
+        try:
+            return export_response(
+                request,
+                queryset=queryset,
+                table_class=None,
+                title=str(model._meta.verbose_name_plural),
+                fmt=fmt,
+                view_path=f"api:{type(self).__module__}.{type(self).__qualname__}",
+                serializer_class=self.get_serializer_class(),  # type: ignore[attr-defined]
+            )
+        except BusinessError as exc:
+            raise ValidationError({"file_format": exc.message}) from exc
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]

@@ -144,14 +144,20 @@ class Importer:
     #: List fields merged as the union of every source (honours, service items).
     union_fields: ClassVar[tuple[str, ...]] = ()
 
+    #: A hard key given in the sheet must exist (a demand number); the message otherwise.
+    missing_hard_key: ClassVar[str] = ""
+
     def __init__(self, *, user: Any, source_label: str = "", batch: Any = None) -> None:
         self.user = user
+        self.mode = "all"
+        #: Rows whose write failed in the "valid rows" mode: row → message.
+        self.failed: dict[int, str] = {}
         self.source_label = source_label
         self.batch = batch
         region = ""
         org = getattr(user, "org", None)
-        if org is not None and getattr(org, "region_code", ""):
-            region = org.region_code[:2]
+        if org is not None and org.region_code:
+            region = str(org.region_code)[:2]
         self.resolver = V.CodeResolver(prefer_region=region)
         self._orgs: dict[str, list[Any]] | None = None
         self._org_ids: set[int] | None = None
@@ -238,6 +244,24 @@ class Importer:
         if org is None:
             raise RowError("", "您的账号未分配组织，请在表中填写所属工会")
         return org
+
+    def row_call(self, group: Group, func: Callable[..., Any], **kwargs: Any) -> Any:
+        """Call a service for a group of rows. Its error names the rows; in the "valid rows" mode
+        the group's rows become error rows (its savepoint rolls back) and the import goes on."""
+        from django.core.exceptions import ValidationError
+
+        try:
+            with transaction.atomic():
+                return func(**kwargs)
+        except (BusinessError, ValidationError) as exc:
+            message = getattr(exc, "message", None) if isinstance(exc, BusinessError) else None
+            message = message or "；".join(getattr(exc, "messages", [str(exc)]))
+            if self.mode != "valid":
+                rows = "、".join(str(m.row) for m in group.members)
+                raise BusinessError(f"第{rows}行：{message}") from exc
+            for member in group.members:
+                self.failed[member.row] = message
+            return None
 
     def content_type(self) -> ContentType:
         return ContentType.objects.get_for_model(self.model)
@@ -464,7 +488,7 @@ def _group(
     for member in members:
         hard = importer.hard_key(member.data)
         soft = importer.soft_key(member.data)
-        group = by_hard.get(hard) if hard else None
+        group: Group | None = by_hard.get(hard) if hard else None
         if group is None and soft:
             candidate = by_soft.get(soft)
             # A soft match never joins two different hard keys (two ID numbers = two people).
@@ -490,18 +514,21 @@ def _group(
     found_hard, found_soft = importer.find_existing(hard_keys, soft_keys)
     for group in groups:
         hard = _group_hard(importer, group)
-        existing = found_hard.get(hard) if hard else None
+        existing: Existing | None = found_hard.get(hard) if hard else None
         how = "hard" if existing else ""
         if existing is None:
             for m in group.members:
                 soft = importer.soft_key(m.data)
-                candidate = found_soft.get(soft) if soft else None
-                if candidate is not None and (
-                    not hard or not candidate.hard_key or candidate.hard_key == hard
-                ):
-                    existing, how = candidate, "soft"
+                match = found_soft.get(soft) if soft else None
+                if match is not None and (not hard or not match.hard_key or match.hard_key == hard):
+                    existing, how = match, "soft"
                     break
         group.existing, group.existing_by = existing, how
+        if existing is None and hard and importer.missing_hard_key:
+            for m in group.members:
+                analysis.row_errors[m.row] = [importer.missing_hard_key.format(key=hard)]
+                analysis.outcomes[m.row] = RowOutcome.ERROR
+            continue
         if existing is not None and not existing.visible:
             message = (
                 f"与{existing.owner or '其他单位'}已登记的“{existing.label}”是同一条数据，"
@@ -618,13 +645,23 @@ def commit(
         )
     creates = [g for g in analysis.groups if g.existing is None]
     updates = [g for g in analysis.groups if g.existing is not None and g.changes]
+    importer.mode = mode
     with transaction.atomic():
         importer.write(creates, updates, progress)
-        written = [g.pk for g in creates] + [g.existing.pk for g in updates if g.existing]
+        if importer.failed:
+            # Rows a service refused while writing (rare: the checks ran before) join the errors.
+            for row, message in importer.failed.items():
+                analysis.row_errors[row] = [message]
+                analysis.outcomes[row] = RowOutcome.ERROR
+            failed = set(importer.failed)
+            analysis.groups = [
+                g for g in analysis.groups if not any(m.row in failed for m in g.members)
+            ]
+            creates = [g for g in creates if g in analysis.groups]
+            updates = [g for g in updates if g in analysis.groups]
         _check_scope(importer, [g.pk for g in creates], "add")
         _check_scope(importer, [g.existing.pk for g in updates if g.existing], "change")
         _record_sources(importer, analysis)
-        del written
     return analysis.counts
 
 

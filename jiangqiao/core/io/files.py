@@ -288,14 +288,9 @@ def _read_xlsx(data: bytes) -> Table:
         rows = _trim(rows)
         if not rows:
             continue
-        start_row = (sheet.start[0] + 1) if sheet.start else 1
-        table = Table(kind="xlsx", sheet=name, rows=rows, first_row=start_row)
-        merged = list(scan.merged) if scan else []
-        try:
-            merged = merged or [_range_name(r) for r in (sheet.merged_cell_ranges or [])]
-        except Exception:
-            pass
-        table.merged = merged
+        # ``skip_empty_area=False``: the rows start at A1, so list index + 1 is the row number.
+        table = Table(kind="xlsx", sheet=name, rows=rows, first_row=1)
+        table.merged = list(scan.merged) if scan else []
         if scan and scan.formulas:
             table.formula_cells = _formula_cells(data, name)
         return table
@@ -305,11 +300,6 @@ def _read_xlsx(data: bytes) -> Table:
             f"（{'、'.join(hidden_with_data[:3])}）中，请取消隐藏或把数据放到第一个工作表"
         )
     raise FileRejected("工作表是空的，没有可导入的数据")
-
-
-def _range_name(rng: Any) -> str:
-    (r1, c1), (r2, c2) = rng
-    return f"{_col_name(c1)}{r1 + 1}:{_col_name(c2)}{r2 + 1}"
 
 
 def _col_name(index: int) -> str:
@@ -412,7 +402,7 @@ def excel_serial_to_date(value: float) -> dt.date | None:
     """An Excel serial day number (1900 system) as a date, or ``None`` when out of range."""
     if not 1 <= value < 2958466:
         return None
-    return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))).date()
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
 
 
 def merged_cells_in(table: Table, first_row: int) -> list[str]:

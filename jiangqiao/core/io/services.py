@@ -56,7 +56,7 @@ def import_upload(
         raise BusinessError("您的账号未分配组织，不能导入数据")
     name = (file_name or "upload")[-255:]
     source = (source_label or "").strip()[:100] or name.rsplit(".", 1)[0][:100]
-    batch = ImportBatch.objects.create(
+    return ImportBatch.objects.create(
         spec=spec_key,
         file_name=name,
         file_sha256=engine.sha256(data),
@@ -67,7 +67,6 @@ def import_upload(
         created_by=actor,
         updated_by=actor,
     )
-    return batch
 
 
 def batch_file(batch: ImportBatch) -> bytes:

@@ -71,6 +71,10 @@ def to_text(value: Any, *, max_length: int = 0, keep_newlines: bool = False) -> 
 
 def to_identifier(value: Any) -> str:
     """ID numbers, mobiles and USCCs: half-width, no blanks or dashes, ``x`` → ``X``."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: an 18-digit number typed into a number cell has
+        # already lost its last digits (and may show as 4.40305E+17).
+        raise CellError("被 Excel 存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写")
     text = nfkc(value)
     text = re.sub(r"[\s\-–—]", "", text)
     return text.upper()
@@ -88,11 +92,12 @@ def to_int(value: Any, *, minimum: int | None = None, maximum: int | None = None
     else:
         text = _NUMBER_NOISE.sub("", nfkc(value)).removesuffix("人").removesuffix("名")
         try:
-            number = int(Decimal(text)) if text and Decimal(text) == int(Decimal(text)) else None  # type: ignore[assignment]
-        except (InvalidOperation, ValueError):
-            number = None  # type: ignore[assignment]
-        if number is None:
-            raise CellError(f"应为整数（当前为“{nfkc(value)[:20]}”）")
+            parsed = Decimal(text)
+            if not parsed.is_finite() or parsed != int(parsed):
+                raise ValueError(text)
+        except (InvalidOperation, ValueError) as exc:
+            raise CellError(f"应为整数（当前为“{nfkc(value)[:20]}”）") from exc
+        number = int(parsed)
     if minimum is not None and number < minimum:
         raise CellError(f"不能小于 {minimum}")
     if maximum is not None and number > maximum:

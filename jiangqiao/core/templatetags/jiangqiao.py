@@ -53,3 +53,21 @@ def ct_label(content_type: Any) -> str:
     """Chinese name of the model behind a ContentType."""
     model = content_type.model_class() if content_type is not None else None
     return str(model._meta.verbose_name) if model is not None else str(content_type)
+
+
+@register.simple_tag
+def export_query(request: Any, fmt: str) -> str:
+    """The current query string (filters, sort) with ``_export=<fmt>`` and without ``page``."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["_export"] = fmt
+    return str(query.urlencode())
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``{{ colors|get_item:obj.status }}``."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""

@@ -77,14 +77,49 @@ class ObjectListView(ScopedMixin, View):
     def get_table_queryset(self) -> models.QuerySet[Any]:
         return self.get_queryset()
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        qs = self.get_table_queryset()
+    #: Offer 导出Excel / 导出CSV with the list's current filters (see ``core.io.exporting``).
+    exportable: ClassVar[bool] = True
+
+    def filter_list(self, qs: models.QuerySet[Any]) -> tuple[models.QuerySet[Any], Any]:
+        """The list's rows under the request's filters (shared by the page and its export)."""
         filterset = None
         if self.filterset_class is not None:
-            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            data = self.request.GET.copy()
+            for name in ("_export", "page", "sort"):
+                data.pop(name, None)
+            filterset = self.filterset_class(data or None, queryset=qs, request=self.request)
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
+        return qs, filterset
+
+    def can_export(self) -> bool:
+        return self.exportable and bool(self.request.user.has_perm("core.export_list"))
+
+    def filtered_queryset(self) -> models.QuerySet[Any]:
+        return self.filter_list(self.get_table_queryset())[0]
+
+    def export_title(self) -> str:
+        return str(self.title or self.model._meta.verbose_name_plural)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        qs, filterset = self.filter_list(self.get_table_queryset())
+        export = request.GET.get("_export")
+        if export and self.can_export():
+            from jiangqiao.core.io.exporting import export_response
+
+            try:
+                return export_response(
+                    request,
+                    queryset=qs,
+                    table_class=self.table_class,
+                    title=self.export_title(),
+                    fmt=export,
+                    view_path=f"{type(self).__module__}.{type(self).__qualname__}",
+                )
+            except BusinessError as exc:
+                messages.error(request, exc.message)
+                return redirect(request.path)
         # No ``request=`` here: django-tables2 would paginate once more with its default
         # Paginator, counting every matching row (a full scan on a broad filter).
         table = self.table_class(qs)
@@ -99,6 +134,8 @@ class ObjectListView(ScopedMixin, View):
             "filter": filterset,
             "add_url": self.add_url(),
             "buttons": self.buttons(),
+            "exportable": self.can_export(),
+            "import_url": self.import_url(),
         }
         htmx = getattr(request, "htmx", None)
         if htmx and not htmx.boosted:
@@ -112,6 +149,15 @@ class ObjectListView(ScopedMixin, View):
             return reverse(url_name(self.model, "create"))
         except Exception:
             return None
+
+    def import_url(self) -> str | None:
+        from jiangqiao.core.io.registry import IMPORTERS
+
+        meta = self.model._meta
+        key = f"{meta.app_label}.{meta.model_name}"
+        if key not in IMPORTERS or not self.perm("add"):
+            return None
+        return reverse("core:import_start", args=[key])
 
     def buttons(self) -> list[dict[str, str]]:
         return [
@@ -137,6 +183,7 @@ class ObjectDetailView(ScopedMixin, View):
             "tab": tab,
             "edit_url": self.edit_url(obj),
             "changelog": self.changelog(obj) if self.changelog_tab and tab == "changelog" else None,
+            "sources": self.sources(obj) if self.changelog_tab and tab == "changelog" else None,
             **self.get_extra_context(obj),
         }
         return render(request, self.template_name, context)
@@ -148,6 +195,14 @@ class ObjectDetailView(ScopedMixin, View):
             return reverse(url_name(self.model, "edit"), args=[obj.pk])
         except Exception:
             return None
+
+    def sources(self, obj: Any) -> models.QuerySet[Any]:
+        """The source lists (import batches) the object came from."""
+        from jiangqiao.core.models import RecordSource
+
+        return RecordSource.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        ).order_by("created_at", "pk")[:50]
 
     def changelog(self, obj: Any) -> models.QuerySet[Any]:
         from jiangqiao.core.models import ChangeLog

@@ -128,3 +128,315 @@ class TestCraftsmanImport(ImportBase):
         self.assertEqual(Craftsman.objects.filter(name__startswith="李工").count(), 2)
         self.assertEqual(Honour.objects.filter(craftsman__name__startswith="李工").count(), 2)
         self.assertEqual(ChangeLog.objects.count(), logs)
+
+
+class TestHeadersValuesAndErrors(ImportBase):
+    def test_other_cities_headers_traditional_text_and_codes_by_name(self) -> None:
+        header = [
+            "序号",
+            "名字",
+            "證件號碼",
+            "联系电话",
+            "單位",
+            "行业",
+            "技能等级",
+            "服务地区",
+            "备注",
+        ]
+        rows = [
+            header,
+            [
+                1,
+                "陳 志 強",
+                id_number(401).lower(),
+                "139 0000 1111",
+                "深圳市（南山）精密廠",
+                "金属切削机床制造",
+                "高级技师",
+                "南山区",
+                "x",
+            ],
+        ]
+        batch = self.run_import(xlsx(rows, title="2026年南山区劳模工匠名单"))
+        self.assertEqual(batch.status, ImportStatus.COMMITTED, batch.result)
+        self.assertEqual(batch.result["header_row"], 2)
+        self.assertEqual(batch.result["ignored_headers"], ["序号", "备注"])
+        c = Craftsman.objects.get(id_number_index__isnull=False, name="陈志强")
+        self.assertEqual(c.employer_name, "深圳市(南山)精密厂")
+        self.assertEqual(c.mobile, "13900001111")
+        self.assertEqual(c.industries, ["3421"])
+        # 南山区 exists in Shenzhen and in Hegang: the importer's province decides.
+        self.assertEqual(c.regions_served, ["440305"])
+
+    def test_every_error_is_reported_with_row_and_column_and_nothing_is_written(self) -> None:
+        rows = [
+            HEADER,
+            row(11),
+            row(12, id="440305197503150012"),  # wrong check digit
+            row(13, industry="Z9999", level="九级工"),
+            row(14, regions="火星"),
+            row(15, name="<script>alert(1)</script>" * 5),
+            row(16, honours="全国劳动模范"),  # no year
+        ]
+        before = Craftsman.objects.count()
+        batch = self.run_import(xlsx(rows))
+        self.assertEqual(Craftsman.objects.count(), before)
+        self.assertEqual(batch.status, ImportStatus.CHECKED)
+        messages = batch.result["messages"]
+        self.assertTrue(any(m.startswith("第3行【身份证号】") for m in messages), messages)
+        self.assertTrue(any(m.startswith("第4行【所属行业】") for m in messages), messages)
+        self.assertTrue(any(m.startswith("第4行【职业技能等级】") for m in messages), messages)
+        self.assertTrue(
+            any(m.startswith("第5行【服务地区】") and "火星" in m for m in messages), messages
+        )
+        self.assertTrue(
+            any(m.startswith("第6行【姓名】") and "最多 50 个字" in m for m in messages), messages
+        )
+        self.assertTrue(
+            any(m.startswith("第7行【荣誉称号】") and "年份" in m for m in messages), messages
+        )
+        counts = batch.counts
+        self.assertEqual(counts["error"], 5)
+        self.assertEqual(counts["new"], 1)
+        self.assertEqual(
+            sum(counts[k] for k in ("new", "update", "unchanged", "duplicate", "error")),
+            counts["total"],
+        )
+
+    def test_valid_rows_mode_imports_the_rest_and_returns_the_errors(self) -> None:
+        rows = [HEADER, row(21), row(22, id="123"), row(23)]
+        batch = self.run_import(xlsx(rows), mode="valid")
+        self.assertEqual(batch.status, ImportStatus.COMMITTED)
+        self.assertEqual(batch.counts["new"], 2)
+        self.assertEqual(batch.counts["error"], 1)
+        self.assertTrue(Craftsman.objects.filter(name="李工21").exists())
+        self.assertFalse(Craftsman.objects.filter(name="李工22").exists())
+        workbook = read_xlsx(io_services.error_workbook_bytes(batch) or b"")
+        self.assertEqual(workbook[0][-2:], ["错误原因", "原行号"])
+        self.assertEqual(len(workbook), 2)  # the header and the one bad row, as it was
+        self.assertEqual(workbook[1][0], "李工22")
+        self.assertIn("身份证号", workbook[1][-2])
+        self.assertEqual(workbook[1][-1], 3)
+
+    def test_formulas_merged_headers_and_example_rows(self) -> None:
+        formula = xlsx([HEADER, [*row(31)[:3], "=1+1", *row(31)[4:]]])
+        batch = self.run_import(formula)
+        self.assertTrue(
+            any("公式" in m and m.startswith("第2行【手机号】") for m in batch.result["messages"])
+        )
+        merged = xlsx([HEADER, row(32)], merge=["A1:B1"])
+        batch = self.run_import(merged)
+        self.assertEqual(batch.status, ImportStatus.REJECTED)
+        self.assertIn("合并单元格", batch.result["file_errors"][0])
+        self.assertFalse(Craftsman.objects.filter(name="李工31").exists())
+
+    def test_missing_required_column_and_no_header(self) -> None:
+        batch = self.run_import(xlsx([["甲", "乙"], ["男", "13900000000"]]))
+        self.assertEqual(batch.status, ImportStatus.REJECTED)
+        self.assertIn("没有找到表头", batch.result["file_errors"][0])
+        batch = self.run_import(
+            xlsx([["性别", "身份证号", "手机号"], ["男", id_number(433), "13900000000"]])
+        )
+        self.assertIn("缺少必填列：姓名", batch.result["file_errors"][0])
+
+    def test_csv_in_gbk(self) -> None:
+        data = csv_bytes([HEADER, row(41)], encoding="gbk")
+        batch = self.run_import(data, name="名单.csv")
+        self.assertEqual(batch.status, ImportStatus.COMMITTED, batch.result)
+        self.assertEqual(batch.result["encoding"], "GB18030")
+        self.assertTrue(Craftsman.objects.filter(name="李工41").exists())
+
+    def test_template_round_trip(self) -> None:
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        from jiangqiao.core.io.template import build_template
+        from jiangqiao.talents.io import CRAFTSMAN_SPEC
+
+        data = build_template(CRAFTSMAN_SPEC)
+        book = load_workbook(BytesIO(data))
+        sheet = book.worksheets[0]
+        self.assertEqual(sheet.title, "劳模工匠")
+        self.assertEqual(sheet["A1"].value, "姓名*")
+        self.assertEqual(book["选项"].sheet_state, "hidden")
+        self.assertTrue(sheet.data_validations.dataValidation)
+        id_col = [c.column_letter for c in sheet[1] if c.value == "身份证号"][0]
+        self.assertEqual(sheet.column_dimensions[id_col].number_format, "@")
+        # Left as it is, the example row is refused (never imported as a real person).
+        batch = self.run_import(data)
+        self.assertEqual(batch.counts["error"], 1)
+        self.assertIn("示例行", batch.result["messages"][0])
+        self.assertFalse(Craftsman.objects.filter(name="张建国").exists())
+        # Filled in below the header, it imports.
+        sheet.delete_rows(2)
+        values = dict(zip([c.value for c in sheet[1]], [None] * sheet.max_column, strict=False))
+        values.update({"姓名*": "赵工", "身份证号": id_number(451), "职业技能等级": "技师"})
+        sheet.append([values[c.value] for c in sheet[1]])
+        out = BytesIO()
+        book.save(out)
+        batch = self.run_import(out.getvalue())
+        self.assertEqual(batch.counts["new"], 1, batch.result)
+        self.assertEqual(Craftsman.objects.get(name="赵工").skill_level, "technician")
+
+
+class TestDuplicatesAndMerging(ImportBase):
+    def test_same_person_twice_in_a_file_is_merged_with_union_of_honours(self) -> None:
+        first = row(61, honours="全国劳动模范(2015)", items="数控机床精度恢复", regions="")
+        second = row(
+            61,
+            name="李工61",
+            mobile="",
+            honours="全国技术能手(2010)",
+            items="五轴加工",
+            regions="深圳市南山区",
+        )
+        batch = self.run_import(xlsx([HEADER, first, second]))
+        self.assertEqual((batch.counts["new"], batch.counts["duplicate"]), (1, 1), batch.result)
+        c = Craftsman.objects.get(name="李工61")
+        self.assertEqual(c.regions_served, ["440305"])  # blank filled from the second row
+        self.assertEqual(c.mobile, mobile(70061))
+        self.assertEqual(Honour.objects.filter(craftsman=c).count(), 2)
+        self.assertEqual(ServiceItem.objects.filter(craftsman=c).count(), 2)
+        self.assertEqual(RecordSource.objects.filter(object_id=str(c.pk)).count(), 2)
+
+    def test_same_person_in_db_found_without_id_number_tolerant_to_script_and_spaces(self) -> None:
+        existing = make_craftsman(
+            self.world.county_a1,
+            self.world.city_admin_a,
+            name="陈志强",
+            mobile="13900002222",
+            employer_name="深圳市南山精密厂",
+            id_number="",
+        )
+        rows = [
+            HEADER,
+            row(
+                71,
+                id="",
+                name="陳 志強",
+                mobile="139-0000-2222",
+                employer="深圳市 南山 精密廠",
+                level="技师",
+            ),
+        ]
+        batch = self.run_import(xlsx(rows))
+        self.assertEqual(batch.counts["duplicate"], 1, batch.result)
+        self.assertEqual(Craftsman.objects.filter(name="陈志强").count(), 1)
+        existing.refresh_from_db()
+        self.assertEqual(existing.industries, ["3411"])  # kept (fill blanks only)
+        self.assertEqual(existing.skill_level, "technician")
+
+    def test_conflicts_are_offered_field_by_field_and_choices_apply(self) -> None:
+        existing = make_craftsman(
+            self.world.county_a1,
+            self.world.city_admin_a,
+            id_number=id_number(481),
+            skill_level="technician",
+        )
+        rows = [HEADER, row(81, id=id_number(481), name=existing.name, level="高级技师")]
+        user = self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=xlsx(rows)
+        )
+        io_services.import_check(actor=user, batch=batch)
+        conflict = batch.result["conflicts"][0]
+        field = next(f for f in conflict["fields"] if f["name"] == "skill_level")
+        self.assertEqual([o["source"] for o in field["options"]], ["db", "2"])
+        self.assertEqual([o["value"] for o in field["options"]], ["二级/技师", "一级/高级技师"])
+        self.assertTrue(field["options"][0]["chosen"])  # default: keep existing values
+        io_services.import_set_options(
+            actor=user, batch=batch, decisions={conflict["key"]: {"skill_level": "2"}}
+        )
+        io_services.import_commit(actor=user, batch=batch)
+        existing.refresh_from_db()
+        self.assertEqual(existing.skill_level, "senior_technician")
+        self.assertEqual(existing.version, 2)
+        self.assertEqual(batch.counts["update"], 1)
+        log = ChangeLog.objects.filter(object_id=str(existing.pk), action="update").latest("pk")
+        self.assertEqual(log.postchange_data["skill_level"], "senior_technician")
+        self.assertNotIn("id_number", log.postchange_data)
+
+    def test_prefer_file_policy(self) -> None:
+        existing = make_craftsman(
+            self.world.county_a1,
+            self.world.city_admin_a,
+            id_number=id_number(491),
+            skill_level="technician",
+        )
+        rows = [HEADER, row(91, id=id_number(491), name=existing.name, level="高级技师")]
+        self.run_import(xlsx(rows), policy=MergePolicy.PREFER_FILE)
+        existing.refresh_from_db()
+        self.assertEqual(existing.skill_level, "senior_technician")
+
+
+class TestScope(ImportBase):
+    def test_county_user_cannot_import_into_another_county(self) -> None:
+        header = [*HEADER, "所属工会"]
+        other = self.world.county_b1.name
+        rows = [header, [*row(101), other], [*row(102), self.world.county_a1.name]]
+        batch = self.run_import(xlsx(rows), user=self.world.county_operator, mode="valid")
+        self.assertTrue(
+            any(m.startswith("第2行【所属工会】") for m in batch.result["messages"]), batch.result
+        )
+        self.assertFalse(Craftsman.objects.filter(name="李工101").exists())
+        self.assertEqual(Craftsman.objects.get(name="李工102").org, self.world.county_a1)
+
+    def test_a_record_of_another_unit_is_not_changed_nor_duplicated(self) -> None:
+        theirs = make_craftsman(
+            self.world.county_b1, self.world.city_admin_b, id_number=id_number(511)
+        )
+        rows = [HEADER, row(111, id=id_number(511), name=theirs.name, level="高级技师")]
+        batch = self.run_import(xlsx(rows), user=self.world.city_admin_a)
+        self.assertEqual(batch.counts["error"], 1)
+        self.assertIn("不在您的数据范围内", batch.result["messages"][0])
+        self.assertNotIn(theirs.id_number, str(batch.result))
+        theirs.refresh_from_db()
+        self.assertEqual(theirs.skill_level, "technician")
+        self.assertEqual(
+            Craftsman.objects.filter(id_number_index=theirs.id_number_index).count(), 1
+        )
+
+    def test_user_without_add_permission_cannot_upload(self) -> None:
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        with self.assertRaises((PermissionDenied, Http404, BusinessError)):
+            io_services.import_upload(
+                actor=self.world.auditor,
+                spec_key="talents.craftsman",
+                file_name="a.xlsx",
+                data=xlsx([HEADER]),
+            )
+
+
+class TestAtomicity(ImportBase):
+    def test_a_crash_in_the_middle_of_the_write_leaves_nothing(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.talents.io import CraftsmanImporter
+
+        rows = [HEADER] + [row(200 + i) for i in range(30)]
+        user = self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=xlsx(rows)
+        )
+        io_services.import_check(actor=user, batch=batch)
+        before = (Craftsman.objects.count(), Honour.objects.count(), ChangeLog.objects.count())
+        real = CraftsmanImporter._create
+
+        def crash_after_first_chunk(self: Any, groups: Any) -> None:
+            real(self, groups[:10])
+            raise RuntimeError("worker killed")
+
+        with mock.patch.object(CraftsmanImporter, "_create", crash_after_first_chunk):
+            with self.assertRaises(RuntimeError):
+                io_services.import_commit(actor=user, batch=batch)
+        self.assertEqual(
+            (Craftsman.objects.count(), Honour.objects.count(), ChangeLog.objects.count()), before
+        )
+        batch.refresh_from_db()
+        self.assertNotEqual(batch.status, ImportStatus.COMMITTED)
+        # Re-run: everything goes in once.
+        io_services.import_commit(actor=user, batch=batch)
+        self.assertEqual(Craftsman.objects.count(), before[0] + 30)

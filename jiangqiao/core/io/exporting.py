@@ -1,0 +1,264 @@
+"""Export of a filtered list: inline (streamed) when small, a background job when large.
+
+``export_response`` is what a list page or an API list calls with its already scoped and filtered
+queryset. Up to ``JIANGQIAO_EXPORT_INLINE_MAX`` rows the file is produced in the request (CSV is
+streamed row by row; .xlsx is written in constant memory to a temporary file). Beyond that a job
+(``export_list``) rebuilds the same queryset — same view, same query string, same user, so the same
+data scope and filters — writes the file, stores it encrypted under ``MEDIA_ROOT/exports/`` and
+offers it for download to the user who asked for it. Every export writes an operation-log row
+(with the row count, the filters and whether personal identifiers were unmasked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect
+from django.test import RequestFactory
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from jiangqiao.core.choices import BusinessType
+from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.jobs import job_kind, job_start
+from jiangqiao.core.models import Job
+from jiangqiao.core.operations import record_operation
+
+from . import export as X
+from .registry import EXPORTS
+
+EXPORT_JOB = "export_list"
+FORMATS = {"xlsx", "csv"}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+EXPORT_DIR = "exports"
+
+
+RowsFn = Callable[[Any, Any, Callable[[int], None] | None], Iterator[list[Any]]]
+
+
+def _rows_for(
+    model: Any, table_class: Any, title: str, user: Any, serializer_class: Any = None
+) -> tuple[RowsFn, list[int], bool]:
+    """How to turn the queryset into rows: the model's ExportSpec, else the table's columns."""
+    meta = model._meta
+    spec = EXPORTS.get(f"{meta.app_label}.{meta.model_name}")
+    if spec is not None:
+        ctx = X.context_for(spec, user)
+
+        def produce(
+            qs: Any, _user: Any, progress: Callable[[int], None] | None
+        ) -> Iterator[list[Any]]:
+            return X.rows(spec, qs, ctx, progress=progress)
+
+        return produce, [c.width for c in spec.columns], ctx.reveal
+    if table_class is None:
+        serializer_rows = X.serializer_spec(serializer_class)
+
+        def produce_api(
+            qs: Any, _user: Any, progress: Callable[[int], None] | None
+        ) -> Iterator[list[Any]]:
+            return serializer_rows(qs, _user)
+
+        return produce_api, [], False
+    table_rows = X.table_spec(table_class, title)
+
+    def produce_table(
+        qs: Any, _user: Any, progress: Callable[[int], None] | None
+    ) -> Iterator[list[Any]]:
+        return table_rows(qs, _user)
+
+    return produce_table, [], False
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    queryset: Any,
+    table_class: Any,
+    title: str,
+    fmt: str,
+    view_path: str = "",
+    serializer_class: Any = None,
+) -> HttpResponseBase:
+    """The export of ``queryset`` for ``request.user`` (file, or a redirect to the export job)."""
+    if fmt not in FORMATS:
+        raise BusinessError("导出格式只能是 xlsx 或 csv", field="_export")
+    user = request.user
+    total = queryset.count()
+    if total > X.inline_max() and view_path:
+        query = request.GET.copy()
+        for name in ("_export", "page", "file_format", "format"):
+            query.pop(name, None)
+        job = job_start(
+            actor=user,
+            kind=EXPORT_JOB,
+            params={"view": view_path, "query": query.urlencode(), "format": fmt, "title": title},
+            title=f"导出{title}（{total} 条，{fmt}）"[:200],
+        )
+        return redirect(job.get_absolute_url())
+    produce, widths, revealed = _rows_for(
+        queryset.model, table_class, title, user, serializer_class
+    )
+    name = X.file_name(title, fmt)
+    _log(user, title, total, fmt, request.GET.urlencode(), revealed, inline=True)
+    response: HttpResponseBase
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            X.csv_stream(produce(queryset, user, None)), content_type=CONTENT_TYPES["csv"]
+        )
+    else:
+        handle = X.xlsx_bytes(produce(queryset, user, None), title=title, widths=widths)
+        response = FileResponse(handle, content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def _log(
+    user: Any, title: str, total: int, fmt: str, query: str, revealed: bool, *, inline: bool
+) -> None:
+    record_operation(
+        actor=user,
+        module=title,
+        business_type=BusinessType.EXPORT,
+        action=f"导出{title} {total} 条（{fmt}）"
+        + ("，含身份证号、手机号明文" if revealed else ""),
+        extra={
+            "rows": total,
+            "format": fmt,
+            "filters": query[:1000],
+            "unmasked": revealed,
+            "inline": inline,
+        },
+    )
+
+
+def _view_class(path: str) -> Any:
+    from rest_framework.viewsets import GenericViewSet
+
+    from jiangqiao.core.views.generic import ObjectListView
+
+    is_api = path.startswith("api:")
+    module_name, _, class_name = path.removeprefix("api:").rpartition(".")
+    if not module_name.startswith("jiangqiao."):
+        raise BusinessError("导出来源不正确")
+    cls = getattr(importlib.import_module(module_name), class_name, None)
+    base = GenericViewSet if is_api else ObjectListView
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise BusinessError("导出来源不正确")
+    return cls
+
+
+def _rebuild(path: str, query: str, user: Any) -> tuple[Any, Any, Any, str]:
+    """The queryset the user exported (same view, filters and scope), its table/serializer."""
+    from rest_framework.request import Request
+
+    cls = _view_class(path)
+    request: Any = RequestFactory().get("/")
+    request.GET = QueryDict(query)
+    request.user = user
+    if path.startswith("api:"):
+        drf_request = Request(request)
+        drf_request.user = user
+        viewset = cls(request=drf_request, format_kwarg=None, action="list", args=(), kwargs={})
+        queryset = viewset.filter_queryset(viewset.get_queryset())
+        model = queryset.model
+        return queryset, None, viewset.get_serializer_class(), str(model._meta.verbose_name_plural)
+    view = cls()
+    view.request = request
+    view.args, view.kwargs = (), {}
+    return view.filtered_queryset(), cls.table_class, None, view.export_title()
+
+
+def _cleanup_old_files() -> None:
+    keep = int(getattr(settings, "JIANGQIAO_EXPORT_KEEP_DAYS", 3))
+    cutoff = timezone.now() - dt.timedelta(days=keep)
+    try:
+        _, files = default_storage.listdir(EXPORT_DIR)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    for name in files:
+        path = f"{EXPORT_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (OSError, NotImplementedError):
+            continue
+
+
+@job_kind(EXPORT_JOB, title="导出列表")
+def _export_job(job: Job, progress: Any) -> dict[str, Any]:
+    params = job.params
+    fmt = params.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise BusinessError("导出格式不正确")
+    user = job.created_by
+    queryset, table_class, serializer_class, title = _rebuild(
+        str(params.get("view", "")), str(params.get("query", "")), user
+    )
+    total = queryset.count()
+    progress(0, total, "正在导出")
+    title = str(params.get("title") or title)
+    produce, widths, revealed = _rows_for(
+        queryset.model, table_class, title, user, serializer_class
+    )
+
+    def tick(done: int) -> None:
+        progress(done, total, f"已导出 {done}/{total} 条")
+
+    import tempfile
+
+    with tempfile.TemporaryFile() as handle:
+        if fmt == "csv":
+            for chunk in X.csv_stream(produce(queryset, user, tick)):
+                handle.write(chunk)
+        else:
+            X.write_xlsx(produce(queryset, user, tick), handle, title=title, widths=widths)
+        handle.seek(0)
+        data = encrypt_bytes(handle.read())
+    _cleanup_old_files()
+    name = default_storage.save(f"{EXPORT_DIR}/{uuid.uuid4().hex}.{fmt}.enc", ContentFile(data))
+    _log(user, title, total, fmt, str(params.get("query", "")), revealed, inline=False)
+    return {
+        "file": name,
+        "rows": total,
+        "format": fmt,
+        "name": X.file_name(title, fmt),
+        "download": f"/exports/{job.pk}/download/",
+    }
+
+
+def download_response(job: Job) -> HttpResponse:
+    result = job.result or {}
+    name = str(result.get("file", ""))
+    if not name.startswith(f"{EXPORT_DIR}/") or ".." in name:
+        raise BusinessError("导出文件不存在")
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = decrypt_bytes(handle.read())
+    except (FileNotFoundError, OSError) as exc:
+        raise BusinessError("导出文件已过期被清理，请重新导出") from exc
+    fmt = str(result.get("format", "xlsx"))
+    response = HttpResponse(data, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"))
+    response["Content-Disposition"] = content_disposition_header(
+        True, str(result.get("name") or f"export.{fmt}")
+    )
+    return response
