@@ -192,6 +192,8 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
         engine.commit(importer, analysis, mode=batch.mode)  # raises the explanation
     with transaction.atomic():
         counts = engine.commit(importer, analysis, mode=batch.mode, progress=progress)
+        if importer.failed:
+            _store_analysis(batch, importer, analysis)  # rows refused while writing
         # The batch is marked committed in the same transaction as the rows it wrote.
         batch.status = ImportStatus.COMMITTED
         batch.committed_at = timezone.now()

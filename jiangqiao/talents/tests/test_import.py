@@ -76,11 +76,12 @@ class ImportBase(WorldTestCase):
         )
         io_services.import_set_options(actor=user, batch=batch, mode=mode, policy=policy)
         io_services.import_check(actor=user, batch=batch)
+        self.refusal = ""
         if batch.status == ImportStatus.CHECKED:
             try:
                 io_services.import_commit(actor=user, batch=batch)
-            except BusinessError:
-                pass
+            except BusinessError as exc:  # refused as a whole (errors in the all-or-nothing mode)
+                self.refusal = exc.message
         batch.refresh_from_db()
         return batch
 
@@ -182,6 +183,7 @@ class TestHeadersValuesAndErrors(ImportBase):
         batch = self.run_import(xlsx(rows))
         self.assertEqual(Craftsman.objects.count(), before)
         self.assertEqual(batch.status, ImportStatus.CHECKED)
+        self.assertIn("一条也没有导入", self.refusal)
         messages = batch.result["messages"]
         self.assertTrue(any(m.startswith("第3行【身份证号】") for m in messages), messages)
         self.assertTrue(any(m.startswith("第4行【所属行业】") for m in messages), messages)
@@ -261,7 +263,7 @@ class TestHeadersValuesAndErrors(ImportBase):
         self.assertEqual(sheet["A1"].value, "姓名*")
         self.assertEqual(book["选项"].sheet_state, "hidden")
         self.assertTrue(sheet.data_validations.dataValidation)
-        id_col = [c.column_letter for c in sheet[1] if c.value == "身份证号"][0]
+        id_col = next(c.column_letter for c in sheet[1] if c.value == "身份证号")
         self.assertEqual(sheet.column_dimensions[id_col].number_format, "@")
         # Left as it is, the example row is refused (never imported as a real person).
         batch = self.run_import(data)
@@ -429,9 +431,11 @@ class TestAtomicity(ImportBase):
             real(self, groups[:10])
             raise RuntimeError("worker killed")
 
-        with mock.patch.object(CraftsmanImporter, "_create", crash_after_first_chunk):
-            with self.assertRaises(RuntimeError):
-                io_services.import_commit(actor=user, batch=batch)
+        with (
+            mock.patch.object(CraftsmanImporter, "_create", crash_after_first_chunk),
+            self.assertRaises(RuntimeError),
+        ):
+            io_services.import_commit(actor=user, batch=batch)
         self.assertEqual(
             (Craftsman.objects.count(), Honour.objects.count(), ChangeLog.objects.count()), before
         )

@@ -1,0 +1,291 @@
+"""Import pages and API, list exports (filters, scope, masking, formula injection, jobs)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from jiangqiao.accounts.models import Role
+from jiangqiao.core.choices import ImportStatus
+from jiangqiao.core.models import ImportBatch, Job, OperationLog
+from jiangqiao.core.testing.cases import DataScopeMatrixTests, WorldTestCase
+from jiangqiao.core.testing.personas import make_user
+from jiangqiao.core.testing.sheets import read_xlsx, xlsx
+from jiangqiao.talents.models import Craftsman
+from jiangqiao.talents.tests.helpers import id_number, make_craftsman
+
+HEADER = ["姓名", "身份证号", "工作单位", "所属行业"]
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    text = content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+class TestImportBatchScope(DataScopeMatrixTests):
+    __test__ = True
+    model = ImportBatch
+
+    def make_row(self, unit: Any, owner: Any) -> ImportBatch:
+        return ImportBatch.objects.create(
+            spec="talents.craftsman",
+            file_name="x.xlsx",
+            file_sha256="0" * 64,
+            file_data=b"v1:",
+            org=unit,
+            created_by=owner,
+            updated_by=owner,
+        )
+
+
+class TestImportPages(WorldTestCase):
+    def test_upload_check_and_commit_through_the_pages(self) -> None:
+        user = self.world.city_admin_a
+        self.login(user)
+        start = reverse("core:import_start", args=["talents.craftsman"])
+        page = self.client.get(start)
+        self.assertContains(page, "下载导入模板")
+        self.assertContains(page, "身份证号")
+        template = self.client.get(reverse("core:import_template", args=["talents.craftsman"]))
+        self.assertEqual(template.status_code, 200)
+        self.assertIn("attachment", template["Content-Disposition"])
+        data = xlsx(
+            [HEADER, ["王工", id_number(351), "甲厂", "C3421"], ["钱工", "123", "乙厂", "C3421"]]
+        )
+        response = self.client.post(
+            start,
+            {
+                "file": SimpleUploadedFile("名单.xlsx", data),
+                "source_label": "宝安区名单",
+                "mode": "all",
+                "policy": "fill",
+            },
+        )
+        batch = ImportBatch.objects.latest("pk")
+        self.assertRedirects(response, batch.get_absolute_url())
+        detail = self.client.get(batch.get_absolute_url())
+        self.assertContains(detail, "第3行【身份证号】")
+        self.assertContains(detail, "下载错误数据表")
+        self.assertFalse(Craftsman.objects.filter(name="王工").exists())  # checked, not written
+        errors = self.client.get(reverse("core:import_errors", args=[batch.pk]))
+        self.assertEqual(read_xlsx(errors.content)[1][0], "钱工")
+        # All-or-nothing refuses; "valid rows" imports the good one.
+        action = reverse("core:import_action", args=[batch.pk])
+        self.client.post(action, {"action": "commit", "mode": "all", "policy": "fill"})
+        self.assertFalse(Craftsman.objects.filter(name="王工").exists())
+        self.client.post(action, {"action": "commit", "mode": "valid", "policy": "fill"})
+        batch.refresh_from_db()
+        self.assertEqual(batch.status, ImportStatus.COMMITTED)
+        self.assertTrue(Craftsman.objects.filter(name="王工").exists())
+        craftsman = Craftsman.objects.get(name="王工")
+        changes = self.client.get(craftsman.get_absolute_url() + "?tab=changelog")
+        self.assertContains(changes, "宝安区名单")
+
+    def test_bad_file_is_refused_with_a_message(self) -> None:
+        self.login(self.world.city_admin_a)
+        start = reverse("core:import_start", args=["talents.craftsman"])
+        self.client.post(
+            start,
+            {
+                "file": SimpleUploadedFile("名单.xlsx", b"MZ\x90\x00virus"),
+                "mode": "all",
+                "policy": "fill",
+            },
+        )
+        batch = ImportBatch.objects.latest("pk")
+        self.assertEqual(batch.status, ImportStatus.REJECTED)
+        self.assertContains(self.client.get(batch.get_absolute_url()), "可执行程序")
+
+    def test_other_peoples_batches_are_404_and_unknown_kinds_too(self) -> None:
+        self.login(self.world.city_admin_b)
+        batch = ImportBatch.objects.create(
+            spec="talents.craftsman",
+            file_name="x.xlsx",
+            file_sha256="0" * 64,
+            file_data=b"v1:",
+            org=self.world.city_a,
+            created_by=self.world.city_admin_a,
+        )
+        self.assertEqual(self.client.get(batch.get_absolute_url()).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("core:import_errors", args=[batch.pk])).status_code, 404
+        )
+        self.assertEqual(
+            self.client.get(reverse("core:import_start", args=["nope.nope"])).status_code, 404
+        )
+
+    def test_large_file_runs_as_a_job_with_progress(self) -> None:
+        self.login(self.world.city_admin_a)
+        data = xlsx([HEADER, ["孙工", id_number(352), "丙厂", "C3421"]])
+        with (
+            override_settings(JIANGQIAO_IMPORT_INLINE_MAX_BYTES=10),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.client.post(
+                reverse("core:import_start", args=["talents.craftsman"]),
+                {
+                    "file": SimpleUploadedFile("名单.xlsx", data),
+                    "mode": "all",
+                    "policy": "fill",
+                },
+            )
+        batch = ImportBatch.objects.latest("pk")
+        self.assertEqual(batch.job.kind, "import_check")
+        self.assertEqual(batch.job.status, "succeeded")
+        self.assertEqual(batch.status, ImportStatus.CHECKED)
+        with (
+            override_settings(JIANGQIAO_IMPORT_INLINE_MAX_BYTES=10),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            self.client.post(
+                reverse("core:import_action", args=[batch.pk]),
+                {"action": "commit", "mode": "all", "policy": "fill"},
+            )
+        batch.refresh_from_db()
+        self.assertEqual(batch.status, ImportStatus.COMMITTED, batch.job.error if batch.job else "")
+        self.assertTrue(Craftsman.objects.filter(name="孙工").exists())
+
+
+class TestExports(WorldTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.mine = make_craftsman(
+            self.world.county_a1, self.world.city_admin_a, name='=HYPERLINK("http://x")'
+        )
+        self.other = make_craftsman(self.world.county_a2, self.world.city_admin_a, name="宝安工匠")
+        self.theirs = make_craftsman(self.world.county_b1, self.world.city_admin_b, name="天河工匠")
+
+    def test_links_carry_the_filters_and_the_export_respects_filter_and_scope(self) -> None:
+        self.login(self.world.city_admin_a)
+        url = reverse("talents:craftsman_list")
+        page = self.client.get(url, {"q": "宝安"}, HTTP_HX_REQUEST="true").content.decode()
+        self.assertIn("q=%E5%AE%9D%E5%AE%89&amp;_export=xlsx", page)
+        response = self.client.get(url, {"q": "工匠", "_export": "csv"})
+        rows = csv_rows(streamed(response))
+        self.assertEqual(rows[0][:2], ["编号", "姓名"])
+        names = {r[1] for r in rows[1:]}
+        self.assertEqual(names, {"宝安工匠"})  # filter applied; 天河工匠 is out of scope
+        log = OperationLog.objects.filter(business_type="export").latest("pk")
+        self.assertIn("1 条", log.action)
+
+    def test_formula_injection_is_neutralised_in_xlsx_and_csv(self) -> None:
+        self.login(self.world.city_admin_a)
+        url = reverse("talents:craftsman_list")
+        rows = read_xlsx(streamed(self.client.get(url, {"_export": "xlsx"})))
+        names = [r[1] for r in rows[1:]]
+        self.assertIn('\'=HYPERLINK("http://x")', names)
+        csv_names = [r[1] for r in csv_rows(streamed(self.client.get(url, {"_export": "csv"})))[1:]]
+        self.assertIn('\'=HYPERLINK("http://x")', csv_names)
+
+    def test_identifiers_masked_without_permission_and_logged_with_it(self) -> None:
+        url = reverse("talents:craftsman_list")
+        task_force = Role.objects.get(code="provincial_task_force")
+        self.client.force_login(make_user("tf", self.world.province, task_force))
+        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+        ids = {r[4] for r in rows[1:]}
+        self.assertNotIn(self.mine.id_number, ids)
+        self.assertIn(self.mine.id_number[:4] + "**********" + self.mine.id_number[-4:], ids)
+        self.login(self.world.city_admin_a)  # holds view_sensitive_craftsman
+        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+        self.assertIn(self.mine.id_number, {r[4] for r in rows[1:]})
+        log = OperationLog.objects.filter(business_type="export").latest("pk")
+        self.assertTrue(log.extra["unmasked"])
+        self.assertIn("明文", log.action)
+
+    def test_without_export_permission_there_is_no_export(self) -> None:
+        enterprise_contact = Role.objects.get(code="enterprise_contact")
+        self.client.force_login(make_user("ec", self.world.county_a1, enterprise_contact))
+        response = self.client.get(reverse("demands:demand_list"), {"_export": "csv"})
+        self.assertEqual(response["Content-Type"].split(";")[0], "text/html")
+        self.assertNotContains(response, "导出Excel")
+
+    @override_settings(JIANGQIAO_EXPORT_INLINE_MAX=1)
+    def test_large_export_is_a_job_whose_file_only_its_owner_downloads(self) -> None:
+        self.login(self.world.city_admin_a)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.get(reverse("talents:craftsman_list"), {"_export": "xlsx"})
+        job = Job.objects.filter(kind="export_list").latest("pk")
+        self.assertRedirects(response, job.get_absolute_url(), fetch_redirect_response=False)
+        job.refresh_from_db()
+        self.assertEqual(job.status, "succeeded", job.error)
+        self.assertEqual(job.result["rows"], 2)
+        download = self.client.get(reverse("core:export_download", args=[job.pk]))
+        rows = read_xlsx(download.content)
+        self.assertEqual(len(rows), 3)
+        self.client.force_login(self.world.province_admin)
+        self.assertEqual(
+            self.client.get(reverse("core:export_download", args=[job.pk])).status_code, 404
+        )
+
+    def test_generic_lists_export_their_table(self) -> None:
+        self.login(self.world.city_admin_a)
+        response = self.client.get(reverse("core:job_list"), {"_export": "csv"})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("名称", csv_rows(streamed(response))[0])
+
+
+class TestApi(WorldTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.api = APIClient()
+        self.api.force_authenticate(self.world.city_admin_a)
+
+    def test_specs_template_upload_commit_and_errors(self) -> None:
+        specs = self.api.get("/api/v1/imports/specs/").json()
+        keys = {s["key"] for s in specs}
+        self.assertLessEqual({"talents.craftsman", "demands.enterprise", "demands.demand"}, keys)
+        template = self.api.get("/api/v1/imports/specs/talents.craftsman/template/")
+        self.assertEqual(template.status_code, 200)
+        data = xlsx(
+            [HEADER, ["周工", id_number(353), "丁厂", "C3421"], ["吴工", "1", "戊厂", "C3421"]]
+        )
+        created = self.api.post(
+            "/api/v1/imports/batches/",
+            {
+                "spec": "talents.craftsman",
+                "file": SimpleUploadedFile("a.xlsx", data),
+                "mode": "valid",
+            },
+            format="multipart",
+        )
+        self.assertEqual(created.status_code, 201, created.content)
+        body = created.json()
+        self.assertEqual(body["counts"]["error"], 1)
+        self.assertTrue(body["messages"][0].startswith("第3行【身份证号】"))
+        committed = self.api.post(
+            f"/api/v1/imports/batches/{body['id']}/commit/", {}, format="json"
+        )
+        self.assertEqual(committed.status_code, 200, committed.content)
+        self.assertEqual(committed.json()["committed_counts"]["new"], 1)
+        errors = self.api.get(f"/api/v1/imports/batches/{body['id']}/errors/")
+        self.assertEqual(read_xlsx(errors.content)[1][0], "吴工")
+
+    def test_bad_uploads_answer_400_not_500(self) -> None:
+        for payload in (
+            {"spec": "talents.craftsman"},
+            {"spec": "nope", "file": SimpleUploadedFile("a.xlsx", b"x")},
+            {"spec": "talents.craftsman", "file": SimpleUploadedFile("a.xlsx", b"")},
+        ):
+            response = self.api.post("/api/v1/imports/batches/", payload, format="multipart")
+            self.assertEqual(response.status_code, 400, (payload, response.content))
+
+    def test_api_export_with_filters(self) -> None:
+        make_craftsman(self.world.county_a1, self.world.city_admin_a, name="甲工匠")
+        make_craftsman(self.world.county_b1, self.world.city_admin_b, name="乙工匠")
+        response = self.api.get("/api/v1/talents/craftsmen/export/", {"file_format": "csv"})
+        self.assertEqual(response.status_code, 200)
+        names = {r[1] for r in csv_rows(streamed(response))[1:]}
+        self.assertEqual(names, {"甲工匠"})
+        bad = self.api.get("/api/v1/talents/craftsmen/export/", {"file_format": "pdf"})
+        self.assertEqual(bad.status_code, 400)
