@@ -162,7 +162,7 @@ def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
                 data["max_open_services"],
                 data["max_new_per_month"],
             ]
-            if r % bad_every == 0:
+            if r % bad_every == bad_every // 2:
                 kind = BAD_KINDS[(r // bad_every) % len(BAD_KINDS)]
                 if kind == "id":
                     last = row[3][-1]

@@ -77,6 +77,7 @@ COVERED_ELSEWHERE = {
     "core.operationlog": "this file",
     "accounts.loginlog": "this file",
     "core.job": "this file",
+    "core.importbatch": "jiangqiao/core/tests/test_io_pages_api.py",
     "talents.craftsman": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "talents.serviceteam": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "demands.enterprise": "jiangqiao/demands/tests/test_scope_pages_api.py",
