@@ -182,3 +182,20 @@ def permission_choices() -> Any:
         .select_related("content_type")
         .order_by("content_type__app_label", "content_type__model", "codename")
     )
+
+
+class UserRolesForm(forms.Form):
+    """The roles of one account, set by whoever may assign roles (安全管理员 in 三员分立)."""
+
+    roles = forms.ModelMultipleChoiceField(
+        label="角色",
+        queryset=Role.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="三员（系统/安全/审计管理员）不能由同一账号兼任；不能修改自己的角色。",
+    )
+
+    def __init__(self, *args: Any, user: Any, instance: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"roles": list(instance.roles.all())})
+        super().__init__(*args, **kwargs)
+        model_choice(self, "roles").queryset = Role.objects.filter(status=Status.ACTIVE)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/edit/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:pk>/status/", views.UserStatusView.as_view(), name="user_status"),
+    path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user_roles"),
     path(
         "users/<int:pk>/reset-password/",
         views.UserResetPasswordView.as_view(),

@@ -3,6 +3,8 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
+from django.urls import reverse
+
 from jiangqiao.accounts.models import User
 from jiangqiao.core.testing.cases import CrudApiTests, CrudPageTests, DataScopeMatrixTests
 from jiangqiao.core.testing.personas import make_user
@@ -79,3 +81,28 @@ class TestUserApi(CrudApiTests):
         detail = self.api(self.world.city_admin_a).get(f"{self.api_url}{user.pk}/").json()
         self.assertNotIn("initial_password", detail)
         self.assertNotIn("password", detail)
+
+
+def test_security_admin_assigns_roles_on_its_own_page_and_system_admin_cannot(client, world):
+    from jiangqiao.accounts.models import Role
+    from jiangqiao.core.testing.personas import make_user
+
+    staff_role = Role.objects.get(code="union_staff")
+    secadmin = make_user("sec", world.province, Role.objects.get(code="security_admin"))
+    sysadmin = make_user("sys", world.province, Role.objects.get(code="system_admin"))
+    target = make_user("newbie", world.county_a1)
+    url = reverse("accounts:user_roles", args=[target.pk])
+    client.force_login(secadmin)
+    detail = client.get(reverse("accounts:user_detail", args=[target.pk])).content.decode()
+    assert url in detail
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"roles": [staff_role.pk]})
+    assert response.status_code == 302
+    assert list(target.roles.values_list("code", flat=True)) == ["union_staff"]
+    # Nobody changes their own roles, and the 三员 cannot be combined.
+    own = client.post(reverse("accounts:user_roles", args=[secadmin.pk]), {"roles": [staff_role.pk]})
+    assert own.status_code == 400 and "不能修改自己的角色" in own.content.decode()
+    both = client.post(url, {"roles": [Role.objects.get(code="system_admin").pk, Role.objects.get(code="audit_admin").pk]})
+    assert both.status_code == 400 and "三员分立" in both.content.decode()
+    client.force_login(sysadmin)
+    assert client.get(url).status_code == 403
