@@ -108,6 +108,8 @@ def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
     kept: list[list[Any]] = []
     counts = {"rows": 0, "bad": 0, "duplicate": 0}
     seq = 0
+    # Distinct seeds give distinct people (ID numbers), so several sheets can go into one database.
+    seq_base = 1_000_000 + (seed % 20) * 200_000
     for r in range(1, rows + 1):
         if r % dup_every == 0 and kept:
             base = list(rng.choice(kept))
@@ -131,7 +133,7 @@ def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
         else:
             county, city, union = rng.choice(counties)
             industry = rng.choice(industries)
-            data, honours, items = people.craftsman(rng, industry, county, city, 1_000_000 + seq)
+            data, honours, items = people.craftsman(rng, industry, county, city, seq_base + seq)
             seq += 1
             row = [
                 data["name"],

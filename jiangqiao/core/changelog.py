@@ -219,7 +219,7 @@ def bulk_write(
     ctx = context.current()
     user = context.current_user() or actor
     content_types: dict[type[models.Model], ContentType] = {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for instance, before in entries:
         model = type(instance)
         if model not in content_types:
@@ -228,19 +228,21 @@ def bulk_write(
         if before is not None and before == after:
             continue
         rows.append(
-            ChangeLog(
-                user=user,
-                user_name=getattr(user, "username", "") if user else "",
-                request_id=ctx.request_id if ctx else None,
-                source=ctx.source if ctx else "import",
-                action=action,
-                content_type=content_types[model],
-                object_id=str(instance.pk),
-                object_repr=str(instance)[:200],
-                org_id=org_of(instance) if org_of else getattr(instance, "org_id", None),
-                prechange_data=before,
-                postchange_data=after,
-                message=message[:500],
-            )
+            {
+                "user_id": getattr(user, "pk", None),
+                "user_name": getattr(user, "username", "") if user else "",
+                "request_id": ctx.request_id if ctx else None,
+                "source": ctx.source if ctx else "import",
+                "action": action,
+                "content_type_id": content_types[model].pk,
+                "object_id": str(instance.pk),
+                "object_repr": str(instance)[:200],
+                "org_id": org_of(instance) if org_of else getattr(instance, "org_id", None),
+                "prechange_data": before,
+                "postchange_data": after,
+                "message": message[:500],
+            }
         )
-    ChangeLog.objects.bulk_create(rows, batch_size=batch_size)
+    from .bulk import insert_rows
+
+    insert_rows(ChangeLog, rows, batch_size=batch_size)

@@ -226,17 +226,22 @@ def _apply(craftsman: Craftsman, data: dict[str, Any]) -> None:
     set_derived(craftsman)
 
 
-def set_derived(craftsman: Craftsman, *, rank: Any = None) -> None:
+def set_derived(craftsman: Craftsman, *, rank: Any = None, normalized: bool = False) -> None:
     """The derived columns of a profile (normalised name and texts, blind indexes, skill rank).
 
     Used by the services, the spreadsheet importer and the bulk demo generator alike; ``rank``
-    may be a cached ``(scheme, code) → rank`` function for bulk use.
+    may be a cached ``(scheme, code) → rank`` function for bulk use; ``normalized=True`` says the
+    texts already went through ``normalize`` (the importer does that while checking the rows).
     """
     craftsman.name_normalized = search_key(craftsman.name)[:50]
     craftsman.id_number_index = blind_index(craftsman.id_number or "", purpose="id_number")
     craftsman.mobile_index = blind_index(craftsman.mobile or "", purpose="mobile")
-    craftsman.expertise_normalized = normalize(craftsman.expertise, keep_newlines=True)
-    craftsman.bio_normalized = normalize(craftsman.bio, keep_newlines=True)
+    if normalized:
+        craftsman.expertise_normalized = craftsman.expertise
+        craftsman.bio_normalized = craftsman.bio
+    else:
+        craftsman.expertise_normalized = normalize(craftsman.expertise, keep_newlines=True)
+        craftsman.bio_normalized = normalize(craftsman.bio, keep_newlines=True)
     craftsman.skill_rank = (
         (rank or _term_rank)("skill_level", craftsman.skill_level)
         if craftsman.skill_level
@@ -249,8 +254,11 @@ def _term_rank(scheme: str, code: str) -> int | None:
     return term.rank if term is not None else None
 
 
-def search_text_for(craftsman: Craftsman, item_titles: Iterable[str]) -> str:
-    """The normalised text searched by the list's keyword box."""
+def search_text_for(
+    craftsman: Craftsman, item_titles: Iterable[str], *, normalized: bool = False
+) -> str:
+    """The normalised text searched by the list's keyword box (``normalized``: the parts went
+    through ``normalize`` already, so case folding is all that is left to do)."""
     parts = [
         craftsman.name,
         craftsman.employer_name,
@@ -259,7 +267,12 @@ def search_text_for(craftsman: Craftsman, item_titles: Iterable[str]) -> str:
         craftsman.bio,
         *item_titles,
     ]
-    return search_key(" ".join(p for p in parts if p))
+    text = " ".join(p for p in parts if p)
+    if normalized:
+        folded = " ".join(text.casefold().split())
+        # Case folding can (rarely) produce text the normaliser would change again.
+        return folded if folded.isascii() or folded == text.casefold() else search_key(text)
+    return search_key(text)
 
 
 def _search_text(craftsman: Craftsman) -> str:
@@ -273,10 +286,10 @@ def _search_text(craftsman: Craftsman) -> str:
     return search_text_for(craftsman, items)
 
 
-def code_rows(
+def code_keys(
     craftsman: Craftsman, service_types: Iterable[str], *, key_of: Any = None
-) -> list[CraftsmanCode]:
-    """The ``CraftsmanCode`` index rows of a profile (codes of its lists and item types)."""
+) -> dict[tuple[str, str], str]:
+    """``(scheme, code) → key`` of the index rows of a profile (its code lists and item types)."""
     key_of = key_of or code_key
     rows: dict[tuple[str, str], str] = {}
     for field, (scheme, code_scheme, _) in CODE_LIST_FIELDS.items():
@@ -286,9 +299,16 @@ def code_rows(
                 rows[(code_scheme, code)] = key
     for code in service_types:
         rows[("service_type", code)] = code
+    return rows
+
+
+def code_rows(
+    craftsman: Craftsman, service_types: Iterable[str], *, key_of: Any = None
+) -> list[CraftsmanCode]:
+    """The ``CraftsmanCode`` index rows of a profile (codes of its lists and item types)."""
     return [
         CraftsmanCode(craftsman=craftsman, scheme=scheme, code=code, key=key)
-        for (scheme, code), key in rows.items()
+        for (scheme, code), key in code_keys(craftsman, service_types, key_of=key_of).items()
     ]
 
 

@@ -100,9 +100,19 @@ def test_security_admin_assigns_roles_on_its_own_page_and_system_admin_cannot(cl
     assert response.status_code == 302
     assert list(target.roles.values_list("code", flat=True)) == ["union_staff"]
     # Nobody changes their own roles, and the 三员 cannot be combined.
-    own = client.post(reverse("accounts:user_roles", args=[secadmin.pk]), {"roles": [staff_role.pk]})
+    own = client.post(
+        reverse("accounts:user_roles", args=[secadmin.pk]), {"roles": [staff_role.pk]}
+    )
     assert own.status_code == 400 and "不能修改自己的角色" in own.content.decode()
-    both = client.post(url, {"roles": [Role.objects.get(code="system_admin").pk, Role.objects.get(code="audit_admin").pk]})
+    both = client.post(
+        url,
+        {
+            "roles": [
+                Role.objects.get(code="system_admin").pk,
+                Role.objects.get(code="audit_admin").pk,
+            ]
+        },
+    )
     assert both.status_code == 400 and "三员分立" in both.content.decode()
     client.force_login(sysadmin)
     assert client.get(url).status_code == 403

@@ -77,6 +77,8 @@ class Existing:
 class Member:
     row: int
     data: dict[str, Any]
+    hard: str | None = None
+    soft: str | None = None
 
 
 @dataclass
@@ -486,8 +488,8 @@ def _group(
     by_soft: dict[str, Group] = {}
     groups: list[Group] = []
     for member in members:
-        hard = importer.hard_key(member.data)
-        soft = importer.soft_key(member.data)
+        member.hard = hard = importer.hard_key(member.data)
+        member.soft = soft = importer.soft_key(member.data)
         group: Group | None = by_hard.get(hard) if hard else None
         if group is None and soft:
             candidate = by_soft.get(soft)
@@ -510,7 +512,7 @@ def _group(
         if soft:
             by_soft.setdefault(soft, group)
     hard_keys = {k for g in groups if (k := _group_hard(importer, g))}
-    soft_keys = {k for g in groups for m in g.members if (k := importer.soft_key(m.data))}
+    soft_keys = {m.soft for g in groups for m in g.members if m.soft}
     found_hard, found_soft = importer.find_existing(hard_keys, soft_keys)
     for group in groups:
         hard = _group_hard(importer, group)
@@ -518,8 +520,7 @@ def _group(
         how = "hard" if existing else ""
         if existing is None:
             for m in group.members:
-                soft = importer.soft_key(m.data)
-                match = found_soft.get(soft) if soft else None
+                match = found_soft.get(m.soft) if m.soft else None
                 if match is not None and (not hard or not match.hard_key or match.hard_key == hard):
                     existing, how = match, "soft"
                     break
@@ -556,9 +557,8 @@ def _group(
 
 def _group_hard(importer: Importer, group: Group) -> str | None:
     for m in group.members:
-        key = importer.hard_key(m.data)
-        if key:
-            return key
+        if m.hard:
+            return m.hard
     return None
 
 
@@ -646,6 +646,7 @@ def commit(
     creates = [g for g in analysis.groups if g.existing is None]
     updates = [g for g in analysis.groups if g.existing is not None and g.changes]
     importer.mode = mode
+    progress(0, len(creates) + len(updates), "正在写入数据库")
     with transaction.atomic():
         importer.write(creates, updates, progress)
         if importer.failed:
@@ -681,6 +682,8 @@ def _record_sources(importer: Importer, analysis: Analysis) -> None:
 
     if importer.batch is None:
         return
+    from jiangqiao.core.bulk import insert_rows
+
     content_type = importer.content_type()
     rows = []
     for group in analysis.groups:
@@ -689,16 +692,16 @@ def _record_sources(importer: Importer, analysis: Analysis) -> None:
             continue
         for member in group.members:
             rows.append(
-                RecordSource(
-                    content_type=content_type,
-                    object_id=str(pk),
-                    batch=importer.batch,
-                    source_label=importer.source_label[:100],
-                    row=member.row,
-                    outcome=analysis.outcomes.get(member.row, RowOutcome.NEW),
-                )
+                {
+                    "content_type_id": content_type.pk,
+                    "object_id": str(pk),
+                    "batch_id": importer.batch.pk,
+                    "source_label": importer.source_label[:100],
+                    "row": member.row,
+                    "outcome": analysis.outcomes.get(member.row, RowOutcome.NEW),
+                }
             )
-    RecordSource.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(RecordSource, rows)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -85,9 +85,9 @@ class Table:
 
 def limits() -> tuple[int, int, int]:
     return (
-        int(getattr(settings, "JIANGQIAO_IMPORT_MAX_BYTES", 20 * 1024 * 1024)),
+        int(getattr(settings, "JIANGQIAO_IMPORT_MAX_BYTES", 64 * 1024 * 1024)),
         int(getattr(settings, "JIANGQIAO_IMPORT_MAX_ROWS", 200_000)),
-        int(getattr(settings, "JIANGQIAO_IMPORT_MAX_UNCOMPRESSED", 400 * 1024 * 1024)),
+        int(getattr(settings, "JIANGQIAO_IMPORT_MAX_UNCOMPRESSED", 768 * 1024 * 1024)),
     )
 
 

@@ -59,11 +59,17 @@ def nfkc(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or nfkc(value) == ""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip() or nfkc(value) == ""
+    return False
 
 
 def to_text(value: Any, *, max_length: int = 0, keep_newlines: bool = False) -> str:
-    text = normalize(nfkc(value), keep_newlines=keep_newlines)
+    # ``normalize`` applies NFKC itself; numbers and dates are spelt out by ``nfkc`` first.
+    raw = value if isinstance(value, str) else nfkc(value)
+    text = normalize(raw, keep_newlines=keep_newlines).strip()
     if max_length and len(text) > max_length:
         raise CellError(f"最多 {max_length} 个字（当前 {len(text)} 个字）")
     return text
@@ -183,6 +189,7 @@ class CodeResolver:
     def __init__(self, *, prefer_region: str = "") -> None:
         self.prefer_region = prefer_region
         self._codes: dict[str, dict[str, tuple[str, int, bool, str]]] = {}
+        self._memo: dict[tuple[str, Any, tuple[int, ...]], str | CellError] = {}
         self._names: dict[str, dict[str, list[str]]] = {}
 
     def _load(self, scheme: str) -> None:
@@ -225,6 +232,20 @@ class CodeResolver:
         ]
 
     def resolve(self, scheme: str, value: Any, *, levels: tuple[int, ...] = ()) -> str:
+        """The code ``value`` designates (memoised: sheets repeat the same few codes)."""
+        key = (scheme, value if isinstance(value, str | int | float) else str(value), levels)
+        found = self._memo.get(key)
+        if found is None:
+            try:
+                found = self._resolve(scheme, value, levels)
+            except CellError as exc:
+                found = exc
+            self._memo[key] = found
+        if isinstance(found, CellError):
+            raise CellError(found.message)
+        return found
+
+    def _resolve(self, scheme: str, value: Any, levels: tuple[int, ...]) -> str:
         from jiangqiao.taxonomy.selectors import canonical_code
 
         self._load(scheme)

@@ -1,0 +1,140 @@
+"""Plain multi-row INSERTs for bulk paths (spreadsheet imports), without building model instances.
+
+``bulk_create`` builds a model instance per row and runs Django's SQL compiler per value; for the
+100,000-row imports that overhead dominated the write (about 3 ms a row). ``insert_rows`` takes
+dicts keyed by field name, fills the defaults once, converts only the values whose type needs it
+(JSON, dates and times, decimals, encrypted text — through the field's own ``get_db_prep_save``,
+so the stored form is exactly Django's) and sends batches with ``executemany``. No signals run and
+no ids come back: use it for rows nothing refers to (index rows, children, log rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.FloatField,
+)
+
+
+def _needs_prep(field: models.Field[Any, Any]) -> bool:
+    from jiangqiao.core.crypto import EncryptedTextField
+
+    if isinstance(field, EncryptedTextField):
+        return True
+    if isinstance(field, models.ForeignKey):
+        return False
+    return not isinstance(field, _PLAIN) or isinstance(field, models.JSONField)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, taken inside the current transaction.
+
+    PostgreSQL hands them out from the table's sequence (concurrent writers get other numbers);
+    SQLite has a single writer per database (``BEGIN IMMEDIATE``), so the next numbers after the
+    largest key in use — or ever used, for ``AUTOINCREMENT`` tables — are ours until we commit.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("reserve_ids needs a transaction on SQLite")
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quote(str(pk.column))}), 0) FROM {quote(table)}")  # noqa: S608
+        top = int(cursor.fetchone()[0])
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        top = max(top, int(row[0]) if row else 0)
+        return list(range(top + 1, top + 1 + count))
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    batch_size: int = 2000,
+    with_pk: bool = False,
+) -> int:
+    """INSERT ``rows`` (dicts of field name → value; missing fields take their defaults).
+
+    ``with_pk=True``: the rows carry their primary keys (from :func:`reserve_ids`)."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if with_pk or not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+    plan = []
+    for field in fields:
+        default: Any
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default = now
+        elif field.has_default():
+            default = field.get_default()
+        elif field.null:
+            default = None
+        else:
+            default = ""
+        key = field.name if field.name in rows[0] else field.attname
+        prep = field if _needs_prep(field) else None
+        # The default is the same for every row: prepare it once.
+        prepared = (
+            prep.get_db_prep_save(default, connection) if prep and default is not None else default
+        )
+        auto = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+        plan.append((key, prepared, prep, auto))
+    quote = connection.ops.quote_name
+    # Table and column names come from the model definition, never from input.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(str(f.column)) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    values: list[tuple[Any, ...]] = []
+    for row in rows:
+        out = []
+        for key, prepared_default, prep, auto in plan:
+            value = row.get(key)
+            if key not in row or (auto and value is None):
+                out.append(prepared_default)
+                continue
+            if isinstance(value, models.Model):
+                value = value.pk
+            if prep is not None and value is not None:
+                value = prep.get_db_prep_save(value, connection)
+            out.append(value)
+        values.append(tuple(out))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), batch_size):
+            cursor.executemany(sql, values[start : start + batch_size])
+    return len(values)
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
