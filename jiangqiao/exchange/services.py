@@ -152,9 +152,10 @@ def _changes(actor: Any, since: int, until: int, types: list[str]) -> ChangeSet:
                 deletes[pk] = (record_type, root)
         else:
             snap = after or before or {}
-            root = snap.get(via)
-            if not isinstance(root, int):
+            value = snap.get(via)
+            if not isinstance(value, int):
                 continue
+            root = value
         result.touched[record_type].add(root)
     if deletes:
         # A deleted object can no longer be scoped through its model: use its change-log row's unit.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views import View
@@ -108,7 +108,7 @@ class ExportView(ScopedMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request, ExportForm(user=request.user))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         form = ExportForm(request.POST, user=request.user)
         if not form.is_valid():
             return self._render(request, form, status=400)

@@ -19,8 +19,8 @@ class BatchSerializer(BriefSerializerMixin, serializers.ModelSerializer[Exchange
     kind = ChoiceDisplayField(choices=FileKind.choices, read_only=True)
     pii = ChoiceDisplayField(choices=PiiMode.choices, read_only=True)
     status = ChoiceDisplayField(choices=BatchStatus.choices, read_only=True)
-    org = serializers.PrimaryKeyRelatedField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    org = serializers.IntegerField(source="org_id", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default="")
 
     class Meta:
         model = ExchangeBatch

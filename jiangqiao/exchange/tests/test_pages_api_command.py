@@ -17,7 +17,7 @@ from jiangqiao.core.testing.cases import DataScopeMatrixTests
 from jiangqiao.exchange.models import ExchangeBatch
 from jiangqiao.talents.models import Craftsman
 
-from .helpers import build, export, parse, wipe
+from .helpers import build, parse, wipe
 
 SOURCE = "gd-province"
 
@@ -64,7 +64,11 @@ def test_pages_list_detail_export_and_import(client, world, settings, source):
     batch = ExchangeBatch.objects.filter(direction="import").latest("pk")
     assert batch.status == "dry_run" and not Craftsman.objects.exists()
     page = client.get(batch.get_absolute_url())
-    assert page.status_code == 200 and "预检" in page.content.decode() and "正式导入" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "预检" in page.content.decode()
+        and "正式导入" in page.content.decode()
+    )
     upload = SimpleUploadedFile("gd.jsonl", text.encode())
     response = client.post(reverse("exchange:import"), {"file": upload})
     batch = ExchangeBatch.objects.filter(direction="import").latest("pk")
@@ -111,7 +115,9 @@ def test_api_export_import_and_batches(world, settings, source):
     wipe()
     settings.INSTANCE_ID = "national"
     response = api.post(
-        "/api/v1/exchange/import/?dry_run=true", data=text.encode(), content_type="application/x-ndjson"
+        "/api/v1/exchange/import/?dry_run=true",
+        data=text.encode(),
+        content_type="application/x-ndjson",
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"]["value"] == "dry_run"
@@ -167,5 +173,10 @@ def test_command_export_and_import(tmp_path, world, settings, source):
     with pytest.raises(CommandError, match="不存在"):
         call_command("exchange", "import", str(bad), "--user", "nobody")
     with pytest.raises(CommandError, match="记录类型"):
-        call_command("exchange", "export", "--out", str(out), "--types", "x", "--user", "province_admin")
-    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["format"] == "jiangqiao-exchange"
+        call_command(
+            "exchange", "export", "--out", str(out), "--types", "x", "--user", "province_admin"
+        )
+    assert (
+        json.loads(out.read_text(encoding="utf-8").splitlines()[0])["format"]
+        == "jiangqiao-exchange"
+    )

@@ -30,8 +30,7 @@ def by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def source(world, settings):
     settings.INSTANCE_ID = SOURCE
-    data = build(world.county_a1, world.province_admin)
-    return data
+    return build(world.county_a1, world.province_admin)
 
 
 def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world, settings, source):
@@ -67,7 +66,10 @@ def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world,
     assert ent.name == "深圳精工机械有限公司" and ent.size_class and ent.org == world.county_a1
     master = Craftsman.objects.get(name="王师傅")
     assert master.id_number == source.craftsmen[0].id_number
-    assert master.honours.get().verified and master.service_items.get().service_type == "tech_breakthrough"
+    assert (
+        master.honours.get().verified
+        and master.service_items.get().service_type == "tech_breakthrough"
+    )
     assert master.codes.filter(scheme="industry").exists() and "王师傅" in master.search_text
     team = ServiceTeam.objects.get()
     assert team.lead == master and team.memberships.count() == 2
@@ -75,7 +77,12 @@ def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world,
     assert demand.number == source.demand.number and demand.status == "submitted"
     assert demand.codes.filter(scheme="industry", code="3461").exists()
     match = MatchSuggestion.objects.get()
-    assert (match.demand, match.craftsman, match.status, match.score) == (demand, master, "confirmed", 0.875)
+    assert (match.demand, match.craftsman, match.status, match.score) == (
+        demand,
+        master,
+        "confirmed",
+        0.875,
+    )
     assert ExchangeRecord.objects.filter(source_instance=SOURCE).count() == 6
 
 
@@ -117,7 +124,9 @@ def test_changes_since_a_cursor_contain_just_the_edited_record(world, source):
     header2, records = parse(export(world.province_admin, since=cursor))
     assert header2["kind"] == "changes" and header2["cursor_from"] == cursor
     assert header2["cursor_to"] > cursor
-    assert [(r["type"], r["id"]) for r in records] == [("craftsman", f"{SOURCE}:craftsman:{second.pk}")]
+    assert [(r["type"], r["id"]) for r in records] == [
+        ("craftsman", f"{SOURCE}:craftsman:{second.pk}")
+    ]
     assert records[0]["data"]["bio"] == "新的简介"
     # A child (honour) edit brings its craftsman; nothing after the last cursor → empty file.
     _, nothing = parse(export(world.province_admin, since=header2["cursor_to"]))
@@ -196,7 +205,9 @@ def test_a_newer_incoming_version_without_local_edits_updates_the_record(world, 
         if r["type"] == "team":
             r["data"]["members"] = [m for m in r["data"]["members"] if m["role"] == "lead"]
     batch = import_text(world.province_admin, dump(header, records))
-    assert (batch.updated_count, batch.unchanged_count, batch.conflict_count) == (2, 4, 0), batch.report
+    assert (batch.updated_count, batch.unchanged_count, batch.conflict_count) == (2, 4, 0), (
+        batch.report
+    )
     assert Enterprise.objects.get().name == "深圳精工机械股份有限公司"
     assert ServiceTeam.objects.get().memberships.count() == 1
     # and once more: unchanged
@@ -234,7 +245,9 @@ def test_existing_enterprise_with_the_same_uscc_is_linked_not_duplicated(world, 
     assert row.content_type == ContentType.objects.get_for_model(Enterprise)
 
 
-def test_service_records_are_reported_as_not_yet_supported_without_failing_the_file(world, settings, source):
+def test_service_records_are_reported_as_not_yet_supported_without_failing_the_file(
+    world, settings, source
+):
     text = export(world.province_admin, types="enterprise")
     header, records = parse(text)
     records.append(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied
-
-from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.core.models import OperationLog
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 
 from jiangqiao.accounts.forms import PERMISSION_APPS
 from jiangqiao.accounts.models import Role
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.models import OperationLog
 from jiangqiao.core.testing.personas import make_user
 from jiangqiao.demands.models import Enterprise
 from jiangqiao.exchange import format as fmt
@@ -53,7 +52,9 @@ def test_hash_mode_never_reveals_the_id_number_or_mobile(world, source):
     text = export(world.province_admin, pii="hash")
     person = source.craftsmen[0]
     assert person.id_number not in text and person.mobile not in text
-    assert person.id_number[-4:] not in json.dumps([r["data"]["id_number"] for r in craftsman_records(text)])
+    assert person.id_number[-4:] not in json.dumps(
+        [r["data"]["id_number"] for r in craftsman_records(text)]
+    )
     record = craftsman_records(text)[0]
     assert record["data"]["id_number"] is None and record["data"]["mobile"] is None
     assert record["data"]["id_hash"] == fmt.keyed_hash(person.id_number, purpose="id_number")
@@ -110,7 +111,9 @@ def test_a_full_import_is_validated_and_encrypted_like_a_local_entry(world, sett
     batch = import_text(world.province_admin, dump(header, records))
     assert batch.status == "failed" and not Craftsman.objects.exists()
     error = batch.report["errors"][0]
-    assert error["line"] == 2 and error["field"] == "data.id_number" and "身份证" in error["message"]
+    assert (
+        error["line"] == 2 and error["field"] == "data.id_number" and "身份证" in error["message"]
+    )
 
 
 # -- bad input -----------------------------------------------------------------------------------
@@ -250,7 +253,11 @@ def test_records_land_in_the_matching_unit_of_the_importers_tree(world, settings
     header, records = parse(text)
     for r in records:
         if r["type"] == "enterprise":
-            r["data"]["org"] = {"name": "某街道工会", "level": "grassroots", "region": {"scheme": "region", "code": "440307"}}
+            r["data"]["org"] = {
+                "name": "某街道工会",
+                "level": "grassroots",
+                "region": {"scheme": "region", "code": "440307"},
+            }
             r["data"]["uscc"] = data.enterprise.uscc
     wipe()
     batch = import_text(world.province_admin, dump(header, records))
