@@ -16,6 +16,7 @@ urlpatterns = [
     path("v1/talents/", include("jiangqiao.talents.api.urls")),
     path("v1/demands/", include("jiangqiao.demands.api.urls")),
     path("v1/matching/", include("jiangqiao.matching.api.urls")),
+    path("v1/exchange/", include("jiangqiao.exchange.api.urls")),
 ]
 
 schema_urlpatterns = [

@@ -36,6 +36,12 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 FIELD_ENCRYPTION_KEY = env_secret("JIANGQIAO_FIELD_ENCRYPTION_KEY")
 # Identifier of this instance in data exchange (province ↔ national).
 INSTANCE_ID = env.str("JIANGQIAO_INSTANCE_ID", default="jiangqiao-local")
+# National exchange (docs/exchange.md): how personal identifiers leave this instance by default
+# (full / masked / hash), and the HMAC key shared by the instances that exchange data (distinct
+# from the field-encryption key, which never leaves an instance).
+JIANGQIAO_EXCHANGE_PII = env.str("JIANGQIAO_EXCHANGE_PII", default="hash")
+JIANGQIAO_EXCHANGE_HASH_KEY = env_secret("JIANGQIAO_EXCHANGE_HASH_KEY", default="")
+JIANGQIAO_EXCHANGE_MAX_BYTES = env.int("JIANGQIAO_EXCHANGE_MAX_BYTES", default=50 * 1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +69,7 @@ INSTALLED_APPS = [
     "jiangqiao.talents",
     "jiangqiao.demands",
     "jiangqiao.matching",
+    "jiangqiao.exchange",
 ]
 
 MIDDLEWARE = [

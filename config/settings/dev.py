@@ -24,5 +24,6 @@ def _local_secret(name: str, nbytes: int) -> str:
 os.environ.setdefault("DJANGO_DEBUG", "True")
 os.environ.setdefault("DJANGO_SECRET_KEY", _local_secret("secret_key", 48))
 os.environ.setdefault("JIANGQIAO_FIELD_ENCRYPTION_KEY", _local_secret("field_key", 32))
+os.environ.setdefault("JIANGQIAO_EXCHANGE_HASH_KEY", _local_secret("exchange_key", 32))
 
 from .base import *  # noqa: E402, F403

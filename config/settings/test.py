@@ -9,6 +9,7 @@ os.environ.setdefault(
     "JIANGQIAO_FIELD_ENCRYPTION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMTIzNDU="
 )
 os.environ.setdefault("JIANGQIAO_TASK_BACKEND", "immediate")
+os.environ.setdefault("JIANGQIAO_EXCHANGE_HASH_KEY", "test-exchange-key-shared-by-instances")
 # The matching tests exercise the plumbing, not the sentence model: a hashed bag of bigrams.
 os.environ.setdefault("JIANGQIAO_MATCH_ENCODER", "hash")
 

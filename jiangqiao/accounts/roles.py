@@ -52,6 +52,13 @@ MATCHING_STAFF = (
     "matching.add_declaredconflict",
     "matching.change_declaredconflict",
 )
+# National exchange (issue 5 point 6): exchange files with the level above or below. Clear-text
+# identifiers need the talents sensitive permission on top (only 工会工作人员 have it).
+EXCHANGE_STAFF = (
+    "exchange.view_exchangebatch",
+    "exchange.export_exchange",
+    "exchange.import_exchange",
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *TALENTS_EDIT,
             *MATCHING_STAFF,
             *IMPORT_EXPORT,
+            *EXCHANGE_STAFF,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -142,6 +150,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *TALENTS_EDIT,
             *MATCHING_STAFF,
             *IMPORT_EXPORT,
+            *EXCHANGE_STAFF,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
         ),

@@ -85,6 +85,7 @@ COVERED_ELSEWHERE = {
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
+    "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
 }
 
 
