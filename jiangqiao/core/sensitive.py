@@ -11,6 +11,7 @@ from .identifiers import mask_id_number, mask_mobile
 from .operations import record_operation
 
 MASKERS = {"id_number": mask_id_number, "mobile": mask_mobile}
+FIELD_LABELS = {"id_number": "身份证号", "mobile": "手机号"}
 
 
 def sensitive_permission(model: type[models.Model] | models.Model) -> str:
@@ -44,7 +45,7 @@ def reveal(
         actor=actor,
         module=str(obj._meta.verbose_name),
         business_type=BusinessType.VIEW_SENSITIVE,
-        action=f"查看“{obj}”的{'、'.join(fields)}明文",
+        action=f"查看“{obj}”的{'、'.join(FIELD_LABELS.get(f, f) for f in fields)}明文",
         target=obj,
         extra={"fields": sorted(fields), "purpose": purpose},
     )

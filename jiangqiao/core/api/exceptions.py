@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -34,4 +35,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"non_field_errors": ["数据与已有记录冲突（唯一性或关联约束），未保存"]},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if isinstance(exc, Http404):
+        # Django's "No Demand matches the given query." — in Chinese, without naming the model
+        # (an out-of-scope object must look exactly like a missing one).
+        return Response({"detail": "未找到，或不在您的数据范围内"}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)

@@ -68,6 +68,13 @@ class MatchListTests(WorldTestCase):
         self.assertNotContains(response, "焊接培训需求")
         closed = self.client.get(reverse("matching:matchlist"), {"status": "closed"})
         self.assertContains(closed, "已办结需求")
+
+    def test_export_link_follows_filters_applied_without_a_reload(self) -> None:
+        self.login(self.world.city_admin_a)
+        partial = self.client.get(
+            reverse("matching:matchlist"), {"region": "440306"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+        self.assertIn(reverse("matching:matchlist_export") + "?region=440306", partial)
         partial = self.client.get(
             reverse("matching:matchlist"), {"region": "440306"}, headers={"HX-Request": "true"}
         )
