@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -151,3 +153,31 @@ def drop_index(schema_editor: Any, name: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+@contextmanager
+def bulk_loading(table: str) -> Iterator[None]:
+    """Many inserts into ``table`` inside the current transaction (a spreadsheet import).
+
+    Row by row, every insert merges a few hundred character pairs into the n-gram GIN index, and
+    that dominated a 100,000-row import on PostgreSQL (about 2.5 ms a row). Inside this block the
+    index's pending list may grow large (``gin_pending_list_limit``, for this transaction only) and
+    is merged into the index in one pass at the end (``gin_clean_pending_list``) — the bulk path
+    PostgreSQL's GIN "fast update" was designed for. No-op on SQLite.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL gin_pending_list_limit = '1GB'")
+        # The merge sorts the pending entries in memory: give it room (this transaction only).
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT gin_clean_pending_list(c.oid) FROM pg_class c WHERE c.relname = %s",
+            [gram_index_name(table)],
+        )

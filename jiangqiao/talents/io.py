@@ -26,6 +26,7 @@ from jiangqiao.core.io import values as V
 from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowError, chunks
 from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec
 from jiangqiao.core.io.spec import Column, ImportSpec
+from jiangqiao.core.search import bulk_loading
 from jiangqiao.taxonomy.selectors import term_labels
 from jiangqiao.text import search_key
 
@@ -422,6 +423,12 @@ class CraftsmanImporter(Importer):
 
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
         total = len(creates) + len(updates)
+        with bulk_loading(Craftsman._meta.db_table):
+            self._write(creates, updates, progress, total)
+
+    def _write(
+        self, creates: list[Group], updates: list[Group], progress: ProgressFn, total: int
+    ) -> None:
         done = 0
         for batch in chunks(creates, 2000):
             self._create(batch)

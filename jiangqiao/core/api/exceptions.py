@@ -38,5 +38,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         # Django's "No Demand matches the given query." — in Chinese, without naming the model
         # (an out-of-scope object must look exactly like a missing one).
-        return Response({"detail": "未找到，或不在您的数据范围内"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(
+            {"detail": "未找到，或不在您的数据范围内"}, status=status.HTTP_404_NOT_FOUND
+        )
     return drf_exception_handler(exc, context)

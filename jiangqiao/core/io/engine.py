@@ -394,6 +394,9 @@ def analyse(
         if problems:
             analysis.row_errors[row_no] = [_format(spec, name, msg) for name, msg in problems]
             analysis.outcomes[row_no] = RowOutcome.ERROR
+        else:
+            # Only error rows go back in the error workbook: let the others' raw cells go.
+            row.clear()
         if n % 1000 == 0:
             progress(n, total, f"正在检查第 {n}/{total} 行")
     progress(total, total, "正在查找重复数据")
@@ -667,14 +670,32 @@ def commit(
 
 
 def _check_scope(importer: Importer, pks: list[Any], action: str) -> None:
+    """Every written record must be visible to the importing user for ``action``.
+
+    Visibility depends on the record's unit (and, for 仅本人, on who created it — the importer,
+    for every created row), so one record per unit stands for all records of that unit: a
+    primary-key lookup gives each record's unit, then one scoped query per unit checks it.
+    """
     from jiangqiao.core.scope import ScopeViolation
 
-    manager = importer.model._default_manager
-    for start in range(0, len(pks), LOOKUP_CHUNK):
-        chunk = pks[start : start + LOOKUP_CHUNK]
+    if not pks:
+        return
+    model = importer.model
+    manager = model._default_manager
+    org_field = f"{getattr(model, 'scope_org_field', 'org')}_id"
+    per_unit: dict[Any, Any] = {}
+    found = 0
+    for chunk in chunks(pks, 5000):
+        for pk, unit in manager.filter(pk__in=chunk).values_list("pk", org_field):
+            per_unit.setdefault(unit, pk)
+            found += 1
+    if found != len(set(pks)):
+        raise ScopeViolation(model, action)
+    sample = list(per_unit.values())
+    for chunk in chunks(sample):
         visible = manager.visible_to(importer.user, action).filter(pk__in=chunk).count()  # type: ignore[attr-defined]
-        if visible != len(set(chunk)):
-            raise ScopeViolation(importer.model, action)
+        if visible != len(chunk):
+            raise ScopeViolation(model, action)
 
 
 def _record_sources(importer: Importer, analysis: Analysis) -> None:
