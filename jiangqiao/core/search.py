@@ -161,23 +161,38 @@ def bulk_loading(table: str) -> Iterator[None]:
 
     Row by row, every insert merges a few hundred character pairs into the n-gram GIN index, and
     that dominated a 100,000-row import on PostgreSQL (about 2.5 ms a row). Inside this block the
-    index's pending list may grow large (``gin_pending_list_limit``, for this transaction only) and
-    is merged into the index in one pass at the end (``gin_clean_pending_list``) — the bulk path
-    PostgreSQL's GIN "fast update" was designed for. No-op on SQLite.
+    index's pending list may grow large (``gin_pending_list_limit``, for this transaction only);
+    once the import has committed, a background job merges it into the index in one pass
+    (``gin_clean_pending_list``) — the bulk path PostgreSQL's GIN "fast update" was designed for.
+    Until then searches are correct but scan the pending list too. No-op on SQLite.
     """
-    from django.db import connection
+    from django.db import connection, transaction
 
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = '1GB'")
-        # The merge sorts the pending entries in memory: give it room (this transaction only).
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute("SET LOCAL work_mem = '256MB'")
     yield
+    transaction.on_commit(lambda: merge_pending_later(table))
+
+
+def merge_pending(table: str) -> None:
+    """Merge the n-gram index's pending list into the index (PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
         cursor.execute(
             "SELECT gin_clean_pending_list(c.oid) FROM pg_class c WHERE c.relname = %s",
             [gram_index_name(table)],
         )
+        cursor.execute("RESET maintenance_work_mem")
+
+
+def merge_pending_later(table: str) -> None:
+    from .tasks import merge_search_index
+
+    merge_search_index.enqueue(table)

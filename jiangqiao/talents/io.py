@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from jiangqiao.core import changelog
-from jiangqiao.core.bulk import insert_rows, reserve_ids
+from jiangqiao.core.bulk import insert_rows, pipelined, reserve_ids
 from jiangqiao.core.choices import ChangeAction
 from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
@@ -423,7 +423,7 @@ class CraftsmanImporter(Importer):
 
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
         total = len(creates) + len(updates)
-        with bulk_loading(Craftsman._meta.db_table):
+        with bulk_loading(Craftsman._meta.db_table), pipelined():
             self._write(creates, updates, progress, total)
 
     def _write(
