@@ -19,14 +19,22 @@ from typing import Any, ClassVar
 from jiangqiao.core.choices import Status
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowError, chunks
-from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec
+from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec, choice_labels
 from jiangqiao.core.io.spec import Column, ImportSpec
 from jiangqiao.core.operations import batched
 from jiangqiao.taxonomy.selectors import term_labels
 from jiangqiao.text import search_key
 
 from . import services
-from .choices import Channel, DeliveryMode, DemandKind
+from .choices import (
+    Channel,
+    DeliveryMode,
+    DemandKind,
+    DemandStatus,
+    Grade,
+    OwnerLevel,
+    SizeClass,
+)
 from .models import SHORT_TEXT_LIMIT, TEXT_LIMIT, Demand, Enterprise, EnterpriseContact
 
 # ------------------------------------------------------------------------------------------------
@@ -576,6 +584,9 @@ def _money(value: Decimal | None) -> Any:
     return float(value) if value is not None else ""
 
 
+_SIZE = choice_labels(SizeClass)
+_ENT_STATUS = choice_labels(Status)
+
 ENTERPRISE_EXPORT = ExportSpec(
     key="demands.enterprise",
     title="企业",
@@ -594,7 +605,7 @@ ENTERPRISE_EXPORT = ExportSpec(
         ExportColumn("营业收入（万元）", lambda e, ctx: _money(e.revenue), 12),
         ExportColumn("资产总额（万元）", lambda e, ctx: _money(e.total_assets), 12),
         ExportColumn("数据年度", lambda e, ctx: e.basis_year, 8),
-        ExportColumn("企业规模", lambda e, ctx: e.get_size_class_display(), 8),
+        ExportColumn("企业规模", lambda e, ctx: _SIZE.get(e.size_class, ""), 8),
         ExportColumn("划型规则", lambda e, ctx: e.size_rule_version, 20),
         ExportColumn(
             "优质中小企业梯度", lambda e, ctx: ctx.label("quality_tier", e.quality_tier), 14
@@ -607,7 +618,7 @@ ENTERPRISE_EXPORT = ExportSpec(
         ExportColumn(
             "联系人手机", lambda e, ctx: _contact(e, ctx, "mobile"), 14, sensitive="mobile"
         ),
-        ExportColumn("状态", lambda e, ctx: e.get_status_display(), 8),
+        ExportColumn("状态", lambda e, ctx: _ENT_STATUS.get(e.status, e.status), 8),
     ),
 )
 
@@ -626,16 +637,47 @@ def _prepare_demands(chunk: list[Demand], ctx: ExportContext) -> None:
     )
 
 
+_KIND = choice_labels(DemandKind)
+_DELIVERY = choice_labels(DeliveryMode)
+_GRADE = choice_labels(Grade)
+_OWNER = choice_labels(OwnerLevel)
+_CHANNEL = choice_labels(Channel)
+_STATUS = choice_labels(DemandStatus)
+
 DEMAND_EXPORT = ExportSpec(
     key="demands.demand",
     title="需求",
     select_related=("enterprise", "org"),
+    only=(
+        "number",
+        "kind",
+        "title",
+        "description",
+        "category",
+        "subcategory",
+        "industry_codes",
+        "tags",
+        "min_skill_level",
+        "region_code",
+        "delivery_mode",
+        "grade",
+        "owner_level",
+        "channel",
+        "trainee_count",
+        "deadline",
+        "status",
+        "submitted_at",
+        "created_at",
+        "enterprise__uscc",
+        "enterprise__name",
+        "org__name",
+    ),
     prepare=_prepare_demands,
     columns=(
         ExportColumn("需求编号", lambda d, ctx: d.number or "（草稿）", 24),
         ExportColumn("企业统一社会信用代码", lambda d, ctx: d.enterprise.uscc, 22),
         ExportColumn("企业名称", lambda d, ctx: d.enterprise.name, 28),
-        ExportColumn("需求类型", lambda d, ctx: d.get_kind_display(), 12),
+        ExportColumn("需求类型", lambda d, ctx: _KIND.get(d.kind, d.kind), 12),
         ExportColumn("需求标题", lambda d, ctx: d.title, 30),
         ExportColumn("需求描述", lambda d, ctx: d.description, 50),
         ExportColumn("需求类别", lambda d, ctx: ctx.label("demand_category", d.category), 10),
@@ -646,13 +688,13 @@ DEMAND_EXPORT = ExportSpec(
             "最低技能等级", lambda d, ctx: ctx.label("skill_level", d.min_skill_level), 12
         ),
         ExportColumn("服务地点", lambda d, ctx: ctx.label("region", d.region_code), 12),
-        ExportColumn("服务方式", lambda d, ctx: d.get_delivery_mode_display(), 8),
-        ExportColumn("需求分级", lambda d, ctx: d.get_grade_display(), 8),
-        ExportColumn("承办层级", lambda d, ctx: d.get_owner_level_display(), 8),
-        ExportColumn("来源渠道", lambda d, ctx: d.get_channel_display(), 10),
+        ExportColumn("服务方式", lambda d, ctx: _DELIVERY.get(d.delivery_mode, ""), 8),
+        ExportColumn("需求分级", lambda d, ctx: _GRADE.get(d.grade, ""), 8),
+        ExportColumn("承办层级", lambda d, ctx: _OWNER.get(d.owner_level, ""), 8),
+        ExportColumn("来源渠道", lambda d, ctx: _CHANNEL.get(d.channel, ""), 10),
         ExportColumn("培训人数", lambda d, ctx: d.trainee_count, 8),
         ExportColumn("期望完成日期", lambda d, ctx: d.deadline, 12),
-        ExportColumn("状态", lambda d, ctx: d.get_status_display(), 8),
+        ExportColumn("状态", lambda d, ctx: _STATUS.get(d.status, d.status), 8),
         ExportColumn("所属工会", lambda d, ctx: d.org.name, 20),
         ExportColumn("提交时间", lambda d, ctx: d.submitted_at, 16),
     ),

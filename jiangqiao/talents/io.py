@@ -24,14 +24,14 @@ from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.io import values as V
 from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowError, chunks
-from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec
+from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec, choice_labels
 from jiangqiao.core.io.spec import Column, ImportSpec
 from jiangqiao.core.search import bulk_loading
 from jiangqiao.taxonomy.selectors import term_labels
 from jiangqiao.text import search_key
 
 from . import services
-from .choices import Gender
+from .choices import CraftsmanStatus, Gender
 from .codes import code_key
 from .models import TEXT_MAX, Craftsman, CraftsmanCode, Honour, ServiceItem
 
@@ -639,6 +639,9 @@ def _prepare(chunk: list[Craftsman], ctx: ExportContext) -> None:
     _prepare_export(chunk, ctx)
 
 
+_GENDER = choice_labels(Gender)
+_STATUS = choice_labels(CraftsmanStatus)
+
 CRAFTSMAN_EXPORT = ExportSpec(
     key="talents.craftsman",
     title="劳模工匠",
@@ -648,7 +651,7 @@ CRAFTSMAN_EXPORT = ExportSpec(
     columns=(
         ExportColumn("编号", lambda c, ctx: c.pk, 8),
         ExportColumn("姓名", lambda c, ctx: c.name, 10),
-        ExportColumn("性别", lambda c, ctx: c.get_gender_display(), 6),
+        ExportColumn("性别", lambda c, ctx: _GENDER.get(c.gender, ""), 6),
         ExportColumn("出生年份", lambda c, ctx: c.birth_year, 8),
         ExportColumn("身份证号", lambda c, ctx: c.id_number, 22, sensitive="id_number"),
         ExportColumn("手机号", lambda c, ctx: c.mobile, 14, sensitive="mobile"),
@@ -674,7 +677,7 @@ CRAFTSMAN_EXPORT = ExportSpec(
         ExportColumn("接受跨地区服务", lambda c, ctx: c.cross_region_ok, 8),
         ExportColumn("同时进行的服务上限", lambda c, ctx: c.max_open_services, 8),
         ExportColumn("每月新接服务上限", lambda c, ctx: c.max_new_per_month, 8),
-        ExportColumn("状态", lambda c, ctx: c.get_status_display(), 8),
+        ExportColumn("状态", lambda c, ctx: _STATUS.get(c.status, c.status), 8),
         ExportColumn("登记时间", lambda c, ctx: c.created_at, 16),
     ),
 )

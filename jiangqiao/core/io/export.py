@@ -33,6 +33,12 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 
+def choice_labels(choices: Any) -> dict[str, str]:
+    """``{value: label}`` of a ``TextChoices`` (a dict lookup per cell, not ``get_FOO_display``,
+    which hashes and flattens the choices on every call)."""
+    return {str(value): str(label) for value, label in choices.choices}
+
+
 def neutralise(value: Any) -> Any:
     """Text starting with ``= + - @`` (or tab/CR) gets a leading quote; other values pass."""
     if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
@@ -77,6 +83,8 @@ class ExportSpec:
     #: ``select_related``/``prefetch_related`` for the queryset.
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
+    #: Load only these fields (long unused columns such as search text stay in the database).
+    only: tuple[str, ...] = ()
 
 
 def inline_max() -> int:
@@ -108,6 +116,8 @@ def rows(
         qs = qs.select_related(*spec.select_related)
     if spec.prefetch_related:
         qs = qs.prefetch_related(*spec.prefetch_related)
+    if spec.only:
+        qs = qs.only(*spec.only)
     count = 0
     chunk: list[Any] = []
     for obj in qs.iterator(chunk_size=CHUNK):
@@ -141,6 +151,11 @@ def _chunk_rows(
 
 
 def _cell(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if kind is int or kind is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
