@@ -372,6 +372,10 @@ class ImportAlias(StatusMixin, AuditedModel):
     column = models.CharField("字段", max_length=50)
     alias = models.CharField("表头别名", max_length=50)
 
+    objects = ScopedManager()
+    # Global configuration: the functional permission is the whole check.
+    scope_org_field: ClassVar[str | None] = None
+
     class Meta:
         verbose_name = "表头别名"
         verbose_name_plural = "表头别名"
@@ -391,3 +395,8 @@ class ImportAlias(StatusMixin, AuditedModel):
         from django.urls import reverse
 
         return reverse("core:importalias_list")
+
+    def get_edit_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:importalias_edit", args=[self.pk])

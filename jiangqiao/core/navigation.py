@@ -56,6 +56,8 @@ MENU: list[MenuGroup] = [
             MenuItem("用户", "accounts:user_list", "accounts.view_user"),
             MenuItem("角色", "accounts:role_list", "accounts.view_role"),
             MenuItem("后台任务", "core:job_list", "core.view_job"),
+            MenuItem("导入记录", "core:importbatch_list", "core.view_importbatch"),
+            MenuItem("导入表头别名", "core:importalias_list", "core.view_importalias"),
         ),
     ),
     MenuGroup(

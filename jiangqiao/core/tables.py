@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from .choices import CHANGE_ACTION_COLORS, IMPORT_STATUS_COLORS, JOB_STATUS_COLORS
-from .models import ChangeLog, ImportBatch, Job, OperationLog
+from .models import ChangeLog, ImportAlias, ImportBatch, Job, OperationLog
 
 
 def _badge(label: Any, color: str) -> Any:
@@ -114,3 +114,42 @@ class ImportBatchTable(tables.Table):
         if not c:
             return "—"
         return f"{c.get('new', 0)} / {c.get('update', 0) + c.get('unchanged', 0)} / {c.get('duplicate', 0)} / {c.get('error', 0)}"
+
+
+class ImportAliasTable(tables.Table):
+    spec = tables.Column("导入类型")
+    column = tables.Column("字段")
+    alias = tables.Column("表头别名", linkify=lambda record: record.get_edit_url())
+    status = tables.Column("状态")
+    actions = tables.TemplateColumn(
+        verbose_name="操作",
+        orderable=False,
+        template_code=(
+            '<form method="post" action="{% url \'core:importalias_status\' record.pk %}">'
+            "{% csrf_token %}"
+            '<input type="hidden" name="status" value="{% if record.status == \'active\' %}disabled'
+            '{% else %}active{% endif %}">'
+            "<button class=\"btn btn-sm\">{% if record.status == 'active' %}停用{% else %}启用"
+            "{% endif %}</button></form>"
+        ),
+    )
+
+    class Meta:
+        model = ImportAlias
+        fields = ("spec", "column", "alias", "status", "actions")
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_spec(self, value: str) -> str:
+        from jiangqiao.core.io.registry import IMPORTERS
+
+        importer = IMPORTERS.get(value)
+        return importer.spec.title if importer else value
+
+    def render_column(self, value: str, record: ImportAlias) -> str:
+        from jiangqiao.core.io.registry import IMPORTERS
+
+        importer = IMPORTERS.get(record.spec)
+        return importer.spec.label(value) if importer else value
+
+    def render_status(self, value: Any, record: ImportAlias) -> Any:
+        return _badge(value, "green" if record.status == "active" else "secondary")

@@ -27,4 +27,14 @@ urlpatterns = [
     path("import/<str:key>/", io.ImportStartView.as_view(), name="import_start"),
     path("import/<str:key>/template/", io.ImportTemplateView.as_view(), name="import_template"),
     path("exports/<int:pk>/download/", io.ExportDownloadView.as_view(), name="export_download"),
+    path("import-aliases/", io.ImportAliasListView.as_view(), name="importalias_list"),
+    path("import-aliases/new/", io.ImportAliasEditView.as_view(), name="importalias_create"),
+    path(
+        "import-aliases/<int:pk>/edit/", io.ImportAliasEditView.as_view(), name="importalias_edit"
+    ),
+    path(
+        "import-aliases/<int:pk>/status/",
+        io.ImportAliasStatusView.as_view(),
+        name="importalias_status",
+    ),
 ]

@@ -292,7 +292,7 @@ def _find_header(table: Table, mapping: dict[str, Column], spec: ImportSpec) -> 
         hits = len({mapping[k].name for k in (header_key(v) for v in row) if k in mapping})
         if hits > best_hits:
             best, best_hits = index, hits
-    if best < 0 or best_hits < min(2, len(spec.columns)):
+    if best < 0 or best_hits < 1:
         wanted = "、".join(c.label for c in spec.columns if c.required) or spec.columns[0].label
         raise FileRejected(
             f"没有找到表头：前 10 行中没有一行包含{spec.title}模板的列名（如：{wanted}）。"

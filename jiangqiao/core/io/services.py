@@ -24,7 +24,7 @@ from jiangqiao.core.operations import record_operation
 
 from . import engine
 from .files import limits
-from .registry import check_importer, importer_class
+from .registry import IMPORTERS, check_importer, importer_class
 
 logger = logging.getLogger(__name__)
 MODULE = "数据导入"
@@ -287,3 +287,65 @@ def _commit_job(job: Job, progress: Any) -> dict[str, Any]:
         _restore_status(batch)
         raise
     return {"batch": batch.pk, "counts": batch.counts, "url": batch.get_absolute_url()}
+
+
+# ------------------------------------------------------------------------------------------------
+# Header aliases (configurable: other cities' sheets load without editing)
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_alias(spec_key: str, column: str, alias: str, *, exclude_pk: Any = None) -> str:
+    from jiangqiao.core.models import ImportAlias
+
+    from .spec import header_key, header_map
+
+    if spec_key not in IMPORTERS:
+        raise BusinessError("导入类型不存在", field="column")
+    spec = IMPORTERS[spec_key].spec
+    if column not in {c.name for c in spec.columns}:
+        raise BusinessError("字段不属于该导入类型", field="column")
+    alias = (alias or "").strip()
+    if not alias:
+        raise BusinessError("表头别名：不能为空", field="alias")
+    if len(alias) > 50:
+        raise BusinessError("表头别名：最多 50 个字", field="alias")
+    if not header_key(alias):
+        raise BusinessError("表头别名：至少包含一个汉字、字母或数字", field="alias")
+    known = header_map(spec).get(header_key(alias))
+    if known is not None and known.name != column:
+        raise BusinessError(
+            f"表头别名：“{alias}”已对应【{known.label}】，不能再对应另一个字段", field="alias"
+        )
+    clash = ImportAlias.objects.filter(spec=spec_key).exclude(pk=exclude_pk)
+    for other in clash:
+        if header_key(other.alias) == header_key(alias):
+            raise BusinessError(f"表头别名：“{alias}”已登记", field="alias")
+    return alias
+
+
+@transaction.atomic
+def alias_create(*, actor: Any, spec_key: str, column: str, alias: str) -> Any:
+    from jiangqiao.core.models import ImportAlias
+
+    alias = _check_alias(spec_key, column, alias)
+    row = ImportAlias(spec=spec_key, column=column, alias=alias, created_by=actor, updated_by=actor)
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def alias_update(*, actor: Any, row: Any, spec_key: str, column: str, alias: str) -> Any:
+    row.alias = _check_alias(spec_key, column, alias, exclude_pk=row.pk)
+    row.spec, row.column, row.updated_by = spec_key, column, actor
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def alias_set_status(*, actor: Any, row: Any, status: str) -> Any:
+    row.status = status
+    row.updated_by = actor
+    row.save(update_fields=["status", "updated_by", "updated_at"])
+    return row

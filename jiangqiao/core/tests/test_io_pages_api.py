@@ -289,3 +289,43 @@ class TestApi(WorldTestCase):
         self.assertEqual(names, {"甲工匠"})
         bad = self.api.get("/api/v1/talents/craftsmen/export/", {"file_format": "pdf"})
         self.assertEqual(bad.status_code, 400)
+
+
+class TestAliases(WorldTestCase):
+    def test_a_configured_alias_lets_another_sheet_load_and_bad_aliases_are_refused(self) -> None:
+        from jiangqiao.core.io import services as io_services
+
+        admin = make_user("sysadm", self.world.province, Role.objects.get(code="system_admin"))
+        self.client.force_login(admin)
+        create = reverse("core:importalias_create")
+        self.assertEqual(self.client.get(create).status_code, 200)
+        response = self.client.post(
+            create, {"target": "talents.craftsman|name", "alias": "人员名称"}
+        )
+        self.assertEqual(response.status_code, 302)
+        clash = self.client.post(create, {"target": "talents.craftsman|name", "alias": "身份证号"})
+        self.assertContains(clash, "已对应【身份证号】", status_code=400)
+        listing = self.client.get(reverse("core:importalias_list"))
+        self.assertContains(listing, "人员名称")
+        user = self.world.city_admin_a
+        data = xlsx([["人员名称", "身份证号"], ["郑工", id_number(361)]])
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=data
+        )
+        io_services.import_check(actor=user, batch=batch)
+        self.assertEqual(batch.counts.get("new"), 1, batch.result)
+        # Disabled, the alias no longer matches.
+        from jiangqiao.core.models import ImportAlias
+
+        alias = ImportAlias.objects.get(alias="人员名称")
+        self.client.post(
+            reverse("core:importalias_status", args=[alias.pk]), {"status": "disabled"}
+        )
+        io_services.import_check(actor=user, batch=batch)
+        self.assertIn("缺少必填列：姓名", batch.result["file_errors"][0])
+        # Staff without the permission do not manage aliases.
+        self.client.force_login(user)
+        self.assertEqual(
+            self.client.get(create).status_code,
+            200 if user.has_perm("core.add_importalias") else 403,
+        )

@@ -78,6 +78,7 @@ COVERED_ELSEWHERE = {
     "accounts.loginlog": "this file",
     "core.job": "this file",
     "core.importbatch": "jiangqiao/core/tests/test_io_pages_api.py",
+    "core.importalias": "global configuration — permission only (test_io_pages_api.TestAliases)",
     "talents.craftsman": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "talents.serviceteam": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "demands.enterprise": "jiangqiao/demands/tests/test_scope_pages_api.py",

@@ -25,10 +25,10 @@ from jiangqiao.core.io import services
 from jiangqiao.core.io.exporting import download_response
 from jiangqiao.core.io.registry import check_importer, importer_class
 from jiangqiao.core.io.template import build_template, kind_hint
-from jiangqiao.core.models import ImportBatch, Job
+from jiangqiao.core.models import ImportAlias, ImportBatch, Job
 from jiangqiao.core.scope import ScopeViolation
 
-from .generic import ObjectListView
+from .generic import ObjectEditView, ObjectListView, ObjectStatusView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFLICTS_SHOWN = 50
@@ -293,3 +293,75 @@ class ExportDownloadView(LoginRequiredMixin, View):
         except BusinessError as exc:
             messages.error(request, exc.message)
             return redirect(job.get_absolute_url())
+
+
+# ------------------------------------------------------------------------------------------------
+# Header aliases
+# ------------------------------------------------------------------------------------------------
+
+
+def _column_choices() -> list[tuple[str, str]]:
+    from jiangqiao.core.io.registry import IMPORTERS
+
+    return [
+        (f"{key}|{col.name}", f"{importer.spec.title} · {col.label}")
+        for key, importer in sorted(IMPORTERS.items())
+        for col in importer.spec.columns
+    ]
+
+
+class ImportAliasForm(forms.Form):
+    target = forms.ChoiceField(label="导入类型 · 字段", choices=())
+    alias = forms.CharField(
+        label="表头别名",
+        max_length=50,
+        help_text="其他单位表格中该列的写法，如“证件号码”“所属单位”；匹配时忽略空格、括号和 *",
+    )
+
+    def __init__(self, *args: Any, user: Any = None, instance: Any = None, **kwargs: Any) -> None:
+        if instance is not None:
+            kwargs.setdefault(
+                "initial", {"target": f"{instance.spec}|{instance.column}", "alias": instance.alias}
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = _column_choices()  # type: ignore[attr-defined]
+
+
+class ImportAliasListView(ObjectListView):
+    model = ImportAlias
+    title = "导入表头别名"
+
+    @property
+    def table_class(self) -> Any:  # type: ignore[override]
+        from jiangqiao.core.tables import ImportAliasTable
+
+        return ImportAliasTable
+
+
+class ImportAliasEditView(ObjectEditView):
+    model = ImportAlias
+    form_class = ImportAliasForm
+
+    def save_form(self, form: Any, obj: Any) -> Any:
+        spec_key, _, column = form.cleaned_data["target"].partition("|")
+        if obj is None:
+            return services.alias_create(
+                actor=self.request.user,
+                spec_key=spec_key,
+                column=column,
+                alias=form.cleaned_data["alias"],
+            )
+        return services.alias_update(
+            actor=self.request.user,
+            row=obj,
+            spec_key=spec_key,
+            column=column,
+            alias=form.cleaned_data["alias"],
+        )
+
+
+class ImportAliasStatusView(ObjectStatusView):
+    model = ImportAlias
+
+    def set_status(self, obj: Any, status: str) -> Any:
+        return services.alias_set_status(actor=self.request.user, row=obj, status=status)
