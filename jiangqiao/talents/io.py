@@ -53,6 +53,8 @@ _LEVEL = re.compile(
 _BRACKETS = re.compile(r"[（(]([^()（）]*)[)）]")
 _EMPLOYER_NOISE = re.compile(r"[\s()（）\[\]【】,，.。·\-—_/]")
 DEFAULT_ITEM_TYPE = "tech_consulting"
+#: City-level craftsman titles that do not say 市 (the others ending in 工匠 are provincial).
+CITY_CRAFTSMEN = {"鹏城工匠", "羊城工匠", "莞邑工匠", "韶关工匠", "湛江工匠", "汕尾工匠"}
 
 COLUMNS = (
     Column(
@@ -296,7 +298,7 @@ class CraftsmanImporter(Importer):
         level_match = _LEVEL.search(notes)
         name = _YEAR.sub("", _BRACKETS.sub("", text))
         name = re.sub(r"[,，·\-—年\s]", "", name)
-        code = self.resolver.resolve("honour", name)
+        code = self._honour_code(name)
         allowed = self._honour_levels.get(code) or ["national"]
         level = allowed[0]
         if level_match:
@@ -305,6 +307,19 @@ class CraftsmanImporter(Importer):
                 raise V.CellError(f"“{text[:20]}”的级别与荣誉称号不符")
             level = wanted
         return (code, level, int(year_match.group(1)))
+
+    def _honour_code(self, name: str) -> str:
+        try:
+            return self.resolver.resolve("honour", name)
+        except V.CellError:
+            # Provinces and cities name their craftsmen: 南粤工匠, 齐鲁工匠, 鹏城工匠, 深圳市工匠 …
+            if name.endswith("工匠") and name != "大国工匠" and len(name) <= 8:
+                return (
+                    "city_craftsman"
+                    if "市" in name or name in CITY_CRAFTSMEN
+                    else "provincial_craftsman"
+                )
+            raise
 
     def _item(self, text: str) -> tuple[str, str]:
         kind, title = DEFAULT_ITEM_TYPE, text

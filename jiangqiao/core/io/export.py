@@ -253,12 +253,14 @@ def table_spec(
 
 
 def serializer_spec(
-    serializer_class: Any,
+    serializer_class: Any, context: dict[str, Any] | None = None
 ) -> Callable[[models.QuerySet[Any], Any], Iterator[list[Any]]]:
-    """Rows of an API serializer (the API export of lists without their own spec)."""
+    """Rows of an API serializer (the API export of lists without their own spec); the
+    context carries the request (hyperlinked fields need it)."""
+    context = context or {}
 
     def produce(queryset: models.QuerySet[Any], user: Any) -> Iterator[list[Any]]:
-        serializer = serializer_class()
+        serializer = serializer_class(context=context)
         fields = [
             (name, field)
             for name, field in serializer.fields.items()
@@ -266,7 +268,7 @@ def serializer_spec(
         ]
         yield [str(field.label or name) for name, field in fields]
         for obj in queryset.iterator(chunk_size=CHUNK):
-            data = serializer_class(obj).data
+            data = serializer_class(obj, context=context).data
             yield [_cell(_flat(data.get(name))) for name, _ in fields]
 
     return produce

@@ -56,7 +56,12 @@ RowsFn = Callable[[Any, Any, Callable[[int], None] | None], Iterator[list[Any]]]
 
 
 def _rows_for(
-    model: Any, table_class: Any, title: str, user: Any, serializer_class: Any = None
+    model: Any,
+    table_class: Any,
+    title: str,
+    user: Any,
+    serializer_class: Any = None,
+    request: Any = None,
 ) -> tuple[RowsFn, list[int], bool]:
     """How to turn the queryset into rows: the model's ExportSpec, else the table's columns."""
     meta = model._meta
@@ -71,7 +76,7 @@ def _rows_for(
 
         return produce, [c.width for c in spec.columns], ctx.reveal
     if table_class is None:
-        serializer_rows = X.serializer_spec(serializer_class)
+        serializer_rows = X.serializer_spec(serializer_class, {"request": request})
 
         def produce_api(
             qs: Any, _user: Any, progress: Callable[[int], None] | None
@@ -116,7 +121,7 @@ def export_response(
         )
         return redirect(job.get_absolute_url())
     produce, widths, revealed = _rows_for(
-        queryset.model, table_class, title, user, serializer_class
+        queryset.model, table_class, title, user, serializer_class, request
     )
     name = X.file_name(title, fmt)
     _log(user, title, total, fmt, request.GET.urlencode(), revealed, inline=True)
@@ -167,7 +172,7 @@ def _view_class(path: str) -> Any:
     return cls
 
 
-def _rebuild(path: str, query: str, user: Any) -> tuple[Any, Any, Any, str]:
+def _rebuild(path: str, query: str, user: Any) -> tuple[Any, Any, Any, str, Any]:
     """The queryset the user exported (same view, filters and scope), its table/serializer."""
     from rest_framework.request import Request
 
@@ -181,11 +186,12 @@ def _rebuild(path: str, query: str, user: Any) -> tuple[Any, Any, Any, str]:
         viewset = cls(request=drf_request, format_kwarg=None, action="list", args=(), kwargs={})
         queryset = viewset.filter_queryset(viewset.get_queryset())
         model = queryset.model
-        return queryset, None, viewset.get_serializer_class(), str(model._meta.verbose_name_plural)
+        title = str(model._meta.verbose_name_plural)
+        return queryset, None, viewset.get_serializer_class(), title, drf_request
     view = cls()
     view.request = request
     view.args, view.kwargs = (), {}
-    return view.filtered_queryset(), cls.table_class, None, view.export_title()
+    return view.filtered_queryset(), cls.table_class, None, view.export_title(), request
 
 
 def _cleanup_old_files() -> None:
@@ -211,14 +217,14 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise BusinessError("导出格式不正确")
     user = job.created_by
-    queryset, table_class, serializer_class, title = _rebuild(
+    queryset, table_class, serializer_class, title, request = _rebuild(
         str(params.get("view", "")), str(params.get("query", "")), user
     )
     total = queryset.count()
     progress(0, total, "正在导出")
     title = str(params.get("title") or title)
     produce, widths, revealed = _rows_for(
-        queryset.model, table_class, title, user, serializer_class
+        queryset.model, table_class, title, user, serializer_class, request
     )
 
     def tick(done: int) -> None:

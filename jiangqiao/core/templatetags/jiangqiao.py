@@ -71,3 +71,16 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def field_label(change: Any, name: str) -> str:
+    """The Chinese label of a changed field (``skill_level`` → 职业技能等级) for the change log."""
+    model = change.content_type.model_class() if change is not None else None
+    if model is None:
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except Exception:
+        return name
+    return str(getattr(field, "verbose_name", name))

@@ -150,3 +150,24 @@ def test_numbers_beyond_the_database_range_are_400_not_500(client, world):
         400,
     )
     assert client.get(f"/orgs/{huge}/").status_code in (400, 404)
+
+
+def test_change_log_pages_name_fields_in_chinese(client, world):
+    from django.urls import reverse
+
+    from jiangqiao.core.models import ChangeLog
+    from jiangqiao.talents.tests.helpers import make_craftsman
+
+    c = make_craftsman(world.county_a1, world.city_admin_a)
+    from jiangqiao.talents import services
+
+    services.craftsman_update(
+        actor=world.city_admin_a, craftsman=c, data={"expertise": "焊接机器人编程"}
+    )
+    client.force_login(world.auditor)
+    row = ChangeLog.objects.filter(object_id=str(c.pk), action="update").latest("pk")
+    detail = client.get(reverse("core:changelog_detail", args=[row.pk])).content.decode()
+    assert "技术专长" in detail
+    client.force_login(world.city_admin_a)
+    tab = client.get(c.get_absolute_url() + "?tab=changelog").content.decode()
+    assert "技术专长" in tab and "<code>expertise</code>" not in tab

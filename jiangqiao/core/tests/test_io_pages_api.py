@@ -329,3 +329,23 @@ class TestAliases(WorldTestCase):
             self.client.get(create).status_code,
             200 if user.has_perm("core.add_importalias") else 403,
         )
+
+
+def test_api_export_of_a_list_with_hyperlinked_fields_and_as_a_job(db: Any) -> None:
+    """Lists without their own export spec export their serializer (links need the request)."""
+    from django.test import override_settings
+
+    from jiangqiao.core.testing.personas import build_world
+
+    world = build_world()
+    api = APIClient()
+    api.force_authenticate(world.superuser)
+    response = api.get("/api/v1/accounts/roles/export/", {"file_format": "xlsx"})
+    assert response.status_code == 200, response.content
+    rows = read_xlsx(streamed(response))
+    assert rows[0] and len(rows) > 1
+    with override_settings(JIANGQIAO_EXPORT_INLINE_MAX=0):
+        job_response = api.get("/api/v1/accounts/roles/export/", {"file_format": "csv"})
+    assert job_response.status_code == 302
+    job = Job.objects.filter(kind="export_list").latest("pk")
+    assert job.params["view"].startswith("api:")
