@@ -328,10 +328,13 @@ def term_search(
     parent: str | None = None,
     within: str | None = None,
     active_only: bool = True,
+    prefer: str | None = None,
 ) -> list[Term]:
     """Best matches for ``q`` in ``scheme``, ranked (see the module docstring).
 
     An empty ``q`` returns the first entries in source order (for short code lists: all).
+    ``prefer`` is a code prefix ranked first among equal name matches (the user's province:
+    南山 finds 深圳 南山区 before 鹤岗 南山区 for a Guangdong user).
     """
     limit = max(1, min(int(limit), 100))
     base = _base(scheme, level=level, parent=parent, within=within, active_only=active_only)
@@ -348,6 +351,16 @@ def term_search(
             if term.pk not in seen and len(results) < limit:
                 seen.add(term.pk)
                 results.append(term)
+
+    near = (
+        Case(
+            When(code__startswith=prefer, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        if prefer
+        else Value(0, output_field=IntegerField())
+    )
 
     def exact_first(field: str, value: str | None) -> Case:
         if value is None:
@@ -366,8 +379,8 @@ def term_search(
     if len(results) < limit:
         take(
             base.filter(_prefix_q("search_name", parsed.key))
-            .annotate(exact=exact_first("search_name", parsed.key))
-            .order_by("exact", "-weight", "level", "sort")
+            .annotate(exact=exact_first("search_name", parsed.key), near=near)
+            .order_by("exact", "near", "-weight", "level", "sort")
         )
     if parsed.is_ascii_word and len(results) < limit:
         take(
@@ -378,7 +391,11 @@ def term_search(
         if len(parsed.key) >= 2 and len(results) < limit:
             take(base.filter(_prefix_q("pinyin", parsed.key)).order_by("-weight", "level", "sort"))
     if len(results) < limit:
-        take(base.filter(search_name__contains=parsed.key).order_by("-weight", "level", "sort"))
+        take(
+            base.filter(search_name__contains=parsed.key)
+            .annotate(near=near)
+            .order_by("near", "-weight", "level", "sort")
+        )
     return results
 
 

@@ -157,5 +157,13 @@ def picker(request: HttpRequest) -> HttpResponse:
         level=data.get("levels") or None,
         parent=data.get("parent") or None,
         within=data.get("within") or None,
+        prefer=_home_prefix(request.user) if scheme == Scheme.REGION else None,
     )
     return render(request, PICKER_TEMPLATE, context)
+
+
+def _home_prefix(user: Any) -> str | None:
+    """The user's province (two GB/T 2260 digits), ranked first among same-named places."""
+    org = getattr(user, "org", None)
+    code = getattr(org, "region_code", "") or ""
+    return code[:2] if len(code) >= 2 and code[:2] != "00" else None

@@ -198,3 +198,12 @@ def test_children_ancestors_and_summaries():
     assert summaries["industry"]["count"] == 1971
     assert [level["count"] for level in summaries["region"]["levels"]] == [33, 333, 2845]
     assert summaries["region"]["levels"][0]["name"] == "省级"
+
+
+def test_same_named_places_rank_the_users_province_first(db):
+    from jiangqiao.taxonomy.selectors import term_search
+
+    names = [t.code for t in term_search(scheme="region", q="南山区", limit=5)]
+    assert "440305" in names and "230404" in names
+    preferred = [t.code for t in term_search(scheme="region", q="南山", limit=5, prefer="44")]
+    assert preferred[0] == "440305"
