@@ -25,3 +25,9 @@ class ExchangeConfig(AppConfig):
             "数据交换",
             navigation.MenuItem("导入交换文件", "exchange:import", "exchange.import_exchange"),
         )
+        from jiangqiao.core.io.registry import register_provenance
+
+        from .services import provenance
+
+        # Detail pages show which instance a record was received from (变更记录 tab).
+        register_provenance(provenance)

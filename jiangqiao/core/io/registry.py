@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,14 @@ from .export import ExportSpec
 
 IMPORTERS: dict[str, type[Importer]] = {}
 EXPORTS: dict[str, ExportSpec] = {}
+#: Functions ``obj → [records]`` telling where an object came from besides spreadsheet imports
+#: (the exchange app registers the instances a record was received from).
+PROVENANCE: list[Callable[[Any], list[Any]]] = []
+
+
+def register_provenance(func: Callable[[Any], list[Any]]) -> None:
+    if func not in PROVENANCE:
+        PROVENANCE.append(func)
 
 
 def register_importer(importer: type[Importer]) -> type[Importer]:

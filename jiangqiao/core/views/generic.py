@@ -184,6 +184,9 @@ class ObjectDetailView(ScopedMixin, View):
             "edit_url": self.edit_url(obj),
             "changelog": self.changelog(obj) if self.changelog_tab and tab == "changelog" else None,
             "sources": self.sources(obj) if self.changelog_tab and tab == "changelog" else None,
+            "received_from": (
+                self.received_from(obj) if self.changelog_tab and tab == "changelog" else None
+            ),
             **self.get_extra_context(obj),
         }
         return render(request, self.template_name, context)
@@ -203,6 +206,12 @@ class ObjectDetailView(ScopedMixin, View):
         return RecordSource.objects.filter(
             content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
         ).order_by("created_at", "pk")[:50]
+
+    def received_from(self, obj: Any) -> list[Any]:
+        """Other instances the object was received from (the national exchange)."""
+        from jiangqiao.core.io.registry import PROVENANCE
+
+        return [record for provider in PROVENANCE for record in provider(obj)]
 
     def changelog(self, obj: Any) -> models.QuerySet[Any]:
         from jiangqiao.core.models import ChangeLog

@@ -266,3 +266,15 @@ def test_service_records_are_reported_as_not_yet_supported_without_failing_the_f
     assert batch.status == "done" and batch.new_count == 1 and batch.skipped_count == 1
     assert "暂不支持" in batch.report["skipped"][0]["reason"]
     assert ExchangeBatch.objects.filter(direction="import").count() == 1
+
+
+def test_the_detail_page_says_which_instance_a_record_came_from(client, world, settings, source):
+    text = export(world.province_admin)
+    wipe()
+    settings.INSTANCE_ID = TARGET
+    import_text(world.province_admin, text)
+    craftsman = Craftsman.objects.first()
+    assert craftsman is not None
+    client.force_login(world.province_admin)
+    page = client.get(craftsman.get_absolute_url() + "?tab=changelog").content.decode()
+    assert "数据交换来源" in page and SOURCE in page
