@@ -72,7 +72,12 @@ class Progress:
         self._base_depth = len(connection.atomic_blocks)
 
     def __call__(self, done: int, total: int | None = None, message: str = "") -> None:
-        fields: dict[str, Any] = {"done": done, "message": message[:500]}
+        # ``updated_at`` doubles as the heartbeat that tells a killed worker's job apart.
+        fields: dict[str, Any] = {
+            "done": done,
+            "message": message[:500],
+            "updated_at": timezone.now(),
+        }
         if total is not None:
             fields["total"] = total
         if len(connection.atomic_blocks) > self._base_depth:
@@ -173,9 +178,15 @@ def job_cancel(*, actor: Any, job: Job) -> Job:
 
 
 def job_retry(*, actor: Any, job: Job) -> Job:
-    """Start the same job again (a failed or cancelled one)."""
-    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise BusinessError("只有失败或已取消的任务可以重新运行")
+    """Start the same job again (a failed, cancelled or interrupted one)."""
+    if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED) and not job.is_stale:
+        raise BusinessError("只有失败、已取消或已中断的任务可以重新运行")
+    if job.is_stale:
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            message="已中断：后台进程被终止（数据库未被部分修改）",
+        )
     return job_start(actor=actor, kind=job.kind, params=job.params, title=job.title)
 
 

@@ -279,6 +279,19 @@ class Job(OrgOwnedModel):
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
+    @property
+    def is_stale(self) -> bool:
+        """Running, but no sign of life for ``JIANGQIAO_JOB_STALE_MINUTES``: the worker was
+        killed (a killed job's transaction is rolled back; it can simply be run again)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        minutes = int(getattr(settings, "JIANGQIAO_JOB_STALE_MINUTES", 15))
+        return self.status == JobStatus.RUNNING and (
+            self.updated_at < timezone.now() - timedelta(minutes=minutes)
+        )
+
 
 class ImportBatch(OrgOwnedModel):
     """One uploaded spreadsheet: its checks (preview), its commit and what became of every row.

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jiangqiao.core.choices import BusinessType, ImportMode, ImportStatus, MergePolicy
+from jiangqiao.core.choices import BusinessType, ImportMode, ImportStatus, JobStatus, MergePolicy
 from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.jobs import job_kind, job_start
@@ -164,9 +164,22 @@ def import_set_options(
     return batch
 
 
+def interrupted(batch: ImportBatch) -> bool:
+    """The batch's job died with its worker (killed process, lost server): its transaction was
+    rolled back, so the batch can be checked or committed again."""
+    job = batch.job
+    return bool(
+        batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)
+        and job is not None
+        and (job.is_stale or job.status in (JobStatus.FAILED, JobStatus.CANCELLED))
+    )
+
+
 def _check_open(batch: ImportBatch) -> None:
-    if batch.status in (ImportStatus.COMMITTED, ImportStatus.COMMITTING):
-        raise BusinessError("该批次已导入或正在导入，不能再修改")
+    if batch.status == ImportStatus.COMMITTED:
+        raise BusinessError("该批次已导入，不能再修改")
+    if batch.status in (ImportStatus.COMMITTING, ImportStatus.CHECKING) and not interrupted(batch):
+        raise BusinessError("该批次正在后台处理，请等待完成或先取消后台任务")
 
 
 def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:

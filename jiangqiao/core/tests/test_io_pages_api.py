@@ -349,3 +349,67 @@ def test_api_export_of_a_list_with_hyperlinked_fields_and_as_a_job(db: Any) -> N
     assert job_response.status_code == 302
     job = Job.objects.filter(kind="export_list").latest("pk")
     assert job.params["view"].startswith("api:")
+
+
+class TestInterruptedJobs(WorldTestCase):
+    def test_a_killed_commit_job_leaves_nothing_and_the_batch_can_be_committed_again(self) -> None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from jiangqiao.core.io import services as io_services
+
+        user = self.world.city_admin_a
+        data = xlsx([HEADER, ["冯工", id_number(371), "己厂", "C3421"]])
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=data
+        )
+        io_services.import_check(actor=user, batch=batch)
+        # A commit job that a killed worker left "running": no heartbeat for an hour.
+        job = Job.objects.create(
+            kind="import_commit",
+            title="导入",
+            params={"batch": batch.pk},
+            org=self.world.city_a,
+            created_by=user,
+            status="running",
+        )
+        Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+        job.refresh_from_db()
+        batch.job = job
+        batch.status = ImportStatus.COMMITTING
+        batch.save()
+        self.assertTrue(io_services.interrupted(batch))
+        self.assertFalse(Craftsman.objects.filter(name="冯工").exists())
+        self.login(user)
+        page = self.client.get(batch.get_absolute_url())
+        self.assertContains(page, "后台任务已中断")
+        self.assertContains(page, "确认导入")
+        self.client.post(
+            reverse("core:import_action", args=[batch.pk]),
+            {"action": "commit", "mode": "all", "policy": "fill"},
+        )
+        batch.refresh_from_db()
+        self.assertEqual(batch.status, ImportStatus.COMMITTED)
+        self.assertEqual(Craftsman.objects.filter(name="冯工").count(), 1)
+
+    def test_a_running_job_blocks_a_second_commit(self) -> None:
+        from jiangqiao.core.exceptions import BusinessError
+        from jiangqiao.core.io import services as io_services
+
+        user = self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=xlsx([HEADER])
+        )
+        job = Job.objects.create(
+            kind="import_commit",
+            title="导入",
+            params={},
+            org=self.world.city_a,
+            created_by=user,
+            status="running",
+        )
+        batch.job, batch.status = job, ImportStatus.COMMITTING
+        batch.save()
+        with self.assertRaises(BusinessError):
+            io_services.import_commit(actor=user, batch=batch)

@@ -185,7 +185,8 @@ class ImportBatchDetailView(BatchMixin, View):
         batch = self.batch(pk)
         htmx = getattr(request, "htmx", None)
         job = batch.job
-        running = batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)
+        broken = services.interrupted(batch)
+        running = batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING) and not broken
         if htmx and not htmx.boosted and request.GET.get("progress"):
             if not running or (job and job.is_finished):
                 response = HttpResponse("")
@@ -211,10 +212,12 @@ class ImportBatchDetailView(BatchMixin, View):
                 "options": OptionsForm(initial={"mode": batch.mode, "policy": batch.policy}),
                 "running": running,
                 "job": job,
-                "job_failed": bool(job and job.status in (JobStatus.FAILED, JobStatus.CANCELLED)),
+                "job_failed": broken
+                or bool(job and job.status in (JobStatus.FAILED, JobStatus.CANCELLED)),
+                "job_stale": bool(job and job.is_stale),
                 "previous": services.previous_import(batch),
                 "status_colors": IMPORT_STATUS_COLORS,
-                "can_commit": batch.status == ImportStatus.CHECKED,
+                "can_commit": batch.status == ImportStatus.CHECKED or (broken and bool(result)),
             },
         )
 
