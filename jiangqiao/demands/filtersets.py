@@ -71,7 +71,10 @@ class EnterpriseFilterSet(filters.FilterSet):
     quality_tier = filters.ChoiceFilter(
         label="优质中小企业梯度", choices=[(e.code, e.name) for e in QUALITY_TIERS]
     )
-    has_union = filters.BooleanFilter(label="已建工会")
+    has_union = filters.BooleanFilter(
+        label="已建工会",
+        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
+    )
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
 
     class Meta:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
@@ -40,10 +41,16 @@ class CraftsmanFilterSet(filters.FilterSet):
     service_type = TermFilter("service_type", label="服务类型", method="filter_service_type")
     gender = filters.ChoiceFilter(label="性别", choices=Gender.choices)
     created_after = filters.DateFilter(
-        label="登记日期起", field_name="created_at", lookup_expr="date__gte"
+        label="登记日期起",
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     created_before = filters.DateFilter(
-        label="登记日期止", field_name="created_at", lookup_expr="date__lte"
+        label="登记日期止",
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
