@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,7 +110,7 @@ def insert_rows(
     # Many rows per statement (one round trip each, not one per row): within both databases'
     # parameter limits (PostgreSQL 65,535; SQLite 32,766).
     per_statement = max(1, min(500, 30_000 // len(fields)))
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Table and column names come from the model definition, never from input.
     head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
         quote(model._meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
@@ -140,7 +140,7 @@ def insert_rows(
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
             params = [value for row in chunk for value in row]
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)), params)
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)), params)
     return len(values)
 
 
@@ -225,14 +225,3 @@ def pipelined() -> Iterator[None]:
         raise
     _writer.reset(token)
     writer.close()
-
-
-def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -22,7 +22,6 @@ from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowE
 from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec, choice_labels
 from jiangqiao.core.io.spec import Column, ImportSpec
 from jiangqiao.core.operations import batched
-from jiangqiao.taxonomy.selectors import term_labels
 from jiangqiao.text import search_key
 
 from . import services
@@ -192,20 +191,24 @@ class EnterpriseImporter(Importer):
         for chunk in chunks(sorted(hard)):
             for ent in Enterprise.objects.filter(uscc__in=chunk).select_related("org"):
                 found[ent.uscc] = ent
-        visible = set(
-            Enterprise.objects.visible_to(self.user, "change")
-            .filter(pk__in=[e.pk for e in found.values()])
-            .values_list("pk", flat=True)
-        )
+        visible: set[int] = set()
+        contacts: dict[int, list[tuple[str, str]]] = {}
+        for chunk in chunks(sorted(e.pk for e in found.values())):
+            visible.update(
+                Enterprise.objects.visible_to(self.user, "change")
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            )
+        for chunk in chunks(sorted(visible)):
+            for contact in EnterpriseContact.objects.filter(enterprise_id__in=chunk):
+                contacts.setdefault(contact.enterprise_id, []).append(
+                    (contact.name, contact.mobile)
+                )
         out: dict[str, Existing] = {}
         for uscc, ent in found.items():
             values = {f: getattr(ent, f) for f in ENTERPRISE_DATA_FIELDS}
             values["org_id"] = ent.org_id
-            values["contacts"] = (
-                [(c.name, c.mobile) for c in EnterpriseContact.objects.filter(enterprise=ent)]
-                if ent.pk in visible
-                else []
-            )
+            values["contacts"] = contacts.get(ent.pk, [])
             out[uscc] = Existing(
                 pk=ent.pk,
                 values=values,
@@ -221,10 +224,6 @@ class EnterpriseImporter(Importer):
             return f"{value} {self.resolver.label('industry', value)}"
         if name == "region_code" and value:
             return f"{value} {self.resolver.label('region', value)}"
-        if name == "org_id" and value:
-            from jiangqiao.orgs.models import Organization
-
-            return str(Organization.objects.filter(pk=value).values_list("name", flat=True).first())
         return super().display(name, value)
 
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
@@ -252,7 +251,8 @@ class EnterpriseImporter(Importer):
                     progress(done, total, f"正在写入：{done}/{total}")
             for group in updates:
                 assert group.existing is not None
-                ent = Enterprise.objects.get(pk=group.existing.pk)
+                # The services lock and reload the row by its key: no need to load it here.
+                ent = Enterprise(pk=group.existing.pk)
                 data = {k: v for k, v in group.changes.items() if k in ENTERPRISE_DATA_FIELDS}
                 org = orgs.get(group.changes.get("org_id") or 0)
                 if data or org is not None:
@@ -422,6 +422,7 @@ class DemandImporter(Importer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._enterprises: dict[str, Enterprise | None] = {}
+        self._by_pk: dict[int, Enterprise] = {}
 
     def _enterprise(self, uscc: str) -> Enterprise | None:
         if uscc not in self._enterprises:
@@ -455,6 +456,7 @@ class DemandImporter(Importer):
         if problems:
             raise RowError(problems)
         assert ent is not None
+        self._by_pk[ent.pk] = ent
         data["enterprise_id"] = ent.pk
         data["title_key"] = search_key(data["title"])
         if data.get("number"):
@@ -509,7 +511,7 @@ class DemandImporter(Importer):
         total, done = len(creates) + len(updates), 0
         with batched():
             for group in creates:
-                ent = Enterprise.objects.get(pk=group.merged["enterprise_id"])
+                ent = self._by_pk[group.merged["enterprise_id"]]
                 data = {
                     k: v
                     for k, v in group.merged.items()
@@ -548,25 +550,9 @@ class DemandImporter(Importer):
 # ------------------------------------------------------------------------------------------------
 
 
-def _labels(chunk: list[Any], ctx: ExportContext, fields: dict[str, str]) -> None:
-    for attr, scheme in fields.items():
-        codes: set[str] = set()
-        for obj in chunk:
-            value = getattr(obj, attr)
-            if isinstance(value, list):
-                codes.update(value)
-            elif value:
-                codes.add(value)
-        known = ctx.labels.setdefault(scheme, {})
-        missing = [c for c in codes if c not in known]
-        if missing:
-            known.update(term_labels(scheme, missing))
-
-
 def _prepare_enterprises(chunk: list[Enterprise], ctx: ExportContext) -> None:
-    _labels(
+    ctx.load_labels(
         chunk,
-        ctx,
         {"region_code": "region", "industry_code": "industry", "quality_tier": "quality_tier"},
     )
     contacts: dict[int, list[EnterpriseContact]] = {}
@@ -624,9 +610,8 @@ ENTERPRISE_EXPORT = ExportSpec(
 
 
 def _prepare_demands(chunk: list[Demand], ctx: ExportContext) -> None:
-    _labels(
+    ctx.load_labels(
         chunk,
-        ctx,
         {
             "region_code": "region",
             "industry_codes": "industry",

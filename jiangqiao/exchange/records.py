@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -314,7 +315,9 @@ class ImportContext:
 # ------------------------------------------------------------------------------------------------
 
 
-class Handler:
+class Handler(ABC):
+    """One record type of the exchange: how it is exported and imported (subclasses below)."""
+
     record_type: ClassVar[str]
     model: ClassVar[type[models.Model]]
     #: Optional "select_related"/"prefetch_related" for export.
@@ -332,8 +335,9 @@ class Handler:
     def updated_at(self, obj: Any) -> dt.datetime:
         return obj.updated_at  # type: ignore[no-any-return]
 
+    @abstractmethod
     def to_data(self, obj: Any, ctx: DataContext) -> dict[str, Any]:
-        raise NotImplementedError
+        """The record's ``data`` in the exchange format."""
 
     def local_values(self, obj: Any) -> dict[str, Any]:
         return comparable(self.to_data(obj, DataContext(local=True)))
@@ -361,11 +365,13 @@ class Handler:
     def lookup_ref(self, ctx: ImportContext, ref: dict[str, Any]) -> Any:
         return None
 
+    @abstractmethod
     def create(
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
     ) -> Any:
-        raise NotImplementedError
+        """Create the local object for an incoming record (through the app's services)."""
 
+    @abstractmethod
     def update(
         self,
         ctx: ImportContext,
@@ -374,7 +380,7 @@ class Handler:
         values: dict[str, Any],
         org: Any,
     ) -> Any:
-        raise NotImplementedError
+        """Apply an incoming newer version to the local object."""
 
     def delete(self, ctx: ImportContext, obj: Any) -> bool:
         """Apply an ``op=delete``; ``False`` when the type is master data (never deleted)."""
@@ -389,27 +395,8 @@ def _changed(
 
 # -- enterprise ----------------------------------------------------------------------------------
 
-ENTERPRISE_INPUT = (
-    "uscc",
-    "name",
-    "former_names",
-    "address",
-    "region_code",
-    "industry_code",
-    "main_products",
-    "staff_count",
-    "revenue",
-    "total_assets",
-    "basis_year",
-    "quality_tier",
-    "tier_cert_no",
-    "tier_issued_on",
-    "tier_valid_until",
-    "tier_rule_version",
-    "has_union",
-    "union_uscc",
-    "remark",
-)
+#: What an incoming enterprise may set: exactly what staff may set (the service's field list).
+ENTERPRISE_INPUT = demand_services.ENTERPRISE_FIELDS
 
 
 class EnterpriseHandler(Handler):
@@ -502,17 +489,8 @@ class EnterpriseHandler(Handler):
 CRAFTSMAN_INPUT = tuple(
     f for f in talent_services.CRAFTSMAN_FIELDS if f not in ("id_number", "mobile")
 )
-HONOUR_KEYS = ("honour_type", "level", "year", "issuer", "certificate_no")
-ITEM_KEYS = (
-    "title",
-    "description",
-    "service_type",
-    "industries",
-    "duration",
-    "modes",
-    "is_active",
-    "sort",
-)
+HONOUR_KEYS = talent_services.HONOUR_FIELDS
+ITEM_KEYS = talent_services.SERVICE_ITEM_FIELDS
 
 
 class CraftsmanHandler(Handler):

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from jiangqiao.core.io.export import neutralise
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from .selectors import DemandLine
@@ -38,14 +39,8 @@ HEADERS = (
     "匹配理由",
 )
 WIDTHS = (24, 30, 28, 12, 28, 20, 10, 6, 30, 12, 20, 8, 60)
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    """Neutralise formula injection: text starting with ``= + - @`` gets a leading quote."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
+# The platform's one formula-injection guard (text starting with = + - @ gets a leading quote).
+safe = neutralise
 
 
 def demand_cells(demand: Any) -> list[Any]:

@@ -27,7 +27,6 @@ from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowE
 from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec, choice_labels
 from jiangqiao.core.io.spec import Column, ImportSpec
 from jiangqiao.core.search import bulk_loading
-from jiangqiao.taxonomy.selectors import term_labels
 from jiangqiao.text import search_key
 
 from . import services
@@ -354,13 +353,15 @@ class CraftsmanImporter(Importer):
         found: dict[int, Craftsman] = {}
         for chunk in chunks(sorted(hard)):
             # ``<> ''`` lets the partial unique index on the blind index serve the lookup.
-            for c in Craftsman.objects.filter(id_number_index__in=chunk).exclude(
-                id_number_index=""
+            for c in (
+                Craftsman.objects.filter(id_number_index__in=chunk)
+                .exclude(id_number_index="")
+                .select_related("org")
             ):
                 found[c.pk] = c
         mobiles = {key.rsplit("|", 1)[1] for key in soft}
         for chunk in chunks(sorted(mobiles)):
-            for c in Craftsman.objects.filter(mobile_index__in=chunk):
+            for c in Craftsman.objects.filter(mobile_index__in=chunk).select_related("org"):
                 found[c.pk] = c
         if not found:
             return {}, {}
@@ -384,9 +385,6 @@ class CraftsmanImporter(Importer):
                 items.setdefault(cid, []).append((s_type, title))
         by_hard: dict[str, Existing] = {}
         by_soft: dict[str, Existing] = {}
-        org_names = dict(
-            Craftsman.objects.filter(pk__in=list(found)[:1000]).values_list("pk", "org__name")
-        )
         for c in found.values():
             existing = Existing(
                 pk=c.pk,
@@ -394,7 +392,7 @@ class CraftsmanImporter(Importer):
                 label=c.name,
                 visible=c.pk in visible,
                 hard_key=c.id_number_index or None,
-                owner=org_names.get(c.pk, ""),
+                owner=c.org.name,
             )
             if c.id_number_index in hard:
                 by_hard[c.id_number_index] = existing
@@ -426,10 +424,6 @@ class CraftsmanImporter(Importer):
             return "、".join(f"{self.resolver.label(scheme, c)}" for c in value or []) or "（空）"
         if name in ("skill_level", "skill_post", "professional_title") and value:
             return self.resolver.label(name, value)
-        if name == "org_id" and value:
-            from jiangqiao.orgs.models import Organization
-
-            return str(Organization.objects.filter(pk=value).values_list("name", flat=True).first())
         if name == "gender" and value:
             return str(Gender(value).label)
         return super().display(name, value)
@@ -611,20 +605,17 @@ def _strip_label(message: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+#: Coded attributes of a profile → their scheme, for the export's labels.
+_EXPORT_CODES = {
+    **{field: scheme for field, (scheme, _, _) in services.CODE_LIST_FIELDS.items()},
+    "skill_level": "skill_level",
+    "skill_post": "skill_post",
+    "professional_title": "professional_title",
+}
+
+
 def _prepare_export(chunk: list[Craftsman], ctx: ExportContext) -> None:
-    wanted: dict[str, set[str]] = {}
-    for c in chunk:
-        for field, (scheme, _, _) in services.CODE_LIST_FIELDS.items():
-            wanted.setdefault(scheme, set()).update(getattr(c, field) or [])
-        for scheme in ("skill_level", "skill_post", "professional_title"):
-            code = getattr(c, scheme)
-            if code:
-                wanted.setdefault(scheme, set()).add(code)
-    for scheme, codes in wanted.items():
-        known = ctx.labels.setdefault(scheme, {})
-        missing = [c for c in codes if c not in known]
-        if missing:
-            known.update(term_labels(scheme, missing))
+    ctx.load_labels(chunk, _EXPORT_CODES)
     ids = [c.pk for c in chunk]
     honours: dict[int, list[str]] = {}
     for cid, h_type, year in Honour.objects.filter(craftsman_id__in=ids).values_list(

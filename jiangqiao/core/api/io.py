@@ -139,6 +139,7 @@ class ImportBatchViewSet(ScopedReadOnlyViewSet):
         except Exception as exc:  # Http404 / PermissionDenied of the registry
             raise PermissionDenied(str(exc) or "您不能导入这种数据") from exc
         try:
+            services.check_upload_size(data["file"].size or 0)
             batch = services.import_upload(
                 actor=request.user,
                 spec_key=data["spec"],
@@ -196,12 +197,12 @@ class ImportBatchViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["get"])
     def errors(self, request: Request, pk: Any = None) -> HttpResponse:
-        batch = (
-            ImportBatch.objects.visible_to(request.user, "view")
-            .filter(pk=self.get_object().pk)
-            .first()
-        )
-        data = services.error_workbook_bytes(batch) if batch else None
+        batch = self.get_object()  # through the data-scope chokepoint (404 outside it)
+        try:
+            check_importer(request.user, batch.spec)
+        except Exception as exc:  # Http404 / PermissionDenied of the registry
+            raise PermissionDenied("您不能查看这种数据的导入结果") from exc
+        data = services.error_workbook_bytes(batch)
         if data is None:
             raise NotFound("没有错误数据")
         response = HttpResponse(data, content_type=XLSX)

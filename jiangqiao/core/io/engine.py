@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -134,7 +135,7 @@ class Analysis:
         return out
 
 
-class Importer:
+class Importer(ABC):
     """Base class of an app's importer (see the module docstring)."""
 
     spec: ClassVar[ImportSpec]
@@ -174,8 +175,9 @@ class Importer:
         if self.spec.permission and not self.user.has_perm(self.spec.permission):
             raise BusinessError(f"您没有导入{meta.verbose_name}的权限")
 
+    @abstractmethod
     def prepare(self, values: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """Domain checks of one converted row; the row's data, or ``RowError``."""
 
     def hard_key(self, data: dict[str, Any]) -> str | None:
         return None
@@ -192,6 +194,8 @@ class Importer:
         """A value as shown on the merge page (labels, masking)."""
         if value in (None, "", []):
             return "（空）"
+        if name == "org_id":
+            return self.org_name(value)
         if name in self.masked_fields:
             from jiangqiao.core.sensitive import _mask_any
 
@@ -202,9 +206,9 @@ class Importer:
             return "是" if value else "否"
         return str(value)
 
+    @abstractmethod
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
         """Create and update the records (set ``group.pk`` for created ones)."""
-        raise NotImplementedError
 
     # -- helpers for subclasses -----------------------------------------------------------------
 
@@ -240,6 +244,16 @@ class Importer:
         if len(found) > 1:
             raise V.CellError(f"“{text[:30]}”对应多个工会组织，请填写全称或统一社会信用代码")
         raise V.CellError(f"“{text[:30]}”不是您数据范围内的工会组织")
+
+    def org_name(self, pk: Any) -> str:
+        """The name of a union unit (cached per import: the merge page shows many)."""
+        names: dict[Any, str] = self.__dict__.setdefault("_org_names", {})
+        if pk not in names:
+            from jiangqiao.orgs.models import Organization
+
+            found = Organization.objects.filter(pk=pk).values_list("name", flat=True).first()
+            names[pk] = str(found or pk)
+        return names[pk]
 
     def default_org(self) -> Any:
         org = getattr(self.user, "org", None)

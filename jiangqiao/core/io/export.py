@@ -70,6 +70,24 @@ class ExportContext:
     def labels_of(self, scheme: str, codes: Iterable[str]) -> str:
         return "、".join(self.label(scheme, c) for c in codes or [])
 
+    def load_labels(self, chunk: Iterable[Any], fields: dict[str, str]) -> None:
+        """Look up, once per chunk, the labels of the codes in ``fields`` (attribute → scheme;
+        an attribute may hold one code or a list of codes)."""
+        from jiangqiao.taxonomy.selectors import term_labels
+
+        for attr, scheme in fields.items():
+            codes: set[str] = set()
+            for obj in chunk:
+                value = getattr(obj, attr)
+                if isinstance(value, list):
+                    codes.update(value)
+                elif value:
+                    codes.add(value)
+            known = self.labels.setdefault(scheme, {})
+            missing = [c for c in codes if c not in known]
+            if missing:
+                known.update(term_labels(scheme, missing))
+
 
 @dataclass(frozen=True)
 class ExportSpec:

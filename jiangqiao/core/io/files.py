@@ -302,7 +302,8 @@ def _read_xlsx(data: bytes) -> Table:
     raise FileRejected("工作表是空的，没有可导入的数据")
 
 
-def _col_name(index: int) -> str:
+def col_name(index: int) -> str:
+    """``0`` → ``A``, ``26`` → ``AA`` (spreadsheet column letters)."""
     name = ""
     index += 1
     while index:
@@ -320,7 +321,7 @@ def col_index(name: str) -> int:
 
 def cell_ref(row: int, col: int) -> str:
     """``(5, 0)`` → ``A5`` (row is the spreadsheet row number, col zero-based)."""
-    return f"{_col_name(col)}{row}"
+    return f"{col_name(col)}{row}"
 
 
 def _formula_cells(data: bytes, sheet: str) -> list[str]:

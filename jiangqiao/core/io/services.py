@@ -43,15 +43,7 @@ def import_upload(
     """Store an uploaded file (encrypted) as a new batch; nothing is interpreted yet."""
     importer = check_importer(actor, spec_key)
     importer(user=actor).check_permissions()
-    max_bytes, _, _ = limits()
-    if not data:
-        raise BusinessError("文件是空的（0 字节），请重新选择文件", field="file")
-    if len(data) > max_bytes:
-        raise BusinessError(
-            f"文件大小 {len(data) / 1024 / 1024:.1f} MB 超过上限 {max_bytes / 1024 / 1024:.0f} MB，"
-            "请拆分后分批导入",
-            field="file",
-        )
+    check_upload_size(len(data))
     if actor.org_id is None:
         raise BusinessError("您的账号未分配组织，不能导入数据")
     name = (file_name or "upload")[-255:]
@@ -67,6 +59,19 @@ def import_upload(
         created_by=actor,
         updated_by=actor,
     )
+
+
+def check_upload_size(size: int) -> None:
+    """Refuse an empty or oversized upload (called before the upload is read into memory)."""
+    max_bytes, _, _ = limits()
+    if not size:
+        raise BusinessError("文件是空的（0 字节），请重新选择文件", field="file")
+    if size > max_bytes:
+        raise BusinessError(
+            f"文件大小 {size / 1024 / 1024:.1f} MB 超过上限 {max_bytes / 1024 / 1024:.0f} MB，"
+            "请拆分后分批导入",
+            field="file",
+        )
 
 
 def batch_file(batch: ImportBatch) -> bytes:
@@ -115,8 +120,10 @@ def _store_analysis(
     batch.status = ImportStatus.REJECTED if analysis.file_errors else ImportStatus.CHECKED
 
 
-def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
-    """Read and check the whole file; store counts, messages and the error workbook."""
+def _analyse(
+    batch: ImportBatch, actor: Any, progress: Any
+) -> tuple[engine.Importer, engine.Analysis]:
+    """Read and check the batch's file with its merge choices; store the result on the batch."""
     importer = _importer(batch, actor)
     importer.check_permissions()
     analysis = engine.analyse(
@@ -128,6 +135,12 @@ def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop
         progress=progress,
     )
     _store_analysis(batch, importer, analysis)
+    return importer, analysis
+
+
+def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
+    """Read and check the whole file; store counts, messages and the error workbook."""
+    _analyse(batch, actor, progress)
     batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
     return batch
 
@@ -187,18 +200,8 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
     _check_open(batch)
     if batch.status == ImportStatus.REJECTED:
         raise BusinessError("文件无法导入，请修改后重新上传")
-    importer = _importer(batch, actor)
-    importer.check_permissions()
     started = timezone.now()
-    analysis = engine.analyse(
-        importer,
-        batch_file(batch),
-        batch.file_name,
-        decisions=batch.decisions,
-        policy=batch.policy,
-        progress=progress,
-    )
-    _store_analysis(batch, importer, analysis)
+    importer, analysis = _analyse(batch, actor, progress)
     if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):
         # Refused as a whole: keep the fresh messages and the error workbook, write nothing.
         batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from .files import col_name
 from .spec import Column, ImportSpec
 from .values import CodeResolver
 
@@ -106,7 +107,7 @@ def build_template(spec: ImportSpec) -> bytes:
             option_sheet.write_string(0, option_col, column.label)
             for i, label in enumerate(choices, start=1):
                 option_sheet.write_string(i, option_col, label)
-            letter = _col_letter(option_col)
+            letter = col_name(option_col)
             source = f"='{OPTION_SHEET}'!${letter}$2:${letter}${len(choices) + 1}"
             validation: dict[str, Any] = {
                 "validate": "list",
@@ -158,12 +159,3 @@ def _write_notes(book: Any, sheet: Any, spec: ImportSpec) -> None:
             note = f"{note}（也可用列名：{'、'.join(column.aliases)}）".strip()
         sheet.write_string(row, 3, note, wrap)
         row += 1
-
-
-def _col_letter(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        name = chr(65 + rem) + name
-    return name

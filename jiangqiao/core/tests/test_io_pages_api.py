@@ -413,3 +413,26 @@ class TestInterruptedJobs(WorldTestCase):
         batch.save()
         with self.assertRaises(BusinessError):
             io_services.import_commit(actor=user, batch=batch)
+
+
+class TestUploadLimits(WorldTestCase):
+    @override_settings(JIANGQIAO_IMPORT_MAX_BYTES=100)
+    def test_an_oversized_upload_is_refused_before_anything_is_stored(self) -> None:
+        self.login(self.world.city_admin_a)
+        before = ImportBatch.objects.count()
+        data = xlsx([HEADER, ["王工", id_number(381), "甲厂", "C3421"]])
+        response = self.client.post(
+            reverse("core:import_start", args=["talents.craftsman"]),
+            {"file": SimpleUploadedFile("名单.xlsx", data), "mode": "all", "policy": "fill"},
+        )
+        self.assertContains(response, "超过上限", status_code=400)
+        api = APIClient()
+        api.force_authenticate(self.world.city_admin_a)
+        response = api.post(
+            "/api/v1/imports/batches/",
+            {"spec": "talents.craftsman", "file": SimpleUploadedFile("a.xlsx", data)},
+            format="multipart",
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("超过上限", response.content.decode())
+        self.assertEqual(ImportBatch.objects.count(), before)

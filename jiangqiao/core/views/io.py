@@ -77,6 +77,7 @@ class ImportStartView(LoginRequiredMixin, View):
             return self.render(request, importer, form, status=400)
         upload = form.cleaned_data["file"]
         try:
+            services.check_upload_size(upload.size or 0)
             batch = services.import_upload(
                 actor=request.user,
                 spec_key=key,
