@@ -46,19 +46,21 @@ SEARCH_MAX = 50
 COMMON_FRACTION = 0.05
 STATS_TTL = 600.0
 
-# Characters by one linear split and pairs by ``lag()``: ``substr(t, i, …)`` in a loop would walk
-# the UTF-8 text from its start for every position (quadratic, twice as slow on 300,000 demands).
-GRAMS_FUNCTION_SQL = """
+# Characters by one split; pairs by two regular-expression passes that cut the text into
+# non-overlapping pairs from its first and from its second character (``\x01`` marks the cuts;
+# the normalised search text holds no control characters). Built-in functions only, no
+# subquery: 9 s for 100,000 craftsman profiles where the first version (``unnest`` and ``lag()``
+# over a window) took 24 s, and the function runs for every row written and every index merge.
+# Its value as a set — what the GIN index stores — is the same as the first version's.
+GRAMS_FUNCTION_SQL = r"""
 CREATE OR REPLACE FUNCTION jq_grams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(g), '{}'::text[]) FROM (
-        SELECT c AS g FROM unnest(regexp_split_to_array(t, '')) AS c
-        UNION ALL
-        SELECT p || c FROM (
-            SELECT c, lag(c) OVER (ORDER BY i) AS p
-            FROM unnest(regexp_split_to_array(t, '')) WITH ORDINALITY AS u(c, i)
-        ) AS pairs WHERE p IS NOT NULL
-    ) AS grams
+    SELECT array_remove(
+        regexp_split_to_array(t, '')
+        || string_to_array(regexp_replace(t, '(..)', '\1' || chr(1), 'g'), chr(1))
+        || string_to_array(regexp_replace(substr(t, 2), '(..)', '\1' || chr(1), 'g'), chr(1)),
+        ''
+    )
 $$
 """
 
@@ -72,8 +74,16 @@ def query_grams(key: str) -> list[str]:
     return sorted(g for g in grams if not any(c.isspace() for c in g))
 
 
+# The index sorts its grams byte-wise (``COLLATE "C"``): the database's own collation
+# (``zh_CN.UTF-8``, ``en_US.UTF-8`` or even ``C.UTF-8``) compares through ``strcoll``, and GIN
+# sorts each row's few hundred grams on every insert — 36 s instead of 27 s for COPYing 92,000
+# craftsman profiles on C.UTF-8. Queries must name the same collation for the index to serve.
+GRAMS_INDEX_SQL = '(jq_grams({column}) COLLATE "C")'
+
+
 class Grams(Func):
     function = "jq_grams"
+    template = '(%(function)s(%(expressions)s) COLLATE "C")'
     output_field = ArrayField(models.TextField())
 
 
@@ -143,9 +153,9 @@ def create_gram_index(schema_editor: Any, table: str, column: str = "search_text
     """Migration helper: the GIN n-gram index of ``table.column`` (PostgreSQL only)."""
     if schema_editor.connection.vendor != "postgresql":
         return
+    expression = GRAMS_INDEX_SQL.format(column=column)
     schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS {gram_index_name(table)} ON {table}"
-        f" USING gin (jq_grams({column}))"
+        f"CREATE INDEX IF NOT EXISTS {gram_index_name(table)} ON {table} USING gin ({expression})"
     )
 
 
