@@ -11,6 +11,7 @@ no ids come back: use it for rows nothing refers to (index rows, children, log r
 from __future__ import annotations
 
 import contextvars
+import json
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,23 @@ def _needs_prep(field: models.Field[Any, Any]) -> bool:
     if isinstance(field, models.ForeignKey):
         return False
     return not isinstance(field, _PLAIN) or isinstance(field, models.JSONField)
+
+
+def _prep_function(field: models.Field[Any, Any]) -> Any:
+    """The value a field stores, as the driver takes it. JSON goes as its text: Django's own
+    path wraps each value for the driver, which serialises it later (twice the work for the
+    100,000 rows of an import, and on PostgreSQL in the COPY thread, under the same GIL).
+    The text is Django's (``json.dumps`` with the field's encoder); PostgreSQL parses it into
+    ``jsonb``, where the escaping of non-ASCII characters makes no difference."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        ascii_only = connection.vendor != "postgresql"
+
+        def dump(value: Any) -> str:
+            return json.dumps(value, cls=encoder, ensure_ascii=ascii_only)
+
+        return dump
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -99,11 +117,9 @@ def insert_rows(
         else:
             default = ""
         key = field.name if field.name in rows[0] else field.attname
-        prep = field if _needs_prep(field) else None
+        prep = _prep_function(field) if _needs_prep(field) else None
         # The default is the same for every row: prepare it once.
-        prepared = (
-            prep.get_db_prep_save(default, connection) if prep and default is not None else default
-        )
+        prepared = prep(default) if prep and default is not None else default
         auto = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
         plan.append((key, prepared, prep, auto))
     quote = connection.ops.quote_name
@@ -126,7 +142,7 @@ def insert_rows(
             if isinstance(value, models.Model):
                 value = value.pk
             if prep is not None and value is not None:
-                value = prep.get_db_prep_save(value, connection)
+                value = prep(value)
             out.append(value)
         values.append(tuple(out))
     if connection.vendor == "postgresql":
@@ -190,15 +206,20 @@ class _Writer:
     def put(
         self, model: type[models.Model], fields: list[Any], values: list[tuple[Any, ...]]
     ) -> None:
-        if self.error is not None:
-            raise self.error
+        self._raise()
         self.queue.put((_copy_statement(model, fields), values))
 
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        """Re-raise the writer's error as Django's (``IntegrityError`` and so on), as the same
+        statement run through the ORM would have raised it."""
         if self.error is not None:
-            raise self.error
+            with connection.wrap_database_errors:
+                raise self.error
 
 
 _writer: contextvars.ContextVar[_Writer | None] = contextvars.ContextVar(
@@ -214,6 +235,12 @@ def pipelined() -> Iterator[None]:
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         yield
         return
+    # Foreign keys are checked at the end of each COPY rather than all at the commit: the same
+    # work, but done by the database while Python prepares the next batch (deferred, the checks
+    # of a 100,000-row import held the commit for 13 s). Written in order, parents before
+    # children, the rows need no deferral.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     writer = _Writer()
     token = _writer.set(writer)
     try:
@@ -225,3 +252,5 @@ def pipelined() -> Iterator[None]:
         raise
     _writer.reset(token)
     writer.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -22,9 +22,11 @@ character a key can hold).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q
 
-from jiangqiao.taxonomy.selectors import get_term, term_info
+from jiangqiao.taxonomy.selectors import canonical_code, get_term, term_info, term_infos
 
 UPPER_SENTINEL = "~"
 HIERARCHICAL = {"industry", "region", "occupation"}
@@ -50,6 +52,42 @@ def code_key(scheme: str, code: str) -> str | None:
     if scheme == "occupation":
         return info.code.replace("-", "")
     return info.code
+
+
+def code_keys_many(scheme: str, codes: Iterable[str]) -> dict[str, str | None]:
+    """``code_key`` of several codes of one scheme in one query (bulk imports), keyed by the
+    codes as given; unknown codes map to ``None``."""
+    from jiangqiao.taxonomy.models import Term
+
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    if scheme == "industry":
+        canonical = {code: canonical_code(scheme, code) for code in wanted}
+        paths = dict(
+            Term.objects.filter(scheme=scheme, code__in=set(canonical.values())).values_list(
+                "code", "path"
+            )
+        )
+        out: dict[str, str | None] = {}
+        for code, canon in canonical.items():
+            if canon not in paths:
+                out[code] = None
+                continue
+            letter = paths[canon].split("/")[0] if paths[canon] else canon
+            out[code] = canon if canon == letter else f"{letter}{canon}"
+        return out
+    infos = term_infos(scheme, wanted)
+    return {
+        code: (
+            None
+            if code not in infos
+            else infos[code].code.replace("-", "")
+            if scheme == "occupation"
+            else infos[code].code
+        )
+        for code in wanted
+    }
 
 
 def subtree_prefix(scheme: str, code: str) -> str | None:

@@ -14,7 +14,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.talents import services
-from jiangqiao.talents.codes import code_key, subtree_prefix
+from jiangqiao.talents.codes import code_key, code_keys_many, subtree_prefix
 from jiangqiao.talents.filtersets import CraftsmanFilterSet
 from jiangqiao.talents.models import Consent, Craftsman, CraftsmanCode, Honour, ServiceTeam
 
@@ -142,6 +142,23 @@ def test_prefix_keys_follow_the_hierarchies():
     assert subtree_prefix("region", "440300") == "4403"
     assert code_key("occupation", "6-28-01-01") == "6280101"
     assert subtree_prefix("occupation", "6-28-00-00") == "628"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "codes"),
+    [
+        ("industry", ["C", "34", "3411", "C3411", "0000", "", "34;1"]),
+        ("occupation", ["6-28-01-01", "6-28-00-00", "9-99-99-99"]),
+        ("region", ["440000", "440300", "440305", "999999"]),
+        ("service_mode", ["onsite", "online", "nonexistent"]),
+    ],
+)
+def test_bulk_code_keys_agree_with_one_by_one(scheme, codes):
+    """The importer looks its codes up in bulk before writing; a key must not depend on that."""
+    many = code_keys_many(scheme, codes)
+    assert many == {code: code_key(scheme, code) for code in codes if code}
+    assert any(key is not None for key in many.values())
+    assert any(key is None for key in many.values())
 
 
 def _filtered(world, **params):
