@@ -259,7 +259,7 @@ class CraftsmanImporter(Importer):
     def _warm(self, groups: list[Group]) -> None:
         """Every code key and skill rank the groups need, looked up before the writing starts: on
         PostgreSQL the writer thread holds the connection for each COPY, and a lookup in between
-        would wait for it (3,000 such waits were a third of a 100,000-row import)."""
+        would wait for it (1,784 such waits cost 9 s of a 20,000-row import)."""
         wanted: dict[str, set[str]] = {}
         for group in groups:
             for field, (scheme, _, _) in services.CODE_LIST_FIELDS.items():
