@@ -26,7 +26,13 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q
 
-from jiangqiao.taxonomy.selectors import canonical_code, get_term, term_info, term_infos
+from jiangqiao.taxonomy.selectors import (
+    TermInfo,
+    canonical_code,
+    get_term,
+    term_info,
+    term_infos,
+)
 
 UPPER_SENTINEL = "~"
 HIERARCHICAL = {"industry", "region", "occupation"}
@@ -34,24 +40,28 @@ _REGION_PREFIX_LENGTH = {1: 2, 2: 4, 3: 6}
 _OCCUPATION_PREFIX_LENGTH = {1: 1, 2: 3, 3: 5, 4: 7}
 
 
+def _lettered(code: str, path: str) -> str:
+    """An industry code with its 门类 letter (from the term's path ``C/34/341/3411``)."""
+    letter = path.split("/")[0] if path else code
+    return code if code == letter else f"{letter}{code}"
+
+
 def _industry_key(code: str) -> str | None:
     term = get_term("industry", code)
-    if term is None:
+    return _lettered(term.code, term.path) if term is not None else None
+
+
+def _info_key(scheme: str, info: TermInfo | None) -> str | None:
+    if info is None:
         return None
-    letter = term.path.split("/")[0] if term.path else term.code
-    return term.code if term.code == letter else f"{letter}{term.code}"
+    return info.code.replace("-", "") if scheme == "occupation" else info.code
 
 
 def code_key(scheme: str, code: str) -> str | None:
     """The stored key of ``code`` (``None`` if the code does not exist)."""
     if scheme == "industry":
         return _industry_key(code)
-    info = term_info(scheme, code)
-    if info is None:
-        return None
-    if scheme == "occupation":
-        return info.code.replace("-", "")
-    return info.code
+    return _info_key(scheme, term_info(scheme, code))
 
 
 def code_keys_many(scheme: str, codes: Iterable[str]) -> dict[str, str | None]:
@@ -60,33 +70,18 @@ def code_keys_many(scheme: str, codes: Iterable[str]) -> dict[str, str | None]:
     from jiangqiao.taxonomy.models import Term
 
     wanted = {code for code in codes if code}
-    if not wanted:
-        return {}
-    if scheme == "industry":
-        canonical = {code: canonical_code(scheme, code) for code in wanted}
-        paths = dict(
-            Term.objects.filter(scheme=scheme, code__in=set(canonical.values())).values_list(
-                "code", "path"
-            )
+    if scheme != "industry":
+        infos = term_infos(scheme, wanted)
+        return {code: _info_key(scheme, infos.get(code)) for code in wanted}
+    canonical = {code: canonical_code(scheme, code) for code in wanted}
+    paths = dict(
+        Term.objects.filter(scheme=scheme, code__in=set(canonical.values())).values_list(
+            "code", "path"
         )
-        out: dict[str, str | None] = {}
-        for code, canon in canonical.items():
-            if canon not in paths:
-                out[code] = None
-                continue
-            letter = paths[canon].split("/")[0] if paths[canon] else canon
-            out[code] = canon if canon == letter else f"{letter}{canon}"
-        return out
-    infos = term_infos(scheme, wanted)
+    )
     return {
-        code: (
-            None
-            if code not in infos
-            else infos[code].code.replace("-", "")
-            if scheme == "occupation"
-            else infos[code].code
-        )
-        for code in wanted
+        code: _lettered(canon, paths[canon]) if canon in paths else None
+        for code, canon in canonical.items()
     }
 
 
