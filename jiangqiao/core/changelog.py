@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import decimal
+import functools
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,10 @@ def is_audited(model: type[models.Model]) -> bool:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or value.__class__ in _AS_IS:
+        return value
+    if isinstance(value, str):
+        return value[:MAX_VALUE_LENGTH] + "…" if len(value) > MAX_VALUE_LENGTH else value
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -62,17 +67,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_AS_IS = frozenset({int, bool, float, list, dict})
+
+
+@functools.cache
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str, bool], ...]:
+    """``(name, attname, masked)`` of the fields a snapshot holds (computed once per model)."""
+    exclude = set(getattr(model, "audit_exclude", ())) | SKIP_FIELDS
+    mask = set(getattr(model, "audit_mask", ()))
+    return tuple(
+        (field.name, field.attname, field.name in mask)
+        for field in model._meta.concrete_fields
+        if field.name not in exclude
+    )
+
+
 def snapshot(instance: models.Model, *, include_m2m: bool = True) -> dict[str, Any]:
     """JSON-safe dict of the instance's field values for the change log."""
     model = type(instance)
     exclude = set(getattr(model, "audit_exclude", ())) | SKIP_FIELDS
-    mask = set(getattr(model, "audit_mask", ()))
     data: dict[str, Any] = {}
-    for field in model._meta.concrete_fields:
-        if field.name in exclude:
-            continue
-        value = getattr(instance, field.attname)
-        data[field.name] = MASK if (field.name in mask and value) else _plain(value)
+    for name, attname, masked in _snapshot_fields(model):
+        value = getattr(instance, attname)
+        data[name] = MASK if (masked and value) else _plain(value)
     if include_m2m and instance.pk is not None:
         for field in model._meta.many_to_many:
             if field.name in exclude:

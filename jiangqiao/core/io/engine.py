@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -149,6 +150,12 @@ class Importer(ABC):
 
     #: A hard key given in the sheet must exist (a demand number); the message otherwise.
     missing_hard_key: ClassVar[str] = ""
+    #: The columns ``hard_key``/``soft_key`` read, when they can be computed from those cells
+    #: alone (text or identifier columns, converted but not prepared). Then every row's keys are
+    #: known before the rows are checked, a row that shares no key with another row or with an
+    #: existing record is a new record of its own as soon as it passes, and a commit writes such
+    #: rows (``write_new``, inside ``writing``) while the rest of the file is still being checked.
+    key_columns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, user: Any, source_label: str = "", batch: Any = None) -> None:
         self.user = user
@@ -164,6 +171,7 @@ class Importer(ABC):
         self.resolver = V.CodeResolver(prefer_region=region)
         self._orgs: dict[str, list[Any]] | None = None
         self._org_ids: set[int] | None = None
+        self._memo: dict[str, dict[tuple[type, Any], tuple[bool, Any]]] = {}
 
     # -- hooks -----------------------------------------------------------------------------------
 
@@ -209,6 +217,15 @@ class Importer(ABC):
     @abstractmethod
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
         """Create and update the records (set ``group.pk`` for created ones)."""
+
+    def writing(self, rows: int) -> AbstractContextManager[None]:
+        """The session in which ``write_new`` is called while the file is being checked (at most
+        ``rows`` new records); leaving it must leave every record written."""
+        return _no_session()
+
+    def write_new(self, groups: list[Group]) -> None:
+        """Create the records of these groups now (new records of one row each; ``group.pk``)."""
+        raise NotImplementedError(f"{type(self).__name__} has key_columns but no write_new")
 
     # -- helpers for subclasses -----------------------------------------------------------------
 
@@ -282,6 +299,27 @@ class Importer(ABC):
     def content_type(self) -> ContentType:
         return ContentType.objects.get_for_model(self.model)
 
+    def converted(self, column: Column, raw: Any) -> Any:
+        """``convert`` of a cell, remembered per column for the kinds whose values repeat (the
+        conversion depends only on the cell and on reference data that does not change during
+        the import); a remembered error is raised again, lists are handed out as copies."""
+        if column.kind not in MEMO_KINDS or not isinstance(raw, str | int | float):
+            return convert(self, column, raw)
+        memo = self._memo.setdefault(column.name, {})
+        key = (raw.__class__, raw)
+        found = memo.get(key)
+        if found is None:
+            try:
+                found = (True, convert(self, column, raw))
+            except V.CellError as exc:
+                found = (False, exc.message)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = found
+        ok, value = found
+        if not ok:
+            raise V.CellError(value)
+        return list(value) if isinstance(value, list) else value
+
 
 # ------------------------------------------------------------------------------------------------
 # Reading and checking
@@ -323,8 +361,14 @@ def analyse(
     decisions: dict[str, dict[str, str]] | None = None,
     policy: str = MergePolicy.FILL_BLANKS,
     progress: ProgressFn = _noop,
+    write: str = "",
 ) -> Analysis:
-    """Read and check the whole file; decide every row's outcome. Writes nothing."""
+    """Read and check the whole file; decide every row's outcome.
+
+    Writes nothing, unless ``write`` names the commit mode (``"all"`` or ``"valid"``; inside the
+    caller's transaction): then the rows that are new records of their own (see
+    ``Importer.key_columns``) are written in batches while the rest are checked — the database
+    and Python work side by side — and ``engine.commit`` writes the others."""
     spec = importer.spec
     analysis = Analysis(spec=spec, table=None)
     try:
@@ -383,6 +427,39 @@ def analyse(
         return analysis
     prepared: list[Member] = []
     total = len(body)
+    keyed = _KeyPass(importer, analysis, body, formulas) if importer.key_columns else None
+    with ExitStack() as stack:
+        stream = (
+            _Stream(importer, analysis, stack, rows=total, mode=write) if keyed and write else None
+        )
+        _check_rows(importer, analysis, body, formulas, keyed, stream, prepared, progress)
+        if stream is not None:
+            stream.flush()
+    progress(total, total, "正在查找重复数据")
+    _group(
+        importer,
+        analysis,
+        prepared,
+        decisions or {},
+        policy,
+        found=keyed.found if keyed else None,
+    )
+    return analysis
+
+
+def _check_rows(
+    importer: Importer,
+    analysis: Analysis,
+    body: list[tuple[int, list[Any]]],
+    formulas: dict[int, dict[int, str]],
+    keyed: _KeyPass | None,
+    stream: _Stream | None,
+    prepared: list[Member],
+    progress: ProgressFn,
+) -> None:
+    spec = importer.spec
+    total = len(body)
+    verb = "检查并写入" if stream is not None else "检查"
     examples = {
         col_no: V.nfkc(col.example)
         for col_no, col in analysis.columns.items()
@@ -395,7 +472,10 @@ def analyse(
             analysis.row_errors[row_no] = ["这是模板中的示例行，请删除后再导入"]
             analysis.outcomes[row_no] = RowOutcome.ERROR
             continue
-        values, problems = _convert_row(importer, analysis.columns, row, formulas.get(row_no, {}))
+        known = keyed.values.pop(row_no, None) if keyed else None
+        values, problems = _convert_row(
+            importer, analysis.columns, row, formulas.get(row_no, {}), known
+        )
         if not problems:
             try:
                 data_row = importer.prepare(values)
@@ -404,7 +484,15 @@ def analyse(
             except BusinessError as exc:
                 problems = [(exc.field or "", exc.message)]
             else:
-                prepared.append(Member(row=row_no, data=data_row))
+                member = Member(row=row_no, data=data_row)
+                if keyed is not None and keyed.alone(row_no, member):
+                    group = _single(importer, member)
+                    analysis.groups.append(group)
+                    analysis.outcomes[row_no] = RowOutcome.NEW
+                    if stream is not None:
+                        stream.add(group)
+                else:
+                    prepared.append(member)
         if problems:
             analysis.row_errors[row_no] = [_format(spec, name, msg) for name, msg in problems]
             analysis.outcomes[row_no] = RowOutcome.ERROR
@@ -412,10 +500,7 @@ def analyse(
             # Only error rows go back in the error workbook: let the others' raw cells go.
             row.clear()
         if n % 1000 == 0:
-            progress(n, total, f"正在检查第 {n}/{total} 行")
-    progress(total, total, "正在查找重复数据")
-    _group(importer, analysis, prepared, decisions or {}, policy)
-    return analysis
+            progress(n, total, f"正在{verb}第 {n}/{total} 行")
 
 
 def _format(spec: ImportSpec, name: str, message: str) -> str:
@@ -425,8 +510,14 @@ def _format(spec: ImportSpec, name: str, message: str) -> str:
 
 
 def _convert_row(
-    importer: Importer, columns: dict[int, Column], row: list[Any], formulas: dict[int, str]
+    importer: Importer,
+    columns: dict[int, Column],
+    row: list[Any],
+    formulas: dict[int, str],
+    known: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The row's converted values and its problems. ``known``: values of key columns already
+    converted from the same cells (by the key pass)."""
     values: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for col_no, column in columns.items():
@@ -436,15 +527,24 @@ def _convert_row(
                 (column.name, f"单元格 {formulas[col_no]} 是公式，请复制后“粘贴为数值”再导入")
             )
             continue
+        if known is not None and column.name in known:
+            values[column.name] = known[column.name]
+            continue
         if V.is_blank(raw):
             if column.required:
                 problems.append((column.name, "不能为空"))
             continue
         try:
-            values[column.name] = convert(importer, column, raw)
+            values[column.name] = importer.converted(column, raw)
         except V.CellError as exc:
             problems.append((column.name, exc.message))
     return values, problems
+
+
+#: Column kinds whose values are worth remembering per import: a list's genders, units, codes,
+#: levels, issuers and dates repeat from row to row; long texts and identifiers rarely do.
+MEMO_KINDS = frozenset({"text", "int", "decimal", "date", "bool", "choice", "code", "codes", "org"})
+MEMO_LIMIT = 20_000
 
 
 def convert(importer: Importer, column: Column, raw: Any) -> Any:
@@ -486,6 +586,152 @@ def convert(importer: Importer, column: Column, raw: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------
+# Keys first: rows that are new records of their own
+# ------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _no_session() -> Iterator[None]:
+    yield
+
+
+class _KeyPass:
+    """Every row's hard and soft key, from its key columns alone, before the rows are checked.
+
+    The keys are those the grouping uses (``Member.hard``/``soft``), so a row that shares neither
+    key with any other row of the file — valid or not — nor with an existing record ends up a
+    group of its own, a new record, whatever the other rows turn out to be: it can be decided, and
+    written, as soon as the row itself has passed. A row whose key columns do not convert is
+    left out here; the same conversion fails again when the row is checked.
+    """
+
+    def __init__(
+        self,
+        importer: Importer,
+        analysis: Analysis,
+        body: list[tuple[int, list[Any]]],
+        formulas: dict[int, dict[int, str]],
+    ) -> None:
+        self.importer = importer
+        key_cols = {
+            col_no: column
+            for col_no, column in analysis.columns.items()
+            if column.name in importer.key_columns
+        }
+        #: Converted key-column values per row, handed to the row's check (not converted twice).
+        self.values: dict[int, dict[str, Any]] = {}
+        self.keys: dict[int, tuple[str | None, str | None]] = {}
+        hard_count: dict[str, int] = {}
+        soft_count: dict[str, int] = {}
+        for row_no, row in body:
+            values = self._convert(importer, key_cols, row, formulas.get(row_no, {}))
+            if values is None:
+                continue
+            try:
+                hard, soft = importer.hard_key(values), importer.soft_key(values)
+            except (RowError, BusinessError, V.CellError):
+                continue
+            self.values[row_no] = values
+            self.keys[row_no] = (hard, soft)
+            if hard:
+                hard_count[hard] = hard_count.get(hard, 0) + 1
+            if soft:
+                soft_count[soft] = soft_count.get(soft, 0) + 1
+        self.found = importer.find_existing(set(hard_count), set(soft_count))
+        found_hard, found_soft = self.found
+        self.shared_hard = {k for k, n in hard_count.items() if n > 1 or k in found_hard}
+        self.shared_soft = {k for k, n in soft_count.items() if n > 1 or k in found_soft}
+
+    @staticmethod
+    def _convert(
+        importer: Importer, key_cols: dict[int, Column], row: list[Any], formulas: dict[int, str]
+    ) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for col_no, column in key_cols.items():
+            raw = row[col_no] if col_no < len(row) else None
+            if col_no in formulas:
+                return None
+            if V.is_blank(raw):
+                continue
+            try:
+                values[column.name] = importer.converted(column, raw)
+            except V.CellError:
+                return None
+        return values
+
+    def alone(self, row_no: int, member: Member) -> bool:
+        """Give the member its keys; whether it is a new record of its own."""
+        keys = self.keys.get(row_no)
+        if keys is None:
+            # Cannot happen (the row's key columns converted when it was checked); to be safe
+            # the row joins the grouping with keys from its prepared data.
+            return False
+        member.hard, member.soft = keys
+        if member.hard and (member.hard in self.shared_hard or self.importer.missing_hard_key):
+            return False
+        return not (member.soft and member.soft in self.shared_soft)
+
+
+def _single(importer: Importer, member: Member) -> Group:
+    """The group of a row that is a new record of its own: its data is the record's (what
+    ``_merge`` gives for one row and nothing existing, without the comparisons)."""
+    key = (
+        f"h:{member.hard}"
+        if member.hard
+        else (f"s:{member.soft}" if member.soft else f"r:{member.row}")
+    )
+    merged = {
+        name: _unique(value or []) if name in importer.union_fields else value
+        for name, value in member.data.items()
+    }
+    return Group(key=key, members=[member], merged=merged)
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+class _Stream:
+    """New records written in batches while the rest of the file is checked (a commit)."""
+
+    BATCH = 2000
+
+    def __init__(
+        self, importer: Importer, analysis: Analysis, stack: ExitStack, *, rows: int, mode: str
+    ) -> None:
+        from django.db import connection
+
+        if not connection.in_atomic_block:
+            raise RuntimeError("writing while checking needs the caller's transaction")
+        self.importer = importer
+        self.analysis = analysis
+        self.mode = mode
+        self.pending: list[Group] = []
+        stack.enter_context(importer.writing(rows))
+
+    def add(self, group: Group) -> None:
+        self.pending.append(group)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if not pending or (self.mode != "valid" and self.analysis.row_errors):
+            # All or nothing, and a row has failed: the commit is refused and rolls back.
+            return
+        self.importer.write_new(pending)
+        for group in pending:
+            # Written: only the row numbers and the key are needed from here on.
+            group.merged = {}
+            for member in group.members:
+                member.data = {}
+
+
+# ------------------------------------------------------------------------------------------------
 # Duplicates and merging
 # ------------------------------------------------------------------------------------------------
 
@@ -500,13 +746,19 @@ def _group(
     members: list[Member],
     decisions: dict[str, dict[str, str]],
     policy: str,
+    *,
+    found: tuple[dict[str, Existing], dict[str, Existing]] | None = None,
 ) -> None:
+    """Group the members by key, match existing records (``found``: already looked up by the
+    key pass, whose keys the members carry) and merge every group."""
     by_hard: dict[str, Group] = {}
     by_soft: dict[str, Group] = {}
     groups: list[Group] = []
     for member in members:
-        member.hard = hard = importer.hard_key(member.data)
-        member.soft = soft = importer.soft_key(member.data)
+        if found is None or (member.hard is None and member.soft is None):
+            member.hard = importer.hard_key(member.data)
+            member.soft = importer.soft_key(member.data)
+        hard, soft = member.hard, member.soft
         group: Group | None = by_hard.get(hard) if hard else None
         if group is None and soft:
             candidate = by_soft.get(soft)
@@ -528,9 +780,11 @@ def _group(
             by_hard.setdefault(hard, group)
         if soft:
             by_soft.setdefault(soft, group)
-    hard_keys = {k for g in groups if (k := _group_hard(importer, g))}
-    soft_keys = {m.soft for g in groups for m in g.members if m.soft}
-    found_hard, found_soft = importer.find_existing(hard_keys, soft_keys)
+    if found is None:
+        hard_keys = {k for g in groups if (k := _group_hard(importer, g))}
+        soft_keys = {m.soft for g in groups for m in g.members if m.soft}
+        found = importer.find_existing(hard_keys, soft_keys)
+    found_hard, found_soft = found
     for group in groups:
         hard = _group_hard(importer, group)
         existing: Existing | None = found_hard.get(hard) if hard else None
@@ -662,10 +916,13 @@ def commit(
         )
     creates = [g for g in analysis.groups if g.existing is None]
     updates = [g for g in analysis.groups if g.existing is not None and g.changes]
+    # Groups written while the file was checked (``analyse(write=…)``) carry their keys already.
+    unwritten = [g for g in creates if g.pk is None]
     importer.mode = mode
-    progress(0, len(creates) + len(updates), "正在写入数据库")
+    progress(0, len(unwritten) + len(updates), "正在写入数据库")
     with transaction.atomic():
-        importer.write(creates, updates, progress)
+        if unwritten or updates:
+            importer.write(unwritten, updates, progress)
         if importer.failed:
             # Rows a service refused while writing (rare: the checks ran before) join the errors.
             for row, message in importer.failed.items():

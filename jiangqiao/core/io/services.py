@@ -121,9 +121,10 @@ def _store_analysis(
 
 
 def _analyse(
-    batch: ImportBatch, actor: Any, progress: Any
+    batch: ImportBatch, actor: Any, progress: Any, *, write: str = ""
 ) -> tuple[engine.Importer, engine.Analysis]:
-    """Read and check the batch's file with its merge choices; store the result on the batch."""
+    """Read and check the batch's file with its merge choices; store the result on the batch.
+    ``write``: the commit mode, to write new records while checking (see ``engine.analyse``)."""
     importer = _importer(batch, actor)
     importer.check_permissions()
     analysis = engine.analyse(
@@ -133,6 +134,7 @@ def _analyse(
         decisions=batch.decisions,
         policy=batch.policy,
         progress=progress,
+        write=write,
     )
     _store_analysis(batch, importer, analysis)
     return importer, analysis
@@ -201,44 +203,67 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
     if batch.status == ImportStatus.REJECTED:
         raise BusinessError("文件无法导入，请修改后重新上传")
     started = timezone.now()
-    importer, analysis = _analyse(batch, actor, progress)
-    if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):
+    try:
+        with transaction.atomic():
+            # New records are written while the rest of the file is checked; the rest after.
+            importer, analysis = _analyse(batch, actor, progress, write=batch.mode)
+            if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):
+                raise _Refused(importer, analysis)  # rolls back what was written
+            counts = engine.commit(importer, analysis, mode=batch.mode, progress=progress)
+            _mark_committed(batch, actor, importer, analysis, counts, started)
+    except _Refused as refused:
         # Refused as a whole: keep the fresh messages and the error workbook, write nothing.
         batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
-        engine.commit(importer, analysis, mode=batch.mode)  # raises the explanation
-    with transaction.atomic():
-        counts = engine.commit(importer, analysis, mode=batch.mode, progress=progress)
-        if importer.failed:
-            _store_analysis(batch, importer, analysis)  # rows refused while writing
-        # The batch is marked committed in the same transaction as the rows it wrote.
-        batch.status = ImportStatus.COMMITTED
-        batch.committed_at = timezone.now()
-        batch.result = {**batch.result, "committed_counts": counts}
-        batch.updated_by = actor
-        batch.save(
-            update_fields=[
-                "result",
-                "error_workbook",
-                "status",
-                "committed_at",
-                "updated_by",
-                "updated_at",
-            ]
-        )
-        record_operation(
-            actor=actor,
-            module=MODULE,
-            business_type=BusinessType.IMPORT,
-            action=f"导入{importer.spec.title}“{batch.file_name}”",
-            target=batch,
-            extra={
-                "counts": counts,
-                "source": batch.source_label,
-                "sha256": batch.file_sha256,
-                "seconds": round((timezone.now() - started).total_seconds(), 1),
-            },
-        )
+        engine.commit(refused.importer, refused.analysis, mode=batch.mode)  # raises the reason
     return batch
+
+
+class _Refused(Exception):
+    def __init__(self, importer: engine.Importer, analysis: engine.Analysis) -> None:
+        super().__init__("refused")
+        self.importer = importer
+        self.analysis = analysis
+
+
+def _mark_committed(
+    batch: ImportBatch,
+    actor: Any,
+    importer: engine.Importer,
+    analysis: engine.Analysis,
+    counts: dict[str, int],
+    started: Any,
+) -> None:
+    """Mark the batch committed, in the transaction of the rows it wrote, with its counts."""
+    if importer.failed:
+        _store_analysis(batch, importer, analysis)  # rows refused while writing
+    # The batch is marked committed in the same transaction as the rows it wrote.
+    batch.status = ImportStatus.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.result = {**batch.result, "committed_counts": counts}
+    batch.updated_by = actor
+    batch.save(
+        update_fields=[
+            "result",
+            "error_workbook",
+            "status",
+            "committed_at",
+            "updated_by",
+            "updated_at",
+        ]
+    )
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.IMPORT,
+        action=f"导入{importer.spec.title}“{batch.file_name}”",
+        target=batch,
+        extra={
+            "counts": counts,
+            "source": batch.source_label,
+            "sha256": batch.file_sha256,
+            "seconds": round((timezone.now() - started).total_seconds(), 1),
+        },
+    )
 
 
 def error_workbook_bytes(batch: ImportBatch) -> bytes | None:

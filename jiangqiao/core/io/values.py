@@ -62,7 +62,12 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip() or nfkc(value) == ""
+        text = value.strip()
+        if not text:
+            return True
+        # Not blank as soon as the first character stays something after NFKC (nearly always;
+        # only then is the whole text normalised).
+        return not unicodedata.normalize("NFKC", text[0]).strip() and nfkc(text) == ""
     return False
 
 

@@ -66,3 +66,31 @@ def test_foreign_keys_are_deferred_again_after_the_block():
         insert_rows(ChangeLog, [_row(user_id=987654321)])
         assert _rows().count() == 2
     assert not _rows().exists()
+
+
+def test_tuples_are_stored_as_given_and_wait_for_their_parents():
+    from jiangqiao.core.bulk import insert_tuples
+    from jiangqiao.core.testing.personas import make_org
+    from jiangqiao.talents.models import Craftsman, CraftsmanCode
+
+    org = make_org(None, "province", "元组测试省总工会", "440000")
+    with transaction.atomic(), pipelined():
+        craftsman = Craftsman.objects.create(name="元组测试", org=org)
+        insert_tuples(
+            CraftsmanCode,
+            ("craftsman", "scheme", "code", "key"),
+            [
+                (craftsman.pk, "industry", "3421", "C3421"),
+                (craftsman.pk, "region", "440305", "440305"),
+            ],
+        )
+    assert sorted(
+        CraftsmanCode.objects.filter(craftsman=craftsman).values_list("scheme", "code", "key")
+    ) == [("industry", "3421", "C3421"), ("region", "440305", "440305")]
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        insert_tuples(
+            CraftsmanCode, ("craftsman", "scheme", "code", "key"), [(987654321, "x", "y", "z")]
+        )
+    assert not CraftsmanCode.objects.filter(craftsman_id=987654321).exists()
+    Craftsman.objects.filter(pk=craftsman.pk).delete()
+    org.delete()

@@ -444,3 +444,138 @@ class TestAtomicity(ImportBase):
         # Re-run: everything goes in once.
         io_services.import_commit(actor=user, batch=batch)
         self.assertEqual(Craftsman.objects.count(), before[0] + 30)
+
+
+class TestWritingWhileChecking(ImportBase):
+    """A commit writes the rows that are new records of their own (no other row and no existing
+    record shares their keys) in batches while it checks the rest of the file."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        from unittest import mock
+
+        from jiangqiao.core.io import engine
+
+        patcher = mock.patch.object(engine._Stream, "BATCH", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _sheet(self) -> bytes:
+        rows = [HEADER] + [row(150 + i) for i in range(8)]
+        # Row 10: the person of row 3 again, without ID number, in traditional characters.
+        rows.append(row(151, id="", name="李工151", employer="深圳市第151精密機械廠"))
+        rows.append(row(159, gender="不详"))  # row 11: an error
+        return xlsx(rows)
+
+    def test_rows_are_written_while_later_rows_are_checked_and_counts_add_up(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.talents.io import CraftsmanImporter
+
+        seen: list[int] = []
+        real = CraftsmanImporter.prepare
+
+        def prepare(importer: Any, values: dict[str, Any]) -> dict[str, Any]:
+            seen.append(Craftsman.objects.filter(name__startswith="李工1").count())
+            return real(importer, values)
+
+        user = self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=self._sheet()
+        )
+        io_services.import_set_options(actor=user, batch=batch, mode="valid")
+        io_services.import_check(actor=user, batch=batch)
+        preview = dict(batch.counts)
+        with mock.patch.object(CraftsmanImporter, "prepare", prepare):
+            io_services.import_commit(actor=user, batch=batch)
+        batch.refresh_from_db()
+        # The last rows were checked after the first records had been written.
+        self.assertEqual(seen[0], 0)
+        self.assertGreater(seen[-1], 0)
+        counts = batch.result["committed_counts"]
+        self.assertEqual(counts, preview)
+        self.assertEqual(
+            (counts["new"], counts["duplicate"], counts["error"], counts["total"]), (8, 1, 1, 10)
+        )
+        self.assertEqual(Craftsman.objects.filter(name__startswith="李工1").count(), 8)
+        merged = Craftsman.objects.get(name="李工151")
+        self.assertEqual(
+            sorted(
+                RecordSource.objects.filter(object_id=str(merged.pk)).values_list("row", flat=True)
+            ),
+            [3, 10],
+        )
+        self.assertEqual(RecordSource.objects.filter(batch=batch).count(), 9)
+        self.assertEqual(
+            CraftsmanCode.objects.filter(craftsman__name__startswith="李工1", scheme="industry")
+            .values("craftsman")
+            .distinct()
+            .count(),
+            8,
+        )
+        self.assertEqual(
+            ChangeLog.objects.filter(action="create", object_repr__startswith="李工1").count(), 8
+        )
+
+    def test_all_or_nothing_refused_after_rows_were_written_leaves_nothing(self) -> None:
+        before = (
+            Craftsman.objects.count(),
+            CraftsmanCode.objects.count(),
+            ChangeLog.objects.count(),
+        )
+        batch = self.run_import(self._sheet(), mode="all")
+        self.assertIn("一条也没有导入", self.refusal)
+        self.assertEqual(
+            (Craftsman.objects.count(), CraftsmanCode.objects.count(), ChangeLog.objects.count()),
+            before,
+        )
+        self.assertEqual(batch.status, ImportStatus.CHECKED)
+        self.assertEqual(batch.result["error_rows"], 1)
+        self.assertTrue(any("第11行【性别】" in m for m in batch.result["messages"]))
+
+    def test_a_crash_while_checking_leaves_nothing_and_a_rerun_imports_once(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.talents.io import CraftsmanImporter
+
+        user = self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user, spec_key="talents.craftsman", file_name="a.xlsx", data=self._sheet()
+        )
+        io_services.import_set_options(actor=user, batch=batch, mode="valid")
+        io_services.import_check(actor=user, batch=batch)
+        calls = {"n": 0}
+        real = CraftsmanImporter.prepare
+
+        def prepare(importer: Any, values: dict[str, Any]) -> dict[str, Any]:
+            calls["n"] += 1
+            if calls["n"] == 7:  # three batches of two have been written by now
+                raise RuntimeError("worker killed")
+            return real(importer, values)
+
+        with (
+            mock.patch.object(CraftsmanImporter, "prepare", prepare),
+            self.assertRaises(RuntimeError),
+        ):
+            io_services.import_commit(actor=user, batch=batch)
+        self.assertFalse(Craftsman.objects.filter(name__startswith="李工1").exists())
+        self.assertFalse(RecordSource.objects.filter(batch=batch).exists())
+        io_services.import_commit(actor=user, batch=batch)
+        self.assertEqual(Craftsman.objects.filter(name__startswith="李工1").count(), 8)
+
+    def test_a_repeated_bad_value_is_reported_on_every_row_and_lists_are_not_shared(self) -> None:
+        from jiangqiao.talents.io import CRAFTSMAN_SPEC, CraftsmanImporter
+
+        rows = [HEADER, row(170, gender="不详"), row(171, gender="不详"), row(172), row(173)]
+        batch = self.run_import(xlsx(rows), mode="valid")
+        self.assertEqual((batch.counts["error"], batch.counts["new"]), (2, 2))
+        messages = batch.result["messages"]
+        self.assertTrue(any(m.startswith("第2行【性别】") for m in messages), messages)
+        self.assertTrue(any(m.startswith("第3行【性别】") for m in messages), messages)
+        importer = CraftsmanImporter(user=self.world.city_admin_a)
+        column = next(c for c in CRAFTSMAN_SPEC.columns if c.name == "industries")
+        first = importer.converted(column, "C3421")
+        second = importer.converted(column, "C3421")
+        self.assertEqual(first, ["3421"])
+        self.assertEqual(first, second)
+        self.assertIsNot(first, second)
