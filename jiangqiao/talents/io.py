@@ -27,7 +27,7 @@ from jiangqiao.core.io.engine import Existing, Group, Importer, ProgressFn, RowE
 from jiangqiao.core.io.export import ExportColumn, ExportContext, ExportSpec, choice_labels
 from jiangqiao.core.io.spec import Column, ImportSpec
 from jiangqiao.core.search import bulk_loading
-from jiangqiao.text import search_key
+from jiangqiao.text import search_key, search_key_of_normalized
 
 from . import services
 from .choices import CraftsmanStatus, Gender
@@ -231,8 +231,10 @@ _CHAR_LIMITS = tuple(
 )
 
 
-def employer_key(name: str) -> str:
-    return _EMPLOYER_NOISE.sub("", search_key(name or ""))
+def employer_key(name: str, *, normalized: bool = False) -> str:
+    """The employer as compared between rows and records (``normalized``: a checked cell)."""
+    key = search_key_of_normalized(name) if normalized and name else search_key(name or "")
+    return _EMPLOYER_NOISE.sub("", key)
 
 
 class CraftsmanImporter(Importer):
@@ -303,7 +305,7 @@ class CraftsmanImporter(Importer):
             data["org_id"] = org.pk
         else:
             self.default_org()  # a user without a unit must name one
-        data["name_key"] = search_key(data["name"])[:50]
+        data["name_key"] = search_key_of_normalized(data["name"])[:50]
         return data
 
     def _parsed(self, parse: Any, text: str) -> Any:
@@ -384,8 +386,10 @@ class CraftsmanImporter(Importer):
         if not mobile or not employer or not data.get("name"):
             return None
         mobile = services._clean_identifier("mobile", mobile)
-        name_key = search_key(data["name"])[:50]
-        return f"{name_key}|{employer_key(employer)}|{blind_index(mobile, purpose='mobile')}"
+        # Names and employers come from checked cells: already normalised.
+        name_key = search_key_of_normalized(data["name"])[:50]
+        employer = employer_key(employer, normalized=True)
+        return f"{name_key}|{employer}|{blind_index(mobile, purpose='mobile')}"
 
     # -- existing records -----------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from jiangqiao.core.validators import (
 )
 from jiangqiao.taxonomy.selectors import get_term, term_label
 from jiangqiao.taxonomy.validators import TermCodeValidator
-from jiangqiao.text import normalize, search_key
+from jiangqiao.text import normalize, search_key, search_key_of_normalized
 
 from .choices import (
     CONSENT_VERSION,
@@ -233,7 +233,9 @@ def set_derived(craftsman: Craftsman, *, rank: Any = None, normalized: bool = Fa
     may be a cached ``(scheme, code) → rank`` function for bulk use; ``normalized=True`` says the
     texts already went through ``normalize`` (the importer does that while checking the rows).
     """
-    craftsman.name_normalized = search_key(craftsman.name)[:50]
+    craftsman.name_normalized = (
+        search_key_of_normalized(craftsman.name) if normalized else search_key(craftsman.name)
+    )[:50]
     craftsman.id_number_index = blind_index(craftsman.id_number or "", purpose="id_number")
     craftsman.mobile_index = blind_index(craftsman.mobile or "", purpose="mobile")
     if normalized:

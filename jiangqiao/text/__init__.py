@@ -12,6 +12,7 @@ from jiangqiao.text.normalize import (
     normalize_lines,
     pinyin_initials,
     search_key,
+    search_key_of_normalized,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "normalize_lines",
     "pinyin_initials",
     "search_key",
+    "search_key_of_normalized",
 ]

@@ -381,6 +381,14 @@ def search_key(text: str | None) -> str:
     return key
 
 
+def search_key_of_normalized(text: str) -> str:
+    """``search_key(text)`` of a text that is already ``normalize``d (a fixed point, since
+    ``normalize`` is idempotent): when case folding changes nothing, the text is its own key
+    and the second normalisation is skipped (bulk imports derive keys from checked cells)."""
+    key = text.casefold()
+    return key if key == text else search_key(text)
+
+
 def pinyin_initials(text: str | None) -> str:
     """Return the pinyin initials of ``text`` for initial-letter search.
 

@@ -51,6 +51,7 @@ KNOWN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"{\\rtf", "RTF 文档"),
 )
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # the ends ``[\s>/]`` allows
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MERGE_TAG = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*ref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*ref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
@@ -192,12 +193,13 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int) -> _SheetS
                     )
                 block = tail + chunk
                 # Count tags that start in this block but not in the carried-over tail.
-                rows += len(_ROW_TAG.findall(block)) - len(_ROW_TAG.findall(tail))
-                if not formulas and _FORMULA_TAG.search(block):
-                    formulas = True
-                merged.extend(
-                    m.decode() for m in _MERGE_TAG.findall(block) if m.decode() not in merged
-                )
+                rows += _count_rows(block) - _count_rows(tail)
+                if not formulas and (b"<f" in block or b":f" in block):
+                    formulas = _FORMULA_TAG.search(block) is not None
+                if b"mergeCell" in block:
+                    merged.extend(
+                        m.decode() for m in _MERGE_TAG.findall(block) if m.decode() not in merged
+                    )
                 if rows > max_rows + HEADER_SEARCH_ROWS:
                     raise FileRejected(
                         f"文件超过 {max_rows} 行的上限，请拆分后分批导入（上限可由管理员调整）"
@@ -206,6 +208,14 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, max_rows: int) -> _SheetS
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise FileRejected("Excel 工作簿已损坏，无法读取工作表") from exc
     return _SheetScan(rows=rows, formulas=formulas, merged=merged)
+
+
+def _count_rows(block: bytes) -> int:
+    """``len(_ROW_TAG.findall(block))``, by plain substring counts where no namespace prefix
+    is used (the regular expression took seconds on a 100,000-row sheet)."""
+    if b":row" in block:
+        return len(_ROW_TAG.findall(block))
+    return sum(block.count(b"<row" + end) for end in _ROW_ENDS)
 
 
 def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -148,3 +148,28 @@ class TestValues(SimpleTestCase):
             to_int(5, maximum=3)
         with self.assertRaises(CellError):
             to_decimal("-3")
+
+
+class TestSheetScan(SimpleTestCase):
+    def test_row_count_agrees_with_the_tag_pattern(self) -> None:
+        from jiangqiao.core.io.files import _ROW_TAG, _count_rows
+
+        samples = [
+            b'<sheetData><row r="1"><c r="A1"/></row><row r="2"/><row>',
+            b"<row\n r='3'><row\tspans='1:2'><rowBreaks count='1'/><rows><row/>",
+            b'<x:sheetData><x:row r="1"></x:row><x:row\r r="2"/></x:sheetData>',
+            b"<row\x0b><row\x0c>text :row <row",
+            b"",
+        ]
+        for block in samples:
+            with self.subTest(block=block):
+                self.assertEqual(_count_rows(block), len(_ROW_TAG.findall(block)))
+
+    def test_a_sheet_over_the_row_limit_is_refused_before_it_is_read(self) -> None:
+        rows = [["姓名"]] + [[f"张{i}"] for i in range(30)]
+        with (
+            override_settings(JIANGQIAO_IMPORT_MAX_ROWS=10),
+            self.assertRaises(FileRejected) as caught,
+        ):
+            read_table(xlsx(rows), "a.xlsx")
+        self.assertIn("10 行的上限", caught.exception.message)

@@ -15,6 +15,7 @@ from jiangqiao.text import (
     normalize_lines,
     pinyin_initials,
     search_key,
+    search_key_of_normalized,
 )
 
 # ---------------------------------------------------------------------------
@@ -380,6 +381,18 @@ _any_text = st.one_of(st.text(), _interesting_text)
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
+
+
+@settings(max_examples=400, database=None, deadline=None)
+@given(_any_text)
+def test_key_of_a_normalized_text_is_its_search_key(text: str) -> None:
+    once = normalize(text)
+    assert search_key_of_normalized(once) == search_key(once) == search_key(text)
+
+
+def test_key_of_a_normalized_text_folds_case() -> None:
+    assert search_key_of_normalized("深圳ABC精密") == "深圳abc精密"
+    assert search_key_of_normalized("张建国") == "张建国"
 
 
 @settings(max_examples=200, database=None, deadline=None)
