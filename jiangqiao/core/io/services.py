@@ -142,7 +142,8 @@ def _analyse(
 
 def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
     """Read and check the whole file; store counts, messages and the error workbook."""
-    _analyse(batch, actor, progress)
+    with engine.gc_paused():
+        _analyse(batch, actor, progress)
     batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
     return batch
 
@@ -204,7 +205,7 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
         raise BusinessError("文件无法导入，请修改后重新上传")
     started = timezone.now()
     try:
-        with transaction.atomic():
+        with engine.gc_paused(), transaction.atomic():
             # New records are written while the rest of the file is checked; the rest after.
             importer, analysis = _analyse(batch, actor, progress, write=batch.mode)
             if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):

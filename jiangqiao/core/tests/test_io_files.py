@@ -173,3 +173,23 @@ class TestSheetScan(SimpleTestCase):
         ):
             read_table(xlsx(rows), "a.xlsx")
         self.assertIn("10 行的上限", caught.exception.message)
+
+
+class TestCollectorPause(SimpleTestCase):
+    def test_the_collector_is_paused_inside_and_restored_after_an_error(self) -> None:
+        import gc
+
+        from jiangqiao.core.io.engine import gc_paused
+
+        self.assertTrue(gc.isenabled())
+        with self.assertRaises(RuntimeError), gc_paused():
+            self.assertFalse(gc.isenabled())
+            raise RuntimeError("import failed")
+        self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            with gc_paused():
+                pass
+            self.assertFalse(gc.isenabled())  # left as the caller had it
+        finally:
+            gc.enable()
