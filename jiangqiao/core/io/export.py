@@ -208,10 +208,98 @@ def csv_stream(row_iter: Iterable[list[Any]]) -> Iterator[bytes]:
         yield "".join(buffer).encode("utf-8")
 
 
+#: From this many rows on, an .xlsx export is written by a second process (see ``write_xlsx``).
+PARALLEL_XLSX_ROWS = 20_000
+_BATCH = 1000
+
+
 def write_xlsx(
+    row_iter: Iterable[list[Any]],
+    handle: Any,
+    *,
+    title: str,
+    widths: list[int] | None = None,
+    parallel: bool = False,
+) -> int:
+    """Write the rows as one sheet into ``handle`` (a file object); rows written.
+
+    ``parallel``: a forked process writes the workbook while this one produces the rows. Producing
+    them (the database cursor, model instances, labels) and XlsxWriter's per-cell work took about
+    the same time and took turns on one core (300,000 demands: 35 s + 48 s); side by side on two
+    cores the export takes the longer of the two. The child only writes a temporary file; it
+    never touches this process's database connection, and it ends with ``os._exit``."""
+    import multiprocessing
+
+    if not parallel or "fork" not in multiprocessing.get_all_start_methods():
+        return _write_book(row_iter, handle, title=title, widths=widths)
+    return _write_in_child(row_iter, handle, title=title, widths=widths)
+
+
+def _write_in_child(
+    row_iter: Iterable[list[Any]], handle: Any, *, title: str, widths: list[int] | None
+) -> int:
+    import multiprocessing
+    import os
+    import shutil
+
+    context = multiprocessing.get_context("fork")
+    rows_in, rows_out = context.Pipe(duplex=False)
+    result_in, result_out = context.Pipe(duplex=False)
+    fd, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(fd)
+    child = context.Process(
+        target=_child_writer, args=(rows_in, result_out, path, title, widths), daemon=True
+    )
+    try:
+        child.start()
+        rows_in.close()
+        result_out.close()
+        batch: list[list[Any]] = []
+        for row in row_iter:
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                rows_out.send(batch)
+                batch = []
+        if batch:
+            rows_out.send(batch)
+        rows_out.send(None)
+        ok, value = result_in.recv()
+        child.join()
+        if not ok:
+            raise RuntimeError(f"写入 Excel 文件失败：{value}")
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, handle, 1 << 20)
+        return int(value)
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+        rows_out.close()
+        result_in.close()
+        os.unlink(path)
+
+
+def _child_writer(
+    rows_in: Any, result_out: Any, path: str, title: str, widths: list[int] | None
+) -> None:
+    def received() -> Iterator[list[Any]]:
+        while True:
+            batch = rows_in.recv()
+            if batch is None:
+                return
+            yield from batch
+
+    try:
+        with open(path, "wb") as out:
+            count = _write_book(received(), out, title=title, widths=widths)
+        result_out.send((True, count))
+    except BaseException as exc:  # reported to the parent, which raises it
+        result_out.send((False, repr(exc)))
+
+
+def _write_book(
     row_iter: Iterable[list[Any]], handle: Any, *, title: str, widths: list[int] | None = None
 ) -> int:
-    """Write the rows as one sheet into ``handle`` (a file path or file object); rows written."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
@@ -226,6 +314,9 @@ def write_xlsx(
     )
     sheet = book.add_worksheet(title[:31] or "导出")
     bold = book.add_format({"bold": True, "bg_color": "#EEF3FB"})
+    # Strings are most cells: ``_write_string`` is ``write_string`` without the decorator that
+    # accepts "A1" addresses (XlsxWriter's own undecorated form; rows and columns are numbers here).
+    write_string = getattr(sheet, "_write_string", sheet.write_string)
     count = -1
     for count, row in enumerate(row_iter):
         if count == 0:
@@ -236,7 +327,10 @@ def write_xlsx(
             sheet.freeze_panes(1, 0)
             continue
         for col_no, value in enumerate(row):
-            if isinstance(value, bool):
+            if value.__class__ is str:
+                if value:
+                    write_string(count, col_no, value)
+            elif isinstance(value, bool):
                 sheet.write_boolean(count, col_no, value)
             elif isinstance(value, int | float):
                 sheet.write_number(count, col_no, value)

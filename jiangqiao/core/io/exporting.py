@@ -237,7 +237,13 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
             for chunk in X.csv_stream(produce(queryset, user, tick)):
                 handle.write(chunk)
         else:
-            X.write_xlsx(produce(queryset, user, tick), handle, title=title, widths=widths)
+            X.write_xlsx(
+                produce(queryset, user, tick),
+                handle,
+                title=title,
+                widths=widths,
+                parallel=total >= X.PARALLEL_XLSX_ROWS,
+            )
         handle.seek(0)
         data = encrypt_bytes(handle.read())
     _cleanup_old_files()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
@@ -193,3 +194,45 @@ class TestCollectorPause(SimpleTestCase):
             self.assertFalse(gc.isenabled())  # left as the caller had it
         finally:
             gc.enable()
+
+
+class TestXlsxWriterProcess(SimpleTestCase):
+    """Large .xlsx exports are written by a forked process while this one produces the rows."""
+
+    ROWS = [["编号", "名称", "金额", "启用"]] + [
+        [i, f'=HYPERLINK("x") 需求{i}' if i % 7 == 0 else f"需求{i}", i * 1.5, i % 2 == 0]
+        for i in range(1, 2500)
+    ]
+
+    def _write(self, rows: list[list[Any]], *, parallel: bool) -> tuple[int, bytes]:
+        from jiangqiao.core.io.export import write_xlsx
+
+        handle = io.BytesIO()
+        count = write_xlsx(iter(rows), handle, title="需求", widths=[8, 20], parallel=parallel)
+        return count, handle.getvalue()
+
+    def test_the_same_cells_either_way(self) -> None:
+        from jiangqiao.core.testing.sheets import read_xlsx
+
+        count, data = self._write(self.ROWS, parallel=True)
+        expected_count, expected = self._write(self.ROWS, parallel=False)
+        self.assertEqual(count, expected_count)
+        self.assertEqual(count, len(self.ROWS) - 1)
+        self.assertEqual(read_xlsx(data), read_xlsx(expected))
+        self.assertEqual(read_xlsx(data)[7], [7, '=HYPERLINK("x") 需求7', 10.5, False])
+
+    def test_an_error_while_producing_rows_stops_the_writer_and_leaves_no_file(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        before = set(Path(tempfile.gettempdir()).glob("*.xlsx"))
+
+        def failing() -> Any:
+            yield from self.ROWS[:1500]
+            raise RuntimeError("database went away")
+
+        from jiangqiao.core.io.export import write_xlsx
+
+        with self.assertRaises(RuntimeError):
+            write_xlsx(failing(), io.BytesIO(), title="需求", parallel=True)
+        self.assertEqual(set(Path(tempfile.gettempdir()).glob("*.xlsx")), before)
