@@ -224,8 +224,9 @@ class Importer(ABC):
         return _no_session()
 
     def write_new(self, groups: list[Group]) -> None:
-        """Create the records of these groups now (new records of one row each; ``group.pk``)."""
-        raise NotImplementedError(f"{type(self).__name__} has key_columns but no write_new")
+        """Create the records of these groups now (new records of one row each; ``group.pk``).
+        By default through ``write``; an importer overrides it to share one session's setup."""
+        self.write(groups, [], _noop)
 
     # -- helpers for subclasses -----------------------------------------------------------------
 

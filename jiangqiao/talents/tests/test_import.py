@@ -579,3 +579,16 @@ class TestWritingWhileChecking(ImportBase):
         self.assertEqual(first, ["3421"])
         self.assertEqual(first, second)
         self.assertIsNot(first, second)
+
+    def test_an_importer_without_its_own_write_new_streams_through_write(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.core.io.engine import Importer
+        from jiangqiao.talents.io import CraftsmanImporter
+
+        with mock.patch.object(CraftsmanImporter, "write_new", Importer.write_new):
+            batch = self.run_import(self._sheet(), mode="valid")
+        counts = batch.result["committed_counts"]
+        self.assertEqual((counts["new"], counts["duplicate"], counts["error"]), (8, 1, 1))
+        self.assertEqual(Craftsman.objects.filter(name__startswith="李工1").count(), 8)
+        self.assertEqual(RecordSource.objects.filter(batch=batch).count(), 9)
