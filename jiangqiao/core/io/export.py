@@ -7,7 +7,7 @@
 * A text cell starting with ``= + - @`` (or tab / carriage return) gets a leading ``'`` so that
   Excel or WPS never evaluates it (CSV / formula injection).
 * Rows are read with ``iterator(chunk_size=…)`` and written as they come: CSV is streamed to the
-  browser; .xlsx is written by XlsxWriter in constant-memory mode into a temporary file. Lists
+  browser; .xlsx is written by ``xlsx_stream`` (a lean one-sheet writer) into a temporary file. Lists
   longer than ``JIANGQIAO_EXPORT_INLINE_MAX`` rows are exported by a background job whose file is
   kept (encrypted) for download.
 
@@ -210,6 +210,8 @@ def csv_stream(row_iter: Iterable[list[Any]]) -> Iterator[bytes]:
 
 #: From this many rows on, an .xlsx export is written by a second process (see ``write_xlsx``).
 PARALLEL_XLSX_ROWS = 20_000
+#: Data rows an .xlsx sheet can hold (Excel's 1,048,576 rows, less the header).
+XLSX_MAX_ROWS = 1_048_575
 _BATCH = 1000
 
 
@@ -300,44 +302,9 @@ def _child_writer(
 def _write_book(
     row_iter: Iterable[list[Any]], handle: Any, *, title: str, widths: list[int] | None = None
 ) -> int:
-    import xlsxwriter
+    from .xlsx_stream import write_sheet
 
-    book = xlsxwriter.Workbook(
-        handle,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "tmpdir": tempfile.gettempdir(),
-        },
-    )
-    sheet = book.add_worksheet(title[:31] or "导出")
-    bold = book.add_format({"bold": True, "bg_color": "#EEF3FB"})
-    # Strings are most cells: ``_write_string`` is ``write_string`` without the decorator that
-    # accepts "A1" addresses (XlsxWriter's own undecorated form; rows and columns are numbers here).
-    write_string = getattr(sheet, "_write_string", sheet.write_string)
-    count = -1
-    for count, row in enumerate(row_iter):
-        if count == 0:
-            for col_no, value in enumerate(row):
-                width = widths[col_no] if widths and col_no < len(widths) else 16
-                sheet.set_column(col_no, col_no, width)
-                sheet.write_string(0, col_no, str(value), bold)
-            sheet.freeze_panes(1, 0)
-            continue
-        for col_no, value in enumerate(row):
-            if value.__class__ is str:
-                if value:
-                    write_string(count, col_no, value)
-            elif isinstance(value, bool):
-                sheet.write_boolean(count, col_no, value)
-            elif isinstance(value, int | float):
-                sheet.write_number(count, col_no, value)
-            elif value != "":
-                sheet.write_string(count, col_no, value)
-    book.close()
-    return max(count, 0)
+    return write_sheet(row_iter, handle, title=title, widths=widths)
 
 
 def xlsx_bytes(

@@ -109,6 +109,12 @@ def export_response(
         raise BusinessError("导出格式只能是 xlsx 或 csv", field="_export")
     user = request.user
     total = queryset.count()
+    if fmt == "xlsx" and total > X.XLSX_MAX_ROWS:
+        raise BusinessError(
+            f"共 {total} 条，超过 Excel 单个工作表 {X.XLSX_MAX_ROWS} 行的上限，"
+            "请缩小筛选范围或导出为 CSV",
+            field="_export",
+        )
     if total > X.inline_max() and view_path:
         query = request.GET.copy()
         for name in ("_export", "page", "file_format", "format"):

@@ -210,6 +210,26 @@ class TestExports(WorldTestCase):
         self.assertEqual(response["Content-Type"].split(";")[0], "text/html")
         self.assertNotContains(response, "导出Excel")
 
+    def test_more_rows_than_an_excel_sheet_holds_is_refused_before_any_work(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.core.io import export as X
+
+        self.login(self.world.city_admin_a)
+        url = reverse("talents:craftsman_list")
+        jobs = Job.objects.count()
+        with mock.patch.object(X, "XLSX_MAX_ROWS", 1):
+            response = self.client.get(url, {"_export": "xlsx"}, follow=True)
+            self.assertContains(response, "共 2 条，超过 Excel 单个工作表 1 行的上限")
+            self.assertEqual(Job.objects.count(), jobs)
+            api = self.client.get("/api/v1/talents/craftsmen/export/", {"file_format": "xlsx"})
+            self.assertEqual(api.status_code, 400)
+            self.assertIn("超过 Excel", str(api.json()))
+            # CSV has no such limit
+            rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+            self.assertEqual(len(rows), 3)
+        self.assertFalse(OperationLog.objects.filter(action__contains="xlsx").exists())
+
     @override_settings(JIANGQIAO_EXPORT_INLINE_MAX=1)
     def test_large_export_is_a_job_whose_file_only_its_owner_downloads(self) -> None:
         self.login(self.world.city_admin_a)
