@@ -129,16 +129,21 @@ def rows(
     from jiangqiao.core.sensitive import mask
 
     yield [col.label for col in spec.columns]
-    qs = queryset
-    if spec.select_related:
-        qs = qs.select_related(*spec.select_related)
-    if spec.prefetch_related:
-        qs = qs.prefetch_related(*spec.prefetch_related)
-    if spec.only:
-        qs = qs.only(*spec.only)
+    records = (
+        plain_records(queryset, spec.only) if spec.only and not spec.prefetch_related else None
+    )
+    if records is None:
+        qs = queryset
+        if spec.select_related:
+            qs = qs.select_related(*spec.select_related)
+        if spec.prefetch_related:
+            qs = qs.prefetch_related(*spec.prefetch_related)
+        if spec.only:
+            qs = qs.only(*spec.only)
+        records = qs.iterator(chunk_size=CHUNK)
     count = 0
     chunk: list[Any] = []
-    for obj in qs.iterator(chunk_size=CHUNK):
+    for obj in records:
         chunk.append(obj)
         if len(chunk) >= CHUNK:
             yield from _chunk_rows(spec, chunk, ctx, mask)
@@ -153,19 +158,90 @@ def rows(
             progress(count)
 
 
+def plain_records(queryset: models.QuerySet[Any], only: tuple[str, ...]) -> Iterator[Any] | None:
+    """The rows of ``queryset`` as named tuples holding just the fields in ``only``, instead of
+    model instances (None when ``only`` reaches further than one relation).
+
+    ``rec.title``, ``rec.pk`` (and the primary key's own name), and for ``enterprise__name`` in
+    ``only`` a nested ``rec.enterprise.name`` (``rec.enterprise`` is None when the relation is
+    empty) read as they would on the model; values come through the fields' own converters
+    (decrypted, JSON decoded, aware datetimes). Building three model instances per row (the
+    object and two related) was the larger part of producing an export's rows (py-spy, 300,000
+    demands: 37 % of the time, with ``pre_init``/``post_init`` signals sent for each); a
+    column that needs anything else of the model fails loudly instead of loading it row by row.
+    """
+    from collections import namedtuple
+    from operator import itemgetter
+
+    model = queryset.model
+    pk_name = model._meta.pk.attname if model._meta.pk else "id"
+    own: list[str] = []
+    related: dict[str, list[str]] = {}
+    for name in only:
+        head, sep, rest = name.partition("__")
+        if not sep:
+            if name not in ("pk", pk_name):
+                own.append(name)
+        elif "__" in rest:
+            return None
+        else:
+            related.setdefault(head, []).append(rest)
+
+    def record_class(name: str, fields: list[str], key: str) -> Any:
+        base = namedtuple(f"{name}Base", ["pk", *fields])  # type: ignore[misc]
+        extra = {} if key == "pk" else {key: property(itemgetter(0))}
+        return type(name, (base,), {"__slots__": (), **extra})
+
+    top = record_class(model.__name__, [*own, *related], pk_name)
+    flat = ["pk", *own]
+    spans: list[tuple[int, int, Any]] = []
+    for head, fields in related.items():
+        field = model._meta.get_field(head)
+        target = field.related_model
+        if target is None or not (field.many_to_one or field.one_to_one):
+            return None
+        target_pk = target._meta.pk.attname if target._meta.pk else "id"
+        start = len(flat)
+        flat += [f"{head}__pk", *(f"{head}__{f}" for f in fields if f not in ("pk", target_pk))]
+        kept = [f for f in fields if f not in ("pk", target_pk)]
+        spans.append((start, len(flat), record_class(target.__name__, kept, target_pk)))
+    split = 1 + len(own)
+
+    def produce() -> Iterator[Any]:
+        make = top._make
+        for values in queryset.values_list(*flat).iterator(chunk_size=CHUNK):
+            yield make(
+                (
+                    *values[:split],
+                    *(
+                        None if values[start] is None else cls._make(values[start:end])
+                        for start, end, cls in spans
+                    ),
+                )
+            )
+
+    return produce()
+
+
 def _chunk_rows(
     spec: ExportSpec, chunk: list[Any], ctx: ExportContext, mask: Callable[[str, str], str]
 ) -> Iterator[list[Any]]:
     if spec.prepare is not None:
         spec.prepare(chunk, ctx)
+    getters = [col.value for col in spec.columns]
+    hidden = (
+        [] if ctx.reveal else [(i, c.sensitive) for i, c in enumerate(spec.columns) if c.sensitive]
+    )
+    cell = _cell
     for obj in chunk:
-        out = []
-        for col in spec.columns:
-            value = col.value(obj, ctx)
-            if col.sensitive and value and not ctx.reveal:
-                value = mask(col.sensitive, str(value))
-            out.append(_cell(value))
-        yield out
+        if not hidden:
+            yield [cell(get(obj, ctx)) for get in getters]
+            continue
+        values = [get(obj, ctx) for get in getters]
+        for i, kind in hidden:  # masked before the cell is neutralised, as shown in the list
+            if values[i]:
+                values[i] = mask(kind, str(values[i]))
+        yield [cell(value) for value in values]
 
 
 def _cell(value: Any) -> Any:
