@@ -71,6 +71,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_children_mb() -> float:
+    """The largest peak of the finished child processes (the forked .xlsx writer)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
     import xlsxwriter
     from opencc import OpenCC
@@ -280,6 +285,7 @@ def run_export(fmt: str, username: str, out: Path) -> dict[str, Any]:
         "seconds": round(elapsed, 1),
         "file_mb": round(out.stat().st_size / 1024 / 1024, 1),
         "peak_rss_mb": round(peak_mb(), 0),
+        "writer_process_peak_rss_mb": round(peak_children_mb(), 0),
         "database": django.db.connection.vendor,
     }
 
