@@ -51,6 +51,9 @@ MATCHING_STAFF = (
     "matching.view_declaredconflict",
     "matching.add_declaredconflict",
     "matching.change_declaredconflict",
+    "matching.view_servicerecord",
+    "matching.add_servicerecord",
+    "matching.change_servicerecord",
 )
 # National exchange (issue 5 point 6): exchange files with the level above or below. Clear-text
 # identifiers need the talents sensitive permission on top (only 工会工作人员 have it).

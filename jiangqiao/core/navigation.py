@@ -44,6 +44,7 @@ MENU: list[MenuGroup] = [
             MenuItem("匹配建议", "matching:matchsuggestion_list", "matching.view_matchsuggestion"),
             MenuItem("清单匹配", "matching:matchlist", "matching.view_matchlist"),
             MenuItem("平台匹配", "matching:matchrun_list", "matching.view_matchrun"),
+            MenuItem("服务记录", "matching:servicerecord_list", "matching.view_servicerecord"),
             MenuItem(
                 "利益冲突申报", "matching:declaredconflict_list", "matching.view_declaredconflict"
             ),

@@ -26,8 +26,8 @@ VERSION = "1.0"
 SUPPORTED_VERSIONS = ("1.0",)
 #: Record types in the order they are written and applied (references point backwards).
 TYPE_ORDER: tuple[str, ...] = tuple(RecordType.values)
-#: Types this version can import and export (service records wait for the casework app).
-SUPPORTED_TYPES: tuple[str, ...] = tuple(t for t in TYPE_ORDER if t != RecordType.SERVICE_RECORD)
+#: Types this version can import and export (all of them).
+SUPPORTED_TYPES: tuple[str, ...] = TYPE_ORDER
 CONTENT_TYPE = "application/x-ndjson"
 
 

@@ -29,7 +29,8 @@ from jiangqiao.core.scope import ScopeViolation, assert_visible, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
 from jiangqiao.demands.models import Demand, DemandEvent, Enterprise
-from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.matching import services as matching_services
+from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.choices import TEAM_LEVEL_ORG_LEVELS
@@ -1014,8 +1015,87 @@ class MatchHandler(Handler):
 
     def delete(self, ctx: ImportContext, obj: Any) -> bool:
         self._check(ctx, obj)
+        if ServiceRecord.objects.filter(match=obj).exists():
+            raise LineError("op", "该匹配在本实例已有服务记录，未删除")
         obj.delete()
         return True
+
+
+# -- service record ------------------------------------------------------------------------------
+
+
+class ServiceRecordHandler(Handler):
+    """服务记录 of a confirmed match. Imported through the matching services (the same checks as
+    when staff enter one: the match must be confirmed here too, dates and figures in range)."""
+
+    record_type = RecordType.SERVICE_RECORD
+    model = ServiceRecord
+    related = ("match",)
+
+    def to_data(self, obj: ServiceRecord, ctx: DataContext) -> dict[str, Any]:
+        return {
+            "match": ctx.ref(RecordType.MATCH, obj.match),
+            "date": _iso(obj.date),
+            "duration_min": obj.duration_min,
+            "prep_min": obj.prep_min,
+            "travel_min": obj.travel_min,
+            "mode": obj.mode,
+            "activities": fmt.tags("service_type", obj.activities),
+            "location": fmt.tag("region", obj.location),
+            "attendees": obj.attendees,
+            "trainees": obj.trainees,
+            "problems_solved": obj.problems_solved,
+            "notes": obj.notes,
+            "economic_benefit": _num(obj.economic_benefit),
+            "enterprise_confirmed": obj.enterprise_confirmed,
+        }
+
+    def resolve_refs(self, ctx: ImportContext, data: dict[str, Any]) -> dict[str, Any]:
+        match = ctx.resolve(RecordType.MATCH, data.get("match"), "data.match")
+        return {**data, "match": {"pk": match.pk}}
+
+    def place(self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any]) -> Any:
+        return None  # scoped through its match's demand
+
+    def _input(self, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields:
+            v = values.get(f)
+            if f == "date":
+                v = _date(v)
+            elif f == "economic_benefit":
+                v = _decimal(v)
+            elif f == "activities":
+                v = list(v or [])
+            elif f in ("location", "notes"):
+                v = v or ""
+            elif f == "enterprise_confirmed":
+                v = bool(v)
+            out[f] = v
+        return out
+
+    def create(
+        self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
+    ) -> Any:
+        match = MatchSuggestion.objects.get(pk=values["match"])
+        return matching_services.service_record_create(
+            actor=ctx.actor,
+            match=match,
+            data=self._input(values, matching_services.RECORD_FIELDS),
+        )
+
+    def update(
+        self, ctx: ImportContext, obj: Any, data: dict[str, Any], values: dict[str, Any], org: Any
+    ) -> Any:
+        local = self.local_values(obj)
+        if local.get("match") != values.get("match"):
+            raise LineError("data.match", "服务记录所属匹配与本实例已有的同一记录不一致，未覆盖")
+        changed = _changed(local, values, matching_services.RECORD_FIELDS)
+        if not changed:
+            return obj
+        return matching_services.service_record_update(
+            actor=ctx.actor, record=obj, data=self._input(values, changed)
+        )
 
 
 HANDLERS: dict[str, Handler] = {
@@ -1026,6 +1106,7 @@ HANDLERS: dict[str, Handler] = {
         TeamHandler(),
         DemandHandler(),
         MatchHandler(),
+        ServiceRecordHandler(),
     )
 }
 

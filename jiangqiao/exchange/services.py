@@ -34,7 +34,7 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import ScopeViolation, scope_q
 from jiangqiao.core.sensitive import can_view_sensitive
 from jiangqiao.demands.models import Demand, Enterprise
-from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman, Honour, ServiceItem, ServiceTeam, TeamMembership
 
@@ -121,6 +121,7 @@ def _change_roots() -> dict[int, tuple[str, str | None]]:
         get(TeamMembership).pk: (RecordType.TEAM, "team"),
         get(Demand).pk: (RecordType.DEMAND, None),
         get(MatchSuggestion).pk: (RecordType.MATCH, None),
+        get(ServiceRecord).pk: (RecordType.SERVICE_RECORD, None),
     }
 
 
@@ -199,8 +200,6 @@ def export_start(
         )
     if mode != PiiMode.MASKED:
         fmt.hash_key()  # fail now, with a clear message, rather than in the middle of a stream
-    if RecordType.SERVICE_RECORD in type_list:
-        type_list.remove(RecordType.SERVICE_RECORD)  # no model yet: nothing to export
     cursor_to = ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0
     kind = FileKind.SNAPSHOT if cursor_from is None else FileKind.CHANGES
     now = timezone.now()
@@ -604,13 +603,6 @@ def _conflict(
 def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
     record = item.record
     record_type = record["type"]
-    if record_type == RecordType.SERVICE_RECORD:
-        report.skipped.append(
-            _record_entry(
-                item, Outcome.SKIPPED, reason="暂不支持：服务记录要等服务工单功能上线后才能导入"
-            )
-        )
-        return Outcome.SKIPPED
     if record["source"] == ctx.instance:
         report.skipped.append(
             _record_entry(item, Outcome.SKIPPED, reason="本实例自己的记录（往返），不再导入")

@@ -50,6 +50,12 @@ urlpatterns = [
     path(
         "conflicts/<int:pk>/edit/", views.ConflictEditView.as_view(), name="declaredconflict_edit"
     ),
+    path("records/", views.ServiceRecordListView.as_view(), name="servicerecord_list"),
+    path("records/new/", views.ServiceRecordEditView.as_view(), name="servicerecord_create"),
+    path("records/<int:pk>/", views.ServiceRecordDetailView.as_view(), name="servicerecord_detail"),
+    path(
+        "records/<int:pk>/edit/", views.ServiceRecordEditView.as_view(), name="servicerecord_edit"
+    ),
     path(
         "conflicts/<int:pk>/status/",
         views.ConflictStatusView.as_view(),

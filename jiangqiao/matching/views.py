@@ -48,11 +48,23 @@ from .choices import (
 )
 from .engine import DEFAULT, SIGNAL_LABELS
 from .export import write_workbook
-from .filtersets import ConflictFilterSet, MatchListFilterSet, RunFilterSet, SuggestionFilterSet
-from .forms import DeclaredConflictForm, ManualSuggestionForm, ReasonForm, RunStartForm
+from .filtersets import (
+    ConflictFilterSet,
+    MatchListFilterSet,
+    RunFilterSet,
+    ServiceRecordFilterSet,
+    SuggestionFilterSet,
+)
+from .forms import (
+    DeclaredConflictForm,
+    ManualSuggestionForm,
+    ReasonForm,
+    RunStartForm,
+    ServiceRecordForm,
+)
 from .indexing import IndexNotReady
-from .models import DeclaredConflict, MatchRun, MatchSuggestion
-from .tables import ConflictTable, RunTable, SuggestionTable
+from .models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from .tables import ConflictTable, RunTable, ServiceRecordTable, SuggestionTable
 
 #: Demand states for which suggestions are (re)computed; other demands show what is stored.
 SUGGESTABLE_STATUSES = ("submitted", "triaged", "published", "matching", "escalated")
@@ -105,11 +117,18 @@ def panel_context(request: HttpRequest, demand: Demand, **extra: Any) -> dict[st
     scores = [s.score for s in open_rows if s.source != SuggestionSource.MANUAL]
     low, high = (min(scores), max(scores)) if scores else (0.0, 0.0)
     span = (high - low) or 1.0
+    can_view_records = user.has_perm("matching.view_servicerecord")
+    records = (
+        selectors.match_service_records(user=user, match_ids=[s.pk for s in confirmed])
+        if can_view_records
+        else {}
+    )
     items = []
     for s in confirmed + open_rows + refused:
         items.append(
             {
                 "object": s,
+                "records": records.get(s.pk, []),
                 "bar": 100 if not scores else max(8, int(8 + 92 * (s.score - low) / span)),
                 "status_color": SUGGESTION_STATUS_COLORS.get(s.status, "secondary"),
                 "source_color": SUGGESTION_SOURCE_COLORS.get(s.source, "secondary"),
@@ -121,6 +140,8 @@ def panel_context(request: HttpRequest, demand: Demand, **extra: Any) -> dict[st
     return {
         "demand": demand,
         "items": items,
+        "can_view_records": can_view_records,
+        "can_add_record": user.has_perm("matching.add_servicerecord"),
         "latest": latest,
         "superseded": sum(1 for s in rows if s.status == SuggestionStatus.SUPERSEDED),
         "fusion_version": DEFAULT.version,
@@ -532,3 +553,53 @@ class ConflictStatusView(ObjectStatusView):
 
     def set_status(self, obj: DeclaredConflict, status: str) -> Any:
         return services.conflict_set_status(actor=self.request.user, conflict=obj, status=status)
+
+
+# ------------------------------------------------------------------------------------------------
+# 服务记录
+# ------------------------------------------------------------------------------------------------
+
+
+class ServiceRecordListView(ObjectListView):
+    model = ServiceRecord
+    filterset_class = ServiceRecordFilterSet
+    table_class = ServiceRecordTable
+    title = "服务记录"
+
+    def get_table_queryset(self) -> Any:
+        return selectors.service_record_list(user=self.request.user)
+
+
+class ServiceRecordDetailView(ObjectDetailView):
+    model = ServiceRecord
+    template_name = "matching/servicerecord_detail.html"
+
+    def get_extra_context(self, obj: ServiceRecord) -> dict[str, Any]:
+        from jiangqiao.taxonomy.selectors import term_label, term_labels
+
+        labels = term_labels("service_type", obj.activities)
+        return {
+            "title": f"服务记录：{obj.match.demand}",
+            "activities": [labels.get(code, code) for code in obj.activities],
+            "location": term_label("region", obj.location, obj.location),
+        }
+
+
+class ServiceRecordEditView(ObjectEditView):
+    model = ServiceRecord
+    form_class = ServiceRecordForm
+
+    def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(obj)
+        match = self.request.GET.get("match", "")
+        if obj is None and match.isdigit():
+            kwargs["initial"] = {"match": int(match)}
+        return kwargs
+
+    def save_form(self, form: ServiceRecordForm, obj: ServiceRecord | None) -> Any:
+        data = {name: form.cleaned_data.get(name) for name in services.RECORD_FIELDS}
+        if obj is None:
+            return services.service_record_create(
+                actor=self.request.user, match=form.cleaned_data["match"], data=data
+            )
+        return services.service_record_update(actor=self.request.user, record=obj, data=data)

@@ -14,7 +14,8 @@ from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.demands.tests.factories import new_uscc
 from jiangqiao.exchange import services
 from jiangqiao.exchange.models import ExchangeRecord
-from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.matching import services as matching_services
+from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Craftsman, ServiceTeam, TeamMembership
 from jiangqiao.talents.tests.helpers import make_craftsman, make_team
@@ -27,6 +28,7 @@ class DataSet:
     team: ServiceTeam
     demand: Demand
     match: MatchSuggestion
+    record: ServiceRecord
 
 
 def build(unit: Any, actor: Any) -> DataSet:
@@ -123,7 +125,26 @@ def build(unit: Any, actor: Any) -> DataSet:
         created_by=actor,
         updated_by=actor,
     )
-    return DataSet(ent, [first, second], ServiceTeam.objects.get(pk=team.pk), demand, match)
+    record = matching_services.service_record_create(
+        actor=actor,
+        match=match,
+        data={
+            "date": timezone.localdate(),
+            "duration_min": 240,
+            "prep_min": 60,
+            "travel_min": 45,
+            "mode": "onsite",
+            "activities": ["tech_service", "skill_training"],
+            "location": unit.region_code,
+            "attendees": 6,
+            "trainees": 4,
+            "problems_solved": 2,
+            "notes": "更换主轴轴承，调整预紧力；培训维修工 4 人",
+            "economic_benefit": Decimal("35.50"),
+            "enterprise_confirmed": True,
+        },
+    )
+    return DataSet(ent, [first, second], ServiceTeam.objects.get(pk=team.pk), demand, match, record)
 
 
 def export(actor: Any, **kwargs: Any) -> str:
@@ -147,6 +168,7 @@ def import_text(actor: Any, text: str | bytes, **kwargs: Any) -> Any:
 
 def wipe() -> None:
     """Empty the exchanged tables (the organisation tree and users stay)."""
+    ServiceRecord.objects.all().delete()
     MatchSuggestion.objects.all().delete()
     TeamMembership.objects.all().delete()
     ServiceTeam.objects.all().delete()

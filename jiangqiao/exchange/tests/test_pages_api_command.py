@@ -152,16 +152,16 @@ def test_command_export_and_import(tmp_path, world, settings, source):
     out = tmp_path / "gd.jsonl"
     stdout = io.StringIO()
     call_command("exchange", "export", "--out", str(out), "--user", "province_admin", stdout=stdout)
-    assert "已导出 6 条记录" in stdout.getvalue()
+    assert "已导出 7 条记录" in stdout.getvalue()
     assert parse(out.read_text(encoding="utf-8"))[0]["instance"] == SOURCE
     wipe()
     settings.INSTANCE_ID = "national"
     stdout = io.StringIO()
     call_command("exchange", "import", str(out), "--user", "province_admin", stdout=stdout)
-    assert "新增 6" in stdout.getvalue()
+    assert "新增 7" in stdout.getvalue()
     stdout = io.StringIO()
     call_command("exchange", "import", str(out), "--user", "province_admin", stdout=stdout)
-    assert "新增 0，更新 0，未变化 6" in stdout.getvalue()
+    assert "新增 0，更新 0，未变化 7" in stdout.getvalue()
     bad = tmp_path / "bad.jsonl"
     lines = out.read_text(encoding="utf-8").splitlines()
     lines.append("{broken")

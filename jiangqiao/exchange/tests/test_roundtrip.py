@@ -3,6 +3,7 @@ the records, importing it twice changes nothing; incremental export; conflicts; 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,8 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.demands.models import Demand, Enterprise
-from jiangqiao.exchange.models import ExchangeBatch, ExchangeRecord
-from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.exchange.models import ExchangeRecord
+from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Craftsman, ServiceTeam
 
@@ -45,6 +46,7 @@ def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world,
         "team",
         "demand",
         "match",
+        "service_record",
     ]
     assert all(r["source"] == SOURCE and r["id"].startswith(f"{SOURCE}:") for r in records)
 
@@ -52,7 +54,7 @@ def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world,
     settings.INSTANCE_ID = TARGET
     batch = import_text(world.province_admin, text)
     assert batch.status == "done", batch.report
-    assert (batch.new_count, batch.error_count, batch.conflict_count) == (6, 0, 0)
+    assert (batch.new_count, batch.error_count, batch.conflict_count) == (7, 0, 0)
 
     # Everything is back, field by field: the re-export of the imported objects is identical.
     _, again = parse(export(world.province_admin, pii="full"))
@@ -83,7 +85,15 @@ def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world,
         "confirmed",
         0.875,
     )
-    assert ExchangeRecord.objects.filter(source_instance=SOURCE).count() == 6
+    record = ServiceRecord.objects.get()
+    assert record.match == match and record.activities == ["tech_service", "skill_training"]
+    assert (record.duration_min, record.trainees, record.economic_benefit) == (
+        240,
+        4,
+        Decimal("35.50"),
+    )
+    assert record.enterprise_confirmed and record.date == source.record.date
+    assert ExchangeRecord.objects.filter(source_instance=SOURCE).count() == 7
 
 
 def test_importing_the_same_file_twice_changes_nothing(world, settings, source):
@@ -91,15 +101,23 @@ def test_importing_the_same_file_twice_changes_nothing(world, settings, source):
     wipe()
     settings.INSTANCE_ID = TARGET
     first = import_text(world.province_admin, text)
-    assert first.new_count == 6, first.report
+    assert first.new_count == 7, first.report
     counts = {
         m: m.objects.count()
-        for m in (Enterprise, Craftsman, ServiceTeam, Demand, MatchSuggestion, ExchangeRecord)
+        for m in (
+            Enterprise,
+            Craftsman,
+            ServiceTeam,
+            Demand,
+            MatchSuggestion,
+            ServiceRecord,
+            ExchangeRecord,
+        )
     }
     changes = ChangeLog.objects.count()
     second = import_text(world.province_admin, text)
     assert second.status == "done"
-    assert (second.new_count, second.updated_count, second.unchanged_count) == (0, 0, 6)
+    assert (second.new_count, second.updated_count, second.unchanged_count) == (0, 0, 7)
     assert {m: m.objects.count() for m in counts} == counts
     assert ChangeLog.objects.count() == changes
     assert OperationLog.objects.filter(business_type="import").count() == 2
@@ -110,8 +128,9 @@ def test_a_dry_run_writes_nothing_but_reports_what_would_happen(world, settings,
     wipe()
     settings.INSTANCE_ID = TARGET
     batch = import_text(world.province_admin, text, dry_run=True)
-    assert batch.status == "dry_run" and batch.new_count == 6
+    assert batch.status == "dry_run" and batch.new_count == 7
     assert not Craftsman.objects.exists() and not ExchangeRecord.objects.exists()
+    assert not ServiceRecord.objects.exists()
 
 
 def test_changes_since_a_cursor_contain_just_the_edited_record(world, source):
@@ -141,12 +160,13 @@ def test_changes_since_a_cursor_contain_just_the_edited_record(world, source):
 
 
 def test_a_deleted_match_is_exported_as_a_delete_and_removed_on_import(world, settings, source):
-    text = export(world.province_admin)
+    text = export(world.province_admin, types="enterprise,craftsman,team,demand,match")
     header, _ = parse(text)
     settings.INSTANCE_ID = TARGET
     wipe_ids = source.match.pk
     # Import at the "national" side first, then delete the match at the source and send changes.
     settings.INSTANCE_ID = SOURCE
+    source.record.delete()
     source.match.delete()
     changes = export(world.province_admin, since=header["cursor_to"], types="match")
     _, records = parse(changes)
@@ -185,7 +205,7 @@ def test_a_local_edit_and_a_newer_incoming_version_is_a_conflict_and_local_data_
             r["updated_at"] = "2099-01-01T00:00:00+08:00"
     batch = import_text(world.province_admin, dump(header, records))
     assert batch.status == "done"
-    assert (batch.conflict_count, batch.unchanged_count) == (1, 5)
+    assert (batch.conflict_count, batch.unchanged_count) == (1, 6)
     conflict = batch.report["conflicts"][0]
     assert conflict["fields"] == ["bio"] and conflict["field_labels"] == ["个人简介"]
     assert conflict["incoming_updated_at"].startswith("2099") and conflict["local_updated_at"]
@@ -205,20 +225,20 @@ def test_a_newer_incoming_version_without_local_edits_updates_the_record(world, 
         if r["type"] == "team":
             r["data"]["members"] = [m for m in r["data"]["members"] if m["role"] == "lead"]
     batch = import_text(world.province_admin, dump(header, records))
-    assert (batch.updated_count, batch.unchanged_count, batch.conflict_count) == (2, 4, 0), (
+    assert (batch.updated_count, batch.unchanged_count, batch.conflict_count) == (2, 5, 0), (
         batch.report
     )
     assert Enterprise.objects.get().name == "深圳精工机械股份有限公司"
     assert ServiceTeam.objects.get().memberships.count() == 1
     # and once more: unchanged
     again = import_text(world.province_admin, dump(header, records))
-    assert again.unchanged_count == 6
+    assert again.unchanged_count == 7
 
 
 def test_own_records_coming_back_are_skipped(world, settings, source):
     text = export(world.province_admin)
     batch = import_text(world.province_admin, text)
-    assert batch.status == "done" and batch.skipped_count == 6 and batch.new_count == 0
+    assert batch.status == "done" and batch.skipped_count == 7 and batch.new_count == 0
     assert {s["reason"] for s in batch.report["skipped"]} == {"本实例自己的记录（往返），不再导入"}
 
 
@@ -232,7 +252,7 @@ def test_imported_records_keep_their_source_id_when_exported_onwards(world, sett
     # Back at the province, the national file is a round trip: nothing is imported twice.
     settings.INSTANCE_ID = SOURCE
     back = import_text(world.province_admin, export(world.province_admin))
-    assert back.skipped_count == 6
+    assert back.skipped_count == 7
 
 
 def test_existing_enterprise_with_the_same_uscc_is_linked_not_duplicated(world, settings, source):
@@ -245,27 +265,67 @@ def test_existing_enterprise_with_the_same_uscc_is_linked_not_duplicated(world, 
     assert row.content_type == ContentType.objects.get_for_model(Enterprise)
 
 
-def test_service_records_are_reported_as_not_yet_supported_without_failing_the_file(
-    world, settings, source
-):
-    text = export(world.province_admin, types="enterprise")
+def test_an_incoming_service_record_is_checked_like_one_entered_by_staff(world, settings, source):
+    text = export(world.province_admin)
     header, records = parse(text)
-    records.append(
-        {
-            "type": "service_record",
-            "id": f"{SOURCE}:service_record:1",
-            "source": SOURCE,
-            "op": "upsert",
-            "updated_at": "2026-01-01T00:00:00+08:00",
-            "data": {"match": {"id": f"{SOURCE}:match:1"}, "date": "2026-01-01"},
-        }
-    )
+    for r in records:
+        if r["type"] == "service_record":
+            r["data"]["date"] = "2099-01-01"
     wipe()
     settings.INSTANCE_ID = TARGET
     batch = import_text(world.province_admin, dump(header, records))
-    assert batch.status == "done" and batch.new_count == 1 and batch.skipped_count == 1
-    assert "暂不支持" in batch.report["skipped"][0]["reason"]
-    assert ExchangeBatch.objects.filter(direction="import").count() == 1
+    assert batch.status == "failed" and batch.error_count == 1
+    (error,) = batch.report["errors"]
+    assert error["field"] == "data.date" and "不能晚于今天" in error["message"]
+    assert not ServiceRecord.objects.exists() and not Enterprise.objects.exists()  # all or nothing
+
+
+def test_a_service_record_of_a_match_that_is_not_confirmed_here_is_refused(world, settings, source):
+    text = export(world.province_admin)
+    header, records = parse(text)
+    for r in records:
+        if r["type"] == "match":
+            r["data"]["status"] = "rejected"
+    wipe()
+    settings.INSTANCE_ID = TARGET
+    batch = import_text(world.province_admin, dump(header, records))
+    assert batch.status == "failed"
+    assert any("只能为已确认的匹配登记服务记录" in e["message"] for e in batch.report["errors"])
+
+
+def test_changes_since_a_cursor_bring_an_edited_service_record(world, source):
+    from jiangqiao.matching import services as matching_services
+
+    header, _ = parse(export(world.province_admin))
+    matching_services.service_record_update(
+        actor=world.province_admin, record=source.record, data={"problems_solved": 3}
+    )
+    _, records = parse(export(world.province_admin, since=header["cursor_to"]))
+    assert [(r["type"], r["id"]) for r in records] == [
+        ("service_record", f"{SOURCE}:service_record:{source.record.pk}")
+    ]
+    assert records[0]["data"]["problems_solved"] == 3
+
+
+def test_a_delete_of_a_match_with_local_service_records_is_refused(world, settings, source):
+    text = export(world.province_admin)
+    header, _ = parse(text)
+    match_id = f"{SOURCE}:match:{source.match.pk}"
+    wipe()
+    settings.INSTANCE_ID = TARGET
+    assert import_text(world.province_admin, text).new_count == 7
+    delete = {
+        "type": "match",
+        "id": match_id,
+        "source": SOURCE,
+        "op": "delete",
+        "updated_at": "2099-01-01T00:00:00+08:00",
+        "data": None,
+    }
+    batch = import_text(world.province_admin, dump({**header, "kind": "changes"}, [delete]))
+    assert batch.status == "failed"
+    assert "已有服务记录" in batch.report["errors"][0]["message"]
+    assert MatchSuggestion.objects.count() == 1 and ServiceRecord.objects.count() == 1
 
 
 def test_the_detail_page_says_which_instance_a_record_came_from(client, world, settings, source):
