@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryModeEnum": "jiangqiao.demands.choices.DeliveryMode",
         "SuggestionStatusEnum": "jiangqiao.matching.choices.SuggestionStatus",
         "SuggestionSourceEnum": "jiangqiao.matching.choices.SuggestionSource",
+        "SessionModeEnum": "jiangqiao.matching.choices.SessionMode",
+        "ImportModeEnum": "jiangqiao.core.choices.ImportMode",
     },
 }
 
