@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
@@ -107,9 +108,22 @@ class ServiceRecordFilterSet(filters.FilterSet):
     demand_id = filters.NumberFilter(label="需求ID", field_name="match__demand_id")
     craftsman_id = filters.NumberFilter(label="劳模工匠ID", field_name="match__craftsman_id")
     mode = filters.ChoiceFilter(label="服务方式", choices=SessionMode.choices)
-    date_from = filters.DateFilter(label="服务日期起", field_name="date", lookup_expr="gte")
-    date_to = filters.DateFilter(label="服务日期止", field_name="date", lookup_expr="lte")
-    enterprise_confirmed = filters.BooleanFilter(label="企业已确认")
+    date_from = filters.DateFilter(
+        label="服务日期起",
+        field_name="date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = filters.DateFilter(
+        label="服务日期止",
+        field_name="date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    enterprise_confirmed = filters.BooleanFilter(
+        label="企业已确认",
+        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
+    )
     org_id = OrgSubtreeFilter(org_field="match__demand__org", label="需求所属工会（含下级）")
 
     class Meta:

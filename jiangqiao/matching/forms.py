@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jiangqiao.core.forms import model_choice
 from jiangqiao.orgs.models import Organization
@@ -93,3 +94,5 @@ class ServiceRecordForm(forms.ModelForm):
         field.queryset = recordable_matches(user=user).order_by("-decided_at", "-pk")
         if self.instance.pk:
             field.disabled = True
+        else:
+            self.fields["date"].initial = timezone.localdate()

@@ -229,6 +229,25 @@ class TestServiceRecordPages(CrudPageTests):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ServiceRecord.objects.exists())
 
+    def test_list_filters_by_date_range_and_confirmation(self) -> None:
+        today = timezone.localdate()
+        old = make_record(
+            self.world.county_a1, self.world.city_admin_a, date=today - dt.timedelta(days=20)
+        )
+        new = make_record(
+            self.world.county_a1, self.world.city_admin_a, date=today, enterprise_confirmed=True
+        )
+        self.login(self.world.city_admin_a)
+        since = (today - dt.timedelta(days=5)).isoformat()
+        page = self.client.get(self.url("list"), {"date_from": since}).content.decode()
+        self.assertIn(str(new), page)
+        self.assertNotIn(str(old), page)
+        page = self.client.get(self.url("list"), {"enterprise_confirmed": "false"}).content.decode()
+        self.assertIn(str(old), page)
+        self.assertNotIn(str(new), page)
+        api = self.client.get("/api/v1/matching/records/", {"date_to": since}).json()
+        self.assertEqual([r["id"] for r in api["results"]], [old.pk])
+
     def test_detail_shows_labels_not_codes(self) -> None:
         record = make_record(
             self.world.county_a1,
