@@ -12,6 +12,7 @@ from jiangqiao.orgs.models import Organization
 
 from ..choices import RunStatus, SessionMode, SuggestionSource, SuggestionStatus
 from ..models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from ..services import RECORD_FIELDS
 
 
 class WhySerializer(serializers.Serializer[Any]):
@@ -224,19 +225,7 @@ class ServiceRecordSerializer(BriefSerializerMixin, serializers.ModelSerializer[
             "demand_title",
             "craftsman",
             "craftsman_name",
-            "date",
-            "duration_min",
-            "prep_min",
-            "travel_min",
-            "mode",
-            "activities",
-            "location",
-            "attendees",
-            "trainees",
-            "problems_solved",
-            "notes",
-            "economic_benefit",
-            "enterprise_confirmed",
+            *RECORD_FIELDS,
             "created_at",
             "updated_at",
         ]

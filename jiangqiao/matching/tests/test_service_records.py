@@ -247,6 +247,11 @@ class TestServiceRecordPages(CrudPageTests):
         self.assertNotIn(str(new), page)
         api = self.client.get("/api/v1/matching/records/", {"date_to": since}).json()
         self.assertEqual([r["id"] for r in api["results"]], [old.pk])
+        export = self.client.get(self.url("list"), {"date_from": since, "_export": "csv"})
+        text = b"".join(export.streaming_content).decode("utf-8-sig")
+        self.assertIn("服务日期", text.splitlines()[0])
+        self.assertEqual(len(text.strip().splitlines()), 2)  # header + the newer record
+        self.assertIn(str(new), text)
 
     def test_detail_shows_labels_not_codes(self) -> None:
         record = make_record(
