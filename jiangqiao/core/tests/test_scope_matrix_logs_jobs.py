@@ -86,6 +86,7 @@ COVERED_ELSEWHERE = {
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
+    "matching.servicerecord": "jiangqiao/matching/tests/test_service_records.py",
     "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
 }
 
