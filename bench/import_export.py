@@ -76,7 +76,7 @@ def peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
+def make_sheet(rows: int, out: Path, seed: int) -> dict[str, float]:
     import xlsxwriter
     from opencc import OpenCC
 
@@ -111,7 +111,7 @@ def make_sheet(rows: int, out: Path, seed: int) -> dict[str, int]:
     text = book.add_format({"num_format": "@"})
     sheet.write_row(0, 0, HEADER)
     kept: list[list[Any]] = []
-    counts = {"rows": 0, "bad": 0, "duplicate": 0}
+    counts: dict[str, float] = {"rows": 0, "bad": 0, "duplicate": 0}
     seq = 0
     # Distinct seeds give distinct people (ID numbers), so several sheets can go into one database.
     seq_base = 1_000_000 + (seed % 20) * 200_000

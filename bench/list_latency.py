@@ -31,7 +31,7 @@ from jiangqiao.accounts.models import User  # noqa: E402
 
 QUERIES = ["质量", "设备", "培训", "节能", "工艺", "安全", "数字化", "故障", "焊接", "检测"]
 PLAN_KEYS = ["质量", "数控"]
-CASES = [
+CASES: list[tuple[str, str, dict[str, str]]] = [
     ("demand page", "/demands/", {"industry": "C", "region": "440300"}),
     ("demand API", "/api/v1/demands/demands/", {"industry": "C", "region": "440300"}),
     ("craftsman page", "/talents/craftsmen/", {"industry": "C", "region": "440000"}),
@@ -75,7 +75,7 @@ def main() -> int:
         timings = []
         statuses = set()
         for i in range(args.requests + 5):
-            query = {**params, "q": QUERIES[i % len(QUERIES)], "page": 1}
+            query: dict[str, str | int] = {**params, "q": QUERIES[i % len(QUERIES)], "page": 1}
             started = time.perf_counter()
             response = client.get(path, query)
             elapsed = (time.perf_counter() - started) * 1000
@@ -85,7 +85,8 @@ def main() -> int:
         plans = {}
         for key in PLAN_KEYS:  # a common key (LIKE in index order) and a rare one (n-gram index)
             with CaptureQueriesContext(connection) as ctx:
-                client.get(path, {**params, "q": key, "page": 1})
+                plan_query: dict[str, str | int] = {**params, "q": key, "page": 1}
+                client.get(path, plan_query)
             slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
             plans[key] = {"sql": slowest["sql"], "plan": explain(slowest["sql"], ())}
         results[name] = {

@@ -100,3 +100,16 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     assert not Craftsman.objects.exclude(
         org__region_code__regex=r"^(4401|4403|4415|4419|4402|4408)"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_statistics_are_refreshed_after_a_bulk_load_even_inside_a_transaction() -> None:
+    from django.db import connection
+
+    from jiangqiao.core.management.commands.demo_data import _analyse
+
+    assert connection.in_atomic_block  # the test's transaction: ANALYZE only, no VACUUM
+    _analyse()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
