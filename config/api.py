@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 
 app_name = "api"
 
@@ -19,7 +21,21 @@ urlpatterns = [
     path("v1/exchange/", include("jiangqiao.exchange.api.urls")),
 ]
 
+# The schema lists every endpoint and field: only signed-in users (or API clients with a token)
+# read it; the docs page sends a browser to the login page first.
 schema_urlpatterns = [
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        login_required(
+            SpectacularSwaggerView.as_view(
+                url_name="api-schema", permission_classes=[IsAuthenticated]
+            )
+        ),
+        name="api-docs",
+    ),
 ]

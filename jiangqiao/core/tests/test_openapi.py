@@ -13,3 +13,21 @@ def test_the_schema_validates_without_warnings() -> None:
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "openapi:" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_schema_and_its_docs_need_a_signed_in_user(client, django_user_model) -> None:
+    from django.urls import reverse
+
+    anonymous = client.get("/api/schema/", {"format": "json"})
+    assert anonymous.status_code in (401, 403)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and reverse("accounts:login") in docs["Location"]
+
+    user = django_user_model.objects.create_user(
+        username="reader", password="x" * 16, must_change_password=False
+    )
+    client.force_login(user)
+    schema = client.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200 and "/api/v1/matching/records/" in schema.json()["paths"]
+    assert client.get("/api/docs/").status_code == 200
