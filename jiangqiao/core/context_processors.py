@@ -8,4 +8,7 @@ from .navigation import menu_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"menu": menu_for(getattr(request, "user", None), request.path)}
+    """The menu; a view may set ``request.nav_path`` to light up another item than its own path
+    (an import page belongs to the list it imports into)."""
+    path = getattr(request, "nav_path", None) or request.path
+    return {"menu": menu_for(getattr(request, "user", None), path)}

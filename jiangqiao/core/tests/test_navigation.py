@@ -43,3 +43,28 @@ def test_pages_are_chinese_whatever_the_browser_language(client, world):
         reverse("accounts:user_create"), {}, headers={"accept-language": "en-US"}
     )
     assert "该字段是必填项" in response.content.decode()
+
+
+def test_import_pages_light_up_the_list_they_fill(client, world):
+    client.force_login(world.city_admin_a)
+    response = client.get(reverse("core:import_start", args=["talents.craftsman"]))
+    assert response.status_code == 200
+    active = [g["label"] for g in response.context["menu"] if g["active"]]
+    assert active == ["人才资源库"]
+    items = [i["label"] for g in response.context["menu"] for i in g["items"] if i["active"]]
+    assert items == ["劳模工匠"]
+    # the batch page (preview, commit) too
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jiangqiao.core.models import ImportBatch
+
+    client.post(
+        reverse("core:import_start", args=["talents.craftsman"]),
+        {"file": SimpleUploadedFile("名单.xlsx", b"MZ\x90\x00"), "mode": "all", "policy": "fill"},
+    )
+    batch = ImportBatch.objects.latest("pk")
+    response = client.get(batch.get_absolute_url())
+    assert [g["label"] for g in response.context["menu"] if g["active"]] == ["人才资源库"]
+    # the list of import batches itself stays under 系统管理
+    response = client.get(reverse("core:importbatch_list"))
+    assert [g["label"] for g in response.context["menu"] if g["active"]] == ["系统管理"]

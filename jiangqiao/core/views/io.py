@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.views import View
 
@@ -55,6 +56,15 @@ class UploadForm(forms.Form):
 class OptionsForm(forms.Form):
     mode = forms.ChoiceField(label="提交方式", choices=ImportMode.choices)
     policy = forms.ChoiceField(label="与已有数据重复时", choices=MergePolicy.choices)
+
+
+def _nav_to_list(request: HttpRequest, importer: Any) -> None:
+    """Light up the menu item of the list the import fills (not 系统管理 › 导入记录)."""
+    meta = importer.model._meta
+    try:
+        request.nav_path = reverse(f"{meta.app_label}:{meta.model_name}_list")  # type: ignore[attr-defined]
+    except NoReverseMatch:
+        return
 
 
 def _importer_or_404(request: HttpRequest, key: str) -> Any:
@@ -103,6 +113,7 @@ class ImportStartView(LoginRequiredMixin, View):
     def render(
         self, request: HttpRequest, importer: Any, form: Any, status: int = 200
     ) -> HttpResponse:
+        _nav_to_list(request, importer)
         spec = importer.spec
         recent = (
             ImportBatch.objects.visible_to(request.user, "view")
@@ -195,6 +206,7 @@ class ImportBatchDetailView(BatchMixin, View):
                 return response
             return render(request, "core/_import_progress.html", {"batch": batch, "job": job})
         importer = importer_class(batch.spec)
+        _nav_to_list(request, importer)
         result = batch.result or {}
         conflicts = result.get("conflicts") or []
         return render(
