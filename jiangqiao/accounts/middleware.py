@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 EXEMPT_PREFIXES = ("/static/", "/accounts/logout/", "/accounts/password/", "/api/schema/")
+#: Browser pages under /api/ (Swagger UI): sent to the password page like any other page.
+PAGES_UNDER_API = ("/api/docs/",)
 
 
 def password_change_required(user: object) -> str | None:
@@ -35,7 +37,9 @@ class PasswordPolicyMiddleware:
         if not request.path.startswith(EXEMPT_PREFIXES):
             reason = password_change_required(getattr(request, "user", None))
             if reason:
-                if request.path.startswith("/api/"):
+                if request.path.startswith("/api/") and not request.path.startswith(
+                    PAGES_UNDER_API
+                ):
                     return JsonResponse({"detail": reason}, status=403)
                 return redirect(reverse("accounts:password_change"))
         return self.get_response(request)
