@@ -11,10 +11,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from jiangqiao.taxonomy.models import Term
 
@@ -145,14 +147,80 @@ def build_small(ctx: Context, counts: dict[str, int]) -> dict[str, int]:
                 )
             )
             made["enterprises"] += 1
+        demands = []
         for _ in range(counts["demands"]):
             ent, industry = rng.choice(enterprises)
             data = people.demand(rng, industry, ent.region_code)
             channel = rng.choice(("online", "offline", "offline", "imported"))
-            demand_services.demand_create(
-                actor=actor, enterprise=ent, data=data, channel=channel, submit=rng.random() < 0.85
+            demands.append(
+                demand_services.demand_create(
+                    actor=actor,
+                    enterprise=ent,
+                    data=data,
+                    channel=channel,
+                    submit=rng.random() < 0.85,
+                )
             )
             made["demands"] += 1
+        made["service_records"] = build_service_records(ctx, actor, craftsmen_by_city, demands)
+    return made
+
+
+#: What the demo's service records say (服务纪要), one picked per record.
+SERVICE_NOTES = (
+    "现场查看设备运行情况，找出主要故障原因，提出整改措施并指导班组落实。",
+    "对一线员工进行操作规范和安全要点培训，现场答疑，约定下次回访时间。",
+    "与企业技术骨干一起梳理工艺流程，确定攻关方案和分工，下周提交试验结果。",
+    "线上讲解检测方法和数据记录要求，发送操作要点资料，企业反馈问题已缓解。",
+)
+
+
+def build_service_records(
+    ctx: Context, actor: Any, craftsmen_by_city: dict[str, list[Any]], demands: list[Any]
+) -> int:
+    """Some submitted demands get a craftsman of their city (人工推荐, confirmed) and one or two
+    service records, through the services, so that the 服务记录 pages have something to show."""
+    from jiangqiao.core.exceptions import BusinessError
+    from jiangqiao.matching import services as matching_services
+
+    rng = ctx.rng
+    open_demands = [d for d in demands if d.status == "submitted"]
+    made = 0
+    for demand in rng.sample(open_demands, k=min(12, len(open_demands))):
+        people_here = craftsmen_by_city.get(demand.region_code[:4] + "00") or []
+        if not people_here:
+            continue
+        craftsman = rng.choice(people_here)
+        try:
+            suggestion = matching_services.suggestion_add_manual(
+                actor=actor, demand=demand, craftsman=craftsman, reason="专长与需求对口（演示）"
+            )
+            matching_services.suggestion_confirm(actor=actor, suggestion=suggestion)
+        except BusinessError:  # no capacity, paused, same employer …: leave it
+            continue
+        for _ in range(rng.choice((1, 1, 2))):
+            matching_services.service_record_create(
+                actor=actor,
+                match=suggestion,
+                data={
+                    "date": timezone.localdate(),
+                    "duration_min": rng.choice((60, 90, 120, 180, 240)),
+                    "prep_min": rng.choice((None, 30, 60)),
+                    "travel_min": rng.choice((None, 20, 40, 60)),
+                    "mode": rng.choice(("onsite", "onsite", "online", "phone")),
+                    "activities": rng.sample(
+                        ["tech_service", "tech_consulting", "skill_training", "mentoring"], k=2
+                    ),
+                    "location": demand.region_code,
+                    "attendees": rng.randint(2, 12),
+                    "trainees": rng.choice((None, 3, 5, 8)),
+                    "problems_solved": rng.randint(0, 3),
+                    "notes": rng.choice(SERVICE_NOTES),
+                    "economic_benefit": rng.choice((None, Decimal("5.00"), Decimal("12.50"))),
+                    "enterprise_confirmed": rng.random() < 0.5,
+                },
+            )
+            made += 1
     return made
 
 

@@ -94,6 +94,15 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
         "city",
         "county",
     }
+    # Some demands have a confirmed craftsman and service records, written through the services.
+    from jiangqiao.matching.models import ServiceRecord
+
+    records = ServiceRecord.objects.select_related("match")
+    assert records.exists()
+    assert all(r.match.status == "confirmed" and r.notes for r in records)
+    assert all(
+        r.match.demand.region_code[:4] == r.match.craftsman.org.region_code[:4] for r in records
+    )
     assert Craftsman.objects.filter(user__username="craftsman").count() == 1
     assert Enterprise.objects.filter(contacts__user__username="ent_contact").count() == 1
     # Every record sits in one of the six pilot cities' subtrees.

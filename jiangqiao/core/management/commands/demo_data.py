@@ -53,7 +53,9 @@ class Command(BaseCommand):
         build.link_demo_users(ctx)
         self.stdout.write(
             f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
-            f"企业 {made['enterprises']}，需求 {made['demands']}；用时 {time.perf_counter() - started:.0f} 秒"
+            f"企业 {made['enterprises']}，需求 {made['demands']}"
+            + (f"，服务记录 {made['service_records']}" if made.get("service_records") else "")
+            + f"；用时 {time.perf_counter() - started:.0f} 秒"
         )
 
 
