@@ -790,31 +790,12 @@ RECORD_FIELDS = (
     "economic_benefit",
     "enterprise_confirmed",
 )
-ACTIVITIES_MAX = 20
 
 
 def _clean_activities(codes: Any) -> list[str]:
-    from django.core.exceptions import ValidationError
+    from jiangqiao.talents.services import clean_code_list
 
-    from jiangqiao.taxonomy.validators import TermCodeValidator
-
-    if codes in (None, ""):
-        return []
-    if not isinstance(codes, list | tuple) or not all(isinstance(c, str) for c in codes):
-        raise BusinessError("服务内容应为服务类型代码的列表", field="activities")
-    check = TermCodeValidator("service_type")
-    result: list[str] = []
-    for code in codes:
-        code = code.strip()
-        try:
-            check(code)
-        except ValidationError as exc:
-            raise BusinessError(f"服务内容：{exc.messages[0]}", field="activities") from exc
-        if code and code not in result:
-            result.append(code)
-    if len(result) > ACTIVITIES_MAX:
-        raise BusinessError(f"服务内容最多选择 {ACTIVITIES_MAX} 项", field="activities")
-    return result
+    return clean_code_list("service_type", "服务内容", "activities", codes)
 
 
 def _record_match(actor: Any, match: Any) -> MatchSuggestion:

@@ -156,10 +156,12 @@ def _has_manage(actor: Any) -> bool:
 def clean_codes(field: str, values: Any) -> list[str]:
     """Validate a list of codes for ``field`` against the taxonomy (order kept, duplicates out)."""
     scheme, _, label = CODE_LIST_FIELDS.get(field, ("industry", "industry", field))
-    return _clean_code_list(scheme, label, field, values)
+    return clean_code_list(scheme, label, field, values)
 
 
-def _clean_code_list(scheme: str, label: str, field: str, values: Any) -> list[str]:
+def clean_code_list(scheme: str, label: str, field: str, values: Any) -> list[str]:
+    """A list of ``scheme`` codes: validated, order kept, duplicates out, at most ``MAX_CODES``;
+    errors read ``{label}：…`` and name ``field``."""
     if values in (None, ""):
         return []
     if isinstance(values, str) or not isinstance(values, list | tuple):
@@ -622,9 +624,9 @@ def honour_delete(*, actor: Any, honour: Honour) -> None:
 def _apply_item(item: ServiceItem, data: dict[str, Any]) -> None:
     for field, value in data.items():
         if field == "industries":
-            value = _clean_code_list("industry", "适用行业", "industries", value)
+            value = clean_code_list("industry", "适用行业", "industries", value)
         elif field == "modes":
-            value = _clean_code_list("service_mode", "服务方式", "modes", value)
+            value = clean_code_list("service_mode", "服务方式", "modes", value)
         elif field == "description":
             value = _clean_text(field, value, "项目说明", TEXT_MAX)
         elif field in ("title", "duration"):

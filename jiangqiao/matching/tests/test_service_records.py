@@ -118,7 +118,7 @@ class TestServiceRules(WorldTestCase):
     def test_bad_values_name_their_field(self) -> None:
         cases = [
             ({"activities": ["no_such_type"]}, "activities", "服务内容"),
-            ({"activities": "tech_service"}, "activities", "服务内容应为"),
+            ({"activities": "tech_service"}, "activities", "服务内容：应为代码列表"),
             ({"activities": ["tech_service"] * 0 + [f"x{i}" for i in range(25)]}, "activities", ""),
             ({"duration_min": 100_001}, "duration_min", "服务时长"),
             ({"trainees": -1}, "trainees", "培训人数"),
