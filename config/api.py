@@ -14,6 +14,7 @@ urlpatterns = [
     path("v1/accounts/", include("jiangqiao.accounts.api.urls")),
     path("v1/logs/", include("jiangqiao.core.api.logs")),
     path("v1/imports/", include("jiangqiao.core.api.io")),
+    path("v1/inbox/", include("jiangqiao.core.api.inbox")),
     path("v1/taxonomy/", include("jiangqiao.taxonomy.api.urls")),
     path("v1/talents/", include("jiangqiao.talents.api.urls")),
     path("v1/demands/", include("jiangqiao.demands.api.urls")),

@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "SuggestionSourceEnum": "jiangqiao.matching.choices.SuggestionSource",
         "SessionModeEnum": "jiangqiao.matching.choices.SessionMode",
         "ImportModeEnum": "jiangqiao.core.choices.ImportMode",
+        "ApprovalStatusEnum": "jiangqiao.core.choices.ApprovalStatus",
+        "NotificationLevelEnum": "jiangqiao.core.choices.NotificationLevel",
     },
 }
 
@@ -307,6 +309,13 @@ JIANGQIAO_EXPORT_KEEP_DAYS = env.int("JIANGQIAO_EXPORT_KEEP_DAYS", default=3)
 JIANGQIAO_JOB_STALE_MINUTES = env.int("JIANGQIAO_JOB_STALE_MINUTES", default=15)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# 站内消息: also send a copy by e-mail to recipients with an address (an intranet mail server, e.g.
+# DJANGO_EMAIL_URL=smtp+tls://user:password@mail.example.org:587). The one-time secrets of a split
+# password reset never leave the platform by e-mail.
+JIANGQIAO_NOTIFY_BY_EMAIL = env.bool("JIANGQIAO_NOTIFY_BY_EMAIL", default=False)
+vars().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jiangqiao@localhost")
 
 JIANGQIAO_LOG_RETENTION_DAYS = env.int("JIANGQIAO_LOG_RETENTION_DAYS", default=180)
 

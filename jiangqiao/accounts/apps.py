@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import services, signals  # noqa: F401  (services registers its approval kinds)

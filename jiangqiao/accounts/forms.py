@@ -14,6 +14,7 @@ from jiangqiao.orgs.selectors import organization_choices_for
 
 from .models import Role, User
 from .permissions import permission_label
+from .roles import ADMIN_ROLES
 
 
 class LoginForm(AuthenticationForm):
@@ -56,9 +57,16 @@ class UserForm(forms.ModelForm):
         help_text="需要“为用户分配角色”权限；三员（系统/安全/审计管理员）不能由同一账号兼任。",
     )
 
+    move_reason = forms.CharField(
+        label="调动理由",
+        required=False,
+        max_length=500,
+        help_text="调到上级或平级单位会扩大数据范围，须经安全管理员审批；请写明理由。",
+    )
+
     class Meta:
         model = User
-        fields = ["username", "real_name", "org", "email", "remark"]
+        fields = ["username", "real_name", "org", "move_reason", "email", "remark"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +87,8 @@ class UserForm(forms.ModelForm):
         ].help_text = "字母、数字及 @ . + - _，不超过 150 个字符；创建后不能修改。"
         if self.instance.pk:
             self.fields["username"].disabled = True
+        else:
+            del self.fields["move_reason"]
 
     def _post_clean(self) -> None:
         # Uniqueness and scope are checked by the service inside its transaction.
@@ -118,6 +128,13 @@ class RoleForm(forms.ModelForm):
             self.fields["code"].disabled = True
             self.fields["permissions"].initial = list(self.instance.group.permissions.all())
             self.fields["custom_orgs"].initial = list(self.instance.custom_orgs.all())
+            if self.instance.is_builtin and self.instance.code in {str(c) for c in ADMIN_ROLES}:
+                # 三员 roles: permissions and data scope are fixed by the code.
+                for name in ("permissions", "data_scope", "custom_orgs"):
+                    self.fields[name].disabled = True
+                self.fields[
+                    "permissions"
+                ].help_text = "三员角色的功能权限和数据范围由系统固定，不能修改。"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -13,15 +15,29 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from jiangqiao.core.choices import BusinessType, Status
+from jiangqiao.core import approvals
+from jiangqiao.core.choices import (
+    ApprovalStatus,
+    BusinessType,
+    DataScope,
+    NotificationLevel,
+    Status,
+)
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.models import ApprovalRequest
+from jiangqiao.core.notifications import clear_secrets, notify
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
 
+from . import duties
 from .models import Role, User
 from .roles import ADMIN_ROLES, BUILTIN_ROLES
 
-USER_EDITABLE = ("real_name", "email", "org", "remark")
+USER_EDITABLE = ("real_name", "email", "remark")
+#: Data scopes that follow the user's organisation: moving such a user moves what he sees.
+ORG_RELATIVE_SCOPES = {DataScope.ORG, DataScope.ORG_AND_BELOW}
+#: How long the halves of a reset administrator password stay readable in the messages.
+SPLIT_PASSWORD_HOURS = 24
 
 
 def generate_initial_password(length: int = 12) -> str:
@@ -92,28 +108,184 @@ def user_create(
     return user, initial
 
 
+def _is_system(actor: Any) -> bool:
+    """``None`` (a management command) or a superuser (bootstrap only): above the 三员 rules."""
+    return actor is None or bool(getattr(actor, "is_superuser", False))
+
+
+def _tell_owner(user: User, *, actor: Any, title: str, body: str) -> None:
+    notify(
+        [user],
+        title=title,
+        body=body + " 如非您本人知悉的操作，请立即联系安全管理员。",
+        link="/accounts/profile/",
+        level=NotificationLevel.SECURITY,
+        actor=actor,
+    )
+
+
+def _admin_target_check(actor: Any, user: User, *, what: str) -> set[str]:
+    if _is_system(actor):
+        return duties.user_admin_duties(user, while_disabled=True)
+    return duties.check_account_action(actor, user, what=what)
+
+
+def _ordinary_target_check(actor: Any, user: User, action: str = "change") -> None:
+    if _is_system(actor):
+        return
+    assert_visible(User, actor, user.pk, action)
+
+
 @transaction.atomic
 def user_update(*, actor: Any, user: User, data: dict[str, Any]) -> User:
+    """Edit an account's profile (name, e-mail, remark). The unit is changed by ``user_move``."""
     unknown = set(data) - set(USER_EDITABLE)
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
     user = User.objects.select_for_update().get(pk=user.pk)
     assert_visible(User, actor, user.pk, "change")
+    if data.get("email", user.email) != user.email and duties.user_admin_duties(
+        user, while_disabled=True
+    ):
+        # The e-mail address is where an administrator's messages go: changing it is an account
+        # takeover step, so it follows the rules of a reset.
+        _admin_target_check(actor, user, what="修改邮箱")
     for key, value in data.items():
         setattr(user, key, value)
     user.full_clean(exclude=["password"])
     user.save()
-    # The edited user must still be within the editor's scope (e.g. not moved to another county).
     assert_visible(User, actor, user.pk, "change")
     return user
+
+
+def _widens_scope(user: User, org: Any) -> bool:
+    """Would moving ``user`` to ``org`` let him see rows he cannot see now?"""
+    if org is None:
+        return False
+    if not any(r.data_scope in ORG_RELATIVE_SCOPES for r in user.active_roles()):
+        return False
+    old = user.org
+    return old is None or not org.path.startswith(old.path)
+
+
+@transaction.atomic
+def user_move(*, actor: Any, user: User, org: Any, reason: str = "") -> Any:
+    """Move an account to another unit.
+
+    Moving down (into the current unit's subtree) narrows the data scope and applies at once.
+    Moving up or sideways is a grant of data scope: unless the actor holds the security duty it
+    becomes an approval request for the security administrator (双人复核) and nothing changes
+    until it is approved. Returns the ``ApprovalRequest`` when one was filed, else ``None``.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.org_id == getattr(org, "pk", None):
+        return None
+    if not _is_system(actor):
+        assert_visible(User, actor, user.pk, "change")
+        from jiangqiao.orgs.models import Organization
+
+        if org is not None and not (
+            Organization.objects.visible_to(actor, "view").filter(pk=org.pk).exists()
+        ):
+            raise BusinessError("所属组织：不在您的数据范围内", field="org")
+        if org is None:
+            raise BusinessError("所属组织：请选择账号所属的组织", field="org")
+        _admin_target_check(actor, user, what="调动")
+        if actor.pk == user.pk:
+            raise BusinessError("不能调动本人的账号", field="org")
+    needs_approval = (
+        not _is_system(actor)
+        and _widens_scope(user, org)
+        and duties.Duty.SECURITY not in duties.user_admin_duties(actor)
+    )
+    if needs_approval:
+        pending = ApprovalRequest.objects.filter(
+            kind=USER_MOVE, target_id=str(user.pk), status=ApprovalStatus.PENDING
+        )
+        if pending.exists():
+            raise BusinessError("该用户已有待审批的调动申请，请等待审批结果", field="org")
+        old_name = str(user.org) if user.org else "无"
+        return approvals.approval_request(
+            actor=actor,
+            kind=USER_MOVE,
+            title=f"调动用户“{user}”：{old_name} → {org}",
+            payload={
+                "user": user.pk,
+                "from_org": user.org_id,
+                "to_org": org.pk,
+                "from_name": old_name,
+                "to_name": str(org),
+            },
+            target=user,
+            org=org,
+            reason=reason,
+        )
+    _apply_move(actor=actor, user=user, org=org, approved_by=None)
+    return None
+
+
+def _apply_move(*, actor: Any, user: User, org: Any, approved_by: Any) -> None:
+    old = user.org
+    user.org = org
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["org"])
+    user.clear_role_cache()
+    record_operation(
+        actor=approved_by or actor,
+        module="用户管理",
+        business_type=BusinessType.GRANT,
+        action=f"调动用户“{user.username}”的所属组织（数据范围随之改变）",
+        target=user,
+        extra={
+            "from": str(old) if old else None,
+            "to": str(org) if org else None,
+            "requested_by": getattr(actor, "username", None),
+            "approved_by": getattr(approved_by, "username", None),
+        },
+    )
+    _tell_owner(
+        user,
+        actor=approved_by or actor,
+        title="您的所属组织已变更",
+        body=f"所属组织由“{old or '无'}”变更为“{org or '无'}”，您能查看的数据范围随之改变。",
+    )
+
+
+def _approve_move(request: Any, approver: Any) -> dict[str, Any]:
+    from jiangqiao.orgs.models import Organization
+
+    payload = request.payload
+    user = User.objects.select_for_update().filter(pk=payload["user"]).first()
+    org = Organization.objects.filter(pk=payload["to_org"]).first()
+    if user is None or org is None:
+        raise BusinessError("该用户或目标组织已不存在，不能执行调动")
+    if user.org_id != payload["from_org"]:
+        raise BusinessError("该用户的所属组织在申请后已被改变，请驳回后重新申请")
+    _apply_move(actor=request.requested_by, user=user, org=org, approved_by=approver)
+    return {"user": user.pk, "org": org.pk}
+
+
+USER_MOVE = "accounts.user_move"
+approvals.register(
+    approvals.ApprovalKind(
+        code=USER_MOVE,
+        label="用户调动（扩大数据范围）",
+        approver_permission="accounts.assign_role",
+        apply=_approve_move,
+        module="用户管理",
+        excluded=lambda request: [int(request.payload.get("user", 0))],
+        also_notify=lambda request: list(User.objects.filter(pk=request.payload.get("user"))),
+    )
+)
 
 
 @transaction.atomic
 def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
-    assert_visible(User, actor, user.pk, "change")
     if actor is not None and user.pk == actor.pk and not active:
         raise BusinessError("不能停用自己的账号")
+    if not _admin_target_check(actor, user, what="启用" if active else "停用"):
+        _ordinary_target_check(actor, user)
     if user.is_active == active:
         return user
     user.is_active = active
@@ -125,27 +297,102 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         action=f"{'启用' if active else '停用'}用户“{user.username}”",
         target=user,
     )
+    _tell_owner(
+        user,
+        actor=actor,
+        title="您的账号已启用" if active else "您的账号已停用",
+        body=f"{_display(actor)}于{_now_text()}{'启用' if active else '停用'}了您的账号。",
+    )
     return user
 
 
+@dataclass(frozen=True)
+class PasswordReset:
+    """What the resetting person may see of a new initial password."""
+
+    shown: str
+    #: ``True`` when only the first half is shown: the second half went to the holders of the
+    #: third duty (``delivered_to``), so that no single administrator knows the whole password.
+    split: bool = False
+    delivered_to: str = ""
+
+
 @transaction.atomic
-def user_reset_password(*, actor: Any, user: User) -> str:
-    """Set a new random initial password that must be changed at next login; return it once."""
+def user_reset_password(*, actor: Any, user: User) -> PasswordReset:
+    """Set a new random initial password that must be changed at the next login.
+
+    For an ordinary account the whole password is shown once to the resetting administrator. For
+    an administrator's account (三员) the password is split: the resetting administrator (of the
+    duty set over the account) sees the first half, the holders of the third duty receive the
+    second half as a one-time message, and the owner collects both in person — no single
+    administrator can log in as another.
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
-    assert_visible(User, actor, user.pk, "change")
-    initial = generate_initial_password()
+    if actor is not None and actor.pk == user.pk:
+        raise BusinessError("不能重置本人的密码，请使用“修改密码”")
+    target_duties = _admin_target_check(actor, user, what="重置密码")
+    if not target_duties:
+        _ordinary_target_check(actor, user)
+    split = bool(target_duties) and not _is_system(actor)
+    holders: list[User] = []
+    if split:
+        manager = {duties.MANAGED_BY[d] for d in target_duties}
+        third = set(duties.Duty) - target_duties - manager
+        holders = [
+            u
+            for d in sorted(third)
+            for u in approvals.permission_holders(duties.HOLDER_PERMISSION[d])
+            if u.pk not in (user.pk, actor.pk)
+        ]
+        if not holders:
+            raise BusinessError(
+                f"没有在岗的{duties.labels(third)}管理员接收密码的后半段，不能重置；"
+                "请由超级管理员在服务器上处理"
+            )
+    initial = generate_initial_password(16 if split else 12)
     user.set_password(initial)
     user.must_change_password = True
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    key = f"password-reset:{user.pk}"
+    clear_secrets(key=key)
     record_operation(
         actor=actor,
         module="用户管理",
         business_type=BusinessType.FORCE,
-        action=f"重置用户“{user.username}”的密码",
+        action=f"重置用户“{user.username}”的密码" + ("（分段交付）" if split else ""),
         target=user,
+        extra={"split_to": [u.username for u in holders]} if split else None,
     )
-    return initial
+    _tell_owner(
+        user,
+        actor=actor,
+        title="您的密码已被重置",
+        body=f"{_display(actor)}于{_now_text()}重置了您的密码，下次登录须修改。"
+        + ("新密码分两段，请分别向重置人和接收后半段的管理员当面领取。" if split else ""),
+    )
+    if not split:
+        return PasswordReset(shown=initial)
+    half = len(initial) // 2
+    notify(
+        holders,
+        title=f"请转交：用户“{user}”新密码的后半段",
+        body=(
+            f"{_display(actor)}重置了管理员账号“{user}”的密码。新密码分两段，"
+            f"前半段在重置人处，后半段见下。请当面交给本人，勿转发；"
+            f"{SPLIT_PASSWORD_HOURS} 小时后或本人修改密码后失效。"
+        ),
+        level=NotificationLevel.SECURITY,
+        actor=actor,
+        secret=initial[half:],
+        secret_key=key,
+        secret_expires_at=timezone.now() + timedelta(hours=SPLIT_PASSWORD_HOURS),
+    )
+    return PasswordReset(
+        shown=initial[:half],
+        split=True,
+        delivered_to="、".join(str(u) for u in holders),
+    )
 
 
 @transaction.atomic
@@ -160,6 +407,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    clear_secrets(key=f"password-reset:{user.pk}")
     record_operation(
         actor=user,
         module="用户管理",
@@ -172,33 +420,75 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
 
 @transaction.atomic
 def user_set_roles(*, actor: Any, user: User, roles: list[Role]) -> User:
-    """Grant exactly ``roles``. Needs ``assign_role``; nobody changes their own roles; the three
-    administrator duties (系统/安全/审计) may not be combined in one account (三员分立)."""
-    if actor is not None and not actor.is_superuser:
-        if not actor.has_perm("accounts.assign_role"):
-            raise BusinessError("您没有为用户分配角色的权限", field="roles")
-        if actor.pk == user.pk:
-            raise BusinessError("不能修改自己的角色", field="roles")
-        assert_visible(User, actor, user.pk, "view")
+    """Grant exactly ``roles``.
+
+    * nobody changes his own roles;
+    * the permissions the user ends up with may not span two of the three administrator duties
+      (三员分立), whatever roles carry them — checked for everyone, superusers included;
+    * an ordinary account is re-roled by whoever may assign roles within his data scope;
+    * an administrator's account only by the duty set over it (``duties.MANAGED_BY``); the system
+      administrator may only take roles away from a security administrator, never grant.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None and actor.pk == user.pk and not actor.is_superuser:
+        raise BusinessError("不能修改自己的角色", field="roles")
+    disabled = [r.name for r in roles if r.status != Status.ACTIVE]
+    if disabled:
+        raise BusinessError(f"角色已停用：{'、'.join(disabled)}", field="roles")
+    after = duties.role_permission_names(roles)
     admin_codes = {r.code for r in roles} & {str(c) for c in ADMIN_ROLES}
     if len(admin_codes) > 1:
         names = "、".join(r.name for r in roles if r.code in admin_codes)
         raise BusinessError(f"三员分立：同一账号不能同时担任{names}", field="roles")
-    disabled = [r.name for r in roles if r.status != Status.ACTIVE]
-    if disabled:
-        raise BusinessError(f"角色已停用：{'、'.join(disabled)}", field="roles")
-    before = sorted(user.roles.values_list("name", flat=True))
+    duties.check_separation(after, subject=f"用户“{user.username}”", field="roles")
+    current = list(user.roles.all())
+    try:
+        target_duties = _admin_target_check(actor, user, what="调整角色")
+    except BusinessError as exc:
+        raise BusinessError(exc.message, field="roles") from exc
+    if not _is_system(actor):
+        is_security = duties.Duty.SECURITY in duties.user_admin_duties(actor)
+        if target_duties and not is_security:
+            added = {r.pk for r in roles} - {r.pk for r in current}
+            if added:
+                raise BusinessError(
+                    "三员分立：只能撤销该管理员的角色，授予角色须由安全管理员办理", field="roles"
+                )
+        elif not actor.has_perm("accounts.assign_role"):
+            raise BusinessError("您没有为用户分配角色的权限", field="roles")
+        else:
+            assert_visible(User, actor, user.pk, "view")
+    before = sorted(r.name for r in current)
     user.roles.set(roles)
     user.clear_role_cache()
+    after_names = sorted(r.name for r in roles)
     record_operation(
         actor=actor,
         module="用户管理",
         business_type=BusinessType.GRANT,
         action=f"设置用户“{user.username}”的角色",
         target=user,
-        extra={"before": before, "after": sorted(r.name for r in roles)},
+        extra={"before": before, "after": after_names},
     )
+    if before != after_names:
+        _tell_owner(
+            user,
+            actor=actor,
+            title="您的角色已调整",
+            body=f"{_display(actor)}于{_now_text()}将您的角色由“{'、'.join(before) or '无'}”"
+            f"调整为“{'、'.join(after_names) or '无'}”。",
+        )
     return user
+
+
+def _display(actor: Any) -> str:
+    if actor is None:
+        return "系统"
+    return str(actor)
+
+
+def _now_text() -> str:
+    return timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
 
 def _permissions(names: list[str] | tuple[str, ...]) -> QuerySet[Permission]:
@@ -209,6 +499,47 @@ def _permissions(names: list[str] | tuple[str, ...]) -> QuerySet[Permission]:
         app_label, codename = name.split(".", 1)
         q |= Q(content_type__app_label=app_label, codename=codename)
     return Permission.objects.filter(q)
+
+
+def _check_role_actor(actor: Any, role: Role, *, what: str) -> None:
+    """Nobody edits, enables or disables a role he holds (that would be granting himself)."""
+    if _is_system(actor):
+        return
+    if not actor.has_perm("accounts.change_role"):
+        raise BusinessError("您没有管理角色的权限")
+    if role.pk and actor.roles.filter(pk=role.pk).exists():
+        raise BusinessError(f"不能{what}本人持有的角色“{role.name}”，请由其他安全管理员办理")
+
+
+def _check_holders(role: Role, perm_names: set[str], *, actor: Any, active: bool) -> None:
+    """After ``role`` carries ``perm_names`` (and is ``active``), may every holder keep it?"""
+    if not active or actor is None:
+        # ``None``: the code restoring a built-in role; ``manage.py check_duties`` reports holders.
+        return
+    holders = list(role.users.filter(is_active=True).prefetch_related("roles"))
+    offenders: list[User] = []
+    found: set[str] = set()
+    for holder in holders:
+        others = [r for r in holder.roles.all() if r.pk != role.pk and r.status == Status.ACTIVE]
+        combined = duties.role_permission_names(others) | perm_names
+        spanned = duties.duties_of(combined)
+        if len(spanned) > 1:
+            offenders.append(holder)
+            found |= spanned
+    if not offenders:
+        return
+    visible = set(User.objects.visible_to(actor, "view").filter(pk__in=[u.pk for u in offenders]))
+    named = "、".join(f"“{u.username}”" for u in offenders if u in visible)
+    raise BusinessError(
+        f"三员分立：修改后有 {len(offenders)} 个持有该角色的账号"
+        + (f"（{named}）" if named else "")
+        + f"将同时具有{duties.labels(found)}职责，不能兼任；请先调整这些账号的角色",
+        field="permissions",
+    )
+
+
+def _protected(role: Role) -> bool:
+    return role.is_builtin and role.code in {str(c) for c in ADMIN_ROLES}
 
 
 @transaction.atomic
@@ -224,10 +555,16 @@ def role_create(
     sort: int = 0,
     is_builtin: bool = False,
 ) -> Role:
+    if not _is_system(actor) and not actor.has_perm("accounts.add_role"):
+        raise BusinessError("您没有管理角色的权限")
     if Role.objects.filter(name=name).exists():
         raise BusinessError(f"角色名称“{name}”已存在", field="name")
     if Role.objects.filter(code=code).exists():
         raise BusinessError(f"角色编码“{code}”已存在", field="code")
+    permissions = list(permissions)
+    duties.check_separation(
+        duties.permission_names(permissions), subject=f"角色“{name}”", field="permissions"
+    )
     group = Group.objects.create(name=f"role:{code}")
     role = Role(
         group=group,
@@ -251,6 +588,7 @@ def role_create(
         business_type=BusinessType.INSERT,
         action=f"新增角色“{name}”",
         target=role,
+        extra={"permissions": sorted(duties.permission_names(permissions))},
     )
     return role
 
@@ -264,20 +602,42 @@ def role_update(
     permissions: list[Permission] | QuerySet[Permission] | None = None,
     custom_orgs: list[Any] | None = None,
 ) -> Role:
+    """Edit a role. Nobody edits a role he holds; the three built-in administrator roles keep the
+    permissions and data scope the code gives them; no role may span two 三员 duties, and no holder
+    may end up with two through this change."""
     role = Role.objects.select_for_update().get(pk=role.pk)
     allowed = {"name", "data_scope", "remark", "sort"}
     unknown = set(data) - allowed
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
+    _check_role_actor(actor, role, what="修改")
+    before_perms = set(role.group.permissions.all())
+    before_orgs = set(role.custom_org_ids())
+    new_perms = set(permissions) if permissions is not None else before_perms
+    if _protected(role) and not _is_system(actor):
+        changed = (
+            new_perms != before_perms
+            or data.get("data_scope", role.data_scope) != role.data_scope
+            or (custom_orgs is not None and {o.pk for o in custom_orgs} != before_orgs)
+        )
+        if changed:
+            raise BusinessError(
+                f"“{role.name}”是三员角色，其功能权限和数据范围由系统固定，不能修改",
+                field="permissions",
+            )
+    new_names = duties.permission_names(new_perms)
+    duties.check_separation(new_names, subject=f"角色“{role.name}”", field="permissions")
+    _check_holders(role, new_names, actor=actor, active=role.status == Status.ACTIVE)
+    scope_before = (role.data_scope, sorted(before_orgs))
     for key, value in data.items():
         setattr(role, key, value)
     role.updated_by = actor
     role.full_clean(exclude=["group"])
     role.save()
     if permissions is not None:
-        before = sorted(role.group.permissions.values_list("codename", flat=True))
-        role.group.permissions.set(permissions)
-        after = sorted(role.group.permissions.values_list("codename", flat=True))
+        before = sorted(duties.permission_names(before_perms))
+        role.group.permissions.set(new_perms)
+        after = sorted(new_names)
         if before != after:
             record_operation(
                 actor=actor,
@@ -292,6 +652,17 @@ def role_update(
             )
     if custom_orgs is not None:
         role.custom_orgs.set(custom_orgs)
+        role._custom_org_ids = [o.pk for o in custom_orgs]
+    scope_after = (role.data_scope, sorted(role.custom_org_ids()))
+    if scope_after != scope_before:
+        record_operation(
+            actor=actor,
+            module="角色管理",
+            business_type=BusinessType.GRANT,
+            action=f"修改角色“{role.name}”的数据范围",
+            target=role,
+            extra={"before": scope_before, "after": scope_after},
+        )
     return role
 
 
@@ -300,6 +671,16 @@ def role_set_status(*, actor: Any, role: Role, status: str) -> Role:
     role = Role.objects.select_for_update().get(pk=role.pk)
     if role.status == status:
         return role
+    _check_role_actor(actor, role, what="启用" if status == Status.ACTIVE else "停用")
+    if _protected(role) and status != Status.ACTIVE and not _is_system(actor):
+        raise BusinessError(f"“{role.name}”是三员角色，不能停用")
+    if status == Status.ACTIVE:
+        _check_holders(
+            role,
+            duties.permission_names(role.group.permissions.select_related("content_type")),
+            actor=actor,
+            active=True,
+        )
     role.status = status
     role.updated_by = actor
     role.save(update_fields=["status", "updated_by", "updated_at"])
@@ -314,7 +695,11 @@ def role_set_status(*, actor: Any, role: Role, status: str) -> Role:
 
 
 def ensure_builtin_roles(*, reset: bool = False) -> dict[str, int]:
-    """Create the built-in roles that are missing (and with ``reset`` restore their defaults)."""
+    """Create the built-in roles that are missing (and with ``reset`` restore their defaults).
+
+    The three administrator roles (三员) are always restored: their permissions and data scope are
+    fixed by the code, so every migration puts them back as the code says.
+    """
     created = updated = 0
     for spec in BUILTIN_ROLES:
         perms = _permissions(spec.permissions)
@@ -331,12 +716,27 @@ def ensure_builtin_roles(*, reset: bool = False) -> dict[str, int]:
                 is_builtin=True,
             )
             created += 1
-        elif reset:
+        elif reset or spec.code in {str(c) for c in ADMIN_ROLES}:
+            if not reset and _matches_spec(role, spec, perms):
+                continue
             role_update(
                 actor=None,
                 role=role,
                 data={"data_scope": spec.data_scope, "remark": spec.remark},
                 permissions=perms,
+                custom_orgs=[],
             )
+            if role.status != Status.ACTIVE and spec.code in {str(c) for c in ADMIN_ROLES}:
+                role_set_status(actor=None, role=role, status=Status.ACTIVE)
             updated += 1
     return {"created": created, "updated": updated}
+
+
+def _matches_spec(role: Role, spec: Any, perms: QuerySet[Permission]) -> bool:
+    return (
+        role.data_scope == spec.data_scope
+        and role.status == Status.ACTIVE
+        and not role.custom_org_ids()
+        and set(role.group.permissions.values_list("pk", flat=True))
+        == set(perms.values_list("pk", flat=True))
+    )

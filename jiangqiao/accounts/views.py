@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
     ObjectEditView,
@@ -22,7 +23,7 @@ from jiangqiao.core.views.generic import (
     ScopedMixin,
 )
 
-from . import services
+from . import selectors, services
 from .filtersets import LoginLogFilterSet, RoleFilterSet, UserFilterSet
 from .forms import LoginForm, PasswordChangeForm, RoleForm, UserForm, UserRolesForm
 from .middleware import password_change_required
@@ -100,6 +101,9 @@ class UserDetailView(ObjectDetailView):
     model = User
     template_name = "accounts/user_detail.html"
 
+    def get_extra_context(self, obj: User) -> dict[str, Any]:
+        return {"actions": selectors.account_actions(actor=self.request.user, user=obj)}
+
 
 class UserEditView(ObjectEditView):
     model = User
@@ -123,8 +127,20 @@ class UserEditView(ObjectEditView):
                     f"初始密码：{initial}（只显示这一次，请告知用户；首次登录须修改）",
                 )
             else:
-                data = {k: form.cleaned_data[k] for k in ("real_name", "org", "email", "remark")}
+                data = {k: form.cleaned_data[k] for k in ("real_name", "email", "remark")}
                 user = services.user_update(actor=actor, user=obj, data=data)
+                request = services.user_move(
+                    actor=actor,
+                    user=user,
+                    org=form.cleaned_data.get("org"),
+                    reason=form.cleaned_data.get("move_reason", ""),
+                )
+                if request is not None:
+                    messages.warning(
+                        self.request,
+                        "调到上级或平级单位会扩大该用户的数据范围，已提交安全管理员审批；"
+                        "批准前所属组织不变。",
+                    )
             if roles is not None:
                 services.user_set_roles(actor=actor, user=user, roles=list(roles))
         return user
@@ -132,15 +148,14 @@ class UserEditView(ObjectEditView):
 
 class UserRolesView(LoginRequiredMixin, View):
     """分配角色 on its own page: the 安全管理员 may assign roles but not edit accounts, the 系统管理员
-    edits accounts but cannot grant (三员分立)."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not request.user.has_perm("accounts.assign_role"):
-            raise PermissionDenied("您没有为用户分配角色的权限")
-        return super().dispatch(request, *args, **kwargs)
+    edits accounts but cannot grant (三员分立) — he may only take roles away from a security
+    administrator. ``account_actions`` decides who reaches the page; the service decides again."""
 
     def get_object(self, pk: int) -> User:
-        return get_object_or_404(User.objects.visible_to(self.request.user, "view"), pk=pk)
+        obj = get_object_or_404(User.objects.visible_to(self.request.user, "view"), pk=pk)
+        if not selectors.account_actions(actor=self.request.user, user=obj)["roles"]:
+            raise PermissionDenied("您没有为该用户分配角色的权限")
+        return obj
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
@@ -177,6 +192,9 @@ class UserRolesView(LoginRequiredMixin, View):
 
 class UserStatusView(ObjectStatusView):
     model = User
+    # The service decides: administrators' accounts are looked after by another duty (三员分立),
+    # which may not hold the ordinary account permissions.
+    action = "view"
 
     def set_status(self, obj: User, status: str) -> User:
         return services.user_set_active(
@@ -186,12 +204,25 @@ class UserStatusView(ObjectStatusView):
 
 class UserResetPasswordView(ScopedMixin, View):
     model = User
-    action = "change"
+    action = "view"
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = self.get_object()
-        initial = services.user_reset_password(actor=request.user, user=user)
-        messages.info(request, f"已重置，新的初始密码：{initial}（只显示这一次；下次登录须修改）")
+        try:
+            reset = services.user_reset_password(actor=request.user, user=user)
+        except (BusinessError, ScopeViolation) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+            return redirect(user.get_absolute_url())
+        if reset.split:
+            messages.info(
+                request,
+                f"已重置。新密码的前半段：{reset.shown}（只显示这一次）；后半段已作为站内消息"
+                f"发给{reset.delivered_to}。请两人分别当面告知本人，本人登录后须立即修改。",
+            )
+        else:
+            messages.info(
+                request, f"已重置，新的初始密码：{reset.shown}（只显示这一次；下次登录须修改）"
+            )
         return redirect(user.get_absolute_url())
 
 

@@ -77,6 +77,34 @@ JOB_STATUS_COLORS: dict[str, str] = {
 JOB_FINISHED = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已驳回"
+    CANCELLED = "cancelled", "已撤回"
+
+
+APPROVAL_STATUS_COLORS: dict[str, str] = {
+    ApprovalStatus.PENDING: "orange",
+    ApprovalStatus.APPROVED: "green",
+    ApprovalStatus.REJECTED: "red",
+    ApprovalStatus.CANCELLED: "secondary",
+}
+
+
+class NotificationLevel(models.TextChoices):
+    INFO = "info", "通知"
+    WARNING = "warning", "提醒"
+    SECURITY = "security", "安全"
+
+
+NOTIFICATION_LEVEL_COLORS: dict[str, str] = {
+    NotificationLevel.INFO: "blue",
+    NotificationLevel.WARNING: "orange",
+    NotificationLevel.SECURITY: "red",
+}
+
+
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", "待检查"
     CHECKING = "checking", "检查中"

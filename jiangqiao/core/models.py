@@ -10,16 +10,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .choices import (
+    ApprovalStatus,
     BusinessType,
     ChangeAction,
     ImportMode,
     ImportStatus,
     JobStatus,
     MergePolicy,
+    NotificationLevel,
     OperationStatus,
     RowOutcome,
     Status,
 )
+from .crypto import EncryptedTextField
 from .scope import ScopedManager
 
 
@@ -413,3 +416,125 @@ class ImportAlias(StatusMixin, AuditedModel):
         from django.urls import reverse
 
         return reverse("core:importalias_edit", args=[self.pk])
+
+
+class Notification(models.Model):
+    """站内消息: what the platform tells one person (changes to the account, approvals, …).
+
+    Only the recipient reads it. ``secret`` carries a one-time secret meant for the recipient
+    alone (e.g. one half of a reset administrator password); it is stored encrypted and cleared
+    once it is spent or expired.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notifications",
+        verbose_name="接收人",
+    )
+    level = models.CharField(
+        "类别", max_length=10, choices=NotificationLevel.choices, default=NotificationLevel.INFO
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=500, blank=True)
+    actor_name = models.CharField("发起人", max_length=150, blank=True)
+    secret = EncryptedTextField("一次性口令", blank=True, editable=False)
+    secret_expires_at = models.DateTimeField("口令失效时间", null=True, blank=True)
+    secret_key = models.CharField("口令用途", max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:notification_detail", args=[self.pk])
+
+    @property
+    def secret_available(self) -> bool:
+        from django.utils import timezone
+
+        return bool(self.secret) and (
+            self.secret_expires_at is None or self.secret_expires_at > timezone.now()
+        )
+
+
+class ApprovalRequest(models.Model):
+    """An action that one person may not take alone (双人复核): requested by one, decided by another
+    who holds the approving permission of its kind (see ``core.approvals``)."""
+
+    kind = models.CharField("类型", max_length=50, db_index=True)
+    title = models.CharField("事项", max_length=200)
+    reason = models.CharField("申请理由", max_length=500, blank=True)
+    payload = models.JSONField("内容", default=dict, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=ApprovalStatus.choices,
+        default=ApprovalStatus.PENDING,
+        db_index=True,
+    )
+    org = models.ForeignKey(
+        "orgs.Organization",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="所涉组织",
+    )
+    target_type = models.ForeignKey(
+        ContentType,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="对象类型",
+    )
+    target_id = models.CharField("对象ID", max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name="申请人",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=500, blank=True)
+    result = models.JSONField("执行结果", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审批事项"
+        verbose_name_plural = "审批事项"
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "status"], name="approval_kind_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:approval_detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import io, pages
+from .views import inbox, io, pages
 
 app_name = "core"
 
@@ -16,6 +16,11 @@ urlpatterns = [
         pages.OperationLogDetailView.as_view(),
         name="operationlog_detail",
     ),
+    path("notifications/", inbox.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/", inbox.notification_detail, name="notification_detail"),
+    path("notifications/read-all/", inbox.notification_read_all, name="notification_read_all"),
+    path("approvals/", inbox.approval_list, name="approval_list"),
+    path("approvals/<int:pk>/", inbox.approval_detail, name="approval_detail"),
     path("jobs/", pages.JobListView.as_view(), name="job_list"),
     path("jobs/<int:pk>/", pages.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<int:pk>/cancel/", pages.JobCancelView.as_view(), name="job_cancel"),

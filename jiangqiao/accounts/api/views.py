@@ -43,12 +43,30 @@ class UserViewSet(ScopedModelViewSet):
         data = {
             k: v
             for k, v in serializer.validated_data.items()
-            if k in ("real_name", "email", "org", "remark")
+            if k in ("real_name", "email", "remark")
         }
         assert serializer.instance is not None
-        serializer.instance = services.user_update(
-            actor=self.request.user, user=serializer.instance, data=data
-        )
+        user = services.user_update(actor=self.request.user, user=serializer.instance, data=data)
+        self.pending_move = None
+        if "org" in serializer.validated_data:
+            self.pending_move = services.user_move(
+                actor=self.request.user, user=user, org=serializer.validated_data["org"]
+            )
+        user.refresh_from_db()
+        serializer.instance = user
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """修改账号。调到上级或平级单位会扩大数据范围：所属组织不立即改变，返回 202 和待审批事项。"""
+        response = super().update(request, *args, **kwargs)
+        pending = getattr(self, "pending_move", None)
+        if pending is not None:
+            response.status_code = 202
+            response.data["pending_approval"] = {
+                "id": pending.pk,
+                "title": pending.title,
+                "detail": "调到上级或平级单位会扩大数据范围，已提交安全管理员审批；批准前所属组织不变。",
+            }
+        return response
 
 
 class RoleViewSet(ScopedReadOnlyViewSet):

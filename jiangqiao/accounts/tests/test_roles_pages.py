@@ -83,7 +83,7 @@ def test_changing_permissions_is_logged_as_a_grant(client, secadmin):
     client.force_login(secadmin)
     role = Role.objects.get(code="union_staff")
     keep = list(role.group.permissions.values_list("pk", flat=True))
-    added = _perm("accounts.assign_role")
+    added = _perm("core.view_importalias")
     response = client.post(
         reverse("accounts:role_edit", args=[role.pk]),
         {
@@ -95,7 +95,7 @@ def test_changing_permissions_is_logged_as_a_grant(client, secadmin):
     )
     assert response.status_code == 302
     op = OperationLog.objects.filter(business_type="grant", target_id=str(role.pk)).latest("pk")
-    assert op.extra["added"] == ["assign_role"]
+    assert op.extra["added"] == ["core.view_importalias"]
     assert op.user == secadmin
 
 

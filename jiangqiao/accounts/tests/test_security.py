@@ -147,6 +147,8 @@ def test_builtin_roles_exist_with_their_scopes():
 
 
 def test_disabled_user_cannot_log_in(client, world):
-    services.user_set_active(actor=world.province_admin, user=world.city_admin_b, active=False)
+    # city_admin_b manages accounts (system duty): only the security administrator disables him.
+    secadmin = make_user("sec_disable", world.province, Role.objects.get(code="security_admin"))
+    services.user_set_active(actor=secadmin, user=world.city_admin_b, active=False)
     assert _login(client, "city_admin_b", PASSWORD).status_code == 200
     assert "_auth_user_id" not in client.session

@@ -10,7 +10,9 @@ and users
     city_admin_b    本级及下级 at city_b          county_operator 仅本级 at county_a1
     grassroots_clerk 仅本人 at grassroots_a1      auditor (审计管理员)   superuser
 All business users share one test role per scope that holds every permission of the platform's
-apps, so tests exercise the data scope, not missing permissions.
+apps except the security and audit duties' (roles, role assignment, all logs: 三员分立) — they
+manage user accounts in their scope, as a unit's system administrator does — so tests exercise
+the data scope, not missing permissions; ``admin_user`` makes a 三员 administrator.
 """
 
 from __future__ import annotations
@@ -51,11 +53,29 @@ def scope_role(scope: str, *, perms: Any = None) -> Role:
         group = Group.objects.create(name=f"role:{code}")
         role = Role.objects.create(group=group, code=code, name=f"测试-{scope}", data_scope=scope)
         if perms is None:
-            perms = Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS).exclude(
-                codename="view_all_logs"
-            )
+            perms = business_permissions()
         group.permissions.set(perms)
     return role
+
+
+def business_permissions() -> Any:
+    """Every permission of the platform's apps but the security and audit duties' (a holder of the
+    system duty, as these users are, may never also hold those: 三员分立)."""
+    from django.db.models import Q
+
+    from jiangqiao.accounts.duties import DUTY_PERMISSIONS, Duty
+
+    duty = Q(pk__in=[])
+    for names in (DUTY_PERMISSIONS[Duty.SECURITY], DUTY_PERMISSIONS[Duty.AUDIT]):
+        for name in names:
+            app_label, codename = name.split(".")
+            duty |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS).exclude(duty)
+
+
+def admin_user(username: str, org: Organization | None, code: str) -> User:
+    """An account holding one of the built-in 三员 roles (system_admin/security_admin/audit_admin)."""
+    return make_user(username, org, Role.objects.get(code=code))
 
 
 def no_perm_role() -> Role:

@@ -1,0 +1,38 @@
+"""Reads for users and roles; every function takes the requesting user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.scope import ScopeViolation
+
+from . import duties
+from .models import User
+
+
+def account_actions(*, actor: Any, user: User) -> dict[str, bool]:
+    """Which account actions ``actor`` may take on ``user``'s page (the services decide again).
+
+    ``reset``/``status``/``roles`` follow the 三员 rules for administrators' accounts and the usual
+    permission + data scope for everyone else; ``edit`` is the profile (name, unit, e-mail).
+    """
+    if not actor.is_authenticated or actor.pk == user.pk:
+        return {"reset": False, "status": False, "roles": False, "edit": False}
+    can_change = (
+        actor.has_perm("accounts.change_user")
+        and User.objects.visible_to(actor, "change").filter(pk=user.pk).exists()
+    )
+    if actor.is_superuser:
+        return {"reset": True, "status": True, "roles": True, "edit": True}
+    try:
+        target_duties = duties.check_account_action(actor, user, what="管理")
+    except (BusinessError, ScopeViolation):
+        return {"reset": False, "status": False, "roles": False, "edit": can_change}
+    if target_duties:
+        return {"reset": True, "status": True, "roles": True, "edit": can_change}
+    can_assign = (
+        actor.has_perm("accounts.assign_role")
+        and User.objects.visible_to(actor, "view").filter(pk=user.pk).exists()
+    )
+    return {"reset": can_change, "status": can_change, "roles": can_assign, "edit": can_change}
