@@ -150,6 +150,15 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "jiangqiao.accounts.password_validation.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_CHAR_CLASSES},
     },
+    {"NAME": "jiangqiao.accounts.password_validation.UsernameInPasswordValidator"},
+    {
+        "NAME": "jiangqiao.accounts.password_validation.GuessabilityValidator",
+        "OPTIONS": {"min_score": env.int("JIANGQIAO_PASSWORD_MIN_SCORE", default=3)},
+    },
+    {
+        "NAME": "jiangqiao.accounts.password_validation.PasswordHistoryValidator",
+        "OPTIONS": {"count": env.int("JIANGQIAO_PASSWORD_HISTORY", default=5)},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"

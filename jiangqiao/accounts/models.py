@@ -181,3 +181,22 @@ class LoginLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.get_status_display()}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of an account's last passwords (not reusable: 等保 身份鉴别)."""
+
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="password_history", verbose_name="用户"
+    )
+    password = models.CharField("密码（哈希）", max_length=128)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"], name="pwhistory_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
