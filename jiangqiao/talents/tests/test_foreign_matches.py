@@ -104,7 +104,9 @@ class ForeignBase(ImportBase):
         )
 
     def sensitive_reads(self, user: Any) -> list[OperationLog]:
-        return list(OperationLog.objects.filter(business_type="view_sensitive", user=user))
+        return list(
+            OperationLog.objects.filter(business_type="view_sensitive", user=user).order_by("pk")
+        )
 
     def workbook_text(self, batch: Any) -> list[list[Any]]:
         data = io_services.error_workbook_bytes(batch)
