@@ -126,3 +126,43 @@ def test_source_ids_imported_by_another_unit_are_reported_without_name_or_url(
     assert own.unchanged_count == 7, own.report
     assert any(r.get("object") == imported.enterprise.name for r in own.report["records"])
     assert reads(world.city_admin_a) == []
+
+
+def test_over_the_limit_the_report_holds_only_the_refusal_and_the_api_answers_429(
+    world, settings, baoan
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from jiangqiao.core.probes import ProbeLimited
+    from jiangqiao.exchange.models import ExchangeBatch
+
+    settings.JIANGQIAO_FOREIGN_MATCH_LIMIT = 2
+    settings.INSTANCE_ID = SOURCE
+    nanshan = build(world.county_a1, world.province_admin)
+    header, records = parse(export(world.province_admin, types="enterprise,craftsman"))
+    for r in records:
+        r["data"]["org"] = org_info(world.county_a2)
+    content = dump(header, records)
+    settings.INSTANCE_ID = "national"
+    with pytest.raises(ProbeLimited):
+        import_text(baoan, content, dry_run=True)  # three of 南山's records, limit two
+    batch = ExchangeBatch.objects.filter(created_by=baoan).get()
+    assert batch.status == "failed"
+    assert [e["line"] for e in batch.report["errors"]] == [1]
+    assert "分钟后再试" in batch.report["errors"][0]["message"]
+    assert batch.report["records"] == [] and batch.error_count == 1
+    assert_discloses_nothing(world, nanshan, batch)
+    (row,) = reads(baoan)
+    assert (row.extra["hits"], row.status) == (3, "fail")
+    # Blocked: the next file is refused before it is read, through the API with 429.
+    api = APIClient()
+    api.force_authenticate(baoan)
+    response = api.post(
+        "/api/v1/exchange/import/",
+        {"file": SimpleUploadedFile("x.jsonl", content), "dry_run": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 429, response.content
+    assert "Retry-After" in response.headers
+    assert ExchangeBatch.objects.filter(created_by=baoan).count() == 1
