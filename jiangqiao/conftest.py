@@ -27,3 +27,13 @@ def world(db: Any) -> Any:
     from jiangqiao.core.testing.personas import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Every test starts with an empty cache: the per-user counters of duplicate checks that hit
+    other units' records (``core.probes``) live there and must not carry over between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

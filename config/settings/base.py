@@ -191,6 +191,14 @@ AXES_VERBOSE = False
 # address after five mistakes of different people, so the IP-rotation warning is silenced deliberately.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Duplicate checks that match another unit's records (core/probes.py, docs/import-export.md): each
+# user may hit this many distinct records of other units per window; over it, the user's duplicate
+# checks (imports, registering, exchange imports) are refused until the window ends (HTTP 429).
+JIANGQIAO_FOREIGN_MATCH_LIMIT = env.int("JIANGQIAO_FOREIGN_MATCH_LIMIT", default=30)
+JIANGQIAO_FOREIGN_MATCH_WINDOW_MINUTES = env.int(
+    "JIANGQIAO_FOREIGN_MATCH_WINDOW_MINUTES", default=60
+)
+
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

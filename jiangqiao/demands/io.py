@@ -141,6 +141,8 @@ class EnterpriseImporter(Importer):
     merge_fields = (*ENTERPRISE_DATA_FIELDS, "org_id")
     masked_fields = ("contact_mobile",)
     union_fields = ("contacts",)
+    foreign_noun = "企业"
+    foreign_labels = ("统一社会信用代码", "")
 
     def prepare(self, values: dict[str, Any]) -> dict[str, Any]:
         data = dict(values)
@@ -199,6 +201,13 @@ class EnterpriseImporter(Importer):
                 .filter(pk__in=chunk)
                 .values_list("pk", flat=True)
             )
+        viewable = set(visible)  # what the user may not change but may see is named
+        for chunk in chunks(sorted({e.pk for e in found.values()} - visible)):
+            viewable.update(
+                Enterprise.objects.visible_to(self.user, "view")
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            )
         for chunk in chunks(sorted(visible)):
             for contact in EnterpriseContact.objects.filter(enterprise_id__in=chunk):
                 contacts.setdefault(contact.enterprise_id, []).append(
@@ -216,6 +225,7 @@ class EnterpriseImporter(Importer):
                 visible=ent.pk in visible,
                 hard_key=uscc,
                 owner=ent.org.name,
+                in_scope=ent.pk in viewable,
             )
         return out, {}
 
@@ -418,6 +428,8 @@ class DemandImporter(Importer):
     model = Demand
     merge_fields = DEMAND_DATA_FIELDS
     missing_hard_key = "【需求编号】“{key}”不存在；新需求请不要填写编号"
+    foreign_noun = "需求"
+    foreign_labels = ("需求编号", "需求标题")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -485,6 +497,13 @@ class DemandImporter(Importer):
             .filter(pk__in=list(found))
             .values_list("pk", flat=True)
         )
+        viewable = set(visible)  # what the user may not change but may see is named
+        for chunk in chunks(sorted(set(found) - visible)):
+            viewable.update(
+                Demand.objects.visible_to(self.user, "view")
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            )
         by_hard: dict[str, Existing] = {}
         by_soft: dict[str, Existing] = {}
         for d in found.values():
@@ -499,6 +518,7 @@ class DemandImporter(Importer):
                 visible=d.pk in visible,
                 hard_key=d.number,
                 owner=d.org.name,
+                in_scope=d.pk in viewable,
             )
             if d.number and d.number in hard:
                 by_hard[d.number] = existing

@@ -24,6 +24,7 @@ from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.identifiers import IdentifierError, clean_uscc, normalize_mobile
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.probes import guard, in_scope, logs_foreign_matches, refuse_foreign
 from jiangqiao.core.scope import ScopeViolation, assert_visible
 from jiangqiao.core.sensitive import can_view_sensitive, mask, reveal
 from jiangqiao.text import normalize, search_key
@@ -138,6 +139,27 @@ def _derive_enterprise(ent: Enterprise) -> None:
     )
 
 
+def _refuse_foreign_uscc(actor: Any, ent: Enterprise, before: str | None = None) -> None:
+    """Another unit's enterprise with the same USCC: say only that it is registered elsewhere
+    (counted, rate-limited and logged, ``core.probes``). One of the actor's own keeps the model's
+    uniqueness message (``full_clean``)."""
+    if actor is None or not ent.uscc or ent.uscc == before:
+        return
+    guard(actor)
+    same = Enterprise.objects.filter(uscc=ent.uscc).exclude(pk=ent.pk).first()
+    if same is not None and not in_scope(actor, Enterprise, same.pk):
+        refuse_foreign(
+            actor,
+            same,
+            field="uscc",
+            label="统一社会信用代码",
+            noun="企业",
+            module=MODULE_ENTERPRISE,
+            what="登记或修改企业",
+        )
+
+
+@logs_foreign_matches
 @transaction.atomic
 def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterprise:
     """Register an enterprise owned by ``org`` (a unit within the actor's scope)."""
@@ -145,6 +167,7 @@ def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterpri
     _check_org(actor, org)
     ent = Enterprise(org=org, created_by=actor, updated_by=actor, **data)
     _derive_enterprise(ent)
+    _refuse_foreign_uscc(actor, ent)
     ent.full_clean()
     _save_unique(ent)
     assert_visible(Enterprise, actor, ent.pk, "add")
@@ -158,6 +181,7 @@ def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterpri
     return ent
 
 
+@logs_foreign_matches
 @transaction.atomic
 def enterprise_update(
     *,
@@ -175,9 +199,11 @@ def enterprise_update(
     if org is not None and org.pk != ent.org_id:
         _check_org(actor, org)
         ent.org = org
+    before = ent.uscc
     for key, value in data.items():
         setattr(ent, key, value)
     _derive_enterprise(ent)
+    _refuse_foreign_uscc(actor, ent, before)
     ent.updated_by = actor
     ent.full_clean()
     _save_unique(ent)

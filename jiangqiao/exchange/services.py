@@ -31,6 +31,7 @@ from jiangqiao.core.choices import BusinessType, OperationStatus
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.probes import Hits, ProbeLimited, elsewhere, guard, in_scope, record_key
 from jiangqiao.core.scope import ScopeViolation, scope_q
 from jiangqiao.core.sensitive import can_view_sensitive
 from jiangqiao.demands.models import Demand, Enterprise
@@ -378,6 +379,8 @@ class Report:
     records: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Outcome.values, 0))
     error_lines: set[int] = field(default_factory=set)
+    #: Records outside the importer's scope that lines matched (``core.probes``; not reported).
+    foreign: set[str] = field(default_factory=set)
 
     def error(self, line: int, field_name: str, message: str) -> None:
         self.error_lines.add(line)
@@ -600,6 +603,34 @@ def _conflict(
     report.records.append(entry)
 
 
+#: A line matching a record outside the importer's scope (``core.probes``): what the record is
+#: called, and the key of ``data`` it was found by.
+FOREIGN_KEYS = {
+    RecordType.ENTERPRISE: ("企业", "data.uscc"),
+    RecordType.CRAFTSMAN: ("人员", "data.id_hash"),
+    RecordType.DEMAND: ("需求", "data.number"),
+    RecordType.TEAM: ("服务队", ""),
+    RecordType.MATCH: ("匹配建议", ""),
+    RecordType.SERVICE_RECORD: ("服务记录", ""),
+}
+
+
+def _refuse_foreign(
+    ctx: ImportContext, report: Report, item: Parsed, handler: Any, obj: Any, *, by_id: bool
+) -> None:
+    """``obj`` (matched by the line's source id, or by its natural key) belongs to another unit:
+    the line says only that — no name, link, verdict or differing fields — and is counted."""
+    if obj is None or in_scope(ctx.actor, handler.model, obj.pk):
+        return
+    report.foreign.add(record_key(handler.model, obj.pk))
+    noun, key = FOREIGN_KEYS.get(item.record["type"], ("记录", ""))
+    if by_id:
+        key = "id"
+    elif key == "data.id_hash" and (item.record.get("data") or {}).get("id_number"):
+        key = "data.id_number"
+    raise LineError(key, elsewhere(noun))
+
+
 def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
     record = item.record
     record_type = record["type"]
@@ -613,6 +644,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
         source_instance=record["source"], record_type=record_type, source_id=record["id"]
     ).first()
     obj = handler.model._default_manager.filter(pk=row.object_id).first() if row else None
+    _refuse_foreign(ctx, report, item, handler, obj, by_id=True)
     data = record.get("data") or {}
 
     if record["op"] == "delete":
@@ -672,6 +704,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
 
     org = handler.place(ctx, data, values)
     existing = handler.lookup(ctx, data, values, org)
+    _refuse_foreign(ctx, report, item, handler, existing, by_id=False)
     if existing is not None:
         local = handler.local_values(existing)
         fields = diff_fields(local, values)
@@ -715,6 +748,7 @@ def import_file(
     """
     if not getattr(actor, "is_authenticated", False) or not actor.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied("您没有导入交换文件的权限")
+    guard(actor)  # over the limit of matches with other units' records (core.probes)
     if len(content) > MAX_FILE_BYTES:
         raise BusinessError(
             f"文件过大（{len(content) // 1024 // 1024} MB），单个交换文件不超过 "
@@ -760,6 +794,16 @@ def import_file(
                 report.counts[outcome] += 1
             if report.error_lines or dry_run:
                 transaction.set_rollback(True)
+    total = len(parsed) + len(report.error_lines - {p.line for p in parsed})
+    hits = Hits(keys=report.foreign)
+    limited: ProbeLimited | None = None
+    try:
+        hits.charge(actor)
+    except ProbeLimited as exc:
+        # Over the limit: nothing per line (which lines matched would still answer).
+        limited = exc
+        report = Report()
+        report.error(1, "", exc.message)
     report.counts[Outcome.ERROR] = len(report.error_lines)
     report.errors.sort(key=lambda e: (e["line"], e["field"]))
     failed = bool(report.error_lines) or header is None
@@ -769,7 +813,7 @@ def import_file(
     counts = report.counts
     ExchangeBatch.objects.filter(pk=batch.pk).update(
         status=status,
-        total=len(parsed) + len(report.error_lines - {p.line for p in parsed}),
+        total=total,
         new_count=counts[Outcome.NEW],
         updated_count=counts[Outcome.UPDATED],
         unchanged_count=counts[Outcome.UNCHANGED],
@@ -793,6 +837,15 @@ def import_file(
         extra={o: counts[o] for o in Outcome.values},
         cost_ms=int((timezone.now() - started).total_seconds() * 1000),
     )
+    hits.log(
+        actor,
+        module=MODULE,
+        what=f"{verb}交换文件“{batch.file_name or batch.sha256[:12]}”",
+        noun="记录",
+        target=batch,
+    )
+    if limited is not None:
+        raise limited
     return batch
 
 

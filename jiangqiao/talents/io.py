@@ -247,6 +247,8 @@ class CraftsmanImporter(Importer):
     masked_fields = ("id_number", "mobile")
     union_fields = ("honours", "service_items")
     key_columns = ("id_number", "mobile", "employer_name", "name")
+    foreign_noun = "人员"
+    foreign_labels = ("身份证号", "姓名、工作单位和手机号")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -419,6 +421,13 @@ class CraftsmanImporter(Importer):
                 .filter(pk__in=chunk)
                 .values_list("pk", flat=True)
             )
+        viewable = set(visible)  # what the user may not change but may see is named
+        for chunk in chunks(sorted(set(found) - visible)):
+            viewable.update(
+                Craftsman.objects.visible_to(self.user, "view")
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            )
         honours: dict[int, list[tuple[str, str, int]]] = {}
         items: dict[int, list[tuple[str, str]]] = {}
         for chunk in chunks(sorted(visible)):
@@ -440,6 +449,7 @@ class CraftsmanImporter(Importer):
                 visible=c.pk in visible,
                 hard_key=c.id_number_index or None,
                 owner=c.org.name,
+                in_scope=c.pk in viewable,
             )
             if c.id_number_index in hard:
                 by_hard[c.id_number_index] = existing

@@ -4,7 +4,9 @@ Rules enforced here (not in forms or serializers, so pages, API and imports beha
 
 * ID number (GB 11643) and mobile are validated, encrypted at rest and indexed by blind index;
   a second profile with the same ID number — or the same normalised name, employer and mobile —
-  is refused with :class:`DuplicateCraftsman`, which carries the existing record's id;
+  is refused with :class:`DuplicateCraftsman`, which carries the existing record's id, when the
+  actor may see that record; when it is another unit's, with ``core.probes.ForeignMatch``, which
+  says only that the person is registered elsewhere (counted, rate-limited and logged);
 * multi-valued codes are checked against the taxonomy and mirrored into ``CraftsmanCode``;
 * optimistic locking (``version``) on craftsmen and teams;
 * status changes and honour verification need ``talents.manage_craftsman``;
@@ -27,6 +29,7 @@ from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.identifiers import clean_id_number, clean_mobile, clean_uscc
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.probes import guard, in_scope, logs_foreign_matches, refuse_foreign
 from jiangqiao.core.scope import ScopeViolation, assert_visible
 from jiangqiao.core.sensitive import reveal
 from jiangqiao.core.validators import (
@@ -351,12 +354,39 @@ def find_duplicate(craftsman: Craftsman) -> tuple[Craftsman, str] | None:
     return None
 
 
-def _refuse_duplicate(craftsman: Craftsman) -> None:
+def _duplicate_keys(craftsman: Craftsman) -> tuple[str, str, str, str]:
+    """What ``find_duplicate`` looks up by."""
+    return (
+        craftsman.id_number_index,
+        craftsman.mobile_index,
+        craftsman.name_normalized,
+        search_key(craftsman.employer_name),
+    )
+
+
+def _refuse_duplicate(
+    craftsman: Craftsman, actor: Any, *, before: tuple[str, str, str, str] | None = None
+) -> None:
+    """Refuse a second profile of the same person. ``before``: the keys the profile had (an
+    edit that leaves them alone is not a new lookup for the rate limit)."""
+    keys = _duplicate_keys(craftsman)
+    if actor is not None and keys != before and (keys[0] or keys[1]):
+        guard(actor)  # over the limit of matches with other units: no lookup at all
     found = find_duplicate(craftsman)
     if found is None:
         return
     existing, field = found
     reason = "身份证号" if field == "id_number" else "姓名、工作单位和手机号"
+    if actor is not None and not in_scope(actor, Craftsman, existing.pk):
+        refuse_foreign(
+            actor,
+            existing,
+            field=field,
+            label=reason,
+            noun="人员",
+            module=MODULE,
+            what="登记或修改劳模工匠",
+        )
     raise DuplicateCraftsman(
         f"已有{reason}相同的劳模工匠档案（编号 {existing.pk}），请打开已有档案，不要重复登记",
         existing_pk=existing.pk,
@@ -376,6 +406,7 @@ def _check_org(org: Any) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+@logs_foreign_matches
 @transaction.atomic
 def craftsman_create(
     *,
@@ -390,7 +421,7 @@ def craftsman_create(
     _check_org(org)
     craftsman = Craftsman(org=org, user=user, created_by=actor, updated_by=actor)
     _apply(craftsman, data)
-    _refuse_duplicate(craftsman)
+    _refuse_duplicate(craftsman, actor)
     craftsman.full_clean()
     craftsman.save()
     _sync_derived(craftsman)
@@ -414,6 +445,7 @@ def _locked(craftsman: Craftsman, actor: Any, version: int | None) -> Craftsman:
     return Craftsman.objects.select_for_update().get(pk=craftsman.pk)
 
 
+@logs_foreign_matches
 @transaction.atomic
 def craftsman_update(
     *,
@@ -426,11 +458,12 @@ def craftsman_update(
     """Change a profile. ``version`` is what the editor read; a stale one is refused."""
     _check_fields(data, CRAFTSMAN_FIELDS)
     craftsman = _locked(craftsman, actor, version)
+    before = _duplicate_keys(craftsman)
     if org is not None and org.pk != craftsman.org_id:
         _check_org(org)
         craftsman.org = org
     _apply(craftsman, data)
-    _refuse_duplicate(craftsman)
+    _refuse_duplicate(craftsman, actor, before=before)
     craftsman.updated_by = actor
     craftsman.full_clean()
     craftsman.save()
@@ -439,6 +472,7 @@ def craftsman_update(
     return craftsman
 
 
+@logs_foreign_matches
 @transaction.atomic
 def craftsman_update_own(
     *,

@@ -1,4 +1,5 @@
-"""API error handling: business and validation errors become 400 with Chinese messages."""
+"""API error handling: business and validation errors become 400 with Chinese messages; a match
+with another unit's record 409 (without naming it), too many of those 429."""
 
 from __future__ import annotations
 
@@ -13,10 +14,23 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.probes import ForeignMatch, ProbeLimited
 from jiangqiao.core.scope import ScopeViolation
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ProbeLimited):
+        # Too many duplicate checks that matched other units' records (core/probes.py).
+        return Response(
+            {"detail": exc.message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    if isinstance(exc, ForeignMatch):
+        # The record exists in another unit: say so, and nothing else (no existing_id).
+        return Response(
+            {"detail": exc.message, "field": exc.field}, status=status.HTTP_409_CONFLICT
+        )
     if isinstance(exc, BusinessError):
         key = exc.field or "non_field_errors"
         return Response({key: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)

@@ -32,6 +32,7 @@ from jiangqiao.core.io import services
 from jiangqiao.core.io.registry import IMPORTERS, check_importer, importers_for
 from jiangqiao.core.io.template import build_template, kind_hint
 from jiangqiao.core.models import ImportBatch
+from jiangqiao.core.probes import ProbeLimited
 from jiangqiao.core.scope import ScopeViolation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,6 +114,8 @@ class CommitSerializer(serializers.Serializer):
 
 
 def _raise(exc: Exception) -> None:
+    if isinstance(exc, ProbeLimited):
+        raise exc  # HTTP 429 (core.api.exceptions)
     message = getattr(exc, "message", None) or str(exc)
     raise ValidationError({"detail": message}) from exc
 

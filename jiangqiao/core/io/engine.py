@@ -12,6 +12,9 @@ Guarantees (tested in ``core/tests/test_io_*.py`` and every app's import tests):
   killed in the middle leaves the database as it was (the transaction never commits).
 * **Scope per row** (the importer checks each row's unit against the user's scope) and in aggregate
   (after writing, every written record must be visible to the user, or everything rolls back).
+  A row whose key matches a record outside the user's scope is an error that says only that the
+  record is registered in another unit (``core.probes.elsewhere``): no name, unit or link, no
+  merge; the matches are collected in ``Analysis.foreign`` for the log and the rate limit.
 * **Idempotent.** Rows are matched to existing records by their key (ID number, USCC, demand
   number) or, failing that, by a tolerant "soft" key (e.g. name + employer + mobile, compared after
   traditional → simplified and blank/punctuation folding); re-importing a file changes nothing.
@@ -36,6 +39,7 @@ from django.db import models, transaction
 
 from jiangqiao.core.choices import MergePolicy, RowOutcome
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.probes import elsewhere, record_key
 
 from . import values as V
 from .files import FileRejected, Table, cell_ref, col_index, merged_cells_in, read_table
@@ -65,7 +69,12 @@ class RowError(Exception):
 
 @dataclass
 class Existing:
-    """A record already in the database that rows match."""
+    """A record already in the database that rows match.
+
+    ``visible``: the user may change it. ``in_scope``: the user may at least see it; a record the
+    user cannot see is never described (its ``label``, ``owner`` and ``values`` stay unused).
+    Unset, it counts as ``visible``.
+    """
 
     pk: Any
     values: dict[str, Any]
@@ -73,6 +82,11 @@ class Existing:
     visible: bool = True
     hard_key: str | None = None
     owner: str = ""
+    in_scope: bool | None = None
+
+    @property
+    def viewable(self) -> bool:
+        return self.visible if self.in_scope is None else self.in_scope
 
 
 @dataclass
@@ -113,6 +127,8 @@ class Analysis:
     outcomes: dict[int, str] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)
     total_rows: int = 0
+    #: Records outside the user's scope that rows matched (``core.probes.record_key`` values).
+    foreign: set[str] = field(default_factory=set)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -150,6 +166,10 @@ class Importer(ABC):
 
     #: A hard key given in the sheet must exist (a demand number); the message otherwise.
     missing_hard_key: ClassVar[str] = ""
+    #: A row matching a record outside the user's scope: what the record is (人员, 企业, 需求) and
+    #: the columns named for a match by the hard key and by the soft key.
+    foreign_noun: ClassVar[str] = "记录"
+    foreign_labels: ClassVar[tuple[str, str]] = ("", "")
     #: The columns ``hard_key``/``soft_key`` read, when they can be computed from those cells
     #: alone (text or identifier columns, converted but not prepared). Then every row's keys are
     #: known before the rows are checked, a row that shares no key with another row or with an
@@ -822,10 +842,16 @@ def _group(
                 analysis.outcomes[m.row] = RowOutcome.ERROR
             continue
         if existing is not None and not existing.visible:
-            message = (
-                f"与{existing.owner or '其他单位'}已登记的“{existing.label}”是同一条数据，"
-                "不在您的数据范围内，不能修改；请联系上级工会合并"
-            )
+            if existing.viewable:
+                message = (
+                    f"与{existing.owner or '其他单位'}已登记的“{existing.label}”是同一条数据，"
+                    "不在您的数据范围内，不能修改；请联系上级工会合并"
+                )
+            else:
+                # Another unit's record: that it exists, nothing about it (core/probes.py).
+                analysis.foreign.add(record_key(importer.model, existing.pk))
+                label = importer.foreign_labels[0 if how == "hard" else 1]
+                message = (f"【{label}】" if label else "") + elsewhere(importer.foreign_noun)
             for m in group.members:
                 analysis.row_errors[m.row] = [message]
                 analysis.outcomes[m.row] = RowOutcome.ERROR

@@ -21,6 +21,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.jobs import job_kind, job_start
 from jiangqiao.core.models import ImportBatch, Job
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.probes import Hits, guard
 
 from . import engine
 from .files import limits
@@ -121,12 +122,16 @@ def _store_analysis(
 
 
 def _analyse(
-    batch: ImportBatch, actor: Any, progress: Any, *, write: str = ""
+    batch: ImportBatch, actor: Any, progress: Any, hits: Hits, *, write: str = ""
 ) -> tuple[engine.Importer, engine.Analysis]:
     """Read and check the batch's file with its merge choices; store the result on the batch.
-    ``write``: the commit mode, to write new records while checking (see ``engine.analyse``)."""
+    ``write``: the commit mode, to write new records while checking (see ``engine.analyse``).
+
+    Rows matching other units' records are collected in ``hits`` and counted against the user's
+    limit (``core.probes``) before anything is stored: over it, ``ProbeLimited`` and no result."""
     importer = _importer(batch, actor)
     importer.check_permissions()
+    guard(actor)  # over the limit: refused whatever the file holds
     analysis = engine.analyse(
         importer,
         batch_file(batch),
@@ -136,14 +141,33 @@ def _analyse(
         progress=progress,
         write=write,
     )
+    hits.update(analysis.foreign)
+    hits.charge(actor)
     _store_analysis(batch, importer, analysis)
     return importer, analysis
 
 
+def _log_hits(actor: Any, batch: ImportBatch, hits: Hits, verb: str) -> None:
+    """The one sensitive-read row of a check or commit that matched other units' records
+    (written outside the import's transaction, so a refused commit keeps it)."""
+    importer = importer_class(batch.spec)
+    hits.log(
+        actor,
+        module=MODULE,
+        what=f"{verb}{importer.spec.title}“{batch.file_name}”",
+        noun=importer.foreign_noun,
+        target=batch,
+    )
+
+
 def import_check(*, actor: Any, batch: ImportBatch, progress: Any = engine._noop) -> ImportBatch:
     """Read and check the whole file; store counts, messages and the error workbook."""
-    with engine.gc_paused():
-        _analyse(batch, actor, progress)
+    hits = Hits()
+    try:
+        with engine.gc_paused():
+            _analyse(batch, actor, progress, hits)
+    finally:
+        _log_hits(actor, batch, hits, "检查导入的")
     batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
     return batch
 
@@ -204,10 +228,11 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
     if batch.status == ImportStatus.REJECTED:
         raise BusinessError("文件无法导入，请修改后重新上传")
     started = timezone.now()
+    hits = Hits()
     try:
         with engine.gc_paused(), transaction.atomic():
             # New records are written while the rest of the file is checked; the rest after.
-            importer, analysis = _analyse(batch, actor, progress, write=batch.mode)
+            importer, analysis = _analyse(batch, actor, progress, hits, write=batch.mode)
             if analysis.file_errors or (batch.mode == ImportMode.ALL and analysis.row_errors):
                 raise _Refused(importer, analysis)  # rolls back what was written
             counts = engine.commit(importer, analysis, mode=batch.mode, progress=progress)
@@ -216,6 +241,8 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Any = engine._noo
         # Refused as a whole: keep the fresh messages and the error workbook, write nothing.
         batch.save(update_fields=["result", "error_workbook", "status", "updated_at"])
         engine.commit(refused.importer, refused.analysis, mode=batch.mode)  # raises the reason
+    finally:
+        _log_hits(actor, batch, hits, "导入")
     return batch
 
 

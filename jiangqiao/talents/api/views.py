@@ -36,7 +36,10 @@ from .serializers import (
 )
 
 DUPLICATE_RESPONSE = OpenApiResponse(
-    description="同一人已有档案：返回 detail 与已有档案的 existing_id（409）"
+    description=(
+        "同一人已有档案（409）：在您的数据范围内时返回 detail、已有档案的 existing_id 和 field；"
+        "是其他单位的档案时只返回 detail 和 field（不含 existing_id）"
+    )
 )
 
 

@@ -391,8 +391,9 @@ class TestScope(ImportBase):
         rows = [HEADER, row(111, id=id_number(511), name=theirs.name, level="高级技师")]
         batch = self.run_import(xlsx(rows), user=self.world.city_admin_a)
         self.assertEqual(batch.counts["error"], 1)
-        self.assertIn("不在您的数据范围内", batch.result["messages"][0])
+        self.assertIn("已在其他单位登记", batch.result["messages"][0])
         self.assertNotIn(theirs.id_number, str(batch.result))
+        self.assertNotIn(theirs.name, str(batch.result))
         theirs.refresh_from_db()
         self.assertEqual(theirs.skill_level, "technician")
         self.assertEqual(
