@@ -52,6 +52,10 @@ def on_login_failed(
         status=LoginStatus.FAILURE,
         message="用户名或密码错误",
     )
+    if request is not None:
+        from .throttling import record_failure
+
+        record_failure(client_ip(request))
 
 
 @receiver(user_logged_out, dispatch_uid="loginlog_logout")

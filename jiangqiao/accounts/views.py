@@ -36,6 +36,27 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from jiangqiao.core.context import client_ip
+
+        from .throttling import blocked_for
+
+        wait = blocked_for(client_ip(request))
+        if wait:
+            minutes = max(1, -(-wait // 60))
+            return render(
+                request,
+                "accounts/login.html",
+                {
+                    "form": LoginForm(request),
+                    "locked_message": (
+                        f"该网络地址登录失败次数过多，已暂停登录，请 {minutes} 分钟后再试。"
+                    ),
+                },
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
+
 
 class LogoutView(auth_views.LogoutView):
     pass
@@ -51,7 +72,9 @@ def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwarg
         "accounts/login.html",
         {
             "form": LoginForm(request),
-            "locked_message": f"连续登录失败次数过多，该账号已被锁定 {minutes} 分钟，请稍后再试。",
+            "locked_message": (
+                f"连续登录失败次数过多，该账号已被锁定（自锁定时起 {minutes} 分钟），请稍后再试。"
+            ),
         },
         status=429,
     )

@@ -152,3 +152,39 @@ def test_disabled_user_cannot_log_in(client, world):
     services.user_set_active(actor=secadmin, user=world.city_admin_b, active=False)
     assert _login(client, "city_admin_b", PASSWORD).status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@override_settings(AXES_ENABLED=True)
+def test_a_lockout_counts_from_the_lock_not_from_the_last_attempt(client, world):
+    """One try every 9 minutes must not keep an account locked for ever."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(5):
+            _login(client, "county_operator", "wrong")
+    for minutes in (3, 6, 9):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert _login(client, "county_operator", "wrong").status_code == 429
+    with time_machine.travel(start + timedelta(minutes=10, seconds=30), tick=False):
+        assert _login(client, "county_operator", PASSWORD).status_code == 302
+
+
+@override_settings(JIANGQIAO_LOGIN_IP_FAILURE_LIMIT=8, JIANGQIAO_LOGIN_IP_WINDOW_MINUTES=10)
+def test_one_address_spraying_many_accounts_is_throttled(client, world):
+    start = timezone.now()
+    names = ["city_admin_a", "city_admin_b", "county_operator", "grassroots_clerk"]
+    with time_machine.travel(start, tick=False):
+        for n in range(8):
+            assert _login(client, names[n % 4], "Spray#2026").status_code == 200
+        blocked = _login(client, "province_admin", PASSWORD)
+        assert blocked.status_code == 429
+        assert "该网络地址登录失败次数过多" in blocked.content.decode()
+        assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    other = client.__class__(REMOTE_ADDR="10.0.0.9")
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        assert _login(other, "province_admin", PASSWORD).status_code == 302
+    # The window ends ten minutes after the first failure, however many tries came since.
+    with time_machine.travel(start + timedelta(minutes=9), tick=False):
+        assert _login(client, "province_admin", PASSWORD).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=10, seconds=5), tick=False):
+        assert _login(client, "province_admin", PASSWORD).status_code == 302
