@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "django_tables2",
     "django_htmx",
@@ -160,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"count": env.int("JIANGQIAO_PASSWORD_HISTORY", default=5)},
     },
 ]
+# Personal API tokens (machine clients): every token expires; this is the longest a token may live.
+JIANGQIAO_API_TOKEN_MAX_DAYS = env.int("JIANGQIAO_API_TOKEN_MAX_DAYS", default=365)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -241,8 +242,9 @@ CACHES = {"default": env.cache("JIANGQIAO_CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: a bad or expired token answers 401 with WWW-Authenticate.
+        "jiangqiao.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -216,3 +216,30 @@ class UserRolesForm(forms.Form):
         kwargs.setdefault("initial", {"roles": list(instance.roles.all())})
         super().__init__(*args, **kwargs)
         model_choice(self, "roles").queryset = Role.objects.filter(status=Status.ACTIVE)
+
+
+class TokenIssueForm(forms.Form):
+    name = forms.CharField(
+        label="用途", max_length=100, help_text="如：全国平台数据交换、数据报送脚本"
+    )
+    days = forms.IntegerField(
+        label="有效天数",
+        min_value=1,
+        initial=90,
+        error_messages={"min_value": "有效天数：至少 1 天", "invalid": "有效天数：请填写整数"},
+    )
+    read_only = forms.BooleanField(
+        label="只读", required=False, initial=True, help_text="只读令牌只能查询，不能修改数据"
+    )
+
+    def __init__(self, *args: Any, max_days: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = self.fields["days"]
+        assert isinstance(days, forms.IntegerField)
+        days.max_value = max_days
+        days.widget.attrs["max"] = max_days
+        days.help_text = f"最长 {max_days} 天；到期后须重新签发"
+        days.error_messages["max_value"] = f"有效天数：最长 {max_days} 天"
+        from django.core.validators import MaxValueValidator
+
+        days.validators.append(MaxValueValidator(max_days, message=f"有效天数：最长 {max_days} 天"))

@@ -200,3 +200,55 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class ApiToken(models.Model):
+    """A personal API token for machine clients (the national exchange, scripts).
+
+    Only a keyed hash of the key is stored; the key is shown once when issued. Every token expires,
+    may be read-only, can be revoked by its owner or the security administrator, and stops working
+    when the account is disabled or must change its password.
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name="用户")
+    name = models.CharField("用途", max_length=100)
+    key_prefix = models.CharField("令牌前缀", max_length=12, db_index=True)
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(
+        "只读", default=True, help_text="只读令牌只能查询，不能修改数据"
+    )
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField("最近使用IP", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="吊销人"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_org_field: ClassVar[str] = "user__org"
+    scope_owner_field: ClassVar[str | None] = "user"
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("revoke_apitoken", "吊销他人的 API 令牌")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.key_prefix}…）"
+
+    @property
+    def state(self) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return "已吊销"
+        if self.expires_at <= timezone.now():
+            return "已过期"
+        return "有效"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state == "有效"

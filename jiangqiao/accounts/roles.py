@@ -62,6 +62,8 @@ EXCHANGE_STAFF = (
     "exchange.export_exchange",
     "exchange.import_exchange",
 )
+# Personal API tokens for machine clients (the exchange with the national platform, scripts).
+API_TOKENS = ("accounts.add_apitoken",)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "accounts.change_role",
             "accounts.assign_role",
             "accounts.view_loginlog",
+            "accounts.view_apitoken",
+            "accounts.revoke_apitoken",
             "orgs.view_organization",
         ),
         "三员之一：管理角色、权限和数据范围，为用户授权，处理登录安全。",
@@ -134,6 +138,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *MATCHING_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
+            *API_TOKENS,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -154,6 +159,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *MATCHING_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
+            *API_TOKENS,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
         ),

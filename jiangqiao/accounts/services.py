@@ -30,12 +30,14 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
 
 from . import duties
-from .models import Role, User
+from .models import ApiToken, Role, User
 from .roles import ADMIN_ROLES, BUILTIN_ROLES
 
 USER_EDITABLE = ("real_name", "email", "remark")
 #: Data scopes that follow the user's organisation: moving such a user moves what he sees.
 ORG_RELATIVE_SCOPES = {DataScope.ORG, DataScope.ORG_AND_BELOW}
+#: Valid tokens one account may hold at a time.
+MAX_ACTIVE_TOKENS = 10
 #: How long the halves of a reset administrator password stay readable in the messages.
 SPLIT_PASSWORD_HOURS = 24
 
@@ -356,13 +358,17 @@ def user_reset_password(*, actor: Any, user: User) -> PasswordReset:
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     key = f"password-reset:{user.pk}"
     clear_secrets(key=key)
+    # A reset means the password may be known to someone else: the account's tokens go too.
+    revoked = _revoke_all_tokens(actor=actor, user=user)
     record_operation(
         actor=actor,
         module="用户管理",
         business_type=BusinessType.FORCE,
         action=f"重置用户“{user.username}”的密码" + ("（分段交付）" if split else ""),
         target=user,
-        extra={"split_to": [u.username for u in holders]} if split else None,
+        extra={"split_to": [u.username for u in holders], "tokens_revoked": revoked}
+        if split
+        else {"tokens_revoked": revoked},
     )
     _tell_owner(
         user,
@@ -739,4 +745,89 @@ def _matches_spec(role: Role, spec: Any, perms: QuerySet[Permission]) -> bool:
         and not role.custom_org_ids()
         and set(role.group.permissions.values_list("pk", flat=True))
         == set(perms.values_list("pk", flat=True))
+    )
+
+
+def token_max_days() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "JIANGQIAO_API_TOKEN_MAX_DAYS", 365)))
+
+
+@transaction.atomic
+def token_issue(
+    *, actor: User, name: str, days: int, read_only: bool = True
+) -> tuple[ApiToken, str]:
+    """Issue a personal API token for ``actor``; returns the token and its key (shown once)."""
+    from .authentication import KEY_PREFIX, hash_key
+
+    if not actor.has_perm("accounts.add_apitoken"):
+        raise BusinessError("您没有签发 API 令牌的权限")
+    name = (name or "").strip()
+    if not name:
+        raise BusinessError("用途：请填写令牌的用途，如“全国平台数据交换”", field="name")
+    if len(name) > 100:
+        raise BusinessError("用途：不能超过 100 个字符", field="name")
+    limit = token_max_days()
+    if not 1 <= days <= limit:
+        raise BusinessError(f"有效天数：应在 1 到 {limit} 天之间", field="days")
+    active = ApiToken.objects.filter(
+        user=actor, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()
+    if active >= MAX_ACTIVE_TOKENS:
+        raise BusinessError(
+            f"每个账号最多同时持有 {MAX_ACTIVE_TOKENS} 个有效令牌，请先吊销不用的令牌"
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(30)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        key_prefix=key[:8],
+        key_hash=hash_key(key),
+        read_only=read_only,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    record_operation(
+        actor=actor,
+        module="API 令牌",
+        business_type=BusinessType.GRANT,
+        action=f"签发 API 令牌“{token}”（{'只读' if read_only else '读写'}，{days} 天）",
+        target=actor,
+    )
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke a token: its owner, or whoever may revoke others' tokens within his scope."""
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if actor is not None and actor.pk != token.user_id:
+        if not actor.has_perm("accounts.revoke_apitoken"):
+            raise BusinessError("您没有吊销他人令牌的权限")
+        assert_visible(ApiToken, actor, token.pk, "view")
+    if token.revoked_at:
+        return token
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    record_operation(
+        actor=actor,
+        module="API 令牌",
+        business_type=BusinessType.GRANT,
+        action=f"吊销用户“{token.user.username}”的 API 令牌“{token}”",
+        target=token.user,
+    )
+    if actor is not None and actor.pk != token.user_id:
+        _tell_owner(
+            token.user,
+            actor=actor,
+            title="您的 API 令牌已被吊销",
+            body=f"{_display(actor)}于{_now_text()}吊销了您的 API 令牌“{token}”。",
+        )
+    return token
+
+
+def _revoke_all_tokens(*, actor: Any, user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
     )

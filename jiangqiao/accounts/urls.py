@@ -27,5 +27,8 @@ urlpatterns = [
     path("roles/<int:pk>/", views.RoleDetailView.as_view(), name="role_detail"),
     path("roles/<int:pk>/edit/", views.RoleEditView.as_view(), name="role_edit"),
     path("roles/<int:pk>/status/", views.RoleStatusView.as_view(), name="role_status"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/all/", views.token_all, name="token_all"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("login-logs/", views.LoginLogListView.as_view(), name="loginlog_list"),
 ]

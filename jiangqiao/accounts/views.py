@@ -25,9 +25,16 @@ from jiangqiao.core.views.generic import (
 
 from . import selectors, services
 from .filtersets import LoginLogFilterSet, RoleFilterSet, UserFilterSet
-from .forms import LoginForm, PasswordChangeForm, RoleForm, UserForm, UserRolesForm
+from .forms import (
+    LoginForm,
+    PasswordChangeForm,
+    RoleForm,
+    TokenIssueForm,
+    UserForm,
+    UserRolesForm,
+)
 from .middleware import password_change_required
-from .models import LoginLog, Role, User
+from .models import ApiToken, LoginLog, Role, User
 from .tables import LoginLogTable, RoleTable, UserTable
 
 
@@ -309,3 +316,80 @@ class LoginLogListView(ObjectListView):
     filterset_class = LoginLogFilterSet
     table_class = LoginLogTable
     title = "登录日志"
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    """我的 API 令牌: issue (shown once), list and revoke one's own tokens."""
+    user: User = request.user  # type: ignore[assignment]
+    can_issue = user.has_perm("accounts.add_apitoken")
+    form = TokenIssueForm(
+        request.POST if request.method == "POST" else None, max_days=services.token_max_days()
+    )
+    status = 200
+    if request.method == "POST":
+        if not can_issue:
+            raise PermissionDenied("您没有签发 API 令牌的权限")
+        if form.is_valid():
+            try:
+                token, key = services.token_issue(
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                    read_only=form.cleaned_data["read_only"],
+                )
+            except BusinessError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.info(
+                    request,
+                    f"令牌“{token.name}”已签发：{key} —— 只显示这一次，请立即保存；"
+                    f"调用接口时在请求头中写 Authorization: Token {key[:8]}…",
+                )
+                return redirect("accounts:token_list")
+        status = 400
+    tokens = ApiToken.objects.filter(user=user)
+    return render(
+        request,
+        "accounts/token_list.html",
+        {
+            "title": "我的 API 令牌",
+            "tokens": tokens,
+            "form": form if can_issue else None,
+            "all_url": "accounts:token_all" if user.has_perm("accounts.view_apitoken") else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+def token_all(request: HttpRequest) -> HttpResponse:
+    """令牌管理: every token in the viewer's scope (the security administrator's view)."""
+    if not request.user.has_perm("accounts.view_apitoken"):
+        raise PermissionDenied("您没有查看 API 令牌的权限")
+    tokens = (
+        ApiToken.objects.visible_to(request.user, "view")
+        .select_related("user", "user__org", "revoked_by")
+        .order_by("-created_at", "-pk")[:500]
+    )
+    return render(
+        request,
+        "accounts/token_all.html",
+        {"title": "API 令牌管理", "tokens": tokens},
+    )
+
+
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("accounts:token_list")
+    user: User = request.user  # type: ignore[assignment]
+    own = ApiToken.objects.filter(user=user, pk=pk).first()
+    token = own or get_object_or_404(ApiToken.objects.visible_to(user, "view"), pk=pk)
+    try:
+        services.token_revoke(actor=user, token=token)
+    except (BusinessError, ScopeViolation) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(request, f"令牌“{token.name}”已吊销")
+    return redirect("accounts:token_list" if own else "accounts:token_all")

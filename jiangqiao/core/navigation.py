@@ -75,7 +75,11 @@ MENU: list[MenuGroup] = [
     ),
     MenuGroup(
         "接口",
-        (MenuItem("API 文档", "api-docs", None),),
+        (
+            MenuItem("API 文档", "api-docs", None),
+            MenuItem("我的 API 令牌", "accounts:token_list", "accounts.add_apitoken"),
+            MenuItem("API 令牌管理", "accounts:token_all", "accounts.view_apitoken"),
+        ),
     ),
 ]
 

@@ -13,7 +13,6 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 FUZZ_EXAMPLES = int(os.environ.get("JIANGQIAO_FUZZ_EXAMPLES", "8"))
@@ -38,9 +37,11 @@ def keep_db_connection():
 
 @pytest.fixture
 def tokens(world, keep_db_connection):
+    from jiangqiao.accounts.services import token_issue
+
     return {
-        "city": Token.objects.create(user=world.city_admin_a).key,
-        "super": Token.objects.create(user=world.superuser).key,
+        name: token_issue(actor=user, name="接口测试", days=1, read_only=False)[1]
+        for name, user in (("city", world.city_admin_a), ("super", world.superuser))
     }
 
 
