@@ -331,6 +331,12 @@ JIANGQIAO_IMPORT_MAX_UNCOMPRESSED = env.int(
 )
 JIANGQIAO_IMPORT_INLINE_MAX_BYTES = env.int("JIANGQIAO_IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
 JIANGQIAO_EXPORT_INLINE_MAX = env.int("JIANGQIAO_EXPORT_INLINE_MAX", default=5000)
+# Exports of more rows than this (or, with identifiers in clear, than the second figure) wait for
+# the security administrator's approval (core.approve_export).
+JIANGQIAO_EXPORT_APPROVAL_ROWS = env.int("JIANGQIAO_EXPORT_APPROVAL_ROWS", default=10_000)
+JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS = env.int(
+    "JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS", default=500
+)
 JIANGQIAO_EXPORT_KEEP_DAYS = env.int("JIANGQIAO_EXPORT_KEEP_DAYS", default=3)
 # A running job without progress for this long is taken as killed with its worker (re-runnable).
 JIANGQIAO_JOB_STALE_MINUTES = env.int("JIANGQIAO_JOB_STALE_MINUTES", default=15)

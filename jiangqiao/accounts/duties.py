@@ -45,7 +45,15 @@ DUTY_PERMISSIONS: dict[str, frozenset[str]] = {
             "core.change_importalias",
         }
     ),
-    Duty.SECURITY: frozenset({"accounts.add_role", "accounts.change_role", "accounts.assign_role"}),
+    Duty.SECURITY: frozenset(
+        {
+            "accounts.add_role",
+            "accounts.change_role",
+            "accounts.assign_role",
+            # Releasing bulk exports of personal data is a security decision.
+            "core.approve_export",
+        }
+    ),
     Duty.AUDIT: frozenset({"core.view_all_logs"}),
 }
 
@@ -55,7 +63,7 @@ DUTY_PERMISSIONS: dict[str, frozenset[str]] = {
 #: system administrators: their accounts are managed as everyone else's.
 ADMIN_ACCOUNT_PERMISSIONS: dict[str, frozenset[str]] = {
     Duty.SYSTEM: frozenset({"accounts.add_user", "accounts.change_user"}),
-    Duty.SECURITY: DUTY_PERMISSIONS[Duty.SECURITY],
+    Duty.SECURITY: frozenset({"accounts.add_role", "accounts.change_role", "accounts.assign_role"}),
     Duty.AUDIT: DUTY_PERMISSIONS[Duty.AUDIT],
 }
 

@@ -112,6 +112,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "accounts.view_loginlog",
             "accounts.view_apitoken",
             "accounts.revoke_apitoken",
+            "core.approve_export",
             "orgs.view_organization",
         ),
         "三员之一：管理角色、权限和数据范围，为用户授权，处理登录安全。",

@@ -40,6 +40,8 @@ class ApprovalKind:
     excluded: Callable[[ApprovalRequest], Iterable[int]] = field(default=lambda request: ())
     #: People told about the decision besides the requester (e.g. the user it concerns).
     also_notify: Callable[[ApprovalRequest], Iterable[Any]] = field(default=lambda request: ())
+    #: What the approver should see of the payload: ``[(label, value), ...]``.
+    describe: Callable[[ApprovalRequest], list[tuple[str, Any]]] = field(default=lambda request: [])
 
 
 KINDS: dict[str, ApprovalKind] = {}

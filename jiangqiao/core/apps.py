@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import changelog
+        from .io import exporting as _exporting  # noqa: F401 — export job and approval kinds
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
         changelog.connect_signals()

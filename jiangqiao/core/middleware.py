@@ -22,6 +22,11 @@ class RequestContextMiddleware:
         finally:
             context._current.reset(token)
         response["X-Request-ID"] = str(ctx.request_id)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            # Signed-in pages and API answers hold personal data: no browser or proxy keeps them
+            # (a shared office computer's back button and cache included).
+            response["Cache-Control"] = "no-store, private"
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -341,7 +341,10 @@ class ImportBatch(OrgOwnedModel):
         verbose_name = "导入批次"
         verbose_name_plural = "导入批次"
         ordering = ["-created_at", "-pk"]
-        permissions = [("export_list", "导出列表数据（Excel/CSV）")]
+        permissions = [
+            ("export_list", "导出列表数据（Excel/CSV）"),
+            ("approve_export", "审批大批量导出"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"

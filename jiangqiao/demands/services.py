@@ -26,7 +26,7 @@ from jiangqiao.core.identifiers import IdentifierError, clean_uscc, normalize_mo
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.probes import guard, in_scope, logs_foreign_matches, refuse_foreign
 from jiangqiao.core.scope import ScopeViolation, assert_visible
-from jiangqiao.core.sensitive import can_view_sensitive, mask, reveal
+from jiangqiao.core.sensitive import can_view_sensitive, clean_purpose, mask, reveal
 from jiangqiao.text import normalize, search_key
 
 from . import numbering, sizing
@@ -305,22 +305,25 @@ def contact_remove(*, actor: Any, contact: EnterpriseContact) -> None:
 
 
 def enterprise_contacts(
-    *, actor: Any, enterprise: Enterprise, reveal_mobile: bool = False
+    *, actor: Any, enterprise: Enterprise, reveal_mobile: bool = False, purpose: str = ""
 ) -> list[dict[str, Any]]:
-    """The contacts of ``enterprise`` with the mobile masked, or in clear for a permitted actor.
+    """The contacts of ``enterprise`` with the mobile masked, or in clear for a permitted actor
+    who states a ``purpose``.
 
     Every clear-text view goes through ``core.sensitive.reveal`` and is written to the operation
-    log. Not atomic on purpose: it only writes the audit row.
+    log with the purpose. Not atomic on purpose: it only writes the audit row.
     """
     rows = []
     show = reveal_mobile and can_view_sensitive(actor, enterprise)
+    if show:
+        purpose = clean_purpose(purpose)
     for contact in enterprise.contacts.select_related("user"):
         if show and contact.mobile:
             mobile = reveal(
                 actor=actor,
                 obj=enterprise,
                 fields={"mobile": contact.mobile},
-                purpose=f"联系人：{contact.name}",
+                purpose=f"{purpose}（联系人：{contact.name}）",
             )["mobile"]
         else:
             mobile = mask("mobile", contact.mobile)

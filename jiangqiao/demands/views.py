@@ -81,7 +81,10 @@ class EnterpriseDetailView(ObjectDetailView):
             "industry_label": term_label("industry", obj.industry_code, obj.industry_code),
             "tier_label": term_label("quality_tier", obj.quality_tier, obj.quality_tier),
             "contacts": services.enterprise_contacts(
-                actor=user, enterprise=obj, reveal_mobile=self.reveal
+                actor=user,
+                enterprise=obj,
+                reveal_mobile=self.reveal,
+                purpose=self.request.POST.get("purpose", "") if self.reveal else "",
             ),
             "revealed": self.reveal,
             "can_reveal": can_view_sensitive(user, obj),
@@ -102,7 +105,13 @@ class EnterpriseRevealView(EnterpriseDetailView):
         obj = self.get_object()
         if not can_view_sensitive(request.user, obj):
             raise PermissionDenied("您没有查看联系人手机号明文的权限")
-        return super().get(request, *args, **kwargs)
+        try:
+            response = super().get(request, *args, **kwargs)
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+            return redirect(obj.get_absolute_url())
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class EnterpriseEditView(ObjectEditView):

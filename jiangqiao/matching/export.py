@@ -56,13 +56,18 @@ def demand_cells(demand: Any) -> list[Any]:
     ]
 
 
-def write_workbook(lines: Iterable[DemandLine], *, total: int, cap: int) -> Any:
-    """A spooled file holding the workbook (positioned at its start)."""
+def write_workbook(
+    lines: Iterable[DemandLine], *, total: int, cap: int, watermark: str = ""
+) -> Any:
+    """A spooled file holding the workbook (positioned at its start). ``watermark`` (who
+    exported it, when and why) leads the note in the first row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("清单匹配")
     for i, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + i)].width = width
-    note = f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}；共 {total} 条需求"
+    note = (watermark + " " if watermark else "") + (
+        f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}；共 {total} 条需求"
+    )
     if total > cap:
         note += f"，仅导出前 {cap} 条，请缩小筛选范围后分批导出"
     note_cell = WriteOnlyCell(sheet, value=note)

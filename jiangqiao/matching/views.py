@@ -384,6 +384,16 @@ class MatchListExportView(MatchListMixin, View):
     permission = "matching.export_matchlist"
 
     def get(self, request: HttpRequest) -> HttpResponseBase:
+        from jiangqiao.core.io.exporting import no_store, watermark
+        from jiangqiao.core.sensitive import clean_purpose
+
+        query = request.GET.copy()
+        query.pop("_purpose", None)
+        try:
+            purpose = clean_purpose(request.GET.get("_purpose"), field="_purpose", what="导出")
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("matching:matchlist") + "?" + query.urlencode())
         qs, _ = self.demands()
         cap = int(settings.JIANGQIAO_MATCH_EXPORT_MAX)
         total = qs.order_by().count()
@@ -393,14 +403,21 @@ class MatchListExportView(MatchListMixin, View):
         except IndexNotReady as exc:
             messages.error(request, f"{exc}，请稍后再导出")
             return redirect(reverse("matching:matchlist") + "?" + request.GET.urlencode())
-        handle = write_workbook(lines, total=total, cap=cap)
+        handle = write_workbook(
+            lines, total=total, cap=cap, watermark=watermark(request.user, purpose)
+        )
         record_operation(
             actor=request.user,
             module=services.MODULE,
             business_type=BusinessType.EXPORT,
-            action=f"导出清单匹配：{len(demands)} 条需求",
-            params=dict(request.GET.items()),
-            extra={"demands": len(demands), "total": total, "capped": total > cap},
+            action=f"导出清单匹配：{len(demands)} 条需求；用途：{purpose}",
+            params=dict(query.items()),
+            extra={
+                "demands": len(demands),
+                "total": total,
+                "capped": total > cap,
+                "purpose": purpose,
+            },
         )
         name = f"清单匹配_{timezone.localtime():%Y%m%d_%H%M}.xlsx"
         response = FileResponse(
@@ -408,7 +425,7 @@ class MatchListExportView(MatchListMixin, View):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = content_disposition_header(True, name)
-        return response
+        return no_store(response)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ class CraftsmanStatusForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    purpose = forms.CharField(label="查看目的", max_length=200, required=False)
+    purpose = forms.CharField(label="查看用途", max_length=200, required=False)
 
 
 class HonourForm(forms.Form):

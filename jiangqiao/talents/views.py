@@ -189,7 +189,11 @@ class CraftsmanRevealView(CraftsmanDetailView):
             raise PermissionDenied("您没有查看身份证号、手机号明文的权限")
         form = RevealForm(request.POST)
         purpose = form.cleaned_data.get("purpose", "") if form.is_valid() else ""
-        plain = services.craftsman_reveal(actor=request.user, craftsman=obj, purpose=purpose)
+        try:
+            plain = services.craftsman_reveal(actor=request.user, craftsman=obj, purpose=purpose)
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+            return redirect(obj.get_absolute_url())
         context = {
             **self.base_context(),
             "object": obj,

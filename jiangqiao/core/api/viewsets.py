@@ -46,12 +46,19 @@ class ScopedViewSetMixin:
                 str,
                 enum=["xlsx", "csv"],
                 description="导出格式（默认 xlsx）；其余参数与列表的筛选参数相同",
-            )
+            ),
+            OpenApiParameter(
+                "purpose",
+                str,
+                required=True,
+                description="导出用途（必填，记入操作日志并写在文件第一行）",
+            ),
         ],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="导出文件（代码显示为名称，敏感信息按权限脱敏）"
             ),
+            202: OpenApiResponse(description="超过审批阈值：已提交安全管理员审批"),
             302: OpenApiResponse(description="数据量大时转为后台任务"),
         },
     )
@@ -75,9 +82,11 @@ class ScopedViewSetMixin:
                 fmt=fmt,
                 view_path=f"api:{type(self).__module__}.{type(self).__qualname__}",
                 serializer_class=self.get_serializer_class(),  # type: ignore[attr-defined]
+                purpose=request.query_params.get("purpose", ""),
+                purpose_field="purpose",
             )
         except BusinessError as exc:
-            raise ValidationError({"file_format": exc.message}) from exc
+            raise ValidationError({exc.field or "file_format": exc.message}) from exc
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]

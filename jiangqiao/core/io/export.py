@@ -270,11 +270,13 @@ class _Echo:
         return value
 
 
-def csv_stream(row_iter: Iterable[list[Any]]) -> Iterator[bytes]:
-    """UTF-8 CSV with a BOM (so that Excel opens Chinese text correctly), line by line."""
+def csv_stream(row_iter: Iterable[list[Any]], *, watermark: str = "") -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (so that Excel opens Chinese text correctly), line by line.
+
+    ``watermark``: a first line naming who exported the file, when and why."""
     writer = csv.writer(_Echo())
     yield "\ufeff".encode()
-    buffer: list[str] = []
+    buffer: list[str] = [writer.writerow([neutralise(watermark)])] if watermark else []
     for row in row_iter:
         buffer.append(writer.writerow(row))
         if len(buffer) >= 500:
@@ -286,8 +288,8 @@ def csv_stream(row_iter: Iterable[list[Any]]) -> Iterator[bytes]:
 
 #: From this many rows on, an .xlsx export is written by a second process (see ``write_xlsx``).
 PARALLEL_XLSX_ROWS = 20_000
-#: Data rows an .xlsx sheet can hold (Excel's 1,048,576 rows, less the header).
-XLSX_MAX_ROWS = 1_048_575
+#: Data rows an .xlsx sheet can hold (Excel's 1,048,576 rows, less the watermark and the header).
+XLSX_MAX_ROWS = 1_048_574
 _BATCH = 1000
 
 
@@ -298,6 +300,7 @@ def write_xlsx(
     title: str,
     widths: list[int] | None = None,
     parallel: bool = False,
+    watermark: str = "",
 ) -> int:
     """Write the rows as one sheet into ``handle`` (a file object); rows written.
 
@@ -310,12 +313,17 @@ def write_xlsx(
     import multiprocessing
 
     if not parallel or "fork" not in multiprocessing.get_all_start_methods():
-        return _write_book(row_iter, handle, title=title, widths=widths)
-    return _write_in_child(row_iter, handle, title=title, widths=widths)
+        return _write_book(row_iter, handle, title=title, widths=widths, watermark=watermark)
+    return _write_in_child(row_iter, handle, title=title, widths=widths, watermark=watermark)
 
 
 def _write_in_child(
-    row_iter: Iterable[list[Any]], handle: Any, *, title: str, widths: list[int] | None
+    row_iter: Iterable[list[Any]],
+    handle: Any,
+    *,
+    title: str,
+    widths: list[int] | None,
+    watermark: str = "",
 ) -> int:
     import multiprocessing
     import os
@@ -327,7 +335,9 @@ def _write_in_child(
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     child = context.Process(
-        target=_child_writer, args=(rows_in, result_out, path, title, widths), daemon=True
+        target=_child_writer,
+        args=(rows_in, result_out, path, title, widths, watermark),
+        daemon=True,
     )
     try:
         child.start()
@@ -359,7 +369,12 @@ def _write_in_child(
 
 
 def _child_writer(
-    rows_in: Any, result_out: Any, path: str, title: str, widths: list[int] | None
+    rows_in: Any,
+    result_out: Any,
+    path: str,
+    title: str,
+    widths: list[int] | None,
+    watermark: str = "",
 ) -> None:
     def received() -> Iterator[list[Any]]:
         while True:
@@ -370,26 +385,35 @@ def _child_writer(
 
     try:
         with open(path, "wb") as out:
-            count = _write_book(received(), out, title=title, widths=widths)
+            count = _write_book(received(), out, title=title, widths=widths, watermark=watermark)
         result_out.send((True, count))
     except BaseException as exc:  # reported to the parent, which raises it
         result_out.send((False, repr(exc)))
 
 
 def _write_book(
-    row_iter: Iterable[list[Any]], handle: Any, *, title: str, widths: list[int] | None = None
+    row_iter: Iterable[list[Any]],
+    handle: Any,
+    *,
+    title: str,
+    widths: list[int] | None = None,
+    watermark: str = "",
 ) -> int:
     from .xlsx_stream import write_sheet
 
-    return write_sheet(row_iter, handle, title=title, widths=widths)
+    return write_sheet(row_iter, handle, title=title, widths=widths, watermark=watermark)
 
 
 def xlsx_bytes(
-    row_iter: Iterable[list[Any]], *, title: str, widths: list[int] | None = None
+    row_iter: Iterable[list[Any]],
+    *,
+    title: str,
+    widths: list[int] | None = None,
+    watermark: str = "",
 ) -> Any:
     """A spooled temporary file holding the workbook, positioned at its start."""
     handle = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
-    write_xlsx(row_iter, handle, title=title, widths=widths)
+    write_xlsx(row_iter, handle, title=title, widths=widths, watermark=watermark)
     handle.seek(0)
     return handle
 

@@ -6,7 +6,14 @@ streamed row by row; .xlsx is written in constant memory to a temporary file). B
 (``export_list``) rebuilds the same queryset — same view, same query string, same user, so the same
 data scope and filters — writes the file, stores it encrypted under ``MEDIA_ROOT/exports/`` and
 offers it for download to the user who asked for it. Every export writes an operation-log row
-(with the row count, the filters and whether personal identifiers were unmasked).
+(with the row count, the filters, the stated purpose and whether personal identifiers were
+unmasked).
+
+An export needs a stated purpose (用途); the file's first row names the exporter, the time and the
+purpose (a watermark that travels with the file). Exports above ``JIANGQIAO_EXPORT_APPROVAL_ROWS``
+rows — or ``JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS`` when the file carries identifiers in clear —
+wait for the approval of someone holding ``core.approve_export`` (the security administrator);
+once approved the export runs as a job of the requester, in his data scope.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
+    JsonResponse,
     QueryDict,
     StreamingHttpResponse,
 )
@@ -33,12 +41,14 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from jiangqiao.core import approvals
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.jobs import job_kind, job_start
 from jiangqiao.core.models import Job
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.sensitive import clean_purpose
 
 from . import export as X
 from .registry import EXPORTS
@@ -94,6 +104,30 @@ def _rows_for(
     return produce_table, [], False
 
 
+def watermark(user: Any, purpose: str, when: dt.datetime | None = None) -> str:
+    """The first row of every exported file: who exported it, when, and why."""
+    when = timezone.localtime(when or timezone.now())
+    org = getattr(getattr(user, "org", None), "name", "") or "未分配组织"
+    name = getattr(user, "display_name", "") or getattr(user, "username", "")
+    return (
+        f"导出人：{name}（{getattr(user, 'username', '')}），{org}，{when:%Y-%m-%d %H:%M}；"
+        f"用途：{purpose}。含个人信息，仅限本用途使用，不得外传。"
+    )
+
+
+def approval_threshold(revealed: bool) -> int:
+    """Rows above which an export waits for approval (smaller when identifiers are in clear)."""
+    if revealed:
+        return int(getattr(settings, "JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS", 500))
+    return int(getattr(settings, "JIANGQIAO_EXPORT_APPROVAL_ROWS", 10_000))
+
+
+def no_store(response: HttpResponseBase) -> HttpResponseBase:
+    """Exported files hold personal data: never kept by a browser or a proxy cache."""
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
 def export_response(
     request: HttpRequest,
     *,
@@ -103,10 +137,14 @@ def export_response(
     fmt: str,
     view_path: str = "",
     serializer_class: Any = None,
+    purpose: str = "",
+    purpose_field: str = "_purpose",
 ) -> HttpResponseBase:
-    """The export of ``queryset`` for ``request.user`` (file, or a redirect to the export job)."""
+    """The export of ``queryset`` for ``request.user``: the file, a redirect to the export job, or
+    (above the approval threshold) a redirect to the approval request it filed."""
     if fmt not in FORMATS:
         raise BusinessError("导出格式只能是 xlsx 或 csv", field="_export")
+    purpose = clean_purpose(purpose, field=purpose_field, what="导出")
     user = request.user
     total = queryset.count()
     if fmt == "xlsx" and total > X.XLSX_MAX_ROWS:
@@ -115,49 +153,93 @@ def export_response(
             "请缩小筛选范围或导出为 CSV",
             field="_export",
         )
-    if total > X.inline_max() and view_path:
-        query = request.GET.copy()
-        for name in ("_export", "page", "file_format", "format"):
-            query.pop(name, None)
-        job = job_start(
-            actor=user,
-            kind=EXPORT_JOB,
-            params={"view": view_path, "query": query.urlencode(), "format": fmt, "title": title},
-            title=f"导出{title}（{total} 条，{fmt}）"[:200],
-        )
-        return redirect(job.get_absolute_url())
     produce, widths, revealed = _rows_for(
         queryset.model, table_class, title, user, serializer_class, request
     )
+    query = request.GET.copy()
+    for name in ("_export", "_purpose", "purpose", "page", "file_format", "format"):
+        query.pop(name, None)
+    params = {
+        "view": view_path,
+        "query": query.urlencode(),
+        "format": fmt,
+        "title": title,
+        "purpose": purpose,
+    }
+    limit = approval_threshold(revealed)
+    if total > limit and view_path:
+        approval = approvals.approval_request(
+            actor=user,
+            kind=EXPORT_APPROVAL,
+            title=f"导出{title} {total} 条（{fmt}）"[:200],
+            payload={**params, "rows": total, "unmasked": revealed},
+            org=getattr(user, "org", None),
+            reason=purpose,
+        )
+        detail = (
+            f"导出 {total} 条超过 {limit} 条"
+            + ("（含身份证号、手机号明文）" if revealed else "")
+            + "，须经安全管理员审批；批准后自动生成文件并通知您。"
+        )
+        if view_path.startswith("api:"):
+            return JsonResponse(
+                {"detail": detail, "approval": approval.pk, "status": "pending"}, status=202
+            )
+        from django.contrib import messages
+
+        messages.warning(request, detail)
+        return redirect(approval.get_absolute_url())
+    if total > X.inline_max() and view_path:
+        job = job_start(
+            actor=user,
+            kind=EXPORT_JOB,
+            params=params,
+            title=f"导出{title}（{total} 条，{fmt}）"[:200],
+        )
+        return redirect(job.get_absolute_url())
     name = X.file_name(title, fmt)
-    _log(user, title, total, fmt, request.GET.urlencode(), revealed, inline=True)
+    mark = watermark(user, purpose)
+    _log(user, title, total, fmt, query.urlencode(), revealed, inline=True, purpose=purpose)
     response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(
-            X.csv_stream(produce(queryset, user, None)), content_type=CONTENT_TYPES["csv"]
+            X.csv_stream(produce(queryset, user, None), watermark=mark),
+            content_type=CONTENT_TYPES["csv"],
         )
     else:
-        handle = X.xlsx_bytes(produce(queryset, user, None), title=title, widths=widths)
+        handle = X.xlsx_bytes(
+            produce(queryset, user, None), title=title, widths=widths, watermark=mark
+        )
         response = FileResponse(handle, content_type=CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return no_store(response)
 
 
 def _log(
-    user: Any, title: str, total: int, fmt: str, query: str, revealed: bool, *, inline: bool
+    user: Any,
+    title: str,
+    total: int,
+    fmt: str,
+    query: str,
+    revealed: bool,
+    *,
+    inline: bool,
+    purpose: str = "",
 ) -> None:
     record_operation(
         actor=user,
         module=title,
         business_type=BusinessType.EXPORT,
         action=f"导出{title} {total} 条（{fmt}）"
-        + ("，含身份证号、手机号明文" if revealed else ""),
+        + ("，含身份证号、手机号明文" if revealed else "")
+        + (f"；用途：{purpose}" if purpose else ""),
         extra={
             "rows": total,
             "format": fmt,
             "filters": query[:1000],
             "unmasked": revealed,
             "inline": inline,
+            "purpose": purpose,
         },
     )
 
@@ -236,11 +318,14 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
     def tick(done: int) -> None:
         progress(done, total, f"已导出 {done}/{total} 条")
 
+    purpose = str(params.get("purpose") or "")
+    mark = watermark(user, purpose) if purpose else ""
+
     import tempfile
 
     with tempfile.TemporaryFile() as handle:
         if fmt == "csv":
-            for chunk in X.csv_stream(produce(queryset, user, tick)):
+            for chunk in X.csv_stream(produce(queryset, user, tick), watermark=mark):
                 handle.write(chunk)
         else:
             X.write_xlsx(
@@ -249,12 +334,22 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
                 title=title,
                 widths=widths,
                 parallel=total >= X.PARALLEL_XLSX_ROWS,
+                watermark=mark,
             )
         handle.seek(0)
         data = encrypt_bytes(handle.read())
     _cleanup_old_files()
     name = default_storage.save(f"{EXPORT_DIR}/{uuid.uuid4().hex}.{fmt}.enc", ContentFile(data))
-    _log(user, title, total, fmt, str(params.get("query", "")), revealed, inline=False)
+    _log(
+        user,
+        title,
+        total,
+        fmt,
+        str(params.get("query", "")),
+        revealed,
+        inline=False,
+        purpose=purpose,
+    )
     return {
         "file": name,
         "rows": total,
@@ -279,4 +374,42 @@ def download_response(job: Job) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(
         True, str(result.get("name") or f"export.{fmt}")
     )
+    no_store(response)
     return response
+
+
+def _approved_export(request: Any, approver: Any) -> dict[str, Any]:
+    """An approved export runs as a job of the requester (his data scope, his file)."""
+    payload = request.payload
+    params = {k: payload.get(k) for k in ("view", "query", "format", "title", "purpose")}
+    _view_class(str(params["view"]))  # still a list that can be exported
+    job = job_start(
+        actor=request.requested_by,
+        kind=EXPORT_JOB,
+        params=params,
+        title=f"导出{params['title']}（{payload.get('rows')} 条，{params['format']}，已审批）"[
+            :200
+        ],
+    )
+    return {"job": job.pk, "link": job.get_absolute_url(), "link_label": "查看导出任务并下载"}
+
+
+EXPORT_APPROVAL = "core.export"
+approvals.register(
+    approvals.ApprovalKind(
+        code=EXPORT_APPROVAL,
+        label="大批量导出",
+        approver_permission="core.approve_export",
+        apply=_approved_export,
+        module="数据导出",
+        describe=lambda request: [
+            ("条数", request.payload.get("rows")),
+            ("格式", request.payload.get("format")),
+            (
+                "身份证号、手机号",
+                "明文" if request.payload.get("unmasked") else "脱敏",
+            ),
+            ("筛选条件", request.payload.get("query") or "（无，全部数据）"),
+        ],
+    )
+)

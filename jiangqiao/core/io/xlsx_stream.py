@@ -161,6 +161,7 @@ class SheetWriter:
         self._title = sheet_name(title)
         self._sheet: Any = None
         self._row = 0  # the last row number written (1-based, as in the XML)
+        self._header_row = 1
         self._letters: list[str] = []
 
     def __enter__(self) -> SheetWriter:
@@ -174,7 +175,11 @@ class SheetWriter:
                 self._sheet.close()
             self._zip.close()
 
-    def header(self, labels: list[Any], widths: list[int] | None = None) -> None:
+    def header(
+        self, labels: list[Any], widths: list[int] | None = None, *, watermark: str = ""
+    ) -> None:
+        """The header row (bold, frozen). ``watermark``: a line above it naming who exported
+        the file, when and why (the header then sits on row 2; importers find it there)."""
         if self._sheet is not None:
             raise RuntimeError("表头只能写一次")
         cols = "".join(
@@ -184,13 +189,15 @@ class SheetWriter:
                 start=1,
             )
         )
+        top = 2 if watermark else 1
         self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._sheet.write(
             (
                 _DECL + f"<worksheet {_NS} {_NS_R}>"
                 '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
-                '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+                f'<pane ySplit="{top}" topLeftCell="A{top + 1}" activePane="bottomLeft" '
+                'state="frozen"/>'
+                f'<selection pane="bottomLeft" activeCell="A{top + 1}" sqref="A{top + 1}"/>'
                 "</sheetView></sheetViews>"
                 '<sheetFormatPr defaultRowHeight="15"/>'
                 + (f"<cols>{cols}</cols>" if cols else "")
@@ -198,12 +205,19 @@ class SheetWriter:
             ).encode()
         )
         self._letters = [column_letters(i) for i in range(len(labels))]
-        self._row = 1
+        if watermark:
+            self._sheet.write(
+                f'<row r="1"><c r="A1" t="inlineStr"><is><t>{careful_text(watermark)}</t></is></c>'
+                "</row>".encode()
+            )
+        self._header_row = top
+        self._row = top
         cells = "".join(
-            f'<c r="{letter}1" s="1" t="inlineStr"><is><t>{careful_text(str(label))}</t></is></c>'
+            f'<c r="{letter}{top}" s="1" t="inlineStr"><is><t>{careful_text(str(label))}</t>'
+            "</is></c>"
             for letter, label in zip(self._letters, labels, strict=True)
         )
-        self._sheet.write(f'<row r="1">{cells}</row>'.encode())
+        self._sheet.write(f'<row r="{top}">{cells}</row>'.encode())
 
     def rows(self, rows: Iterable[list[Any]]) -> None:
         if self._sheet is None:
@@ -258,7 +272,7 @@ class SheetWriter:
 
     def close(self) -> int:
         if self._zip.fp is None:  # closed already
-            return max(self._row - 1, 0)
+            return max(self._row - self._header_row, 0)
         if self._sheet is None:
             self.header([])
         self._sheet.write(
@@ -281,7 +295,7 @@ class SheetWriter:
         self._zip.writestr("docProps/core.xml", _core_properties())
         self._zip.writestr("docProps/app.xml", _APP)
         self._zip.close()
-        return max(self._row - 1, 0)
+        return max(self._row - self._header_row, 0)
 
 
 def _other_cell(ref: str, value: Any) -> str:
@@ -325,10 +339,11 @@ def write_sheet(
     title: str,
     widths: list[int] | None = None,
     compresslevel: int = COMPRESS_LEVEL,
+    watermark: str = "",
 ) -> int:
     """The first row of ``row_iter`` is the header; returns the number of data rows."""
     iterator = iter(row_iter)
     with SheetWriter(handle, title=title, compresslevel=compresslevel) as writer:
-        writer.header(list(next(iterator, [])), widths)
+        writer.header(list(next(iterator, [])), widths, watermark=watermark)
         writer.rows(iterator)
         return writer.close()

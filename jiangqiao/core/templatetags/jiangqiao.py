@@ -56,12 +56,15 @@ def ct_label(content_type: Any) -> str:
 
 
 @register.simple_tag
-def export_query(request: Any, fmt: str) -> str:
-    """The current query string (filters, sort) with ``_export=<fmt>`` and without ``page``."""
+def export_hidden_fields(request: Any) -> Any:
+    """The current filters (and sort) as hidden inputs of the export form, without ``page``."""
+    from django.utils.html import format_html_join
+
     query = request.GET.copy()
-    query.pop("page", None)
-    query["_export"] = fmt
-    return str(query.urlencode())
+    for name in ("page", "_export", "_purpose"):
+        query.pop(name, None)
+    pairs = [(key, value) for key, values in query.lists() for value in values]
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">', pairs)
 
 
 @register.filter

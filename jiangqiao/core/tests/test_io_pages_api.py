@@ -23,10 +23,23 @@ from jiangqiao.talents.tests.helpers import id_number, make_craftsman
 HEADER = ["姓名", "身份证号", "工作单位", "所属行业"]
 
 
+PURPOSE = "数据核对"
+
+
 def csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of an exported CSV below its watermark line (which must be there)."""
     text = content.decode("utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0][0].startswith("导出人：") and f"用途：{PURPOSE}" in rows[0][0], rows[0]
+    return rows[1:]
+
+
+def export_xlsx(content: bytes) -> list[list[Any]]:
+    """The rows of an exported workbook below its watermark row (which must be there)."""
+    rows = read_xlsx(content)
+    assert str(rows[0][0]).startswith("导出人：") and f"用途：{PURPOSE}" in str(rows[0][0])
+    return rows[1:]
 
 
 def streamed(response: Any) -> bytes:
@@ -170,8 +183,9 @@ class TestExports(WorldTestCase):
         self.login(self.world.city_admin_a)
         url = reverse("talents:craftsman_list")
         page = self.client.get(url, {"q": "宝安"}, HTTP_HX_REQUEST="true").content.decode()
-        self.assertIn("q=%E5%AE%9D%E5%AE%89&amp;_export=xlsx", page)
-        response = self.client.get(url, {"q": "工匠", "_export": "csv"})
+        self.assertIn('<input type="hidden" name="q" value="宝安">', page)
+        self.assertIn('name="_purpose"', page)
+        response = self.client.get(url, {"q": "工匠", "_export": "csv", "_purpose": PURPOSE})
         rows = csv_rows(streamed(response))
         self.assertEqual(rows[0][:2], ["编号", "姓名"])
         names = {r[1] for r in rows[1:]}
@@ -182,22 +196,27 @@ class TestExports(WorldTestCase):
     def test_formula_injection_is_neutralised_in_xlsx_and_csv(self) -> None:
         self.login(self.world.city_admin_a)
         url = reverse("talents:craftsman_list")
-        rows = read_xlsx(streamed(self.client.get(url, {"_export": "xlsx"})))
+        rows = export_xlsx(streamed(self.client.get(url, {"_export": "xlsx", "_purpose": PURPOSE})))
         names = [r[1] for r in rows[1:]]
         self.assertIn('\'=HYPERLINK("http://x")', names)
-        csv_names = [r[1] for r in csv_rows(streamed(self.client.get(url, {"_export": "csv"})))[1:]]
+        csv_names = [
+            r[1]
+            for r in csv_rows(
+                streamed(self.client.get(url, {"_export": "csv", "_purpose": PURPOSE}))
+            )[1:]
+        ]
         self.assertIn('\'=HYPERLINK("http://x")', csv_names)
 
     def test_identifiers_masked_without_permission_and_logged_with_it(self) -> None:
         url = reverse("talents:craftsman_list")
         task_force = Role.objects.get(code="provincial_task_force")
         self.client.force_login(make_user("tf", self.world.province, task_force))
-        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv", "_purpose": PURPOSE})))
         ids = {r[4] for r in rows[1:]}
         self.assertNotIn(self.mine.id_number, ids)
         self.assertIn(self.mine.id_number[:4] + "**********" + self.mine.id_number[-4:], ids)
         self.login(self.world.city_admin_a)  # holds view_sensitive_craftsman
-        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+        rows = csv_rows(streamed(self.client.get(url, {"_export": "csv", "_purpose": PURPOSE})))
         self.assertIn(self.mine.id_number, {r[4] for r in rows[1:]})
         log = OperationLog.objects.filter(business_type="export").latest("pk")
         self.assertTrue(log.extra["unmasked"])
@@ -206,7 +225,9 @@ class TestExports(WorldTestCase):
     def test_without_export_permission_there_is_no_export(self) -> None:
         enterprise_contact = Role.objects.get(code="enterprise_contact")
         self.client.force_login(make_user("ec", self.world.county_a1, enterprise_contact))
-        response = self.client.get(reverse("demands:demand_list"), {"_export": "csv"})
+        response = self.client.get(
+            reverse("demands:demand_list"), {"_export": "csv", "_purpose": PURPOSE}
+        )
         self.assertEqual(response["Content-Type"].split(";")[0], "text/html")
         self.assertNotContains(response, "导出Excel")
 
@@ -219,14 +240,16 @@ class TestExports(WorldTestCase):
         url = reverse("talents:craftsman_list")
         jobs = Job.objects.count()
         with mock.patch.object(X, "XLSX_MAX_ROWS", 1):
-            response = self.client.get(url, {"_export": "xlsx"}, follow=True)
+            response = self.client.get(url, {"_export": "xlsx", "_purpose": PURPOSE}, follow=True)
             self.assertContains(response, "共 2 条，超过 Excel 单个工作表 1 行的上限")
             self.assertEqual(Job.objects.count(), jobs)
-            api = self.client.get("/api/v1/talents/craftsmen/export/", {"file_format": "xlsx"})
+            api = self.client.get(
+                "/api/v1/talents/craftsmen/export/", {"file_format": "xlsx", "purpose": PURPOSE}
+            )
             self.assertEqual(api.status_code, 400)
             self.assertIn("超过 Excel", str(api.json()))
             # CSV has no such limit
-            rows = csv_rows(streamed(self.client.get(url, {"_export": "csv"})))
+            rows = csv_rows(streamed(self.client.get(url, {"_export": "csv", "_purpose": PURPOSE})))
             self.assertEqual(len(rows), 3)
         self.assertFalse(OperationLog.objects.filter(action__contains="xlsx").exists())
 
@@ -234,14 +257,17 @@ class TestExports(WorldTestCase):
     def test_large_export_is_a_job_whose_file_only_its_owner_downloads(self) -> None:
         self.login(self.world.city_admin_a)
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.get(reverse("talents:craftsman_list"), {"_export": "xlsx"})
+            response = self.client.get(
+                reverse("talents:craftsman_list"), {"_export": "xlsx", "_purpose": PURPOSE}
+            )
         job = Job.objects.filter(kind="export_list").latest("pk")
         self.assertRedirects(response, job.get_absolute_url(), fetch_redirect_response=False)
         job.refresh_from_db()
         self.assertEqual(job.status, "succeeded", job.error)
         self.assertEqual(job.result["rows"], 2)
         download = self.client.get(reverse("core:export_download", args=[job.pk]))
-        rows = read_xlsx(download.content)
+        self.assertEqual(download["Cache-Control"], "no-store, private")
+        rows = export_xlsx(download.content)
         self.assertEqual(len(rows), 3)
         self.client.force_login(self.world.province_admin)
         self.assertEqual(
@@ -250,7 +276,9 @@ class TestExports(WorldTestCase):
 
     def test_generic_lists_export_their_table(self) -> None:
         self.login(self.world.city_admin_a)
-        response = self.client.get(reverse("core:job_list"), {"_export": "csv"})
+        response = self.client.get(
+            reverse("core:job_list"), {"_export": "csv", "_purpose": PURPOSE}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertIn("名称", csv_rows(streamed(response))[0])
 
@@ -303,11 +331,15 @@ class TestApi(WorldTestCase):
     def test_api_export_with_filters(self) -> None:
         make_craftsman(self.world.county_a1, self.world.city_admin_a, name="甲工匠")
         make_craftsman(self.world.county_b1, self.world.city_admin_b, name="乙工匠")
-        response = self.api.get("/api/v1/talents/craftsmen/export/", {"file_format": "csv"})
+        response = self.api.get(
+            "/api/v1/talents/craftsmen/export/", {"file_format": "csv", "purpose": PURPOSE}
+        )
         self.assertEqual(response.status_code, 200)
         names = {r[1] for r in csv_rows(streamed(response))[1:]}
         self.assertEqual(names, {"甲工匠"})
-        bad = self.api.get("/api/v1/talents/craftsmen/export/", {"file_format": "pdf"})
+        bad = self.api.get(
+            "/api/v1/talents/craftsmen/export/", {"file_format": "pdf", "purpose": PURPOSE}
+        )
         self.assertEqual(bad.status_code, 400)
 
 
@@ -360,12 +392,16 @@ def test_api_export_of_a_list_with_hyperlinked_fields_and_as_a_job(db: Any) -> N
     world = build_world()
     api = APIClient()
     api.force_authenticate(world.superuser)
-    response = api.get("/api/v1/accounts/roles/export/", {"file_format": "xlsx"})
+    response = api.get(
+        "/api/v1/accounts/roles/export/", {"file_format": "xlsx", "purpose": PURPOSE}
+    )
     assert response.status_code == 200, response.content
-    rows = read_xlsx(streamed(response))
+    rows = export_xlsx(streamed(response))
     assert rows[0] and len(rows) > 1
     with override_settings(JIANGQIAO_EXPORT_INLINE_MAX=0):
-        job_response = api.get("/api/v1/accounts/roles/export/", {"file_format": "csv"})
+        job_response = api.get(
+            "/api/v1/accounts/roles/export/", {"file_format": "csv", "purpose": PURPOSE}
+        )
     assert job_response.status_code == 302
     job = Job.objects.filter(kind="export_list").latest("pk")
     assert job.params["view"].startswith("api:")

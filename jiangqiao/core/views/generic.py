@@ -116,10 +116,14 @@ class ObjectListView(ScopedMixin, View):
                     title=self.export_title(),
                     fmt=export,
                     view_path=f"{type(self).__module__}.{type(self).__qualname__}",
+                    purpose=request.GET.get("_purpose", ""),
                 )
             except BusinessError as exc:
                 messages.error(request, exc.message)
-                return redirect(request.path)
+                query = request.GET.copy()
+                for name in ("_export", "_purpose"):
+                    query.pop(name, None)
+                return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
         # No ``request=`` here: django-tables2 would paginate once more with its default
         # Paginator, counting every matching row (a full scan on a broad filter).
         table = self.table_class(qs)

@@ -98,10 +98,12 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, obj: Any, note: str = "") -> dict[str, Any]:
     obj.refresh_from_db()
+    kind = approvals.KINDS.get(obj.kind)
     return {
         "title": obj.title,
         "object": obj,
         "kind_label": _kind_label(obj.kind),
+        "details": kind.describe(obj) if kind else [],
         "can_decide": approvals.can_decide(request.user, obj),
         "can_cancel": obj.is_pending and obj.requested_by_id == request.user.pk,
         "note": note,

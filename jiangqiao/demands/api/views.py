@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from jiangqiao.core.api.serializers import PurposeRequestSerializer
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
 from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.sensitive import can_view_sensitive
@@ -61,17 +62,24 @@ class EnterpriseViewSet(ScopedModelViewSet):
             org=data.get("org"),
         )
 
-    @extend_schema(request=None, responses=ContactSerializer(many=True))
+    @extend_schema(request=PurposeRequestSerializer, responses=ContactSerializer(many=True))
     @action(detail=True, methods=["post"], scope_action="view")
     def reveal(self, request: Request, pk: Any = None) -> Response:
-        """联系人手机号明文（需“查看企业联系人手机号明文”权限；每次查看记入操作日志）。"""
+        """联系人手机号明文（需“查看企业联系人手机号明文”权限；须说明用途，每次查看连同用途记入操作日志）。"""
         enterprise = self.get_object()
         if not can_view_sensitive(request.user, enterprise):
             raise PermissionDenied("您没有查看联系人手机号明文的权限")
+        body = PurposeRequestSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
         rows = services.enterprise_contacts(
-            actor=request.user, enterprise=enterprise, reveal_mobile=True
+            actor=request.user,
+            enterprise=enterprise,
+            reveal_mobile=True,
+            purpose=body.validated_data["purpose"],
         )
-        return Response(ContactSerializer(rows, many=True).data)
+        response = Response(ContactSerializer(rows, many=True).data)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class DemandViewSet(ScopedModelViewSet):

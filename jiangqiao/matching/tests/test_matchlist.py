@@ -74,7 +74,8 @@ class MatchListTests(WorldTestCase):
         partial = self.client.get(
             reverse("matching:matchlist"), {"region": "440306"}, HTTP_HX_REQUEST="true"
         ).content.decode()
-        self.assertIn(reverse("matching:matchlist_export") + "?region=440306", partial)
+        self.assertIn(reverse("matching:matchlist_export"), partial)
+        self.assertIn('<input type="hidden" name="region" value="440306">', partial)
         partial = self.client.get(
             reverse("matching:matchlist"), {"region": "440306"}, headers={"HX-Request": "true"}
         )
@@ -85,7 +86,9 @@ class MatchListTests(WorldTestCase):
 
     def test_excel_export(self) -> None:
         self.login(self.world.city_admin_a)
-        response = self.client.get(reverse("matching:matchlist_export"))
+        refused = self.client.get(reverse("matching:matchlist_export"), follow=True)
+        self.assertContains(refused, "请说明导出的用途")
+        response = self.client.get(reverse("matching:matchlist_export"), {"_purpose": "派单"})
         self.assertEqual(response.status_code, 200)
         self.assertIn("attachment", response["Content-Disposition"])
         self.assertIn(".xlsx", response["Content-Disposition"])
@@ -93,6 +96,8 @@ class MatchListTests(WorldTestCase):
         sheet = workbook["清单匹配"]
         rows = [[c.value for c in row] for row in sheet.iter_rows()]
         self.assertIn("共 2 条需求", rows[0][0])
+        self.assertIn("用途：派单", rows[0][0])
+        self.assertIn("导出人：", rows[0][0])
         self.assertEqual(tuple(rows[1][: len(HEADERS)]), HEADERS)
         data = rows[2:]
         by_title = {}
@@ -115,7 +120,7 @@ class MatchListTests(WorldTestCase):
     def test_export_is_capped_with_a_clear_message(self) -> None:
         self.login(self.world.city_admin_a)
         with self.settings(JIANGQIAO_MATCH_EXPORT_MAX=1):
-            response = self.client.get(reverse("matching:matchlist_export"))
+            response = self.client.get(reverse("matching:matchlist_export"), {"_purpose": "派单"})
         workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         note = workbook["清单匹配"]["A1"].value
         self.assertIn("仅导出前 1 条", note)
@@ -127,7 +132,10 @@ class MatchListTests(WorldTestCase):
         )
         self.login(contact)
         self.assertEqual(self.client.get(reverse("matching:matchlist")).status_code, 403)
-        self.assertEqual(self.client.get(reverse("matching:matchlist_export")).status_code, 403)
+        self.assertEqual(
+            self.client.get(reverse("matching:matchlist_export"), {"_purpose": "派单"}).status_code,
+            403,
+        )
         self.client.logout()
         response = self.client.get(reverse("matching:matchlist"))
         self.assertEqual(response.status_code, 302)

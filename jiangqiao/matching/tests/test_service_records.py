@@ -247,10 +247,13 @@ class TestServiceRecordPages(CrudPageTests):
         self.assertNotIn(str(new), page)
         api = self.client.get("/api/v1/matching/records/", {"date_to": since}).json()
         self.assertEqual([r["id"] for r in api["results"]], [old.pk])
-        export = self.client.get(self.url("list"), {"date_from": since, "_export": "csv"})
+        export = self.client.get(
+            self.url("list"), {"date_from": since, "_export": "csv", "_purpose": "数据核对"}
+        )
         text = b"".join(export.streaming_content).decode("utf-8-sig")
-        self.assertIn("服务日期", text.splitlines()[0])
-        self.assertEqual(len(text.strip().splitlines()), 2)  # header + the newer record
+        self.assertTrue(text.splitlines()[0].startswith("导出人："))  # the watermark line
+        self.assertIn("服务日期", text.splitlines()[1])
+        self.assertEqual(len(text.strip().splitlines()), 3)  # watermark, header, the newer record
         self.assertIn(str(new), text)
 
     def test_detail_shows_labels_not_codes(self) -> None:

@@ -81,10 +81,6 @@ class StatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
     pause_until = serializers.DateField(required=False, allow_null=True, label="暂停服务至")
 
 
-class RevealRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    purpose = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
 class RevealSerializer(serializers.Serializer):  # type: ignore[type-arg]
     id_number = serializers.CharField()
     mobile = serializers.CharField()

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from jiangqiao.core.api.serializers import PurposeRequestSerializer
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
 from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.sensitive import can_view_sensitive
@@ -27,7 +28,6 @@ from .serializers import (
     CraftsmanSerializer,
     HonourSerializer,
     MemberActionSerializer,
-    RevealRequestSerializer,
     RevealSerializer,
     ServiceItemSerializer,
     ServiceTeamSerializer,
@@ -128,17 +128,17 @@ class CraftsmanViewSet(ScopedModelViewSet):
             org=serializer.validated_data.get("org"),
         )
 
-    @extend_schema(request=RevealRequestSerializer, responses=RevealSerializer)
+    @extend_schema(request=PurposeRequestSerializer, responses=RevealSerializer)
     @action(detail=True, methods=["post"], scope_action="view")
     def reveal(self, request: Request, pk: Any = None) -> Response:
         """身份证号、手机号明文（需“查看敏感信息”权限；每次查看记入操作日志）。"""
         craftsman = self.get_object()
         if not can_view_sensitive(request.user, Craftsman):
             raise PermissionDenied("您没有查看身份证号、手机号明文的权限")
-        body = RevealRequestSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body = PurposeRequestSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         plain = services.craftsman_reveal(
-            actor=request.user, craftsman=craftsman, purpose=body.validated_data.get("purpose", "")
+            actor=request.user, craftsman=craftsman, purpose=body.validated_data["purpose"]
         )
         response = Response(plain)
         response["Cache-Control"] = "no-store"
