@@ -35,7 +35,6 @@ from jiangqiao.talents.tests.helpers import make_craftsman
 from .helpers import DataSet, build, dump, export, import_text, parse, wipe
 
 pytestmark = pytest.mark.django_db
-TODAY_FAILS = pytest.mark.xfail(strict=True, reason="issue 12 item 5: not yet fixed")
 
 LOCAL = "jiangqiao-local"  # this instance
 NANSHAN = "sz-nanshan"  # an instance 南山's records were once imported from (by the province)
@@ -211,7 +210,6 @@ def map_nanshan(world: Any, settings: Any) -> None:
     assert ExchangeRecord.objects.filter(source_instance=NANSHAN).count() == 7
 
 
-@TODAY_FAILS
 @pytest.mark.parametrize("how", list(CRAFTSMAN_REFS))
 def test_a_match_to_another_units_craftsman_is_refused_like_the_manual_suggestion(
     world, settings, scene, how
@@ -245,7 +243,6 @@ def test_the_same_match_to_the_clerks_own_craftsman_is_imported(world, settings,
     assert ServiceRecord.objects.filter(match=match).count() == 1
 
 
-@TODAY_FAILS
 @pytest.mark.parametrize("how", ["this instance's id", "the demand number"])
 def test_a_match_to_another_units_demand_is_refused(world, scene, how):
     s = scene
@@ -283,7 +280,6 @@ def test_a_demand_of_another_units_enterprise_is_refused(world, scene, how):
     assert_refused(batch, before, 2, "data.enterprise")
 
 
-@TODAY_FAILS
 def test_a_team_with_another_units_craftsman_is_refused(world, scene):
     s = scene
     data = {
@@ -311,7 +307,6 @@ def test_a_service_record_of_another_units_match_is_refused(world, scene):
     assert_refused(batch, before, 2, "data.match")
 
 
-@TODAY_FAILS
 def test_a_reference_with_another_types_id_is_refused(world, scene):
     """``jiangqiao-local:demand:<pk>`` names a demand: it never resolves to the craftsman ``pk``."""
     s = scene
@@ -330,7 +325,6 @@ def nanshan_file(world: Any, settings: Any) -> tuple[dict[str, Any], list[dict[s
     return parse(nanshan_text(world, settings))
 
 
-@TODAY_FAILS
 def test_resending_another_units_records_by_their_source_id_is_refused(world, settings, scene):
     """Same content as the province imported: not even 未变化 with the local names."""
     s = scene
@@ -341,7 +335,6 @@ def test_resending_another_units_records_by_their_source_id_is_refused(world, se
     assert batch.error_count == len(records)
 
 
-@TODAY_FAILS
 @pytest.mark.parametrize("record_type", ["craftsman", "enterprise", "team", "demand", "match"])
 def test_a_newer_version_of_another_units_record_by_its_source_id_is_refused(
     world, settings, scene, record_type
@@ -365,7 +358,6 @@ def test_a_newer_version_of_another_units_record_by_its_source_id_is_refused(
     assert sorted(MatchSuggestion.objects.values_list("pk", "status", "reason")) == statuses
 
 
-@TODAY_FAILS
 def test_a_delete_of_another_units_match_is_refused(world, settings, scene):
     s = scene
     head, records = nanshan_file(world, settings)
@@ -378,7 +370,6 @@ def test_a_delete_of_another_units_match_is_refused(world, settings, scene):
     assert MatchSuggestion.objects.filter(pk=s.nanshan.match.pk).exists()
 
 
-@TODAY_FAILS
 def test_another_units_enterprise_found_by_uscc_is_neither_linked_nor_reported(world, scene):
     s = scene
     data = {**s.templates["enterprise"]["data"], "org": baoan_org(world), "name": "某某公司"}
@@ -389,7 +380,6 @@ def test_another_units_enterprise_found_by_uscc_is_neither_linked_nor_reported(w
     assert_refused(batch, before, 2, "data.uscc")
 
 
-@TODAY_FAILS
 def test_another_units_craftsman_found_by_id_hash_is_neither_linked_nor_reported(world, scene):
     s = scene
     data = {
@@ -407,7 +397,6 @@ def test_another_units_craftsman_found_by_id_hash_is_neither_linked_nor_reported
     assert_refused(batch, before, 2, "data.id_hash")
 
 
-@TODAY_FAILS
 def test_another_units_demand_found_by_number_is_neither_linked_nor_reported(world, scene):
     s = scene
     data = {
@@ -423,7 +412,6 @@ def test_another_units_demand_found_by_number_is_neither_linked_nor_reported(wor
     assert_refused(batch, before, 2, "data.number")
 
 
-@TODAY_FAILS
 def test_a_target_unit_outside_the_scope_is_refused_without_its_name(world, scene):
     s = scene
     with pytest.raises(BusinessError) as exc:
