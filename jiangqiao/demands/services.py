@@ -694,3 +694,110 @@ def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
         action_label="取消",
         comment=comment,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Demands received from another instance (data exchange)
+# ----------------------------------------------------------------------------------------------
+
+#: The workflow state a demand carries from the instance it was imported from.
+IMPORT_STATE_FIELDS = ("number", "status", "grade", "owner_level", "submitted_at", "triaged_at")
+
+
+@transaction.atomic
+def demand_import_update(*, actor: Any, demand: Demand, data: dict[str, Any]) -> Demand:
+    """Content of a demand past the editable states, as on the instance it came from.
+
+    Once the workflow has moved on there, the source is authoritative: the same fields, derived
+    columns (normalised text, search text, code rows), checks and scope as ``demand_update``,
+    without its editable-state rule and optimistic lock.
+    """
+    _check_fields(data, DEMAND_FIELDS)
+    current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
+    assert_visible(Demand, actor, current.pk, "change")
+    for key, value in data.items():
+        setattr(current, key, value)
+    if not current.region_code:
+        current.region_code = current.enterprise.region_code
+    current.updated_by = actor
+    _prepare_demand(current)
+    current.full_clean()
+    current.save()
+    _write_codes(current)
+    assert_visible(Demand, actor, current.pk, "change")
+    record_operation(
+        actor=actor,
+        module=MODULE_DEMAND,
+        business_type=BusinessType.UPDATE,
+        action=f"数据交换导入修改需求“{current}”",
+        target=current,
+        extra={"fields": sorted(data)},
+    )
+    return current
+
+
+@transaction.atomic
+def demand_import_state(
+    *, actor: Any, demand: Demand, state: dict[str, Any], comment: str = ""
+) -> Demand:
+    """Set the workflow state a demand has on the instance it came from (the workflow ran there):
+    number, status, grade, owner level and times.
+
+    Like every status change here: a conditional UPDATE on the status read under the row lock, a
+    status-history event (with ``comment``) when the status changes, a change-log row and an
+    operation-log row; the demand must be within the actor's scope for change.
+    """
+    _check_fields(state, IMPORT_STATE_FIELDS)
+    current = (
+        Demand.objects.select_for_update().select_related("enterprise", "org").get(pk=demand.pk)
+    )
+    assert_visible(Demand, actor, current.pk, "change")
+    wanted = {
+        "number": state.get("number") or None,
+        "status": state.get("status") or "",
+        "grade": state.get("grade") or "",
+        "owner_level": state.get("owner_level") or "",
+        "submitted_at": state.get("submitted_at"),
+        "triaged_at": state.get("triaged_at"),
+    }
+    if all(getattr(current, key) == value for key, value in wanted.items()):
+        return current
+    number = wanted["number"]
+    if number and Demand.objects.filter(number=number).exclude(pk=current.pk).exists():
+        raise BusinessError(f"需求编号“{number}”已被本实例的其他需求使用", field="number")
+    before = changelog.snapshot(current)
+    old_status = current.status
+    for key, value in wanted.items():
+        setattr(current, key, value)
+    current.full_clean()
+    updated = Demand.objects.filter(pk=current.pk, status=old_status).update(
+        **wanted,
+        search_text=_demand_search_text(current, number),
+        updated_by=actor,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    if updated != 1:
+        raise BusinessError(
+            "需求状态刚被他人修改，未按导入文件覆盖（请重新导入）", field="status", code="conflict"
+        )
+    result = Demand.objects.select_related("enterprise", "org").get(pk=current.pk)
+    if old_status != result.status:
+        _event(result, actor, old_status, result.status, comment)
+    changelog.write(
+        result,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(result),
+        message="数据交换导入",
+    )
+    assert_visible(Demand, actor, result.pk, "change")
+    record_operation(
+        actor=actor,
+        module=MODULE_DEMAND,
+        business_type=BusinessType.UPDATE,
+        action=f"数据交换导入需求“{result}”的办理状态",
+        target=result,
+        extra={"from": old_status, "to": result.status},
+    )
+    return result

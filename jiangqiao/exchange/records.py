@@ -21,14 +21,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from jiangqiao.core import changelog
-from jiangqiao.core.choices import ChangeAction, Status
+from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
-from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.core.scope import ScopeViolation, assert_visible, subtree_q
+from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
-from jiangqiao.demands.models import Demand, DemandEvent, Enterprise
+from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.matching import services as matching_services
 from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
 from jiangqiao.orgs.models import Organization
@@ -204,7 +202,7 @@ class ImportContext:
         self.pii = pii
         self.batch = batch
         self.instance = fmt.instance_id()
-        self._hash_index: dict[str, int] | None = None
+        self._hash_index: dict[str, list[int]] | None = None
 
     # -- placement ---------------------------------------------------------------------------
 
@@ -263,41 +261,70 @@ class ImportContext:
         ).first()
 
     def resolve(self, record_type: str, ref: dict[str, Any] | None, field: str) -> Any:
-        """The local object a reference points to, or a ``LineError`` naming ``field``."""
+        """The local object a reference points to, or a ``LineError`` naming ``field``.
+
+        Every way of resolving (this instance's record id, the mapping of an earlier import, the
+        natural key) looks only among the objects the actor may view: the scope chokepoint. A
+        record of another unit is reported exactly like a missing one, so the message says neither
+        whether it exists nor whose it is.
+        """
         handler = HANDLERS[record_type]
         if not ref:
             raise LineError(field, "缺少引用")
+        among = handler.model._default_manager.visible_to(self.actor, "view")  # type: ignore[attr-defined]
         rid = str(ref.get("id") or "")
         parts = fmt.split_record_id(rid)
         obj = None
-        if parts is not None and parts[0] == self.instance and parts[2].isdigit():
-            obj = handler.model._default_manager.filter(pk=int(parts[2])).first()
+        if (
+            parts is not None
+            and parts[0] == self.instance
+            and parts[1] == record_type
+            and parts[2].isdigit()
+        ):
+            obj = among.filter(pk=int(parts[2])).first()
         if obj is None and parts is not None:
             row = self.mapped(record_type, rid)
             if row is not None:
-                obj = handler.model._default_manager.filter(pk=row.object_id).first()
+                obj = among.filter(pk=row.object_id).first()
         if obj is None:
-            obj = handler.lookup_ref(self, ref)
+            obj = handler.lookup_ref(self, ref, among)
         if obj is None:
+            label = RecordType(record_type).label
             raise LineError(
                 field,
-                f"引用的{RecordType(record_type).label}“{rid}”在本文件和本实例中都找不到"
-                f"（请一并导出{RecordType(record_type).label}，或先导入它）",
+                f"引用的{label}“{rid}”不存在或不在您的数据范围内（请一并导出{label}，或先导入它）",
             )
         return obj
 
-    def craftsman_by_hash(self, value: str) -> Craftsman | None:
+    def require(self, handler: Handler, obj: Any, action: str, field: str) -> None:
+        """Refuse (a ``LineError`` naming ``field``) a local object the record would be linked to,
+        reported against or written to, unless it is within the actor's scope for ``action``.
+        The message names neither the object nor its unit."""
+        qs = handler.model._default_manager.visible_to(self.actor, action)  # type: ignore[attr-defined]
+        if qs.filter(pk=obj.pk).exists():
+            return
+        label = RecordType(handler.record_type).label
+        scope = "不在您的数据范围内" if action == "view" else "不在您的数据范围内或您无权修改"
+        raise LineError(field, f"本实例已有的同一{label}{scope}，未导入（请由其所属单位处理）")
+
+    def craftsman_by_hash(
+        self, value: str, among: models.QuerySet[Craftsman] | None = None
+    ) -> Craftsman | None:
+        """The craftsman whose ID number has the exchange hash ``value``, among ``among`` (a
+        scoped queryset for references; every profile for a record's own natural key)."""
         if not value:
             return None
-        row = (
+        qs = Craftsman.objects.all() if among is None else among
+        mapped = list(
             ExchangeRecord.objects.filter(record_type=RecordType.CRAFTSMAN, key_hash=value)
             .order_by("pk")
-            .first()
+            .values_list("object_id", flat=True)
         )
-        if row is not None:
-            found = Craftsman.objects.filter(pk=row.object_id).first()
-            if found is not None:
-                return found
+        if mapped:
+            present = set(qs.filter(pk__in=mapped).values_list("pk", flat=True))
+            for pk in mapped:
+                if pk in present:
+                    return qs.get(pk=pk)
         if self._hash_index is None:
             # Local profiles carry the ID number encrypted; hash it with the exchange key once per
             # import (only when a hashed reference is not already mapped).
@@ -306,9 +333,10 @@ class ImportContext:
                 "pk", "id_number"
             ):
                 if number:
-                    self._hash_index[fmt.keyed_hash(number, purpose="id_number")] = pk
-        pk = self._hash_index.get(value)
-        return Craftsman.objects.filter(pk=pk).first() if pk else None
+                    key = fmt.keyed_hash(number, purpose="id_number")
+                    self._hash_index.setdefault(key, []).append(pk)
+        pks = self._hash_index.get(value)
+        return qs.filter(pk__in=pks).order_by("pk").first() if pks else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -324,6 +352,10 @@ class Handler(ABC):
     #: Optional "select_related"/"prefetch_related" for export.
     related: ClassVar[tuple[str, ...]] = ()
     prefetch: ClassVar[tuple[str, ...]] = ()
+    #: Where a record's natural key is (named when it finds another unit's object).
+    key_field: ClassVar[str] = "id"
+    #: The scope action an update (or delete) of an existing object needs.
+    update_action: ClassVar[str] = "change"
 
     def export_queryset(self, user: Any) -> models.QuerySet[Any]:
         qs = self.model._default_manager.visible_to(user, "view")  # type: ignore[attr-defined]
@@ -363,7 +395,10 @@ class Handler(ABC):
     ) -> Any:
         return None
 
-    def lookup_ref(self, ctx: ImportContext, ref: dict[str, Any]) -> Any:
+    def lookup_ref(
+        self, ctx: ImportContext, ref: dict[str, Any], among: models.QuerySet[Any]
+    ) -> Any:
+        """The object a reference's natural key names, among ``among`` (the visible ones)."""
         return None
 
     @abstractmethod
@@ -404,6 +439,7 @@ class EnterpriseHandler(Handler):
     record_type = RecordType.ENTERPRISE
     model = Enterprise
     related = ("org",)
+    key_field = "data.uscc"
 
     def to_data(self, obj: Enterprise, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -450,12 +486,10 @@ class EnterpriseHandler(Handler):
     ) -> Any:
         return Enterprise.objects.filter(uscc=values["uscc"]).first()
 
-    def lookup_ref(self, ctx: ImportContext, ref: dict[str, Any]) -> Any:
-        return (
-            Enterprise.objects.filter(uscc=ref.get("uscc") or "-").first()
-            if ref.get("uscc")
-            else None
-        )
+    def lookup_ref(
+        self, ctx: ImportContext, ref: dict[str, Any], among: models.QuerySet[Any]
+    ) -> Any:
+        return among.filter(uscc=ref["uscc"]).first() if ref.get("uscc") else None
 
     def create(
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
@@ -499,6 +533,7 @@ class CraftsmanHandler(Handler):
     model = Craftsman
     related = ("org",)
     prefetch = ("honours", "service_items")
+    key_field = "data.id_hash"
 
     def to_data(self, obj: Craftsman, ctx: DataContext) -> dict[str, Any]:
         id_number, id_hash = (None, None)
@@ -592,8 +627,10 @@ class CraftsmanHandler(Handler):
                 return found
         return ctx.craftsman_by_hash(data.get("id_hash") or "")
 
-    def lookup_ref(self, ctx: ImportContext, ref: dict[str, Any]) -> Any:
-        return ctx.craftsman_by_hash(ref.get("id_hash") or "")
+    def lookup_ref(
+        self, ctx: ImportContext, ref: dict[str, Any], among: models.QuerySet[Any]
+    ) -> Any:
+        return ctx.craftsman_by_hash(ref.get("id_hash") or "", among)
 
     def _set_status(self, ctx: ImportContext, obj: Craftsman, values: dict[str, Any]) -> Craftsman:
         if (
@@ -665,6 +702,7 @@ class TeamHandler(Handler):
     model = ServiceTeam
     related = ("org", "lead")
     prefetch = ("memberships__craftsman",)
+    key_field = "data.name"
 
     def updated_at(self, obj: ServiceTeam) -> dt.datetime:
         times = [obj.updated_at, *(m.updated_at for m in obj.memberships.all())]
@@ -779,6 +817,7 @@ class DemandHandler(Handler):
     record_type = RecordType.DEMAND
     model = Demand
     related = ("org", "enterprise")
+    key_field = "data.number"
 
     def to_data(self, obj: Demand, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -823,8 +862,10 @@ class DemandHandler(Handler):
             return Demand.objects.filter(number=values["number"]).first()
         return None
 
-    def lookup_ref(self, ctx: ImportContext, ref: dict[str, Any]) -> Any:
-        return Demand.objects.filter(number=ref["number"]).first() if ref.get("number") else None
+    def lookup_ref(
+        self, ctx: ImportContext, ref: dict[str, Any], among: models.QuerySet[Any]
+    ) -> Any:
+        return among.filter(number=ref["number"]).first() if ref.get("number") else None
 
     def _input(self, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
         out = {}
@@ -839,51 +880,19 @@ class DemandHandler(Handler):
 
     def _patch_state(self, ctx: ImportContext, demand: Demand, values: dict[str, Any]) -> Demand:
         """Status, number, grade and times as on the source (the workflow ran there)."""
-        wanted = {
-            "number": values.get("number") or None,
-            "status": values["status"],
-            "grade": values.get("grade") or "",
-            "owner_level": values.get("owner_level") or "",
-            "submitted_at": _datetime(values.get("submitted_at")),
-            "triaged_at": _datetime(values.get("triaged_at")),
-        }
-        if all(getattr(demand, k) == v for k, v in wanted.items()):
-            return demand
-        if (
-            wanted["number"]
-            and Demand.objects.filter(number=wanted["number"]).exclude(pk=demand.pk).exists()
-        ):
-            raise LineError("data.number", f"需求编号“{wanted['number']}”已被本实例的其他需求使用")
-        before = changelog.snapshot(demand)
-        old_status = demand.status
-        for key, value in wanted.items():
-            setattr(demand, key, value)
-        demand.full_clean()
-        Demand.objects.filter(pk=demand.pk).update(
-            **wanted,
-            search_text=demand_services._demand_search_text(demand, wanted["number"]),
-            updated_by=ctx.actor,
-            updated_at=timezone.now(),
+        return demand_services.demand_import_state(
+            actor=ctx.actor,
+            demand=demand,
+            state={
+                "number": values.get("number") or None,
+                "status": values["status"],
+                "grade": values.get("grade") or "",
+                "owner_level": values.get("owner_level") or "",
+                "submitted_at": _datetime(values.get("submitted_at")),
+                "triaged_at": _datetime(values.get("triaged_at")),
+            },
+            comment=f"数据交换导入（批次 #{ctx.batch.pk}）",
         )
-        demand = Demand.objects.select_related("enterprise", "org").get(pk=demand.pk)
-        if old_status != demand.status:
-            DemandEvent.objects.create(
-                demand=demand,
-                from_status=old_status,
-                to_status=demand.status,
-                actor=ctx.actor,
-                actor_name=ctx.actor.username,
-                comment=f"数据交换导入（批次 #{ctx.batch.pk}）",
-            )
-        changelog.write(
-            demand,
-            ChangeAction.UPDATE,
-            before=before,
-            after=changelog.snapshot(demand),
-            message="数据交换导入",
-        )
-        assert_visible(Demand, ctx.actor, demand.pk, "change")
-        return demand
 
     def create(
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
@@ -909,41 +918,31 @@ class DemandHandler(Handler):
                 actor=ctx.actor, demand=obj, data=self._input(values, changed)
             )
         elif changed:
-            # Past the editable states the source is authoritative: same derived columns as the
-            # demands service (normalised text, search text, code rows), change-logged by save().
-            current = Demand.objects.select_for_update().select_related("enterprise").get(pk=obj.pk)
-            assert_visible(Demand, ctx.actor, current.pk, "change")
-            for key, value in self._input(values, changed).items():
-                setattr(current, key, value)
-            current.updated_by = ctx.actor
-            demand_services._prepare_demand(current)
-            current.full_clean()
-            current.save()
-            demand_services._write_codes(current)
-            obj = current
+            # Past the editable states the source is authoritative (the demands service says how).
+            obj = demand_services.demand_import_update(
+                actor=ctx.actor, demand=obj, data=self._input(values, changed)
+            )
         obj = Demand.objects.select_related("enterprise", "org").get(pk=obj.pk)
         return self._patch_state(ctx, obj, values)
 
 
 # -- match ---------------------------------------------------------------------------------------
 
-MATCH_FIELDS = (
-    "source",
-    "status",
-    "rank",
-    "score",
-    "fusion_version",
-    "encoder",
-    "suggested_at",
-    "decided_at",
-    "reason",
-)
+#: What an incoming match may set: exactly what the matching service takes.
+MATCH_FIELDS = matching_services.IMPORT_FIELDS
 
 
 class MatchHandler(Handler):
+    """A suggestion, written through ``matching.services.suggestion_import`` / ``_delete`` (the
+    checks of a person's suggestion and decision here). Suggestions have no change permission:
+    bringing one up to date is proposing it again (``add``; the decide permission on top when
+    the status becomes a decision)."""
+
     record_type = RecordType.MATCH
     model = MatchSuggestion
     related = ("demand", "craftsman", "demand__enterprise")
+    key_field = "data.craftsman"
+    update_action = "add"
 
     def to_data(self, obj: MatchSuggestion, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -976,48 +975,43 @@ class MatchHandler(Handler):
             demand_id=values["demand"], craftsman_id=values["craftsman"]
         ).first()
 
-    def _check(self, ctx: ImportContext, obj: MatchSuggestion) -> None:
-        if not ctx.actor.has_perm("matching.add_matchsuggestion"):
-            raise BusinessError("您没有新增匹配建议的权限")
-        assert_visible(MatchSuggestion, ctx.actor, obj.pk, "view")
-
-    def _fill(self, obj: MatchSuggestion, values: dict[str, Any], actor: Any) -> None:
+    def _input(self, values: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for f in MATCH_FIELDS:
             v = values.get(f)
             if f in ("suggested_at", "decided_at"):
                 v = _datetime(v)
-            elif v is None and f in ("fusion_version", "encoder", "reason"):
-                v = ""
-            setattr(obj, f, v)
-        obj.why = {**(obj.why or {}), "summary": list(values.get("summary") or [])}
-        obj.updated_by = actor
+            out[f] = v
+        out["summary"] = list(values.get("summary") or [])
+        return out
+
+    def _save(
+        self, ctx: ImportContext, values: dict[str, Any], suggestion: MatchSuggestion | None
+    ) -> MatchSuggestion:
+        return matching_services.suggestion_import(
+            actor=ctx.actor,
+            demand=Demand.objects.get(pk=values["demand"]),
+            craftsman=Craftsman.objects.get(pk=values["craftsman"]),
+            data=self._input(values),
+            suggestion=suggestion,
+            note=f"数据交换导入（批次 #{ctx.batch.pk}）",
+        )
 
     def create(
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
     ) -> Any:
-        obj = MatchSuggestion(
-            demand_id=values["demand"], craftsman_id=values["craftsman"], created_by=ctx.actor
-        )
-        self._fill(obj, values, ctx.actor)
-        obj.full_clean()
-        obj.save()
-        self._check(ctx, obj)
-        return obj
+        return self._save(ctx, values, None)
 
     def update(
         self, ctx: ImportContext, obj: Any, data: dict[str, Any], values: dict[str, Any], org: Any
     ) -> Any:
-        self._check(ctx, obj)
-        self._fill(obj, values, ctx.actor)
-        obj.full_clean()
-        obj.save()
-        return obj
+        return self._save(ctx, values, obj)
 
     def delete(self, ctx: ImportContext, obj: Any) -> bool:
-        self._check(ctx, obj)
-        if ServiceRecord.objects.filter(match=obj).exists():
-            raise LineError("op", "该匹配在本实例已有服务记录，未删除")
-        obj.delete()
+        ctx.require(self, obj, self.update_action, "id")
+        matching_services.suggestion_delete(
+            actor=ctx.actor, suggestion=obj, note=f"数据交换导入（批次 #{ctx.batch.pk}）"
+        )
         return True
 
 

@@ -644,7 +644,11 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
         source_instance=record["source"], record_type=record_type, source_id=record["id"]
     ).first()
     obj = handler.model._default_manager.filter(pk=row.object_id).first() if row else None
+    # The mapping may lead to another unit's object (imported by someone else): not a word about
+    # it, not even 未变化 with its name — only that it is registered elsewhere (counted, logged).
     _refuse_foreign(ctx, report, item, handler, obj, by_id=True)
+    if obj is not None:
+        ctx.require(handler, obj, "view", "id")
     data = record.get("data") or {}
 
     if record["op"] == "delete":
@@ -689,6 +693,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
             fields = diff_fields(handler.local_values(obj), values)
             _conflict(report, item, obj, fields, "本地在上次导入后修改过，来源也有新版本", handler)
             return Outcome.CONFLICT
+        ctx.require(handler, obj, handler.update_action, "id")
         org = handler.place(ctx, data, values)
         obj = handler.update(ctx, obj, data, values, org)
         _save_mapping(ctx, item, handler, obj, row)
@@ -706,6 +711,8 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
     existing = handler.lookup(ctx, data, values, org)
     _refuse_foreign(ctx, report, item, handler, existing, by_id=False)
     if existing is not None:
+        # Found by its natural key: another unit's object is neither linked nor compared.
+        ctx.require(handler, existing, "view", handler.key_field)
         local = handler.local_values(existing)
         fields = diff_fields(local, values)
         if not fields:
@@ -720,6 +727,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
                 report, item, existing, fields, "本实例已有同一对象且更新时间不早于来源", handler
             )
             return Outcome.CONFLICT
+        ctx.require(handler, existing, handler.update_action, handler.key_field)
         obj = handler.update(ctx, existing, data, values, org)
         _save_mapping(ctx, item, handler, obj, None)
         report.records.append(
@@ -757,6 +765,8 @@ def import_file(
         )
     if target_org is None:
         target_org = getattr(actor, "org", None)
+    elif not Organization.objects.visible_to(actor, "view").filter(pk=target_org.pk).exists():
+        raise BusinessError("导入到的组织：不存在或不在您的数据范围内", field="target_org")
     started = timezone.now()
     report = Report()
     header, parsed = _parse(content, report)

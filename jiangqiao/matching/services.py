@@ -84,6 +84,15 @@ def _visible_demand(actor: Any, demand: Any) -> Any:
     return found
 
 
+def _check_visible_craftsman(actor: Any, craftsman: Any) -> None:
+    from jiangqiao.talents.models import Craftsman
+
+    if craftsman is None or not (
+        Craftsman.objects.visible_to(actor, "view").filter(pk=craftsman.pk).exists()
+    ):
+        raise BusinessError("劳模工匠：不存在或不在您的数据范围内", field="craftsman")
+
+
 # ------------------------------------------------------------------------------------------------
 # Suggestions for one demand
 # ------------------------------------------------------------------------------------------------
@@ -182,14 +191,9 @@ def suggestion_add_manual(
     *, actor: Any, demand: Any, craftsman: Any, reason: str = ""
 ) -> MatchSuggestion:
     """A person proposes a craftsman for a demand (source 人工); it still needs a decision."""
-    from jiangqiao.talents.models import Craftsman
-
     _check_perm(actor, "matching.add_matchsuggestion")
     demand = _visible_demand(actor, demand)
-    if craftsman is None or not (
-        Craftsman.objects.visible_to(actor, "view").filter(pk=craftsman.pk).exists()
-    ):
-        raise BusinessError("劳模工匠：不存在或不在您的数据范围内", field="craftsman")
+    _check_visible_craftsman(actor, craftsman)
     reason = _reason(reason, required=False, label="推荐理由")
     row = MatchSuggestion.objects.select_for_update().filter(demand=demand, craftsman=craftsman)
     existing = row.first()
@@ -368,6 +372,169 @@ def suggestion_record_decline(
         reason=_reason(reason, required=True, label="婉拒原因"),
         label="记录工匠婉拒",
         business_type=BusinessType.UPDATE,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Suggestions received from another instance (data exchange)
+# ------------------------------------------------------------------------------------------------
+
+#: What an imported suggestion carries (docs/exchange.md §2.5), besides its ``summary`` lines.
+#: Who decided is not exchanged (a user of another instance).
+IMPORT_FIELDS = (
+    "source",
+    "status",
+    "rank",
+    "score",
+    "fusion_version",
+    "encoder",
+    "suggested_at",
+    "decided_at",
+    "reason",
+)
+#: The statuses a person sets (confirm, reject, record a decline).
+DECIDED_STATUSES = (
+    SuggestionStatus.CONFIRMED,
+    SuggestionStatus.REJECTED,
+    SuggestionStatus.DECLINED,
+)
+
+
+def _import_values(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - {*IMPORT_FIELDS, "summary"}
+    if unknown:
+        raise BusinessError(f"不能导入的字段：{'、'.join(sorted(unknown))}")
+    if data.get("status") not in SuggestionStatus.values:
+        raise BusinessError("状态：不是有效的选项", field="status")
+    if data.get("source") not in SuggestionSource.values:
+        raise BusinessError("来源：不是有效的选项", field="source")
+    values = {name: data.get(name) for name in IMPORT_FIELDS}
+    for name in ("fusion_version", "encoder", "reason"):
+        values[name] = values[name] or ""
+    values["rank"] = values["rank"] or 0
+    values["score"] = values["score"] or 0.0
+    return values
+
+
+@transaction.atomic
+def suggestion_import(
+    *,
+    actor: Any,
+    demand: Any,
+    craftsman: Any,
+    data: dict[str, Any],
+    suggestion: MatchSuggestion | None = None,
+    note: str = "",
+) -> MatchSuggestion:
+    """Store a suggestion as it stands on the instance it came from (data exchange).
+
+    ``suggestion`` is the local row to bring up to date, ``None`` to create one. The checks are
+    those of a person's actions here: the demand and the craftsman within the actor's scope (as
+    ``suggestion_add_manual``); a decided status (confirmed, rejected, declined) needs the decide
+    permission, and becoming 已确认 passes the confirmation rules (``_check_can_serve``) under the
+    same craftsman lock as ``suggestion_confirm``. An existing row's status changes by a
+    conditional UPDATE: a decision taken here meanwhile wins and the import gets a business error.
+    """
+    values = _import_values(data)
+    summary = [str(line) for line in data.get("summary") or []]
+    _check_perm(actor, "matching.add_matchsuggestion")
+    demand = _visible_demand(actor, demand)
+    _check_visible_craftsman(actor, craftsman)
+    old_status: str | None = None
+    if suggestion is None:
+        row = MatchSuggestion(demand=demand, craftsman=craftsman, created_by=actor)
+    else:
+        assert_visible(MatchSuggestion, actor, suggestion.pk, "view")
+        row = MatchSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if (row.demand_id, row.craftsman_id) != (demand.pk, craftsman.pk):
+            raise BusinessError(
+                "匹配的需求或劳模工匠与本实例已有的匹配不一致，未覆盖", field="craftsman"
+            )
+        old_status = row.status
+    to_status = values["status"]
+    decided = to_status != old_status and to_status in DECIDED_STATUSES
+    if decided:
+        _check_perm(actor, "matching.decide_matchsuggestion")
+    if to_status == SuggestionStatus.CONFIRMED and old_status != SuggestionStatus.CONFIRMED:
+        from jiangqiao.talents.models import Craftsman
+
+        Craftsman.objects.select_for_update().filter(pk=craftsman.pk).first()
+        _check_can_serve(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.why = {**(row.why or {}), "summary": summary}
+    row.updated_by = actor
+    row.full_clean()
+    label = f"劳模工匠“{craftsman}”承接需求“{demand}”（{SuggestionStatus(to_status).label}）"
+    if suggestion is None:
+        row.save()
+        assert_visible(MatchSuggestion, actor, row.pk, "add")
+        business_type, action = BusinessType.INSERT, f"导入匹配建议：{label}"
+    else:
+        before = changelog.snapshot(MatchSuggestion.objects.get(pk=row.pk))
+        updated = MatchSuggestion.objects.filter(pk=row.pk, status=old_status).update(
+            **{name: getattr(row, name) for name in IMPORT_FIELDS},
+            why=row.why,
+            updated_by=actor,
+            updated_at=timezone.now(),
+        )
+        if updated != 1:
+            raise BusinessError(
+                "该匹配建议的状态刚被他人修改，未按导入文件覆盖（请重新导入）",
+                field="status",
+                code="conflict",
+            )
+        row = MatchSuggestion.objects.select_related("demand", "craftsman").get(pk=row.pk)
+        changelog.write(
+            row,
+            ChangeAction.UPDATE,
+            before=before,
+            after=changelog.snapshot(row),
+            message="数据交换导入",
+        )
+        assert_visible(MatchSuggestion, actor, row.pk, "view")
+        business_type, action = BusinessType.UPDATE, f"导入更新匹配建议：{label}"
+    if decided:
+        assert_visible(MatchSuggestion, actor, row.pk, "decide")
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=business_type,
+        action=action,
+        target=row,
+        params={"note": note} if note else None,
+        extra={"from": old_status, "to": to_status, "score": row.score},
+    )
+    return row
+
+
+@transaction.atomic
+def suggestion_delete(*, actor: Any, suggestion: MatchSuggestion, note: str = "") -> None:
+    """Delete a suggestion that was deleted on the instance it came from (data exchange).
+
+    Needs the permissions to propose and to decide, within the actor's scope; a suggestion with
+    service records here is kept (the records are the history of a service that took place).
+    """
+    _check_perm(actor, "matching.add_matchsuggestion")
+    _check_perm(actor, "matching.decide_matchsuggestion")
+    assert_visible(MatchSuggestion, actor, suggestion.pk, "decide")
+    row = (
+        MatchSuggestion.objects.select_for_update()
+        .select_related("demand", "craftsman")
+        .get(pk=suggestion.pk)
+    )
+    if ServiceRecord.objects.filter(match_id=row.pk).exists():
+        raise BusinessError("该匹配在本实例已有服务记录，未删除")
+    action = f"删除匹配建议：劳模工匠“{row.craftsman}”承接需求“{row.demand}”"
+    demand = row.demand
+    row.delete()  # change-logged (delete) like every AuditedModel
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.DELETE,
+        action=action,
+        target=demand,
+        params={"note": note} if note else None,
     )
 
 
@@ -902,6 +1069,8 @@ __all__ = [
     "service_record_update",
     "suggestion_add_manual",
     "suggestion_confirm",
+    "suggestion_delete",
+    "suggestion_import",
     "suggestion_record_decline",
     "suggestion_reject",
     "suggestions_refresh",

@@ -187,7 +187,7 @@ def test_an_error_while_applying_rolls_back_the_whole_file(world, settings, sour
     assert batch.status == "failed" and batch.new_count > 0  # would have created the others
     assert not Enterprise.objects.exists() and not Craftsman.objects.exists()
     error = batch.report["errors"][0]
-    assert error["field"] == "data.enterprise" and "找不到" in error["message"]
+    assert error["field"] == "data.enterprise" and "不存在或不在您的数据范围内" in error["message"]
 
 
 def test_bad_export_parameters_name_the_field(world, source):

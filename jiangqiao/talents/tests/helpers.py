@@ -20,7 +20,10 @@ def next_no() -> int:
 
 def id_number(n: int | None = None) -> str:
     n = next_no() if n is None else n
-    return make_id_number("440305", dt.date(1970, 1, 1) + dt.timedelta(days=n * 37), n % 1000)
+    # Birth dates cycle through 1970-2009 (37 is prime to 14600: unique for the first 14600 n);
+    # an unbounded n * 37 reached a birth date after today once a run had made ~560 craftsmen.
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=(n * 37) % 14600)
+    return make_id_number("440305", born, n % 1000)
 
 
 def mobile(n: int | None = None) -> str:
