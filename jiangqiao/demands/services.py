@@ -390,8 +390,11 @@ def _clean_tags(tags: Any) -> list[str]:
     return result
 
 
-def _clean_craftsmen(ids: Any) -> list[int]:
-    """Preferred craftsmen: a list of ids, checked against ``talents.Craftsman`` once it exists."""
+def _clean_craftsmen(ids: Any, *, actor: Any = None, keep: Any = ()) -> list[int]:
+    """Preferred craftsmen: a list of ids of craftsmen the actor may see (the picker goes through
+    the scope chokepoint like every other read). Ids the demand already had (``keep``) stay. An
+    id outside the scope reads exactly like one that does not exist: nothing tells the user that
+    another unit has a craftsman with that id."""
     if ids in (None, ""):
         return []
     if not isinstance(ids, list | tuple) or not all(
@@ -405,19 +408,28 @@ def _clean_craftsmen(ids: Any) -> list[int]:
         craftsman = apps.get_model("talents", "Craftsman")
     except LookupError:
         return unique  # the talents app has no Craftsman model yet
-    found = set(craftsman._default_manager.filter(pk__in=unique).values_list("pk", flat=True))
-    missing = [i for i in unique if i not in found]
+    kept = set(keep or ())
+    new = [i for i in unique if i not in kept]
+    if not new:
+        return unique
+    pool = craftsman._default_manager
+    candidates = pool.visible_to(actor, "view") if actor is not None else pool.all()
+    found = set(candidates.filter(pk__in=new).values_list("pk", flat=True))
+    missing = [i for i in new if i not in found]
     if missing:
         raise BusinessError(
-            f"意向劳模工匠不存在：{'、'.join(map(str, missing))}", field="preferred_craftsmen"
+            f"意向劳模工匠不存在或不在您的数据范围内：{'、'.join(map(str, missing))}",
+            field="preferred_craftsmen",
         )
     return unique
 
 
-def _prepare_demand(demand: Demand) -> None:
+def _prepare_demand(demand: Demand, *, actor: Any = None, kept_craftsmen: Any = ()) -> None:
     demand.industry_codes = _clean_industries(demand.industry_codes)
     demand.tags = _clean_tags(demand.tags)
-    demand.preferred_craftsmen = _clean_craftsmen(demand.preferred_craftsmen)
+    demand.preferred_craftsmen = _clean_craftsmen(
+        demand.preferred_craftsmen, actor=actor, keep=kept_craftsmen
+    )
     if demand.subcategory and not demand.category:
         demand.category = demand.subcategory.split(".", 1)[0]
     demand.description_normalized = normalize(demand.description, keep_newlines=True)
@@ -502,7 +514,7 @@ def demand_create(
         updated_by=actor,
         **fields,
     )
-    _prepare_demand(demand)
+    _prepare_demand(demand, actor=actor)
     demand.full_clean()
     demand.save()
     _write_codes(demand)
@@ -532,12 +544,13 @@ def demand_update(
     claim_version(current, version)
     if current.status not in EDITABLE_STATUSES:
         raise BusinessError(f"需求状态为“{current.get_status_display()}”，不能再修改")
+    kept = list(current.preferred_craftsmen or [])
     for key, value in data.items():
         setattr(current, key, value)
     if not current.region_code:
         current.region_code = current.enterprise.region_code
     current.updated_by = actor
-    _prepare_demand(current)
+    _prepare_demand(current, actor=actor, kept_craftsmen=kept)
     current.full_clean()
     current.save()
     _write_codes(current)
@@ -639,6 +652,7 @@ def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: 
     _may_act_on(actor, demand, perms=("demands.triage_demand",))
     assert_visible(Demand, actor, demand.pk, "change")
     candidate = Demand.objects.select_related("enterprise").get(pk=demand.pk)
+    kept = list(candidate.preferred_craftsmen or [])
     for key, value in data.items():
         setattr(candidate, key, value)
     errors: dict[str, str] = {}
@@ -650,7 +664,7 @@ def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: 
         errors["owner_level"] = "请选择承办层级"
     if errors:
         raise ValidationError(errors)
-    _prepare_demand(candidate)
+    _prepare_demand(candidate, actor=actor, kept_craftsmen=kept)
     candidate.full_clean()
     return _transition(
         actor=actor,
@@ -715,12 +729,13 @@ def demand_import_update(*, actor: Any, demand: Demand, data: dict[str, Any]) ->
     _check_fields(data, DEMAND_FIELDS)
     current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
     assert_visible(Demand, actor, current.pk, "change")
+    kept = list(current.preferred_craftsmen or [])
     for key, value in data.items():
         setattr(current, key, value)
     if not current.region_code:
         current.region_code = current.enterprise.region_code
     current.updated_by = actor
-    _prepare_demand(current)
+    _prepare_demand(current, actor=actor, kept_craftsmen=kept)
     current.full_clean()
     current.save()
     _write_codes(current)

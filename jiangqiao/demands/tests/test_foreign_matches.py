@@ -190,3 +190,48 @@ class TestEnterpriseFormAndApi(ForeignBase):
         )
         self.assertEqual(fresh.status_code, 201, fresh.content)
         self.assertEqual(self.reads(user), [])
+
+
+class TestPreferredCraftsmenPicker(ForeignBase):
+    """意向劳模工匠 is a picker: it may only name craftsmen the user can see, and an id of another
+    unit's craftsman reads exactly like an id that does not exist (issue 12: side doors)."""
+
+    def test_another_units_craftsman_is_refused_like_a_missing_one(self) -> None:
+        from jiangqiao.core.exceptions import BusinessError
+        from jiangqiao.demands import services
+        from jiangqiao.talents.tests.helpers import make_craftsman
+
+        w = self.world
+        nanshan = make_craftsman(w.county_a1, w.county_operator, name="南山秘密工匠")
+        baoan_ent = make_enterprise(w.county_a2, self.baoan, name="宝安精工")
+        missing = nanshan.pk + 100_000
+        messages = []
+        for ids in ([nanshan.pk], [missing]):
+            with self.assertRaises(BusinessError) as exc:
+                services.demand_create(
+                    actor=self.baoan,
+                    enterprise=baoan_ent,
+                    data={
+                        "title": "主轴异响",
+                        "kind": "tech_problem",
+                        "description": "数控机床主轴异响",
+                        "preferred_craftsmen": ids,
+                    },
+                )
+            self.assertEqual(exc.exception.field, "preferred_craftsmen")
+            self.assertNotIn("南山秘密工匠", exc.exception.message)
+            messages.append(exc.exception.message.replace(str(ids[0]), "<id>"))
+        self.assertEqual(messages[0], messages[1])
+        # The 南山 unit itself may name its craftsman.
+        own = make_enterprise(w.county_a1, w.county_operator, name="南山精工二厂")
+        demand = services.demand_create(
+            actor=w.county_operator,
+            enterprise=own,
+            data={
+                "title": "主轴异响",
+                "kind": "tech_problem",
+                "description": "数控机床主轴异响",
+                "preferred_craftsmen": [nanshan.pk],
+            },
+        )
+        self.assertEqual(demand.preferred_craftsmen, [nanshan.pk])
