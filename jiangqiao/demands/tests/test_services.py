@@ -245,15 +245,22 @@ class TestContacts(Base):
         self.assertEqual(self.client.post(url).status_code, 403)
         # the test role of city_admin_a holds every permission, including the sensitive one
         self.login(self.world.city_admin_a)
-        response = self.client.post(url)
+        # Without a stated purpose nothing is shown and nothing is logged.
+        refused = self.client.post(url, follow=True)
+        self.assertNotIn(MOBILE, refused.content.decode())
+        self.assertContains(refused, "请说明查看明文的用途")
+        response = self.client.post(url, {"purpose": "联系安排服务"})
         self.assertEqual(response.status_code, 200)
         self.assertIn(MOBILE, response.content.decode())
         log = OperationLog.objects.filter(business_type=BusinessType.VIEW_SENSITIVE).get()
         self.assertEqual(log.user, self.world.city_admin_a)
         self.assertEqual(log.target_id, str(self.enterprise.pk))
+        self.assertIn("联系安排服务", log.extra["purpose"])
         api = APIClient()
         api.force_authenticate(self.world.city_admin_a)
-        data = api.post(f"/api/v1/demands/enterprises/{self.enterprise.pk}/reveal/").json()
+        url_api = f"/api/v1/demands/enterprises/{self.enterprise.pk}/reveal/"
+        self.assertEqual(api.post(url_api).status_code, 400)
+        data = api.post(url_api, {"purpose": "联系安排服务"}, format="json").json()
         self.assertEqual(data[0]["mobile"], MOBILE)
         api.force_authenticate(taskforce)
         self.assertEqual(
