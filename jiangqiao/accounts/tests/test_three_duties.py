@@ -448,3 +448,31 @@ def test_a_move_down_narrows_the_scope_and_applies_at_once(admins, world):
     assert services.user_move(actor=sysadmin, user=city_clerk, org=world.county_a1) is not None
     city_clerk.refresh_from_db()
     assert city_clerk.org_id == world.county_a2.pk
+
+
+def test_check_duties_reports_what_an_old_database_may_hold(world, admins):
+    """A database from before these rules may hold merged roles or accounts: the command finds them."""
+    from io import StringIO
+
+    from django.contrib.auth.models import Group
+    from django.core.management import CommandError, call_command
+
+    User.objects.filter(pk=world.superuser.pk).update(is_active=False)
+    clean = StringIO()
+    call_command("check_duties", stdout=clean)
+    assert "未发现问题" in clean.getvalue()
+
+    User.objects.filter(pk=world.superuser.pk).update(is_active=True)
+    role = Role.objects.create(
+        group=Group.objects.create(name="role:legacy"),
+        code="legacy",
+        name="旧的全能角色",
+        data_scope=DataScope.ALL,
+    )
+    role.group.permissions.set([_perm(p) for p in DUTY_PERM.values()])
+    make_user("legacy_admin", world.province, role)
+    out = StringIO()
+    with pytest.raises(CommandError, match="发现 3 个问题"):
+        call_command("check_duties", stdout=out)
+    text = out.getvalue()
+    assert "旧的全能角色" in text and "legacy_admin" in text and "superuser" in text
