@@ -14,6 +14,7 @@ from jiangqiao.accounts import services
 from jiangqiao.accounts.models import ApiToken, LoginLog, Role, User
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import Notification
+from jiangqiao.core.testing.cases import DataScopeMatrixTests
 from jiangqiao.core.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,20 @@ def test_enterprise_contacts_do_not_issue_tokens(client, world):
         services.token_issue(actor=contact, name="x", days=1)
     client.force_login(contact)
     assert client.post(reverse("accounts:token_list"), {"name": "x", "days": 1}).status_code == 403
+
+
+class TestApiTokenScope(DataScopeMatrixTests):
+    """Who sees which tokens on API 令牌管理: the token's user's unit is what the scope filters."""
+
+    __test__ = True
+    model = ApiToken
+
+    def make_row(self, unit, owner):
+        user = owner if owner.org_id == unit.pk else make_user(f"tok_{unit.pk}", unit)
+        return ApiToken.objects.create(
+            user=user,
+            name="脚本",
+            key_prefix=f"jq_{unit.pk}",
+            key_hash=f"{unit.pk:064d}",
+            expires_at=timezone.now() + timedelta(days=30),
+        )

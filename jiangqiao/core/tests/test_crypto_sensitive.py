@@ -46,10 +46,14 @@ def test_masks():
 @pytest.mark.django_db
 def test_reveal_logs_only_permitted_views(world):
     org = world.county_a1
-    masked = reveal(actor=world.grassroots_clerk, obj=org, fields={"mobile": "13812345678"})
+    masked = reveal(
+        actor=world.grassroots_clerk, obj=org, fields={"mobile": "13812345678"}, purpose="核实"
+    )
     assert masked == {"mobile": "138****5678"}
     assert not OperationLog.objects.filter(business_type="view_sensitive").exists()
     # The superuser holds every permission, including view_sensitive_*.
+    with pytest.raises(BusinessError, match="请说明查看明文的用途"):
+        reveal(actor=world.superuser, obj=org, fields={"mobile": "13812345678"}, purpose=" ")
     plain = reveal(actor=world.superuser, obj=org, fields={"mobile": "13812345678"}, purpose="核实")
     assert plain == {"mobile": "13812345678"}
     log = OperationLog.objects.get(business_type="view_sensitive")

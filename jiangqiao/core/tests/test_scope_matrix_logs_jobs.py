@@ -88,6 +88,7 @@ COVERED_ELSEWHERE = {
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.servicerecord": "jiangqiao/matching/tests/test_service_records.py",
     "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
+    "accounts.apitoken": "jiangqiao/accounts/tests/test_api_tokens.py",
 }
 
 
