@@ -195,6 +195,7 @@ class PasswordHistory(models.Model):
     class Meta:
         verbose_name = "历史密码"
         verbose_name_plural = "历史密码"
+        default_permissions = ()
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "created_at"], name="pwhistory_user_time")]
 
@@ -233,6 +234,8 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
+        # Issued and revoked through the services; no change or delete.
+        default_permissions = ("add", "view")
         ordering = ["-created_at", "-pk"]
         permissions = [("revoke_apitoken", "吊销他人的 API 令牌")]
 

@@ -451,6 +451,8 @@ class Notification(models.Model):
     class Meta:
         verbose_name = "站内消息"
         verbose_name_plural = "站内消息"
+        # Every person reads his own messages; nothing here is granted through a role.
+        default_permissions = ()
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
@@ -527,6 +529,8 @@ class ApprovalRequest(models.Model):
     class Meta:
         verbose_name = "审批事项"
         verbose_name_plural = "审批事项"
+        # Who files and who decides is decided per kind (``core.approvals``), not by a grant.
+        default_permissions = ()
         ordering = ["-requested_at", "-pk"]
         indexes = [models.Index(fields=["kind", "status"], name="approval_kind_status")]
 

@@ -26,7 +26,7 @@ MENU: list[MenuGroup] = [
         "人才资源库",
         (
             MenuItem("劳模工匠", "talents:craftsman_list", "talents.view_craftsman"),
-            MenuItem("我的档案", "talents:my_profile", None),
+            MenuItem("我的档案", "talents:my_profile", "talents.view_craftsman"),
             MenuItem("服务队", "talents:serviceteam_list", "talents.view_serviceteam"),
         ),
     ),

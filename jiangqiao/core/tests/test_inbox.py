@@ -42,13 +42,13 @@ def test_a_message_is_read_only_by_its_recipient(client, world):
 
     client.force_login(world.city_admin_a)
     home = client.get(reverse("core:home")).content.decode()
-    assert "我的消息，1 条未读" in home and "badge-notification" in home
+    assert "我的消息，1 条未读" in home and "unread-count" in home
     page = client.get(reverse("core:notification_detail", args=[note.pk])).content.decode()
     assert "由 A 调整为 B" in page
     note.refresh_from_db()
     assert note.read_at is not None
     home = client.get(reverse("core:home")).content.decode()
-    assert "我的消息，0 条未读" in home and "badge-notification" not in home
+    assert "我的消息，0 条未读" in home and "unread-count" not in home
 
 
 def test_the_api_never_hands_out_a_one_time_secret(world):
