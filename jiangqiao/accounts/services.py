@@ -276,7 +276,6 @@ approvals.register(
         apply=_approve_move,
         module="用户管理",
         excluded=lambda request: [int(request.payload.get("user", 0))],
-        also_notify=lambda request: list(User.objects.filter(pk=request.payload.get("user"))),
         describe=lambda request: [
             ("原所属组织", request.payload.get("from_name")),
             ("新所属组织", request.payload.get("to_name")),

@@ -146,7 +146,10 @@ def test_a_rejection_needs_a_reason_and_changes_nothing(world, move):
     assert response.status_code == 200 and response.json()["status"]["value"] == "rejected"
     clerk.refresh_from_db()
     assert clerk.org_id == world.county_a1.pk
-    assert Notification.objects.filter(recipient=clerk, title__startswith="已驳回").exists()
+    # The requester hears of the decision; the user concerned hears only of an actual move.
+    requester = request.requested_by
+    assert Notification.objects.filter(recipient=requester, title__startswith="已驳回").exists()
+    assert not Notification.objects.filter(recipient=clerk).exists()
 
 
 def test_an_approval_that_no_longer_applies_is_rolled_back(world, move):
