@@ -303,8 +303,17 @@ JIANGQIAO_IMPORT_MAX_UNCOMPRESSED = env.int(
 JIANGQIAO_IMPORT_INLINE_MAX_BYTES = env.int("JIANGQIAO_IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
 JIANGQIAO_EXPORT_INLINE_MAX = env.int("JIANGQIAO_EXPORT_INLINE_MAX", default=5000)
 JIANGQIAO_EXPORT_KEEP_DAYS = env.int("JIANGQIAO_EXPORT_KEEP_DAYS", default=3)
-# A running job without progress for this long is taken as killed with its worker (re-runnable).
-JIANGQIAO_JOB_STALE_MINUTES = env.int("JIANGQIAO_JOB_STALE_MINUTES", default=15)
+# Background jobs and their worker (docs/deploy.md, "Background jobs"). A running job sends a
+# heartbeat every JIANGQIAO_JOB_HEARTBEAT_SECONDS besides its progress; one without either for
+# JIANGQIAO_JOB_STALE_MINUTES is taken as killed with its worker and marked 已中断 (re-runnable).
+JIANGQIAO_JOB_STALE_MINUTES = env.float("JIANGQIAO_JOB_STALE_MINUTES", default=2)
+JIANGQIAO_JOB_HEARTBEAT_SECONDS = env.float("JIANGQIAO_JOB_HEARTBEAT_SECONDS", default=20)
+# The database worker's own heartbeat (read by the jobs page: "后台任务处理程序未运行").
+JIANGQIAO_WORKER_HEARTBEAT_SECONDS = env.float("JIANGQIAO_WORKER_HEARTBEAT_SECONDS", default=15)
+# A job's bookkeeping writes (claim, progress, outcome) retry a busy database this many times,
+# waiting JIANGQIAO_JOB_RETRY_DELAY seconds, doubled after each attempt (capped at 5 s).
+JIANGQIAO_JOB_DB_RETRIES = env.int("JIANGQIAO_JOB_DB_RETRIES", default=6)
+JIANGQIAO_JOB_RETRY_DELAY = env.float("JIANGQIAO_JOB_RETRY_DELAY", default=0.25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -187,7 +187,10 @@ def interrupted(batch: ImportBatch) -> bool:
     return bool(
         batch.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING)
         and job is not None
-        and (job.is_stale or job.status in (JobStatus.FAILED, JobStatus.CANCELLED))
+        and (
+            job.is_stale
+            or job.status in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+        )
     )
 
 
