@@ -90,11 +90,14 @@ def retry_attempts() -> int:
     return max(1, int(getattr(settings, "JIANGQIAO_JOB_DB_RETRIES", 6)))
 
 
-def with_retry(func: Callable[[], T], *, what: str, attempts: int | None = None) -> T:
+def with_retry(
+    func: Callable[[], T], *, what: str, attempts: int | None = None, atomic: bool = True
+) -> T:
     """Run a short database write, again after a pause if the database was busy.
 
     Each attempt runs in its own (nested) transaction, so a failed attempt leaves nothing behind
-    and, on PostgreSQL, does not abort an enclosing transaction. Pauses start at
+    and, on PostgreSQL, does not abort an enclosing transaction (``atomic=False``: ``func`` writes
+    through another connection, in autocommit). Pauses start at
     ``JIANGQIAO_JOB_RETRY_DELAY`` and double (at most 5 s). After the last attempt the error is
     raised as ``DatabaseBusy`` with a Chinese message (the original error is its cause).
     """
@@ -102,6 +105,8 @@ def with_retry(func: Callable[[], T], *, what: str, attempts: int | None = None)
     delay = float(getattr(settings, "JIANGQIAO_JOB_RETRY_DELAY", 0.25))
     for attempt in range(1, attempts + 1):
         try:
+            if not atomic:
+                return func()
             with transaction.atomic():
                 return func()
         except DatabaseError as exc:
@@ -145,11 +150,19 @@ class Progress:
     user's "cancel" would wait for the whole write. On PostgreSQL the progress and the cancel check
     then go through a second, autocommit connection; SQLite has a single writer, so there progress
     is not written (and cancel not seen) until the transaction ends.
+
+    On SQLite in the worker, progress outside the job's transactions goes through a second
+    connection too: a job reading in chunks (an export's ``iterator()``) holds a read snapshot on
+    its own connection, and once another user has committed a write, an UPDATE there fails at once
+    with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) until the read ends — no retry
+    can help (issue 12, item 7: an export and a clerk's edits every 0.3 s). Under a test's
+    transaction (``_base_depth`` > 0) the job's connection is used: another one would not see the
+    test's rows.
     """
 
     def __init__(self, job: Job) -> None:
         self.job_id = job.pk
-        self._side: Any = None
+        self._side_connection: Any = None
         # Transactions already open when the job started (a test's) are not the job's own.
         self._base_depth = len(connection.atomic_blocks)
 
@@ -165,21 +178,66 @@ class Progress:
         if len(connection.atomic_blocks) > self._base_depth:
             self._side_update(fields)
             return
-        cancelled = with_retry(lambda: self._write(fields), what=f"job {self.job_id} progress")
-        if cancelled:
+        if with_retry(
+            lambda: self._write(fields, check_cancel=True),
+            what=f"job {self.job_id} progress",
+            atomic=not self._own_connection_unsafe(),
+        ):
             raise JobCancelled
 
-    def _write(self, fields: dict[str, Any]) -> bool:
-        Job.objects.filter(pk=self.job_id).update(**fields)
-        return Job.objects.filter(pk=self.job_id, cancel_requested=True).exists()
+    def finish(self, fields: dict[str, Any]) -> None:
+        """Record the job's outcome, by the same route as its progress, retrying longer: on
+        SQLite the job's connection may still hold a stale read (the traceback of a failed
+        export keeps its cursor open), and its UPDATE would fail at once."""
+        with_retry(
+            lambda: self._write(fields, check_cancel=False),
+            what=f"job {self.job_id} outcome",
+            attempts=retry_attempts() * 2,
+            atomic=not self._own_connection_unsafe(),
+        )
+
+    def _own_connection_unsafe(self) -> bool:
+        """SQLite in the worker: the job's own connection may hold a read snapshot."""
+        return connection.vendor == "sqlite" and self._base_depth == 0
+
+    def _side(self) -> Any:
+        if self._side_connection is None:
+            self._side_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        return self._side_connection
+
+    def _write(self, fields: dict[str, Any], *, check_cancel: bool) -> bool:
+        if not self._own_connection_unsafe():
+            Job.objects.filter(pk=self.job_id).update(**fields)
+            return check_cancel and (
+                Job.objects.filter(pk=self.job_id, cancel_requested=True).exists()
+            )
+        # The UPDATE and the cancel check on the second connection (autocommit).
+        side = self._side()
+        sets, values = [], []
+        for name, value in fields.items():
+            field = Job._meta.get_field(name)
+            sets.append(f"{side.ops.quote_name(field.column)} = %s")  # type: ignore[union-attr]
+            values.append(field.get_db_prep_save(value, connection=side))  # type: ignore[union-attr]
+        table = Job._meta.db_table
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s",  # noqa: S608 - fixed names
+                [*values, self.job_id],
+            )
+            if not check_cancel:
+                return False
+            cursor.execute(
+                f"SELECT cancel_requested FROM {table} WHERE id = %s",  # noqa: S608
+                [self.job_id],
+            )
+            row = cursor.fetchone()
+        return bool(row and row[0])
 
     def _side_update(self, fields: dict[str, Any]) -> None:
         if connection.vendor != "postgresql":
             return
-        if self._side is None:
-            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
         sets = ", ".join(f"{name} = %s" for name in fields)
-        with self._side.cursor() as cursor:
+        with self._side().cursor() as cursor:
             cursor.execute(
                 f"UPDATE {Job._meta.db_table} SET {sets} WHERE id = %s",  # noqa: S608 - fixed names
                 [*fields.values(), self.job_id],
@@ -193,9 +251,9 @@ class Progress:
             raise JobCancelled
 
     def close(self) -> None:
-        if self._side is not None:
-            self._side.close()
-            self._side = None
+        if self._side_connection is not None:
+            self._side_connection.close()
+            self._side_connection = None
 
 
 def job_start(
@@ -397,15 +455,6 @@ def execute(job_id: int) -> None:
         logger.exception("job %s: could not record its outcome", job_id)
 
 
-def _finish(job_id: int, **fields: Any) -> None:
-    """Record a job's outcome; a busy database is retried longer than a progress update."""
-    with_retry(
-        lambda: Job.objects.filter(pk=job_id).update(**fields),
-        what=f"job {job_id} outcome",
-        attempts=retry_attempts() * 2,
-    )
-
-
 def _execute(job_id: int) -> None:
     from . import context
 
@@ -420,17 +469,24 @@ def _execute(job_id: int) -> None:
         return
     job = Job.objects.select_related("created_by").get(pk=job_id)
     spec = REGISTRY.get(job.kind)
+    progress = Progress(job)
+    try:
+        outcome = _run(job, spec, progress, context)
+        progress.finish(outcome)
+    finally:
+        progress.close()
+
+
+def _run(job: Job, spec: JobKind | None, progress: Progress, context: Any) -> dict[str, Any]:
+    """Call the job's function; the fields of its outcome (written by the caller, after the
+    exception and its traceback — which may hold a database cursor open — are gone)."""
     try:
         if spec is None:
             raise BusinessError(f"未知的任务类型：{job.kind}")
-        progress = Progress(job)
-        try:
-            with _Heartbeat(job_id), context.audit_context(user=job.created_by, source="job"):
-                result = spec.func(job, progress)
-        finally:
-            progress.close()
+        with _Heartbeat(job.pk), context.audit_context(user=job.created_by, source="job"):
+            result = spec.func(job, progress)
     except JobCancelled:
-        _finish(job_id, status=JobStatus.CANCELLED, finished_at=timezone.now(), message="已取消")
+        return {"status": JobStatus.CANCELLED, "finished_at": timezone.now(), "message": "已取消"}
     except Exception as exc:
         if isinstance(exc, DatabaseBusy):
             message = exc.message
@@ -438,18 +494,15 @@ def _execute(job_id: int) -> None:
             message = BUSY_JOB_MESSAGE
         else:
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        logger.exception("job %s failed", job_id)
-        _finish(
-            job_id,
-            status=JobStatus.FAILED,
-            finished_at=timezone.now(),
-            error=f"{message}\n\n{traceback.format_exc()}"[:20000],
-            message=f"失败：{message}"[:500],
-        )
-    else:
-        _finish(
-            job_id,
-            status=JobStatus.SUCCEEDED,
-            finished_at=timezone.now(),
-            result=result if isinstance(result, dict | list) else {"value": result},
-        )
+        logger.exception("job %s failed", job.pk)
+        return {
+            "status": JobStatus.FAILED,
+            "finished_at": timezone.now(),
+            "error": f"{message}\n\n{traceback.format_exc()}"[:20000],
+            "message": f"失败：{message}"[:500],
+        }
+    return {
+        "status": JobStatus.SUCCEEDED,
+        "finished_at": timezone.now(),
+        "result": result if isinstance(result, dict | list) else {"value": result},
+    }

@@ -301,3 +301,43 @@ def test_run_platform_restarts_a_dead_worker() -> None:
     supervisor.process.wait(timeout=10)  # type: ignore[union-attr]
     supervisor.stop()
     assert supervisor.check() is False  # stopped on purpose: not restarted
+
+
+# -- progress during a chunked read (the export case) -------------------------------------------
+
+
+@jobs.job_kind("test_reads_and_reports", title="测试：边读边报告进度")
+def _reads_and_reports(job: Job, progress: Any) -> dict[str, int]:
+    from jiangqiao.orgs.models import Organization
+
+    seen = 0
+    for _org in Organization.objects.order_by("pk").iterator(chunk_size=2):
+        seen += 1
+        progress(seen, None, f"已读 {seen} 条")
+    return {"seen": seen}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_during_a_chunked_read_does_not_use_the_jobs_connection(world: Any) -> None:
+    """SQLite: while a job reads in chunks (an export's ``iterator()``), its connection holds a
+    read snapshot; once another user has committed a write, an UPDATE on that connection fails
+    at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, no busy wait) and keeps failing
+    until the read ends — retrying cannot help. The issue's export reproduction. Here the job's
+    connection refuses progress writes the same way; progress must go through another one."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's snapshot rule; PostgreSQL has no such error")
+    # Not job_start: in autocommit its on_commit would run the job at once (immediate backend).
+    job = Job.objects.create(
+        kind="test_reads_and_reports",
+        title="测试",
+        org=world.city_a,
+        created_by=world.city_admin_a,
+    )
+    with locked_job_updates(_is_progress, times=10_000) as raised:
+        jobs.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    assert raised == []  # the job's own connection was not used for progress
+    assert job.done == job.result["seen"] > 2
