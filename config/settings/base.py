@@ -307,6 +307,11 @@ JIANGQIAO_IMPORT_MAX_UNCOMPRESSED = env.int(
 JIANGQIAO_IMPORT_INLINE_MAX_BYTES = env.int("JIANGQIAO_IMPORT_INLINE_MAX_BYTES", default=64 * 1024)
 JIANGQIAO_EXPORT_INLINE_MAX = env.int("JIANGQIAO_EXPORT_INLINE_MAX", default=5000)
 JIANGQIAO_EXPORT_KEEP_DAYS = env.int("JIANGQIAO_EXPORT_KEEP_DAYS", default=3)
+# SQLite only (one write lock for the whole database): a "valid rows" import commit writes this
+# many records per transaction and leaves the lock free for a moment between transactions, so
+# other users' writes get in (0: one transaction). See core/io/services.py.
+JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS = env.int("JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS", default=500)
+JIANGQIAO_IMPORT_COMMIT_PAUSE = env.float("JIANGQIAO_IMPORT_COMMIT_PAUSE", default=0.05)
 # Background jobs and their worker (docs/deploy.md, "Background jobs"). A running job sends a
 # heartbeat every JIANGQIAO_JOB_HEARTBEAT_SECONDS besides its progress; one without either for
 # JIANGQIAO_JOB_STALE_MINUTES is taken as killed with its worker and marked 已中断 (re-runnable).
