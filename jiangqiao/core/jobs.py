@@ -504,5 +504,6 @@ def _run(job: Job, spec: JobKind | None, progress: Progress, context: Any) -> di
     return {
         "status": JobStatus.SUCCEEDED,
         "finished_at": timezone.now(),
+        "message": "",  # not the last step's progress text
         "result": result if isinstance(result, dict | list) else {"value": result},
     }

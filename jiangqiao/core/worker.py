@@ -23,6 +23,7 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.db import close_old_connections, connections
@@ -125,8 +126,10 @@ class ResilientWorker(Worker):
     # -- the heartbeat ---------------------------------------------------------------------------
 
     def beat(self) -> None:
-        """One heartbeat: the worker's row, then the stale sweep."""
+        """One heartbeat: the worker's row, then the stale sweep (and the rows of workers
+        killed without a goodbye, a day later)."""
         from .jobs import mark_stale_jobs
+        from .models import WorkerHeartbeat
 
         record_heartbeat(
             self.worker_id,
@@ -135,6 +138,9 @@ class ResilientWorker(Worker):
             started=self.started,
         )
         mark_stale_jobs()
+        gone = WorkerHeartbeat.objects.filter(beat_at__lt=timezone.now() - timedelta(days=1))
+        if gone.exists():
+            gone.delete()
 
     def loop_alive(self) -> bool:
         return self._loop_thread is None or self._loop_thread.is_alive()

@@ -341,3 +341,31 @@ def test_progress_during_a_chunked_read_does_not_use_the_jobs_connection(world: 
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert raised == []  # the job's own connection was not used for progress
     assert job.done == job.result["seen"] > 2
+
+
+def test_a_beat_writes_the_row_sweeps_stale_jobs_and_forgets_long_gone_workers(
+    world: Any,
+) -> None:
+    from jiangqiao.core.models import WorkerHeartbeat
+    from jiangqiao.core.worker import ResilientWorker
+
+    WorkerHeartbeat.objects.create(
+        worker_id="killed-last-week", beat_at=timezone.now() - timedelta(days=7)
+    )
+    stale = _queued(world, "test_steps")
+    Job.objects.filter(pk=stale.pk).update(
+        status=JobStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=3)
+    )
+    worker = ResilientWorker(
+        queue_names=["default"],
+        interval=1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w1",
+        excluded_queue_names=[],
+    )
+    worker.beat()
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["w1"]
+    assert Job.objects.get(pk=stale.pk).status == JobStatus.INTERRUPTED
