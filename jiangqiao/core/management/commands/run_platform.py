@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         )
         worker.start()
         worker.watch()
+        # SIGTERM (systemd, docker stop, kill) ends the server like Ctrl+C, so the worker is
+        # stopped too instead of being left behind.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(self.style.SUCCESS(f"\n匠桥已启动：{url}\n"))
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
