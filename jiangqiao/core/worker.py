@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 #: Pause before the loop starts again after an error of its own (seconds; grows to 30).
 RESTART_DELAY = 1.0
+#: A ``--batch`` run gives up after this many errors of the loop in a row.
+BATCH_GIVE_UP = 3
 
 
 def record_heartbeat(
@@ -80,11 +82,15 @@ class ResilientWorker(Worker):
         failures = 0
         try:
             while self.running:
+                began = time.monotonic()
                 try:
                     super().run()
                     return  # batch done, max tasks reached, or asked to stop
                 except Exception:
-                    failures += 1
+                    # Errors "in a row": a loop that ran a minute before failing starts afresh.
+                    failures = 1 if time.monotonic() - began > 60 else failures + 1
+                    if self.batch and failures >= BATCH_GIVE_UP:
+                        raise  # a one-off run (cron, tests) reports the error, not loop forever
                     logger.exception(
                         "task worker %s: error in the loop (%d in a row); starting again",
                         self.worker_id,

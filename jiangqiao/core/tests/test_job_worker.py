@@ -142,6 +142,8 @@ def _database_backend(settings: Any) -> None:
     }
 
 
+# The worker commits (and closes connections outside autocommit): real transactions.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_loop_survives_a_lock_error_in_its_bookkeeping(
     world: Any, settings: Any
 ) -> None:
@@ -178,6 +180,8 @@ def test_the_worker_loop_survives_a_lock_error_in_its_bookkeeping(
     assert Job.objects.get(pk=second.pk).status == JobStatus.SUCCEEDED
 
 
+# The worker commits (and closes connections outside autocommit): real transactions.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_loop_survives_an_exception_while_fetching_tasks(
     world: Any, settings: Any, monkeypatch: Any
 ) -> None:
