@@ -76,7 +76,7 @@ def peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def make_sheet(rows: int, out: Path, seed: int) -> dict[str, float]:
+def make_sheet(rows: int, out: Path, seed: int, *, bad: bool = True) -> dict[str, float]:
     import xlsxwriter
     from opencc import OpenCC
 
@@ -169,7 +169,7 @@ def make_sheet(rows: int, out: Path, seed: int) -> dict[str, float]:
                 data["max_open_services"],
                 data["max_new_per_month"],
             ]
-            if r % bad_every == bad_every // 2:
+            if bad and r % bad_every == bad_every // 2:
                 kind = BAD_KINDS[(r // bad_every) % len(BAD_KINDS)]
                 if kind == "id":
                     last = row[3][-1]
@@ -299,6 +299,7 @@ def main() -> None:
     s.add_argument("--rows", type=int, default=100_000)
     s.add_argument("--seed", type=int, default=20261203)
     s.add_argument("--out", type=Path, default=Path("bench/out/craftsmen-100k.xlsx"))
+    s.add_argument("--no-bad", action="store_true", help="no bad rows (an all-or-nothing import)")
     i = sub.add_parser("import")
     i.add_argument("path", type=Path)
     i.add_argument("--user", default="gd_taskforce")
@@ -310,7 +311,7 @@ def main() -> None:
     if args.cmd == "sheet":
         args.out.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        counts = make_sheet(args.rows, args.out, args.seed)
+        counts = make_sheet(args.rows, args.out, args.seed, bad=not args.no_bad)
         counts["seconds"] = round(time.perf_counter() - started, 1)
         print(json.dumps(counts, ensure_ascii=False))
     elif args.cmd == "import":

@@ -74,7 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiangqiao.core.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,9 +165,13 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Idle timeout: the cookie is renewed on every request, so it expires after this many idle minutes.
+# Idle timeout: the session expires after this many idle minutes. Its expiry is moved on by a
+# write at most once a SESSION_REFRESH_SECONDS (jiangqiao.core.sessions), not on every request:
+# each write queues for SQLite's single write lock.
 SESSION_COOKIE_AGE = env.int("JIANGQIAO_SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
+SESSION_ENGINE = "jiangqiao.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
@@ -338,8 +342,22 @@ JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS = env.int(
     "JIANGQIAO_EXPORT_APPROVAL_UNMASKED_ROWS", default=500
 )
 JIANGQIAO_EXPORT_KEEP_DAYS = env.int("JIANGQIAO_EXPORT_KEEP_DAYS", default=3)
-# A running job without progress for this long is taken as killed with its worker (re-runnable).
-JIANGQIAO_JOB_STALE_MINUTES = env.int("JIANGQIAO_JOB_STALE_MINUTES", default=15)
+# SQLite only (one write lock for the whole database): a "valid rows" import commit writes this
+# many records per transaction and leaves the lock free for a moment between transactions, so
+# other users' writes get in (0: one transaction). See core/io/services.py.
+JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS = env.int("JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS", default=500)
+JIANGQIAO_IMPORT_COMMIT_PAUSE = env.float("JIANGQIAO_IMPORT_COMMIT_PAUSE", default=0.05)
+# Background jobs and their worker (docs/deploy.md, "Background jobs"). A running job sends a
+# heartbeat every JIANGQIAO_JOB_HEARTBEAT_SECONDS besides its progress; one without either for
+# JIANGQIAO_JOB_STALE_MINUTES is taken as killed with its worker and marked 已中断 (re-runnable).
+JIANGQIAO_JOB_STALE_MINUTES = env.float("JIANGQIAO_JOB_STALE_MINUTES", default=2)
+JIANGQIAO_JOB_HEARTBEAT_SECONDS = env.float("JIANGQIAO_JOB_HEARTBEAT_SECONDS", default=20)
+# The database worker's own heartbeat (read by the jobs page: "后台任务处理程序未运行").
+JIANGQIAO_WORKER_HEARTBEAT_SECONDS = env.float("JIANGQIAO_WORKER_HEARTBEAT_SECONDS", default=15)
+# A job's bookkeeping writes (claim, progress, outcome) retry a busy database this many times,
+# waiting JIANGQIAO_JOB_RETRY_DELAY seconds, doubled after each attempt (capped at 5 s).
+JIANGQIAO_JOB_DB_RETRIES = env.int("JIANGQIAO_JOB_DB_RETRIES", default=6)
+JIANGQIAO_JOB_RETRY_DELAY = env.float("JIANGQIAO_JOB_RETRY_DELAY", default=0.25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -65,6 +65,9 @@ class JobStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "已完成"
     FAILED = "failed", "失败"
     CANCELLED = "cancelled", "已取消"
+    # Running, then no progress and no heartbeat for ``JIANGQIAO_JOB_STALE_MINUTES``: its worker
+    # was killed or lost; what it had not committed was rolled back, and it can be run again.
+    INTERRUPTED = "interrupted", "已中断"
 
 
 JOB_STATUS_COLORS: dict[str, str] = {
@@ -73,8 +76,14 @@ JOB_STATUS_COLORS: dict[str, str] = {
     JobStatus.SUCCEEDED: "green",
     JobStatus.FAILED: "red",
     JobStatus.CANCELLED: "orange",
+    JobStatus.INTERRUPTED: "yellow",
 }
-JOB_FINISHED = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
+JOB_FINISHED = {
+    JobStatus.SUCCEEDED,
+    JobStatus.FAILED,
+    JobStatus.CANCELLED,
+    JobStatus.INTERRUPTED,
+}
 
 
 class ApprovalStatus(models.TextChoices):

@@ -8,8 +8,10 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.timezone import now as timezone_now
 
 from .choices import (
+    JOB_FINISHED,
     ApprovalStatus,
     BusinessType,
     ChangeAction,
@@ -280,20 +282,48 @@ class Job(OrgOwnedModel):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self.status in JOB_FINISHED
 
     @property
     def is_stale(self) -> bool:
-        """Running, but no sign of life for ``JIANGQIAO_JOB_STALE_MINUTES``: the worker was
-        killed (a killed job's transaction is rolled back; it can simply be run again)."""
+        """Running, but no sign of life (progress or the job's heartbeat, both in ``updated_at``)
+        for ``JIANGQIAO_JOB_STALE_MINUTES``: the worker was killed (a killed job's transaction is
+        rolled back; it can simply be run again). ``jobs.mark_stale_jobs`` marks it 已中断."""
         from datetime import timedelta
 
         from django.utils import timezone
 
-        minutes = int(getattr(settings, "JIANGQIAO_JOB_STALE_MINUTES", 15))
+        minutes = float(getattr(settings, "JIANGQIAO_JOB_STALE_MINUTES", 2))
         return self.status == JobStatus.RUNNING and (
             self.updated_at < timezone.now() - timedelta(minutes=minutes)
         )
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life (``core.worker``), read by the jobs page.
+
+    The worker of the database backend (``manage.py task_worker``, started by ``make run``)
+    writes its row every ``JIANGQIAO_WORKER_HEARTBEAT_SECONDS``; a row older than three beats means
+    the worker is not running. Not audited: bookkeeping, not business data.
+    """
+
+    worker_id = models.CharField("处理程序编号", max_length=64, unique=True)
+    hostname = models.CharField("主机", max_length=255, blank=True)
+    pid = models.PositiveIntegerField("进程号", default=0)
+    started_at = models.DateTimeField("启动时间", default=timezone_now)
+    beat_at = models.DateTimeField("最近心跳", default=timezone_now, db_index=True)
+    job_id = models.BigIntegerField("当前任务", null=True, blank=True)
+    tasks_done = models.PositiveIntegerField("已处理任务数", default=0)
+
+    objects: ClassVar[models.Manager[WorkerHeartbeat]] = models.Manager()
+
+    class Meta:
+        verbose_name = "后台任务处理程序"
+        verbose_name_plural = "后台任务处理程序"
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"
 
 
 class ImportBatch(OrgOwnedModel):

@@ -11,7 +11,10 @@ MESSAGES = {
     403: "您没有此操作的权限",
     404: "页面不存在，或数据不在您的数据范围内",
     500: "服务器处理出错，请稍后重试",
+    503: "系统繁忙，请稍后重试",
 }
+#: Seconds a client is asked to wait after a 503 (the database was busy).
+RETRY_AFTER = 5
 
 
 def _respond(request: HttpRequest, status: int) -> HttpResponse:
@@ -30,3 +33,12 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _respond(request, 500)
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    """503 "系统繁忙，请稍后重试": the database stayed locked (a long write of another user).
+
+    Nothing of the request was saved: its transaction rolled back with the error."""
+    response = _respond(request, 503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

@@ -226,7 +226,10 @@ class ImportBatchDetailView(BatchMixin, View):
                 "running": running,
                 "job": job,
                 "job_failed": broken
-                or bool(job and job.status in (JobStatus.FAILED, JobStatus.CANCELLED)),
+                or bool(
+                    job
+                    and job.status in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+                ),
                 "job_stale": bool(job and job.is_stale),
                 "previous": services.previous_import(batch),
                 "status_colors": IMPORT_STATUS_COLORS,

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views import View
 
 from jiangqiao.core import selectors
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filtersets import ChangeLogFilterSet, JobFilterSet, OperationLogFilterSet
-from jiangqiao.core.jobs import job_cancel, job_retry
+from jiangqiao.core.jobs import job_cancel, job_retry, mark_stale_jobs, worker_warning
 from jiangqiao.core.models import ChangeLog, Job, OperationLog
 from jiangqiao.core.tables import ChangeLogTable, JobTable, OperationLogTable
 from jiangqiao.core.views.generic import ObjectDetailView, ObjectListView, ScopedMixin
@@ -66,10 +66,20 @@ class OperationLogDetailView(ObjectDetailView):
 
 
 class JobListView(ObjectListView):
+    """The jobs list; says when no worker is running and marks stale jobs 已中断 first."""
+
     model = Job
     filterset_class = JobFilterSet
     table_class = JobTable
     title = "后台任务"
+    template_name = "core/job_list.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        mark_stale_jobs()
+        return super().get(request, *args, **kwargs)
+
+    def base_context(self) -> dict[str, Any]:
+        return {**super().base_context(), "worker_warning": worker_warning()}
 
     def get_table_queryset(self) -> Any:
         return self.get_queryset().select_related("created_by")
@@ -81,17 +91,24 @@ class JobDetailView(ObjectDetailView):
     changelog_tab = False
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        mark_stale_jobs()
         htmx = getattr(request, "htmx", None)
         if htmx and not htmx.boosted:
             job = self.get_object()
-            return render(request, "core/_job_progress.html", {"object": job, **self._perms()})
+            return render(request, "core/_job_progress.html", self._live(job))
         return super().get(request, *args, **kwargs)
 
-    def _perms(self) -> dict[str, bool]:
-        return {"can_cancel": self.request.user.has_perm("core.cancel_job")}
+    def _live(self, job: Job) -> dict[str, Any]:
+        """The progress partial's context: the job, the permissions, the worker's state."""
+        warning = worker_warning() if not job.is_finished else None
+        return {
+            "object": job,
+            "worker_warning": warning,
+            "can_cancel": self.request.user.has_perm("core.cancel_job"),
+        }
 
     def get_extra_context(self, obj: Job) -> dict[str, Any]:
-        return {"title": obj.title, **self._perms()}
+        return {"title": obj.title, **self._live(obj)}
 
 
 class JobCancelView(ScopedMixin, View):

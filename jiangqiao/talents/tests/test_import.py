@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.test import override_settings
+
 from jiangqiao.core.choices import ImportStatus, MergePolicy
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.io import services as io_services
@@ -447,9 +449,13 @@ class TestAtomicity(ImportBase):
         self.assertEqual(Craftsman.objects.count(), before[0] + 30)
 
 
+@override_settings(JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS=0)
 class TestWritingWhileChecking(ImportBase):
     """A commit writes the rows that are new records of their own (no other row and no existing
-    record shares their keys) in batches while it checks the rest of the file."""
+    record shares their keys) in batches while it checks the rest of the file.
+
+    The one-transaction commit (PostgreSQL's; SQLite checks first and writes in short
+    transactions unless ``JIANGQIAO_IMPORT_COMMIT_BATCH_ROWS`` is 0, as here)."""
 
     def setUp(self) -> None:
         super().setUp()

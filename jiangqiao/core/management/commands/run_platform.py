@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from jiangqiao.core.worker import WorkerSupervisor
 
 
 class Command(BaseCommand):
@@ -31,15 +32,25 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         url = f"http://{options['host']}:{options['port']}/"
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "default"],
+        # The task worker runs in its own process, watched: started again whenever it exits
+        # (core.worker; the jobs page shows "后台任务处理程序未运行" while it is down).
+        worker = WorkerSupervisor(
+            [
+                sys.executable,
+                "manage.py",
+                "task_worker",
+                "--queue-name",
+                "default",
+                "--no-reload",
+            ]
         )
+        worker.start()
+        worker.watch()
+        # SIGTERM (systemd, docker stop, kill) ends the server like Ctrl+C, so the worker is
+        # stopped too instead of being left behind.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(self.style.SUCCESS(f"\n匠桥已启动：{url}\n"))
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            worker.stop()
