@@ -19,7 +19,9 @@ from jiangqiao.core.scope import ScopeViolation
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, BusinessError):
         key = exc.field or "non_field_errors"
-        return Response({key: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        # A stale optimistic-lock version: someone else changed the row since it was read.
+        code = status.HTTP_409_CONFLICT if exc.code == "stale" else status.HTTP_400_BAD_REQUEST
+        return Response({key: [exc.message]}, status=code)
     if isinstance(exc, ScopeViolation):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
-from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.sensitive import can_view_sensitive
 
 from .. import services
@@ -57,7 +56,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
             actor=self.request.user,
             enterprise=serializer.instance,
             data=_data(data, ENTERPRISE_WRITE_SKIP),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
             org=data.get("org"),
         )
 
@@ -100,7 +99,7 @@ class DemandViewSet(ScopedModelViewSet):
             actor=self.request.user,
             demand=serializer.instance,
             data=_data(data, DEMAND_WRITE_SKIP),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
         )
 
     def _respond(self, demand: Demand) -> Response:

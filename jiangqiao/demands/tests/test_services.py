@@ -457,7 +457,7 @@ class TestTransitions(Base):
         response = api.patch(
             f"/api/v1/demands/demands/{d.pk}/", {"title": "接口改", "version": 1}, format="json"
         )
-        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.status_code, 409)
         self.assertIn("version", response.json())
 
     def test_industry_subtree_region_subtree_and_text_filters(self) -> None:
