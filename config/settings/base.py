@@ -220,6 +220,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [  # DRF's, with Chinese errors (and no 500 on deep JSON)
+        "jiangqiao.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "jiangqiao.core.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "jiangqiao.core.api.filters.ScopedFilterBackend",
         "rest_framework.filters.OrderingFilter",
