@@ -412,7 +412,7 @@ def _create_once(request: HttpRequest, form: Any, **create: Any) -> Demand:
             exc.field = None
         raise
     if not created:
-        messages.info(request, f"该需求已提交过（{demand}），未重复创建")
+        messages.info(request, f"这张表单已提交过，未重复创建：{demand}")
     return demand
 
 
