@@ -14,3 +14,20 @@ class CoreConfig(AppConfig):
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
         changelog.connect_signals()
+        _untranslated_messages_in_chinese()
+
+
+def _untranslated_messages_in_chinese() -> None:
+    """Field messages that DRF and django-filter ship without a zh-Hans translation."""
+    from django.utils.translation import gettext_lazy as _
+    from django_filters import fields as filter_fields
+    from rest_framework import fields
+
+    fields.BigIntegerField.default_error_messages["invalid"] = _("请填写合法的整数值。")
+    fields.FloatField.default_error_messages["overflow"] = _("数值过大，超出允许范围。")
+    filter_fields.LookupChoiceField.default_error_messages["lookup_required"] = _(
+        "请选择查询方式。"
+    )
+    filter_fields.BaseRangeField.default_error_messages["invalid_values"] = _(
+        "范围查询需要两个值（起、止）。"
+    )

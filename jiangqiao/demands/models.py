@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -433,3 +434,39 @@ class DemandCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province}-{self.year}: {self.last}"
+
+
+class SubmissionKey(models.Model):
+    """One submission of a new demand, keyed per user: a repeat gets the first result back.
+
+    ``scope`` ``page``: the one-time token of the phone and staff forms (a double click, a reload
+    or back-and-resubmit shows the demand already created); ``api``: the ``Idempotency-Key``
+    header of ``POST /api/v1/demands/demands/`` (the first response is stored and answered again).
+    The row is written in the transaction that creates the demand, so a failed attempt leaves no
+    key behind; rows older than ``services.SUBMISSION_TTL`` are ignored and purged.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="提交人"
+    )
+    scope = models.CharField("来源", max_length=10)
+    key = models.CharField("幂等键", max_length=255)
+    demand = models.ForeignKey(
+        Demand, models.CASCADE, null=True, blank=True, related_name="+", verbose_name="需求"
+    )
+    fingerprint = models.CharField("请求摘要", max_length=64, blank=True)
+    response_status = models.PositiveSmallIntegerField("响应状态码", null=True, blank=True)
+    response_body = models.JSONField("响应内容", null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "需求提交记录"
+        verbose_name_plural = "需求提交记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "key"], name="demand_submission_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

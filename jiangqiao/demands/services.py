@@ -8,11 +8,17 @@ a change-log row and an operation-log row.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -37,7 +43,14 @@ from .choices import (
     Channel,
     DemandStatus,
 )
-from .models import Demand, DemandCode, DemandEvent, Enterprise, EnterpriseContact
+from .models import (
+    Demand,
+    DemandCode,
+    DemandEvent,
+    Enterprise,
+    EnterpriseContact,
+    SubmissionKey,
+)
 
 MODULE_ENTERPRISE = "企业"
 MODULE_DEMAND = "需求"
@@ -816,3 +829,116 @@ def demand_import_state(
         extra={"from": old_status, "to": result.status},
     )
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Submitting once (double click, reload, back and resubmit, an API client retrying)
+# ----------------------------------------------------------------------------------------------
+
+#: How long a form token and an ``Idempotency-Key`` count.
+SUBMISSION_TTL = timedelta(hours=24)
+_SIGNING_SALT = "jiangqiao.demands.submission"
+STALE_PAGE_MESSAGE = (
+    "该页面已过期或不属于当前账号（为防止重复提交，页面有效期 24 小时），请核对内容后重新提交"
+)
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MESSAGE = (
+    "Idempotency-Key 请求头应为 1–255 个可见 ASCII 字符（如 UUID），同一请求重试时保持不变"
+)
+IDEMPOTENCY_MISMATCH_MESSAGE = (
+    "该 Idempotency-Key 已用于内容不同的另一次提交（24 小时内），请为新的需求使用新的键"
+)
+
+
+def submission_token_new(*, user: Any) -> str:
+    """A one-time token for a new-demand form, bound to ``user`` and signed with a timestamp."""
+    return signing.dumps({"u": user.pk, "n": secrets.token_urlsafe(16)}, salt=_SIGNING_SALT)
+
+
+def submission_token_key(*, user: Any, token: str) -> str:
+    """The key of a form token; ``BusinessError`` if it is forged, another user's or expired."""
+    try:
+        payload = signing.loads(token, salt=_SIGNING_SALT, max_age=SUBMISSION_TTL)
+    except signing.BadSignature:  # includes SignatureExpired
+        raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token") from None
+    if not isinstance(payload, dict) or payload.get("u") != user.pk or not payload.get("n"):
+        raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token")
+    return str(payload["n"])
+
+
+def idempotency_key_clean(raw: str) -> str:
+    """An ``Idempotency-Key`` header as sent: 1–255 visible ASCII characters."""
+    key = raw.strip()
+    if not 1 <= len(key) <= 255 or not all("!" <= ch <= "~" for ch in key):
+        raise BusinessError(IDEMPOTENCY_KEY_MESSAGE, field=IDEMPOTENCY_KEY_HEADER)
+    return key
+
+
+def request_fingerprint(data: Any) -> str:
+    """A digest of a request body, to tell a retry from another request under the same key."""
+    if hasattr(data, "lists"):  # QueryDict: keep every value of a repeated field
+        data = dict(data.lists())
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submission_claim(
+    *, actor: Any, scope: str, key: str, fingerprint: str = ""
+) -> tuple[SubmissionKey, bool]:
+    """Take ``key`` for ``actor`` inside the caller's transaction: ``(record, True)`` if it is new,
+    ``(earlier record, False)`` if it was used within ``SUBMISSION_TTL``.
+
+    The unique constraint decides between concurrent requests: on PostgreSQL the second INSERT
+    waits for the first transaction and, once it commits, fails and reads the committed record;
+    if the first one rolled back (the demand was refused) the key is free again.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("submission_claim() must run inside the transaction that creates")
+    SubmissionKey.objects.filter(
+        user=actor, created_at__lt=timezone.now() - SUBMISSION_TTL
+    ).delete()
+    try:
+        with transaction.atomic():
+            record = SubmissionKey.objects.create(
+                user=actor, scope=scope, key=key, fingerprint=fingerprint
+            )
+        return record, True
+    except IntegrityError:
+        return SubmissionKey.objects.get(user=actor, scope=scope, key=key), False
+
+
+@transaction.atomic
+def demand_create_once(
+    *,
+    actor: Any,
+    token: str,
+    enterprise: Enterprise,
+    data: dict[str, Any],
+    channel: str = Channel.OFFLINE,
+    submit: bool = False,
+) -> tuple[Demand, bool]:
+    """``demand_create`` guarded by a form token: ``(demand, True)`` the first time, and
+    ``(the demand created then, False)`` for every repeat of the same token."""
+    key = submission_token_key(user=actor, token=token)
+    record, fresh = submission_claim(actor=actor, scope="page", key=key)
+    if not fresh:
+        earlier = Demand.objects.visible_to(actor, "view").filter(pk=record.demand_id).first()
+        if earlier is None:
+            raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token")
+        return earlier, False
+    demand = demand_create(
+        actor=actor, enterprise=enterprise, data=data, channel=channel, submit=submit
+    )
+    record.demand = demand
+    record.save(update_fields=["demand"])
+    return demand, True
+
+
+def submission_store_response(
+    *, record: SubmissionKey, demand: Demand | None, status: int, body: Any
+) -> None:
+    """Keep the first response of an ``Idempotency-Key`` request (same transaction)."""
+    record.demand = demand
+    record.response_status = status
+    record.response_body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    record.save(update_fields=["demand", "response_status", "response_body"])

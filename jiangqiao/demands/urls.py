@@ -34,6 +34,7 @@ urlpatterns = [
     path("", views.DemandListView.as_view(), name="demand_list"),
     path("new/", views.DemandEditView.as_view(), name="demand_create"),
     path("submit/", views.DemandSubmitView.as_view(), name="demand_submit"),
+    path("submit/<int:pk>/done/", views.DemandSubmittedView.as_view(), name="demand_submitted"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
     path("<int:pk>/status/", views.DemandStatusView.as_view(), name="demand_status"),

@@ -245,8 +245,9 @@ class DemandEditView(ObjectEditView):
 
     def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
         if obj is None:
-            return services.demand_create(
-                actor=self.request.user,
+            return _create_once(
+                self.request,
+                form,
                 enterprise=form.cleaned_data["enterprise"],
                 data=form.service_data(),
                 channel=Channel.OFFLINE,
@@ -376,8 +377,9 @@ class DemandSubmitView(ScopedMixin, View):
         submit = request.POST.get("action", "submit") != "draft"
         if form.is_valid():
             try:
-                demand = services.demand_create(
-                    actor=request.user,
+                demand = _create_once(
+                    request,
+                    form,
                     enterprise=form.cleaned_data["enterprise"],
                     data=form.service_data(),
                     channel=Channel.ONLINE,
@@ -386,12 +388,41 @@ class DemandSubmitView(ScopedMixin, View):
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:
-                return render(
-                    request,
-                    "demands/demand_submitted.html",
-                    {"demand": demand, "title": "需求已提交" if submit else "草稿已保存"},
-                )
+                # Post/redirect/get: reloading the success page must not submit again.
+                return redirect("demands:demand_submitted", pk=demand.pk)
         return self._render(form, status=400)
+
+
+class DemandSubmittedView(ScopedMixin, View):
+    """“需求已提交” (or “草稿已保存”) after the phone form: a GET, so a reload changes nothing."""
+
+    model = Demand
+    action = "view"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        demand = self.get_object()
+        return render(
+            request,
+            "demands/demand_submitted.html",
+            {"demand": demand, "title": "需求已提交" if demand.number else "草稿已保存"},
+        )
+
+
+def _create_once(request: HttpRequest, form: Any, **create: Any) -> Demand:
+    """Create the demand of a new-demand form; a repeat of its token shows the earlier one."""
+    token = form.submission_token()
+    if not token:  # a client that sent no token (not our pages): no protection to apply
+        return services.demand_create(actor=request.user, **create)
+    try:
+        demand, created = services.demand_create_once(actor=request.user, token=token, **create)
+    except BusinessError as exc:
+        if exc.field == "submission_token":
+            form.renew_submission_token(request.user)
+            exc.field = None
+        raise
+    if not created:
+        messages.info(request, f"这张表单已提交过，未重复创建：{demand}")
+    return demand
 
 
 def demand_create_url(enterprise: Enterprise) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from jiangqiao.core.choices import Status
+from jiangqiao.core.choices import DataScope, Status
 
 from .models import Organization
 
@@ -30,3 +30,28 @@ def organization_stats(*, user: Any) -> dict[str, int]:
         "total": qs.count(),
         "active": qs.filter(status=Status.ACTIVE).count(),
     }
+
+
+def holds_all_data(user: Any) -> bool:
+    """A superuser, or a user with an active 全部数据 role."""
+    if user.is_superuser:
+        return True
+    return any(role.data_scope == DataScope.ALL for role in user.active_roles())
+
+
+def unit_edit_allowed(*, user: Any, org: Organization) -> bool:
+    """Units are edited from the level above: only units strictly below the user's own unit.
+
+    Name, region code, level, parent and status of a unit are maintained by the unit above it, so
+    nobody edits his own unit or one above or beside it. A 全部数据 role (the province-level system
+    administrator) edits every unit, the root included — the root has no unit above it. The data
+    scope still applies (a unit outside it is not found); viewing is unaffected.
+    """
+    if not user.is_authenticated or not user.has_perm("orgs.change_organization"):
+        return False
+    if not Organization.objects.visible_to(user, "change").filter(pk=org.pk).exists():
+        return False
+    if holds_all_data(user):
+        return True
+    own = getattr(user, "org", None)
+    return own is not None and org.pk != own.pk and org.path.startswith(own.path)

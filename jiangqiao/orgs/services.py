@@ -13,10 +13,11 @@ from jiangqiao.core import changelog
 from jiangqiao.core.choices import BusinessType, ChangeAction, Status
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
-from jiangqiao.core.scope import assert_visible
+from jiangqiao.core.scope import ScopeViolation, assert_visible
 
 from .choices import ALLOWED_PARENT_LEVELS, OrgLevel
 from .models import Organization
+from .selectors import unit_edit_allowed
 
 EDITABLE_FIELDS = (
     "name",
@@ -28,6 +29,27 @@ EDITABLE_FIELDS = (
     "address",
     "remark",
 )
+
+
+EDITED_FROM_ABOVE = (
+    "组织信息由上级单位维护：您只能修改本单位的下级组织，本单位及上级、同级组织请联系上级单位修改"
+)
+
+
+class UnitEditedFromAbove(ScopeViolation):
+    """The actor sees the unit but may not edit it: units are edited from the level above."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, EDITED_FROM_ABOVE)
+        self.model = Organization
+        self.action = "change"
+
+
+def assert_editable(actor: Any, org: Organization) -> None:
+    """Raise unless ``actor`` may edit ``org`` (see ``selectors.unit_edit_allowed``)."""
+    assert_visible(Organization, actor, org.pk, "change")
+    if not unit_edit_allowed(user=actor, org=org):
+        raise UnitEditedFromAbove
 
 
 def _check_parent(level: str, parent: Organization | None) -> None:
@@ -108,7 +130,7 @@ def org_update(*, actor: Any, org: Organization, data: dict[str, Any]) -> Organi
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    assert_visible(Organization, actor, org.pk, "change")
+    assert_editable(actor, org)
     if "region_code" in data and data["region_code"] != org.region_code:
         _region_check(data["region_code"], org.parent)
     for key, value in data.items():
@@ -123,7 +145,7 @@ def org_update(*, actor: Any, org: Organization, data: dict[str, Any]) -> Organi
 def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Organization:
     """Move ``org`` and its whole subtree under ``new_parent`` (one UPDATE rewrites the paths)."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    assert_visible(Organization, actor, org.pk, "change")
+    assert_editable(actor, org)
     assert_visible(Organization, actor, new_parent.pk, "add")
     if new_parent.pk == org.pk or new_parent.path.startswith(org.path):
         raise BusinessError("不能把组织移到它自己或它的下级组织之下", field="parent")
@@ -155,7 +177,7 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
 def org_set_status(*, actor: Any, org: Organization, status: str) -> Organization:
     """Enable or disable a unit. A unit with enabled units below it cannot be disabled."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    assert_visible(Organization, actor, org.pk, "change")
+    assert_editable(actor, org)
     if status == org.status:
         return org
     if status == Status.DISABLED:

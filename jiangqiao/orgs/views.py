@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -19,8 +20,20 @@ from . import services
 from .filtersets import OrganizationFilterSet
 from .forms import OrganizationForm, OrganizationMoveForm
 from .models import Organization
-from .selectors import organization_children
+from .selectors import organization_children, unit_edit_allowed
 from .tables import OrganizationTable
+
+
+class EditedFromAboveMixin:
+    """Edit, move and status pages exist only for units the user may edit (403 otherwise)."""
+
+    request: HttpRequest
+
+    def get_object(self) -> Organization:
+        obj: Organization = super().get_object()  # type: ignore[misc]  # 404 outside the scope
+        if not unit_edit_allowed(user=self.request.user, org=obj):
+            raise PermissionDenied(services.EDITED_FROM_ABOVE)
+        return obj
 
 
 class OrganizationListView(ObjectListView):
@@ -42,8 +55,14 @@ class OrganizationDetailView(ObjectDetailView):
             "can_add_child": self.perm("add"),
         }
 
+    def edit_url(self, obj: Organization) -> str | None:
+        # Edit, move and enable/disable are offered on units below the user's own unit only.
+        if not unit_edit_allowed(user=self.request.user, org=obj):
+            return None
+        return super().edit_url(obj)
 
-class OrganizationEditView(ObjectEditView):
+
+class OrganizationEditView(EditedFromAboveMixin, ObjectEditView):
     model = Organization
     form_class = OrganizationForm
 
@@ -65,14 +84,14 @@ class OrganizationEditView(ObjectEditView):
         return services.org_update(actor=self.request.user, org=obj, data=data)
 
 
-class OrganizationStatusView(ObjectStatusView):
+class OrganizationStatusView(EditedFromAboveMixin, ObjectStatusView):
     model = Organization
 
     def set_status(self, obj: Organization, status: str) -> Organization:
         return services.org_set_status(actor=self.request.user, org=obj, status=status)
 
 
-class OrganizationMoveView(ObjectEditView):
+class OrganizationMoveView(EditedFromAboveMixin, ObjectEditView):
     model = Organization
     action = "change"
 

@@ -1,5 +1,9 @@
 """API error handling: business and validation errors become 400 with Chinese messages; a match
-with another unit's record 409 (without naming it), too many of those 429."""
+with another unit's record 409 (without naming it), too many of those 429.
+
+DRF answers a few errors with hard-coded English (“JSON parse error - …”, “CSRF Failed: …”,
+“No data provided”); they are said in Chinese here, whichever view or parser raised them.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,46 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from jiangqiao.core.api.parsers import chinese_parse_error
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.probes import ForeignMatch, ProbeLimited
 from jiangqiao.core.scope import ScopeViolation
+
+DRF_PARSE_ERRORS = ("JSON parse error", "Multipart form parse error", "FileUpload parse error")
+CSRF_MESSAGE = (
+    "CSRF 校验失败：以浏览器会话调用修改数据的接口时，须在 X-CSRFToken 请求头中带上 csrftoken "
+    "Cookie 的值；程序调用请改用令牌认证（Authorization: Token …）"
+)
+# DRF messages written in English without translation, keyed by their text.
+ENGLISH_DETAILS = {"No data provided": "请求体为空（null），请提交一个 JSON 对象"}
+
+
+def _chinese_details(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _chinese_details(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_chinese_details(value) for value in detail]
+    if isinstance(detail, ErrorDetail) and str(detail) in ENGLISH_DETAILS:
+        return ErrorDetail(ENGLISH_DETAILS[str(detail)], code=detail.code)
+    return detail
+
+
+def _in_chinese(exc: Exception, context: dict[str, Any]) -> Exception:
+    """DRF's own English messages → Chinese (others pass unchanged)."""
+    if isinstance(exc, ParseError) and str(exc.detail).startswith(DRF_PARSE_ERRORS):
+        request = context.get("request")
+        media_type = str(getattr(request, "content_type", "") or "")
+        return ParseError(chinese_parse_error(exc.__context__ or exc.__cause__, media_type))
+    if isinstance(exc, DrfPermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        return DrfPermissionDenied(CSRF_MESSAGE)
+    if isinstance(exc, ValidationError):
+        exc.detail = _chinese_details(exc.detail)
+    return exc
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -31,9 +68,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"detail": exc.message, "field": exc.field}, status=status.HTTP_409_CONFLICT
         )
+    exc = _in_chinese(exc, context)
     if isinstance(exc, BusinessError):
         key = exc.field or "non_field_errors"
-        return Response({key: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        # A stale optimistic-lock version: someone else changed the row since it was read.
+        code = status.HTTP_409_CONFLICT if exc.code == "stale" else status.HTTP_400_BAD_REQUEST
+        return Response({key: [exc.message]}, status=code)
     if isinstance(exc, ScopeViolation):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):

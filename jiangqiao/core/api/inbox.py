@@ -94,6 +94,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = ApprovalSerializer
     permission_classes = [IsAuthenticated]
     queryset = ApprovalRequest.objects.none()
+    extra_query_params = ("status",)  # read in get_queryset()
 
     def get_queryset(self) -> Any:
         qs = approvals.approval_list(user=self.request.user).select_related(

@@ -18,12 +18,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
+from jiangqiao.core.api.parsers import JSONParser, MultiPartParser
 from jiangqiao.core.api.serializers import ChoiceDisplayField
 from jiangqiao.core.api.viewsets import ScopedReadOnlyViewSet
 from jiangqiao.core.choices import ImportMode, ImportStatus, MergePolicy

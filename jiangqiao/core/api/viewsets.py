@@ -11,6 +11,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action as drf_action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from jiangqiao.core.concurrency import VersionedModel, required_version
+
 from .permissions import METHOD_ACTIONS, ScopedModelPermission
 
 
@@ -38,6 +40,13 @@ class ScopedViewSetMixin:
     def get_queryset(self) -> models.QuerySet[Any]:
         qs = self.queryset.all()
         return qs.visible_to(self.request.user, self.current_scope_action())  # type: ignore[attr-defined,no-any-return]
+
+    def expected_version(self) -> int:
+        """The version an update of a versioned model read (``claim_version`` checks it)."""
+        version = getattr(self, "_expected_version", None)
+        if version is None:  # an update path that skipped ``update()``: never skip the check
+            version = required_version(self.request.data, self.request.headers.get("If-Match"))
+        return version
 
     @extend_schema(
         parameters=[
@@ -89,6 +98,17 @@ class ScopedViewSetMixin:
             raise ValidationError({exc.field or "file_format": exc.message}) from exc
 
 
+class VersionedUpdateMixin(mixins.UpdateModelMixin):
+    """PUT/PATCH of a versioned model must carry the version read (body ``version`` or the
+    ``If-Match`` header): 400 naming ``version`` without it, before anything is validated."""
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self._expected_version: int | None = None
+        if issubclass(self.get_model(), VersionedModel):  # type: ignore[attr-defined]
+            self._expected_version = required_version(request.data, request.headers.get("If-Match"))
+        return super().update(request, *args, **kwargs)
+
+
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]
     pass
 
@@ -98,7 +118,7 @@ class ScopedModelViewSet(  # type: ignore[misc]
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
+    VersionedUpdateMixin,
     viewsets.GenericViewSet,
 ):
     """List, retrieve, create and update. Master data is disabled, not deleted, so no DELETE."""

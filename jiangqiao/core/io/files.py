@@ -34,6 +34,8 @@ from typing import Any
 
 from django.conf import settings
 
+from jiangqiao.core.messages import csv_error_zh
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
@@ -388,15 +390,16 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         dialect = csv.excel
     rows: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text), dialect)
     try:
-        for row in csv.reader(io.StringIO(text), dialect):
+        for row in reader:
             rows.append([cell if cell.strip() != "" else None for cell in row])
             if len(rows) > max_rows + HEADER_SEARCH_ROWS:
                 raise FileRejected(
                     f"文件超过 {max_rows} 行的上限，请拆分后分批导入（上限可由管理员调整）"
                 )
-    except csv.Error as exc:
-        raise FileRejected(f"CSV 文件格式有误：{exc}") from exc
+    except csv.Error as exc:  # its text is English: say it in Chinese, naming the line
+        raise FileRejected(f"CSV 文件格式有误：{csv_error_zh(exc, reader.line_num)}") from exc
     rows = _trim(rows)
     if not rows:
         raise FileRejected("文件是空的，没有可导入的数据")

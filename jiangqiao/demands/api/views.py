@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -13,7 +15,6 @@ from rest_framework.serializers import BaseSerializer
 
 from jiangqiao.core.api.serializers import PurposeRequestSerializer
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
-from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.sensitive import can_view_sensitive
 
 from .. import services
@@ -58,7 +59,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
             actor=self.request.user,
             enterprise=serializer.instance,
             data=_data(data, ENTERPRISE_WRITE_SKIP),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
             org=data.get("org"),
         )
 
@@ -82,6 +83,19 @@ class EnterpriseViewSet(ScopedModelViewSet):
         return response
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    services.IDEMPOTENCY_KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "幂等键（1–255 个可见 ASCII 字符，如 UUID）：同一账号 24 小时内以同一键重复提交（如网络重试），"
+        "不再新建需求，原样返回第一次的响应（响应头 Idempotent-Replayed: true）；"
+        "同一键用于内容不同的请求时返回 422。"
+    ),
+)
+
+
 class DemandViewSet(ScopedModelViewSet):
     """企业需求：新增（草稿或直接提交）、修改（带 version 乐观锁）、提交、分级、撤回、取消。不删除。"""
 
@@ -90,10 +104,48 @@ class DemandViewSet(ScopedModelViewSet):
     filterset_class = DemandFilterSet
     ordering_fields = ["created_at", "submitted_at", "number", "deadline"]
     ordering = ["-created_at", "-id"]
+    _created: Demand | None = None
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: DemandSerializer,
+            422: OpenApiResponse(description="该 Idempotency-Key 已用于内容不同的请求"),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raw_key = request.headers.get(services.IDEMPOTENCY_KEY_HEADER)
+        if raw_key is None:
+            return super().create(request, *args, **kwargs)
+        key = services.idempotency_key_clean(raw_key)
+        fingerprint = services.request_fingerprint(request.data)
+        with transaction.atomic():
+            record, fresh = services.submission_claim(
+                actor=request.user, scope="api", key=key, fingerprint=fingerprint
+            )
+            if not fresh:
+                if record.fingerprint != fingerprint:
+                    return Response(
+                        {services.IDEMPOTENCY_KEY_HEADER: [services.IDEMPOTENCY_MISMATCH_MESSAGE]},
+                        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    )
+                headers = {"Idempotent-Replayed": "true"}
+                body = record.response_body
+                if isinstance(body, dict) and body.get("url"):
+                    headers["Location"] = str(body["url"])
+                return Response(body, status=record.response_status, headers=headers)
+            response = super().create(request, *args, **kwargs)
+            services.submission_store_response(
+                record=record,
+                demand=getattr(self, "_created", None),
+                status=response.status_code,
+                body=response.data,
+            )
+        return response
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
-        serializer.instance = services.demand_create(
+        serializer.instance = self._created = services.demand_create(
             actor=self.request.user,
             enterprise=data["enterprise"],
             data=_data(data, DEMAND_WRITE_SKIP),
@@ -108,7 +160,7 @@ class DemandViewSet(ScopedModelViewSet):
             actor=self.request.user,
             demand=serializer.instance,
             data=_data(data, DEMAND_WRITE_SKIP),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
         )
 
     def _respond(self, demand: Demand) -> Response:

@@ -101,3 +101,30 @@ def test_concurrent_submits_of_one_draft_have_one_winner(committed_world: Any) -
     other = make_demand(enterprise, world.city_admin_a)
     number = services.demand_submit(actor=world.city_admin_a, demand=other).number
     assert number is not None and number.endswith("-000002")
+
+
+def test_concurrent_posts_with_one_idempotency_key_create_one_demand(committed_world: Any) -> None:
+    from rest_framework.test import APIClient
+
+    from jiangqiao.taxonomy.services import load_all
+
+    load_all()  # the region code is checked; an earlier test's flush may have removed the codes
+    world = committed_world
+    enterprise = make_enterprise(world.county_a1, world.city_admin_a)
+
+    def post() -> tuple[int, Any]:
+        client = APIClient()
+        client.force_authenticate(world.city_admin_a)
+        response = client.post(
+            "/api/v1/demands/demands/",
+            {"enterprise": enterprise.pk, "kind": "other", "title": "并发", "description": "同键"},
+            format="json",
+            headers={"Idempotency-Key": "same-key-from-a-retrying-client"},
+        )
+        return response.status_code, response.json().get("id")
+
+    results, errors = _run_in_threads([post for _ in range(4)])
+    assert errors == []
+    assert Demand.objects.filter(enterprise=enterprise).count() == 1
+    only = Demand.objects.get(enterprise=enterprise).pk
+    assert sorted(results) == [(201, only)] * 4

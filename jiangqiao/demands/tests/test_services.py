@@ -464,7 +464,7 @@ class TestTransitions(Base):
         response = api.patch(
             f"/api/v1/demands/demands/{d.pk}/", {"title": "接口改", "version": 1}, format="json"
         )
-        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.status_code, 409)
         self.assertIn("version", response.json())
 
     def test_industry_subtree_region_subtree_and_text_filters(self) -> None:
@@ -628,6 +628,7 @@ class TestPhoneFormAcceptance(Base):
                 "delivery_mode": "onsite",
                 "action": "submit",
             },
+            follow=True,  # post/redirect/get: the number is on the page redirected to
         )
         self.assertEqual(response.status_code, 200)
         demand = Demand.objects.get(title="焊工技能培训")
@@ -681,8 +682,9 @@ class TestPhoneFormAcceptance(Base):
                 "action": "draft",
             },
         )
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 302)
         draft = Demand.objects.get(title="草稿需求")
+        self.assertIn("草稿已保存", self.client.get(response["Location"]).content.decode())
         self.assertIsNone(draft.number)
         self.client.post(reverse("demands:demand_submit_draft", args=[draft.pk]))
         draft.refresh_from_db()

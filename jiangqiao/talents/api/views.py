@@ -16,7 +16,6 @@ from rest_framework.serializers import BaseSerializer
 
 from jiangqiao.core.api.serializers import PurposeRequestSerializer
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
-from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.sensitive import can_view_sensitive
 
 from .. import services
@@ -117,14 +116,14 @@ class CraftsmanViewSet(ScopedModelViewSet):
                 if k in services.SELF_EDITABLE_FIELDS
             }
             serializer.instance = services.craftsman_update_own(
-                actor=user, data=data, version=version_from(self.request.data)
+                actor=user, data=data, version=self.expected_version()
             )
             return
         serializer.instance = services.craftsman_update(
             actor=user,
             craftsman=serializer.instance,
             data=self._data(serializer),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
             org=serializer.validated_data.get("org"),
         )
 
@@ -241,7 +240,7 @@ class ServiceTeamViewSet(ScopedModelViewSet):
             actor=self.request.user,
             team=serializer.instance,
             data=self._data(serializer),
-            version=version_from(self.request.data),
+            version=self.expected_version(),
         )
 
     def _member(self, request: Request) -> tuple[ServiceTeam, Craftsman, dict[str, Any]]:

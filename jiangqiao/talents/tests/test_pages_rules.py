@@ -308,14 +308,14 @@ def test_api_bad_input_is_400_naming_the_field(world, field, value):
     assert Craftsman.objects.count() == n_before
 
 
-def test_api_update_with_stale_version_is_400(world):
+def test_api_update_with_stale_version_is_409(world):
     c = make_craftsman(world.county_a1, world.city_admin_a)
     client = _api(world.city_admin_a)
     ok = client.patch(f"{API}{c.pk}/", {"bio": "一", "version": 1}, format="json")
     assert ok.status_code == 200, ok.content
     assert ok.json()["version"] == 2
     stale = client.patch(f"{API}{c.pk}/", {"bio": "二", "version": 1}, format="json")
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     assert "version" in stale.json()
 
 
@@ -323,12 +323,15 @@ def test_api_craftsman_edits_only_allowed_fields_of_own_record(world, own):
     user, mine, other = own
     client = _api(user)
     response = client.patch(
-        f"{API}{mine.pk}/", {"bio": "本人", "name": "改名", "mobile": mobile()}, format="json"
+        f"{API}{mine.pk}/",
+        {"bio": "本人", "name": "改名", "mobile": mobile(), "version": mine.version},
+        format="json",
     )
     assert response.status_code == 200, response.content
     fresh = Craftsman.objects.get(pk=mine.pk)
     assert fresh.bio == "本人" and fresh.name == mine.name and fresh.mobile != mine.mobile
-    assert client.patch(f"{API}{other.pk}/", {"bio": "x"}, format="json").status_code == 404
+    response = client.patch(f"{API}{other.pk}/", {"bio": "x", "version": 1}, format="json")
+    assert response.status_code == 404
     assert client.post(f"{API}{mine.pk}/status/", {"status": "paused"}).status_code == 400
 
 
