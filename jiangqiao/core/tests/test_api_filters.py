@@ -151,8 +151,12 @@ def test_out_of_scope_enterprise_gives_an_empty_list(populated, api):
 
 def test_export_follows_the_same_rules(populated, api):
     url = "/api/v1/demands/demands/export/"
-    assert api.get(url, {"org": populated.city_b.pk, "file_format": "csv"}).status_code == 400
-    response = api.get(url, {"org_id": populated.city_b.pk, "file_format": "csv"})
+    purpose = "数据核对"
+    bad = {"org": populated.city_b.pk, "file_format": "csv", "purpose": purpose}
+    assert api.get(url, bad).status_code == 400
+    response = api.get(
+        url, {"org_id": populated.city_b.pk, "file_format": "csv", "purpose": purpose}
+    )
     assert response.status_code == 200
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
-    assert len(lines) == 1  # the header only
+    assert len(lines) == 2  # the watermark and the header only
