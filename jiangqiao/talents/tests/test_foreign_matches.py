@@ -233,7 +233,7 @@ class TestFormAndApiMatches(ForeignBase):
         api.force_authenticate(self.baoan)
         response = api.patch(
             f"/api/v1/talents/craftsmen/{mine.pk}/",
-            {"id_number": self.theirs.id_number},
+            {"id_number": self.theirs.id_number, "version": mine.version},
             format="json",
         )
         self.assertEqual(response.status_code, 409, response.content)
