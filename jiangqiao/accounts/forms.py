@@ -35,7 +35,7 @@ class PasswordChangeForm(forms.Form):
         label="新密码",
         widget=forms.PasswordInput,
         strip=False,
-        help_text="；".join(password_validators_help_texts()),
+        help_text="；".join(t.rstrip("。.") for t in password_validators_help_texts()) + "。",
     )
     new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput, strip=False)
 

@@ -99,7 +99,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password1"],
             )
         except BusinessError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            # The password rules speak of “password”: that is the new password on this form.
+            field = "new_password1" if exc.field == "password" else exc.field
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, "密码已修改")
