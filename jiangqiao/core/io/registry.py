@@ -53,6 +53,9 @@ def importers_for(user: Any) -> list[type[Importer]]:
 def check_importer(user: Any, key: str) -> type[Importer]:
     importer = importer_class(key)
     meta = importer.model._meta
+    if not user.has_perm("core.add_importbatch"):
+        # Adding one record (an enterprise contact's demand) is not bulk import.
+        raise PermissionDenied("您没有批量导入数据的权限")
     if not user.has_perm(f"{meta.app_label}.add_{meta.model_name}"):
         raise PermissionDenied(f"您没有新增{meta.verbose_name}的权限，不能导入")
     return importer

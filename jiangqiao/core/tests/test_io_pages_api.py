@@ -492,3 +492,28 @@ class TestUploadLimits(WorldTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("超过上限", response.content.decode())
         self.assertEqual(ImportBatch.objects.count(), before)
+
+
+class TestImportNeedsTheImportPermission(WorldTestCase):
+    def test_an_enterprise_contact_adds_a_demand_but_does_not_bulk_import(self) -> None:
+        contact = make_user(
+            "ec_imp", self.world.county_a1, Role.objects.get(code="enterprise_contact")
+        )
+        self.assertTrue(contact.has_perm("demands.add_demand"))
+        self.client.force_login(contact)
+        self.assertEqual(
+            self.client.get(reverse("core:import_start", args=["demands.demand"])).status_code, 403
+        )
+        self.assertNotContains(
+            self.client.get(reverse("demands:demand_list")),
+            reverse("core:import_start", args=["demands.demand"]),
+        )
+        api = APIClient()
+        api.force_authenticate(contact)
+        response = api.post(
+            "/api/v1/imports/batches/",
+            {"spec": "demands.demand", "file": SimpleUploadedFile("a.xlsx", xlsx([["需求标题"]]))},
+            format="multipart",
+        )
+        self.assertIn(response.status_code, (400, 403))
+        self.assertFalse(ImportBatch.objects.filter(created_by=contact).exists())

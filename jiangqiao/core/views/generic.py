@@ -159,7 +159,11 @@ class ObjectListView(ScopedMixin, View):
 
         meta = self.model._meta
         key = f"{meta.app_label}.{meta.model_name}"
-        if key not in IMPORTERS or not self.perm("add"):
+        if (
+            key not in IMPORTERS
+            or not self.perm("add")
+            or not self.request.user.has_perm("core.add_importbatch")
+        ):
             return None
         return reverse("core:import_start", args=[key])
 
