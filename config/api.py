@@ -19,6 +19,7 @@ urlpatterns = [
     path("v1/talents/", include("jiangqiao.talents.api.urls")),
     path("v1/demands/", include("jiangqiao.demands.api.urls")),
     path("v1/matching/", include("jiangqiao.matching.api.urls")),
+    path("v1/casework/", include("jiangqiao.casework.api.urls")),
     path("v1/exchange/", include("jiangqiao.exchange.api.urls")),
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("talents/", include("jiangqiao.talents.urls")),
     path("demands/", include("jiangqiao.demands.urls")),
     path("matching/", include("jiangqiao.matching.urls")),
+    path("casework/", include("jiangqiao.casework.urls")),
     path("exchange/", include("jiangqiao.exchange.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "jiangqiao.talents",
     "jiangqiao.demands",
     "jiangqiao.matching",
+    "jiangqiao.casework",
     "jiangqiao.exchange",
 ]
 
@@ -382,4 +383,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# 服务办理 (casework): deadlines in working days on the Chinese public-holiday calendar, and counts.
+# ``levels`` overrides them per owner level (province/city/county/grassroots).
+JIANGQIAO_CASEWORK = {
+    "accept_days": env.int("JIANGQIAO_CASEWORK_ACCEPT_DAYS", default=5),
+    "contact_days": env.int("JIANGQIAO_CASEWORK_CONTACT_DAYS", default=2),
+    "contact_attempts": env.int("JIANGQIAO_CASEWORK_CONTACT_ATTEMPTS", default=3),
+    "escalate_days": env.int("JIANGQIAO_CASEWORK_ESCALATE_DAYS", default=10),
+    "levels": {},
 }

@@ -57,6 +57,14 @@ MATCHING_STAFF = (
 )
 # National exchange (issue 5 point 6): exchange files with the level above or below. Clear-text
 # identifiers need the talents sensitive permission on top (only 工会工作人员 have it).
+CASEWORK_STAFF = (
+    "casework.view_offer",
+    "casework.assign_offer",
+    "casework.view_outcome",
+    "casework.add_outcome",
+    "casework.view_contactattempt",
+    "casework.view_followup",
+)
 EXCHANGE_STAFF = (
     "exchange.view_exchangebatch",
     "exchange.export_exchange",
@@ -137,6 +145,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
             *MATCHING_STAFF,
+            *CASEWORK_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
@@ -158,6 +167,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *DEMANDS_STAFF,
             *TALENTS_EDIT,
             *MATCHING_STAFF,
+            *CASEWORK_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
@@ -190,6 +200,9 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "talents.view_craftsman",
             "talents.change_craftsman",
             "talents.view_serviceteam",
+            "casework.view_offer",
+            "casework.respond_offer",
+            "casework.view_contactattempt",
         ),
         "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
     ),

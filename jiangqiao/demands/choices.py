@@ -77,8 +77,8 @@ class DemandStatus(models.TextChoices):
     ``draft → submitted → triaged → published → matching → in_service →
     resolved | partially_resolved | escalated → confirmed → closed``; a demand may be
     ``withdrawn`` by the enterprise or ``cancelled`` by the union before service starts.
-    Implemented so far: submit, triage, withdraw and cancel; matching and service states are
-    set by later apps.
+    Every change after creation is made by ``casework.services`` (the lifecycle's one owner),
+    whose table ``casework.lifecycle.TRANSITIONS`` lists the allowed next steps of each state.
     """
 
     DRAFT = "draft", "草稿"
@@ -89,7 +89,9 @@ class DemandStatus(models.TextChoices):
     IN_SERVICE = "in_service", "服务中"
     RESOLVED = "resolved", "已解决"
     PARTIALLY_RESOLVED = "partially_resolved", "部分解决"
-    ESCALATED = "escalated", "已上报"
+    UNRESOLVED = "unresolved", "未解决"
+    ESCALATED = "escalated", "已升级"
+    TRANSFERRED = "transferred", "已转办"
     CONFIRMED = "confirmed", "企业已确认"
     CLOSED = "closed", "已办结"
     WITHDRAWN = "withdrawn", "已撤回"
@@ -105,7 +107,9 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
     DemandStatus.IN_SERVICE: "orange",
     DemandStatus.RESOLVED: "green",
     DemandStatus.PARTIALLY_RESOLVED: "lime",
+    DemandStatus.UNRESOLVED: "pink",
     DemandStatus.ESCALATED: "red",
+    DemandStatus.TRANSFERRED: "yellow",
     DemandStatus.CONFIRMED: "teal",
     DemandStatus.CLOSED: "dark",
     DemandStatus.WITHDRAWN: "secondary",
@@ -114,14 +118,14 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
 
 #: States in which the demand's content may still be edited.
 EDITABLE_STATUSES = frozenset({DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED})
-#: From which states each implemented action may start.
-WITHDRAWABLE_FROM = (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED)
-CANCELLABLE_FROM = (
-    DemandStatus.SUBMITTED,
-    DemandStatus.TRIAGED,
-    DemandStatus.PUBLISHED,
-    DemandStatus.MATCHING,
-)
+
+
+class DemandOutcome(models.TextChoices):
+    """办理结果, recorded by ``casework`` when the service ends (kept on the demand for filters)."""
+
+    SOLVED = "solved", "已解决"
+    PARTIAL = "partial", "部分解决"
+    UNSOLVED = "unsolved", "未解决"
 
 
 class Grade(models.TextChoices):

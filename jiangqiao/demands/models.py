@@ -36,6 +36,7 @@ from .choices import (
     Channel,
     DeliveryMode,
     DemandKind,
+    DemandOutcome,
     DemandStatus,
     Grade,
     OwnerLevel,
@@ -303,6 +304,19 @@ class Demand(VersionedModel, OrgOwnedModel):
         verbose_name="提交人",
     )
     triaged_at = models.DateTimeField("分级时间", null=True, blank=True, editable=False)
+    outcome = models.CharField(
+        "办理结果", max_length=10, choices=DemandOutcome.choices, blank=True, editable=False
+    )
+    solved_confirmed_at = models.DateTimeField(
+        "企业确认解决时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="办理结果为已解决且企业确认已解决的时间（计入“解决难题”）",
+    )
+    status_changed_at = models.DateTimeField(
+        "状态变更时间", null=True, blank=True, editable=False, db_index=True
+    )
 
     scope_owner_field: ClassVar[str | None] = "enterprise__contacts__user|created_by"
     scope_to_many: ClassVar[bool] = True

@@ -17,29 +17,25 @@ from typing import Any
 
 from django.apps import apps
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from jiangqiao.core import changelog
-from jiangqiao.core.choices import BusinessType, ChangeAction, Status
+from jiangqiao.core.choices import BusinessType, Status
 from jiangqiao.core.concurrency import claim_version
 from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.identifiers import IdentifierError, clean_uscc, normalize_mobile
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.probes import guard, in_scope, logs_foreign_matches, refuse_foreign
-from jiangqiao.core.scope import ScopeViolation, assert_visible
+from jiangqiao.core.scope import assert_visible
 from jiangqiao.core.sensitive import can_view_sensitive, clean_purpose, mask, reveal
 from jiangqiao.text import normalize, search_key
 
 from . import numbering, sizing
 from .choices import (
-    CANCELLABLE_FROM,
     EDITABLE_STATUSES,
-    WITHDRAWABLE_FROM,
     Channel,
     DemandStatus,
 )
@@ -529,20 +525,28 @@ def demand_create(
     )
     _prepare_demand(demand, actor=actor)
     demand.full_clean()
+    now = timezone.now()
+    demand.status_changed_at = now
+    if submit:
+        # Created in its first state 已提交 (a draft's later submission is a casework step).
+        demand.status = DemandStatus.SUBMITTED
+        demand.number = numbering.allocate_number(demand.region_code, timezone.localtime(now).year)
+        demand.submitted_at = now
+        demand.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
+        demand.search_text = _demand_search_text(demand, demand.number)
     demand.save()
     _write_codes(demand)
     assert_visible(Demand, actor, demand.pk, "add")
-    _event(demand, actor, "", DemandStatus.DRAFT, f"创建（{Channel(channel).label}）")
+    label = "创建并提交" if submit else "创建"
+    _event(demand, actor, "", demand.status, f"{label}（{Channel(channel).label}）")
     record_operation(
         actor=actor,
         module=MODULE_DEMAND,
         business_type=BusinessType.INSERT,
-        action=f"新增需求“{demand.title}”",
+        action=f"{'提交' if submit else '新增'}需求“{demand}”",
         target=demand,
         extra={"channel": channel},
     )
-    if submit:
-        demand = demand_submit(actor=actor, demand=demand)
     return demand
 
 
@@ -569,158 +573,6 @@ def demand_update(
     _write_codes(current)
     assert_visible(Demand, actor, current.pk, "change")
     return current
-
-
-def _may_act_on(actor: Any, demand: Demand, *, perms: tuple[str, ...]) -> None:
-    if not any(actor.has_perm(p) for p in perms):
-        raise PermissionDenied("您没有此操作的权限")
-    if not Demand.objects.visible_to(actor, "view").filter(pk=demand.pk).exists():
-        raise ScopeViolation(Demand, "change")
-
-
-def _transition(
-    *,
-    actor: Any,
-    demand_pk: int,
-    allowed_from: Iterable[str],
-    to_status: str,
-    action_label: str,
-    comment: str = "",
-    business_type: str = BusinessType.UPDATE,
-    **updates: Any,
-) -> Demand:
-    """Conditional UPDATE of the status: succeeds only if the row is still in ``allowed_from``."""
-    before_obj = Demand.objects.get(pk=demand_pk)
-    before = changelog.snapshot(before_obj)
-    now = timezone.now()
-    updated = Demand.objects.filter(pk=demand_pk, status__in=list(allowed_from)).update(
-        status=to_status,
-        updated_by=actor if getattr(actor, "is_authenticated", False) else None,
-        updated_at=now,
-        version=F("version") + 1,
-        **updates,
-    )
-    if updated != 1:
-        current = Demand.objects.filter(pk=demand_pk).values_list("status", flat=True).first()
-        label = DemandStatus(current).label if current else "已不存在"
-        raise BusinessError(
-            f"需求当前状态为“{label}”，不能{action_label}（可能已被他人处理，请刷新）",
-            field="status",
-            code="conflict",
-        )
-    demand = Demand.objects.select_related("enterprise", "org").get(pk=demand_pk)
-    _event(demand, actor, before_obj.status, to_status, comment)
-    changelog.write(
-        demand,
-        ChangeAction.UPDATE,
-        before=before,
-        after=changelog.snapshot(demand),
-        message=action_label,
-    )
-    record_operation(
-        actor=actor,
-        module=MODULE_DEMAND,
-        business_type=business_type,
-        action=f"{action_label}需求“{demand}”",
-        target=demand,
-        extra={"from": before_obj.status, "to": to_status},
-    )
-    return demand
-
-
-@transaction.atomic
-def demand_submit(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
-    """draft → submitted; gives the demand its number (unique, never reused)."""
-    _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
-    current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
-    if current.status != DemandStatus.DRAFT:
-        raise BusinessError(
-            f"需求当前状态为“{current.get_status_display()}”，不能提交（可能已被他人处理，请刷新）",
-            field="status",
-            code="conflict",
-        )
-    now = timezone.now()
-    number = current.number or numbering.allocate_number(
-        current.region_code, timezone.localtime(now).year
-    )
-    return _transition(
-        actor=actor,
-        demand_pk=current.pk,
-        allowed_from=[DemandStatus.DRAFT],
-        to_status=DemandStatus.SUBMITTED,
-        action_label="提交",
-        comment=comment,
-        business_type=BusinessType.SUBMIT,
-        number=number,
-        submitted_at=now,
-        submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
-        search_text=_demand_search_text(current, number),
-    )
-
-
-@transaction.atomic
-def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: str = "") -> Demand:
-    """submitted → triaged: the union sets category, grade, owner level and visibility."""
-    _check_fields(data, TRIAGE_FIELDS)
-    _may_act_on(actor, demand, perms=("demands.triage_demand",))
-    assert_visible(Demand, actor, demand.pk, "change")
-    candidate = Demand.objects.select_related("enterprise").get(pk=demand.pk)
-    kept = list(candidate.preferred_craftsmen or [])
-    for key, value in data.items():
-        setattr(candidate, key, value)
-    errors: dict[str, str] = {}
-    if not candidate.category:
-        errors["category"] = "分级时必须确定需求类别"
-    if not candidate.grade:
-        errors["grade"] = "请选择需求分级"
-    if not candidate.owner_level:
-        errors["owner_level"] = "请选择承办层级"
-    if errors:
-        raise ValidationError(errors)
-    _prepare_demand(candidate, actor=actor, kept_craftsmen=kept)
-    candidate.full_clean()
-    return _transition(
-        actor=actor,
-        demand_pk=candidate.pk,
-        allowed_from=[DemandStatus.SUBMITTED],
-        to_status=DemandStatus.TRIAGED,
-        action_label="分级",
-        comment=comment,
-        business_type=BusinessType.APPROVE,
-        triaged_at=timezone.now(),
-        **{key: getattr(candidate, key) for key in TRIAGE_FIELDS},
-    )
-
-
-@transaction.atomic
-def demand_withdraw(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
-    """The enterprise (or staff for it) withdraws a demand that is not yet being served."""
-    _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
-    return _transition(
-        actor=actor,
-        demand_pk=demand.pk,
-        allowed_from=WITHDRAWABLE_FROM,
-        to_status=DemandStatus.WITHDRAWN,
-        action_label="撤回",
-        comment=comment,
-    )
-
-
-@transaction.atomic
-def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
-    """The union cancels a demand (a reason is required); it is kept, never deleted."""
-    _may_act_on(actor, demand, perms=("demands.change_demand",))
-    assert_visible(Demand, actor, demand.pk, "change")
-    if not (comment or "").strip():
-        raise BusinessError("取消需求时请填写原因", field="comment")
-    return _transition(
-        actor=actor,
-        demand_pk=demand.pk,
-        allowed_from=CANCELLABLE_FROM,
-        to_status=DemandStatus.CANCELLED,
-        action_label="取消",
-        comment=comment,
-    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -762,73 +614,6 @@ def demand_import_update(*, actor: Any, demand: Demand, data: dict[str, Any]) ->
         extra={"fields": sorted(data)},
     )
     return current
-
-
-@transaction.atomic
-def demand_import_state(
-    *, actor: Any, demand: Demand, state: dict[str, Any], comment: str = ""
-) -> Demand:
-    """Set the workflow state a demand has on the instance it came from (the workflow ran there):
-    number, status, grade, owner level and times.
-
-    Like every status change here: a conditional UPDATE on the status read under the row lock, a
-    status-history event (with ``comment``) when the status changes, a change-log row and an
-    operation-log row; the demand must be within the actor's scope for change.
-    """
-    _check_fields(state, IMPORT_STATE_FIELDS)
-    current = (
-        Demand.objects.select_for_update().select_related("enterprise", "org").get(pk=demand.pk)
-    )
-    assert_visible(Demand, actor, current.pk, "change")
-    wanted = {
-        "number": state.get("number") or None,
-        "status": state.get("status") or "",
-        "grade": state.get("grade") or "",
-        "owner_level": state.get("owner_level") or "",
-        "submitted_at": state.get("submitted_at"),
-        "triaged_at": state.get("triaged_at"),
-    }
-    if all(getattr(current, key) == value for key, value in wanted.items()):
-        return current
-    number = wanted["number"]
-    if number and Demand.objects.filter(number=number).exclude(pk=current.pk).exists():
-        raise BusinessError(f"需求编号“{number}”已被本实例的其他需求使用", field="number")
-    before = changelog.snapshot(current)
-    old_status = current.status
-    for key, value in wanted.items():
-        setattr(current, key, value)
-    current.full_clean()
-    updated = Demand.objects.filter(pk=current.pk, status=old_status).update(
-        **wanted,
-        search_text=_demand_search_text(current, number),
-        updated_by=actor,
-        updated_at=timezone.now(),
-        version=F("version") + 1,
-    )
-    if updated != 1:
-        raise BusinessError(
-            "需求状态刚被他人修改，未按导入文件覆盖（请重新导入）", field="status", code="conflict"
-        )
-    result = Demand.objects.select_related("enterprise", "org").get(pk=current.pk)
-    if old_status != result.status:
-        _event(result, actor, old_status, result.status, comment)
-    changelog.write(
-        result,
-        ChangeAction.UPDATE,
-        before=before,
-        after=changelog.snapshot(result),
-        message="数据交换导入",
-    )
-    assert_visible(Demand, actor, result.pk, "change")
-    record_operation(
-        actor=actor,
-        module=MODULE_DEMAND,
-        business_type=BusinessType.UPDATE,
-        action=f"数据交换导入需求“{result}”的办理状态",
-        target=result,
-        extra={"from": old_status, "to": result.status},
-    )
-    return result
 
 
 # ----------------------------------------------------------------------------------------------

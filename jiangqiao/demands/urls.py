@@ -37,7 +37,4 @@ urlpatterns = [
     path("submit/<int:pk>/done/", views.DemandSubmittedView.as_view(), name="demand_submitted"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
-    path("<int:pk>/status/", views.DemandStatusView.as_view(), name="demand_status"),
-    path("<int:pk>/submit/", views.DemandSubmitDraftView.as_view(), name="demand_submit_draft"),
-    path("<int:pk>/triage/", views.DemandTriageView.as_view(), name="demand_triage"),
 ]

@@ -27,15 +27,13 @@ from jiangqiao.core.views.generic import (
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from . import selectors, services
-from .choices import DEMAND_STATUS_COLORS, Channel, DemandStatus
+from .choices import DEMAND_STATUS_COLORS, Channel
 from .filtersets import DemandFilterSet, EnterpriseFilterSet
 from .forms import (
     ContactForm,
     DemandForm,
-    DemandStatusForm,
     DemandSubmitForm,
     EnterpriseForm,
-    TriageForm,
 )
 from .models import Demand, Enterprise, EnterpriseContact
 from .tables import DemandTable, EnterpriseTable
@@ -215,18 +213,12 @@ class DemandDetailView(ObjectDetailView):
         user = self.request.user
         labels = term_labels("industry", obj.industry_codes)
         return {
-            "events": selectors.demand_events(user=user, demand=obj),
             "industries": [(code, labels.get(code, code)) for code in obj.industry_codes],
             "region_label": term_label("region", obj.region_code, obj.region_code),
             "category_label": term_label("demand_category", obj.category, obj.category),
             "subcategory_label": term_label("demand_category", obj.subcategory, obj.subcategory),
             "skill_label": term_label("skill_level", obj.min_skill_level, obj.min_skill_level),
             "status_color": DEMAND_STATUS_COLORS.get(obj.status, "secondary"),
-            "can_triage": user.has_perm("demands.triage_demand")
-            and obj.status == DemandStatus.SUBMITTED,
-            "can_submit": obj.status == DemandStatus.DRAFT
-            and (user.has_perm("demands.add_demand") or user.has_perm("demands.change_demand")),
-            "can_cancel": user.has_perm("demands.change_demand"),
         }
 
     def edit_url(self, obj: Demand) -> str | None:
@@ -258,93 +250,6 @@ class DemandEditView(ObjectEditView):
             data=form.service_data(),
             version=version_from(self.request.POST),
         )
-
-
-class DemandStatusView(ScopedMixin, View):
-    """POST ``status=withdrawn|cancelled`` with a ``comment``: a demand is never deleted."""
-
-    model = Demand
-    action = "view"
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.get_object()
-        form = DemandStatusForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "参数不正确")
-            return redirect(obj.get_absolute_url())
-        status, comment = form.cleaned_data["status"], form.cleaned_data["comment"]
-        try:
-            if status == DemandStatus.WITHDRAWN:
-                services.demand_withdraw(actor=request.user, demand=obj, comment=comment)
-            else:
-                services.demand_cancel(actor=request.user, demand=obj, comment=comment)
-        except (BusinessError, ScopeViolation) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
-        else:
-            messages.success(
-                request, "需求已撤回" if status == DemandStatus.WITHDRAWN else "需求已取消"
-            )
-        return redirect(obj.get_absolute_url())
-
-
-class DemandSubmitDraftView(ScopedMixin, View):
-    """POST: submit an existing draft (gives it its number)."""
-
-    model = Demand
-    action = "view"
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.get_object()
-        try:
-            obj = services.demand_submit(actor=request.user, demand=obj)
-        except (BusinessError, ScopeViolation, ValidationError) as exc:
-            messages.error(
-                request,
-                getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)])),
-            )
-        else:
-            messages.success(request, f"需求已提交，编号 {obj.number}")
-        return redirect(obj.get_absolute_url())
-
-
-class DemandTriageView(ScopedMixin, View):
-    model = Demand
-    action = "change"
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not request.user.has_perm("demands.triage_demand"):
-            raise PermissionDenied("您没有需求分级的权限")
-        return super().dispatch(request, *args, **kwargs)
-
-    def _render(self, form: TriageForm, obj: Demand, status: int = 200) -> HttpResponse:
-        return render(
-            self.request,
-            "generic/object_form.html",
-            {"form": form, "title": f"需求分级：{obj}", "cancel_url": obj.get_absolute_url()},
-            status=status,
-        )
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.get_object()
-        return self._render(TriageForm(demand=obj), obj)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        obj = self.get_object()
-        form = TriageForm(request.POST, demand=obj)
-        if form.is_valid():
-            try:
-                services.demand_triage(
-                    actor=request.user,
-                    demand=obj,
-                    data=form.service_data(),
-                    comment=form.cleaned_data["comment"],
-                )
-            except (BusinessError, ScopeViolation, ValidationError) as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, "需求已分级")
-                return redirect(obj.get_absolute_url())
-        return self._render(form, obj, status=400)
 
 
 class DemandSubmitView(ScopedMixin, View):

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
+from jiangqiao.casework import services as casework_services
 from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
@@ -880,7 +881,7 @@ class DemandHandler(Handler):
 
     def _patch_state(self, ctx: ImportContext, demand: Demand, values: dict[str, Any]) -> Demand:
         """Status, number, grade and times as on the source (the workflow ran there)."""
-        return demand_services.demand_import_state(
+        return casework_services.demand_import_state(
             actor=ctx.actor,
             demand=demand,
             state={

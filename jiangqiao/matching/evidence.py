@@ -41,13 +41,12 @@ CATEGORY_NAMES = {e.code: e.name for e in DEMAND_CATEGORIES}
 FINISHED_DEMAND_STATUSES = (
     "resolved",
     "partially_resolved",
+    "unresolved",
     "confirmed",
     "closed",
     "withdrawn",
     "cancelled",
 )
-#: Demand states counted as a completed service (track record).
-SOLVED_DEMAND_STATUSES = ("resolved", "partially_resolved", "confirmed", "closed")
 #: Demands that 平台匹配 staffs.
 OPEN_DEMAND_STATUSES = ("submitted", "triaged")
 
@@ -207,7 +206,9 @@ def match_counts(craftsman_ids: Iterable[int]) -> list[tuple[int, int, int]]:
         .values("craftsman_id")
         .annotate(
             open=Count("pk", filter=~Q(demand__status__in=FINISHED_DEMAND_STATUSES)),
-            solved=Count("pk", filter=Q(demand__status__in=SOLVED_DEMAND_STATUSES)),
+            # Track record: problems verified solved (recorded solved and confirmed solved by
+            # the enterprise, docs/kpi.md), never a status set by staff alone.
+            solved=Count("pk", filter=Q(demand__solved_confirmed_at__isnull=False)),
         )
         .order_by()
     ]

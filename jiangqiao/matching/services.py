@@ -70,7 +70,7 @@ def _check_perm(actor: Any, perm: str) -> None:
         raise BusinessError("您没有此操作的权限", code="forbidden")
 
 
-def _visible_demand(actor: Any, demand: Any) -> Any:
+def _visible_demand(actor: Any, demand: Any, *, ended_ok: bool = False) -> Any:
     from jiangqiao.demands.models import Demand
 
     found = (
@@ -81,7 +81,17 @@ def _visible_demand(actor: Any, demand: Any) -> Any:
     )
     if found is None:
         raise ScopeViolation(Demand, "view")
+    if found.status in ENDED_DEMAND_STATUSES and not ended_ok:
+        raise BusinessError(
+            f"需求已{found.get_status_display().removeprefix('已')}，不能再推荐或确认工匠",
+            field="status",
+            code="conflict",
+        )
     return found
+
+
+#: Demands nobody may be matched to any more.
+ENDED_DEMAND_STATUSES = ("withdrawn", "cancelled", "closed")
 
 
 def _check_visible_craftsman(actor: Any, craftsman: Any) -> None:
@@ -331,10 +341,11 @@ def suggestion_confirm(
     from jiangqiao.talents.models import Craftsman
 
     Craftsman.objects.select_for_update().filter(pk=suggestion.craftsman_id).first()
-    current = MatchSuggestion.objects.get(pk=suggestion.pk)
+    current = MatchSuggestion.objects.select_related("demand").get(pk=suggestion.pk)
+    _visible_demand(actor, current.demand)  # refuses a withdrawn, cancelled or closed demand
     if current.status == SuggestionStatus.PROPOSED:
         _check_can_serve(current)
-    return _decide(
+    row = _decide(
         actor=actor,
         suggestion=suggestion,
         allowed_from=(SuggestionStatus.PROPOSED,),
@@ -343,6 +354,11 @@ def suggestion_confirm(
         label="确认匹配",
         business_type=BusinessType.CONFIRM,
     )
+    if current.status == SuggestionStatus.PROPOSED:
+        from .signals import suggestion_confirmed
+
+        suggestion_confirmed.send(sender=MatchSuggestion, suggestion=row, actor=actor)
+    return row
 
 
 @transaction.atomic
@@ -438,7 +454,8 @@ def suggestion_import(
     values = _import_values(data)
     summary = [str(line) for line in data.get("summary") or []]
     _check_perm(actor, "matching.add_matchsuggestion")
-    demand = _visible_demand(actor, demand)
+    # The history of a demand that has ended where it came from is still brought over.
+    demand = _visible_demand(actor, demand, ended_ok=True)
     _check_visible_craftsman(actor, craftsman)
     old_status: str | None = None
     if suggestion is None:

@@ -15,6 +15,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
+
+#: Sent inside the transaction of a confirmation (page, API, a run's batch, an automatic
+#: reassignment) with ``suggestion`` and ``actor``: the service casework turns it into an offer
+#: to the craftsman. A receiver that raises rolls the confirmation back.
+suggestion_confirmed = Signal()
 
 logger = logging.getLogger(__name__)
 

@@ -254,15 +254,3 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
             _restrict(self, "enterprise", enterprise_choices_for(user=request.user))
         if self.instance is not None and "enterprise" in self.fields:
             self.fields["enterprise"].required = False
-
-
-class DemandActionSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class TriageSerializer(DemandActionSerializer):
-    category = serializers.CharField(max_length=32)
-    subcategory = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    grade = serializers.ChoiceField(choices=Grade.choices)
-    owner_level = serializers.ChoiceField(choices=OwnerLevel.choices)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)

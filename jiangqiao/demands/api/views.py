@@ -23,10 +23,8 @@ from ..filtersets import DemandFilterSet, EnterpriseFilterSet
 from ..models import Demand, Enterprise
 from .serializers import (
     ContactSerializer,
-    DemandActionSerializer,
     DemandSerializer,
     EnterpriseSerializer,
-    TriageSerializer,
 )
 
 ENTERPRISE_WRITE_SKIP = ("org", "version")
@@ -161,58 +159,4 @@ class DemandViewSet(ScopedModelViewSet):
             demand=serializer.instance,
             data=_data(data, DEMAND_WRITE_SKIP),
             version=self.expected_version(),
-        )
-
-    def _respond(self, demand: Demand) -> Response:
-        demand = (
-            self.get_queryset().model.objects.select_related("enterprise", "org").get(pk=demand.pk)
-        )
-        return Response(DemandSerializer(demand, context=self.get_serializer_context()).data)
-
-    def _comment(self, request: Request) -> str:
-        serializer = DemandActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return str(serializer.validated_data.get("comment", ""))
-
-    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
-    @action(detail=True, methods=["post"], scope_action="view")
-    def submit(self, request: Request, pk: Any = None) -> Response:
-        """提交草稿：生成需求编号（如 GD-440300-2026-000123）。"""
-        demand = self.get_object()
-        comment = self._comment(request)
-        return self._respond(
-            services.demand_submit(actor=request.user, demand=demand, comment=comment)
-        )
-
-    @extend_schema(request=TriageSerializer, responses=DemandSerializer)
-    @action(detail=True, methods=["post"], scope_action="change")
-    def triage(self, request: Request, pk: Any = None) -> Response:
-        """分级受理：确定需求类别、分级 A/B/C、承办层级、公开范围（需“需求分级”权限）。"""
-        demand = self.get_object()
-        serializer = TriageSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        comment = data.pop("comment", "")
-        return self._respond(
-            services.demand_triage(actor=request.user, demand=demand, data=data, comment=comment)
-        )
-
-    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
-    @action(detail=True, methods=["post"], scope_action="view")
-    def withdraw(self, request: Request, pk: Any = None) -> Response:
-        """撤回需求（草稿、已提交、已分级时）。"""
-        demand = self.get_object()
-        comment = self._comment(request)
-        return self._respond(
-            services.demand_withdraw(actor=request.user, demand=demand, comment=comment)
-        )
-
-    @extend_schema(request=DemandActionSerializer, responses=DemandSerializer)
-    @action(detail=True, methods=["post"], scope_action="change")
-    def cancel(self, request: Request, pk: Any = None) -> Response:
-        """取消需求（须填写原因）；需求保留，不删除。"""
-        demand = self.get_object()
-        comment = self._comment(request)
-        return self._respond(
-            services.demand_cancel(actor=request.user, demand=demand, comment=comment)
         )

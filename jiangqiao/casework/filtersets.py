@@ -1,0 +1,38 @@
+"""Filters of the offer list (pages and API share them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from jiangqiao.core.filters import OrgSubtreeFilter
+
+from .choices import DeclineReason, OfferSource, OfferStatus
+from .models import Offer
+
+
+class OfferFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(label="状态", choices=OfferStatus.choices)
+    source = filters.ChoiceFilter(label="来源", choices=OfferSource.choices)
+    decline_reason = filters.ChoiceFilter(label="婉拒原因", choices=DeclineReason.choices)
+    overdue = filters.BooleanFilter(label="已逾期", method="filter_overdue")
+    org_id = OrgSubtreeFilter(org_field="demand__org", label="需求负责工会（含下级）")
+
+    class Meta:
+        model = Offer
+        fields = ["status", "source", "decline_reason", "overdue", "org_id"]
+
+    def filter_overdue(self, queryset: QuerySet[Offer], name: str, value: Any) -> QuerySet[Offer]:
+        """待答复 past the answer deadline, or accepted with first contact past its deadline."""
+        if value is None:
+            return queryset
+        now = timezone.now()
+        late = queryset.filter(status=OfferStatus.PENDING, accept_deadline__lt=now) | queryset.filter(
+            status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
+        )
+        if value:
+            return late
+        return queryset.exclude(pk__in=late.values("pk"))

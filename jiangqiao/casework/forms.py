@@ -1,0 +1,98 @@
+"""Forms of the service casework. Labels and messages in Chinese; the services decide the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from jiangqiao.orgs.models import Organization
+
+from .choices import ContactChannel, DeclineReason, OutcomeResult
+
+_TEXT = {"class": "form-control"}
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(
+        attrs={**_TEXT, "rows": 2}))
+
+
+class TransferForm(CommentForm):
+    org = forms.ModelChoiceField(
+        label="接收单位",
+        queryset=Organization.objects.filter(status="active").order_by("path"),
+        empty_label="请选择接收单位",
+        error_messages={"invalid_choice": "所选接收单位不存在", "required": "请选择接收单位"},
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="婉拒原因",
+        choices=[("", "请选择婉拒原因"), *DeclineReason.choices],
+        error_messages={"required": "请选择婉拒原因", "invalid_choice": "请选择婉拒原因"},
+    )
+    note = forms.CharField(
+        label="说明", max_length=500, required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
+        help_text="选择“其他原因”时必填",
+    )
+
+
+class AcceptForm(forms.Form):
+    note = forms.CharField(
+        label="留言（可选）", max_length=500, required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
+    )
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="联系方式", choices=ContactChannel.choices,
+        error_messages={"required": "请选择联系方式"},
+    )
+    reached = forms.BooleanField(label="已联系上企业", required=False)
+    note = forms.CharField(label="说明", max_length=500, required=False)
+
+
+class OutcomeForm(forms.Form):
+    result = forms.ChoiceField(
+        label="办理结果",
+        choices=[("", "请选择办理结果"), *OutcomeResult.choices],
+        error_messages={"required": "请选择办理结果", "invalid_choice": "请选择办理结果"},
+    )
+    summary = forms.CharField(
+        label="结果说明", max_length=2000, widget=forms.Textarea(attrs={**_TEXT, "rows": 4}),
+        help_text="做了什么、效果如何、还有什么遗留问题",
+        error_messages={"required": "请填写结果说明"},
+    )
+
+
+class ConfirmForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="问题是否已解决",
+        choices=OutcomeResult.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择问题是否已解决"},
+    )
+    rating = forms.TypedChoiceField(
+        label="服务评分",
+        choices=[(i, f"{i} 分") for i in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请给出 1–5 分的评分", "invalid_choice": "请给出 1–5 分的评分"},
+    )
+    comment = forms.CharField(
+        label="评价或仍存在的问题", max_length=1000, required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    held = forms.TypedChoiceField(
+        label="问题是否复发",
+        choices=[("1", "未复发，效果保持"), ("0", "问题复发")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择问题是否复发"},
+    )
+    comment = forms.CharField(label="说明", max_length=1000, required=False)

@@ -1,0 +1,127 @@
+"""The demand's life cycle in one table: each state, the actions allowed from it and where they lead.
+
+``casework.services`` is the only writer of ``Demand.status`` after creation; it refuses an action
+whose current state is not in this table and names the allowed next steps. The demand page shows
+the same table (``steps_from``), so what a person sees is what the services enforce.
+
+Withdrawn, cancelled and closed are final. ``offer`` keeps 匹配中 while more craftsmen are asked;
+``unstaff`` returns a demand to 已分级 when every offer was declined or expired and no further
+suggestion could be offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiangqiao.demands.choices import DemandStatus as S
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    label: str
+    to: str
+    who: str  # who takes the step: 企业 / 工作人员 / 劳模工匠 / 系统
+
+    @property
+    def to_label(self) -> str:
+        return S(self.to).label
+
+
+_OUTCOMES = (S.RESOLVED, S.PARTIALLY_RESOLVED, S.UNRESOLVED)
+_WAITING = (S.SUBMITTED, S.TRIAGED, S.PUBLISHED, S.ESCALATED, S.TRANSFERRED)
+
+TRANSITIONS: dict[str, tuple[Step, ...]] = {
+    S.DRAFT: (
+        Step("submit", "提交", S.SUBMITTED, "企业 / 工作人员"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+    ),
+    S.SUBMITTED: (
+        Step("triage", "分级受理", S.TRIAGED, "工作人员"),
+        Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
+        Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.TRIAGED: (
+        Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
+        Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.PUBLISHED: (
+        Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.ESCALATED: (
+        Step("triage", "上级重新分级", S.TRIAGED, "工作人员"),
+        Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        Step("escalate", "继续升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.TRANSFERRED: (
+        Step("triage", "接收单位分级受理", S.TRIAGED, "工作人员"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.MATCHING: (
+        Step("offer", "邀请更多工匠", S.MATCHING, "工作人员 / 系统"),
+        Step("accept", "工匠接受邀请", S.IN_SERVICE, "劳模工匠"),
+        Step("unstaff", "无人承接，退回待匹配", S.TRIAGED, "系统"),
+        Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.IN_SERVICE: (
+        Step("accept", "更多工匠加入", S.IN_SERVICE, "劳模工匠"),
+        Step("resolve", "登记结果：已解决", S.RESOLVED, "工作人员 / 劳模工匠"),
+        Step("resolve_partly", "登记结果：部分解决", S.PARTIALLY_RESOLVED, "工作人员 / 劳模工匠"),
+        Step("resolve_not", "登记结果：未解决", S.UNRESOLVED, "工作人员 / 劳模工匠"),
+        Step("escalate", "升级（联合攻关/揭榜挂帅）", S.ESCALATED, "工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    **{
+        state: (
+            Step("confirm", "企业确认", S.CONFIRMED, "企业"),
+            Step("reopen", "企业有异议，重新办理", S.IN_SERVICE, "企业"),
+            Step("close", "办结（企业逾期未确认）", S.CLOSED, "工作人员"),
+        )
+        for state in _OUTCOMES
+    },
+    S.CONFIRMED: (Step("close", "办结", S.CLOSED, "工作人员 / 系统"),),
+    S.CLOSED: (),
+    S.WITHDRAWN: (),
+    S.CANCELLED: (),
+}
+
+#: The outcome result recorded by each ``resolve*`` action.
+RESOLVE_ACTIONS = {"solved": "resolve", "partial": "resolve_partly", "unsolved": "resolve_not"}
+#: States in which no new offer, confirmation or suggestion may be made.
+FINAL_STATES = frozenset(state for state, steps in TRANSITIONS.items() if not steps)
+#: States whose demand is waiting for a unit to staff it (the escalation clock runs).
+UNSTAFFED_STATES = (*_WAITING, S.MATCHING)
+OUTCOME_STATES = _OUTCOMES
+
+
+def steps_from(status: str) -> tuple[Step, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def allowed_from(action: str) -> list[str]:
+    """The states from which ``action`` may start."""
+    return [state for state, steps in TRANSITIONS.items() if any(s.action == action for s in steps)]
+
+
+def target(status: str, action: str) -> str | None:
+    for step in steps_from(status):
+        if step.action == action:
+            return step.to
+    return None
+
+
+def next_steps_text(status: str) -> str:
+    """「可进行：分级受理、转办…」 for a refused action's message."""
+    labels = [step.label for step in steps_from(status)]
+    return "可进行的操作：" + "、".join(labels) if labels else "该需求已结束，不能再办理"

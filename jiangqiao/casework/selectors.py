@@ -1,0 +1,204 @@
+"""Reads of the service casework. Every function takes ``user`` and reads through the scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jiangqiao.demands.models import Demand, DemandEvent, EnterpriseContact
+
+from . import lifecycle
+from .choices import OPEN_OFFER_STATUSES, OfferStatus
+from .models import ContactAttempt, FollowUp, Offer, Outcome
+
+
+def offer_list(*, user: Any) -> QuerySet[Offer]:
+    return Offer.objects.visible_to(user, "view").select_related(
+        "demand", "demand__org", "craftsman", "team"
+    )
+
+
+def my_offers(*, user: Any) -> QuerySet[Offer]:
+    """The offers a craftsman (or a team lead) answers himself."""
+    if not user.is_authenticated:
+        return Offer.objects.none()
+    return (
+        Offer.objects.filter(Q(craftsman__user=user) | Q(team__lead__user=user))
+        .select_related("demand", "demand__org", "craftsman", "team")
+        .order_by("-offered_at", "-pk")
+    )
+
+
+def is_enterprise_contact(*, user: Any, demand: Demand) -> bool:
+    return bool(user.is_authenticated) and EnterpriseContact.objects.filter(
+        enterprise_id=demand.enterprise_id, user=user
+    ).exists()
+
+
+def answers_offer(*, user: Any, offer: Offer) -> bool:
+    if not user.is_authenticated:
+        return False
+    if offer.craftsman_id:
+        return bool(offer.craftsman and offer.craftsman.user_id == user.pk)
+    lead = offer.team.lead if offer.team else None
+    return bool(lead and lead.user_id == user.pk)
+
+
+@dataclass
+class TimelineItem:
+    at: Any
+    title: str
+    who: str
+    comment: str
+
+
+def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
+    """Who did what and when, for the demand's parties (the demand must be visible to ``user``)."""
+    if not Demand.objects.visible_to(user, "view").filter(pk=demand.pk).exists():
+        return []
+    items = []
+    for event in DemandEvent.objects.filter(demand=demand).order_by("at", "pk"):
+        title = event.get_to_status_display()
+        if event.from_status == event.to_status:
+            title = event.comment.split("，", 1)[0] if event.comment else title
+        items.append(TimelineItem(event.at, title, event.actor_name or "系统", event.comment))
+    for attempt in ContactAttempt.objects.filter(demand=demand).order_by("at", "pk"):
+        items.append(
+            TimelineItem(
+                attempt.at,
+                f"{attempt.get_channel_display()}联系企业",
+                "劳模工匠",
+                "已联系上" if attempt.reached else "未联系上",
+            )
+        )
+    items.sort(key=lambda i: i.at)
+    return items
+
+
+def next_deadline(*, demand: Demand) -> tuple[str, Any] | None:
+    """The next deadline that someone must meet, with what it is for."""
+    offer = (
+        Offer.objects.filter(demand=demand, status=OfferStatus.PENDING)
+        .order_by("accept_deadline")
+        .first()
+    )
+    if offer:
+        return ("劳模工匠答复邀请", offer.accept_deadline)
+    offer = (
+        Offer.objects.filter(
+            demand=demand, status=OfferStatus.ACCEPTED, first_contact_at__isnull=True
+        )
+        .order_by("contact_deadline")
+        .first()
+    )
+    if offer and offer.contact_deadline:
+        return ("劳模工匠首次联系企业", offer.contact_deadline)
+    return None
+
+
+def case(*, user: Any, demand: Demand) -> dict[str, Any]:
+    """Everything the demand's casework panel shows to ``user`` (by what ``user`` may do)."""
+    staff = user.has_perm("casework.assign_offer") and Demand.objects.visible_to(
+        user, "change"
+    ).filter(pk=demand.pk).exists()
+    contact = is_enterprise_contact(user=user, demand=demand)
+    offers = Offer.objects.filter(demand=demand).select_related("craftsman", "team")
+    if not staff:
+        # The enterprise sees who serves it; a craftsman sees his own offer only.
+        offers = offers.filter(
+            Q(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED])
+            | Q(craftsman__user=user)
+            | Q(team__lead__user=user)
+        )
+    outcome = Outcome.objects.filter(demand=demand).first()
+    now = timezone.now()
+    offers_list = list(offers.order_by("-offered_at", "-pk"))
+    for offer in offers_list:
+        offer.overdue = bool(  # type: ignore[attr-defined]
+            offer.status == OfferStatus.PENDING and offer.accept_deadline < now
+        )
+        offer.mine = answers_offer(user=user, offer=offer)  # type: ignore[attr-defined]
+    serving = [o for o in offers_list if o.status == OfferStatus.ACCEPTED]
+    may_record = (
+        demand.status == "in_service"
+        and (
+            (staff and user.has_perm("casework.add_outcome"))
+            or any(getattr(o, "mine", False) for o in serving)
+        )
+    )
+    return {
+        "staff": staff,
+        "contact": contact,
+        "steps": lifecycle.steps_from(demand.status),
+        "offers": offers_list,
+        "open_offers": sum(1 for o in offers_list if o.status in OPEN_OFFER_STATUSES),
+        "outcome": outcome,
+        "followups": list(FollowUp.objects.filter(demand=demand).order_by("due_on")),
+        "timeline": timeline(user=user, demand=demand),
+        "next_deadline": next_deadline(demand=demand),
+        "may_record": may_record,
+        "may_confirm": contact and demand.status in lifecycle.OUTCOME_STATES,
+        "may_escalate": staff and lifecycle.target(demand.status, "escalate") is not None,
+        "may_transfer": staff and lifecycle.target(demand.status, "transfer") is not None,
+        "may_close": staff and lifecycle.target(demand.status, "close") is not None,
+        "may_triage": user.has_perm("demands.triage_demand")
+        and staff
+        and lifecycle.target(demand.status, "triage") is not None,
+        "may_submit": demand.status == "draft"
+        and (user.has_perm("demands.add_demand") or user.has_perm("demands.change_demand")),
+        "may_withdraw": lifecycle.target(demand.status, "withdraw") is not None
+        and (contact or staff or demand.created_by_id == user.pk),
+        "may_cancel": staff
+        and user.has_perm("demands.change_demand")
+        and lifecycle.target(demand.status, "cancel") is not None,
+    }
+
+
+def todo_counts(*, user: Any) -> dict[str, int]:
+    """The staff home's to-do figures, within the user's scope."""
+    demands = Demand.objects.visible_to(user, "view")
+    offers = Offer.objects.visible_to(user, "view")
+    now = timezone.now()
+    return {
+        "to_triage": demands.filter(status__in=["submitted", "escalated", "transferred"]).count(),
+        "pending_offers": offers.filter(status=OfferStatus.PENDING).count(),
+        "overdue_offers": offers.filter(
+            status=OfferStatus.PENDING, accept_deadline__lt=now
+        ).count(),
+        "contact_overdue": offers.filter(
+            status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
+        ).count(),
+        "to_confirm": demands.filter(status__in=list(lifecycle.OUTCOME_STATES)).count(),
+    }
+
+
+def craftsman_figures(*, user: Any) -> dict[str, int]:
+    """The craftsman's own figures: offers answered, services, verified solved problems."""
+    offers = my_offers(user=user)
+    return {
+        "offers": offers.count(),
+        "accepted": offers.filter(responded_at__isnull=False)
+        .exclude(status=OfferStatus.DECLINED)
+        .count(),
+        "completed": offers.filter(status=OfferStatus.COMPLETED).count(),
+        "solved": offers.filter(
+            status=OfferStatus.COMPLETED, demand__solved_confirmed_at__isnull=False
+        ).count(),
+    }
+
+
+def offer_contacts(*, user: Any, offer: Offer) -> list[dict[str, str]]:
+    """The enterprise's contacts for the craftsman serving it (names; mobiles masked)."""
+    from jiangqiao.core.sensitive import mask
+
+    if offer.status != OfferStatus.ACCEPTED or not (
+        answers_offer(user=user, offer=offer) or user.has_perm("casework.assign_offer")
+    ):
+        return []
+    return [
+        {"name": c.name, "title": c.title, "mobile": mask("mobile", c.mobile)}
+        for c in EnterpriseContact.objects.filter(enterprise_id=offer.demand.enterprise_id)
+    ]

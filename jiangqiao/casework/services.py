@@ -1,0 +1,1083 @@
+"""The one owner of the service lifecycle: every status change of a demand and an offer.
+
+Each change is a conditional UPDATE on the status read (``... WHERE status = <read>``): of two
+people acting at once exactly one wins, the other gets a business error naming the current state
+and the allowed next steps (``lifecycle.TRANSITIONS``), and nothing of his is written. Each change
+writes a status-history row (``DemandEvent``), a change-log row and an operation-log row, and
+tells the people concerned through the in-app inbox (``core.notifications``).
+
+Deadlines are counted in working days on the Chinese public-holiday calendar (``core.workdays``).
+The periodic ``tick`` expires offers, reassigns, escalates unstaffed demands and sends reminders;
+it only takes transitions whose conditions still hold, so running it twice does nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jiangqiao.core import changelog
+from jiangqiao.core.choices import BusinessType, ChangeAction, Status
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.notifications import notify
+from jiangqiao.core.operations import record_operation
+from jiangqiao.core.scope import ScopeViolation, assert_visible
+from jiangqiao.core.workdays import add_workdays
+from jiangqiao.demands import numbering
+from jiangqiao.demands import services as demand_services
+from jiangqiao.demands.choices import DemandOutcome, DemandStatus, OwnerLevel
+from jiangqiao.demands.models import Demand, DemandEvent, EnterpriseContact
+from jiangqiao.matching.choices import SuggestionStatus
+from jiangqiao.matching.models import DeclaredConflict, MatchSuggestion
+
+from . import lifecycle
+from .choices import (
+    OPEN_OFFER_STATUSES,
+    REFUSED_OFFER_STATUSES,
+    ContactChannel,
+    DeclineReason,
+    FollowUpKind,
+    OfferSource,
+    OfferStatus,
+    OutcomeResult,
+)
+from .models import ContactAttempt, FollowUp, Offer, Outcome
+
+MODULE = "服务办理"
+SYSTEM_NAME = "系统"
+ORG_LEVEL_TO_OWNER = {
+    "province": OwnerLevel.PROVINCE,
+    "city": OwnerLevel.CITY,
+    "industry": OwnerLevel.CITY,
+    "county": OwnerLevel.COUNTY,
+    "grassroots": OwnerLevel.GRASSROOTS,
+}
+_RESULT_RANK = {OutcomeResult.UNSOLVED: 0, OutcomeResult.PARTIAL: 1, OutcomeResult.SOLVED: 2}
+
+#: Set while the deadline tick reassigns: the offer it creates is marked 自动改派.
+_offer_source: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "casework_offer_source", default=None
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Settings and small helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def rule(name: str, level: str = "") -> int:
+    """A casework deadline (working days) or count, per owner level where configured."""
+    conf = settings.JIANGQIAO_CASEWORK
+    per_level = conf.get("levels", {}).get(level or "", {})
+    return int(per_level.get(name, conf[name]))
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _name(actor: Any) -> str:
+    user = _user(actor)
+    if user is None:
+        return SYSTEM_NAME
+    return str(getattr(user, "display_name", "") or user.username)
+
+
+def _check_perm(actor: Any, perm: str, message: str = "您没有此操作的权限") -> None:
+    if actor is None or not actor.has_perm(perm):
+        raise PermissionDenied(message)
+
+
+def _visible_demand(actor: Any, demand: Any, action: str = "view") -> Demand:
+    row = Demand.objects.visible_to(actor, action).filter(pk=getattr(demand, "pk", demand)).first()
+    if row is None:
+        raise ScopeViolation(Demand, action)
+    return row
+
+
+def _enterprise_users(demand: Demand) -> list[Any]:
+    return [
+        c.user
+        for c in EnterpriseContact.objects.filter(
+            enterprise_id=demand.enterprise_id, user__isnull=False, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def _is_enterprise_contact(actor: Any, demand: Demand) -> bool:
+    user = _user(actor)
+    return user is not None and EnterpriseContact.objects.filter(
+        enterprise_id=demand.enterprise_id, user=user
+    ).exists()
+
+
+def _unit_staff(org_id: int, perm: str = "demands.triage_demand") -> list[Any]:
+    """Active users of the unit ``org_id`` who hold ``perm`` (who must act on its queue)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(org_id=org_id, is_active=True)
+    return [u for u in users[:200] if u.has_perm(perm)]
+
+
+def _offer_people(offer: Offer) -> list[Any]:
+    """Who answers an offer: the craftsman, or the lead of the team."""
+    if offer.craftsman_id:
+        user = offer.craftsman.user if offer.craftsman else None
+        return [user] if user is not None and user.is_active else []
+    lead = offer.team.lead if offer.team else None
+    user = getattr(lead, "user", None)
+    return [user] if user is not None and user.is_active else []
+
+
+def _event(demand: Demand, actor: Any, from_status: str, to_status: str, comment: str) -> None:
+    DemandEvent.objects.create(
+        demand=demand,
+        from_status=from_status,
+        to_status=to_status,
+        actor=_user(actor),
+        actor_name=_name(actor) if _user(actor) is None else actor.username,
+        comment=(comment or "")[:500],
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# The demand's status: one conditional UPDATE per step of ``lifecycle.TRANSITIONS``
+# ----------------------------------------------------------------------------------------------
+
+
+def _step_label(action: str) -> str:
+    for steps in lifecycle.TRANSITIONS.values():
+        for step in steps:
+            if step.action == action:
+                return step.label
+    return action
+
+
+def refusal(status: str, action: str) -> BusinessError:
+    label = DemandStatus(status).label if status else "已不存在"
+    return BusinessError(
+        f"需求当前状态为“{label}”，不能{_step_label(action)}（可能已被他人处理，请刷新）。"
+        f"{lifecycle.next_steps_text(status)}",
+        field="status",
+        code="conflict",
+    )
+
+
+def transition(
+    *,
+    actor: Any,
+    demand: Demand | int,
+    action: str,
+    comment: str = "",
+    business_type: str = BusinessType.UPDATE,
+    notify_users: Iterable[Any] = (),
+    **updates: Any,
+) -> Demand:
+    """Take the step ``action`` from the demand's current state (the only status writer).
+
+    Must run inside the caller's transaction. A step to the same state (``offer`` while 匹配中)
+    writes the updates and the history, not the status.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("casework.transition() must run inside a transaction")
+    pk = getattr(demand, "pk", demand)
+    before_obj = Demand.objects.filter(pk=pk).first()
+    if before_obj is None:
+        raise BusinessError("需求已不存在", field="status")
+    to_status = lifecycle.target(before_obj.status, action)
+    if to_status is None:
+        raise refusal(before_obj.status, action)
+    before = changelog.snapshot(before_obj)
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "status": to_status,
+        "updated_by": _user(actor),
+        "updated_at": now,
+        "version": F("version") + 1,
+        **updates,
+    }
+    if to_status != before_obj.status:
+        values["status_changed_at"] = now
+    updated = Demand.objects.filter(pk=pk, status=before_obj.status).update(**values)
+    if updated != 1:
+        current = Demand.objects.filter(pk=pk).values_list("status", flat=True).first()
+        raise refusal(current or "", action)
+    result = Demand.objects.select_related("enterprise", "org").get(pk=pk)
+    label = _step_label(action)
+    _event(result, actor, before_obj.status, to_status, comment or label)
+    changelog.write(
+        result,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(result),
+        message=label,
+    )
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=business_type,
+        action=f"{label}：需求“{result}”",
+        target=result,
+        extra={"from": before_obj.status, "to": to_status, "action": action},
+    )
+    recipients = [u for u in notify_users if u is not None]
+    if recipients:
+        notify(
+            recipients,
+            title=f"需求“{result.title}”：{label}",
+            body=comment,
+            link=result.get_absolute_url(),
+            actor=_user(actor),
+        )
+    return result
+
+
+def _may_act_on(actor: Any, demand: Demand, *, perms: tuple[str, ...]) -> Demand:
+    if not any(actor.has_perm(p) for p in perms):
+        raise PermissionDenied("您没有此操作的权限")
+    return _visible_demand(actor, demand)
+
+
+@transaction.atomic
+def demand_submit(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    """草稿 → 已提交; gives the demand its number (unique, never reused)."""
+    _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
+    current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
+    if current.status != DemandStatus.DRAFT:
+        raise refusal(current.status, "submit")
+    now = timezone.now()
+    number = current.number or numbering.allocate_number(
+        current.region_code, timezone.localtime(now).year
+    )
+    return transition(
+        actor=actor,
+        demand=current,
+        action="submit",
+        comment=comment,
+        business_type=BusinessType.SUBMIT,
+        number=number,
+        submitted_at=now,
+        submitted_by=_user(actor),
+        search_text=demand_services._demand_search_text(current, number),
+    )
+
+
+@transaction.atomic
+def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: str = "") -> Demand:
+    """已提交 / 已升级 / 已转办 → 已分级: the unit sets category, grade, owner level, visibility."""
+    demand_services._check_fields(data, demand_services.TRIAGE_FIELDS)
+    _may_act_on(actor, demand, perms=("demands.triage_demand",))
+    assert_visible(Demand, actor, demand.pk, "change")
+    candidate = Demand.objects.select_related("enterprise").get(pk=demand.pk)
+    if lifecycle.target(candidate.status, "triage") is None:
+        raise refusal(candidate.status, "triage")
+    kept = list(candidate.preferred_craftsmen or [])
+    for key, value in data.items():
+        setattr(candidate, key, value)
+    errors: dict[str, str] = {}
+    if not candidate.category:
+        errors["category"] = "分级时必须确定需求类别"
+    if not candidate.grade:
+        errors["grade"] = "请选择需求分级"
+    if not candidate.owner_level:
+        errors["owner_level"] = "请选择承办层级"
+    if errors:
+        raise ValidationError(errors)
+    demand_services._prepare_demand(candidate, actor=actor, kept_craftsmen=kept)
+    candidate.full_clean()
+    return transition(
+        actor=actor,
+        demand=candidate,
+        action="triage",
+        comment=comment,
+        business_type=BusinessType.APPROVE,
+        triaged_at=timezone.now(),
+        **{key: getattr(candidate, key) for key in demand_services.TRIAGE_FIELDS},
+    )
+
+
+def _end_open_offers(actor: Any, demand: Demand, note: str) -> None:
+    now = timezone.now()
+    for offer in Offer.objects.filter(demand=demand, status__in=OPEN_OFFER_STATUSES):
+        Offer.objects.filter(pk=offer.pk, status=offer.status).update(
+            status=OfferStatus.WITHDRAWN, ended_at=now, note=note[:500], updated_at=now
+        )
+
+
+@transaction.atomic
+def demand_withdraw(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    """The enterprise (or staff for it) withdraws a demand that nobody serves yet."""
+    current = _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
+    result = transition(actor=actor, demand=current, action="withdraw", comment=comment)
+    return result
+
+
+@transaction.atomic
+def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
+    """The union cancels a demand (a reason is required); open offers are withdrawn."""
+    current = _may_act_on(actor, demand, perms=("demands.change_demand",))
+    assert_visible(Demand, actor, current.pk, "change")
+    if not (comment or "").strip():
+        raise BusinessError("取消需求时请填写原因", field="comment")
+    people = [
+        u for o in Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES)
+        for u in _offer_people(o)
+    ]
+    result = transition(
+        actor=actor,
+        demand=current,
+        action="cancel",
+        comment=comment,
+        notify_users=[*people, *_enterprise_users(current)],
+    )
+    _end_open_offers(actor, result, f"需求已取消：{comment}")
+    return result
+
+
+@transaction.atomic
+def demand_escalate(*, actor: Any, demand: Demand, comment: str, system: bool = False) -> Demand:
+    """Move the demand up one level (基层 → 县 → 市 → 省): the parent unit owns it from now on."""
+    if not system:
+        current = _may_act_on(actor, demand, perms=("demands.triage_demand",))
+        assert_visible(Demand, actor, current.pk, "change")
+        if not (comment or "").strip():
+            raise BusinessError("升级时请说明原因", field="comment")
+    else:
+        current = Demand.objects.get(pk=demand.pk)
+    org = current.org
+    parent = org.parent if org.parent_id else None
+    if parent is None or parent.status != Status.ACTIVE:
+        raise BusinessError(
+            f"“{org.name}”已是最高一级，不能再升级；请联系省总工作专班协调", field="status"
+        )
+    result = transition(
+        actor=actor,
+        demand=current,
+        action="escalate",
+        comment=comment or f"超过 {rule('escalate_days', current.owner_level)} 个工作日无人承接，自动升级",
+        org_id=parent.pk,
+        owner_level=ORG_LEVEL_TO_OWNER.get(parent.level, current.owner_level),
+        notify_users=_unit_staff(parent.pk),
+    )
+    return result
+
+
+@transaction.atomic
+def demand_transfer(*, actor: Any, demand: Demand, org: Any, comment: str) -> Demand:
+    """Hand a demand to another unit (another region's union): it triages it there."""
+    current = _may_act_on(actor, demand, perms=("demands.triage_demand",))
+    assert_visible(Demand, actor, current.pk, "change")
+    if not (comment or "").strip():
+        raise BusinessError("转办时请说明原因", field="comment")
+    if org is None or org.status != Status.ACTIVE:
+        raise BusinessError("请选择一个启用的接收单位", field="org")
+    if org.pk == current.org_id:
+        raise BusinessError("接收单位与当前承办单位相同", field="org")
+    return transition(
+        actor=actor,
+        demand=current,
+        action="transfer",
+        comment=f"转办至“{org.name}”：{comment}",
+        org_id=org.pk,
+        owner_level=ORG_LEVEL_TO_OWNER.get(org.level, current.owner_level),
+        notify_users=_unit_staff(org.pk),
+    )
+
+
+@transaction.atomic
+def demand_close(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    current = _may_act_on(actor, demand, perms=("demands.triage_demand",))
+    assert_visible(Demand, actor, current.pk, "change")
+    if current.status != DemandStatus.CONFIRMED and not (comment or "").strip():
+        raise BusinessError("企业尚未确认，办结时请说明原因", field="comment")
+    return transition(actor=actor, demand=current, action="close", comment=comment)
+
+
+@transaction.atomic
+def demand_import_state(
+    *, actor: Any, demand: Demand, state: dict[str, Any], comment: str = ""
+) -> Demand:
+    """Set the workflow state a demand has on the instance it came from (the workflow ran there):
+    number, status, grade, owner level and times.
+
+    Like every status change here: a conditional UPDATE on the status read under the row lock, a
+    status-history event (with ``comment``) when the status changes, a change-log row and an
+    operation-log row; the demand must be within the actor's scope for change.
+    """
+    demand_services._check_fields(state, demand_services.IMPORT_STATE_FIELDS)
+    current = (
+        Demand.objects.select_for_update().select_related("enterprise", "org").get(pk=demand.pk)
+    )
+    assert_visible(Demand, actor, current.pk, "change")
+    wanted = {
+        "number": state.get("number") or None,
+        "status": state.get("status") or "",
+        "grade": state.get("grade") or "",
+        "owner_level": state.get("owner_level") or "",
+        "submitted_at": state.get("submitted_at"),
+        "triaged_at": state.get("triaged_at"),
+    }
+    if all(getattr(current, key) == value for key, value in wanted.items()):
+        return current
+    number = wanted["number"]
+    if number and Demand.objects.filter(number=number).exclude(pk=current.pk).exists():
+        raise BusinessError(f"需求编号“{number}”已被本实例的其他需求使用", field="number")
+    before = changelog.snapshot(current)
+    old_status = current.status
+    for key, value in wanted.items():
+        setattr(current, key, value)
+    current.full_clean()
+    updated = Demand.objects.filter(pk=current.pk, status=old_status).update(
+        **wanted,
+        search_text=demand_services._demand_search_text(current, number),
+        updated_by=actor,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+        status_changed_at=timezone.now() if wanted["status"] != old_status else F("status_changed_at"),
+    )
+    if updated != 1:
+        raise BusinessError(
+            "需求状态刚被他人修改，未按导入文件覆盖（请重新导入）", field="status", code="conflict"
+        )
+    result = Demand.objects.select_related("enterprise", "org").get(pk=current.pk)
+    if old_status != result.status:
+        _event(result, actor, old_status, result.status, comment)
+    changelog.write(
+        result,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(result),
+        message="数据交换导入",
+    )
+    assert_visible(Demand, actor, result.pk, "change")
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"数据交换导入需求“{result}”的办理状态",
+        target=result,
+        extra={"from": old_status, "to": result.status},
+    )
+    return result
+
+
+
+# ----------------------------------------------------------------------------------------------
+# Offers
+# ----------------------------------------------------------------------------------------------
+
+
+def _month_start(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def check_can_offer(craftsman: Any, demand: Demand) -> None:
+    """The caps and rules a craftsman must pass to be offered ``demand`` (a ``BusinessError``)."""
+    from jiangqiao.talents.choices import CraftsmanStatus
+
+    if craftsman.status != CraftsmanStatus.ACTIVE:
+        raise BusinessError(
+            f"劳模工匠“{craftsman}”当前为“{craftsman.get_status_display()}”，不能邀请",
+            field="craftsman",
+        )
+    if craftsman.pause_until and craftsman.pause_until >= timezone.localdate():
+        raise BusinessError(
+            f"劳模工匠“{craftsman}”暂停服务至 {craftsman.pause_until:%Y-%m-%d}，不能邀请",
+            field="craftsman",
+        )
+    uscc = (craftsman.employer_uscc or "").upper()
+    if uscc and uscc == (demand.enterprise.uscc or "").upper():
+        raise BusinessError(f"劳模工匠“{craftsman}”受雇于需求企业，须回避", field="craftsman")
+    if DeclaredConflict.objects.filter(
+        craftsman_id=craftsman.pk, enterprise_id=demand.enterprise_id, status=Status.ACTIVE
+    ).exists():
+        raise BusinessError(f"劳模工匠“{craftsman}”已申报与该企业回避", field="craftsman")
+    if Offer.objects.filter(
+        demand_id=demand.pk, craftsman_id=craftsman.pk, status__in=REFUSED_OFFER_STATUSES
+    ).exists():
+        raise BusinessError(
+            f"劳模工匠“{craftsman}”已婉拒（或超时未答复）本需求，不再重复邀请", field="craftsman"
+        )
+    open_count = Offer.objects.filter(
+        craftsman_id=craftsman.pk, status__in=OPEN_OFFER_STATUSES
+    ).count()
+    if open_count >= (craftsman.max_open_services or 0):
+        raise BusinessError(
+            f"劳模工匠“{craftsman}”同时进行的服务已达上限（{craftsman.max_open_services} 项）",
+            field="craftsman",
+        )
+    monthly = craftsman.max_new_per_month
+    if monthly:
+        this_month = (
+            Offer.objects.filter(
+                craftsman_id=craftsman.pk, offered_at__gte=_month_start(timezone.now())
+            )
+            .exclude(status=OfferStatus.WITHDRAWN)
+            .count()
+        )
+        if this_month >= monthly:
+            raise BusinessError(
+                f"劳模工匠“{craftsman}”本月新接服务已达上限（每月 {monthly} 项）",
+                field="craftsman",
+            )
+
+
+def _create_offer(
+    *,
+    actor: Any,
+    demand: Demand,
+    craftsman: Any = None,
+    team: Any = None,
+    suggestion: Any = None,
+    source: str,
+    note: str = "",
+) -> Offer:
+    if craftsman is not None:
+        from jiangqiao.talents.models import Craftsman
+
+        # One offer decision per craftsman at a time: the caps are counted under his row lock.
+        Craftsman.objects.select_for_update().filter(pk=craftsman.pk).first()
+        check_can_offer(craftsman, demand)
+    now = timezone.now()
+    offer = Offer(
+        demand=demand,
+        craftsman=craftsman,
+        team=team,
+        suggestion=suggestion,
+        source=source,
+        offered_at=now,
+        accept_deadline=add_workdays(now, rule("accept_days", demand.owner_level)),
+        note=(note or "")[:500],
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    try:
+        with transaction.atomic():
+            offer.save()
+    except IntegrityError:
+        raise BusinessError("该劳模工匠已有本需求的未结束邀请", field="craftsman") from None
+    who = craftsman or team
+    transition(
+        actor=actor,
+        demand=demand,
+        action="offer",
+        comment=f"邀请“{who}”（{OfferSource(source).label}），请于 "
+        f"{timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前答复",
+    )
+    notify(
+        _offer_people(offer),
+        title=f"服务邀请：{demand.title}",
+        body=f"请于 {timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前接受或婉拒。",
+        link=offer.get_absolute_url(),
+        actor=_user(actor),
+    )
+    return offer
+
+
+def on_suggestion_confirmed(sender: Any, *, suggestion: MatchSuggestion, actor: Any, **_: Any) -> None:
+    """A person confirmed a suggestion (page, API or a run's batch): it becomes an offer."""
+    demand = Demand.objects.select_related("enterprise", "org").get(pk=suggestion.demand_id)
+    source = _offer_source.get() or OfferSource.SUGGESTION
+    _create_offer(
+        actor=actor,
+        demand=demand,
+        craftsman=suggestion.craftsman,
+        suggestion=suggestion,
+        source=source,
+        note=suggestion.reason,
+    )
+
+
+def _may_respond(actor: Any, offer: Offer) -> None:
+    """The craftsman himself, the team's lead, or staff recording his answer (with the right)."""
+    user = _user(actor)
+    if user is None:
+        raise PermissionDenied("请先登录")
+    if user in _offer_people(offer) and user.has_perm("casework.respond_offer"):
+        return
+    if user.has_perm("casework.assign_offer") and (
+        Offer.objects.visible_to(user, "view").filter(pk=offer.pk).exists()
+    ):
+        return
+    raise PermissionDenied("只有受邀的劳模工匠（或服务队队长）本人可以答复该邀请")
+
+
+@transaction.atomic
+def offer_accept(*, actor: Any, offer: Offer, note: str = "") -> Offer:
+    """待答复 → 服务中: the first-contact deadline starts; the demand is 服务中."""
+    _may_respond(actor, offer)
+    current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer.pk)
+    now = timezone.now()
+    if current.status == OfferStatus.PENDING and current.accept_deadline < now:
+        raise BusinessError("已超过答复期限，该邀请已失效", field="status", code="conflict")
+    updated = Offer.objects.filter(pk=current.pk, status=OfferStatus.PENDING).update(
+        status=OfferStatus.ACCEPTED,
+        responded_at=now,
+        responded_by=_user(actor),
+        contact_deadline=add_workdays(now, rule("contact_days", current.demand.owner_level)),
+        note=(note or current.note)[:500],
+        updated_by=_user(actor),
+        updated_at=now,
+    )
+    if updated != 1:
+        raise _offer_refusal(current.pk, "接受")
+    transition(
+        actor=actor,
+        demand=current.demand_id,
+        action="accept",
+        comment=f"“{current.craftsman or current.team}”接受邀请" + (f"：{note}" if note else ""),
+        notify_users=[*_enterprise_users(current.demand), current.created_by],
+    )
+    return Offer.objects.get(pk=current.pk)
+
+
+def _offer_refusal(pk: int, verb: str) -> BusinessError:
+    status = Offer.objects.filter(pk=pk).values_list("status", flat=True).first()
+    label = OfferStatus(status).label if status else "已不存在"
+    return BusinessError(
+        f"该邀请当前为“{label}”，不能{verb}（可能已被处理，请刷新）", field="status", code="conflict"
+    )
+
+
+@transaction.atomic
+def offer_decline(*, actor: Any, offer: Offer, reason: str, note: str = "") -> Offer:
+    """待答复 → 已婉拒 with a reason; the next suggestion is offered automatically."""
+    _may_respond(actor, offer)
+    if reason not in DeclineReason.values:
+        raise BusinessError("请选择婉拒原因", field="reason")
+    note = (note or "").strip()
+    if reason == DeclineReason.OTHER and not note:
+        raise BusinessError("选择“其他原因”时请填写说明", field="note")
+    if len(note) > 500:
+        raise BusinessError("婉拒说明不能超过 500 个字", field="note")
+    current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer.pk)
+    now = timezone.now()
+    updated = Offer.objects.filter(pk=current.pk, status=OfferStatus.PENDING).update(
+        status=OfferStatus.DECLINED,
+        responded_at=now,
+        responded_by=_user(actor),
+        decline_reason=reason,
+        decline_note=note,
+        ended_at=now,
+        updated_by=_user(actor),
+        updated_at=now,
+    )
+    if updated != 1:
+        raise _offer_refusal(current.pk, "婉拒")
+    text = DeclineReason(reason).label + (f"：{note}" if note else "")
+    _after_refused(actor, current, f"“{current.craftsman or current.team}”婉拒：{text}")
+    return Offer.objects.get(pk=current.pk)
+
+
+def _after_refused(actor: Any, offer: Offer, text: str) -> None:
+    """After a decline or an expiry: mark the suggestion, tell staff, offer the next one."""
+    if offer.suggestion_id:
+        MatchSuggestion.objects.filter(
+            pk=offer.suggestion_id, status=SuggestionStatus.CONFIRMED
+        ).update(
+            status=SuggestionStatus.DECLINED,
+            reason=text[:500],
+            updated_at=timezone.now(),
+        )
+    demand = Demand.objects.select_related("enterprise", "org").get(pk=offer.demand_id)
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"{text}（需求“{demand}”）",
+        target=demand,
+        extra={"offer": offer.pk},
+    )
+    staff = [offer.created_by] if offer.created_by else _unit_staff(demand.org_id)
+    nxt = _reassign(offer, demand)
+    if nxt is not None:
+        body = f"{text}。已自动改派：邀请“{nxt.craftsman}”。"
+    elif demand.status == DemandStatus.MATCHING and not Offer.objects.filter(
+        demand=demand, status__in=OPEN_OFFER_STATUSES
+    ).exists():
+        transition(actor=None, demand=demand, action="unstaff", comment=f"{text}；无可改派的工匠")
+        body = f"{text}。没有可自动改派的工匠，需求已退回待匹配，请重新推荐。"
+    else:
+        body = text
+    notify(staff, title=f"需求“{demand.title}”：邀请未被接受", body=body,
+           link=demand.get_absolute_url(), level="warning")
+
+
+def _reassign(offer: Offer, demand: Demand) -> Offer | None:
+    """Confirm the next proposed suggestion that passes the caps, on behalf of the person who
+    made the first offer (his rights and scope apply); ``None`` if there is none."""
+    from jiangqiao.matching import services as matching_services
+
+    if demand.status not in (DemandStatus.MATCHING, DemandStatus.IN_SERVICE):
+        return None
+    if demand.status == DemandStatus.IN_SERVICE:
+        return None  # someone already serves it
+    on_behalf = offer.created_by
+    if on_behalf is None or not on_behalf.is_active:
+        return None
+    if not on_behalf.has_perm("matching.decide_matchsuggestion"):
+        return None
+    candidates = (
+        MatchSuggestion.objects.filter(demand_id=demand.pk, status=SuggestionStatus.PROPOSED)
+        .select_related("craftsman")
+        .order_by("rank", "-score", "pk")[:20]
+    )
+    for suggestion in candidates:
+        try:
+            check_can_offer(suggestion.craftsman, demand)
+        except BusinessError:
+            continue
+        token = _offer_source.set(OfferSource.AUTOMATIC)
+        try:
+            with transaction.atomic():
+                matching_services.suggestion_confirm(
+                    actor=on_behalf,
+                    suggestion=suggestion,
+                    reason=f"自动改派（原邀请 #{offer.pk} 未被接受）",
+                )
+        except (BusinessError, PermissionDenied, ScopeViolation):
+            continue
+        finally:
+            _offer_source.reset(token)
+        return (
+            Offer.objects.filter(suggestion=suggestion, status=OfferStatus.PENDING)
+            .select_related("craftsman")
+            .first()
+        )
+    return None
+
+
+@transaction.atomic
+def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
+    """Staff withdraw a pending offer (e.g. the enterprise found help elsewhere)."""
+    _check_perm(actor, "casework.assign_offer")
+    if not Offer.objects.visible_to(actor, "view").filter(pk=offer.pk).exists():
+        raise ScopeViolation(Offer, "change")
+    if not (note or "").strip():
+        raise BusinessError("撤回邀请时请说明原因", field="note")
+    now = timezone.now()
+    updated = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+        status=OfferStatus.WITHDRAWN, ended_at=now, note=note[:500], updated_at=now,
+        updated_by=_user(actor),
+    )
+    if updated != 1:
+        raise _offer_refusal(offer.pk, "撤回")
+    current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer.pk)
+    if current.suggestion_id:
+        MatchSuggestion.objects.filter(
+            pk=current.suggestion_id, status=SuggestionStatus.CONFIRMED
+        ).update(status=SuggestionStatus.SUPERSEDED, updated_at=now)
+    demand = current.demand
+    if demand.status == DemandStatus.MATCHING and not Offer.objects.filter(
+        demand=demand, status__in=OPEN_OFFER_STATUSES
+    ).exists():
+        transition(actor=actor, demand=demand, action="unstaff", comment=f"撤回邀请：{note}")
+    notify(_offer_people(current), title=f"服务邀请已撤回：{demand.title}", body=note,
+           actor=_user(actor))
+    return current
+
+
+# ----------------------------------------------------------------------------------------------
+# Contact, outcome, the enterprise's word, follow-up
+# ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_log(
+    *, actor: Any, offer: Offer, channel: str, reached: bool, note: str = "",
+    at: dt.datetime | None = None,
+) -> ContactAttempt:
+    """One attempt of the craftsman to reach the enterprise (the first success is first contact)."""
+    _may_respond(actor, offer)
+    current = Offer.objects.select_related("demand").get(pk=offer.pk)
+    if current.status != OfferStatus.ACCEPTED:
+        raise BusinessError("只有已接受的邀请可以登记联系记录", field="status")
+    if channel not in ContactChannel.values:
+        raise BusinessError("请选择联系方式", field="channel")
+    now = timezone.now()
+    at = at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise BusinessError("联系时间不能晚于现在", field="at")
+    if at < current.responded_at - dt.timedelta(days=1):  # type: ignore[operator]
+        raise BusinessError("联系时间不能早于接受邀请的时间", field="at")
+    attempt = ContactAttempt(
+        demand_id=current.demand_id, offer=current, at=at, channel=channel,
+        reached=bool(reached), note=(note or "")[:500], created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    attempt.full_clean()
+    attempt.save()
+    if reached:
+        Offer.objects.filter(pk=current.pk, first_contact_at__isnull=True).update(
+            first_contact_at=at, updated_at=now
+        )
+    record_operation(
+        actor=_user(actor), module=MODULE, business_type=BusinessType.INSERT,
+        action=f"登记联系企业（{ContactChannel(channel).label}，"
+        f"{'已联系上' if reached else '未联系上'}）：需求“{current.demand}”",
+        target=current.demand,
+    )
+    return attempt
+
+
+def _may_record_outcome(actor: Any, demand: Demand) -> None:
+    user = _user(actor)
+    if user is None:
+        raise PermissionDenied("请先登录")
+    if user.has_perm("casework.add_outcome") and Demand.objects.visible_to(user, "change").filter(
+        pk=demand.pk
+    ).exists():
+        return
+    if user.has_perm("casework.respond_offer") and Offer.objects.filter(
+        Q(craftsman__user=user) | Q(team__lead__user=user),
+        demand_id=demand.pk,
+        status=OfferStatus.ACCEPTED,
+    ).exists():
+        return
+    raise PermissionDenied("只有承办单位的工作人员或承接服务的劳模工匠可以登记办理结果")
+
+
+@transaction.atomic
+def outcome_record(*, actor: Any, demand: Demand, result: str, summary: str) -> Outcome:
+    """服务中 → 已解决 / 部分解决 / 未解决; accepted offers end; the enterprise is asked to confirm."""
+    _may_record_outcome(actor, demand)
+    if result not in OutcomeResult.values:
+        raise BusinessError("请选择办理结果", field="result")
+    summary = (summary or "").strip()
+    if not summary:
+        raise BusinessError("请填写结果说明（做了什么、效果如何）", field="summary")
+    if len(summary) > 2000:
+        raise BusinessError("结果说明不能超过 2000 个字", field="summary")
+    now = timezone.now()
+    result_demand = transition(
+        actor=actor,
+        demand=demand.pk,
+        action=lifecycle.RESOLVE_ACTIONS[result],
+        comment=summary[:200],
+        outcome=result,
+        solved_confirmed_at=None,
+    )
+    outcome, _created = Outcome.objects.update_or_create(
+        demand=result_demand,
+        defaults={
+            "result": result,
+            "summary": summary,
+            "recorded_at": now,
+            "recorded_by": _user(actor),
+            "confirmed_at": None,
+            "confirmed_by": None,
+            "enterprise_answer": "",
+            "rating": None,
+            "enterprise_comment": "",
+            "updated_by": _user(actor),
+        },
+    )
+    if _created:
+        Outcome.objects.filter(pk=outcome.pk).update(created_by=_user(actor))
+    Offer.objects.filter(demand=result_demand, status=OfferStatus.ACCEPTED).update(
+        status=OfferStatus.COMPLETED, ended_at=now, updated_at=now
+    )
+    notify(
+        _enterprise_users(result_demand),
+        title=f"请确认服务结果：{result_demand.title}",
+        body=f"办理结果：{OutcomeResult(result).label}。请确认是否解决并评分。",
+        link=result_demand.get_absolute_url(),
+        actor=_user(actor),
+    )
+    return outcome
+
+
+@transaction.atomic
+def outcome_confirm(
+    *, actor: Any, demand: Demand, answer: str, rating: Any, comment: str = ""
+) -> Outcome:
+    """The enterprise's word: 解决情况 and a 1–5 rating. Worse than recorded reopens the case."""
+    current = Demand.objects.select_related("enterprise").get(pk=demand.pk)
+    if not _is_enterprise_contact(actor, current):
+        raise PermissionDenied("只有需求企业的联络人可以确认服务结果")
+    if answer not in OutcomeResult.values:
+        raise BusinessError("请选择问题是否已解决", field="answer")
+    try:
+        stars = int(rating)
+    except (TypeError, ValueError):
+        stars = 0
+    if not 1 <= stars <= 5:
+        raise BusinessError("请给出 1–5 分的评分", field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise BusinessError("评价不能超过 1000 个字", field="comment")
+    outcome = Outcome.objects.select_for_update().filter(demand=current).first()
+    if outcome is None or current.status not in lifecycle.OUTCOME_STATES:
+        raise refusal(current.status, "confirm")
+    now = timezone.now()
+    worse = _RESULT_RANK[OutcomeResult(answer)] < _RESULT_RANK[OutcomeResult(outcome.result)]
+    if worse:
+        if not comment:
+            raise BusinessError("认为问题未解决时，请说明还存在的问题", field="comment")
+        transition(
+            actor=actor,
+            demand=current,
+            action="reopen",
+            comment=f"企业认为“{OutcomeResult(answer).label}”：{comment}",
+            outcome="",
+            notify_users=[outcome.recorded_by, *_unit_staff(current.org_id)],
+        )
+        Offer.objects.filter(demand=current, status=OfferStatus.COMPLETED).update(
+            status=OfferStatus.ACCEPTED, ended_at=None, updated_at=now
+        )
+        Outcome.objects.filter(pk=outcome.pk).update(
+            enterprise_answer=answer, rating=stars, enterprise_comment=comment,
+            reopened_count=F("reopened_count") + 1, updated_at=now, updated_by=_user(actor),
+        )
+        return Outcome.objects.get(pk=outcome.pk)
+    solved = outcome.result == OutcomeResult.SOLVED and answer == OutcomeResult.SOLVED
+    transition(
+        actor=actor,
+        demand=current,
+        action="confirm",
+        comment=f"企业确认：{OutcomeResult(answer).label}，评分 {stars} 分"
+        + (f"；{comment}" if comment else ""),
+        business_type=BusinessType.CONFIRM,
+        solved_confirmed_at=now if solved else None,
+        notify_users=[outcome.recorded_by],
+    )
+    Outcome.objects.filter(pk=outcome.pk).update(
+        confirmed_at=now, confirmed_by=_user(actor), enterprise_answer=answer, rating=stars,
+        enterprise_comment=comment, updated_at=now, updated_by=_user(actor),
+    )
+    today = timezone.localdate()
+    for kind, days in ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180)):
+        FollowUp.objects.get_or_create(
+            demand=current, kind=kind,
+            defaults={"due_on": today + dt.timedelta(days=days), "created_by": _user(actor)},
+        )
+    return Outcome.objects.get(pk=outcome.pk)
+
+
+@transaction.atomic
+def followup_answer(*, actor: Any, followup: FollowUp, held: bool, comment: str = "") -> FollowUp:
+    demand = Demand.objects.get(pk=followup.demand_id)
+    if not _is_enterprise_contact(actor, demand):
+        raise PermissionDenied("只有需求企业的联络人可以答复回访")
+    comment = (comment or "").strip()
+    if not held and not comment:
+        raise BusinessError("问题复发时请说明情况", field="comment")
+    now = timezone.now()
+    updated = FollowUp.objects.filter(pk=followup.pk, answered_at__isnull=True).update(
+        answered_at=now, held=bool(held), comment=comment[:1000], updated_at=now,
+        updated_by=_user(actor),
+    )
+    if updated != 1:
+        raise BusinessError("该回访已答复", field="status", code="conflict")
+    row = FollowUp.objects.get(pk=followup.pk)
+    record_operation(
+        actor=_user(actor), module=MODULE, business_type=BusinessType.UPDATE,
+        action=f"企业答复{row.get_kind_display()}：{'未复发' if held else '问题复发'}（需求“{demand}”）",
+        target=demand,
+    )
+    if not held:
+        notify(_unit_staff(demand.org_id), title=f"回访发现问题复发：{demand.title}",
+               body=comment, link=demand.get_absolute_url(), level="warning")
+    return row
+
+
+# ----------------------------------------------------------------------------------------------
+# The deadline tick
+# ----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _step(counts: dict[str, int], key: str) -> Iterator[None]:
+    """One transition of the tick in its own transaction: a failure skips it, never the rest."""
+    try:
+        with transaction.atomic():
+            yield
+        counts[key] = counts.get(key, 0) + 1
+    except (BusinessError, PermissionDenied, ScopeViolation, IntegrityError):
+        counts["skipped"] = counts.get("skipped", 0) + 1
+
+
+def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
+    """Expire overdue offers (and reassign), remind, escalate unstaffed demands, send follow-ups.
+
+    Each transition is a conditional update in its own transaction: a second or concurrent run
+    finds nothing left to do, and a run killed midway loses nothing it had committed.
+    """
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    # 1. Offers past their answer deadline.
+    while True:
+        due = list(
+            Offer.objects.filter(status=OfferStatus.PENDING, accept_deadline__lt=now)
+            .order_by("accept_deadline", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not due:
+            break
+        for pk in due:
+            with _step(counts, "expired"):
+                if Offer.objects.filter(pk=pk, status=OfferStatus.PENDING).update(
+                    status=OfferStatus.EXPIRED, ended_at=now, updated_at=now
+                ) == 1:
+                    offer = Offer.objects.select_related("demand", "craftsman", "team").get(pk=pk)
+                    _after_refused(None, offer, f"“{offer.craftsman or offer.team}”超时未答复")
+        if len(due) < batch:
+            break
+    # 2. Reminders: answer due within a working day; first contact overdue.
+    soon = add_workdays(now, 1)
+    for offer in Offer.objects.filter(
+        status=OfferStatus.PENDING, accept_deadline__lt=soon, reminded_at__isnull=True
+    ).select_related("demand", "craftsman", "team")[: batch * 20]:
+        with _step(counts, "reminded"):
+            if Offer.objects.filter(pk=offer.pk, reminded_at__isnull=True).update(reminded_at=now):
+                notify(_offer_people(offer), title=f"服务邀请即将超时：{offer.demand.title}",
+                       body=f"请于 {timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前答复。",
+                       link=offer.get_absolute_url(), level="warning")
+    for offer in Offer.objects.filter(
+        status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
+    ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at"))).select_related(
+        "demand", "craftsman", "team"
+    )[: batch * 20]:
+        with _step(counts, "contact_overdue"):
+            if Offer.objects.filter(pk=offer.pk).filter(
+                Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at"))
+            ).update(reminded_at=now):
+                staff = [offer.created_by] if offer.created_by else _unit_staff(offer.demand.org_id)
+                notify([*staff, *_offer_people(offer)],
+                       title=f"首次联系已逾期：{offer.demand.title}",
+                       body=f"“{offer.craftsman or offer.team}”接受邀请后尚未联系上企业。",
+                       link=offer.demand.get_absolute_url(), level="warning")
+    # 3. Escalation of demands nobody staffs.
+    for demand in (
+        Demand.objects.filter(status__in=lifecycle.UNSTAFFED_STATES, org__parent__isnull=False)
+        .exclude(offers__status__in=OPEN_OFFER_STATUSES)
+        .select_related("org")
+        .order_by("status_changed_at", "pk")[: batch * 20]
+    ):
+        since = demand.status_changed_at or demand.submitted_at or demand.created_at
+        if add_workdays(since, rule("escalate_days", demand.owner_level)) > now:
+            continue
+        with _step(counts, "escalated"):
+            if Demand.objects.filter(pk=demand.pk, status=demand.status,
+                                     status_changed_at=demand.status_changed_at).exists():
+                demand_escalate(actor=None, demand=demand, comment="", system=True)
+    # 4. Follow-ups due.
+    for row in FollowUp.objects.filter(
+        due_on__lte=timezone.localtime(now).date(), notified_at__isnull=True
+    ).select_related("demand")[: batch * 20]:
+        with _step(counts, "followups"):
+            if FollowUp.objects.filter(pk=row.pk, notified_at__isnull=True).update(notified_at=now):
+                notify(_enterprise_users(row.demand), title=f"{row.get_kind_display()}：{row.demand.title}",
+                       body="服务结束已有一段时间，问题是否复发？请在需求页面答复。",
+                       link=row.demand.get_absolute_url())
+    return counts

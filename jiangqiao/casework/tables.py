@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .choices import OFFER_STATUS_COLORS, OfferStatus
+from .models import Offer
+
+TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
+
+
+class OfferTable(tables.Table):
+    demand = tables.Column("需求", orderable=False, linkify=lambda record: record.get_absolute_url(),
+                           attrs={"td": {"class": "wrap", "style": "min-width: 12rem"}})
+    who = tables.Column("劳模工匠/服务队", empty_values=(), orderable=False)
+    source = tables.Column("来源")
+    status = tables.Column("状态")
+    offered_at = tables.DateTimeColumn(verbose_name="邀请时间", format="Y-m-d H:i")
+    accept_deadline = tables.DateTimeColumn(verbose_name="答复期限", format="Y-m-d H:i")
+    first_contact_at = tables.DateTimeColumn(verbose_name="首次联系", format="Y-m-d H:i")
+
+    class Meta:
+        model = Offer
+        fields = ("demand", "who", "source", "status", "offered_at", "accept_deadline",
+                  "first_contact_at")
+        order_by = ("-offered_at",)
+        attrs = TABLE_ATTRS
+
+    def render_who(self, record: Offer) -> Any:
+        return str(record.craftsman or record.team)
+
+    def render_status(self, value: Any, record: Offer) -> Any:
+        color = OFFER_STATUS_COLORS.get(record.status, "secondary")
+        late = record.status == OfferStatus.PENDING and record.accept_deadline < timezone.now()
+        return format_html('<span class="badge bg-{}-lt">{}</span>{}', color, value,
+                           format_html(' <span class="badge bg-red">逾期</span>') if late else "")

@@ -1,0 +1,326 @@
+"""Pages of the service casework: the demand's 办理 panel and steps, offers, the craftsman's inbox.
+
+Views are thin: a form, one service call, a message; the services decide every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.views.generic import ObjectListView, ScopedMixin
+from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus
+from jiangqiao.demands.forms import DemandStatusForm, TriageForm
+from jiangqiao.demands.models import Demand
+
+from . import selectors, services
+from .choices import OFFER_STATUS_COLORS
+from .filtersets import OfferFilterSet
+from .forms import (
+    AcceptForm,
+    CommentForm,
+    ConfirmForm,
+    ContactForm,
+    DeclineForm,
+    FollowUpForm,
+    OutcomeForm,
+    TransferForm,
+)
+from .models import FollowUp, Offer
+from .tables import OfferTable
+
+ERRORS = (BusinessError, ScopeViolation, ValidationError, PermissionDenied)
+
+
+def error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "message_dict"):
+            return "；".join(m for msgs in exc.message_dict.values() for m in msgs)
+        return "；".join(exc.messages)
+    return str(getattr(exc, "message", None) or exc)
+
+
+def form_errors(form: Any) -> str:
+    return "；".join(
+        f"{form.fields[name].label if name in form.fields else ''}：{e}".lstrip("：")
+        for name, errs in form.errors.items()
+        for e in errs
+    )
+
+
+class DemandCaseMixin(ScopedMixin):
+    """A demand the user may see (an enterprise contact sees his own, staff their scope)."""
+
+    model = Demand
+    action = "view"
+
+    def demand(self) -> Demand:
+        return get_object_or_404(
+            self.get_queryset().select_related("enterprise", "org"), pk=self.kwargs["pk"]
+        )
+
+
+class DemandPanelView(DemandCaseMixin, View):
+    """The 办理 panel of a demand page (loaded into the demand page): state, next steps, offers,
+    outcome, the enterprise's confirmation and the timeline, with the forms the user may use."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        demand = self.demand()
+        context = selectors.case(user=request.user, demand=demand)
+        context.update(
+            {
+                "object": demand,
+                "status_color": DEMAND_STATUS_COLORS.get(demand.status, "secondary"),
+                "offer_colors": OFFER_STATUS_COLORS,
+                "outcome_form": OutcomeForm(),
+                "confirm_form": ConfirmForm(),
+                "transfer_form": TransferForm(),
+                "followup_form": FollowUpForm(),
+            }
+        )
+        return render(request, "casework/_demand_panel.html", context)
+
+
+class DemandStepView(DemandCaseMixin, View):
+    """POST one step of the demand's life cycle; back to the demand page with a message."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        demand = self.demand()
+        step = kwargs["step"]
+        user = request.user
+        try:
+            done = self._take(step, demand, user)
+        except ERRORS as exc:
+            messages.error(request, error_text(exc))
+        else:
+            if done:
+                messages.success(request, done)
+        return redirect(demand.get_absolute_url())
+
+    def _take(self, step: str, demand: Demand, user: Any) -> str:
+        post = self.request.POST
+        if step == "submit":
+            demand = services.demand_submit(actor=user, demand=demand)
+            return f"需求已提交，编号 {demand.number}"
+        if step in ("withdraw", "cancel"):
+            form = DemandStatusForm({"status": "withdrawn" if step == "withdraw" else "cancelled",
+                                     "comment": post.get("comment", "")})
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            comment = form.cleaned_data["comment"]
+            if step == "withdraw":
+                services.demand_withdraw(actor=user, demand=demand, comment=comment)
+                return "需求已撤回"
+            services.demand_cancel(actor=user, demand=demand, comment=comment)
+            return "需求已取消"
+        if step in ("escalate", "close"):
+            form = CommentForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            comment = form.cleaned_data["comment"]
+            if step == "escalate":
+                demand = services.demand_escalate(actor=user, demand=demand, comment=comment)
+                return f"需求已升级至“{demand.org}”"
+            services.demand_close(actor=user, demand=demand, comment=comment)
+            return "需求已办结"
+        if step == "transfer":
+            form = TransferForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            org = form.cleaned_data["org"]
+            services.demand_transfer(
+                actor=user, demand=demand, org=org, comment=form.cleaned_data["comment"]
+            )
+            return f"需求已转办至“{org}”"
+        if step == "outcome":
+            form = OutcomeForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.outcome_record(actor=user, demand=demand, **form.cleaned_data)
+            return "办理结果已登记，已请企业确认"
+        if step == "confirm":
+            form = ConfirmForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            outcome = services.outcome_confirm(actor=user, demand=demand, **form.cleaned_data)
+            if outcome.confirmed_at:
+                return "感谢您的评价，服务结果已确认"
+            return "已收到您的意见，工会将重新安排服务"
+        if step == "followup":
+            followup = get_object_or_404(FollowUp, pk=post.get("followup"), demand=demand)
+            form = FollowUpForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.followup_answer(actor=user, followup=followup, **form.cleaned_data)
+            return "回访答复已记录，谢谢"
+        raise BusinessError("不支持的操作")
+
+
+class DemandTriageView(DemandCaseMixin, View):
+    """The triage form: shows the demand's text and defaults to the unit's own level."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not request.user.has_perm("demands.triage_demand"):
+            raise PermissionDenied("您没有需求分级的权限")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, form: TriageForm, obj: Demand, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "casework/triage_form.html",
+            {"form": form, "title": f"需求分级：{obj}", "object": obj,
+             "cancel_url": obj.get_absolute_url()},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.demand()
+        initial = {}
+        if not obj.owner_level and obj.org.level:
+            initial["owner_level"] = services.ORG_LEVEL_TO_OWNER.get(obj.org.level, "")
+        return self._render(TriageForm(demand=obj, initial=initial), obj)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.demand()
+        form = TriageForm(request.POST, demand=obj)
+        if form.is_valid():
+            try:
+                services.demand_triage(
+                    actor=request.user,
+                    demand=obj,
+                    data=form.service_data(),
+                    comment=form.cleaned_data["comment"],
+                )
+            except ERRORS as exc:
+                if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+                    for field, msgs in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, msgs)
+                else:
+                    form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None)
+                                   in form.fields else None, error_text(exc))
+            else:
+                messages.success(request, "需求已分级")
+                return redirect(obj.get_absolute_url())
+        return self._render(form, obj, status=400)
+
+
+# ----------------------------------------------------------------------------------------------
+# Offers
+# ----------------------------------------------------------------------------------------------
+
+
+class OfferListView(ObjectListView):
+    model = Offer
+    filterset_class = OfferFilterSet
+    table_class = OfferTable
+    title = "服务邀请"
+
+    def get_table_queryset(self) -> Any:
+        return selectors.offer_list(user=self.request.user)
+
+
+class MyOffersView(View):
+    """The craftsman's own offers and services (a phone page)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("login")
+        if not request.user.has_perm("casework.respond_offer"):
+            raise PermissionDenied("只有劳模工匠本人可以查看自己的服务邀请")
+        offers = list(selectors.my_offers(user=request.user)[:200])
+        groups = {
+            "pending": [o for o in offers if o.status == "pending"],
+            "serving": [o for o in offers if o.status == "accepted"],
+            "done": [o for o in offers if o.status not in ("pending", "accepted")],
+        }
+        return render(
+            request,
+            "casework/my_offers.html",
+            {"groups": groups, "colors": OFFER_STATUS_COLORS,
+             "figures": selectors.craftsman_figures(user=request.user)},
+        )
+
+
+class OfferDetailView(ScopedMixin, View):
+    model = Offer
+    action = "view"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        offer = get_object_or_404(
+            self.get_queryset().select_related("demand", "demand__enterprise", "craftsman", "team"),
+            pk=kwargs["pk"],
+        )
+        mine = selectors.answers_offer(user=request.user, offer=offer)
+        return render(
+            request,
+            "casework/offer_detail.html",
+            {
+                "offer": offer,
+                "demand": offer.demand,
+                "mine": mine,
+                "staff": request.user.has_perm("casework.assign_offer"),
+                "colors": OFFER_STATUS_COLORS,
+                "demand_color": DEMAND_STATUS_COLORS.get(offer.demand.status, "secondary"),
+                "accept_form": AcceptForm(),
+                "decline_form": DeclineForm(),
+                "contact_form": ContactForm(),
+                "outcome_form": OutcomeForm(),
+                "attempts": offer.contact_attempts.order_by("at", "pk"),
+                "contacts": selectors.offer_contacts(user=request.user, offer=offer),
+                "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
+            },
+        )
+
+
+class OfferStepView(ScopedMixin, View):
+    model = Offer
+    action = "view"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        offer = self.get_object()
+        step = kwargs["step"]
+        try:
+            done = self._take(step, offer)
+        except ERRORS as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, done)
+        return redirect(offer.get_absolute_url())
+
+    def _take(self, step: str, offer: Offer) -> str:
+        user, post = self.request.user, self.request.POST
+        if step == "accept":
+            form = AcceptForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.offer_accept(actor=user, offer=offer, note=form.cleaned_data["note"])
+            return "已接受邀请，请尽快联系企业"
+        if step == "decline":
+            form = DeclineForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.offer_decline(actor=user, offer=offer, **form.cleaned_data)
+            return "已婉拒，工会将另行安排"
+        if step == "withdraw":
+            services.offer_withdraw(actor=user, offer=offer, note=post.get("note", ""))
+            return "邀请已撤回"
+        if step == "contact":
+            form = ContactForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.contact_log(actor=user, offer=offer, **form.cleaned_data)
+            return "联系记录已登记"
+        if step == "outcome":
+            form = OutcomeForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            services.outcome_record(actor=user, demand=offer.demand, **form.cleaned_data)
+            return "办理结果已登记，已请企业确认"
+        raise BusinessError("不支持的操作")
