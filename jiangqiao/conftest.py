@@ -35,5 +35,9 @@ def _fresh_cache() -> Iterator[None]:
     other units' records (``core.probes``) live there and must not carry over between tests."""
     from django.core.cache import cache
 
+    from jiangqiao.core import workdays
+
     cache.clear()
+    # The working-day calendar's per-process copy of the overrides (rolled back with each test).
+    workdays.clear_local_cache()
     yield

@@ -43,6 +43,10 @@ DUTY_PERMISSIONS: dict[str, frozenset[str]] = {
             "taxonomy.load_reference_data",
             "core.add_importalias",
             "core.change_importalias",
+            # The working-day calendar (core.workdays) is system configuration.
+            "core.add_calendarday",
+            "core.change_calendarday",
+            "core.delete_calendarday",
         }
     ),
     Duty.SECURITY: frozenset(

@@ -70,6 +70,8 @@ EXCHANGE_STAFF = (
     "exchange.export_exchange",
     "exchange.import_exchange",
 )
+# The working-day calendar (deadlines count 工作日): staff read it, the system administrator keeps it.
+CALENDAR_VIEW = ("core.view_calendarday",)
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
 
@@ -104,6 +106,10 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "core.view_importalias",
             "core.add_importalias",
             "core.change_importalias",
+            *CALENDAR_VIEW,
+            "core.add_calendarday",
+            "core.change_calendarday",
+            "core.delete_calendarday",
         ),
         "三员之一：维护组织机构、用户账号和系统配置；不能授权，不能查看审计日志。",
     ),
@@ -149,6 +155,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
+            *CALENDAR_VIEW,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -171,6 +178,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
+            *CALENDAR_VIEW,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
         ),

@@ -9,11 +9,12 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
-        from . import changelog
+        from . import changelog, workdays
         from .io import exporting as _exporting  # noqa: F401 — export job and approval kinds
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
         changelog.connect_signals()
+        workdays.connect_signals()
         _untranslated_messages_in_chinese()
 
 

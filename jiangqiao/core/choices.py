@@ -153,3 +153,10 @@ class RowOutcome(models.TextChoices):
     UNCHANGED = "unchanged", "无变化"
     DUPLICATE = "duplicate", "重复合并"
     ERROR = "error", "错误"
+
+
+class CalendarSource(models.TextChoices):
+    """Where a day of the working-day calendar comes from (``core.workdays``)."""
+
+    BUILTIN = "builtin", "内置"
+    MANUAL = "manual", "人工"

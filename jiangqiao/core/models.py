@@ -14,6 +14,7 @@ from .choices import (
     JOB_FINISHED,
     ApprovalStatus,
     BusinessType,
+    CalendarSource,
     ChangeAction,
     ImportMode,
     ImportStatus,
@@ -575,3 +576,43 @@ class ApprovalRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ApprovalStatus.PENDING
+
+
+class CalendarDay(AuditedModel):
+    """An override of the working-day calendar (``core.workdays``) for one date.
+
+    The built-in calendar (the ``chinesecalendar`` package) knows the 国务院办公厅 holidays and
+    调休 working weekends up to the year it ships; a row here wins over it for its date, so the
+    system administrator enters next year's schedule (or a local change) without a release.
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班", help_text="勾选为上班（含调休上班），不勾选为放假")
+    name = models.CharField("名称", max_length=50, help_text="如：国庆节、春节、调休上班")
+    note = models.CharField(
+        "备注", max_length=200, blank=True, help_text="如：国办发明电〔2026〕X号"
+    )
+    source = models.CharField(
+        "来源",
+        max_length=10,
+        choices=CalendarSource.choices,
+        default=CalendarSource.MANUAL,
+        editable=False,
+    )
+
+    objects = ScopedManager()
+    # Global configuration: the functional permission is the whole check.
+    scope_org_field: ClassVar[str | None] = None
+
+    class Meta:
+        verbose_name = "工作日历调整"
+        verbose_name_plural = "工作日历调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name} {'班' if self.is_workday else '休'}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return f"{reverse('core:calendarday_list')}?year={self.date.year}"

@@ -59,6 +59,7 @@ MENU: list[MenuGroup] = [
             MenuItem("后台任务", "core:job_list", "core.view_job"),
             MenuItem("导入记录", "core:importbatch_list", "core.view_importbatch"),
             MenuItem("导入表头别名", "core:importalias_list", "core.view_importalias"),
+            MenuItem("工作日历", "core:calendarday_list", "core.view_calendarday"),
         ),
     ),
     MenuGroup(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import inbox, io, pages
+from .views import inbox, io, pages, workdays
 
 app_name = "core"
 
@@ -41,5 +41,19 @@ urlpatterns = [
         "import-aliases/<int:pk>/status/",
         io.ImportAliasStatusView.as_view(),
         name="importalias_status",
+    ),
+]
+
+urlpatterns += [
+    path("workdays/", workdays.CalendarYearView.as_view(), name="calendarday_list"),
+    path("workdays/new/", workdays.CalendarDayEditView.as_view(), name="calendarday_create"),
+    path("workdays/bulk/", workdays.CalendarBulkView.as_view(), name="calendarday_bulk"),
+    path(
+        "workdays/<int:pk>/edit/", workdays.CalendarDayEditView.as_view(), name="calendarday_edit"
+    ),
+    path(
+        "workdays/<int:pk>/delete/",
+        workdays.CalendarDayDeleteView.as_view(),
+        name="calendarday_delete",
     ),
 ]
