@@ -38,6 +38,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     ),
     S.SUBMITTED: (
         Step("triage", "分级受理", S.TRIAGED, "工作人员"),
+        Step("offer", "发出服务邀请（未分级）", S.MATCHING, "工作人员"),
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),

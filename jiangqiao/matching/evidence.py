@@ -48,7 +48,7 @@ FINISHED_DEMAND_STATUSES = (
     "cancelled",
 )
 #: Demands that 平台匹配 staffs.
-OPEN_DEMAND_STATUSES = ("submitted", "triaged")
+OPEN_DEMAND_STATUSES = ("submitted", "triaged", "published", "escalated")
 
 ONSITE = {"onsite": True, "online": False, "either": None}
 

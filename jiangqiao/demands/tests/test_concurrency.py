@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from jiangqiao.casework import services as casework_services
 from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.demands import services
 from jiangqiao.demands.models import Demand
 
 from .factories import make_demand, make_enterprise
@@ -69,7 +69,7 @@ def test_concurrent_submissions_get_distinct_gapless_numbers(committed_world: An
 
     def submit(pk: int) -> Callable[[], str | None]:
         return lambda: (
-            services.demand_submit(
+            casework_services.demand_submit(
                 actor=world.city_admin_a, demand=Demand.objects.get(pk=pk)
             ).number
         )
@@ -89,7 +89,7 @@ def test_concurrent_submits_of_one_draft_have_one_winner(committed_world: Any) -
     draft = make_demand(enterprise, world.city_admin_a)
 
     def submit() -> str | None:
-        return services.demand_submit(
+        return casework_services.demand_submit(
             actor=world.city_admin_a, demand=Demand.objects.get(pk=draft.pk)
         ).number
 
@@ -99,7 +99,7 @@ def test_concurrent_submits_of_one_draft_have_one_winner(committed_world: Any) -
     assert draft.events.filter(to_status="submitted").count() == 1
     # the losers consumed no number: the next submission continues the sequence
     other = make_demand(enterprise, world.city_admin_a)
-    number = services.demand_submit(actor=world.city_admin_a, demand=other).number
+    number = casework_services.demand_submit(actor=world.city_admin_a, demand=other).number
     assert number is not None and number.endswith("-000002")
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from jiangqiao.casework import services as casework_services
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.core.scope import ScopeViolation
@@ -40,7 +41,7 @@ def demand(world) -> Demand:
 
 
 def test_the_state_is_set_with_an_event_a_change_log_and_an_operation_log(world, demand):
-    result = services.demand_import_state(
+    result = casework_services.demand_import_state(
         actor=world.city_admin_a, demand=demand, state=state(), comment="数据交换导入（批次 #3）"
     )
     assert (result.status, result.number, result.grade) == ("triaged", state()["number"], "b")
@@ -54,11 +55,11 @@ def test_the_state_is_set_with_an_event_a_change_log_and_an_operation_log(world,
     )
     assert ChangeLog.objects.filter(object_id=str(demand.pk), message="数据交换导入").exists()
     assert OperationLog.objects.filter(
-        module=services.MODULE_DEMAND, target_id=str(demand.pk), business_type="update"
+        module=casework_services.MODULE, target_id=str(demand.pk), business_type="update"
     ).exists()
     # The same state again writes nothing.
     events = DemandEvent.objects.count()
-    again = services.demand_import_state(
+    again = casework_services.demand_import_state(
         actor=world.city_admin_a,
         demand=result,
         state=state(**{"submitted_at": result.submitted_at, "triaged_at": result.triaged_at}),
@@ -68,7 +69,7 @@ def test_the_state_is_set_with_an_event_a_change_log_and_an_operation_log(world,
 
 def test_another_units_demand_is_refused_and_unchanged(world, demand):
     with pytest.raises(ScopeViolation):
-        services.demand_import_state(actor=world.city_admin_b, demand=demand, state=state())
+        casework_services.demand_import_state(actor=world.city_admin_b, demand=demand, state=state())
     with pytest.raises(ScopeViolation):
         services.demand_import_update(
             actor=world.city_admin_b, demand=demand, data={"title": "改掉"}
@@ -81,7 +82,7 @@ def test_another_units_demand_is_refused_and_unchanged(world, demand):
 def test_a_number_of_another_demand_is_refused(world, demand):
     other = make_demand(demand.enterprise, world.city_admin_a, number="GD-440305-2026-000777")
     with pytest.raises(BusinessError) as exc:
-        services.demand_import_state(
+        casework_services.demand_import_state(
             actor=world.city_admin_a, demand=demand, state=state(number=other.number)
         )
     assert exc.value.field == "number"
@@ -97,17 +98,17 @@ def test_a_status_changed_here_meanwhile_wins(world, demand, monkeypatch):
 
     monkeypatch.setattr(services, "_demand_search_text", changed_meanwhile)
     with pytest.raises(BusinessError) as exc:
-        services.demand_import_state(actor=world.city_admin_a, demand=demand, state=state())
+        casework_services.demand_import_state(actor=world.city_admin_a, demand=demand, state=state())
     assert exc.value.code == "conflict"
 
 
 def test_bad_state_is_refused(world, demand):
     with pytest.raises(TypeError):
-        services.demand_import_state(
+        casework_services.demand_import_state(
             actor=world.city_admin_a, demand=demand, state={**state(), "org": 1}
         )
     with pytest.raises(ValidationError) as exc:
-        services.demand_import_state(
+        casework_services.demand_import_state(
             actor=world.city_admin_a, demand=demand, state=state(status="won")
         )
     assert "status" in exc.value.message_dict

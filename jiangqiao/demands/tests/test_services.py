@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jiangqiao.accounts.models import Role
+from jiangqiao.casework import services as casework_services
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.concurrency import STALE_MESSAGE
 from jiangqiao.core.exceptions import BusinessError
@@ -314,7 +315,7 @@ class TestNumbering(Base):
         )
         self.assertEqual(c.number, f"BJ-110105-{year}-000001")
         # a draft has no number; a withdrawn demand keeps its number and it is never reused
-        services.demand_withdraw(actor=self.staff_a1, demand=b)
+        casework_services.demand_withdraw(actor=self.staff_a1, demand=b)
         d = services.demand_create(
             actor=self.staff_a1, enterprise=self.enterprise, data=self.demand_data(), submit=True
         )
@@ -336,9 +337,9 @@ class TestNumbering(Base):
             actor=self.staff_a1, enterprise=self.enterprise, data=self.demand_data()
         )
         stale = Demand.objects.get(pk=draft.pk)
-        services.demand_submit(actor=self.staff_a1, demand=draft)
+        casework_services.demand_submit(actor=self.staff_a1, demand=draft)
         with self.assertRaises(BusinessError):
-            services.demand_submit(actor=self.staff_a1, demand=stale)
+            casework_services.demand_submit(actor=self.staff_a1, demand=stale)
         nxt = services.demand_create(
             actor=self.staff_a1, enterprise=self.enterprise, data=self.demand_data(), submit=True
         )
@@ -353,9 +354,9 @@ class TestTransitions(Base):
             actor=self.staff_a1, enterprise=self.enterprise, data=self.demand_data()
         )
         self.assertEqual(d.status, DemandStatus.DRAFT)
-        d = services.demand_submit(actor=self.staff_a1, demand=d, comment="企业来电")
+        d = casework_services.demand_submit(actor=self.staff_a1, demand=d, comment="企业来电")
         self.assertEqual(d.status, DemandStatus.SUBMITTED)
-        d = services.demand_triage(
+        d = casework_services.demand_triage(
             actor=self.staff_a1,
             demand=d,
             data={
@@ -369,7 +370,11 @@ class TestTransitions(Base):
         self.assertEqual((d.status, d.grade, d.owner_level), ("triaged", "a", "county"))
         events = list(DemandEvent.objects.filter(demand=d).values_list("from_status", "to_status"))
         self.assertEqual(events, [("", "draft"), ("draft", "submitted"), ("submitted", "triaged")])
-        self.assertEqual(OperationLog.objects.filter(target_id=str(d.pk), module="需求").count(), 3)
+        self.assertEqual(OperationLog.objects.filter(target_id=str(d.pk), module="需求").count(), 1)
+        self.assertEqual(
+            OperationLog.objects.filter(target_id=str(d.pk), module=casework_services.MODULE).count(),
+            2,
+        )
         ct = ContentType.objects.get_for_model(Demand)
         self.assertTrue(
             ChangeLog.objects.filter(content_type=ct, object_id=str(d.pk), message="分级").exists()
@@ -381,23 +386,23 @@ class TestTransitions(Base):
         )
         triage = {"category": "tech", "grade": "b", "owner_level": "county"}
         with self.assertRaises(BusinessError):  # a draft cannot be triaged
-            services.demand_triage(actor=self.staff_a1, demand=d, data=triage)
-        services.demand_submit(actor=self.staff_a1, demand=d)
+            casework_services.demand_triage(actor=self.staff_a1, demand=d, data=triage)
+        casework_services.demand_submit(actor=self.staff_a1, demand=d)
         with self.assertRaises(BusinessError):  # submitted twice
-            services.demand_submit(actor=self.staff_a1, demand=d)
+            casework_services.demand_submit(actor=self.staff_a1, demand=d)
         with self.assertRaises(ValidationError):  # triage needs category, grade, owner level
-            services.demand_triage(actor=self.staff_a1, demand=d, data={"grade": "b"})
+            casework_services.demand_triage(actor=self.staff_a1, demand=d, data={"grade": "b"})
         with self.assertRaises(ValidationError):  # subcategory of another category
-            services.demand_triage(
+            casework_services.demand_triage(
                 actor=self.staff_a1, demand=d, data=triage | {"subcategory": "skill.training"}
             )
         with self.assertRaises(PermissionDenied):  # an enterprise contact cannot triage
-            services.demand_triage(actor=self.contact_user, demand=d, data=triage)
+            casework_services.demand_triage(actor=self.contact_user, demand=d, data=triage)
         with self.assertRaises(BusinessError):  # a cancel needs a reason
-            services.demand_cancel(actor=self.staff_a1, demand=d, comment="")
-        services.demand_cancel(actor=self.staff_a1, demand=d, comment="企业已自行解决")
+            casework_services.demand_cancel(actor=self.staff_a1, demand=d, comment="")
+        casework_services.demand_cancel(actor=self.staff_a1, demand=d, comment="企业已自行解决")
         with self.assertRaises(BusinessError):  # cancelled is final for now
-            services.demand_withdraw(actor=self.staff_a1, demand=d)
+            casework_services.demand_withdraw(actor=self.staff_a1, demand=d)
         with self.assertRaises(BusinessError):  # and no more edits
             services.demand_update(actor=self.staff_a1, demand=d, data={"title": "改"})
         self.assertEqual(Demand.objects.get(pk=d.pk).status, DemandStatus.CANCELLED)
@@ -408,13 +413,13 @@ class TestTransitions(Base):
         )
         seen_by_a = Demand.objects.get(pk=d.pk)
         seen_by_b = Demand.objects.get(pk=d.pk)
-        services.demand_triage(
+        casework_services.demand_triage(
             actor=self.staff_a1,
             demand=seen_by_a,
             data={"category": "tech", "grade": "a", "owner_level": "county"},
         )
         with self.assertRaises(BusinessError) as ctx:
-            services.demand_triage(
+            casework_services.demand_triage(
                 actor=self.world.city_admin_a,
                 demand=seen_by_b,
                 data={"category": "skill", "grade": "c", "owner_level": "city"},
@@ -429,7 +434,7 @@ class TestTransitions(Base):
             actor=self.staff_a1, enterprise=self.enterprise, data=self.demand_data(), submit=True
         )
         with self.assertRaises(ScopeViolation):
-            services.demand_triage(
+            casework_services.demand_triage(
                 actor=self.staff_a2,
                 demand=d,
                 data={"category": "tech", "grade": "a", "owner_level": "county"},
@@ -686,7 +691,7 @@ class TestPhoneFormAcceptance(Base):
         draft = Demand.objects.get(title="草稿需求")
         self.assertIn("草稿已保存", self.client.get(response["Location"]).content.decode())
         self.assertIsNone(draft.number)
-        self.client.post(reverse("demands:demand_submit_draft", args=[draft.pk]))
+        self.client.post(reverse("casework:demand_step", args=[draft.pk, "submit"]))
         draft.refresh_from_db()
         self.assertEqual(draft.status, DemandStatus.SUBMITTED)
         lonely = make_user("lonely_t", self.world.county_a1, role("enterprise_contact"))
