@@ -9,12 +9,17 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
-        from . import changelog, workdays
+        from django.core import checks
+
+        from . import changelog, navigation, workdays
         from .io import exporting as _exporting  # noqa: F401 — export job and approval kinds
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
         changelog.connect_signals()
         workdays.connect_signals()
+        # Each app declares its own menu entries in its navigation.py (core knows none of them).
+        navigation.autodiscover()
+        checks.register(navigation.check_menu, checks.Tags.urls)
         _untranslated_messages_in_chinese()
 
 

@@ -9,22 +9,6 @@ class ExchangeConfig(AppConfig):
     verbose_name = "数据交换"
 
     def ready(self) -> None:
-        from jiangqiao.core import navigation
-
-        navigation.register(
-            "数据交换",
-            navigation.MenuItem(
-                "交换批次", "exchange:exchangebatch_list", "exchange.view_exchangebatch"
-            ),
-        )
-        navigation.register(
-            "数据交换",
-            navigation.MenuItem("导出交换文件", "exchange:export", "exchange.export_exchange"),
-        )
-        navigation.register(
-            "数据交换",
-            navigation.MenuItem("导入交换文件", "exchange:import", "exchange.import_exchange"),
-        )
         from jiangqiao.core.io.registry import register_provenance
 
         from .services import provenance

@@ -1,0 +1,128 @@
+"""The menu every built-in role and test persona sees, written down as it was when the menus were
+still hard-coded in core: moving each app's entries into its own ``navigation.py`` must not change
+a single label, link or position."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from jiangqiao.accounts.choices import BuiltinRole
+from jiangqiao.accounts.models import Role
+from jiangqiao.core.navigation import menu_for
+from jiangqiao.core.testing.personas import make_user, no_perm_role
+
+pytestmark = pytest.mark.django_db
+
+URLS = {
+    "劳模工匠": "/talents/craftsmen/",
+    "我的档案": "/talents/me/",
+    "服务队": "/talents/teams/",
+    "企业": "/demands/enterprises/",
+    "需求": "/demands/",
+    "提交需求": "/demands/submit/",
+    "匹配建议": "/matching/suggestions/",
+    "清单匹配": "/matching/list/",
+    "平台匹配": "/matching/runs/",
+    "服务记录": "/matching/records/",
+    "利益冲突申报": "/matching/conflicts/",
+    "组织机构": "/orgs/",
+    "用户": "/accounts/users/",
+    "角色": "/accounts/roles/",
+    "后台任务": "/jobs/",
+    "导入记录": "/imports/",
+    "导入表头别名": "/import-aliases/",
+    "标准代码": "/taxonomy/",
+    "变更日志": "/logs/changes/",
+    "操作日志": "/logs/operations/",
+    "登录日志": "/accounts/login-logs/",
+    "API 文档": "/api/docs/",
+    "我的 API 令牌": "/accounts/tokens/",
+    "API 令牌管理": "/accounts/tokens/all/",
+    "交换批次": "/exchange/",
+    "导出交换文件": "/exchange/export/",
+    "导入交换文件": "/exchange/import/",
+}
+
+TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
+DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
+MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "服务记录", "利益冲突申报"))
+TAXONOMY = ("基础数据", ("标准代码",))
+LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
+EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
+API_DOCS = ("接口", ("API 文档",))
+STAFF = [
+    TALENTS,
+    DEMANDS,
+    MATCHING,
+    ("系统管理", ("组织机构", "用户", "后台任务", "导入记录")),
+    TAXONOMY,
+    LOGS,
+    ("接口", ("API 文档", "我的 API 令牌")),
+    EXCHANGE,
+]
+EVERYTHING = [
+    TALENTS,
+    DEMANDS,
+    MATCHING,
+    ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名")),
+    TAXONOMY,
+    LOGS,
+    ("接口", ("API 文档", "我的 API 令牌", "API 令牌管理")),
+    EXCHANGE,
+]
+
+EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "superuser": EVERYTHING,
+    "province_admin": EVERYTHING,
+    "grassroots_clerk": EVERYTHING,
+    "auditor": [TAXONOMY, LOGS, API_DOCS],
+    BuiltinRole.SYSTEM_ADMIN: [
+        ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入表头别名")),
+        TAXONOMY,
+        API_DOCS,
+    ],
+    BuiltinRole.SECURITY_ADMIN: [
+        ("系统管理", ("组织机构", "用户", "角色")),
+        TAXONOMY,
+        ("日志审计", ("登录日志",)),
+        ("接口", ("API 文档", "API 令牌管理")),
+    ],
+    BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS, API_DOCS],
+    BuiltinRole.PROVINCIAL_TASK_FORCE: STAFF,
+    BuiltinRole.UNION_STAFF: STAFF,
+    BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("系统管理", ("后台任务",)), TAXONOMY, API_DOCS],
+    BuiltinRole.CRAFTSMAN: [TALENTS, ("系统管理", ("后台任务",)), TAXONOMY, API_DOCS],
+    BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY, API_DOCS],
+    "no_permission": [TAXONOMY, API_DOCS],
+}
+
+
+def _persona(world: Any, name: str) -> Any:
+    if name == "no_permission":
+        return make_user("no_permission", world.county_a1, no_perm_role())
+    if name in BuiltinRole.values:
+        return make_user(f"role_{name}", world.county_a1, Role.objects.get(code=name))
+    return getattr(world, name)
+
+
+def _rendered(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        (group["label"], [(item["label"], item["url"]) for item in group["items"]])
+        for group in menu_for(user)
+    ]
+
+
+@pytest.mark.parametrize("persona", list(EXPECTED))
+def test_each_persona_sees_the_same_menu_as_before(world, persona):
+    expected = [
+        (group, [(label, URLS[label]) for label in labels]) for group, labels in EXPECTED[persona]
+    ]
+    assert _rendered(_persona(world, persona)) == expected
+
+
+def test_anonymous_users_get_no_menu():
+    assert menu_for(AnonymousUser()) == []
+    assert menu_for(None) == []
