@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 
+#: How often ``run_periodic --loop`` runs the deadline tick (deadlines are in working days).
+TICK_SECONDS = 300
+
+
 class CaseworkConfig(AppConfig):
     name = "jiangqiao.casework"
     label = "casework"
@@ -11,8 +15,13 @@ class CaseworkConfig(AppConfig):
     def ready(self) -> None:
         from jiangqiao.matching.signals import suggestion_confirmed
 
+        from jiangqiao.core import periodic
+
         from . import services
 
         suggestion_confirmed.connect(
             services.on_suggestion_confirmed, dispatch_uid="casework.offer_from_suggestion"
+        )
+        periodic.register(
+            "casework_tick", services.tick, every=TICK_SECONDS, label="服务办理期限检查"
         )

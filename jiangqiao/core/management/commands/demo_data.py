@@ -51,10 +51,15 @@ class Command(BaseCommand):
             made = bulk.build_large(ctx, counts)
             _analyse()
         build.link_demo_users(ctx)
+        if options["size"] == "small":
+            from jiangqiao.demo import cases
+
+            made["cases"] = cases.build_cases(build.system_actor())
         self.stdout.write(
             f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
             f"企业 {made['enterprises']}，需求 {made['demands']}"
             + (f"，服务记录 {made['service_records']}" if made.get("service_records") else "")
+            + (f"，办理演示需求 {made['cases']}" if made.get("cases") else "")
             + f"；用时 {time.perf_counter() - started:.0f} 秒"
         )
 

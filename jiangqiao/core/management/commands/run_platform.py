@@ -46,6 +46,10 @@ class Command(BaseCommand):
         )
         worker.start()
         worker.watch()
+        # The apps' periodic work (e.g. the casework deadline tick every 5 minutes), watched too.
+        timer = WorkerSupervisor([sys.executable, "manage.py", "run_periodic", "--loop"])
+        timer.start()
+        timer.watch()
         # SIGTERM (systemd, docker stop, kill) ends the server like Ctrl+C, so the worker is
         # stopped too instead of being left behind.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
@@ -53,4 +57,5 @@ class Command(BaseCommand):
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
+            timer.stop()
             worker.stop()
