@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
-
 #: How often ``run_periodic --loop`` runs the deadline tick (deadlines are in working days).
 TICK_SECONDS = 300
 
@@ -13,9 +12,8 @@ class CaseworkConfig(AppConfig):
     verbose_name = "服务办理"
 
     def ready(self) -> None:
-        from jiangqiao.matching.signals import suggestion_confirmed
-
         from jiangqiao.core import periodic
+        from jiangqiao.matching.signals import suggestion_confirmed
 
         from . import services
 

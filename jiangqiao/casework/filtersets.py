@@ -30,7 +30,9 @@ class OfferFilterSet(filters.FilterSet):
         if value is None:
             return queryset
         now = timezone.now()
-        late = queryset.filter(status=OfferStatus.PENDING, accept_deadline__lt=now) | queryset.filter(
+        late = queryset.filter(
+            status=OfferStatus.PENDING, accept_deadline__lt=now
+        ) | queryset.filter(
             status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
         )
         if value:

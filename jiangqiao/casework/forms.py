@@ -12,8 +12,12 @@ _TEXT = {"class": "form-control"}
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(
-        attrs={**_TEXT, "rows": 2}))
+    comment = forms.CharField(
+        label="说明",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
+    )
 
 
 class TransferForm(CommentForm):
@@ -32,7 +36,9 @@ class DeclineForm(forms.Form):
         error_messages={"required": "请选择婉拒原因", "invalid_choice": "请选择婉拒原因"},
     )
     note = forms.CharField(
-        label="说明", max_length=500, required=False,
+        label="说明",
+        max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
         help_text="选择“其他原因”时必填",
     )
@@ -40,14 +46,17 @@ class DeclineForm(forms.Form):
 
 class AcceptForm(forms.Form):
     note = forms.CharField(
-        label="留言（可选）", max_length=500, required=False,
+        label="留言（可选）",
+        max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
     )
 
 
 class ContactForm(forms.Form):
     channel = forms.ChoiceField(
-        label="联系方式", choices=ContactChannel.choices,
+        label="联系方式",
+        choices=ContactChannel.choices,
         error_messages={"required": "请选择联系方式"},
     )
     reached = forms.BooleanField(label="已联系上企业", required=False)
@@ -61,7 +70,9 @@ class OutcomeForm(forms.Form):
         error_messages={"required": "请选择办理结果", "invalid_choice": "请选择办理结果"},
     )
     summary = forms.CharField(
-        label="结果说明", max_length=2000, widget=forms.Textarea(attrs={**_TEXT, "rows": 4}),
+        label="结果说明",
+        max_length=2000,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 4}),
         help_text="做了什么、效果如何、还有什么遗留问题",
         error_messages={"required": "请填写结果说明"},
     )
@@ -82,7 +93,9 @@ class ConfirmForm(forms.Form):
         error_messages={"required": "请给出 1–5 分的评分", "invalid_choice": "请给出 1–5 分的评分"},
     )
     comment = forms.CharField(
-        label="评价或仍存在的问题", max_length=1000, required=False,
+        label="评价或仍存在的问题",
+        max_length=1000,
+        required=False,
         widget=forms.Textarea(attrs={**_TEXT, "rows": 3}),
     )
 

@@ -33,9 +33,10 @@ def my_offers(*, user: Any) -> QuerySet[Offer]:
 
 
 def is_enterprise_contact(*, user: Any, demand: Demand) -> bool:
-    return bool(user.is_authenticated) and EnterpriseContact.objects.filter(
-        enterprise_id=demand.enterprise_id, user=user
-    ).exists()
+    return (
+        bool(user.is_authenticated)
+        and EnterpriseContact.objects.filter(enterprise_id=demand.enterprise_id, user=user).exists()
+    )
 
 
 def answers_offer(*, user: Any, offer: Offer) -> bool:
@@ -101,9 +102,10 @@ def next_deadline(*, demand: Demand) -> tuple[str, Any] | None:
 
 def case(*, user: Any, demand: Demand) -> dict[str, Any]:
     """Everything the demand's casework panel shows to ``user`` (by what ``user`` may do)."""
-    staff = user.has_perm("casework.assign_offer") and Demand.objects.visible_to(
-        user, "change"
-    ).filter(pk=demand.pk).exists()
+    staff = (
+        user.has_perm("casework.assign_offer")
+        and Demand.objects.visible_to(user, "change").filter(pk=demand.pk).exists()
+    )
     contact = is_enterprise_contact(user=user, demand=demand)
     offers = Offer.objects.filter(demand=demand).select_related("craftsman", "team")
     if not staff:
@@ -122,12 +124,9 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         )
         offer.mine = answers_offer(user=user, offer=offer)  # type: ignore[attr-defined]
     serving = [o for o in offers_list if o.status == OfferStatus.ACCEPTED]
-    may_record = (
-        demand.status == "in_service"
-        and (
-            (staff and user.has_perm("casework.add_outcome"))
-            or any(getattr(o, "mine", False) for o in serving)
-        )
+    may_record = demand.status == "in_service" and (
+        (staff and user.has_perm("casework.add_outcome"))
+        or any(getattr(o, "mine", False) for o in serving)
     )
     return {
         "staff": staff,

@@ -34,7 +34,7 @@ from jiangqiao.core.scope import ScopeViolation, assert_visible
 from jiangqiao.core.workdays import add_workdays
 from jiangqiao.demands import numbering
 from jiangqiao.demands import services as demand_services
-from jiangqiao.demands.choices import DemandOutcome, DemandStatus, OwnerLevel
+from jiangqiao.demands.choices import DemandStatus, OwnerLevel
 from jiangqiao.demands.models import Demand, DemandEvent, EnterpriseContact
 from jiangqiao.matching.choices import SuggestionStatus
 from jiangqiao.matching.models import DeclaredConflict, MatchSuggestion
@@ -115,9 +115,10 @@ def _enterprise_users(demand: Demand) -> list[Any]:
 
 def _is_enterprise_contact(actor: Any, demand: Demand) -> bool:
     user = _user(actor)
-    return user is not None and EnterpriseContact.objects.filter(
-        enterprise_id=demand.enterprise_id, user=user
-    ).exists()
+    return (
+        user is not None
+        and EnterpriseContact.objects.filter(enterprise_id=demand.enterprise_id, user=user).exists()
+    )
 
 
 def _unit_staff(org_id: int, perm: str = "demands.triage_demand") -> list[Any]:
@@ -317,8 +318,7 @@ def _end_open_offers(actor: Any, demand: Demand, note: str) -> None:
 def demand_withdraw(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
     """The enterprise (or staff for it) withdraws a demand that nobody serves yet."""
     current = _may_act_on(actor, demand, perms=("demands.add_demand", "demands.change_demand"))
-    result = transition(actor=actor, demand=current, action="withdraw", comment=comment)
-    return result
+    return transition(actor=actor, demand=current, action="withdraw", comment=comment)
 
 
 @transaction.atomic
@@ -329,7 +329,8 @@ def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
     if not (comment or "").strip():
         raise BusinessError("取消需求时请填写原因", field="comment")
     people = [
-        u for o in Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES)
+        u
+        for o in Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES)
         for u in _offer_people(o)
     ]
     result = transition(
@@ -359,16 +360,16 @@ def demand_escalate(*, actor: Any, demand: Demand, comment: str, system: bool = 
         raise BusinessError(
             f"“{org.name}”已是最高一级，不能再升级；请联系省总工作专班协调", field="status"
         )
-    result = transition(
+    return transition(
         actor=actor,
         demand=current,
         action="escalate",
-        comment=comment or f"超过 {rule('escalate_days', current.owner_level)} 个工作日无人承接，自动升级",
+        comment=comment
+        or f"超过 {rule('escalate_days', current.owner_level)} 个工作日无人承接，自动升级",
         org_id=parent.pk,
         owner_level=ORG_LEVEL_TO_OWNER.get(parent.level, current.owner_level),
         notify_users=_unit_staff(parent.pk),
     )
-    return result
 
 
 @transaction.atomic
@@ -442,7 +443,9 @@ def demand_import_state(
         updated_by=actor,
         updated_at=timezone.now(),
         version=F("version") + 1,
-        status_changed_at=timezone.now() if wanted["status"] != old_status else F("status_changed_at"),
+        status_changed_at=timezone.now()
+        if wanted["status"] != old_status
+        else F("status_changed_at"),
     )
     if updated != 1:
         raise BusinessError(
@@ -468,7 +471,6 @@ def demand_import_state(
         extra={"from": old_status, "to": result.status},
     )
     return result
-
 
 
 # ----------------------------------------------------------------------------------------------
@@ -584,7 +586,9 @@ def _create_offer(
     return offer
 
 
-def on_suggestion_confirmed(sender: Any, *, suggestion: MatchSuggestion, actor: Any, **_: Any) -> None:
+def on_suggestion_confirmed(
+    sender: Any, *, suggestion: MatchSuggestion, actor: Any, **_: Any
+) -> None:
     """A person confirmed a suggestion (page, API or a run's batch): it becomes an offer."""
     demand = Demand.objects.select_related("enterprise", "org").get(pk=suggestion.demand_id)
     source = _offer_source.get() or OfferSource.SUGGESTION
@@ -645,7 +649,9 @@ def _offer_refusal(pk: int, verb: str) -> BusinessError:
     status = Offer.objects.filter(pk=pk).values_list("status", flat=True).first()
     label = OfferStatus(status).label if status else "已不存在"
     return BusinessError(
-        f"该邀请当前为“{label}”，不能{verb}（可能已被处理，请刷新）", field="status", code="conflict"
+        f"该邀请当前为“{label}”，不能{verb}（可能已被处理，请刷新）",
+        field="status",
+        code="conflict",
     )
 
 
@@ -702,15 +708,21 @@ def _after_refused(actor: Any, offer: Offer, text: str) -> None:
     nxt = _reassign(offer, demand)
     if nxt is not None:
         body = f"{text}。已自动改派：邀请“{nxt.craftsman}”。"
-    elif demand.status == DemandStatus.MATCHING and not Offer.objects.filter(
-        demand=demand, status__in=OPEN_OFFER_STATUSES
-    ).exists():
+    elif (
+        demand.status == DemandStatus.MATCHING
+        and not Offer.objects.filter(demand=demand, status__in=OPEN_OFFER_STATUSES).exists()
+    ):
         transition(actor=None, demand=demand, action="unstaff", comment=f"{text}；无可改派的工匠")
         body = f"{text}。没有可自动改派的工匠，需求已退回待匹配，请重新推荐。"
     else:
         body = text
-    notify(staff, title=f"需求“{demand.title}”：邀请未被接受", body=body,
-           link=demand.get_absolute_url(), level="warning")
+    notify(
+        staff,
+        title=f"需求“{demand.title}”：邀请未被接受",
+        body=body,
+        link=demand.get_absolute_url(),
+        level="warning",
+    )
 
 
 def _reassign(offer: Offer, demand: Demand) -> Offer | None:
@@ -767,7 +779,10 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
         raise BusinessError("撤回邀请时请说明原因", field="note")
     now = timezone.now()
     updated = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
-        status=OfferStatus.WITHDRAWN, ended_at=now, note=note[:500], updated_at=now,
+        status=OfferStatus.WITHDRAWN,
+        ended_at=now,
+        note=note[:500],
+        updated_at=now,
         updated_by=_user(actor),
     )
     if updated != 1:
@@ -778,12 +793,17 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
             pk=current.suggestion_id, status=SuggestionStatus.CONFIRMED
         ).update(status=SuggestionStatus.SUPERSEDED, updated_at=now)
     demand = current.demand
-    if demand.status == DemandStatus.MATCHING and not Offer.objects.filter(
-        demand=demand, status__in=OPEN_OFFER_STATUSES
-    ).exists():
+    if (
+        demand.status == DemandStatus.MATCHING
+        and not Offer.objects.filter(demand=demand, status__in=OPEN_OFFER_STATUSES).exists()
+    ):
         transition(actor=actor, demand=demand, action="unstaff", comment=f"撤回邀请：{note}")
-    notify(_offer_people(current), title=f"服务邀请已撤回：{demand.title}", body=note,
-           actor=_user(actor))
+    notify(
+        _offer_people(current),
+        title=f"服务邀请已撤回：{demand.title}",
+        body=note,
+        actor=_user(actor),
+    )
     return current
 
 
@@ -794,7 +814,12 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
 
 @transaction.atomic
 def contact_log(
-    *, actor: Any, offer: Offer, channel: str, reached: bool, note: str = "",
+    *,
+    actor: Any,
+    offer: Offer,
+    channel: str,
+    reached: bool,
+    note: str = "",
     at: dt.datetime | None = None,
 ) -> ContactAttempt:
     """One attempt of the craftsman to reach the enterprise (the first success is first contact)."""
@@ -811,8 +836,13 @@ def contact_log(
     if at < current.responded_at - dt.timedelta(days=1):  # type: ignore[operator]
         raise BusinessError("联系时间不能早于接受邀请的时间", field="at")
     attempt = ContactAttempt(
-        demand_id=current.demand_id, offer=current, at=at, channel=channel,
-        reached=bool(reached), note=(note or "")[:500], created_by=_user(actor),
+        demand_id=current.demand_id,
+        offer=current,
+        at=at,
+        channel=channel,
+        reached=bool(reached),
+        note=(note or "")[:500],
+        created_by=_user(actor),
         updated_by=_user(actor),
     )
     attempt.full_clean()
@@ -822,7 +852,9 @@ def contact_log(
             first_contact_at=at, updated_at=now
         )
     record_operation(
-        actor=_user(actor), module=MODULE, business_type=BusinessType.INSERT,
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.INSERT,
         action=f"登记联系企业（{ContactChannel(channel).label}，"
         f"{'已联系上' if reached else '未联系上'}）：需求“{current.demand}”",
         target=current.demand,
@@ -834,15 +866,19 @@ def _may_record_outcome(actor: Any, demand: Demand) -> None:
     user = _user(actor)
     if user is None:
         raise PermissionDenied("请先登录")
-    if user.has_perm("casework.add_outcome") and Demand.objects.visible_to(user, "change").filter(
-        pk=demand.pk
-    ).exists():
+    if (
+        user.has_perm("casework.add_outcome")
+        and Demand.objects.visible_to(user, "change").filter(pk=demand.pk).exists()
+    ):
         return
-    if user.has_perm("casework.respond_offer") and Offer.objects.filter(
-        Q(craftsman__user=user) | Q(team__lead__user=user),
-        demand_id=demand.pk,
-        status=OfferStatus.ACCEPTED,
-    ).exists():
+    if (
+        user.has_perm("casework.respond_offer")
+        and Offer.objects.filter(
+            Q(craftsman__user=user) | Q(team__lead__user=user),
+            demand_id=demand.pk,
+            status=OfferStatus.ACCEPTED,
+        ).exists()
+    ):
         return
     raise PermissionDenied("只有承办单位的工作人员或承接服务的劳模工匠可以登记办理结果")
 
@@ -936,8 +972,12 @@ def outcome_confirm(
             status=OfferStatus.ACCEPTED, ended_at=None, updated_at=now
         )
         Outcome.objects.filter(pk=outcome.pk).update(
-            enterprise_answer=answer, rating=stars, enterprise_comment=comment,
-            reopened_count=F("reopened_count") + 1, updated_at=now, updated_by=_user(actor),
+            enterprise_answer=answer,
+            rating=stars,
+            enterprise_comment=comment,
+            reopened_count=F("reopened_count") + 1,
+            updated_at=now,
+            updated_by=_user(actor),
         )
         return Outcome.objects.get(pk=outcome.pk)
     solved = outcome.result == OutcomeResult.SOLVED and answer == OutcomeResult.SOLVED
@@ -952,13 +992,19 @@ def outcome_confirm(
         notify_users=[outcome.recorded_by],
     )
     Outcome.objects.filter(pk=outcome.pk).update(
-        confirmed_at=now, confirmed_by=_user(actor), enterprise_answer=answer, rating=stars,
-        enterprise_comment=comment, updated_at=now, updated_by=_user(actor),
+        confirmed_at=now,
+        confirmed_by=_user(actor),
+        enterprise_answer=answer,
+        rating=stars,
+        enterprise_comment=comment,
+        updated_at=now,
+        updated_by=_user(actor),
     )
     today = timezone.localdate()
     for kind, days in ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180)):
         FollowUp.objects.get_or_create(
-            demand=current, kind=kind,
+            demand=current,
+            kind=kind,
             defaults={"due_on": today + dt.timedelta(days=days), "created_by": _user(actor)},
         )
     return Outcome.objects.get(pk=outcome.pk)
@@ -974,20 +1020,30 @@ def followup_answer(*, actor: Any, followup: FollowUp, held: bool, comment: str 
         raise BusinessError("问题复发时请说明情况", field="comment")
     now = timezone.now()
     updated = FollowUp.objects.filter(pk=followup.pk, answered_at__isnull=True).update(
-        answered_at=now, held=bool(held), comment=comment[:1000], updated_at=now,
+        answered_at=now,
+        held=bool(held),
+        comment=comment[:1000],
+        updated_at=now,
         updated_by=_user(actor),
     )
     if updated != 1:
         raise BusinessError("该回访已答复", field="status", code="conflict")
     row = FollowUp.objects.get(pk=followup.pk)
     record_operation(
-        actor=_user(actor), module=MODULE, business_type=BusinessType.UPDATE,
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
         action=f"企业答复{row.get_kind_display()}：{'未复发' if held else '问题复发'}（需求“{demand}”）",
         target=demand,
     )
     if not held:
-        notify(_unit_staff(demand.org_id), title=f"回访发现问题复发：{demand.title}",
-               body=comment, link=demand.get_absolute_url(), level="warning")
+        notify(
+            _unit_staff(demand.org_id),
+            title=f"回访发现问题复发：{demand.title}",
+            body=comment,
+            link=demand.get_absolute_url(),
+            level="warning",
+        )
     return row
 
 
@@ -1026,9 +1082,12 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
             break
         for pk in due:
             with _step(counts, "expired"):
-                if Offer.objects.filter(pk=pk, status=OfferStatus.PENDING).update(
-                    status=OfferStatus.EXPIRED, ended_at=now, updated_at=now
-                ) == 1:
+                if (
+                    Offer.objects.filter(pk=pk, status=OfferStatus.PENDING).update(
+                        status=OfferStatus.EXPIRED, ended_at=now, updated_at=now
+                    )
+                    == 1
+                ):
                     offer = Offer.objects.select_related("demand", "craftsman", "team").get(pk=pk)
                     _after_refused(None, offer, f"“{offer.craftsman or offer.team}”超时未答复")
         if len(due) < batch:
@@ -1040,23 +1099,34 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
     ).select_related("demand", "craftsman", "team")[: batch * 20]:
         with _step(counts, "reminded"):
             if Offer.objects.filter(pk=offer.pk, reminded_at__isnull=True).update(reminded_at=now):
-                notify(_offer_people(offer), title=f"服务邀请即将超时：{offer.demand.title}",
-                       body=f"请于 {timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前答复。",
-                       link=offer.get_absolute_url(), level="warning")
-    for offer in Offer.objects.filter(
-        status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
-    ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at"))).select_related(
-        "demand", "craftsman", "team"
-    )[: batch * 20]:
+                notify(
+                    _offer_people(offer),
+                    title=f"服务邀请即将超时：{offer.demand.title}",
+                    body=f"请于 {timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前答复。",
+                    link=offer.get_absolute_url(),
+                    level="warning",
+                )
+    for offer in (
+        Offer.objects.filter(
+            status=OfferStatus.ACCEPTED, first_contact_at__isnull=True, contact_deadline__lt=now
+        )
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at")))
+        .select_related("demand", "craftsman", "team")[: batch * 20]
+    ):
         with _step(counts, "contact_overdue"):
-            if Offer.objects.filter(pk=offer.pk).filter(
-                Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at"))
-            ).update(reminded_at=now):
+            if (
+                Offer.objects.filter(pk=offer.pk)
+                .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("responded_at")))
+                .update(reminded_at=now)
+            ):
                 staff = [offer.created_by] if offer.created_by else _unit_staff(offer.demand.org_id)
-                notify([*staff, *_offer_people(offer)],
-                       title=f"首次联系已逾期：{offer.demand.title}",
-                       body=f"“{offer.craftsman or offer.team}”接受邀请后尚未联系上企业。",
-                       link=offer.demand.get_absolute_url(), level="warning")
+                notify(
+                    [*staff, *_offer_people(offer)],
+                    title=f"首次联系已逾期：{offer.demand.title}",
+                    body=f"“{offer.craftsman or offer.team}”接受邀请后尚未联系上企业。",
+                    link=offer.demand.get_absolute_url(),
+                    level="warning",
+                )
     # 3. Escalation of demands nobody staffs.
     for demand in (
         Demand.objects.filter(status__in=lifecycle.UNSTAFFED_STATES, org__parent__isnull=False)
@@ -1068,8 +1138,9 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
         if add_workdays(since, rule("escalate_days", demand.owner_level)) > now:
             continue
         with _step(counts, "escalated"):
-            if Demand.objects.filter(pk=demand.pk, status=demand.status,
-                                     status_changed_at=demand.status_changed_at).exists():
+            if Demand.objects.filter(
+                pk=demand.pk, status=demand.status, status_changed_at=demand.status_changed_at
+            ).exists():
                 demand_escalate(actor=None, demand=demand, comment="", system=True)
     # 4. Follow-ups due.
     for row in FollowUp.objects.filter(
@@ -1077,7 +1148,10 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
     ).select_related("demand")[: batch * 20]:
         with _step(counts, "followups"):
             if FollowUp.objects.filter(pk=row.pk, notified_at__isnull=True).update(notified_at=now):
-                notify(_enterprise_users(row.demand), title=f"{row.get_kind_display()}：{row.demand.title}",
-                       body="服务结束已有一段时间，问题是否复发？请在需求页面答复。",
-                       link=row.demand.get_absolute_url())
+                notify(
+                    _enterprise_users(row.demand),
+                    title=f"{row.get_kind_display()}：{row.demand.title}",
+                    body="服务结束已有一段时间，问题是否复发？请在需求页面答复。",
+                    link=row.demand.get_absolute_url(),
+                )
     return counts

@@ -13,8 +13,12 @@ TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
 
 class OfferTable(tables.Table):
-    demand = tables.Column("需求", orderable=False, linkify=lambda record: record.get_absolute_url(),
-                           attrs={"td": {"class": "wrap", "style": "min-width: 12rem"}})
+    demand = tables.Column(
+        "需求",
+        orderable=False,
+        linkify=lambda record: record.get_absolute_url(),
+        attrs={"td": {"class": "wrap", "style": "min-width: 12rem"}},
+    )
     who = tables.Column("劳模工匠/服务队", empty_values=(), orderable=False)
     source = tables.Column("来源")
     status = tables.Column("状态")
@@ -24,8 +28,15 @@ class OfferTable(tables.Table):
 
     class Meta:
         model = Offer
-        fields = ("demand", "who", "source", "status", "offered_at", "accept_deadline",
-                  "first_contact_at")
+        fields = (
+            "demand",
+            "who",
+            "source",
+            "status",
+            "offered_at",
+            "accept_deadline",
+            "first_contact_at",
+        )
         order_by = ("-offered_at",)
         attrs = TABLE_ATTRS
 
@@ -35,5 +46,9 @@ class OfferTable(tables.Table):
     def render_status(self, value: Any, record: Offer) -> Any:
         color = OFFER_STATUS_COLORS.get(record.status, "secondary")
         late = record.status == OfferStatus.PENDING and record.accept_deadline < timezone.now()
-        return format_html('<span class="badge bg-{}-lt">{}</span>{}', color, value,
-                           format_html(' <span class="badge bg-red">逾期</span>') if late else "")
+        return format_html(
+            '<span class="badge bg-{}-lt">{}</span>{}',
+            color,
+            value,
+            format_html(' <span class="badge bg-red">逾期</span>') if late else "",
+        )

@@ -60,6 +60,7 @@ class DemandCaseMixin(ScopedMixin):
 
     model = Demand
     action = "view"
+    kwargs: dict[str, Any]
 
     def demand(self) -> Demand:
         return get_object_or_404(
@@ -106,12 +107,17 @@ class DemandStepView(DemandCaseMixin, View):
 
     def _take(self, step: str, demand: Demand, user: Any) -> str:
         post = self.request.POST
+        form: Any
         if step == "submit":
             demand = services.demand_submit(actor=user, demand=demand)
             return f"需求已提交，编号 {demand.number}"
         if step in ("withdraw", "cancel"):
-            form = DemandStatusForm({"status": "withdrawn" if step == "withdraw" else "cancelled",
-                                     "comment": post.get("comment", "")})
+            form = DemandStatusForm(
+                {
+                    "status": "withdrawn" if step == "withdraw" else "cancelled",
+                    "comment": post.get("comment", ""),
+                }
+            )
             if not form.is_valid():
                 raise BusinessError(form_errors(form))
             comment = form.cleaned_data["comment"]
@@ -175,8 +181,12 @@ class DemandTriageView(DemandCaseMixin, View):
         return render(
             self.request,
             "casework/triage_form.html",
-            {"form": form, "title": f"需求分级：{obj}", "object": obj,
-             "cancel_url": obj.get_absolute_url()},
+            {
+                "form": form,
+                "title": f"需求分级：{obj}",
+                "object": obj,
+                "cancel_url": obj.get_absolute_url(),
+            },
             status=status,
         )
 
@@ -203,8 +213,12 @@ class DemandTriageView(DemandCaseMixin, View):
                     for field, msgs in exc.message_dict.items():
                         form.add_error(field if field in form.fields else None, msgs)
                 else:
-                    form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None)
-                                   in form.fields else None, error_text(exc))
+                    form.add_error(
+                        getattr(exc, "field", None)
+                        if getattr(exc, "field", None) in form.fields
+                        else None,
+                        error_text(exc),
+                    )
             else:
                 messages.success(request, "需求已分级")
                 return redirect(obj.get_absolute_url())
@@ -243,8 +257,11 @@ class MyOffersView(View):
         return render(
             request,
             "casework/my_offers.html",
-            {"groups": groups, "colors": OFFER_STATUS_COLORS,
-             "figures": selectors.craftsman_figures(user=request.user)},
+            {
+                "groups": groups,
+                "colors": OFFER_STATUS_COLORS,
+                "figures": selectors.craftsman_figures(user=request.user),
+            },
         )
 
 
@@ -296,6 +313,7 @@ class OfferStepView(ScopedMixin, View):
 
     def _take(self, step: str, offer: Offer) -> str:
         user, post = self.request.user, self.request.POST
+        form: Any
         if step == "accept":
             form = AcceptForm(post)
             if not form.is_valid():

@@ -210,7 +210,6 @@ class DemandDetailView(ObjectDetailView):
     template_name = "demands/demand_detail.html"
 
     def get_extra_context(self, obj: Demand) -> dict[str, Any]:
-        user = self.request.user
         labels = term_labels("industry", obj.industry_codes)
         return {
             "industries": [(code, labels.get(code, code)) for code in obj.industry_codes],

@@ -60,12 +60,11 @@ def build_cases(actor: Any) -> int:
     ent = Enterprise.objects.filter(contacts__user=contact).first() if contact else None
     if contact is None or me is None or ent is None:
         return 0
-    others = [
-        c
-        for c in Craftsman.objects.filter(org__region_code="440305", user__isnull=True)
+    others = list(
+        Craftsman.objects.filter(org__region_code="440305", user__isnull=True)
         .exclude(pk=me.pk)
         .order_by("pk")[:40]
-    ]
+    )
     made = 0
 
     def demand(title: str, text: str, days: int) -> Any:
@@ -107,8 +106,13 @@ def build_cases(actor: Any) -> int:
         with clock(_ago(days, 9)):
             services.offer_accept(actor=o.craftsman.user or staff, offer=o, note="尽快上门")
         with clock(_ago(days - 1, 11)):
-            services.contact_log(actor=o.craftsman.user or staff, offer=o, channel="phone",
-                                 reached=True, note="约定上门时间")
+            services.contact_log(
+                actor=o.craftsman.user or staff,
+                offer=o,
+                channel="phone",
+                reached=True,
+                note="约定上门时间",
+            )
         for n in range(sessions):
             when = _ago(days - 2 - n, 15)
             with clock(when):
@@ -117,7 +121,9 @@ def build_cases(actor: Any) -> int:
                 )
 
     # 1. A fresh offer to the demo craftsman, waiting for his answer.
-    d = demand("数控车床加工尺寸漂移", "批量加工时工件外径尺寸逐渐变大，需要排查热变形和刀具补偿。", 2)
+    d = demand(
+        "数控车床加工尺寸漂移", "批量加工时工件外径尺寸逐渐变大，需要排查热变形和刀具补偿。", 2
+    )
     offer(d, me, 1)
     # 2. The demo craftsman serves a demand; the outcome waits for the enterprise's confirmation.
     d = demand("注塑件表面缩痕", "汽车内饰注塑件表面出现缩痕，良品率低，需要工艺专家现场指导。", 14)
@@ -125,8 +131,12 @@ def build_cases(actor: Any) -> int:
     if o:
         serve(d, o, 12)
         with clock(_ago(2)):
-            services.outcome_record(actor=me.user, demand=d, result="solved",
-                                    summary="调整保压时间和模温，缩痕消除，良品率由 82% 提高到 97%。")
+            services.outcome_record(
+                actor=me.user,
+                demand=d,
+                result="solved",
+                summary="调整保压时间和模温，缩痕消除，良品率由 82% 提高到 97%。",
+            )
     # 3. Declined by one craftsman, reassigned automatically to the next.
     d = demand("焊缝气孔超标", "不锈钢管道焊缝射线检测气孔超标，需要焊接工艺指导。", 6)
     o = offer(d, others[0] if others else None, 5)
@@ -138,8 +148,9 @@ def build_cases(actor: Any) -> int:
             except BusinessError:
                 pass
         with clock(_ago(3)):
-            services.offer_decline(actor=o.craftsman.user or staff, offer=o, reason="busy",
-                                   note="本月已有两项现场服务")
+            services.offer_decline(
+                actor=o.craftsman.user or staff, offer=o, reason="busy", note="本月已有两项现场服务"
+            )
     # 4. An offer nobody answered in time (the deadline tick expires it and reassigns).
     d = demand("空压机能耗偏高", "车间空压机组电耗偏高，需要节能诊断。", 9)
     offer(d, others[4] if len(others) > 4 else None, 8)
@@ -150,32 +161,40 @@ def build_cases(actor: Any) -> int:
         with clock(_ago(5, 9)):
             services.offer_accept(actor=o.craftsman.user or staff, offer=o)
         with clock(_ago(5, 15)):
-            services.contact_log(actor=staff, offer=o, channel="phone", reached=False,
-                                 note="企业电话无人接听")
+            services.contact_log(
+                actor=staff, offer=o, channel="phone", reached=False, note="企业电话无人接听"
+            )
     # 6. Nobody staffed it in 10 working days: escalated to the city.
     d = demand("精密齿轮热处理变形", "齿轮渗碳淬火后变形超差，县内无合适专家。", 12)
     with clock(_ago(1)):
-        services.demand_escalate(actor=staff, demand=d,
-                                 comment="区内无热处理方向的劳模工匠，请市总协调")
+        services.demand_escalate(
+            actor=staff, demand=d, comment="区内无热处理方向的劳模工匠，请市总协调"
+        )
     # 7. Solved and confirmed 95 days ago: the 90-day follow-up is due.
     d = demand("电机轴承过热", "风机电机轴承温度过高，频繁停机。", 75)
     o = offer(d, others[6] if len(others) > 6 else None, 74)
     if o:
         serve(d, o, 73, sessions=1)
         with clock(_ago(68)):
-            services.outcome_record(actor=staff, demand=d, result="solved",
-                                    summary="更换轴承并校正对中，温升恢复正常。")
+            services.outcome_record(
+                actor=staff, demand=d, result="solved", summary="更换轴承并校正对中，温升恢复正常。"
+            )
         with clock(_ago(67)):
-            services.outcome_confirm(actor=contact, demand=d, answer="solved", rating=5,
-                                     comment="服务及时，问题已解决")
+            services.outcome_confirm(
+                actor=contact, demand=d, answer="solved", rating=5, comment="服务及时，问题已解决"
+            )
     # 8. Partly solved, confirmed and closed.
     d = demand("喷涂色差", "喷涂件批次间色差明显，需要工艺改进。", 30)
     o = offer(d, others[7] if len(others) > 7 else None, 29)
     if o:
         serve(d, o, 28, sessions=1)
         with clock(_ago(20)):
-            services.outcome_record(actor=staff, demand=d, result="partial",
-                                    summary="调整喷枪参数后色差减小，仍需更换涂料供应商。")
+            services.outcome_record(
+                actor=staff,
+                demand=d,
+                result="partial",
+                summary="调整喷枪参数后色差减小，仍需更换涂料供应商。",
+            )
         with clock(_ago(18)):
             services.outcome_confirm(actor=contact, demand=d, answer="partial", rating=4)
         with clock(_ago(17)):

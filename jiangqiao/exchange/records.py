@@ -21,9 +21,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from jiangqiao.casework import services as casework_services
 from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
-from jiangqiao.casework import services as casework_services
 from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES

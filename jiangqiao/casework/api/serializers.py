@@ -45,10 +45,24 @@ class OfferSerializer(serializers.ModelSerializer[Offer]):
     class Meta:
         model = Offer
         fields = [
-            "id", "demand", "demand_title", "craftsman", "craftsman_name", "team", "team_name",
-            "source", "status", "offered_at", "accept_deadline", "responded_at",
-            "decline_reason", "decline_note", "contact_deadline", "first_contact_at",
-            "ended_at", "note",
+            "id",
+            "demand",
+            "demand_title",
+            "craftsman",
+            "craftsman_name",
+            "team",
+            "team_name",
+            "source",
+            "status",
+            "offered_at",
+            "accept_deadline",
+            "responded_at",
+            "decline_reason",
+            "decline_note",
+            "contact_deadline",
+            "first_contact_at",
+            "ended_at",
+            "note",
         ]
         read_only_fields = fields
 
@@ -57,8 +71,16 @@ class OutcomeSerializer(serializers.ModelSerializer[Outcome]):
     class Meta:
         model = Outcome
         fields = [
-            "id", "demand", "result", "summary", "recorded_at", "confirmed_at",
-            "enterprise_answer", "rating", "enterprise_comment", "reopened_count",
+            "id",
+            "demand",
+            "result",
+            "summary",
+            "recorded_at",
+            "confirmed_at",
+            "enterprise_answer",
+            "rating",
+            "enterprise_comment",
+            "reopened_count",
         ]
         read_only_fields = fields
 

@@ -44,7 +44,7 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-class CaseViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class CaseViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):  # type: ignore[type-arg,misc]
     """需求办理：分级、转办、升级、撤回、取消、登记办理结果、企业确认、办结（状态只能按流转表变化）。"""
 
     queryset = Demand.objects.select_related("enterprise", "org")
@@ -158,7 +158,9 @@ class OfferViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], scope_action="view")
     def accept(self, request: Request, pk: Any = None) -> Response:
         data = _valid(AcceptSerializer, request)
-        return self._respond(services.offer_accept(actor=request.user, offer=self.get_object(), **data))
+        return self._respond(
+            services.offer_accept(actor=request.user, offer=self.get_object(), **data)
+        )
 
     @extend_schema(request=DeclineSerializer, responses=OfferSerializer)
     @action(detail=True, methods=["post"], scope_action="view")

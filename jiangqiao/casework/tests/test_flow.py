@@ -123,9 +123,7 @@ class CaseFlowTests(WorldTestCase):
             self.assertEqual(local_date(offer_b.accept_deadline), dt.date(2025, 10, 14))
             with self.assertRaises(BusinessError):  # a declined craftsman is not asked again
                 services.check_can_offer(self.cnc_a, demand)
-            self.assertEqual(
-                MatchSuggestion.objects.get(pk=first.pk).status, "declined"
-            )
+            self.assertEqual(MatchSuggestion.objects.get(pk=first.pk).status, "declined")
 
             clock.move_to(at(2025, 10, 11, 9))  # Saturday, a 调休 working day
             with self.assertRaises(PermissionDenied):  # not A's offer any more, nor C's
@@ -139,8 +137,9 @@ class CaseFlowTests(WorldTestCase):
 
             clock.move_to(at(2025, 10, 13, 9))
             for reached in (False, False, True):
-                services.contact_log(actor=self.user_b, offer=offer_b, channel="phone",
-                                     reached=reached)
+                services.contact_log(
+                    actor=self.user_b, offer=offer_b, channel="phone", reached=reached
+                )
             offer_b.refresh_from_db()
             self.assertIsNotNone(offer_b.first_contact_at)
 
@@ -148,25 +147,37 @@ class CaseFlowTests(WorldTestCase):
             match = MatchSuggestion.objects.get(pk=second.pk)
             for day in (14, 20):
                 matching_services.service_record_create(
-                    actor=self.staff, match=match,
-                    data={"date": dt.date(2025, 10, day), "mode": "onsite", "duration_min": 180,
-                          "trainees": 6, "problems_solved": 1},
+                    actor=self.staff,
+                    match=match,
+                    data={
+                        "date": dt.date(2025, 10, day),
+                        "mode": "onsite",
+                        "duration_min": 180,
+                        "trainees": 6,
+                        "problems_solved": 1,
+                    },
                 )
-            services.outcome_record(actor=self.user_b, demand=demand, result="solved",
-                                    summary="更换主轴轴承并重新动平衡，异响消除")
+            services.outcome_record(
+                actor=self.user_b,
+                demand=demand,
+                result="solved",
+                summary="更换主轴轴承并重新动平衡，异响消除",
+            )
             demand.refresh_from_db()
             self.assertEqual((demand.status, demand.outcome), (DemandStatus.RESOLVED, "solved"))
             self.assertEqual(self.offer_of(self.cnc_b, demand).status, OfferStatus.COMPLETED)
 
             clock.move_to(at(2025, 10, 22))
             with self.assertRaises(PermissionDenied):  # another enterprise's contact
-                services.outcome_confirm(actor=self.other_boss, demand=demand, answer="solved",
-                                         rating=5)
+                services.outcome_confirm(
+                    actor=self.other_boss, demand=demand, answer="solved", rating=5
+                )
             with self.assertRaises(BusinessError) as refused:
                 services.outcome_confirm(actor=self.boss, demand=demand, answer="solved", rating=9)
             self.assertEqual(refused.exception.field, "rating")
-            services.outcome_confirm(actor=self.boss, demand=demand, answer="solved", rating=5,
-                                     comment="响应快")
+            services.outcome_confirm(
+                actor=self.boss, demand=demand, answer="solved", rating=5, comment="响应快"
+            )
             demand.refresh_from_db()
             self.assertEqual(demand.status, DemandStatus.CONFIRMED)
             self.assertIsNotNone(demand.solved_confirmed_at)
@@ -188,8 +199,16 @@ class CaseFlowTests(WorldTestCase):
         steps = list(DemandEvent.objects.filter(demand=demand).values_list("to_status", flat=True))
         self.assertEqual(
             steps,
-            ["submitted", "triaged", "matching", "matching", "in_service", "resolved",
-             "confirmed", "closed"],
+            [
+                "submitted",
+                "triaged",
+                "matching",
+                "matching",
+                "in_service",
+                "resolved",
+                "confirmed",
+                "closed",
+            ],
         )
         self.assertTrue(
             OperationLog.objects.filter(module=services.MODULE, target_id=str(demand.pk)).exists()
@@ -210,16 +229,18 @@ class CaseFlowTests(WorldTestCase):
             self.assertEqual(self.offer_of(self.cnc_a, demand).status, OfferStatus.EXPIRED)
             self.assertEqual(self.offer_of(self.cnc_b, demand).status, OfferStatus.PENDING)
             self.assertTrue(
-                Notification.objects.filter(recipient=self.staff, title__contains="未被接受")
-                .exists()
+                Notification.objects.filter(
+                    recipient=self.staff, title__contains="未被接受"
+                ).exists()
             )
 
     def test_nobody_left_returns_the_demand_to_triaged(self) -> None:
         demand = self.triage(self.new_demand())
         (only,) = self.propose(demand, self.cnc_a)
         matching_services.suggestion_confirm(actor=self.staff, suggestion=only)
-        services.offer_decline(actor=self.user_a, offer=self.offer_of(self.cnc_a, demand),
-                               reason="expertise")
+        services.offer_decline(
+            actor=self.user_a, offer=self.offer_of(self.cnc_a, demand), reason="expertise"
+        )
         demand.refresh_from_db()
         self.assertEqual(demand.status, DemandStatus.TRIAGED)
 
@@ -243,8 +264,9 @@ class CaseFlowTests(WorldTestCase):
     def test_out_of_order_steps_name_the_allowed_ones(self) -> None:
         demand = self.triage(self.new_demand())
         with self.assertRaises(BusinessError) as refused:
-            services.outcome_record(actor=self.staff, demand=demand, result="solved",
-                                    summary="已解决")
+            services.outcome_record(
+                actor=self.staff, demand=demand, result="solved", summary="已解决"
+            )
         self.assertIn("可进行的操作：发出服务邀请", refused.exception.message)
         services.demand_cancel(actor=self.staff, demand=demand, comment="企业已自行解决")
         with self.assertRaises(BusinessError) as refused:
@@ -263,8 +285,9 @@ class CaseFlowTests(WorldTestCase):
             )
         api = APIClient()
         api.force_authenticate(self.staff)
-        response = api.post(f"/api/v1/matching/suggestions/{suggestion.pk}/confirm/", {},
-                            format="json")
+        response = api.post(
+            f"/api/v1/matching/suggestions/{suggestion.pk}/confirm/", {}, format="json"
+        )
         self.assertEqual(response.status_code, 400, response.content)
         self.assertIn("取消", response.content.decode())
         self.login(self.staff)
@@ -317,10 +340,74 @@ class CaseFlowTests(WorldTestCase):
         services.outcome_record(actor=self.user_a, demand=demand, result="solved", summary="已修复")
         with self.assertRaises(BusinessError):  # "not solved" needs a word on what is left
             services.outcome_confirm(actor=self.boss, demand=demand, answer="unsolved", rating=2)
-        services.outcome_confirm(actor=self.boss, demand=demand, answer="unsolved", rating=2,
-                                 comment="异响仍在")
+        services.outcome_confirm(
+            actor=self.boss, demand=demand, answer="unsolved", rating=2, comment="异响仍在"
+        )
         demand.refresh_from_db()
         self.assertEqual((demand.status, demand.outcome), (DemandStatus.IN_SERVICE, ""))
         self.assertIsNone(demand.solved_confirmed_at)
         self.assertEqual(self.offer_of(self.cnc_a, demand).status, OfferStatus.ACCEPTED)
         self.assertEqual(Outcome.objects.get(demand=demand).reopened_count, 1)
+
+
+class KpiTests(CaseFlowTests):
+    """The counting rules of docs/kpi.md against hand counts."""
+
+    def test_figures_against_hand_counts(self) -> None:
+        from jiangqiao.casework import kpi
+
+        with time_machine.travel(at(2025, 9, 30), tick=False) as clock:
+            d1 = self.triage(self.new_demand())
+            d2 = self.triage(self.new_demand())
+            a1, b1 = self.propose(d1, self.cnc_a, self.cnc_b)
+            (a2,) = self.propose(d2, self.cnc_c)
+            matching_services.suggestion_confirm(actor=self.staff, suggestion=a1)
+            matching_services.suggestion_confirm(actor=self.staff, suggestion=a2)
+            clock.move_to(at(2025, 10, 9))
+            services.offer_decline(
+                actor=self.user_a, offer=self.offer_of(self.cnc_a, d1), reason="busy"
+            )  # → B is offered d1
+            services.offer_accept(actor=self.user_b, offer=self.offer_of(self.cnc_b, d1))
+            services.offer_accept(actor=self.user_c, offer=self.offer_of(self.cnc_c, d2))
+            clock.move_to(at(2025, 10, 13))  # three working days later: 10, 11 (调休) and 13 Oct
+            services.contact_log(
+                actor=self.user_b,
+                offer=self.offer_of(self.cnc_b, d1),
+                channel="phone",
+                reached=True,
+            )
+            for suggestion, trainees in ((b1, 5), (b1, 3), (a2, 10)):
+                matching_services.service_record_create(
+                    actor=self.staff,
+                    match=MatchSuggestion.objects.get(pk=suggestion.pk),
+                    data={"date": dt.date(2025, 10, 13), "mode": "onsite", "trainees": trainees},
+                )
+            services.outcome_record(actor=self.staff, demand=d1, result="solved", summary="修复")
+            services.outcome_record(actor=self.staff, demand=d2, result="partial", summary="缓解")
+            clock.move_to(at(2025, 10, 14))
+            services.outcome_confirm(actor=self.boss, demand=d1, answer="solved", rating=5)
+            services.outcome_confirm(actor=self.boss, demand=d2, answer="partial", rating=3)
+            got = kpi.figures(
+                user=self.staff,
+                org=self.world.city_a,
+                start=dt.date(2025, 9, 1),
+                end=dt.date(2025, 10, 31),
+            )
+            outsider = kpi.figures(
+                user=self.world.city_admin_b,
+                org=self.world.city_a,
+                start=dt.date(2025, 9, 1),
+                end=dt.date(2025, 10, 31),
+            )
+        self.assertEqual(got["person_times"], 3)  # three sessions
+        self.assertEqual(got["craftsmen_serving"], 2)  # B and C
+        self.assertEqual(got["enterprises_served"], 1)
+        self.assertEqual(got["workers_trained"], 18)
+        self.assertEqual(got["problems_solved"], 1)  # d2 was only partly solved
+        self.assertEqual(got["acceptance_rate"], round(2 / 3, 3))  # A declined, B and C accepted
+        self.assertEqual(got["reassignment_rate"], 0.5)  # d1 of d1, d2
+        self.assertEqual(got["first_contact_workdays_median"], 3.0)  # 9 Oct → 13 Oct
+        self.assertEqual(got["triage_hours_median"], 0.0)  # triaged as soon as submitted
+        self.assertEqual(got["satisfaction"], 4.0)
+        self.assertEqual(outsider["person_times"], 0)  # another city's staff count nothing here
+        self.assertEqual(outsider["problems_solved"], 0)

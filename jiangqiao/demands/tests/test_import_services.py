@@ -69,7 +69,9 @@ def test_the_state_is_set_with_an_event_a_change_log_and_an_operation_log(world,
 
 def test_another_units_demand_is_refused_and_unchanged(world, demand):
     with pytest.raises(ScopeViolation):
-        casework_services.demand_import_state(actor=world.city_admin_b, demand=demand, state=state())
+        casework_services.demand_import_state(
+            actor=world.city_admin_b, demand=demand, state=state()
+        )
     with pytest.raises(ScopeViolation):
         services.demand_import_update(
             actor=world.city_admin_b, demand=demand, data={"title": "改掉"}
@@ -98,7 +100,9 @@ def test_a_status_changed_here_meanwhile_wins(world, demand, monkeypatch):
 
     monkeypatch.setattr(services, "_demand_search_text", changed_meanwhile)
     with pytest.raises(BusinessError) as exc:
-        casework_services.demand_import_state(actor=world.city_admin_a, demand=demand, state=state())
+        casework_services.demand_import_state(
+            actor=world.city_admin_a, demand=demand, state=state()
+        )
     assert exc.value.code == "conflict"
 
 

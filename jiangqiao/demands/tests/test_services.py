@@ -372,7 +372,9 @@ class TestTransitions(Base):
         self.assertEqual(events, [("", "draft"), ("draft", "submitted"), ("submitted", "triaged")])
         self.assertEqual(OperationLog.objects.filter(target_id=str(d.pk), module="需求").count(), 1)
         self.assertEqual(
-            OperationLog.objects.filter(target_id=str(d.pk), module=casework_services.MODULE).count(),
+            OperationLog.objects.filter(
+                target_id=str(d.pk), module=casework_services.MODULE
+            ).count(),
             2,
         )
         ct = ContentType.objects.get_for_model(Demand)

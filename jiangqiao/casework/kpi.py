@@ -1,0 +1,114 @@
+"""The campaign's figures, counted once (docs/kpi.md is the definition; this is the only code).
+
+``figures(user=…, org=…, start=…, end=…)`` counts the demands of ``org``'s subtree (within the
+user's data scope) in the period ``start ≤ day ≤ end`` (dates in Asia/Shanghai). The dashboards
+read these; nothing else counts them its own way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+
+from jiangqiao.core.scope import subtree_q
+from jiangqiao.core.workdays import workdays_between
+from jiangqiao.demands.models import Demand
+from jiangqiao.matching.models import ServiceRecord
+
+from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
+from .models import Offer, Outcome
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Aware datetimes [start 00:00, day after end 00:00) in the current time zone."""
+        tz = timezone.get_current_timezone()
+        low = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
+        high = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return low, high
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def scoped_demands(*, user: Any, org: Any) -> Any:
+    """The demands of ``org``'s subtree that ``user`` may see."""
+    return Demand.objects.visible_to(user, "view").filter(subtree_q(org.path, field="org"))
+
+
+def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    period = Period(start, end)
+    low, high = period.bounds()
+    demands = scoped_demands(user=user, org=org)
+    sessions = ServiceRecord.objects.filter(
+        match__demand__in=demands.values("pk"), date__gte=start, date__lte=end
+    )
+    agg = sessions.aggregate(
+        n=Count("pk"),
+        enterprises=Count("match__demand__enterprise", distinct=True),
+        craftsmen=Count("match__craftsman", distinct=True),
+        trainees=Sum("trainees"),
+    )
+    offers = Offer.objects.filter(demand__in=demands.values("pk"))
+    answered = offers.filter(
+        Q(responded_at__gte=low, responded_at__lt=high)
+        | Q(status=OfferStatus.EXPIRED, ended_at__gte=low, ended_at__lt=high)
+    )
+    accepted = answered.filter(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED]).count()
+    answered_n = answered.exclude(status=OfferStatus.WITHDRAWN).count()
+    with_offers = offers.filter(offered_at__gte=low, offered_at__lt=high).values("demand")
+    staffed = Demand.objects.filter(pk__in=with_offers)
+    reassigned = staffed.filter(offers__status__in=REFUSED_OFFER_STATUSES).distinct().count()
+    triage_hours = [
+        (t - s).total_seconds() / 3600
+        for s, t in demands.filter(
+            triaged_at__gte=low, triaged_at__lt=high, submitted_at__isnull=False
+        ).values_list("submitted_at", "triaged_at")
+    ]
+    contact_days = [
+        float(workdays_between(a, c))
+        for a, c in offers.filter(
+            first_contact_at__gte=low, first_contact_at__lt=high, responded_at__isnull=False
+        ).values_list("responded_at", "first_contact_at")
+    ]
+    confirmed = Outcome.objects.filter(
+        demand__in=demands.values("pk"), confirmed_at__gte=low, confirmed_at__lt=high
+    )
+    from jiangqiao.talents.models import Craftsman
+
+    craftsmen = Craftsman.objects.filter(subtree_q(org.path, field="org"), status="active")
+    capacity = craftsmen.aggregate(total=Sum("max_open_services"))["total"] or 0
+    busy = Offer.objects.filter(
+        craftsman__in=craftsmen.values("pk"), status__in=OPEN_OFFER_STATUSES
+    ).count()
+    return {
+        # National figures (docs/kpi.md §1).
+        "person_times": agg["n"] or 0,
+        "craftsmen_serving": agg["craftsmen"] or 0,
+        "enterprises_served": agg["enterprises"] or 0,
+        "problems_solved": demands.filter(
+            solved_confirmed_at__gte=low, solved_confirmed_at__lt=high
+        ).count(),
+        "workers_trained": agg["trainees"] or 0,
+        # Process figures (docs/kpi.md §2).
+        "triage_hours_median": _median(triage_hours),
+        "first_contact_workdays_median": _median(contact_days),
+        "acceptance_rate": round(accepted / answered_n, 3) if answered_n else None,
+        "reassignment_rate": round(reassigned / staffed.count(), 3) if staffed.exists() else None,
+        "overdue_offers": offers.filter(
+            status=OfferStatus.PENDING, accept_deadline__lt=timezone.now()
+        ).count(),
+        "utilisation": round(busy / capacity, 3) if capacity else None,
+        "satisfaction": confirmed.aggregate(avg=Avg("rating"))["avg"],
+        "confirmed_outcomes": confirmed.count(),
+    }
