@@ -394,3 +394,12 @@ JIANGQIAO_CASEWORK = {
     "escalate_days": env.int("JIANGQIAO_CASEWORK_ESCALATE_DAYS", default=10),
     "levels": {},
 }
+
+# Notification channels besides the inbox (core.channels): the shipped SMS and WeChat backends
+# only log; a deployment points these at its provider's gateway (same ``send`` signature).
+JIANGQIAO_SMS_BACKEND = env.str(
+    "JIANGQIAO_SMS_BACKEND", default="jiangqiao.core.channels.LoggingSmsBackend"
+)
+JIANGQIAO_WECHAT_BACKEND = env.str(
+    "JIANGQIAO_WECHAT_BACKEND", default="jiangqiao.core.channels.LoggingWeChatBackend"
+)

@@ -190,7 +190,6 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         DataScope.SELF,
         (
             *TAXONOMY_VIEW,
-            "core.view_job",
             "demands.view_enterprise",
             "demands.view_demand",
             "demands.add_demand",
@@ -204,7 +203,6 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         DataScope.SELF,
         (
             *TAXONOMY_VIEW,
-            "core.view_job",
             "talents.view_craftsman",
             "talents.change_craftsman",
             "talents.view_serviceteam",

@@ -616,3 +616,53 @@ class CalendarDay(AuditedModel):
         from django.urls import reverse
 
         return f"{reverse('core:calendarday_list')}?year={self.date.year}"
+
+
+class NotificationPreference(models.Model):
+    """Which channels a person wants besides the inbox, and the addresses they need.
+
+    The mobile number and WeChat id are collected only when the person turns that channel on
+    (PIPL: only what the feature needs); the mobile is encrypted at rest.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="notification_preference",
+        verbose_name="用户",
+    )
+    by_email = models.BooleanField("同时发送电子邮件", default=False)
+    by_sms = models.BooleanField("同时发送短信", default=False)
+    by_wechat = models.BooleanField("同时发送微信消息", default=False)
+    mobile = EncryptedTextField("接收短信的手机号", blank=True)
+    wechat_openid = models.CharField("微信 OpenID", max_length=64, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "消息接收设置"
+        verbose_name_plural = "消息接收设置"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user}的消息设置"
+
+
+class NotificationDelivery(models.Model):
+    """One attempt to deliver a notification through a channel besides the inbox."""
+
+    notification = models.ForeignKey(
+        Notification, models.CASCADE, related_name="deliveries", verbose_name="消息"
+    )
+    channel = models.CharField("渠道", max_length=10)
+    ok = models.BooleanField("成功", default=False)
+    detail = models.CharField("说明", max_length=200, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "消息发送记录"
+        verbose_name_plural = "消息发送记录"
+        default_permissions = ()
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{'成功' if self.ok else '失败'}"

@@ -190,4 +190,3 @@ register(
     MenuItem("变更日志", "core:changelog_list", "core.view_changelog", weight=100),
     MenuItem("操作日志", "core:operationlog_list", "core.view_operationlog", weight=200),
 )
-register(API, MenuItem("API 文档", "api-docs", weight=100))

@@ -1,8 +1,10 @@
 """站内消息: tell people what happened to them or what waits for them.
 
 ``notify()`` writes one row per recipient inside the caller's transaction, so a rolled-back action
-notifies nobody; with ``JIANGQIAO_NOTIFY_BY_EMAIL`` an e-mail copy goes out after the commit to
-recipients who have an address (never the one-time secret). Each app calls it from its services.
+notifies nobody. After the commit a copy goes out through the channels each recipient chose
+(``NotificationPreference``: e-mail, SMS, WeChat — ``core.channels``; with
+``JIANGQIAO_NOTIFY_BY_EMAIL`` everyone with an address gets e-mail), never the one-time secret, and
+every attempt is recorded. Each app calls it from its services.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -66,27 +67,117 @@ def notify(
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
-    if getattr(settings, "JIANGQIAO_NOTIFY_BY_EMAIL", False):
-        addresses = [
-            (row.recipient.email, row.title, row.body) for row in rows if row.recipient.email
-        ]
-        if addresses:
-            transaction.on_commit(lambda: _send_emails(addresses))
+    plan = _delivery_plan(created)
+    if plan:
+        transaction.on_commit(lambda: deliver(plan))
     return created
 
 
-def _send_emails(messages: list[tuple[str, str, str]]) -> None:
-    for address, title, body in messages:
+def _delivery_plan(rows: list[Notification]) -> list[tuple[int, str, str, str, str]]:
+    """(notification, channel, address, title, body) for each channel each recipient chose.
+
+    E-mail goes to those who turned it on (or to everyone with an address when the deployment
+    sets ``JIANGQIAO_NOTIFY_BY_EMAIL``); the one-time secret never leaves the inbox.
+    """
+    from .models import NotificationPreference
+
+    prefs = {
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user_id__in=[r.recipient_id for r in rows])
+    }
+    everyone_by_email = getattr(settings, "JIANGQIAO_NOTIFY_BY_EMAIL", False)
+    plan = []
+    for row in rows:
+        pref = prefs.get(row.recipient_id)
+        body = row.body if not row.secret else "（请登录平台查看）"
+        email = row.recipient.email
+        if email and (everyone_by_email or (pref is not None and pref.by_email)):
+            plan.append((row.pk, "email", email, row.title, body))
+        if pref is not None and pref.by_sms and pref.mobile:
+            plan.append((row.pk, "sms", pref.mobile, row.title, body))
+        if pref is not None and pref.by_wechat and pref.wechat_openid:
+            plan.append((row.pk, "wechat", pref.wechat_openid, row.title, body))
+    return plan
+
+
+def deliver(plan: list[tuple[int, str, str, str, str]]) -> None:
+    """Send through each channel and record every attempt (a failure never breaks the action)."""
+    from .channels import channel
+    from .models import NotificationDelivery
+
+    for notification_id, code, address, title, body in plan:
+        ok, detail = True, ""
         try:
-            send_mail(
-                f"【匠桥】{title}",
-                body or title,
-                None,
-                [address],
-                fail_silently=False,
+            channel(code).send(user=None, address=address, title=title, body=body)
+        except Exception as exc:  # a gateway or mail server being down is recorded, not raised
+            logger.exception("消息经%s发送失败", code)
+            ok, detail = False, f"{type(exc).__name__}: {exc}"[:200]
+        try:
+            NotificationDelivery.objects.create(
+                notification_id=notification_id, channel=code, ok=ok, detail=detail
             )
-        except Exception:  # a mail server being down must not break the action that notified
-            logger.exception("站内消息的邮件副本发送失败")
+        except Exception:
+            logger.exception("消息发送记录写入失败")
+
+
+def preference_for(*, user: Any) -> Any:
+    from .models import NotificationPreference
+
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+@transaction.atomic
+def preference_update(
+    *,
+    actor: Any,
+    by_email: bool,
+    by_sms: bool,
+    by_wechat: bool,
+    mobile: str = "",
+    wechat_openid: str = "",
+) -> Any:
+    """A person chooses his channels; each channel needs its address (checked, Chinese messages)."""
+    from .identifiers import IdentifierError, normalize_mobile
+    from .models import NotificationPreference
+    from .operations import record_operation
+
+    mobile = (mobile or "").strip()
+    if by_sms or mobile:
+        if not mobile:
+            raise BusinessError("接收短信须填写手机号", field="mobile")
+        try:
+            mobile = normalize_mobile(mobile)
+        except IdentifierError as exc:
+            raise BusinessError(f"手机号：{exc}", field="mobile") from None
+    openid = (wechat_openid or "").strip()
+    if by_wechat and not openid:
+        raise BusinessError(
+            "接收微信消息须填写微信 OpenID（关注公众号后获得）", field="wechat_openid"
+        )
+    if len(openid) > 64 or (openid and not openid.replace("-", "").replace("_", "").isalnum()):
+        raise BusinessError("微信 OpenID 格式不正确", field="wechat_openid")
+    if by_email and not actor.email:
+        raise BusinessError("您的账号没有电子邮箱，请联系系统管理员添加后再开启", field="by_email")
+    pref, _ = NotificationPreference.objects.update_or_create(
+        user=actor,
+        defaults={
+            "by_email": by_email,
+            "by_sms": by_sms,
+            "by_wechat": by_wechat,
+            "mobile": mobile if by_sms else "",
+            "wechat_openid": openid if by_wechat else "",
+        },
+    )
+    record_operation(
+        actor=actor,
+        module="消息",
+        business_type="update",
+        action="修改消息接收设置",
+        extra={"email": by_email, "sms": by_sms, "wechat": by_wechat},
+    )
+    return pref
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", inbox.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", inbox.notification_detail, name="notification_detail"),
     path("notifications/read-all/", inbox.notification_read_all, name="notification_read_all"),
+    path("notifications/settings/", inbox.notification_settings, name="notification_settings"),
     path("approvals/", inbox.approval_list, name="approval_list"),
     path("approvals/<int:pk>/", inbox.approval_detail, name="approval_detail"),
     path("jobs/", pages.JobListView.as_view(), name="job_list"),

@@ -167,3 +167,17 @@ class DemandFilterSet(filters.FilterSet):
 
     def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(region_subtree_q(value)) if value else queryset
+
+
+class PortalDemandFilterSet(filters.FilterSet):
+    """An enterprise contact's own demands: a search box and the state."""
+
+    q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
+    status = filters.ChoiceFilter(label="状态", choices=DemandStatus.choices)
+
+    class Meta:
+        model = Demand
+        fields = ["q", "status"]
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return substring_search(queryset, value)

@@ -211,6 +211,10 @@ class DemandForm(SubmissionTokenMixin, VersionedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["region_code"].required = False
+        if not user.has_perm("demands.triage_demand"):
+            # The union's fields are filled in at triage, not by the enterprise.
+            for name in ("category", "subcategory", "visibility"):
+                self.fields.pop(name, None)
         if self.instance.pk:
             del self.fields["enterprise"]
             self.initial["tags"] = "，".join(self.instance.tags)

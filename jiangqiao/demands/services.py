@@ -96,6 +96,10 @@ DEMAND_FIELDS = (
     "deadline",
 )
 TRIAGE_FIELDS = ("category", "subcategory", "grade", "owner_level", "visibility")
+#: Fields the union fills in (at triage); an enterprise contact neither sees nor changes them.
+UNION_FIELDS = ("category", "subcategory", "visibility")
+#: States in which the enterprise itself may still change its demand (before the union triages).
+ENTERPRISE_EDITABLE = (DemandStatus.DRAFT, DemandStatus.SUBMITTED)
 
 
 def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
@@ -561,6 +565,17 @@ def demand_update(
     claim_version(current, version)
     if current.status not in EDITABLE_STATUSES:
         raise BusinessError(f"需求状态为“{current.get_status_display()}”，不能再修改")
+    if not actor.has_perm("demands.triage_demand"):
+        if current.status not in ENTERPRISE_EDITABLE:
+            raise BusinessError(
+                f"需求已{current.get_status_display().removeprefix('已')}，不能再修改；"
+                "如需补充说明，请联系负责的工会",
+                field="status",
+            )
+        for name in UNION_FIELDS:
+            if name in data and data[name] != getattr(current, name):
+                label = Demand._meta.get_field(name).verbose_name
+                raise BusinessError(f"{label}由工会在受理时填写，企业不能修改", field=name)
     kept = list(current.preferred_craftsmen or [])
     for key, value in data.items():
         setattr(current, key, value)

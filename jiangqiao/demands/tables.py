@@ -101,3 +101,24 @@ class DemandTable(tables.Table):
 
     def render_status(self, value: str, record: Demand) -> Any:
         return _badge(DEMAND_STATUS_COLORS.get(record.status, "secondary"), value)
+
+
+class PortalDemandTable(tables.Table):
+    """The enterprise contact's list: what he asked, where it stands (fits a phone)."""
+
+    number = tables.Column("需求编号", linkify=True, empty_values=())
+    title = tables.Column("需求标题", linkify=True)
+    status = tables.Column("状态")
+    created_at = tables.DateColumn(verbose_name="提交日期", format="Y-m-d")
+
+    class Meta:
+        model = Demand
+        fields = ("number", "title", "status", "created_at")
+        order_by = ("-created_at",)
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+
+    def render_number(self, value: Any, record: Demand) -> Any:
+        return value or "（草稿）"
+
+    def render_status(self, value: Any, record: Demand) -> Any:
+        return _badge(DEMAND_STATUS_COLORS.get(record.status, "secondary"), value)

@@ -28,7 +28,7 @@ from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from . import selectors, services
 from .choices import DEMAND_STATUS_COLORS, Channel
-from .filtersets import DemandFilterSet, EnterpriseFilterSet
+from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
 from .forms import (
     ContactForm,
     DemandForm,
@@ -36,7 +36,7 @@ from .forms import (
     EnterpriseForm,
 )
 from .models import Demand, Enterprise, EnterpriseContact
-from .tables import DemandTable, EnterpriseTable
+from .tables import DemandTable, EnterpriseTable, PortalDemandTable
 
 
 def _form_error(form: Any, exc: Exception) -> None:
@@ -195,11 +195,27 @@ class ContactRemoveView(ScopedMixin, View):
 
 
 class DemandListView(ObjectListView):
+    """Staff get the full filter panel and the 代录 form; an enterprise contact his own demands
+    with a search box and a state filter, and the phone form to submit a new one."""
+
     model = Demand
     filterset_class = DemandFilterSet
     table_class = DemandTable
     title = "需求"
     extra_buttons = [("手机提交需求", "demands:demand_submit", "demands.add_demand")]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not request.user.has_perm("demands.triage_demand"):
+            self.filterset_class = PortalDemandFilterSet
+            self.table_class = PortalDemandTable
+            self.title = "我的需求"
+            self.extra_buttons = [("提交新需求", "demands:demand_submit", "demands.add_demand")]
+        return super().dispatch(request, *args, **kwargs)
+
+    def add_url(self) -> str | None:
+        if not self.request.user.has_perm("demands.triage_demand"):
+            return None  # the staff form records a demand on an enterprise's behalf (代录)
+        return super().add_url()
 
     def get_table_queryset(self) -> Any:
         return selectors.demand_list(user=self.request.user)
@@ -221,7 +237,11 @@ class DemandDetailView(ObjectDetailView):
         }
 
     def edit_url(self, obj: Demand) -> str | None:
-        return super().edit_url(obj) if obj.is_editable else None
+        if not self.request.user.has_perm("demands.triage_demand"):
+            editable = obj.status in services.ENTERPRISE_EDITABLE
+        else:
+            editable = obj.is_editable
+        return super().edit_url(obj) if editable else None
 
 
 class DemandEditView(ObjectEditView):

@@ -1,7 +1,7 @@
 """The demo's service casework: demands of 南山区 in every state, written through the services
 over the past weeks (a demo clock moves ``timezone.now`` back while each step is taken).
 
-Who acts is who would: 南山区's clerk (``ns_staff``) triages and confirms, the demo 劳模工匠 account
+Who acts is who would: 深圳市's clerk (``sz_staff``) triages and confirms, the demo 劳模工匠 account
 (``craftsman``) and other craftsmen answer, the demo 企业联络人 (``ent_contact``) confirms and rates.
 """
 
@@ -44,7 +44,10 @@ def _ago(working_days: int, hour: int = 10) -> dt.datetime:
 
 
 def build_cases(actor: Any) -> int:
-    """Demands in every state for 南山区's demo accounts; returns how many were made."""
+    """Demands in every state for 南山区's demo accounts; returns how many were made.
+
+    The finished cases come first: their craftsmen's capacity is free again for the open ones.
+    """
     from jiangqiao.accounts.models import User
     from jiangqiao.casework import services
     from jiangqiao.casework.models import Offer
@@ -54,14 +57,14 @@ def build_cases(actor: Any) -> int:
     from jiangqiao.matching import services as matching_services
     from jiangqiao.talents.models import Craftsman
 
-    staff = User.objects.filter(username="ns_staff").first() or actor
+    staff = User.objects.filter(username="sz_staff").first() or actor
     contact = User.objects.filter(username="ent_contact").first()
     me = Craftsman.objects.filter(user__username="craftsman").first()
     ent = Enterprise.objects.filter(contacts__user=contact).first() if contact else None
     if contact is None or me is None or ent is None:
         return 0
     others = list(
-        Craftsman.objects.filter(org__region_code="440305", user__isnull=True)
+        Craftsman.objects.filter(org__region_code__startswith="4403", user__isnull=True)
         .exclude(pk=me.pk)
         .order_by("pk")[:40]
     )
@@ -88,7 +91,7 @@ def build_cases(actor: Any) -> int:
 
     def offer(d: Any, person: Any, days: int) -> Any:
         """Propose and confirm ``person`` (an offer), or the next craftsman who can serve."""
-        for candidate in [person, *others]:
+        for candidate in [person, *others, me]:
             if candidate is None:
                 continue
             try:
@@ -120,56 +123,6 @@ def build_cases(actor: Any) -> int:
                     actor=staff, match=o.suggestion, data={**SESSION, "date": when.date()}
                 )
 
-    # 1. A fresh offer to the demo craftsman, waiting for his answer.
-    d = demand(
-        "数控车床加工尺寸漂移", "批量加工时工件外径尺寸逐渐变大，需要排查热变形和刀具补偿。", 2
-    )
-    offer(d, me, 1)
-    # 2. The demo craftsman serves a demand; the outcome waits for the enterprise's confirmation.
-    d = demand("注塑件表面缩痕", "汽车内饰注塑件表面出现缩痕，良品率低，需要工艺专家现场指导。", 14)
-    o = offer(d, me, 13)
-    if o:
-        serve(d, o, 12)
-        with clock(_ago(2)):
-            services.outcome_record(
-                actor=me.user,
-                demand=d,
-                result="solved",
-                summary="调整保压时间和模温，缩痕消除，良品率由 82% 提高到 97%。",
-            )
-    # 3. Declined by one craftsman, reassigned automatically to the next.
-    d = demand("焊缝气孔超标", "不锈钢管道焊缝射线检测气孔超标，需要焊接工艺指导。", 6)
-    o = offer(d, others[0] if others else None, 5)
-    if o:
-        for c in others[1:4]:  # the next proposals, in order
-            try:
-                with clock(_ago(5)):
-                    matching_services.suggestion_add_manual(actor=staff, demand=d, craftsman=c)
-            except BusinessError:
-                pass
-        with clock(_ago(3)):
-            services.offer_decline(
-                actor=o.craftsman.user or staff, offer=o, reason="busy", note="本月已有两项现场服务"
-            )
-    # 4. An offer nobody answered in time (the deadline tick expires it and reassigns).
-    d = demand("空压机能耗偏高", "车间空压机组电耗偏高，需要节能诊断。", 9)
-    offer(d, others[4] if len(others) > 4 else None, 8)
-    # 5. Accepted, but the enterprise has not been reached within the deadline.
-    d = demand("PLC 程序偶发死机", "包装线 PLC 偶发死机，需要电气自动化专家排查。", 7)
-    o = offer(d, others[5] if len(others) > 5 else None, 6)
-    if o:
-        with clock(_ago(5, 9)):
-            services.offer_accept(actor=o.craftsman.user or staff, offer=o)
-        with clock(_ago(5, 15)):
-            services.contact_log(
-                actor=staff, offer=o, channel="phone", reached=False, note="企业电话无人接听"
-            )
-    # 6. Nobody staffed it in 10 working days: escalated to the city.
-    d = demand("精密齿轮热处理变形", "齿轮渗碳淬火后变形超差，县内无合适专家。", 12)
-    with clock(_ago(1)):
-        services.demand_escalate(
-            actor=staff, demand=d, comment="区内无热处理方向的劳模工匠，请市总协调"
-        )
     # 7. Solved and confirmed 95 days ago: the 90-day follow-up is due.
     d = demand("电机轴承过热", "风机电机轴承温度过高，频繁停机。", 75)
     o = offer(d, others[6] if len(others) > 6 else None, 74)
@@ -199,4 +152,54 @@ def build_cases(actor: Any) -> int:
             services.outcome_confirm(actor=contact, demand=d, answer="partial", rating=4)
         with clock(_ago(17)):
             services.demand_close(actor=staff, demand=d)
+    # 2. The demo craftsman serves a demand; the outcome waits for the enterprise's confirmation.
+    d = demand("注塑件表面缩痕", "汽车内饰注塑件表面出现缩痕，良品率低，需要工艺专家现场指导。", 14)
+    o = offer(d, me, 13)
+    if o:
+        serve(d, o, 12)
+        with clock(_ago(2)):
+            services.outcome_record(
+                actor=me.user,
+                demand=d,
+                result="solved",
+                summary="调整保压时间和模温，缩痕消除，良品率由 82% 提高到 97%。",
+            )
+    # 3. Declined by one craftsman, reassigned automatically to the next.
+    d = demand("焊缝气孔超标", "不锈钢管道焊缝射线检测气孔超标，需要焊接工艺指导。", 6)
+    o = offer(d, others[0] if others else None, 5)
+    if o:
+        for c in [*others[1:4], me]:  # the next proposals, in order
+            try:
+                with clock(_ago(5)):
+                    matching_services.suggestion_add_manual(actor=staff, demand=d, craftsman=c)
+            except BusinessError:
+                pass
+        with clock(_ago(3)):
+            services.offer_decline(
+                actor=o.craftsman.user or staff, offer=o, reason="busy", note="本月已有两项现场服务"
+            )
+    # 4. An offer nobody answered in time (the deadline tick expires it and reassigns).
+    d = demand("空压机能耗偏高", "车间空压机组电耗偏高，需要节能诊断。", 9)
+    offer(d, others[4] if len(others) > 4 else None, 8)
+    # 5. Accepted, but the enterprise has not been reached within the deadline.
+    d = demand("PLC 程序偶发死机", "包装线 PLC 偶发死机，需要电气自动化专家排查。", 7)
+    o = offer(d, others[5] if len(others) > 5 else None, 6)
+    if o:
+        with clock(_ago(5, 9)):
+            services.offer_accept(actor=o.craftsman.user or staff, offer=o)
+        with clock(_ago(5, 15)):
+            services.contact_log(
+                actor=staff, offer=o, channel="phone", reached=False, note="企业电话无人接听"
+            )
+    # 6. Nobody staffed it in 10 working days: escalated to the city.
+    d = demand("精密齿轮热处理变形", "齿轮渗碳淬火后变形超差，县内无合适专家。", 12)
+    with clock(_ago(1)):
+        services.demand_escalate(
+            actor=staff, demand=d, comment="区内无热处理方向的劳模工匠，请市总协调"
+        )
+    # 1. A fresh offer to the demo craftsman, waiting for his answer.
+    d = demand(
+        "数控车床加工尺寸漂移", "批量加工时工件外径尺寸逐渐变大，需要排查热变形和刀具补偿。", 2
+    )
+    offer(d, me, 1)
     return made

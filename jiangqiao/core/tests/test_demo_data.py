@@ -88,7 +88,7 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     assert Craftsman.objects.count() == 30
     # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there.
     assert Enterprise.objects.count() in (20, 21)
-    assert Demand.objects.count() == 40
+    assert Demand.objects.count() == 40 + 8  # and the casework story of 南山区's demo accounts
     assert set(ServiceTeam.objects.values_list("level", flat=True)) >= {
         "province",
         "city",
@@ -105,6 +105,30 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     )
     assert Craftsman.objects.filter(user__username="craftsman").count() == 1
     assert Enterprise.objects.filter(contacts__user__username="ent_contact").count() == 1
+    # The casework story: demands and offers in every state, the demo accounts in the middle.
+    from jiangqiao.casework.models import FollowUp, Offer
+
+    assert set(Demand.objects.values_list("status", flat=True)) >= {
+        "submitted",
+        "matching",
+        "in_service",
+        "resolved",
+        "confirmed",
+        "closed",
+        "escalated",
+    }
+    assert set(Offer.objects.values_list("status", flat=True)) >= {
+        "pending",
+        "accepted",
+        "declined",
+        "completed",
+    }
+    assert Offer.objects.filter(source="automatic").exists()  # declined, then reassigned
+    assert Offer.objects.filter(craftsman__user__username="craftsman", status="pending").exists()
+    assert Demand.objects.filter(
+        status="resolved", enterprise__contacts__user__username="ent_contact"
+    ).exists()  # waits for the demo enterprise contact's confirmation
+    assert FollowUp.objects.exists()
     # Every record sits in one of the six pilot cities' subtrees.
     assert not Craftsman.objects.exclude(
         org__region_code__regex=r"^(4401|4403|4415|4419|4402|4408)"

@@ -113,3 +113,39 @@ def _detail_context(request: HttpRequest, obj: Any, note: str = "") -> dict[str,
 def _kind_label(code: str) -> str:
     kind = approvals.KINDS.get(code)
     return kind.label if kind else code
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """消息接收设置: which channels besides the inbox, with the address each one needs."""
+    from jiangqiao.core.forms import NotificationPreferenceForm
+
+    pref = notifications.preference_for(user=request.user)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                notifications.preference_update(actor=request.user, **form.cleaned_data)
+            except BusinessError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "消息接收设置已保存")
+                return redirect("core:notification_settings")
+        status = 400
+    else:
+        form = NotificationPreferenceForm(
+            initial={
+                "by_email": pref.by_email,
+                "by_sms": pref.by_sms,
+                "by_wechat": pref.by_wechat,
+                "mobile": pref.mobile,
+                "wechat_openid": pref.wechat_openid,
+            }
+        )
+        status = 200
+    return render(
+        request,
+        "core/notification_settings.html",
+        {"form": form, "title": "消息接收设置", "email": request.user.email},
+        status=status,
+    )
