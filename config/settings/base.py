@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     # One OpenAPI enum per choice set (otherwise every "status" field collides).
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "jiangqiao.core.choices.Status",
+        "OfferStatusEnum": "jiangqiao.casework.choices.OfferStatus",
+        "OfferSourceEnum": "jiangqiao.casework.choices.OfferSource",
+        "DeclineReasonEnum": "jiangqiao.casework.choices.DeclineReason",
+        "DemandOutcomeEnum": "jiangqiao.demands.choices.DemandOutcome",
+        "ContactChannelEnum": "jiangqiao.casework.choices.ContactChannel",
         "JobStatusEnum": "jiangqiao.core.choices.JobStatus",
         "OperationStatusEnum": "jiangqiao.core.choices.OperationStatus",
         "LoginStatusEnum": "jiangqiao.accounts.choices.LoginStatus",

@@ -574,7 +574,7 @@ def demand_update(
             )
         for name in UNION_FIELDS:
             if name in data and data[name] != getattr(current, name):
-                label = Demand._meta.get_field(name).verbose_name
+                label = str(Demand._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
                 raise BusinessError(f"{label}由工会在受理时填写，企业不能修改", field=name)
     kept = list(current.preferred_craftsmen or [])
     for key, value in data.items():

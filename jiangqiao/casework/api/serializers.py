@@ -4,9 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from jiangqiao.core.api.serializers import ChoiceDisplayField
 from jiangqiao.demands.choices import Grade, OwnerLevel, Visibility
 
-from ..choices import ContactChannel, DeclineReason, OutcomeResult
+from ..choices import ContactChannel, DeclineReason, OfferSource, OfferStatus, OutcomeResult
 from ..models import Offer, Outcome
 
 
@@ -38,6 +39,9 @@ class ConfirmSerializer(serializers.Serializer[Any]):
 
 
 class OfferSerializer(serializers.ModelSerializer[Offer]):
+    source = ChoiceDisplayField(choices=OfferSource.choices, read_only=True)
+    status = ChoiceDisplayField(choices=OfferStatus.choices, read_only=True)
+    decline_reason = ChoiceDisplayField(choices=DeclineReason.choices, read_only=True)
     demand_title = serializers.CharField(source="demand.title", read_only=True)
     craftsman_name = serializers.CharField(source="craftsman.name", read_only=True, default=None)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
@@ -68,6 +72,9 @@ class OfferSerializer(serializers.ModelSerializer[Offer]):
 
 
 class OutcomeSerializer(serializers.ModelSerializer[Outcome]):
+    result = ChoiceDisplayField(choices=OutcomeResult.choices, read_only=True)
+    enterprise_answer = ChoiceDisplayField(choices=OutcomeResult.choices, read_only=True)
+
     class Meta:
         model = Outcome
         fields = [

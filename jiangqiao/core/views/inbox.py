@@ -146,6 +146,6 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/notification_settings.html",
-        {"form": form, "title": "消息接收设置", "email": request.user.email},
+        {"form": form, "title": "消息接收设置", "email": getattr(request.user, "email", "")},
         status=status,
     )
