@@ -64,6 +64,9 @@ CASEWORK_STAFF = (
     "casework.add_outcome",
     "casework.view_contactattempt",
     "casework.view_followup",
+    "casework.view_agreement",
+    "casework.add_agreement",
+    "casework.change_agreement",
 )
 EXCHANGE_STAFF = (
     "exchange.view_exchangebatch",
@@ -194,6 +197,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "demands.view_demand",
             "demands.add_demand",
             "demands.change_demand",
+            "casework.view_agreement",
         ),
         "企业的联络人：提交和跟踪本企业的需求，只看本人数据。",
     ),
@@ -209,6 +213,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "casework.view_offer",
             "casework.respond_offer",
             "casework.view_contactattempt",
+            "casework.view_agreement",
         ),
         "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
     ),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from jiangqiao.core.filters import OrgSubtreeFilter
 
 from .choices import DeclineReason, OfferSource, OfferStatus
-from .models import Offer
+from .models import Agreement, AgreementStatus, Offer
 
 
 class OfferFilterSet(filters.FilterSet):
@@ -38,3 +38,21 @@ class OfferFilterSet(filters.FilterSet):
         if value:
             return late
         return queryset.exclude(pk__in=late.values("pk"))
+
+
+class AgreementFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(label="状态", choices=AgreementStatus.choices)
+    review_due = filters.BooleanFilter(label="待回顾", method="filter_review_due")
+    org_id = OrgSubtreeFilter(label="负责工会（含下级）")
+
+    class Meta:
+        model = Agreement
+        fields = ["status", "review_due", "org_id"]
+
+    def filter_review_due(
+        self, queryset: QuerySet[Agreement], name: str, value: Any
+    ) -> QuerySet[Agreement]:
+        if value is None:
+            return queryset
+        due = {"status": AgreementStatus.ACTIVE, "next_review_on__lte": timezone.localdate()}
+        return queryset.filter(**due) if value else queryset.exclude(**due)

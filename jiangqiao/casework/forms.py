@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from jiangqiao.orgs.models import Organization
@@ -109,3 +111,34 @@ class FollowUpForm(forms.Form):
         error_messages={"required": "请选择问题是否复发"},
     )
     comment = forms.CharField(label="说明", max_length=1000, required=False)
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(label="协议名称", max_length=100)
+    enterprise: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="企业", queryset=None, empty_label="请选择企业"
+    )
+    craftsman: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="劳模工匠", queryset=None, required=False, empty_label="（或选择服务队）"
+    )
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="服务队", queryset=None, required=False, empty_label="（或选择劳模工匠）"
+    )
+    scope_text = forms.CharField(
+        label="服务内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    start_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    review_months = forms.IntegerField(label="回顾周期（月）", min_value=1, max_value=12, initial=3)
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        from jiangqiao.demands.selectors import enterprise_choices_for
+        from jiangqiao.talents.models import ServiceTeam
+        from jiangqiao.talents.selectors import craftsman_choices_for
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["enterprise"].queryset = enterprise_choices_for(user=user)  # type: ignore[attr-defined]
+        self.fields["craftsman"].queryset = craftsman_choices_for(user=user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["team"].queryset = (  # type: ignore[attr-defined]
+            ServiceTeam.objects.visible_to(user, "view").filter(status="active").order_by("name")
+        )

@@ -264,3 +264,92 @@ class FollowUp(DemandScoped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}（{self.due_on:%Y-%m-%d}）"
+
+
+class AgreementStatus(models.TextChoices):
+    ACTIVE = "active", "生效中"
+    ENDED = "ended", "已终止"
+
+
+class Agreement(AuditedModel):
+    """结对/长期协议: a craftsman or a team serves an enterprise over a period, reviewed regularly.
+
+    Owned by the enterprise's union unit (``org``); often grows out of a one-off service
+    (``demand``), which is what the one-off → long-term conversion figure counts.
+    """
+
+    org = models.ForeignKey(
+        "orgs.Organization", models.PROTECT, related_name="+", verbose_name="负责工会"
+    )
+    enterprise = models.ForeignKey(
+        "demands.Enterprise", models.PROTECT, related_name="agreements", verbose_name="企业"
+    )
+    craftsman = models.ForeignKey(
+        "talents.Craftsman",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name="劳模工匠",
+    )
+    team = models.ForeignKey(
+        "talents.ServiceTeam",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name="服务队",
+    )
+    demand = models.ForeignKey(
+        "demands.Demand",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name="源自需求",
+    )
+    title = models.CharField("协议名称", max_length=100)
+    scope_text = models.TextField("服务内容", max_length=2000)
+    start_on = models.DateField("开始日期")
+    end_on = models.DateField("结束日期")
+    review_months = models.PositiveSmallIntegerField(
+        "回顾周期（月）", default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    next_review_on = models.DateField("下次回顾日期", db_index=True)
+    last_review_note = models.CharField("最近回顾意见", max_length=1000, blank=True)
+    reminded_on = models.DateField("最近提醒日期", null=True, blank=True, editable=False)
+    status = models.CharField(
+        "状态", max_length=8, choices=AgreementStatus.choices, default=AgreementStatus.ACTIVE
+    )
+    ended_reason = models.CharField("终止原因", max_length=500, blank=True)
+
+    objects = ScopedManager()
+    scope_org_field: ClassVar[str] = "org"
+    scope_owner_field: ClassVar[str | None] = (
+        "craftsman__user|team__lead__user|enterprise__contacts__user|created_by"
+    )
+    scope_to_many: ClassVar[bool] = True
+
+    class Meta:
+        verbose_name = "结对协议"
+        verbose_name_plural = "结对协议"
+        ordering = ["-start_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(craftsman__isnull=False, team__isnull=True)
+                | Q(craftsman__isnull=True, team__isnull=False),
+                name="casework_agreement_craftsman_or_team",
+                violation_error_message="结对协议须指定一位劳模工匠或一支服务队",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_on__gte=models.F("start_on")),
+                name="casework_agreement_period",
+                violation_error_message="结束日期不能早于开始日期",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casework:agreement_detail", args=[self.pk])

@@ -50,7 +50,7 @@ from .choices import (
     OfferStatus,
     OutcomeResult,
 )
-from .models import ContactAttempt, FollowUp, Offer, Outcome
+from .models import Agreement, AgreementStatus, ContactAttempt, FollowUp, Offer, Outcome
 
 MODULE = "服务办理"
 SYSTEM_NAME = "系统"
@@ -1154,4 +1154,220 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                     body="服务结束已有一段时间，问题是否复发？请在需求页面答复。",
                     link=row.demand.get_absolute_url(),
                 )
+    # 5. Long-term agreements: reviews due, periods ended.
+    agreements_due(now, counts)
     return counts
+
+
+# ----------------------------------------------------------------------------------------------
+# 结对/长期协议
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    actor: Any,
+    enterprise: Any,
+    craftsman: Any = None,
+    team: Any = None,
+    demand: Any = None,
+    data: dict[str, Any],
+) -> Agreement:
+    """A craftsman or a team takes an enterprise on for a period (结对), reviewed every N months."""
+    from jiangqiao.demands.models import Enterprise
+    from jiangqiao.talents.models import Craftsman, ServiceTeam
+
+    _check_perm(actor, "casework.add_agreement")
+    if not Enterprise.objects.visible_to(actor, "view").filter(pk=enterprise.pk).exists():
+        raise BusinessError("企业：不存在或不在您的数据范围内", field="enterprise")
+    if (craftsman is None) == (team is None):
+        raise BusinessError("请选择一位劳模工匠或一支服务队（二选一）", field="craftsman")
+    if (
+        craftsman is not None
+        and not Craftsman.objects.visible_to(actor, "view")
+        .filter(pk=craftsman.pk, status="active")
+        .exists()
+    ):
+        raise BusinessError("劳模工匠：不存在、已停用或不在您的数据范围内", field="craftsman")
+    if (
+        team is not None
+        and not ServiceTeam.objects.visible_to(actor, "view")
+        .filter(pk=team.pk, status=Status.ACTIVE)
+        .exists()
+    ):
+        raise BusinessError("服务队：不存在、已停用或不在您的数据范围内", field="team")
+    if demand is not None and (
+        demand.enterprise_id != enterprise.pk
+        or not Demand.objects.visible_to(actor, "view").filter(pk=demand.pk).exists()
+    ):
+        raise BusinessError("源自需求：须为该企业、您数据范围内的需求", field="demand")
+    start, end = data.get("start_on"), data.get("end_on")
+    if not start or not end:
+        raise BusinessError("请填写协议的开始和结束日期", field="start_on")
+    if end < start:
+        raise BusinessError("结束日期不能早于开始日期", field="end_on")
+    if (end - start).days > 3 * 366:
+        raise BusinessError("协议期限最长 3 年，到期后可续签", field="end_on")
+    months = int(data.get("review_months") or 3)
+    row = Agreement(
+        org_id=enterprise.org_id,
+        enterprise=enterprise,
+        craftsman=craftsman,
+        team=team,
+        demand=demand,
+        title=(data.get("title") or "").strip(),
+        scope_text=(data.get("scope_text") or "").strip(),
+        start_on=start,
+        end_on=end,
+        review_months=months,
+        next_review_on=_add_months(start, months),
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = (
+            str(Agreement._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
+            if field != "__all__"
+            else ""
+        )
+        raise BusinessError(
+            f"{label}：{messages[0]}" if label else messages[0], field=field
+        ) from None
+    row.save()
+    assert_visible(Agreement, actor, row.pk, "add")
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.INSERT,
+        action=f"签订结对协议“{row.title}”：{craftsman or team} 与 {enterprise}",
+        target=row,
+    )
+    people = [craftsman.user] if craftsman is not None and craftsman.user else []
+    if team is not None and team.lead and team.lead.user:
+        people.append(team.lead.user)
+    notify(
+        [*people, *_enterprise_users_of(enterprise.pk)],
+        title=f"结对协议：{row.title}",
+        body=f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}，每 {months} 个月回顾一次。",
+        link=row.get_absolute_url(),
+        actor=_user(actor),
+    )
+    return row
+
+
+def _enterprise_users_of(enterprise_id: int) -> list[Any]:
+    return [
+        c.user
+        for c in EnterpriseContact.objects.filter(
+            enterprise_id=enterprise_id, user__isnull=False, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+@transaction.atomic
+def agreement_review(*, actor: Any, agreement: Agreement, note: str) -> Agreement:
+    """Record a periodic review; the next one is due a cadence later."""
+    _check_perm(actor, "casework.change_agreement")
+    if not Agreement.objects.visible_to(actor, "change").filter(pk=agreement.pk).exists():
+        raise ScopeViolation(Agreement, "change")
+    note = (note or "").strip()
+    if not note:
+        raise BusinessError("请填写回顾意见（服务开展情况、企业评价、下一步安排）", field="note")
+    current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if current.status != AgreementStatus.ACTIVE:
+        raise BusinessError("协议已终止，不能再回顾", field="status", code="conflict")
+    before = changelog.snapshot(current)
+    current.last_review_note = note[:1000]
+    current.next_review_on = _add_months(
+        max(current.next_review_on, timezone.localdate()), current.review_months
+    )
+    current.updated_by = _user(actor)
+    current.save(update_fields=["last_review_note", "next_review_on", "updated_by", "updated_at"])
+    changelog.write(
+        current,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(current),
+        message="协议回顾",
+    )
+    return current
+
+
+@transaction.atomic
+def agreement_end(*, actor: Any, agreement: Agreement, reason: str) -> Agreement:
+    _check_perm(actor, "casework.change_agreement")
+    if not Agreement.objects.visible_to(actor, "change").filter(pk=agreement.pk).exists():
+        raise ScopeViolation(Agreement, "change")
+    if not (reason or "").strip():
+        raise BusinessError("请填写终止原因", field="reason")
+    updated = Agreement.objects.filter(pk=agreement.pk, status=AgreementStatus.ACTIVE).update(
+        status=AgreementStatus.ENDED,
+        ended_reason=reason.strip()[:500],
+        updated_by=_user(actor),
+        updated_at=timezone.now(),
+    )
+    if updated != 1:
+        raise BusinessError("协议已终止", field="status", code="conflict")
+    row = Agreement.objects.get(pk=agreement.pk)
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"终止结对协议“{row.title}”",
+        target=row,
+        params={"reason": reason},
+    )
+    return row
+
+
+def agreements_due(now: dt.datetime, counts: dict[str, int]) -> None:
+    """The tick's part: remind the unit of reviews due, and end agreements past their period."""
+    today = timezone.localtime(now).date()
+    for row in Agreement.objects.filter(status=AgreementStatus.ACTIVE, end_on__lt=today)[:5000]:
+        with _step(counts, "agreements_ended"):
+            if Agreement.objects.filter(pk=row.pk, status=AgreementStatus.ACTIVE).update(
+                status=AgreementStatus.ENDED, ended_reason="协议期满", updated_at=now
+            ):
+                notify(
+                    _unit_staff(row.org_id, "casework.change_agreement"),
+                    title=f"结对协议期满：{row.title}",
+                    link=row.get_absolute_url(),
+                )
+    for row in Agreement.objects.filter(
+        status=AgreementStatus.ACTIVE, next_review_on__lte=today
+    ).exclude(reminded_on=today)[:5000]:
+        with _step(counts, "agreement_reviews"):
+            if (
+                Agreement.objects.filter(pk=row.pk)
+                .exclude(reminded_on=today)
+                .update(reminded_on=today)
+            ):
+                notify(
+                    _unit_staff(row.org_id, "casework.change_agreement"),
+                    title=f"结对协议待回顾：{row.title}",
+                    link=row.get_absolute_url(),
+                )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .choices import OFFER_STATUS_COLORS, OfferStatus
-from .models import Offer
+from .models import Agreement, Offer
 
 TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
@@ -52,3 +52,22 @@ class OfferTable(tables.Table):
             value,
             format_html(' <span class="badge bg-red">逾期</span>') if late else "",
         )
+
+
+class AgreementTable(tables.Table):
+    title = tables.Column("协议名称", linkify=True)
+    enterprise = tables.Column("企业", orderable=False)
+    who = tables.Column("劳模工匠/服务队", empty_values=(), orderable=False)
+    start_on = tables.DateColumn(verbose_name="开始", format="Y-m-d")
+    end_on = tables.DateColumn(verbose_name="结束", format="Y-m-d")
+    next_review_on = tables.DateColumn(verbose_name="下次回顾", format="Y-m-d")
+    status = tables.Column("状态")
+
+    class Meta:
+        model = Agreement
+        fields = ("title", "enterprise", "who", "start_on", "end_on", "next_review_on", "status")
+        order_by = ("-start_on",)
+        attrs = TABLE_ATTRS
+
+    def render_who(self, record: Agreement) -> Any:
+        return str(record.craftsman or record.team)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
@@ -22,9 +23,10 @@ from jiangqiao.demands.models import Demand
 
 from . import selectors, services
 from .choices import OFFER_STATUS_COLORS
-from .filtersets import OfferFilterSet
+from .filtersets import AgreementFilterSet, OfferFilterSet
 from .forms import (
     AcceptForm,
+    AgreementForm,
     CommentForm,
     ConfirmForm,
     ContactForm,
@@ -33,8 +35,8 @@ from .forms import (
     OutcomeForm,
     TransferForm,
 )
-from .models import FollowUp, Offer
-from .tables import OfferTable
+from .models import Agreement, FollowUp, Offer
+from .tables import AgreementTable, OfferTable
 
 ERRORS = (BusinessError, ScopeViolation, ValidationError, PermissionDenied)
 
@@ -342,3 +344,120 @@ class OfferStepView(ScopedMixin, View):
             services.outcome_record(actor=user, demand=offer.demand, **form.cleaned_data)
             return "办理结果已登记，已请企业确认"
         raise BusinessError("不支持的操作")
+
+
+# ----------------------------------------------------------------------------------------------
+# 结对/长期协议
+# ----------------------------------------------------------------------------------------------
+
+
+class AgreementListView(ObjectListView):
+    model = Agreement
+    filterset_class = AgreementFilterSet
+    table_class = AgreementTable
+    title = "结对协议"
+
+    def get_table_queryset(self) -> Any:
+        return Agreement.objects.visible_to(self.request.user, "view").select_related(
+            "enterprise", "craftsman", "team", "org"
+        )
+
+    def add_url(self) -> str | None:
+        return reverse("casework:agreement_create") if self.perm("add") else None
+
+
+class AgreementCreateView(ScopedMixin, View):
+    model = Agreement
+    action = "add"
+
+    def _render(self, form: AgreementForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "generic/object_form.html",
+            {
+                "form": form,
+                "title": "签订结对协议",
+                "cancel_url": reverse("casework:agreement_list"),
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        initial: dict[str, Any] = {}
+        demand = (
+            Demand.objects.visible_to(request.user, "view")
+            .filter(pk=request.GET.get("demand") or 0)
+            .first()
+        )
+        if demand is not None:  # a one-off service grows into a long-term one
+            serving = demand.offers.filter(status__in=["accepted", "completed"]).first()
+            initial = {
+                "enterprise": demand.enterprise_id,
+                "title": f"结对：{demand.title}"[:100],
+                "craftsman": getattr(serving, "craftsman_id", None),
+                "team": getattr(serving, "team_id", None),
+            }
+        return self._render(AgreementForm(user=request.user, initial=initial))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = AgreementForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            demand = (
+                Demand.objects.visible_to(request.user, "view")
+                .filter(pk=request.GET.get("demand") or 0)
+                .first()
+            )
+            try:
+                row = services.agreement_create(
+                    actor=request.user,
+                    enterprise=data.pop("enterprise"),
+                    craftsman=data.pop("craftsman"),
+                    team=data.pop("team"),
+                    demand=demand,
+                    data=data,
+                )
+            except ERRORS as exc:
+                field = getattr(exc, "field", None)
+                form.add_error(field if field in form.fields else None, error_text(exc))
+            else:
+                messages.success(request, "结对协议已签订")
+                return redirect(row.get_absolute_url())
+        return self._render(form, status=400)
+
+
+class AgreementDetailView(ScopedMixin, View):
+    model = Agreement
+    action = "view"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        row = get_object_or_404(
+            self.get_queryset().select_related("enterprise", "craftsman", "team", "org", "demand"),
+            pk=kwargs["pk"],
+        )
+        return render(
+            request,
+            "casework/agreement_detail.html",
+            {
+                "object": row,
+                "can_change": self.perm("change")
+                and Agreement.objects.visible_to(request.user, "change").filter(pk=row.pk).exists(),
+            },
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        row = self.get_object()
+        try:
+            if request.POST.get("step") == "end":
+                services.agreement_end(
+                    actor=request.user, agreement=row, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, "协议已终止")
+            else:
+                services.agreement_review(
+                    actor=request.user, agreement=row, note=request.POST.get("note", "")
+                )
+                messages.success(request, "回顾已记录")
+        except ERRORS as exc:
+            messages.error(request, error_text(exc))
+        return redirect(row.get_absolute_url())

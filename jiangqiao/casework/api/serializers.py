@@ -39,7 +39,7 @@ class ConfirmSerializer(serializers.Serializer[Any]):
 
 
 class OfferSerializer(serializers.ModelSerializer[Offer]):
-    source = ChoiceDisplayField(choices=OfferSource.choices, read_only=True)
+    source = ChoiceDisplayField(choices=OfferSource.choices, read_only=True)  # type: ignore[assignment]
     status = ChoiceDisplayField(choices=OfferStatus.choices, read_only=True)
     decline_reason = ChoiceDisplayField(choices=DeclineReason.choices, read_only=True)
     demand_title = serializers.CharField(source="demand.title", read_only=True)
