@@ -328,19 +328,27 @@ def demand_cancel(*, actor: Any, demand: Demand, comment: str) -> Demand:
     assert_visible(Demand, actor, current.pk, "change")
     if not (comment or "").strip():
         raise BusinessError("取消需求时请填写原因", field="comment")
-    people = [
-        u
-        for o in Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES)
-        for u in _offer_people(o)
-    ]
+    open_offers = list(
+        Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES).select_related(
+            "craftsman", "team"
+        )
+    )
     result = transition(
         actor=actor,
         demand=current,
         action="cancel",
         comment=comment,
-        notify_users=[*people, *_enterprise_users(current)],
+        notify_users=_enterprise_users(current),
     )
     _end_open_offers(actor, result, f"需求已取消：{comment}")
+    for offer in open_offers:  # the craftsman reads it on his offer page, not the demand page
+        notify(
+            _offer_people(offer),
+            title=f"需求已取消：{result.title}",
+            body=comment,
+            link=offer.get_absolute_url(),
+            actor=_user(actor),
+        )
     return result
 
 
@@ -1120,11 +1128,20 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                 .update(reminded_at=now)
             ):
                 staff = [offer.created_by] if offer.created_by else _unit_staff(offer.demand.org_id)
+                title = f"首次联系已逾期：{offer.demand.title}"
+                body = f"“{offer.craftsman or offer.team}”接受邀请后尚未联系上企业。"
                 notify(
-                    [*staff, *_offer_people(offer)],
-                    title=f"首次联系已逾期：{offer.demand.title}",
-                    body=f"“{offer.craftsman or offer.team}”接受邀请后尚未联系上企业。",
+                    staff,
+                    title=title,
+                    body=body,
                     link=offer.demand.get_absolute_url(),
+                    level="warning",
+                )
+                notify(
+                    _offer_people(offer),
+                    title=title,
+                    body="请尽快联系企业并登记联系记录。",
+                    link=offer.get_absolute_url(),
                     level="warning",
                 )
     # 3. Escalation of demands nobody staffs.
