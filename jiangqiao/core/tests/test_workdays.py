@@ -426,3 +426,20 @@ def test_without_a_shared_cache_a_process_reloads_after_the_max_age():
         JIANGQIAO_WORKDAYS_RECHECK_SECONDS=0, JIANGQIAO_WORKDAYS_MAX_AGE_SECONDS=0
     ):
         assert workdays.is_workday(D(2025, 10, 9))
+
+
+@pytest.mark.django_db
+def test_once_the_write_commits_lookups_are_cached_again(
+    world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.calendarday_create(
+            actor=world.superuser, date=D(2025, 10, 9), is_workday=False, name="停工"
+        )
+        # Not committed yet: read afresh (a rollback must not leave the row in the cache).
+        with django_assert_num_queries(1):
+            assert not workdays.is_workday(D(2025, 10, 9))
+    assert workdays._state.pending == 0
+    workdays.is_workday(D(2025, 10, 9))
+    with django_assert_num_queries(0):
+        assert workdays.add_workdays(D(2025, 9, 30), 1) == D(2025, 10, 10)
