@@ -392,6 +392,20 @@ class TestCalendarPages(WorldTestCase):
                     services.calendarday_delete(actor=user, day=day)
         assert CalendarDay.objects.filter(pk=day.pk, name="停工").exists()
 
+    def test_the_calendar_is_global_configuration_read_with_the_permission_only(self) -> None:
+        services.calendarday_create(
+            actor=self.sysadmin, date=D(2025, 10, 9), is_workday=False, name="停工"
+        )
+        grassroots = make_user(
+            "clerk_gr", self.world.grassroots_a1, Role.objects.get(code="union_staff")
+        )
+        for user in (self.clerk, grassroots, self.sysadmin):
+            assert CalendarDay.objects.visible_to(user).count() == 1
+        assert not CalendarDay.objects.visible_to(self.clerk, "change").exists()
+        assert CalendarDay.objects.visible_to(self.sysadmin, "change").count() == 1
+        for user in (self.secadmin, self.auditadmin):
+            assert not CalendarDay.objects.visible_to(user).exists()
+
     def test_menu_shows_the_calendar_to_whom_may_read_it(self) -> None:
         def labels(user: Any) -> set[str]:
             return {item["label"] for group in menu_for(user) for item in group["items"]}
