@@ -106,8 +106,8 @@ class _State:
         self.version: Any = None
         self.checked_at = 0.0
         self.loaded_at = 0.0
-        # A write happened in a transaction that has not committed yet: read afresh until it has.
-        self.dirty = False
+        # Writes made in transactions that have not committed yet: read afresh until they have.
+        self.pending = 0
         self.warned: set[int] = set()
 
 
@@ -133,12 +133,13 @@ def _cache_version() -> Any:
 
 def _overrides() -> dict[dt.date, _Override]:
     state = _state
-    if state.dirty:
+    if state.pending:
         from django.db import connection
 
         if connection.in_atomic_block:
             return _load()
-        state.dirty = False
+        # Outside any transaction every write is committed (or was rolled back): cache again.
+        state.pending = 0
         state.overrides = None
     from django.conf import settings
 
@@ -170,15 +171,18 @@ def invalidate(*, committed: bool = True) -> None:
     """Forget this process's overrides and tell the other processes (bump the cache version).
 
     Called by the ``CalendarDay`` signals: at once (``committed=False``: until the transaction
-    commits, this process reads the table afresh) and again when the transaction commits.
+    commits, this process reads the table afresh, so a rolled-back write is never cached) and
+    again when the transaction commits.
     """
     from django.core.cache import cache
 
     with _state.lock:
         _state.overrides = None
         _state.checked_at = 0.0
-        if not committed:
-            _state.dirty = True
+        if committed:
+            _state.pending = max(0, _state.pending - 1)
+        else:
+            _state.pending += 1
     try:
         if cache.add(VERSION_KEY, 1, timeout=None) is False:
             cache.incr(VERSION_KEY)

@@ -79,6 +79,7 @@ COVERED_ELSEWHERE = {
     "core.job": "this file",
     "core.importbatch": "jiangqiao/core/tests/test_io_pages_api.py",
     "core.importalias": "global configuration — permission only (test_io_pages_api.TestAliases)",
+    "core.calendarday": "global configuration — permission only (test_workdays.TestCalendarPages)",
     "talents.craftsman": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "talents.serviceteam": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "demands.enterprise": "jiangqiao/demands/tests/test_scope_pages_api.py",

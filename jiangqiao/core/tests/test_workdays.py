@@ -392,6 +392,20 @@ class TestCalendarPages(WorldTestCase):
                     services.calendarday_delete(actor=user, day=day)
         assert CalendarDay.objects.filter(pk=day.pk, name="停工").exists()
 
+    def test_the_calendar_is_global_configuration_read_with_the_permission_only(self) -> None:
+        services.calendarday_create(
+            actor=self.sysadmin, date=D(2025, 10, 9), is_workday=False, name="停工"
+        )
+        grassroots = make_user(
+            "clerk_gr", self.world.grassroots_a1, Role.objects.get(code="union_staff")
+        )
+        for user in (self.clerk, grassroots, self.sysadmin):
+            assert CalendarDay.objects.visible_to(user).count() == 1
+        assert not CalendarDay.objects.visible_to(self.clerk, "change").exists()
+        assert CalendarDay.objects.visible_to(self.sysadmin, "change").count() == 1
+        for user in (self.secadmin, self.auditadmin):
+            assert not CalendarDay.objects.visible_to(user).exists()
+
     def test_menu_shows_the_calendar_to_whom_may_read_it(self) -> None:
         def labels(user: Any) -> set[str]:
             return {item["label"] for group in menu_for(user) for item in group["items"]}
@@ -426,3 +440,20 @@ def test_without_a_shared_cache_a_process_reloads_after_the_max_age():
         JIANGQIAO_WORKDAYS_RECHECK_SECONDS=0, JIANGQIAO_WORKDAYS_MAX_AGE_SECONDS=0
     ):
         assert workdays.is_workday(D(2025, 10, 9))
+
+
+@pytest.mark.django_db
+def test_once_the_write_commits_lookups_are_cached_again(
+    world, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.calendarday_create(
+            actor=world.superuser, date=D(2025, 10, 9), is_workday=False, name="停工"
+        )
+        # Not committed yet: read afresh (a rollback must not leave the row in the cache).
+        with django_assert_num_queries(1):
+            assert not workdays.is_workday(D(2025, 10, 9))
+    assert workdays._state.pending == 0
+    workdays.is_workday(D(2025, 10, 9))
+    with django_assert_num_queries(0):
+        assert workdays.add_workdays(D(2025, 9, 30), 1) == D(2025, 10, 10)
