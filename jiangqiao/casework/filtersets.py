@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -18,7 +19,11 @@ class OfferFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(label="状态", choices=OfferStatus.choices)
     source = filters.ChoiceFilter(label="来源", choices=OfferSource.choices)
     decline_reason = filters.ChoiceFilter(label="婉拒原因", choices=DeclineReason.choices)
-    overdue = filters.BooleanFilter(label="已逾期", method="filter_overdue")
+    overdue = filters.BooleanFilter(
+        label="已逾期",
+        method="filter_overdue",
+        widget=forms.Select(choices=[("", "全部"), ("true", "已逾期"), ("false", "未逾期")]),
+    )
     org_id = OrgSubtreeFilter(org_field="demand__org", label="需求负责工会（含下级）")
 
     class Meta:
@@ -42,7 +47,11 @@ class OfferFilterSet(filters.FilterSet):
 
 class AgreementFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(label="状态", choices=AgreementStatus.choices)
-    review_due = filters.BooleanFilter(label="待回顾", method="filter_review_due")
+    review_due = filters.BooleanFilter(
+        label="待回顾",
+        method="filter_review_due",
+        widget=forms.Select(choices=[("", "全部"), ("true", "待回顾"), ("false", "未到期")]),
+    )
     org_id = OrgSubtreeFilter(label="负责工会（含下级）")
 
     class Meta:

@@ -61,11 +61,15 @@ def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
     if not Demand.objects.visible_to(user, "view").filter(pk=demand.pk).exists():
         return []
     items = []
-    for event in DemandEvent.objects.filter(demand=demand).order_by("at", "pk"):
+    for event in (
+        DemandEvent.objects.filter(demand=demand).select_related("actor").order_by("at", "pk")
+    ):
         title = event.get_to_status_display()
         if event.from_status == event.to_status:
             title = event.comment.split("，", 1)[0] if event.comment else title
-        items.append(TimelineItem(event.at, title, event.actor_name or "系统", event.comment))
+        # People are named as people (their real name), not by their login.
+        who = (event.actor.real_name if event.actor else "") or event.actor_name or "系统"
+        items.append(TimelineItem(event.at, title, who, event.comment))
     for attempt in ContactAttempt.objects.filter(demand=demand).order_by("at", "pk"):
         items.append(
             TimelineItem(
@@ -100,6 +104,26 @@ def next_deadline(*, demand: Demand) -> tuple[str, Any] | None:
     return None
 
 
+#: What the enterprise is told of where its demand stands (instead of the staff's state table).
+PROGRESS_TEXT = {
+    "draft": "草稿尚未提交，提交后工会才会受理。",
+    "submitted": "已提交，等待工会受理。",
+    "triaged": "工会已受理，正在为您匹配劳模工匠。",
+    "published": "工会已受理，正在为您匹配劳模工匠。",
+    "escalated": "已提交上级工会协调，正在为您匹配劳模工匠。",
+    "transferred": "已转至更合适的工会办理。",
+    "matching": "已邀请劳模工匠，等待其答复。",
+    "in_service": "劳模工匠正在为您服务。",
+    "resolved": "服务已完成，请确认服务结果并评分。",
+    "partially_resolved": "服务已完成（部分解决），请确认服务结果并评分。",
+    "unresolved": "服务已结束（未解决），请确认并留下意见。",
+    "confirmed": "您已确认服务结果，工会将在 90 天和 180 天后回访。",
+    "closed": "已办结，感谢您的参与。",
+    "withdrawn": "您已撤回该需求。",
+    "cancelled": "工会已取消该需求。",
+}
+
+
 def case(*, user: Any, demand: Demand) -> dict[str, Any]:
     """Everything the demand's casework panel shows to ``user`` (by what ``user`` may do)."""
     staff = (
@@ -131,6 +155,7 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
     return {
         "staff": staff,
         "contact": contact,
+        "progress_text": PROGRESS_TEXT.get(demand.status, ""),
         "steps": lifecycle.steps_from(demand.status),
         "offers": offers_list,
         "open_offers": sum(1 for o in offers_list if o.status in OPEN_OFFER_STATUSES),

@@ -303,8 +303,16 @@ class DemandSubmitForm(SubmissionTokenMixin, forms.ModelForm):
 class TriageForm(forms.Form):
     category = TermChoiceField("demand_category", levels=[1], label="需求类别")
     subcategory = TermChoiceField("demand_category", levels=[2], label="需求子类", required=False)
-    grade = forms.ChoiceField(label="需求分级", choices=Grade.choices)
-    owner_level = forms.ChoiceField(label="承办层级", choices=OwnerLevel.choices)
+    grade = forms.ChoiceField(
+        label="需求分级",
+        choices=[("", "请选择分级"), *Grade.choices],
+        error_messages={"required": "请选择需求分级"},
+    )
+    owner_level = forms.ChoiceField(
+        label="承办层级",
+        choices=[("", "请选择承办层级"), *OwnerLevel.choices],
+        error_messages={"required": "请选择承办层级"},
+    )
     visibility = forms.ChoiceField(label="公开范围", choices=Visibility.choices)
     comment = forms.CharField(
         label="受理意见", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -318,7 +326,8 @@ class TriageForm(forms.Form):
                     "category": demand.category,
                     "subcategory": demand.subcategory,
                     "grade": demand.grade,
-                    "owner_level": demand.owner_level,
+                    # Defaults to the owning unit's own level (the view passes it).
+                    "owner_level": demand.owner_level or self.initial.get("owner_level", ""),
                     "visibility": demand.visibility,
                 }
             )
