@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jiangqiao.core.navigation import MenuItem, register, register_group
+
+
+def _answers_offers(user: Any) -> bool:
+    """我的服务邀请 is for a craftsman with a profile (or a team lead), not for staff."""
+    from jiangqiao.talents.models import Craftsman
+
+    return Craftsman.objects.filter(user=user).exists()
+
 
 register_group("casework", "服务办理", weight=400)
 register(
     "casework",
     MenuItem("服务邀请", "casework:offer_list", "casework.assign_offer", weight=100),
-    MenuItem("我的服务邀请", "casework:my_offers", "casework.respond_offer", weight=200),
+    MenuItem(
+        "我的服务邀请",
+        "casework:my_offers",
+        "casework.respond_offer",
+        weight=200,
+        visible=_answers_offers,
+    ),
     MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=300),
 )

@@ -1,6 +1,9 @@
-"""The menu every built-in role and test persona sees, written down as it was when the menus were
-still hard-coded in core: moving each app's entries into its own ``navigation.py`` must not change
-a single label, link or position."""
+"""The menu every built-in role and test persona sees, written down (labels, links, positions).
+
+First written when the menus were still hard-coded in core, so that moving each app's entries into
+its own ``navigation.py`` changed nothing; since then: 服务办理 (casework), 工作日历, and role-fit
+menus (the enterprise contact and the craftsman get no jobs or API pages; API docs are for those
+who may hold or manage API tokens)."""
 
 from __future__ import annotations
 
@@ -41,6 +44,10 @@ URLS = {
     "API 文档": "/api/docs/",
     "我的 API 令牌": "/accounts/tokens/",
     "API 令牌管理": "/accounts/tokens/all/",
+    "工作日历": "/workdays/",
+    "服务邀请": "/casework/offers/",
+    "我的服务邀请": "/casework/offers/mine/",
+    "结对协议": "/casework/agreements/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -52,12 +59,13 @@ MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "�
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
-API_DOCS = ("接口", ("API 文档",))
+CASEWORK = ("服务办理", ("服务邀请", "结对协议"))
 STAFF = [
     TALENTS,
     DEMANDS,
     MATCHING,
-    ("系统管理", ("组织机构", "用户", "后台任务", "导入记录")),
+    CASEWORK,
+    ("系统管理", ("组织机构", "用户", "后台任务", "导入记录", "工作日历")),
     TAXONOMY,
     LOGS,
     ("接口", ("API 文档", "我的 API 令牌")),
@@ -67,7 +75,8 @@ EVERYTHING = [
     TALENTS,
     DEMANDS,
     MATCHING,
-    ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名")),
+    CASEWORK,
+    ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名", "工作日历")),
     TAXONOMY,
     LOGS,
     ("接口", ("API 文档", "我的 API 令牌", "API 令牌管理")),
@@ -78,11 +87,10 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "superuser": EVERYTHING,
     "province_admin": EVERYTHING,
     "grassroots_clerk": EVERYTHING,
-    "auditor": [TAXONOMY, LOGS, API_DOCS],
+    "auditor": [TAXONOMY, LOGS],
     BuiltinRole.SYSTEM_ADMIN: [
-        ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入表头别名")),
+        ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入表头别名", "工作日历")),
         TAXONOMY,
-        API_DOCS,
     ],
     BuiltinRole.SECURITY_ADMIN: [
         ("系统管理", ("组织机构", "用户", "角色")),
@@ -90,13 +98,14 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("日志审计", ("登录日志",)),
         ("接口", ("API 文档", "API 令牌管理")),
     ],
-    BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS, API_DOCS],
+    BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS],
     BuiltinRole.PROVINCIAL_TASK_FORCE: STAFF,
     BuiltinRole.UNION_STAFF: STAFF,
-    BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("系统管理", ("后台任务",)), TAXONOMY, API_DOCS],
-    BuiltinRole.CRAFTSMAN: [TALENTS, ("系统管理", ("后台任务",)), TAXONOMY, API_DOCS],
-    BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY, API_DOCS],
-    "no_permission": [TAXONOMY, API_DOCS],
+    # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
+    BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("服务办理", ("结对协议",)), TAXONOMY],
+    BuiltinRole.CRAFTSMAN: [TALENTS, ("服务办理", ("结对协议",)), TAXONOMY],
+    BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY],
+    "no_permission": [TAXONOMY],
 }
 
 
