@@ -11,7 +11,8 @@ def _answers_offers(user: Any) -> bool:
     """我的服务邀请 is for a craftsman with a profile (or a team lead), not for staff."""
     from jiangqiao.talents.models import Craftsman
 
-    return Craftsman.objects.filter(user=user).exists()
+    pk = getattr(user, "pk", None)
+    return isinstance(pk, int) and Craftsman.objects.filter(user_id=pk).exists()
 
 
 register_group("casework", "服务办理", weight=400)
