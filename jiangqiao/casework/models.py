@@ -264,3 +264,7 @@ class FollowUp(DemandScoped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}（{self.due_on:%Y-%m-%d}）"
+
+
+# Service sessions live in their own module (moved from ``matching``, issue 13 point 6).
+from .session_models import ServiceRecord, SessionEvidence, SkillUpgrade  # noqa: E402, F401

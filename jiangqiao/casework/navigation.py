@@ -9,4 +9,5 @@ register(
     "casework",
     MenuItem("服务邀请", "casework:offer_list", "casework.assign_offer", weight=100),
     MenuItem("我的服务邀请", "casework:my_offers", "casework.respond_offer", weight=200),
+    MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=300),
 )

@@ -86,7 +86,9 @@ COVERED_ELSEWHERE = {
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
-    "matching.servicerecord": "jiangqiao/matching/tests/test_service_records.py",
+    "casework.servicerecord": "jiangqiao/casework/tests/test_sessions.py",
+    "casework.skillupgrade": "scoped through its session — jiangqiao/casework/tests/test_sessions.py",
+    "casework.sessionevidence": "scoped through its session — jiangqiao/casework/tests/test_sessions.py",
     "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
     "accounts.apitoken": "jiangqiao/accounts/tests/test_api_tokens.py",
 }

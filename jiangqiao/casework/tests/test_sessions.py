@@ -1,4 +1,5 @@
-"""服务记录: the rules of the service, data scope, pages, API and the demand panel."""
+"""服务记录 (moved from matching): the rules, data scope, pages, API, the demand panel and the
+offer page; skill upgrades, benefit verification, evidence files."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from jiangqiao.core.testing.cases import (
     DataScopeMatrixTests,
     WorldTestCase,
 )
-from jiangqiao.matching import services
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.casework import sessions as services
+from jiangqiao.casework.models import Offer, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.matching.tests.test_scope_pages_api import make_suggestion
 from jiangqiao.orgs.models import Organization
 
-from .test_scope_pages_api import make_suggestion
 
 _n = itertools.count(1)
 
@@ -31,6 +33,22 @@ _n = itertools.count(1)
 def confirmed_match(unit: Organization, owner: Any, **fields: Any) -> MatchSuggestion:
     fields.setdefault("decided_at", timezone.now() - dt.timedelta(days=30))
     return make_suggestion(unit, owner, status="confirmed", decided_by=owner, **fields)
+
+
+def accepted_offer(match: MatchSuggestion, **fields: Any) -> Offer:
+    at = match.decided_at or timezone.now()
+    values: dict[str, Any] = {
+        "demand_id": match.demand_id,
+        "craftsman_id": match.craftsman_id,
+        "suggestion": match,
+        "source": "suggestion",
+        "status": "accepted",
+        "offered_at": at,
+        "accept_deadline": at,
+        "responded_at": at,
+    }
+    values.update(fields)
+    return Offer.objects.create(**values)
 
 
 def make_record(unit: Organization, owner: Any, **fields: Any) -> ServiceRecord:
@@ -41,8 +59,14 @@ def make_record(unit: Organization, owner: Any, **fields: Any) -> ServiceRecord:
         "notes": f"现场诊断主轴异响{next(_n)}",
     }
     values.update(fields)
+    match = confirmed_match(unit, owner)
     return ServiceRecord.objects.create(
-        match=confirmed_match(unit, owner), created_by=owner, updated_by=owner, **values
+        match=match,
+        demand_id=match.demand_id,
+        offer=accepted_offer(match),
+        created_by=owner,
+        updated_by=owner,
+        **values,
     )
 
 
@@ -71,11 +95,10 @@ class TestServiceRules(WorldTestCase):
         super().setUp()
         self.user = self.world.city_admin_a
         self.match = confirmed_match(self.world.county_a1, self.user)
+        self.offer = accepted_offer(self.match)
 
     def test_a_record_of_a_confirmed_match_is_saved_audited_and_logged(self) -> None:
-        record = services.service_record_create(
-            actor=self.user, match=self.match, data=record_data()
-        )
+        record = services.session_create(actor=self.user, match=self.match, data=record_data())
         record.refresh_from_db()
         self.assertEqual(record.notes, "更换主轴轴承，培训维修工")  # normalised
         self.assertEqual(record.activities, ["tech_service", "skill_training"])
@@ -91,29 +114,25 @@ class TestServiceRules(WorldTestCase):
             with self.subTest(status=status):
                 MatchSuggestion.objects.filter(pk=self.match.pk).update(status=status)
                 with self.assertRaisesRegex(BusinessError, "只能为已确认的匹配") as caught:
-                    services.service_record_create(
-                        actor=self.user, match=self.match, data=record_data()
-                    )
+                    services.session_create(actor=self.user, match=self.match, data=record_data())
                 self.assertEqual(caught.exception.field, "match")
         self.assertFalse(ServiceRecord.objects.exists())
 
     def test_dates_are_checked(self) -> None:
         tomorrow = timezone.localdate() + dt.timedelta(days=1)
         with self.assertRaisesRegex(BusinessError, "服务日期：不能晚于今天"):
-            services.service_record_create(
+            services.session_create(
                 actor=self.user, match=self.match, data=record_data(date=tomorrow)
             )
         decided = timezone.localtime(self.match.decided_at).date()
-        with self.assertRaisesRegex(BusinessError, "不能早于匹配确认的日期"):
-            services.service_record_create(
+        with self.assertRaisesRegex(BusinessError, "不能早于接受服务的日期"):
+            services.session_create(
                 actor=self.user,
                 match=self.match,
                 data=record_data(date=decided - dt.timedelta(days=1)),
             )
         with self.assertRaisesRegex(BusinessError, "服务日期"):
-            services.service_record_create(
-                actor=self.user, match=self.match, data=record_data(date=None)
-            )
+            services.session_create(actor=self.user, match=self.match, data=record_data(date=None))
 
     def test_bad_values_name_their_field(self) -> None:
         cases = [
@@ -131,7 +150,7 @@ class TestServiceRules(WorldTestCase):
         for data, field, text in cases:
             with self.subTest(data=str(data)[:40]):
                 with self.assertRaises(BusinessError) as caught:
-                    services.service_record_create(
+                    services.session_create(
                         actor=self.user, match=self.match, data=record_data(**data)
                     )
                 if field:
@@ -142,10 +161,10 @@ class TestServiceRules(WorldTestCase):
     def test_other_peoples_matches_and_records_are_out_of_reach(self) -> None:
         theirs = confirmed_match(self.world.county_b1, self.world.city_admin_b)
         with self.assertRaisesRegex(BusinessError, "不在您的数据范围内"):
-            services.service_record_create(actor=self.user, match=theirs, data=record_data())
+            services.session_create(actor=self.user, match=theirs, data=record_data())
         record = make_record(self.world.county_b1, self.world.city_admin_b)
         with self.assertRaises(ScopeViolation):
-            services.service_record_update(actor=self.user, record=record, data={"trainees": 9})
+            services.session_update(actor=self.user, record=record, data={"trainees": 9})
         record.refresh_from_db()
         self.assertIsNone(record.trainees)
 
@@ -158,13 +177,11 @@ class TestServiceRules(WorldTestCase):
             scope_role("org_and_below_view", perms=[]),
         )
         with self.assertRaisesRegex(BusinessError, "没有此操作的权限"):
-            services.service_record_create(actor=viewer, match=self.match, data=record_data())
+            services.session_create(actor=viewer, match=self.match, data=record_data())
 
     def test_update_changes_the_given_fields_only(self) -> None:
-        record = services.service_record_create(
-            actor=self.user, match=self.match, data=record_data()
-        )
-        services.service_record_update(actor=self.user, record=record, data={"trainees": 8})
+        record = services.session_create(actor=self.user, match=self.match, data=record_data())
+        services.session_update(actor=self.user, record=record, data={"trainees": 8})
         record.refresh_from_db()
         self.assertEqual((record.trainees, record.attendees, record.mode), (8, 5, "onsite"))
         self.assertTrue(
@@ -185,7 +202,7 @@ class TestServiceRecordScope(DataScopeMatrixTests):
 class TestServiceRecordPages(CrudPageTests):
     __test__ = True
     model = ServiceRecord
-    url_prefix = "matching:servicerecord"
+    url_prefix = "casework:servicerecord"
 
     def make_row(self, unit: Organization, owner: Any) -> ServiceRecord:
         return make_record(unit, owner)
@@ -193,7 +210,7 @@ class TestServiceRecordPages(CrudPageTests):
     def form_data(self, unit: Organization) -> dict[str, Any]:
         match = confirmed_match(unit, self.world.superuser)
         return {
-            "match": match.pk,
+            "offer": accepted_offer(match).pk,
             "date": timezone.localdate().isoformat(),
             "mode": "online",
             "duration_min": "90",
@@ -208,23 +225,25 @@ class TestServiceRecordPages(CrudPageTests):
     def test_create_page_preselects_the_match_and_shows_chinese_errors(self) -> None:
         match = confirmed_match(self.world.county_a1, self.world.city_admin_a)
         self.login(self.world.city_admin_a)
-        page = self.client.get(self.url("create"), {"match": match.pk})
-        self.assertContains(page, f'<option value="{match.pk}" selected>')
+        offer = accepted_offer(match)
+        page = self.client.get(self.url("create"), {"match": match.pk})  # old panel links
+        self.assertContains(page, f'<option value="{offer.pk}" selected>')
         future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
         response = self.client.post(
-            self.url("create"), {"match": match.pk, "date": future, "mode": "phone"}
+            self.url("create"), {"offer": offer.pk, "date": future, "mode": "phone"}
         )
         self.assertContains(response, "服务日期：不能晚于今天", status_code=400)
         self.assertFalse(ServiceRecord.objects.exists())
 
-    def test_unconfirmed_matches_are_not_offered(self) -> None:
-        proposed = make_suggestion(self.world.county_a1, self.world.city_admin_a)
+    def test_offers_not_accepted_are_not_offered(self) -> None:
+        match = confirmed_match(self.world.county_a1, self.world.city_admin_a)
+        pending = accepted_offer(match, status="pending", responded_at=None)
         self.login(self.world.city_admin_a)
         page = self.client.get(self.url("create")).content.decode()
-        self.assertNotIn(f'value="{proposed.pk}"', page)
+        self.assertNotIn(f'value="{pending.pk}"', page)
         response = self.client.post(
             self.url("create"),
-            {"match": proposed.pk, "date": timezone.localdate().isoformat(), "mode": "phone"},
+            {"offer": pending.pk, "date": timezone.localdate().isoformat(), "mode": "phone"},
         )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ServiceRecord.objects.exists())
@@ -245,7 +264,7 @@ class TestServiceRecordPages(CrudPageTests):
         page = self.client.get(self.url("list"), {"enterprise_confirmed": "false"}).content.decode()
         self.assertIn(str(old), page)
         self.assertNotIn(str(new), page)
-        api = self.client.get("/api/v1/matching/records/", {"date_to": since}).json()
+        api = self.client.get("/api/v1/casework/sessions/", {"date_to": since}).json()
         self.assertEqual([r["id"] for r in api["results"]], [old.pk])
         export = self.client.get(
             self.url("list"), {"date_from": since, "_export": "csv", "_purpose": "数据核对"}
@@ -277,13 +296,13 @@ class TestServiceRecordPages(CrudPageTests):
         url = reverse("matching:demand_suggestions", args=[record.match.demand_id])
         panel = self.client.get(url, HTTP_HX_REQUEST="true").content.decode()
         self.assertIn(record.get_absolute_url(), panel)
-        self.assertIn(f"{reverse('matching:servicerecord_create')}?match={record.match_id}", panel)
+        self.assertIn(f"{reverse('casework:servicerecord_create')}?match={record.match_id}", panel)
 
 
 class TestServiceRecordApi(CrudApiTests):
     __test__ = True
     model = ServiceRecord
-    api_url = "/api/v1/matching/records/"
+    api_url = "/api/v1/casework/sessions/"
 
     def make_row(self, unit: Organization, owner: Any) -> ServiceRecord:
         return make_record(unit, owner)
@@ -291,7 +310,7 @@ class TestServiceRecordApi(CrudApiTests):
     def create_data(self, unit: Organization) -> dict[str, Any]:
         match = confirmed_match(unit, self.world.superuser)
         return {
-            "match": match.pk,
+            "offer": accepted_offer(match).pk,
             "date": timezone.localdate().isoformat(),
             "mode": "phone",
             "activities": ["tech_consulting"],
