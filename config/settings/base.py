@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "SuggestionSourceEnum": "jiangqiao.matching.choices.SuggestionSource",
         "SessionModeEnum": "jiangqiao.casework.choices.SessionMode",
         "ProblemResultEnum": "jiangqiao.casework.choices.ProblemResult",
+        "OutcomeResultEnum": "jiangqiao.demands.choices.DemandOutcome",
         "ImportModeEnum": "jiangqiao.core.choices.ImportMode",
         "ApprovalStatusEnum": "jiangqiao.core.choices.ApprovalStatus",
         "NotificationLevelEnum": "jiangqiao.core.choices.NotificationLevel",

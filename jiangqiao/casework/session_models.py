@@ -58,8 +58,8 @@ class PrivateStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
     @property  # type: ignore[override]
-    def base_url(self) -> None:
-        return None
+    def base_url(self) -> str:
+        raise ValueError("佐证材料不提供公开网址，只能通过服务记录页面下载")
 
 
 def private_storage() -> PrivateStorage:
@@ -237,6 +237,9 @@ class SessionEvidence(_SessionPart):
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
     caption = models.CharField("说明", max_length=200, blank=True)
+
+    #: The change log keeps the name, type, size and digest; the storage path is not history.
+    audit_exclude: ClassVar[tuple[str, ...]] = ("file",)
 
     class Meta:
         verbose_name = "佐证材料"

@@ -205,7 +205,7 @@ def clean_problems(value: Any) -> list[dict[str, str]]:
 
 def _label(field: str) -> str:
     try:
-        return str(ServiceRecord._meta.get_field(field).verbose_name)
+        return str(getattr(ServiceRecord._meta.get_field(field), "verbose_name", field))
     except Exception:
         return field
 
@@ -440,7 +440,7 @@ def _add_upgrade(
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         label = (
-            str(SkillUpgrade._meta.get_field(field).verbose_name) if field in UPGRADE_FIELDS else ""
+            str(getattr(SkillUpgrade._meta.get_field(field), "verbose_name", field)) if field in UPGRADE_FIELDS else ""
         )
         raise BusinessError(
             f"{prefix}：{label}{'：' if label else ''}{messages[0]}", field=field
@@ -448,7 +448,7 @@ def _add_upgrade(
     if row.level_before:
         from jiangqiao.taxonomy.codelists import SKILL_LEVELS
 
-        rank = {e.code: e.rank for e in SKILL_LEVELS}
+        rank = {e.code: int(e.rank or 0) for e in SKILL_LEVELS}
         if rank.get(row.level_after, 0) <= rank.get(row.level_before, 0):
             raise BusinessError(f"{prefix}：提升后技能等级应高于原技能等级", field="level_after")
     if SkillUpgrade.objects.filter(
@@ -592,7 +592,7 @@ def evidence_delete(*, actor: Any, evidence: SessionEvidence) -> None:
     record = ServiceRecord.objects.get(pk=evidence.session_id)
     _check_perm(actor, "casework.change_servicerecord")
     assert_visible(ServiceRecord, actor, record.pk, "change")
-    name, storage, path = evidence.name, evidence.file.storage, evidence.file.name
+    name, storage, path = evidence.name, evidence.file.storage, str(evidence.file.name)
     evidence.delete()
     transaction.on_commit(lambda: storage.delete(path))
     record_operation(

@@ -138,6 +138,7 @@ class ServiceRecordViewSet(  # type: ignore[misc]
     def upgrades(self, request: Request, pk: Any = None) -> Response:
         """登记一名职工的技能提升（职工编号＋姓名首字母，不填姓名和身份证号）。"""
         record = self.get_object()
-        data = {k: v for k, v in request.data.items() if k in sessions.UPGRADE_FIELDS}
+        raw = request.data if isinstance(request.data, dict) else {}
+        data = {k: v for k, v in raw.items() if k in sessions.UPGRADE_FIELDS}
         sessions.skill_upgrade_add(actor=request.user, record=record, data=data)
         return self._respond(record)

@@ -11,6 +11,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from jiangqiao.casework import sessions as services
+from jiangqiao.casework.models import Offer, ServiceRecord
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.core.scope import ScopeViolation
@@ -20,12 +22,9 @@ from jiangqiao.core.testing.cases import (
     DataScopeMatrixTests,
     WorldTestCase,
 )
-from jiangqiao.casework import sessions as services
-from jiangqiao.casework.models import Offer, ServiceRecord
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.matching.tests.test_scope_pages_api import make_suggestion
 from jiangqiao.orgs.models import Organization
-
 
 _n = itertools.count(1)
 
@@ -334,3 +333,278 @@ class TestServiceRecordApi(CrudApiTests):
         self.assertEqual(client.delete(f"{self.api_url}{record.pk}/").status_code, 405)
         record.refresh_from_db()
         self.assertEqual(record.problems_solved, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# The craftsman logs his own sessions; problems, skill upgrades, benefit, evidence
+# ----------------------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _upload(name: str, data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+class TestCraftsmanSessions(WorldTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        from jiangqiao.accounts.models import Role
+        from jiangqiao.core.testing.personas import make_user
+        from jiangqiao.talents.models import Craftsman
+
+        w = cls.world
+        role = Role.objects.get(code="craftsman")
+        cls.me = make_user("gj_me", w.county_a1, role)
+        cls.other = make_user("gj_other", w.county_a1, role)
+        cls.match = confirmed_match(w.county_a1, w.city_admin_a)
+        Craftsman.objects.filter(pk=cls.match.craftsman_id).update(user=cls.me)
+        cls.offer = accepted_offer(cls.match)
+        cls.staff = w.city_admin_a
+        cls.verifier = w.province_admin
+
+    def setUp(self) -> None:
+        super().setUp()
+        import tempfile
+
+        from django.test import override_settings
+
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        private = override_settings(JIANGQIAO_PRIVATE_ROOT=tmp.name)
+        private.enable()
+        self.addCleanup(private.disable)
+        self.private_root = tmp.name
+
+    def log(self, actor: Any = None, **data: Any) -> ServiceRecord:
+        return services.session_create(
+            actor=actor or self.me, offer=self.offer, data=record_data(**data)
+        )
+
+    def test_the_craftsman_logs_a_session_of_his_accepted_offer_from_the_offer_page(self) -> None:
+        self.client.force_login(self.me)
+        page = self.client.get(self.offer.get_absolute_url())
+        self.assertContains(page, "登记服务记录")
+        response = self.client.post(
+            reverse("casework:servicerecord_create") + f"?offer={self.offer.pk}",
+            {
+                "offer": self.offer.pk,
+                "date": timezone.localdate().isoformat(),
+                "mode": "onsite",
+                "duration_min": "120",
+                "prep_min": "30",
+                "travel_min": "45",
+                "trainees": "6",
+                "problems_text": "主轴异响|已解决\n尺寸波动|部分解决\n换型慢",
+                "notes": "现场更换轴承",
+            },
+        )
+        record = ServiceRecord.objects.get()
+        self.assertRedirects(response, record.get_absolute_url())
+        self.assertEqual((record.offer, record.demand_id), (self.offer, self.match.demand_id))
+        self.assertEqual(record.created_by, self.me)
+        self.assertEqual([p["result"] for p in record.problems], ["solved", "partial", "solved"])
+        self.assertEqual(record.problems_solved, 2)  # counted from the list
+        # He sees it (仅本人 through the offer) and it is listed on the offer page.
+        self.assertEqual(list(ServiceRecord.objects.visible_to(self.me)), [record])
+        self.assertContains(
+            self.client.get(self.offer.get_absolute_url()), record.get_absolute_url()
+        )
+        # Another craftsman sees nothing and cannot log on this offer.
+        self.assertFalse(ServiceRecord.objects.visible_to(self.other).exists())
+        self.assertEqual(self.client.get(record.get_absolute_url()).status_code, 200)
+        self.client.force_login(self.other)
+        self.assertEqual(self.client.get(record.get_absolute_url()).status_code, 404)
+        with self.assertRaises(BusinessError):  # the offer is not in his scope
+            services.session_create(actor=self.other, offer=self.offer, data=record_data())
+
+    def test_a_craftsman_cannot_log_before_accepting_or_edit_afterwards(self) -> None:
+        Offer.objects.filter(pk=self.offer.pk).update(status="pending")
+        with self.assertRaisesRegex(BusinessError, "只能为已接受的服务登记") as caught:
+            self.log()
+        self.assertEqual(caught.exception.field, "offer")
+        Offer.objects.filter(pk=self.offer.pk).update(status="accepted")
+        record = self.log()
+        with self.assertRaisesRegex(BusinessError, "没有此操作的权限"):
+            services.session_update(actor=self.me, record=record, data={"trainees": 99})
+        record.refresh_from_db()
+        self.assertEqual(record.trainees, 3)
+
+    def test_problems_are_checked_item_by_item(self) -> None:
+        cases = [
+            ("not a list", "应为列表"),
+            ([{"description": "", "result": "solved"}], "第1项：请填写问题描述"),
+            ([{"description": "x", "result": "maybe"}], "第1项：处理结果应为"),
+            ([{"description": "x", "result": "solved", "who": 1}], "未知的字段"),
+            ([{"description": "x", "result": "not"}] * 51, "最多 50 项"),
+        ]
+        for value, text in cases:
+            with self.subTest(text=text):
+                with self.assertRaisesRegex(BusinessError, text) as caught:
+                    self.log(problems=value)
+                self.assertEqual(caught.exception.field, "problems")
+        self.assertFalse(ServiceRecord.objects.exists())
+
+    def test_skill_upgrades_are_pseudonymised_and_checked(self) -> None:
+        upgrade = {
+            "worker_code": "GH-0417",
+            "worker_initials": "lm",
+            "occupation": "6-18-01-01",
+            "level_before": "intermediate_worker",
+            "level_after": "senior_worker",
+            "certificate_no": "S0000440100",
+        }
+        record = services.session_create(
+            actor=self.me, offer=self.offer, data=record_data(), skill_upgrades=[upgrade]
+        )
+        row = record.skill_upgrades.get()
+        self.assertEqual((row.worker_code, row.worker_initials), ("GH-0417", "LM"))
+        bad = [
+            ({"worker_code": "440305199001011234"}, "不能是身份证号或手机号"),
+            ({"worker_code": "13800138000"}, "不能是身份证号或手机号"),
+            ({"worker_code": ""}, "请填写职工编号"),
+            ({"worker_initials": "张三"}, "只填拼音首字母"),
+            ({"occupation": "9-99-99-99"}, "职业"),
+            ({"level_after": "intermediate_worker"}, "应高于原技能等级"),
+            ({"level_after": ""}, "提升后技能等级"),
+            ({"name": "张三"}, "不能填写的字段"),
+            ({}, "已登记"),  # the same worker and occupation twice
+        ]
+        for change, text in bad:
+            with self.subTest(text=text), self.assertRaisesRegex(BusinessError, text):
+                services.skill_upgrade_add(actor=self.me, record=record, data={**upgrade, **change})
+        self.assertEqual(record.skill_upgrades.count(), 1)
+        # A bad upgrade given at logging time saves nothing at all.
+        with self.assertRaises(BusinessError):
+            services.session_create(
+                actor=self.me,
+                offer=self.offer,
+                data=record_data(notes="第二次"),
+                skill_upgrades=[{**upgrade, "worker_code": "440305199001011234"}],
+            )
+        self.assertEqual(ServiceRecord.objects.count(), 1)
+        # The page shows labels, never codes.
+        self.client.force_login(self.me)
+        page = self.client.get(record.get_absolute_url()).content.decode()
+        self.assertIn("车工", page)
+        self.assertIn("四级/中级工 → 三级/高级工", page)
+
+    def test_the_benefit_is_verified_by_other_staff_and_a_change_clears_it(self) -> None:
+        record = self.log(economic_benefit=Decimal("12.50"))
+        with self.assertRaisesRegex(BusinessError, "没有此操作的权限"):
+            services.session_verify_benefit(actor=self.me, record=record)
+        own = services.session_create(actor=self.staff, offer=self.offer, data=record_data())
+        with self.assertRaisesRegex(BusinessError, "登记人以外"):
+            services.session_verify_benefit(actor=self.staff, record=own)
+        services.session_verify_benefit(actor=self.staff, record=record)
+        record.refresh_from_db()
+        self.assertEqual(record.benefit_verified_by, self.staff)
+        self.assertIsNotNone(record.benefit_verified_at)
+        with self.assertRaisesRegex(BusinessError, "已核实"):
+            services.session_verify_benefit(actor=self.verifier, record=record)
+        services.session_update(
+            actor=self.staff, record=record, data={"economic_benefit": Decimal("20")}
+        )
+        record.refresh_from_db()
+        self.assertIsNone(record.benefit_verified_at)
+        none = self.log(economic_benefit=None)
+        with self.assertRaisesRegex(BusinessError, "尚未填写效益估算"):
+            services.session_verify_benefit(actor=self.verifier, record=none)
+
+    def test_evidence_is_sniffed_capped_private_and_downloaded_only_in_scope(self) -> None:
+        record = self.log()
+        row = services.evidence_add(
+            actor=self.me, record=record, upload=_upload("现场.png", PNG), caption="现场照片"
+        )
+        self.assertTrue(row.file.path.startswith(self.private_root))
+        self.assertNotIn("现场", row.file.name)  # stored under a random name
+        pdf = services.evidence_add(actor=self.me, record=record, upload=_upload("报告.pdf", PDF))
+        bad = [
+            (_upload("脚本.exe", b"MZ\x90\x00"), "只接受 jpg、png、pdf、docx、xlsx"),
+            (_upload("假图片.png", b"<html><script>alert(1)</script>"), "内容与扩展名 .png 不符"),
+            (_upload("伪装.pdf", PNG), "内容与扩展名 .pdf 不符"),
+            (_upload("空.jpg", b""), "文件是空的"),
+            (_upload("报表.xlsx", b"PK\x03\x04garbage"), "内容与扩展名 .xlsx 不符"),
+        ]
+        for upload, text in bad:
+            with self.subTest(text=text), self.assertRaisesRegex(BusinessError, text):
+                services.evidence_add(actor=self.me, record=record, upload=upload)
+        with (
+            self.settings(JIANGQIAO_EVIDENCE_MAX_BYTES=32),
+            self.assertRaisesRegex(BusinessError, "超过上限"),
+        ):
+            services.evidence_add(actor=self.me, record=record, upload=_upload("大.png", PNG))
+        self.assertEqual(record.evidence.count(), 2)
+        # Download: the craftsman and the staff in scope; others get 404.
+        self.client.force_login(self.me)
+        response = self.client.get(row.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(b"".join(response.streaming_content), PNG)
+        self.assertEqual(response["Content-Type"], "image/png")
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.client.force_login(self.staff)
+        self.assertEqual(self.client.get(pdf.get_absolute_url()).status_code, 200)
+        for outsider in (self.other, self.world.city_admin_b):
+            self.client.force_login(outsider)
+            self.assertIn(self.client.get(row.get_absolute_url()).status_code, (403, 404))
+        # Nothing under MEDIA_URL serves it.
+        self.assertEqual(self.client.get(f"/media/{row.file.name}").status_code, 404)
+
+    def test_the_page_forms_add_upgrades_and_evidence_with_clear_messages(self) -> None:
+        record = self.log()
+        self.client.force_login(self.me)
+        response = self.client.post(
+            reverse("casework:servicerecord_evidence", args=[record.pk]),
+            {"file": _upload("照片.png", b"not really a png"), "caption": ""},
+            follow=True,
+        )
+        self.assertContains(response, "内容与扩展名 .png 不符")
+        response = self.client.post(
+            reverse("casework:servicerecord_upgrade", args=[record.pk]),
+            {
+                "worker_code": "A-01",
+                "occupation": "6-18-01-01",
+                "level_after": "senior_worker",
+            },
+            follow=True,
+        )
+        self.assertContains(response, "已登记职工“A-01”的技能提升")
+        self.assertEqual(record.skill_upgrades.count(), 1)
+
+    def test_the_api_logs_a_session_with_problems_and_adds_an_upgrade(self) -> None:
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.force_authenticate(self.me)
+        response = client.post(
+            "/api/v1/casework/sessions/",
+            {
+                "offer": self.offer.pk,
+                "date": timezone.localdate().isoformat(),
+                "mode": "online",
+                "problems": [{"description": "参数整定", "result": "partial"}],
+            },
+            format="json",
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        pk = response.json()["id"]
+        self.assertEqual(response.json()["problems_solved"], 0)
+        response = client.post(
+            f"/api/v1/casework/sessions/{pk}/upgrades/",
+            {"worker_code": "B-7", "occupation": "6-18-01-01", "level_after": "technician"},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["skill_upgrades"][0]["worker_code"], "B-7")
+        bad = client.post(
+            f"/api/v1/casework/sessions/{pk}/upgrades/",
+            {"worker_code": "440305199001011234", "occupation": "6-18-01-01"},
+            format="json",
+        )
+        self.assertEqual(bad.status_code, 400)
+        self.assertIn("身份证号", bad.content.decode())
+        self.assertEqual(client.patch(f"/api/v1/casework/sessions/{pk}/", {}).status_code, 403)
