@@ -440,7 +440,9 @@ def _add_upgrade(
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         label = (
-            str(getattr(SkillUpgrade._meta.get_field(field), "verbose_name", field)) if field in UPGRADE_FIELDS else ""
+            str(getattr(SkillUpgrade._meta.get_field(field), "verbose_name", field))
+            if field in UPGRADE_FIELDS
+            else ""
         )
         raise BusinessError(
             f"{prefix}：{label}{'：' if label else ''}{messages[0]}", field=field

@@ -608,3 +608,108 @@ class TestCraftsmanSessions(WorldTestCase):
         self.assertEqual(bad.status_code, 400)
         self.assertIn("身份证号", bad.content.decode())
         self.assertEqual(client.patch(f"/api/v1/casework/sessions/{pk}/", {}).status_code, 403)
+
+
+# ----------------------------------------------------------------------------------------------
+# Sessions imported from a sheet (the import engine)
+# ----------------------------------------------------------------------------------------------
+
+SHEET_HEADER = [
+    "服务日期",
+    "需求编号",
+    "劳模工匠",
+    "服务方式",
+    "服务时长（分钟）",
+    "准备时长（分钟）",
+    "培训人数",
+    "解决问题数",
+    "服务纪要",
+]
+
+
+class TestSessionImport(WorldTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        from jiangqiao.demands.models import Demand
+
+        w = cls.world
+        cls.match = confirmed_match(w.county_a1, w.city_admin_a)
+        Demand.objects.filter(pk=cls.match.demand_id).update(number="GD-440305-2025-000001")
+        cls.offer = accepted_offer(cls.match)
+        cls.theirs = confirmed_match(w.county_b1, w.city_admin_b)
+        Demand.objects.filter(pk=cls.theirs.demand_id).update(number="GD-440305-2025-000002")
+        accepted_offer(cls.theirs)
+
+    def run_import(self, rows: list[list[Any]], *, user: Any = None) -> Any:
+        from jiangqiao.core.io import services as io_services
+        from jiangqiao.core.testing.sheets import xlsx
+
+        user = user or self.world.city_admin_a
+        batch = io_services.import_upload(
+            actor=user,
+            spec_key="casework.servicerecord",
+            file_name="服务记录.xlsx",
+            data=xlsx([SHEET_HEADER, *rows]),
+        )
+        io_services.import_set_options(actor=user, batch=batch, mode="all", policy="fill")
+        io_services.import_check(actor=user, batch=batch)
+        self.refusal = ""
+        if batch.status == "checked":
+            try:
+                io_services.import_commit(actor=user, batch=batch)
+            except BusinessError as exc:
+                self.refusal = exc.message
+        batch.refresh_from_db()
+        return batch
+
+    def test_a_good_sheet_imports_through_the_services_and_again_changes_nothing(self) -> None:
+        day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+        name = self.match.craftsman.name
+        rows = [
+            [day, "GD-440305-2025-000001", name, "现场", 180, 30, 6, 2, "更换主轴轴承"],
+            [day, "gd-440305-2025-000001", str(self.match.craftsman_id), "电话", 30, "", "", 0, ""],
+        ]
+        batch = self.run_import(rows)
+        self.assertEqual(batch.status, "committed", batch.result)
+        records = ServiceRecord.objects.order_by("mode")
+        self.assertEqual([r.mode for r in records], ["onsite", "phone"])
+        first = records[0]
+        self.assertEqual((first.offer, first.trainees, first.prep_min), (self.offer, 6, 30))
+        self.assertEqual(first.created_by, self.world.city_admin_a)
+        self.assertTrue(OperationLog.objects.filter(action__startswith="登记服务记录").exists())
+        again = self.run_import(rows)
+        self.assertEqual(again.status, "committed", again.result)
+        self.assertEqual(ServiceRecord.objects.count(), 2)
+
+    def test_a_bad_sheet_names_rows_and_columns_writes_nothing_and_echoes_no_other_unit(
+        self,
+    ) -> None:
+        day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+        future = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+        name = self.match.craftsman.name
+        other_name = self.theirs.craftsman.name
+        rows = [
+            [day, "GD-440305-2025-000001", name, "现场", 60, "", 3, 1, "正常行"],
+            [day, "GD-440305-2025-000002", other_name, "现场", 60, "", 1, 1, ""],
+            [day, "GD-440305-2025-999999", name, "现场", 60, "", 1, 1, ""],
+            [day, "GD-440305-2025-000001", "查无此人", "现场", 60, "", 1, 1, ""],
+            [day, "GD-440305-2025-000001", name, "瞬移", 60, "", 1, 1, ""],
+            [day, "GD-440305-2025-000001", name, "线上", -5, "", 1, 1, ""],
+            [future, "GD-440305-2025-000001", name, "线上", 30, "", 1, 1, "未来"],
+        ]
+        batch = self.run_import(rows)
+        self.assertNotEqual(batch.status, "committed")
+        self.assertFalse(ServiceRecord.objects.exists())  # all or nothing
+        text = str(batch.result)
+        self.assertIn("第3行", text)
+        self.assertIn("该需求已在其他单位登记", text)
+        self.assertNotIn(other_name, text)
+        self.assertNotIn(self.theirs.demand.title, text)
+        self.assertNotIn(str(self.world.county_b1.name), text)
+        self.assertIn("需求编号“GD-440305-2025-999999”不存在", text)
+        self.assertIn("“查无此人”没有已接受的该需求服务邀请", text)
+        self.assertIn("服务方式", text)
+        self.assertIn("服务时长", text)
+        self.assertIn("第8行【服务日期】不能晚于今天", text)
+        self.assertIn("有 6 行数据有错误", self.refusal)
