@@ -339,7 +339,9 @@ def session_update(*, actor: Any, record: ServiceRecord, data: dict[str, Any]) -
     _check_perm(actor, "casework.change_servicerecord")
     assert_visible(ServiceRecord, actor, record.pk, "change")
     current = (
-        ServiceRecord.objects.select_for_update().select_related("offer", "match").get(pk=record.pk)
+        ServiceRecord.objects.select_for_update(of=("self",))
+        .select_related("offer", "match")
+        .get(pk=record.pk)
     )
     _fill(current, data, earliest=_offer_start(current.offer, current.match))
     current.updated_by = _user(actor)
