@@ -1048,6 +1048,11 @@ class ServiceRecordHandler(Handler):
     model = ServiceRecord
     related = ("match",)
 
+    def export_queryset(self, user: Any) -> models.QuerySet[Any]:
+        # Format 1.0 names the session's match; sessions of claims or direct requests (no match)
+        # wait for a format that can name an offer.
+        return super().export_queryset(user).filter(match__isnull=False)
+
     def to_data(self, obj: ServiceRecord, ctx: DataContext) -> dict[str, Any]:
         return {
             "match": ctx.ref(RecordType.MATCH, obj.match),

@@ -713,3 +713,23 @@ class TestSessionImport(WorldTestCase):
         self.assertIn("服务时长", text)
         self.assertIn("第8行【服务日期】不能晚于今天", text)
         self.assertIn("有 6 行数据有错误", self.refusal)
+
+
+class TestSessionsInTheExchange(WorldTestCase):
+    def test_sessions_without_a_match_are_left_out_of_a_1_0_file_and_the_rest_go(self) -> None:
+        from jiangqiao.exchange.tests.helpers import export, parse
+
+        user = self.world.city_admin_a
+        match = confirmed_match(self.world.county_a1, user)
+        with_match = services.session_create(
+            actor=user, offer=accepted_offer(match), data=record_data()
+        )
+        other = confirmed_match(self.world.county_a1, user)
+        direct = accepted_offer(other, suggestion=None, source="direct")
+        without = services.session_create(actor=user, offer=direct, data=record_data())
+        self.assertIsNone(without.match_id)
+        header, records = parse(export(user))
+        self.assertEqual(header["version"], "1.0")
+        sessions_out = [r for r in records if r["type"] == "service_record"]
+        self.assertEqual(len(sessions_out), 1)
+        self.assertTrue(sessions_out[0]["id"].endswith(f":service_record:{with_match.pk}"))
