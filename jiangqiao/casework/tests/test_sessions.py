@@ -733,3 +733,44 @@ class TestSessionsInTheExchange(WorldTestCase):
         sessions_out = [r for r in records if r["type"] == "service_record"]
         self.assertEqual(len(sessions_out), 1)
         self.assertTrue(sessions_out[0]["id"].endswith(f":service_record:{with_match.pk}"))
+
+
+class TestSessionFigures(WorldTestCase):
+    def test_workers_trained_sums_trainees_and_skill_upgrades_count_rows_in_the_period(
+        self,
+    ) -> None:
+        from jiangqiao.casework import kpi
+
+        user = self.world.city_admin_a
+        match = confirmed_match(self.world.county_a1, user)
+        offer = accepted_offer(match)
+        today = timezone.localdate()
+        upgrade = {"occupation": "6-18-01-01", "level_after": "senior_worker"}
+        services.session_create(
+            actor=user,
+            offer=offer,
+            data=record_data(date=today, trainees=5),
+            skill_upgrades=[{**upgrade, "worker_code": "A1"}, {**upgrade, "worker_code": "A2"}],
+        )
+        services.session_create(
+            actor=user,
+            offer=offer,
+            data=record_data(date=today - dt.timedelta(days=20), trainees=7),
+            skill_upgrades=[{**upgrade, "worker_code": "A3"}],
+        )
+        theirs = confirmed_match(self.world.county_b1, self.world.city_admin_b)
+        services.session_create(
+            actor=self.world.city_admin_b,
+            offer=accepted_offer(theirs),
+            data=record_data(date=today, trainees=100),
+            skill_upgrades=[{**upgrade, "worker_code": "B1"}],
+        )
+        got = kpi.figures(
+            user=user, org=self.world.city_a, start=today - dt.timedelta(days=5), end=today
+        )
+        self.assertEqual((got["workers_trained"], got["skill_upgrades"]), (5, 2))
+        self.assertEqual((got["person_times"], got["craftsmen_serving"]), (1, 1))
+        wide = kpi.figures(
+            user=user, org=self.world.city_a, start=today - dt.timedelta(days=30), end=today
+        )
+        self.assertEqual((wide["workers_trained"], wide["skill_upgrades"]), (12, 3))
