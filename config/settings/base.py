@@ -306,7 +306,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryModeEnum": "jiangqiao.demands.choices.DeliveryMode",
         "SuggestionStatusEnum": "jiangqiao.matching.choices.SuggestionStatus",
         "SuggestionSourceEnum": "jiangqiao.matching.choices.SuggestionSource",
-        "SessionModeEnum": "jiangqiao.matching.choices.SessionMode",
+        "SessionModeEnum": "jiangqiao.casework.choices.SessionMode",
+        "ProblemResultEnum": "jiangqiao.casework.choices.ProblemResult",
+        "OutcomeResultEnum": "jiangqiao.demands.choices.DemandOutcome",
         "ImportModeEnum": "jiangqiao.core.choices.ImportMode",
         "ApprovalStatusEnum": "jiangqiao.core.choices.ApprovalStatus",
         "NotificationLevelEnum": "jiangqiao.core.choices.NotificationLevel",
@@ -408,3 +410,9 @@ JIANGQIAO_SMS_BACKEND = env.str(
 JIANGQIAO_WECHAT_BACKEND = env.str(
     "JIANGQIAO_WECHAT_BACKEND", default="jiangqiao.core.channels.LoggingWeChatBackend"
 )
+# Evidence files of service sessions: stored here, never under MEDIA_URL; downloaded only through
+# a view that checks the session's data scope. Types and size are checked on upload.
+JIANGQIAO_PRIVATE_ROOT = env.path(
+    "JIANGQIAO_PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")
+)
+JIANGQIAO_EVIDENCE_MAX_BYTES = env.int("JIANGQIAO_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)

@@ -51,9 +51,6 @@ MATCHING_STAFF = (
     "matching.view_declaredconflict",
     "matching.add_declaredconflict",
     "matching.change_declaredconflict",
-    "matching.view_servicerecord",
-    "matching.add_servicerecord",
-    "matching.change_servicerecord",
 )
 # National exchange (issue 5 point 6): exchange files with the level above or below. Clear-text
 # identifiers need the talents sensitive permission on top (only 工会工作人员 have it).
@@ -67,6 +64,13 @@ CASEWORK_STAFF = (
     "casework.view_agreement",
     "casework.add_agreement",
     "casework.change_agreement",
+    # 服务记录 (moved from matching): log, correct, verify the economic benefit.
+    "casework.view_servicerecord",
+    "casework.add_servicerecord",
+    "casework.change_servicerecord",
+    "casework.verify_servicerecord",
+    "casework.view_skillupgrade",
+    "casework.view_sessionevidence",
 )
 EXCHANGE_STAFF = (
     "exchange.view_exchangebatch",
@@ -214,6 +218,11 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "casework.respond_offer",
             "casework.view_contactattempt",
             "casework.view_agreement",
+            # His own sessions (仅本人: offers he answers): log them, add upgrades and evidence.
+            "casework.view_servicerecord",
+            "casework.add_servicerecord",
+            "casework.view_skillupgrade",
+            "casework.view_sessionevidence",
         ),
         "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
     ),

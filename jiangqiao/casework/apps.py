@@ -20,6 +20,11 @@ class CaseworkConfig(AppConfig):
         suggestion_confirmed.connect(
             services.on_suggestion_confirmed, dispatch_uid="casework.offer_from_suggestion"
         )
+        from jiangqiao.core.io.registry import register_importer
+
+        from .session_io import ServiceRecordImporter
+
+        register_importer(ServiceRecordImporter)
         periodic.register(
             "casework_tick", services.tick, every=TICK_SECONDS, label="服务办理期限检查"
         )

@@ -66,3 +66,19 @@ OutcomeResult = DemandOutcome
 class FollowUpKind(models.TextChoices):
     DAYS_90 = "d90", "90天回访"
     DAYS_180 = "d180", "180天回访"
+
+
+class SessionMode(models.TextChoices):
+    """How a service session took place (DOMAIN.md §7.5)."""
+
+    ONSITE = "onsite", "现场"
+    ONLINE = "online", "线上"
+    PHONE = "phone", "电话"
+
+
+class ProblemResult(models.TextChoices):
+    """What became of one problem handled in a session."""
+
+    SOLVED = "solved", "已解决"
+    PARTIAL = "partial", "部分解决"
+    NOT = "not", "未解决"

@@ -18,10 +18,9 @@ from django.utils import timezone
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import workdays_between
 from jiangqiao.demands.models import Demand
-from jiangqiao.matching.models import ServiceRecord
 
 from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
-from .models import Offer, Outcome
+from .models import Offer, Outcome, ServiceRecord, SkillUpgrade
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,22 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
     low, high = period.bounds()
     demands = scoped_demands(user=user, org=org)
     sessions = ServiceRecord.objects.filter(
-        match__demand__in=demands.values("pk"), date__gte=start, date__lte=end
+        demand__in=demands.values("pk"), date__gte=start, date__lte=end
     )
     agg = sessions.aggregate(
         n=Count("pk"),
-        enterprises=Count("match__demand__enterprise", distinct=True),
-        craftsmen=Count("match__craftsman", distinct=True),
+        enterprises=Count("demand__enterprise", distinct=True),
         trainees=Sum("trainees"),
     )
+    # The craftsman of a session: the offer's (or, for sessions older than offers, the match's).
+    serving = set(
+        sessions.filter(offer__craftsman__isnull=False).values_list("offer__craftsman", flat=True)
+    ) | set(
+        sessions.filter(offer__isnull=True, match__isnull=False).values_list(
+            "match__craftsman", flat=True
+        )
+    )
+    skill_upgrades = SkillUpgrade.objects.filter(session__in=sessions.values("pk")).count()
     offers = Offer.objects.filter(demand__in=demands.values("pk"))
     answered = offers.filter(
         Q(responded_at__gte=low, responded_at__lt=high)
@@ -94,12 +101,13 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
     return {
         # National figures (docs/kpi.md §1).
         "person_times": agg["n"] or 0,
-        "craftsmen_serving": agg["craftsmen"] or 0,
+        "craftsmen_serving": len(serving),
         "enterprises_served": agg["enterprises"] or 0,
         "problems_solved": demands.filter(
             solved_confirmed_at__gte=low, solved_confirmed_at__lt=high
         ).count(),
         "workers_trained": agg["trainees"] or 0,
+        "skill_upgrades": skill_upgrades,
         # Process figures (docs/kpi.md §2).
         "triage_hours_median": _median(triage_hours),
         "first_contact_workdays_median": _median(contact_days),

@@ -26,5 +26,6 @@ register(
         weight=200,
         visible=_answers_offers,
     ),
-    MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=300),
+    MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=300),
+    MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=400),
 )

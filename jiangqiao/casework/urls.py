@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .session_pages import urlpatterns as session_urlpatterns
 
 app_name = "casework"
 
@@ -17,4 +18,5 @@ urlpatterns = [
     path("demands/<int:pk>/panel/", views.DemandPanelView.as_view(), name="demand_panel"),
     path("demands/<int:pk>/triage/", views.DemandTriageView.as_view(), name="demand_triage"),
     path("demands/<int:pk>/<str:step>/", views.DemandStepView.as_view(), name="demand_step"),
+    *session_urlpatterns,
 ]

@@ -36,6 +36,7 @@ from .forms import (
     TransferForm,
 )
 from .models import Agreement, FollowUp, Offer
+from .session_pages import offer_context as offer_sessions_context
 from .tables import AgreementTable, OfferTable
 
 ERRORS = (BusinessError, ScopeViolation, ValidationError, PermissionDenied)
@@ -294,6 +295,7 @@ class OfferDetailView(ScopedMixin, View):
                 "attempts": offer.contact_attempts.order_by("at", "pk"),
                 "contacts": selectors.offer_contacts(user=request.user, offer=offer),
                 "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
+                **offer_sessions_context(request.user, offer),
             },
         )
 

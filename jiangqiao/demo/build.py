@@ -180,6 +180,7 @@ def build_service_records(
 ) -> int:
     """Some submitted demands get a craftsman of their city (人工推荐, confirmed) and one or two
     service records, through the services, so that the 服务记录 pages have something to show."""
+    from jiangqiao.casework import sessions as session_services
     from jiangqiao.core.exceptions import BusinessError
     from jiangqiao.matching import services as matching_services
 
@@ -199,7 +200,7 @@ def build_service_records(
         except BusinessError:  # no capacity, paused, same employer …: leave it
             continue
         for _ in range(rng.choice((1, 1, 2))):
-            matching_services.service_record_create(
+            session_services.session_create(
                 actor=actor,
                 match=suggestion,
                 data={

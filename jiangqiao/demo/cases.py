@@ -26,8 +26,21 @@ SESSION = {
     "activities": ["tech_service", "skill_training"],
     "attendees": 6,
     "trainees": 4,
-    "problems_solved": 1,
+    "problems": [
+        {"description": "主轴异响，加工尺寸波动", "result": "solved"},
+        {"description": "班组点检记录不规范", "result": "partial"},
+    ],
     "notes": "现场查看设备运行情况，找出主要故障原因，提出整改措施并指导班组落实。",
+}
+
+#: One worker's skill upgrade (pseudonymised: enterprise staff number and initials only).
+UPGRADE = {
+    "worker_code": "GH-0417",
+    "worker_initials": "LM",
+    "occupation": "6-18-01-01",
+    "level_before": "intermediate_worker",
+    "level_after": "senior_worker",
+    "certificate_no": "S000044010000253000123",
 }
 
 
@@ -50,6 +63,7 @@ def build_cases(actor: Any) -> int:
     """
     from jiangqiao.accounts.models import User
     from jiangqiao.casework import services
+    from jiangqiao.casework import sessions as session_services
     from jiangqiao.casework.models import Offer
     from jiangqiao.core.exceptions import BusinessError
     from jiangqiao.demands import services as demand_services
@@ -119,8 +133,11 @@ def build_cases(actor: Any) -> int:
         for n in range(sessions):
             when = _ago(days - 2 - n, 15)
             with clock(when):
-                matching_services.service_record_create(
-                    actor=staff, match=o.suggestion, data={**SESSION, "date": when.date()}
+                session_services.session_create(
+                    actor=staff,
+                    offer=o,
+                    data={**SESSION, "date": when.date()},
+                    skill_upgrades=[UPGRADE] if n == 0 else None,
                 )
 
     # 7. Solved and confirmed 95 days ago: the 90-day follow-up is due.

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from jiangqiao.casework import services as casework_services
+from jiangqiao.casework import sessions as session_services
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.scope import ScopeViolation, subtree_q
@@ -29,7 +31,7 @@ from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
 from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.matching import services as matching_services
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.choices import TEAM_LEVEL_ORG_LEVELS
@@ -1019,13 +1021,37 @@ class MatchHandler(Handler):
 # -- service record ------------------------------------------------------------------------------
 
 
+#: The session fields carried by the exchange (format 1.0).
+SESSION_FIELDS = (
+    "date",
+    "duration_min",
+    "prep_min",
+    "travel_min",
+    "mode",
+    "activities",
+    "location",
+    "attendees",
+    "trainees",
+    "problems_solved",
+    "notes",
+    "economic_benefit",
+    "enterprise_confirmed",
+)
+
+
 class ServiceRecordHandler(Handler):
-    """服务记录 of a confirmed match. Imported through the matching services (the same checks as
-    when staff enter one: the match must be confirmed here too, dates and figures in range)."""
+    """服务记录 of a confirmed match. Imported through the casework session services (the same
+    checks as when staff enter one: the match must be confirmed here too, dates and figures in
+    range; the session gets the offer made from the match, when there is one)."""
 
     record_type = RecordType.SERVICE_RECORD
     model = ServiceRecord
     related = ("match",)
+
+    def export_queryset(self, user: Any) -> models.QuerySet[Any]:
+        # Format 1.0 names the session's match; sessions of claims or direct requests (no match)
+        # wait for a format that can name an offer.
+        return super().export_queryset(user).filter(match__isnull=False)
 
     def to_data(self, obj: ServiceRecord, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -1073,10 +1099,10 @@ class ServiceRecordHandler(Handler):
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
     ) -> Any:
         match = MatchSuggestion.objects.get(pk=values["match"])
-        return matching_services.service_record_create(
+        return session_services.session_create(
             actor=ctx.actor,
             match=match,
-            data=self._input(values, matching_services.RECORD_FIELDS),
+            data=self._input(values, SESSION_FIELDS),
         )
 
     def update(
@@ -1085,10 +1111,10 @@ class ServiceRecordHandler(Handler):
         local = self.local_values(obj)
         if local.get("match") != values.get("match"):
             raise LineError("data.match", "服务记录所属匹配与本实例已有的同一记录不一致，未覆盖")
-        changed = _changed(local, values, matching_services.RECORD_FIELDS)
+        changed = _changed(local, values, SESSION_FIELDS)
         if not changed:
             return obj
-        return matching_services.service_record_update(
+        return session_services.session_update(
             actor=ctx.actor, record=obj, data=self._input(values, changed)
         )
 

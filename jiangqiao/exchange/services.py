@@ -27,6 +27,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.core.choices import BusinessType, OperationStatus
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog
@@ -35,7 +36,7 @@ from jiangqiao.core.probes import Hits, ProbeLimited, elsewhere, guard, in_scope
 from jiangqiao.core.scope import ScopeViolation, scope_q
 from jiangqiao.core.sensitive import can_view_sensitive
 from jiangqiao.demands.models import Demand, Enterprise
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman, Honour, ServiceItem, ServiceTeam, TeamMembership
 

@@ -52,11 +52,3 @@ RUN_STATUS_COLORS: dict[str, str] = {
     RunStatus.FAILED: "red",
     RunStatus.CANCELLED: "orange",
 }
-
-
-class SessionMode(models.TextChoices):
-    """How a service session took place (DOMAIN.md §7.5)."""
-
-    ONSITE = "onsite", "现场"
-    ONLINE = "online", "线上"
-    PHONE = "phone", "电话"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
@@ -16,8 +15,8 @@ from jiangqiao.demands.filtersets import region_subtree_q
 from jiangqiao.demands.models import Demand, DemandCode
 from jiangqiao.taxonomy.filters import TermFilter
 
-from .choices import RunStatus, SessionMode, SuggestionSource, SuggestionStatus
-from .models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from .choices import RunStatus, SuggestionSource, SuggestionStatus
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
 
 #: Demands lined up on 清单匹配 unless a status is chosen.
 MATCHLIST_DEFAULT_STATUSES = (
@@ -101,40 +100,3 @@ class MatchListFilterSet(filters.FilterSet):
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(status=value) if value else queryset
-
-
-class ServiceRecordFilterSet(filters.FilterSet):
-    match_id = filters.NumberFilter(label="匹配ID", field_name="match_id")
-    demand_id = filters.NumberFilter(label="需求ID", field_name="match__demand_id")
-    craftsman_id = filters.NumberFilter(label="劳模工匠ID", field_name="match__craftsman_id")
-    mode = filters.ChoiceFilter(label="服务方式", choices=SessionMode.choices)
-    date_from = filters.DateFilter(
-        label="服务日期起",
-        field_name="date",
-        lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = filters.DateFilter(
-        label="服务日期止",
-        field_name="date",
-        lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    enterprise_confirmed = filters.BooleanFilter(
-        label="企业已确认",
-        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
-    )
-    org_id = OrgSubtreeFilter(org_field="match__demand__org", label="需求所属工会（含下级）")
-
-    class Meta:
-        model = ServiceRecord
-        fields = [
-            "match_id",
-            "demand_id",
-            "craftsman_id",
-            "mode",
-            "date_from",
-            "date_to",
-            "enterprise_confirmed",
-            "org_id",
-        ]

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from jiangqiao.core.forms import model_choice
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
-from jiangqiao.taxonomy.forms import TermMultipleChoiceField
 
-from .models import DeclaredConflict, MatchSuggestion, ServiceRecord
-from .services import REASON_MAX, RECORD_FIELDS
+from .models import DeclaredConflict
+from .services import REASON_MAX
 
 
 class ReasonForm(forms.Form):
@@ -61,38 +59,3 @@ class DeclaredConflictForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Uniqueness is the service's rule (a business error naming the field)."""
-
-
-class _MatchChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.demand} ← {obj.craftsman}"
-
-
-class ServiceRecordForm(forms.ModelForm):
-    """One service session; the match is chosen among the confirmed ones the user may see."""
-
-    match = _MatchChoiceField(
-        label="匹配（已确认）",
-        queryset=MatchSuggestion.objects.none(),
-        help_text="需求 ← 劳模工匠；只列出已确认的匹配",
-    )
-    activities = TermMultipleChoiceField("service_type", label="服务内容", required=False)
-
-    class Meta:
-        model = ServiceRecord
-        fields = ["match", *RECORD_FIELDS]
-        widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 5}),
-        }
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        from .selectors import recordable_matches
-
-        super().__init__(*args, **kwargs)
-        field = model_choice(self, "match")
-        field.queryset = recordable_matches(user=user).order_by("-decided_at", "-pk")
-        if self.instance.pk:
-            field.disabled = True
-        else:
-            self.fields["date"].initial = timezone.localdate()

@@ -10,9 +10,9 @@
   Suggestions are scoped through the demand's organisation (``demand__org``).
 * ``MatchRun`` is one 平台匹配 batch over the open demands of an organisation subtree.
 * ``DeclaredConflict`` records that a craftsman must not serve an enterprise (回避).
-* ``ServiceRecord`` is one service session of a confirmed match (服务记录, DOMAIN.md §7.5): date,
-  time spent, mode, what was done, people reached, problems solved, benefit, and whether the
-  enterprise confirmed it. Scoped, like the match, through the demand's organisation.
+
+Service sessions (服务记录) moved to ``casework`` (``casework.session_models.ServiceRecord``); a
+confirmed match keeps them as ``match.service_records``.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ from typing import ClassVar
 
 import numpy as np
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
 from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
 from jiangqiao.core.scope import ScopedManager
-from jiangqiao.taxonomy.fields import TermCodeField
 
-from .choices import RunStatus, SessionMode, SuggestionSource, SuggestionStatus
+from .choices import RunStatus, SuggestionSource, SuggestionStatus
 
 DIM = 512
 
@@ -267,83 +265,4 @@ class DeclaredConflict(StatusMixin, AuditedModel):
 
         return (
             Craftsman.objects.filter(pk=self.craftsman_id).values_list("org_id", flat=True).first()
-        )
-
-
-#: Limits of a service record (the exchange schema ``service_record.json`` has the same).
-MINUTES_MAX = 100_000
-PEOPLE_MAX = 100_000
-PROBLEMS_MAX = 10_000
-NOTES_MAX = 5000
-
-
-def _minutes(label: str) -> models.PositiveIntegerField:
-    return models.PositiveIntegerField(
-        label, null=True, blank=True, validators=[MaxValueValidator(MINUTES_MAX)]
-    )
-
-
-class ServiceRecord(AuditedModel):
-    """One service session of a confirmed match (服务记录).
-
-    Entered by union staff (or the craftsman's unit) after the session; the enterprise's
-    confirmation is recorded as a flag here, its e-signature belongs to the service casework.
-    """
-
-    match = models.ForeignKey(
-        MatchSuggestion, models.PROTECT, related_name="service_records", verbose_name="匹配"
-    )
-    date = models.DateField("服务日期")
-    duration_min = _minutes("服务时长（分钟）")
-    prep_min = _minutes("准备时长（分钟）")
-    travel_min = _minutes("路途时长（分钟）")
-    mode = models.CharField("服务方式", max_length=10, choices=SessionMode.choices)
-    activities = models.JSONField("服务内容", default=list, blank=True)
-    location = TermCodeField("region", verbose_name="服务地点", blank=True)
-    attendees = models.PositiveIntegerField(
-        "企业参与人数", null=True, blank=True, validators=[MaxValueValidator(PEOPLE_MAX)]
-    )
-    trainees = models.PositiveIntegerField(
-        "培训人数", null=True, blank=True, validators=[MaxValueValidator(PEOPLE_MAX)]
-    )
-    problems_solved = models.PositiveIntegerField(
-        "解决问题数", null=True, blank=True, validators=[MaxValueValidator(PROBLEMS_MAX)]
-    )
-    notes = models.TextField(
-        "服务纪要", max_length=NOTES_MAX, blank=True, help_text="问题、诊断、措施、后续安排"
-    )
-    economic_benefit = models.DecimalField(
-        "产生或节约经济效益（万元）",
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    enterprise_confirmed = models.BooleanField("企业已确认", default=False)
-
-    objects = ScopedManager()
-    scope_org_field: ClassVar[str] = "match__demand__org"
-    scope_owner_field: ClassVar[str | None] = "created_by"
-
-    class Meta:
-        verbose_name = "服务记录"
-        verbose_name_plural = "服务记录"
-        ordering = ["-date", "-pk"]
-        indexes = [
-            models.Index(fields=["match", "date"], name="matching_record_match_date"),
-            models.Index(fields=["updated_at"], name="matching_record_updated"),
-        ]
-
-    def __str__(self) -> str:
-        return f"服务记录 #{self.pk}（{self.date:%Y-%m-%d}）"
-
-    def get_absolute_url(self) -> str:
-        return reverse("matching:servicerecord_detail", args=[self.pk])
-
-    def audit_org_id(self) -> int | None:
-        return (
-            MatchSuggestion.objects.filter(pk=self.match_id)
-            .values_list("demand__org_id", flat=True)
-            .first()
         )

@@ -12,7 +12,6 @@ register(
     ),
     MenuItem("清单匹配", "matching:matchlist", "matching.view_matchlist", weight=200),
     MenuItem("平台匹配", "matching:matchrun_list", "matching.view_matchrun", weight=300),
-    MenuItem("服务记录", "matching:servicerecord_list", "matching.view_servicerecord", weight=400),
     MenuItem(
         "利益冲突申报",
         "matching:declaredconflict_list",

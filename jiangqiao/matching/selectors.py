@@ -21,7 +21,7 @@ from .choices import EXCLUDING_STATUSES, SuggestionStatus
 from .engine import DEFAULT, Filters, Ranked, why
 from .evidence import query_for
 from .indexing import HOLDER, IndexState, demand_vectors, item_pk
-from .models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
 
 
 def suggestion_list(*, user: Any, action: str = "view") -> QuerySet[MatchSuggestion]:
@@ -45,21 +45,13 @@ def conflict_list(*, user: Any, action: str = "view") -> QuerySet[DeclaredConfli
     )
 
 
-def service_record_list(*, user: Any, action: str = "view") -> QuerySet[ServiceRecord]:
-    return ServiceRecord.objects.visible_to(user, action).select_related(
-        "match", "match__demand", "match__demand__enterprise", "match__craftsman", "created_by"
-    )
+def match_service_records(*, user: Any, match_ids: list[int]) -> dict[int, list[Any]]:
+    """Service sessions (``casework``) of these matches (newest first), by match, in scope."""
+    from django.apps import apps
 
-
-def recordable_matches(*, user: Any) -> QuerySet[MatchSuggestion]:
-    """Confirmed matches the user may see: the ones a service record can be entered for."""
-    return suggestion_list(user=user).filter(status=SuggestionStatus.CONFIRMED)
-
-
-def match_service_records(*, user: Any, match_ids: list[int]) -> dict[int, list[ServiceRecord]]:
-    """Service records of these matches (newest first), by match."""
-    out: dict[int, list[ServiceRecord]] = {pk: [] for pk in match_ids}
-    for record in service_record_list(user=user).filter(match_id__in=match_ids):
+    model = apps.get_model("casework", "ServiceRecord")
+    out: dict[int, list[Any]] = {pk: [] for pk in match_ids}
+    for record in model.objects.visible_to(user, "view").filter(match_id__in=match_ids):
         out[record.match_id].append(record)
     return out
 

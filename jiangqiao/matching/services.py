@@ -40,7 +40,7 @@ from .engine import DEFAULT
 from .engine.assign import Candidate, DemandSpec, ExpertSpec, assign
 from .evidence import OPEN_DEMAND_STATUSES, load_craftsmen, skill_level_no
 from .indexing import HOLDER, craftsman_vectors, demand_vectors, get_encoder
-from .models import NOTES_MAX, DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
 from .selectors import (
     RankedCraftsman,
     conflicts_by_enterprise,
@@ -540,7 +540,7 @@ def suggestion_delete(*, actor: Any, suggestion: MatchSuggestion, note: str = ""
         .select_related("demand", "craftsman")
         .get(pk=suggestion.pk)
     )
-    if ServiceRecord.objects.filter(match_id=row.pk).exists():
+    if row.service_records.exists():  # type: ignore[attr-defined]
         raise BusinessError("该匹配在本实例已有服务记录，未删除")
     action = f"删除匹配建议：劳模工匠“{row.craftsman}”承接需求“{row.demand}”"
     demand = row.demand
@@ -954,125 +954,6 @@ def conflict_set_status(*, actor: Any, conflict: DeclaredConflict, status: str) 
     return current
 
 
-# ------------------------------------------------------------------------------------------------
-# Service records (服务记录)
-# ------------------------------------------------------------------------------------------------
-
-#: The fields a service record's form, API and exchange import may set.
-RECORD_FIELDS = (
-    "date",
-    "duration_min",
-    "prep_min",
-    "travel_min",
-    "mode",
-    "activities",
-    "location",
-    "attendees",
-    "trainees",
-    "problems_solved",
-    "notes",
-    "economic_benefit",
-    "enterprise_confirmed",
-)
-
-
-def _clean_activities(codes: Any) -> list[str]:
-    from jiangqiao.talents.services import clean_code_list
-
-    return clean_code_list("service_type", "服务内容", "activities", codes)
-
-
-def _record_match(actor: Any, match: Any) -> MatchSuggestion:
-    """The confirmed match a record belongs to, within the actor's scope."""
-    if (
-        match is None
-        or not MatchSuggestion.objects.visible_to(actor, "view").filter(pk=match.pk).exists()
-    ):
-        raise BusinessError("匹配：不存在或不在您的数据范围内", field="match")
-    current = MatchSuggestion.objects.select_related("demand", "craftsman").get(pk=match.pk)
-    if current.status != SuggestionStatus.CONFIRMED:
-        raise BusinessError(
-            f"匹配：只能为已确认的匹配登记服务记录（当前状态：{current.get_status_display()}）",
-            field="match",
-        )
-    return current
-
-
-def _fill_record(record: ServiceRecord, match: MatchSuggestion, data: dict[str, Any]) -> None:
-    from django.core.exceptions import ValidationError
-
-    unknown = set(data) - set(RECORD_FIELDS)
-    if unknown:
-        raise BusinessError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
-    for name in RECORD_FIELDS:
-        if name in data:
-            setattr(record, name, data[name])
-    record.activities = _clean_activities(record.activities)
-    record.notes = normalize(str(record.notes or ""))
-    if len(record.notes) > NOTES_MAX:
-        raise BusinessError(f"服务纪要：最多 {NOTES_MAX} 个字", field="notes")
-    record.location = str(record.location or "").strip()
-    if record.enterprise_confirmed in (None, ""):
-        record.enterprise_confirmed = False
-    try:
-        record.full_clean(exclude=["match", "created_by", "updated_by"])
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        label = (
-            str(getattr(ServiceRecord._meta.get_field(field), "verbose_name", field))
-            if field in RECORD_FIELDS
-            else "服务记录"
-        )
-        raise BusinessError(f"{label}：{messages[0]}", field=field) from exc
-    if record.date > timezone.localdate():
-        raise BusinessError("服务日期：不能晚于今天", field="date")
-    decided = match.decided_at and timezone.localtime(match.decided_at).date()
-    if decided and record.date < decided:
-        raise BusinessError(f"服务日期：不能早于匹配确认的日期（{decided:%Y-%m-%d}）", field="date")
-
-
-@transaction.atomic
-def service_record_create(*, actor: Any, match: Any, data: dict[str, Any]) -> ServiceRecord:
-    """Record one service session of a confirmed match."""
-    _check_perm(actor, "matching.add_servicerecord")
-    current = _record_match(actor, match)
-    record = ServiceRecord(match=current, created_by=actor, updated_by=actor)
-    _fill_record(record, current, data)
-    record.save()
-    assert_visible(ServiceRecord, actor, record.pk, "add")
-    record_operation(
-        actor=actor,
-        module=MODULE,
-        business_type=BusinessType.INSERT,
-        action=f"登记服务记录：{current.craftsman} 为 {current.demand} 服务（{record.date:%Y-%m-%d}）",
-        target=record,
-    )
-    return record
-
-
-@transaction.atomic
-def service_record_update(
-    *, actor: Any, record: ServiceRecord, data: dict[str, Any]
-) -> ServiceRecord:
-    """Correct a service record (the match it belongs to does not change)."""
-    _check_perm(actor, "matching.change_servicerecord")
-    assert_visible(ServiceRecord, actor, record.pk, "change")
-    current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
-    match = MatchSuggestion.objects.select_related("demand", "craftsman").get(pk=current.match_id)
-    _fill_record(current, match, data)
-    current.updated_by = actor
-    current.save()
-    assert_visible(ServiceRecord, actor, current.pk, "change")
-    record_operation(
-        actor=actor,
-        module=MODULE,
-        business_type=BusinessType.UPDATE,
-        action=f"修改服务记录：{current}",
-        target=current,
-    )
-    return current
-
-
 __all__ = [
     "conflict_create",
     "conflict_set_status",
@@ -1082,8 +963,6 @@ __all__ = [
     "platform_run_execute",
     "run_mark_finished",
     "run_start",
-    "service_record_create",
-    "service_record_update",
     "suggestion_add_manual",
     "suggestion_confirm",
     "suggestion_delete",

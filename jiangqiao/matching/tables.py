@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from jiangqiao.core.choices import STATUS_COLORS
 
 from .choices import RUN_STATUS_COLORS, SUGGESTION_SOURCE_COLORS, SUGGESTION_STATUS_COLORS
-from .models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
 
 TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
@@ -137,45 +137,3 @@ class ConflictTable(tables.Table):
 
     def render_status(self, value: Any, record: DeclaredConflict) -> Any:
         return _badge(STATUS_COLORS.get(record.status, "secondary"), value)
-
-
-class ServiceRecordTable(tables.Table):
-    display = tables.Column(
-        "服务记录",
-        empty_values=(),
-        orderable=False,
-        linkify=lambda record: record.get_absolute_url(),
-    )
-    date = tables.DateColumn(verbose_name="服务日期", format="Y-m-d")
-    demand = tables.Column(
-        "需求",
-        accessor="match__demand",
-        orderable=False,
-        linkify=lambda record: record.match.demand.get_absolute_url(),
-        attrs={"td": {"class": "wrap"}},
-    )
-    enterprise = tables.Column("企业", accessor="match__demand__enterprise__name", orderable=False)
-    craftsman = tables.Column("劳模工匠", accessor="match__craftsman", orderable=False)
-    mode = tables.Column("方式")
-    duration_min = tables.Column("时长（分钟）")
-    problems_solved = tables.Column("解决问题数")
-    enterprise_confirmed = tables.BooleanColumn(verbose_name="企业已确认", yesno="是,否")
-
-    class Meta:
-        model = ServiceRecord
-        fields = (
-            "display",
-            "date",
-            "demand",
-            "enterprise",
-            "craftsman",
-            "mode",
-            "duration_min",
-            "problems_solved",
-            "enterprise_confirmed",
-        )
-        order_by = ("-date",)
-        attrs = TABLE_ATTRS
-
-    def render_display(self, record: ServiceRecord) -> str:
-        return str(record)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -50,12 +51,16 @@ urlpatterns = [
     path(
         "conflicts/<int:pk>/edit/", views.ConflictEditView.as_view(), name="declaredconflict_edit"
     ),
-    path("records/", views.ServiceRecordListView.as_view(), name="servicerecord_list"),
-    path("records/new/", views.ServiceRecordEditView.as_view(), name="servicerecord_create"),
-    path("records/<int:pk>/", views.ServiceRecordDetailView.as_view(), name="servicerecord_detail"),
+    # 服务记录 moved to 服务办理 (/casework/sessions/): old links and bookmarks still arrive.
     path(
-        "records/<int:pk>/edit/", views.ServiceRecordEditView.as_view(), name="servicerecord_edit"
+        "records/",
+        RedirectView.as_view(pattern_name="casework:servicerecord_list", query_string=True),
     ),
+    path(
+        "records/new/",
+        RedirectView.as_view(pattern_name="casework:servicerecord_create", query_string=True),
+    ),
+    path("records/<int:pk>/", RedirectView.as_view(pattern_name="casework:servicerecord_detail")),
     path(
         "conflicts/<int:pk>/status/",
         views.ConflictStatusView.as_view(),

@@ -52,7 +52,6 @@ from .filtersets import (
     ConflictFilterSet,
     MatchListFilterSet,
     RunFilterSet,
-    ServiceRecordFilterSet,
     SuggestionFilterSet,
 )
 from .forms import (
@@ -60,11 +59,10 @@ from .forms import (
     ManualSuggestionForm,
     ReasonForm,
     RunStartForm,
-    ServiceRecordForm,
 )
 from .indexing import IndexNotReady
-from .models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
-from .tables import ConflictTable, RunTable, ServiceRecordTable, SuggestionTable
+from .models import DeclaredConflict, MatchRun, MatchSuggestion
+from .tables import ConflictTable, RunTable, SuggestionTable
 
 #: Demand states for which suggestions are (re)computed; other demands show what is stored.
 SUGGESTABLE_STATUSES = ("submitted", "triaged", "published", "matching", "escalated")
@@ -117,7 +115,7 @@ def panel_context(request: HttpRequest, demand: Demand, **extra: Any) -> dict[st
     scores = [s.score for s in open_rows if s.source != SuggestionSource.MANUAL]
     low, high = (min(scores), max(scores)) if scores else (0.0, 0.0)
     span = (high - low) or 1.0
-    can_view_records = user.has_perm("matching.view_servicerecord")
+    can_view_records = user.has_perm("casework.view_servicerecord")
     records = (
         selectors.match_service_records(user=user, match_ids=[s.pk for s in confirmed])
         if can_view_records
@@ -141,7 +139,7 @@ def panel_context(request: HttpRequest, demand: Demand, **extra: Any) -> dict[st
         "demand": demand,
         "items": items,
         "can_view_records": can_view_records,
-        "can_add_record": user.has_perm("matching.add_servicerecord"),
+        "can_add_record": user.has_perm("casework.add_servicerecord"),
         "latest": latest,
         "superseded": sum(1 for s in rows if s.status == SuggestionStatus.SUPERSEDED),
         "fusion_version": DEFAULT.version,
@@ -570,53 +568,3 @@ class ConflictStatusView(ObjectStatusView):
 
     def set_status(self, obj: DeclaredConflict, status: str) -> Any:
         return services.conflict_set_status(actor=self.request.user, conflict=obj, status=status)
-
-
-# ------------------------------------------------------------------------------------------------
-# 服务记录
-# ------------------------------------------------------------------------------------------------
-
-
-class ServiceRecordListView(ObjectListView):
-    model = ServiceRecord
-    filterset_class = ServiceRecordFilterSet
-    table_class = ServiceRecordTable
-    title = "服务记录"
-
-    def get_table_queryset(self) -> Any:
-        return selectors.service_record_list(user=self.request.user)
-
-
-class ServiceRecordDetailView(ObjectDetailView):
-    model = ServiceRecord
-    template_name = "matching/servicerecord_detail.html"
-
-    def get_extra_context(self, obj: ServiceRecord) -> dict[str, Any]:
-        from jiangqiao.taxonomy.selectors import term_label, term_labels
-
-        labels = term_labels("service_type", obj.activities)
-        return {
-            "title": f"服务记录：{obj.match.demand}",
-            "activities": [labels.get(code, code) for code in obj.activities],
-            "location": term_label("region", obj.location, obj.location),
-        }
-
-
-class ServiceRecordEditView(ObjectEditView):
-    model = ServiceRecord
-    form_class = ServiceRecordForm
-
-    def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
-        kwargs = super().get_form_kwargs(obj)
-        match = self.request.GET.get("match", "")
-        if obj is None and match.isdigit():
-            kwargs["initial"] = {"match": int(match)}
-        return kwargs
-
-    def save_form(self, form: ServiceRecordForm, obj: ServiceRecord | None) -> Any:
-        data = {name: form.cleaned_data.get(name) for name in services.RECORD_FIELDS}
-        if obj is None:
-            return services.service_record_create(
-                actor=self.request.user, match=form.cleaned_data["match"], data=data
-            )
-        return services.service_record_update(actor=self.request.user, record=obj, data=data)

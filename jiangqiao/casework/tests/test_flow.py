@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from jiangqiao.accounts.models import Role
 from jiangqiao.casework import services
+from jiangqiao.casework import sessions as session_services
 from jiangqiao.casework.choices import OfferSource, OfferStatus
 from jiangqiao.casework.models import FollowUp, Offer, Outcome
 from jiangqiao.core.exceptions import BusinessError
@@ -150,7 +151,7 @@ class CaseFlowTests(CaseWorld):
             clock.move_to(at(2025, 10, 20, 16))
             match = MatchSuggestion.objects.get(pk=second.pk)
             for day in (14, 20):
-                matching_services.service_record_create(
+                session_services.session_create(
                     actor=self.staff,
                     match=match,
                     data={
@@ -381,7 +382,7 @@ class KpiTests(CaseWorld):
                 reached=True,
             )
             for suggestion, trainees in ((b1, 5), (b1, 3), (a2, 10)):
-                matching_services.service_record_create(
+                session_services.session_create(
                     actor=self.staff,
                     match=MatchSuggestion.objects.get(pk=suggestion.pk),
                     data={"date": dt.date(2025, 10, 13), "mode": "onsite", "trainees": trainees},

@@ -95,10 +95,11 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
         "county",
     }
     # Some demands have a confirmed craftsman and service records, written through the services.
-    from jiangqiao.matching.models import ServiceRecord
+    from jiangqiao.casework.models import ServiceRecord
 
-    records = ServiceRecord.objects.select_related("match")
+    records = ServiceRecord.objects.filter(match__isnull=False).select_related("match")
     assert records.exists()
+    assert all(r.demand_id == r.match.demand_id for r in records)
     assert all(r.match.status == "confirmed" and r.notes for r in records)
     assert all(
         r.match.demand.region_code[:4] == r.match.craftsman.org.region_code[:4] for r in records

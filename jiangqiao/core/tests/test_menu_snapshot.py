@@ -29,7 +29,7 @@ URLS = {
     "匹配建议": "/matching/suggestions/",
     "清单匹配": "/matching/list/",
     "平台匹配": "/matching/runs/",
-    "服务记录": "/matching/records/",
+    "服务记录": "/casework/sessions/",
     "利益冲突申报": "/matching/conflicts/",
     "组织机构": "/orgs/",
     "用户": "/accounts/users/",

@@ -29,7 +29,7 @@ def test_the_schema_and_its_docs_need_a_signed_in_user(client, django_user_model
     )
     client.force_login(user)
     schema = client.get("/api/schema/", {"format": "json"})
-    assert schema.status_code == 200 and "/api/v1/matching/records/" in schema.json()["paths"]
+    assert schema.status_code == 200 and "/api/v1/casework/sessions/" in schema.json()["paths"]
     assert client.get("/api/docs/").status_code == 200
 
 
@@ -45,4 +45,4 @@ def test_the_docs_page_sends_a_user_who_must_change_the_password_to_that_page(
     response = client.get("/api/docs/")
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_change")
-    assert client.get("/api/v1/matching/records/").status_code == 403  # API clients get JSON
+    assert client.get("/api/v1/casework/sessions/").status_code == 403  # API clients get JSON

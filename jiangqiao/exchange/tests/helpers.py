@@ -9,13 +9,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiangqiao.casework import sessions as session_services
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.demands.tests.factories import new_uscc
 from jiangqiao.exchange import services
 from jiangqiao.exchange.models import ExchangeRecord
-from jiangqiao.matching import services as matching_services
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Craftsman, ServiceTeam, TeamMembership
 from jiangqiao.talents.tests.helpers import make_craftsman, make_team
@@ -125,7 +126,7 @@ def build(unit: Any, actor: Any) -> DataSet:
         created_by=actor,
         updated_by=actor,
     )
-    record = matching_services.service_record_create(
+    record = session_services.session_create(
         actor=actor,
         match=match,
         data={

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.exchange.models import ExchangeRecord
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Craftsman, ServiceTeam
 
@@ -294,10 +295,10 @@ def test_a_service_record_of_a_match_that_is_not_confirmed_here_is_refused(world
 
 
 def test_changes_since_a_cursor_bring_an_edited_service_record(world, source):
-    from jiangqiao.matching import services as matching_services
+    from jiangqiao.casework import sessions as session_services
 
     header, _ = parse(export(world.province_admin))
-    matching_services.service_record_update(
+    session_services.session_update(
         actor=world.province_admin, record=source.record, data={"problems_solved": 3}
     )
     _, records = parse(export(world.province_admin, since=header["cursor_to"]))

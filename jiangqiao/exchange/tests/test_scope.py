@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.core.choices import DataScope
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import OperationLog
@@ -28,7 +29,7 @@ from jiangqiao.exchange import format as fmt
 from jiangqiao.exchange import services
 from jiangqiao.exchange.models import ExchangeRecord
 from jiangqiao.matching import services as matching_services
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.talents.models import Craftsman, ServiceTeam, TeamMembership
 from jiangqiao.talents.tests.helpers import make_craftsman
 

@@ -10,9 +10,8 @@ from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayFi
 from jiangqiao.core.choices import Status
 from jiangqiao.orgs.models import Organization
 
-from ..choices import RunStatus, SessionMode, SuggestionSource, SuggestionStatus
-from ..models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
-from ..services import RECORD_FIELDS
+from ..choices import RunStatus, SuggestionSource, SuggestionStatus
+from ..models import DeclaredConflict, MatchRun, MatchSuggestion
 
 
 class WhySerializer(serializers.Serializer[Any]):
@@ -197,46 +196,3 @@ class ConflictSerializer(BriefSerializerMixin, serializers.ModelSerializer[Decla
 
 class ConflictStatusSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=Status.choices)
-
-
-class ServiceRecordSerializer(BriefSerializerMixin, serializers.ModelSerializer[ServiceRecord]):
-    display = serializers.CharField(source="__str__", read_only=True)
-    demand = serializers.IntegerField(source="match.demand_id", read_only=True)
-    demand_title = serializers.CharField(source="match.demand.title", read_only=True)
-    craftsman = serializers.IntegerField(source="match.craftsman_id", read_only=True)
-    craftsman_name = serializers.CharField(source="match.craftsman.name", read_only=True)
-    mode = serializers.ChoiceField(
-        choices=SessionMode.choices, help_text="onsite 现场 / online 线上 / phone 电话"
-    )
-    activities = serializers.ListField(
-        child=serializers.CharField(max_length=64),
-        required=False,
-        help_text="服务内容：服务类型代码（service_type）的列表",
-    )
-    brief_fields = ("id", "display", "match", "date")
-
-    class Meta:
-        model = ServiceRecord
-        fields = [
-            "id",
-            "display",
-            "match",
-            "demand",
-            "demand_title",
-            "craftsman",
-            "craftsman_name",
-            *RECORD_FIELDS,
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["created_at", "updated_at"]
-        validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        field = self.fields.get("match")
-        if request is not None and isinstance(field, serializers.PrimaryKeyRelatedField):
-            cast(Any, field).queryset = MatchSuggestion.objects.visible_to(request.user, "view")
-        if self.instance is not None and "match" in self.fields:
-            self.fields["match"].read_only = True

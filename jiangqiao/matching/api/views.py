@@ -23,11 +23,10 @@ from .. import services
 from ..filtersets import (
     ConflictFilterSet,
     RunFilterSet,
-    ServiceRecordFilterSet,
     SuggestionFilterSet,
 )
 from ..indexing import IndexNotReady
-from ..models import DeclaredConflict, MatchRun, MatchSuggestion, ServiceRecord
+from ..models import DeclaredConflict, MatchRun, MatchSuggestion
 from .serializers import (
     ConflictSerializer,
     ConflictStatusSerializer,
@@ -35,7 +34,6 @@ from .serializers import (
     ManualSerializer,
     RefreshSerializer,
     RunSerializer,
-    ServiceRecordSerializer,
     SuggestionSerializer,
 )
 
@@ -197,38 +195,3 @@ class ConflictViewSet(ScopedModelViewSet):
         )
         context = self.get_serializer_context()
         return Response(ConflictSerializer(row, context=context).data, status=status.HTTP_200_OK)
-
-
-class ServiceRecordViewSet(  # type: ignore[misc]
-    ScopedViewSetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """服务记录：已确认匹配的每次服务（日期、时长、方式、内容、人数、解决问题数、效益、企业确认）。不提供删除。"""
-
-    queryset = ServiceRecord.objects.select_related(
-        "match", "match__demand", "match__craftsman"
-    ).order_by("-date", "-pk")
-    serializer_class = ServiceRecordSerializer
-    filterset_class = ServiceRecordFilterSet
-    ordering_fields = ["date", "created_at"]
-
-    def _data(self, serializer: BaseSerializer[Any]) -> dict[str, Any]:
-        data = dict(serializer.validated_data)
-        return {name: data[name] for name in services.RECORD_FIELDS if name in data}
-
-    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        serializer.instance = services.service_record_create(
-            actor=self.request.user,
-            match=serializer.validated_data.get("match"),
-            data=self._data(serializer),
-        )
-
-    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        assert serializer.instance is not None
-        serializer.instance = services.service_record_update(
-            actor=self.request.user, record=serializer.instance, data=self._data(serializer)
-        )

@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from jiangqiao.accounts.forms import PERMISSION_APPS
 from jiangqiao.accounts.models import Role
+from jiangqiao.casework import sessions as session_services
+from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.testing.personas import make_user
 from jiangqiao.matching import services
-from jiangqiao.matching.models import MatchSuggestion, ServiceRecord
+from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.talents.models import Craftsman
 
 from .helpers import craftsman, open_demand
@@ -205,7 +207,7 @@ def test_delete_is_scoped_audited_and_keeps_matches_with_service_records(world, 
         data=data(status="confirmed", decided_at=timezone.now() - dt.timedelta(days=1)),
         suggestion=row,
     )
-    services.service_record_create(
+    session_services.session_create(
         actor=world.city_admin_a,
         match=confirmed,
         data={"date": timezone.localdate(), "duration_min": 60, "mode": "onsite"},

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0002_offers_from_confirmed_matches'),
+        ('casework', '0003_service_sessions_details'),
         ('demands', '0005_demand_outcome_status_changed'),
         ('orgs', '0001_initial'),
         ('talents', '0002_gram_search'),

@@ -1,0 +1,479 @@
+"""Pages of service sessions (服务记录, /casework/sessions/): list, detail, log/edit, benefit
+verification, skill upgrades, evidence upload and scoped download; the offer page's session card.
+
+Views are thin: a form, one call of ``casework.sessions``, a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils import timezone
+from django.views import View
+
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.views.generic import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ScopedMixin,
+)
+from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
+
+from . import sessions
+from .choices import ProblemResult, SessionMode
+from .models import Offer
+from .session_models import ServiceRecord, SessionEvidence
+
+TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
+PROBLEM_WORDS = {label: value for value, label in ProblemResult.choices}
+
+
+def session_list(*, user: Any, action: str = "view") -> QuerySet[ServiceRecord]:
+    return ServiceRecord.objects.visible_to(user, action).select_related(
+        "demand",
+        "demand__enterprise",
+        "offer",
+        "offer__craftsman",
+        "offer__team",
+        "match",
+        "match__craftsman",
+        "created_by",
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Filters, table
+# ----------------------------------------------------------------------------------------------
+
+
+class ServiceRecordFilterSet(filters.FilterSet):
+    demand_id = filters.NumberFilter(label="需求ID", field_name="demand_id")
+    offer_id = filters.NumberFilter(label="服务邀请ID", field_name="offer_id")
+    match_id = filters.NumberFilter(label="匹配ID", field_name="match_id")
+    craftsman_id = filters.NumberFilter(label="劳模工匠ID", method="filter_craftsman")
+    mode = filters.ChoiceFilter(label="服务方式", choices=SessionMode.choices)
+    date_from = filters.DateFilter(
+        label="服务日期起",
+        field_name="date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = filters.DateFilter(
+        label="服务日期止",
+        field_name="date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    enterprise_confirmed = filters.BooleanFilter(
+        label="企业已确认",
+        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
+    )
+    benefit_verified = filters.BooleanFilter(
+        label="效益已核实",
+        field_name="benefit_verified_at",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
+    )
+    org_id = OrgSubtreeFilter(org_field="demand__org", label="需求所属工会（含下级）")
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "demand_id",
+            "offer_id",
+            "match_id",
+            "craftsman_id",
+            "mode",
+            "date_from",
+            "date_to",
+            "enterprise_confirmed",
+            "benefit_verified",
+            "org_id",
+        ]
+
+    def filter_craftsman(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        from django.db.models import Q
+
+        return queryset.filter(Q(offer__craftsman_id=value) | Q(match__craftsman_id=value))
+
+
+class ServiceRecordTable(tables.Table):
+    display = tables.Column(
+        "服务记录",
+        empty_values=(),
+        orderable=False,
+        linkify=lambda record: record.get_absolute_url(),
+    )
+    date = tables.DateColumn(verbose_name="服务日期", format="Y-m-d")
+    demand = tables.Column(
+        "需求",
+        accessor="demand",
+        orderable=False,
+        linkify=lambda record: record.demand.get_absolute_url(),
+        attrs={"td": {"class": "wrap"}},
+    )
+    enterprise = tables.Column("企业", accessor="demand__enterprise__name", orderable=False)
+    craftsman = tables.Column("劳模工匠", empty_values=(), orderable=False)
+    mode = tables.Column("方式")
+    duration_min = tables.Column("时长（分钟）")
+    trainees = tables.Column("培训人数")
+    problems_solved = tables.Column("解决问题数")
+    enterprise_confirmed = tables.BooleanColumn(verbose_name="企业已确认", yesno="是,否")
+
+    class Meta:
+        model = ServiceRecord
+        fields = (
+            "display",
+            "date",
+            "demand",
+            "enterprise",
+            "craftsman",
+            "mode",
+            "duration_min",
+            "trainees",
+            "problems_solved",
+            "enterprise_confirmed",
+        )
+        order_by = ("-date",)
+        attrs = TABLE_ATTRS
+
+    def render_display(self, record: ServiceRecord) -> str:
+        return str(record)
+
+    def render_craftsman(self, record: ServiceRecord) -> str:
+        return str(record.craftsman or "—")
+
+
+# ----------------------------------------------------------------------------------------------
+# Forms
+# ----------------------------------------------------------------------------------------------
+
+
+def parse_problems(text: str) -> list[dict[str, str]]:
+    """One problem a line: ``描述|已解决`` (or 部分解决 / 未解决; no result means 已解决)."""
+    out = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        description, _, word = line.rpartition("|") if "|" in line else (line, "", "")
+        word = word.strip()
+        result = PROBLEM_WORDS.get(word, word if word in ProblemResult.values else "")
+        if not description:
+            description, result = word, "solved"
+        out.append({"description": description.strip(), "result": result or "solved"})
+    return out
+
+
+def problems_text(problems: list[dict[str, str]]) -> str:
+    labels = dict(ProblemResult.choices)
+    return "\n".join(
+        f"{p['description']}|{labels.get(p['result'], p['result'])}" for p in problems or []
+    )
+
+
+class _OfferChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.demand} ← {obj.craftsman or obj.team}"
+
+
+class ServiceRecordForm(forms.ModelForm):
+    """One session; on create, the offer is chosen among the accepted ones the user may log."""
+
+    offer = _OfferChoiceField(
+        label="服务（已接受的邀请）",
+        queryset=Offer.objects.none(),
+        required=False,
+        help_text="需求 ← 劳模工匠；只列出已接受或已完成的服务",
+    )
+    activities = TermMultipleChoiceField("service_type", label="服务内容", required=False)
+    problems_text = forms.CharField(
+        label="处理的问题",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个问题：问题描述|已解决（或 部分解决、未解决）",
+    )
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "offer",
+            "date",
+            "mode",
+            "duration_min",
+            "prep_min",
+            "travel_min",
+            "activities",
+            "location",
+            "experts",
+            "attendees",
+            "trainees",
+            "problems_solved",
+            "notes",
+            "economic_benefit",
+            "benefit_method",
+            "enterprise_confirmed",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["offer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = sessions.loggable_offers(user=user).order_by("-responded_at", "-pk")
+        if self.instance.pk:
+            field.disabled = True
+            self.fields["problems_text"].initial = problems_text(self.instance.problems)
+        else:
+            field.required = True
+            self.fields["date"].initial = timezone.localdate()
+
+    def service_data(self) -> dict[str, Any]:
+        data = {
+            name: self.cleaned_data.get(name)
+            for name in sessions.RECORD_FIELDS
+            if name in self.fields
+        }
+        data["problems"] = parse_problems(self.cleaned_data.get("problems_text") or "")
+        if data["problems"]:
+            data.pop("problems_solved", None)
+        return data
+
+
+class SkillUpgradeForm(forms.Form):
+    worker_code = forms.CharField(label="职工编号", max_length=32, help_text="企业工号或自编号")
+    worker_initials = forms.CharField(label="姓名首字母", max_length=8, required=False)
+    occupation = TermChoiceField("occupation", label="职业（工种）")
+    level_before = TermChoiceField("skill_level", label="原技能等级", required=False)
+    level_after = TermChoiceField("skill_level", label="提升后技能等级")
+    certificate_no = forms.CharField(label="证书编号", max_length=64, required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="佐证材料", help_text="jpg、png、pdf、docx、xlsx，单个不超过 10 MB"
+    )
+    caption = forms.CharField(label="说明", max_length=200, required=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Views
+# ----------------------------------------------------------------------------------------------
+
+ERRORS = (BusinessError, ScopeViolation, PermissionDenied)
+
+
+def _error(exc: Exception) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _form_errors(form: forms.BaseForm) -> str:
+    return "；".join(
+        f"{form.fields[name].label if name in form.fields else ''}：{e}".lstrip("：")
+        for name, errs in form.errors.items()
+        for e in errs
+    )
+
+
+class ServiceRecordListView(ObjectListView):
+    model = ServiceRecord
+    filterset_class = ServiceRecordFilterSet
+    table_class = ServiceRecordTable
+    title = "服务记录"
+
+    def get_table_queryset(self) -> Any:
+        return session_list(user=self.request.user)
+
+
+class ServiceRecordDetailView(ObjectDetailView):
+    model = ServiceRecord
+    template_name = "casework/servicerecord_detail.html"
+
+    def get_extra_context(self, obj: ServiceRecord) -> dict[str, Any]:
+        from jiangqiao.taxonomy.selectors import term_label, term_labels
+
+        user = self.request.user
+        labels = term_labels("service_type", obj.activities)
+        upgrades = list(obj.skill_upgrades.all())
+        occupations = term_labels("occupation", [u.occupation for u in upgrades])
+        levels = term_labels(
+            "skill_level", [c for u in upgrades for c in (u.level_before, u.level_after) if c]
+        )
+        may_add = (
+            ServiceRecord.objects.visible_to(user, "change").filter(pk=obj.pk).exists()
+            or (obj.offer is not None and sessions.answers(user, obj.offer))
+        ) and user.has_perm("casework.add_servicerecord")
+        return {
+            "title": f"服务记录：{obj.demand}",
+            "activities": [labels.get(code, code) for code in obj.activities],
+            "location": term_label("region", obj.location, obj.location),
+            "problem_labels": dict(ProblemResult.choices),
+            "upgrades": [
+                {
+                    "row": u,
+                    "occupation": occupations.get(u.occupation, u.occupation),
+                    "before": levels.get(u.level_before, "—") if u.level_before else "—",
+                    "after": levels.get(u.level_after, u.level_after),
+                }
+                for u in upgrades
+            ],
+            "evidence": list(obj.evidence.all()),
+            "may_add_parts": may_add,
+            "may_verify": user.has_perm("casework.verify_servicerecord")
+            and obj.economic_benefit is not None
+            and obj.benefit_verified_at is None
+            and obj.created_by_id != user.pk,
+            "upgrade_form": SkillUpgradeForm(),
+            "evidence_form": EvidenceForm(),
+        }
+
+
+class ServiceRecordEditView(ObjectEditView):
+    model = ServiceRecord
+    form_class = ServiceRecordForm
+    success_message = "服务记录已保存"
+
+    def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(obj)
+        if obj is None:
+            offer = self.request.GET.get("offer", "")
+            match = self.request.GET.get("match", "")
+            if offer.isdigit():
+                kwargs["initial"] = {"offer": int(offer)}
+            elif match.isdigit():
+                derived = (
+                    sessions.loggable_offers(user=self.request.user)
+                    .filter(suggestion_id=int(match))
+                    .order_by("-pk")
+                    .first()
+                )
+                if derived is not None:
+                    kwargs["initial"] = {"offer": derived.pk}
+        return kwargs
+
+    def save_form(self, form: ServiceRecordForm, obj: ServiceRecord | None) -> Any:
+        if obj is None:
+            return sessions.session_create(
+                actor=self.request.user,
+                offer=form.cleaned_data["offer"],
+                data=form.service_data(),
+            )
+        return sessions.session_update(
+            actor=self.request.user, record=obj, data=form.service_data()
+        )
+
+
+class _SessionActionView(ScopedMixin, View):
+    """POST an action on a session visible to the user; back to its page with a message."""
+
+    model = ServiceRecord
+    action = "view"
+
+    def act(self, record: ServiceRecord) -> str:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        record = self.get_object()
+        try:
+            done = self.act(record)
+        except ERRORS as exc:
+            messages.error(request, _error(exc))
+        else:
+            messages.success(request, done)
+        return redirect(record.get_absolute_url())
+
+
+class VerifyBenefitView(_SessionActionView):
+    def act(self, record: ServiceRecord) -> str:
+        sessions.session_verify_benefit(actor=self.request.user, record=record)
+        return "经济效益已核实"
+
+
+class SkillUpgradeAddView(_SessionActionView):
+    def act(self, record: ServiceRecord) -> str:
+        form = SkillUpgradeForm(self.request.POST)
+        if not form.is_valid():
+            raise BusinessError(_form_errors(form))
+        row = sessions.skill_upgrade_add(
+            actor=self.request.user, record=record, data=dict(form.cleaned_data)
+        )
+        return f"已登记职工“{row.worker_code}”的技能提升"
+
+
+class EvidenceAddView(_SessionActionView):
+    def act(self, record: ServiceRecord) -> str:
+        form = EvidenceForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            raise BusinessError(_form_errors(form))
+        row = sessions.evidence_add(
+            actor=self.request.user,
+            record=record,
+            upload=form.cleaned_data["file"],
+            caption=form.cleaned_data["caption"],
+        )
+        return f"已上传佐证材料“{row.name}”"
+
+
+class EvidenceDownloadView(ScopedMixin, View):
+    """The file of an evidence row the user may see (404 outside the scope); never inline HTML."""
+
+    model = SessionEvidence
+    action = "view"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
+        row = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        response = FileResponse(
+            row.file.open("rb"),
+            as_attachment=row.kind not in ("jpg", "png", "pdf"),
+            filename=row.name,
+            content_type=sessions.CONTENT_TYPES.get(row.kind, "application/octet-stream"),
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+def offer_context(user: Any, offer: Offer) -> dict[str, Any]:
+    """The offer page's 服务记录 card: the sessions of the offer and the quick log form."""
+    rows = list(
+        ServiceRecord.objects.visible_to(user, "view").filter(offer=offer).order_by("-date", "-pk")
+    )
+    return {
+        "sessions": rows,
+        "may_log_session": sessions.may_log(user, offer),
+        "session_modes": SessionMode.choices,
+        "today": timezone.localdate(),
+    }
+
+
+urlpatterns = [
+    path("sessions/", ServiceRecordListView.as_view(), name="servicerecord_list"),
+    path("sessions/new/", ServiceRecordEditView.as_view(), name="servicerecord_create"),
+    path("sessions/<int:pk>/", ServiceRecordDetailView.as_view(), name="servicerecord_detail"),
+    path("sessions/<int:pk>/edit/", ServiceRecordEditView.as_view(), name="servicerecord_edit"),
+    path("sessions/<int:pk>/verify/", VerifyBenefitView.as_view(), name="servicerecord_verify"),
+    path(
+        "sessions/<int:pk>/upgrades/", SkillUpgradeAddView.as_view(), name="servicerecord_upgrade"
+    ),
+    path("sessions/<int:pk>/evidence/", EvidenceAddView.as_view(), name="servicerecord_evidence"),
+    path("sessions/evidence/<int:pk>/", EvidenceDownloadView.as_view(), name="evidence_download"),
+]

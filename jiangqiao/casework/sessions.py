@@ -1,0 +1,608 @@
+"""Services of service sessions (服务记录, DOMAIN.md §7.5): log, correct, verify, skill upgrades, evidence.
+
+Who may log a session of an offer: union staff who may see the demand (``casework.assign_offer``)
+and the craftsman — or the team lead — who accepted the offer. The offer must be accepted (服务中)
+or completed; the date neither in the future nor before the offer was accepted. One enterprise per
+session: the session belongs to the offer's demand.
+
+Sessions logged before the casework existed belong to a confirmed match; the exchange (format 1.0)
+still names the match, so ``session_create`` also takes ``match=`` and derives the offer from it.
+
+The economic benefit is verified by staff other than the person who logged it
+(``session_verify_benefit``); changing the figure clears the verification. Evidence files are
+checked by content (not only by extension) and size, stored privately (``JIANGQIAO_PRIVATE_ROOT``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import uuid
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jiangqiao.core.choices import BusinessType
+from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.operations import record_operation
+from jiangqiao.core.scope import assert_visible
+from jiangqiao.matching.choices import SuggestionStatus
+from jiangqiao.matching.models import MatchSuggestion
+from jiangqiao.text import normalize
+
+from .choices import OfferStatus, ProblemResult
+from .models import Offer
+from .session_models import NOTES_MAX, ServiceRecord, SessionEvidence, SkillUpgrade
+
+MODULE = "服务记录"
+
+#: The fields a session's form, API, sheet import and exchange import may set.
+RECORD_FIELDS = (
+    "date",
+    "duration_min",
+    "prep_min",
+    "travel_min",
+    "mode",
+    "activities",
+    "location",
+    "experts",
+    "attendees",
+    "trainees",
+    "problems_solved",
+    "problems",
+    "notes",
+    "economic_benefit",
+    "benefit_method",
+    "enterprise_confirmed",
+)
+UPGRADE_FIELDS = (
+    "worker_code",
+    "worker_initials",
+    "occupation",
+    "level_before",
+    "level_after",
+    "certificate_no",
+)
+#: Offers whose service may take sessions.
+SERVING_STATUSES = (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
+PROBLEMS_MAX_ITEMS = 50
+PROBLEM_TEXT_MAX = 500
+EVIDENCE_MAX_FILES = 20
+#: Evidence file types: extension → (kind, content type).
+EVIDENCE_TYPES: dict[str, tuple[str, str]] = {
+    ".jpg": ("jpg", "image/jpeg"),
+    ".jpeg": ("jpg", "image/jpeg"),
+    ".png": ("png", "image/png"),
+    ".pdf": ("pdf", "application/pdf"),
+    ".docx": (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ".xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+CONTENT_TYPES = dict(EVIDENCE_TYPES.values())
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
+_MOBILE = re.compile(r"^1\d{10}$")
+
+
+# ----------------------------------------------------------------------------------------------
+# Who may do what
+# ----------------------------------------------------------------------------------------------
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def answers(actor: Any, offer: Offer) -> bool:
+    """``actor`` is the craftsman of the offer, or the lead of its team."""
+    user = _user(actor)
+    if user is None:
+        return False
+    return Offer.objects.filter(
+        Q(craftsman__user=user) | Q(team__lead__user=user), pk=offer.pk
+    ).exists()
+
+
+def is_staff_for(actor: Any, offer: Offer) -> bool:
+    """Union staff who may see the offer's demand and handle its offers."""
+    from jiangqiao.demands.models import Demand
+
+    user = _user(actor)
+    return (
+        user is not None
+        and user.has_perm("casework.assign_offer")
+        and Demand.objects.visible_to(user, "view").filter(pk=offer.demand_id).exists()
+    )
+
+
+def may_log(actor: Any, offer: Offer) -> bool:
+    """May ``actor`` log a session of ``offer`` (permission, role and offer state)?"""
+    user = _user(actor)
+    return (
+        user is not None
+        and user.has_perm("casework.add_servicerecord")
+        and offer.status in SERVING_STATUSES
+        and (answers(user, offer) or is_staff_for(user, offer))
+    )
+
+
+def loggable_offers(*, user: Any) -> Any:
+    """Offers the user may log sessions of (for pickers): his own, or those of his scope."""
+    if not _user(user) or not user.has_perm("casework.add_servicerecord"):
+        return Offer.objects.none()
+    own = Q(craftsman__user=user) | Q(team__lead__user=user)
+    rows = Offer.objects.filter(status__in=SERVING_STATUSES)
+    if user.has_perm("casework.assign_offer"):
+        from jiangqiao.demands.models import Demand
+
+        visible = Demand.objects.visible_to(user, "view").values("pk")
+        return rows.filter(own | Q(demand__in=visible)).select_related(
+            "demand", "craftsman", "team"
+        )
+    return rows.filter(own).select_related("demand", "craftsman", "team")
+
+
+def _check_perm(actor: Any, perm: str) -> None:
+    if actor is None or not actor.has_perm(perm):
+        raise BusinessError("您没有此操作的权限")
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+# ----------------------------------------------------------------------------------------------
+
+
+def _clean_activities(codes: Any) -> list[str]:
+    from jiangqiao.talents.services import clean_code_list
+
+    return clean_code_list("service_type", "服务内容", "activities", codes)
+
+
+def clean_problems(value: Any) -> list[dict[str, str]]:
+    """``[{description, result}]`` with results solved/partial/not; errors name the item."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise BusinessError("处理的问题：应为列表（每项含问题描述和处理结果）", field="problems")
+    if len(value) > PROBLEMS_MAX_ITEMS:
+        raise BusinessError(f"处理的问题：最多 {PROBLEMS_MAX_ITEMS} 项", field="problems")
+    out = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise BusinessError(f"处理的问题第{n}项：应包含问题描述和处理结果", field="problems")
+        unknown = set(item) - {"description", "result"}
+        if unknown:
+            raise BusinessError(
+                f"处理的问题第{n}项：未知的字段 {'、'.join(sorted(map(str, unknown)))}",
+                field="problems",
+            )
+        text = normalize(str(item.get("description") or ""))
+        if not text:
+            raise BusinessError(f"处理的问题第{n}项：请填写问题描述", field="problems")
+        if len(text) > PROBLEM_TEXT_MAX:
+            raise BusinessError(
+                f"处理的问题第{n}项：问题描述最多 {PROBLEM_TEXT_MAX} 个字", field="problems"
+            )
+        result = str(item.get("result") or "")
+        if result not in ProblemResult.values:
+            raise BusinessError(
+                f"处理的问题第{n}项：处理结果应为 已解决(solved)/部分解决(partial)/未解决(not)",
+                field="problems",
+            )
+        out.append({"description": text, "result": result})
+    return out
+
+
+def _label(field: str) -> str:
+    try:
+        return str(getattr(ServiceRecord._meta.get_field(field), "verbose_name", field))
+    except Exception:
+        return field
+
+
+def _fill(record: ServiceRecord, data: dict[str, Any], *, earliest: Any) -> None:
+    unknown = set(data) - set(RECORD_FIELDS)
+    if unknown:
+        raise BusinessError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    old_benefit = record.economic_benefit
+    for name in RECORD_FIELDS:
+        if name in data:
+            setattr(record, name, data[name])
+    record.activities = _clean_activities(record.activities)
+    record.problems = clean_problems(record.problems)
+    if record.problems:
+        # One source for the KPI: the count of the listed problems that were solved.
+        record.problems_solved = sum(1 for p in record.problems if p["result"] == "solved")
+    record.notes = normalize(str(record.notes or ""))
+    if len(record.notes) > NOTES_MAX:
+        raise BusinessError(f"服务纪要：最多 {NOTES_MAX} 个字", field="notes")
+    record.benefit_method = normalize(str(record.benefit_method or ""))
+    record.location = str(record.location or "").strip()
+    if record.enterprise_confirmed in (None, ""):
+        record.enterprise_confirmed = False
+    if record.economic_benefit is not None and not isinstance(record.economic_benefit, Decimal):
+        try:
+            record.economic_benefit = Decimal(str(record.economic_benefit))
+        except ArithmeticError as exc:
+            raise BusinessError("经济效益：应为数字（万元）", field="economic_benefit") from exc
+    try:
+        record.full_clean(
+            exclude=["demand", "offer", "match", "created_by", "updated_by", "benefit_verified_by"]
+        )
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = _label(field) if field in RECORD_FIELDS else "服务记录"
+        raise BusinessError(f"{label}：{messages[0]}", field=field) from exc
+    if record.date > timezone.localdate():
+        raise BusinessError("服务日期：不能晚于今天", field="date")
+    if earliest and record.date < earliest:
+        raise BusinessError(
+            f"服务日期：不能早于接受服务的日期（{earliest:%Y-%m-%d}）", field="date"
+        )
+    if record.pk and old_benefit != record.economic_benefit:
+        record.benefit_verified_at = None
+        record.benefit_verified_by = None
+
+
+def _offer_start(offer: Offer | None, match: MatchSuggestion | None) -> Any:
+    at = (offer.responded_at if offer is not None else None) or (
+        match.decided_at if match is not None else None
+    )
+    return timezone.localtime(at).date() if at else None
+
+
+def _resolve(actor: Any, offer: Any, match: Any) -> tuple[Offer | None, MatchSuggestion | None]:
+    if offer is not None:
+        row = Offer.objects.select_related("demand", "suggestion").filter(pk=offer.pk).first()
+        if row is None or not Offer.objects.visible_to(actor, "view").filter(pk=row.pk).exists():
+            raise BusinessError("服务邀请：不存在或不在您的数据范围内", field="offer")
+        if row.status not in SERVING_STATUSES:
+            raise BusinessError(
+                f"服务邀请：只能为已接受的服务登记服务记录（当前状态：{row.get_status_display()}）",
+                field="offer",
+            )
+        if not may_log(actor, row):
+            raise PermissionDenied("只有承接服务的劳模工匠或承办单位的工作人员可以登记服务记录")
+        return row, row.suggestion
+    if match is None:
+        raise BusinessError("服务邀请：请选择已接受的服务邀请", field="offer")
+    if not MatchSuggestion.objects.visible_to(actor, "view").filter(pk=match.pk).exists():
+        raise BusinessError("匹配：不存在或不在您的数据范围内", field="match")
+    current = MatchSuggestion.objects.select_related("demand", "craftsman").get(pk=match.pk)
+    if current.status != SuggestionStatus.CONFIRMED:
+        raise BusinessError(
+            f"匹配：只能为已确认的匹配登记服务记录（当前状态：{current.get_status_display()}）",
+            field="match",
+        )
+    derived = (
+        Offer.objects.filter(suggestion=current, status__in=SERVING_STATUSES)
+        .order_by("-pk")
+        .first()
+    )
+    return derived, current
+
+
+# ----------------------------------------------------------------------------------------------
+# Sessions
+# ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_create(
+    *,
+    actor: Any,
+    data: dict[str, Any],
+    offer: Any = None,
+    match: Any = None,
+    skill_upgrades: list[dict[str, Any]] | None = None,
+) -> ServiceRecord:
+    """Log one session of an accepted offer (or, for older data, of a confirmed match)."""
+    _check_perm(actor, "casework.add_servicerecord")
+    row_offer, row_match = _resolve(actor, offer, match)
+    demand_id = row_offer.demand_id if row_offer is not None else row_match.demand_id  # type: ignore[union-attr]
+    record = ServiceRecord(
+        demand_id=demand_id,
+        offer=row_offer,
+        match=row_match,
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    _fill(record, data, earliest=_offer_start(row_offer, row_match))
+    record.save()
+    assert_visible(ServiceRecord, actor, record.pk, "add")
+    for n, item in enumerate(skill_upgrades or [], 1):
+        _add_upgrade(actor, record, item, prefix=f"技能提升第{n}项")
+    who = (row_offer.craftsman or row_offer.team) if row_offer else row_match.craftsman  # type: ignore[union-attr]
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.INSERT,
+        action=f"登记服务记录：{who} 为需求“{record.demand}”服务（{record.date:%Y-%m-%d}）",
+        target=record,
+    )
+    return record
+
+
+@transaction.atomic
+def session_update(*, actor: Any, record: ServiceRecord, data: dict[str, Any]) -> ServiceRecord:
+    """Correct a session (its offer, match and demand do not change)."""
+    _check_perm(actor, "casework.change_servicerecord")
+    assert_visible(ServiceRecord, actor, record.pk, "change")
+    current = (
+        ServiceRecord.objects.select_for_update(of=("self",))
+        .select_related("offer", "match")
+        .get(pk=record.pk)
+    )
+    _fill(current, data, earliest=_offer_start(current.offer, current.match))
+    current.updated_by = _user(actor)
+    current.save()
+    assert_visible(ServiceRecord, actor, current.pk, "change")
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"修改服务记录：{current}",
+        target=current,
+    )
+    return current
+
+
+@transaction.atomic
+def session_verify_benefit(*, actor: Any, record: ServiceRecord) -> ServiceRecord:
+    """Staff confirm the session's economic-benefit estimate (not the person who logged it)."""
+    _check_perm(actor, "casework.verify_servicerecord")
+    assert_visible(ServiceRecord, actor, record.pk, "change")
+    current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if current.economic_benefit is None:
+        raise BusinessError("经济效益：尚未填写效益估算，无需核实", field="economic_benefit")
+    if current.created_by_id == actor.pk:
+        raise BusinessError("经济效益：须由登记人以外的工作人员核实", field="economic_benefit")
+    if current.benefit_verified_at is not None:
+        raise BusinessError("经济效益：已核实", field="economic_benefit", code="conflict")
+    current.benefit_verified_at = timezone.now()
+    current.benefit_verified_by = actor
+    current.updated_by = actor
+    current.save(
+        update_fields=["benefit_verified_at", "benefit_verified_by", "updated_by", "updated_at"]
+    )
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.APPROVE,
+        action=f"核实经济效益 {current.economic_benefit} 万元：{current}",
+        target=current,
+    )
+    return current
+
+
+def _may_add_parts(actor: Any, record: ServiceRecord) -> None:
+    """Skill upgrades and evidence: staff who may change the session, or its craftsman."""
+    if ServiceRecord.objects.visible_to(actor, "change").filter(pk=record.pk).exists():
+        return
+    if (
+        actor.has_perm("casework.add_servicerecord")
+        and record.offer_id
+        and answers(actor, record.offer)  # type: ignore[arg-type]
+    ):
+        return
+    raise PermissionDenied("只有承接服务的劳模工匠或承办单位的工作人员可以补充服务记录")
+
+
+# ----------------------------------------------------------------------------------------------
+# Skill upgrades
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_upgrade(
+    actor: Any, record: ServiceRecord, data: dict[str, Any], *, prefix: str = "技能提升"
+) -> SkillUpgrade:
+    if not isinstance(data, dict):
+        raise BusinessError(f"{prefix}：应包含职工编号、职业和技能等级", field="skill_upgrades")
+    unknown = set(data) - set(UPGRADE_FIELDS)
+    if unknown:
+        raise BusinessError(f"{prefix}：不能填写的字段 {'、'.join(sorted(map(str, unknown)))}")
+    code = normalize(str(data.get("worker_code") or "")).replace(" ", "")
+    if not code:
+        raise BusinessError(f"{prefix}：请填写职工编号（企业工号或自编号）", field="worker_code")
+    if _ID_NUMBER.match(code) or _MOBILE.match(code):
+        raise BusinessError(
+            f"{prefix}：职工编号不能是身份证号或手机号，请填写企业工号或自编号",
+            field="worker_code",
+        )
+    initials = normalize(str(data.get("worker_initials") or "")).replace(" ", "").upper()
+    if initials and not re.fullmatch(r"[A-Z]{1,8}", initials):
+        raise BusinessError(
+            f"{prefix}：姓名首字母只填拼音首字母（如 ZS），不填姓名", field="worker_initials"
+        )
+    from jiangqiao.taxonomy.selectors import canonical_code
+
+    row = SkillUpgrade(
+        session=record,
+        worker_code=code,
+        worker_initials=initials,
+        occupation=canonical_code("occupation", str(data.get("occupation") or "").strip()),
+        level_before=str(data.get("level_before") or "").strip(),
+        level_after=str(data.get("level_after") or "").strip(),
+        certificate_no=normalize(str(data.get("certificate_no") or "")).replace(" ", ""),
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    try:
+        row.full_clean(exclude=["session", "created_by", "updated_by"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = (
+            str(getattr(SkillUpgrade._meta.get_field(field), "verbose_name", field))
+            if field in UPGRADE_FIELDS
+            else ""
+        )
+        raise BusinessError(
+            f"{prefix}：{label}{'：' if label else ''}{messages[0]}", field=field
+        ) from exc
+    if row.level_before:
+        from jiangqiao.taxonomy.codelists import SKILL_LEVELS
+
+        rank = {e.code: int(e.rank or 0) for e in SKILL_LEVELS}
+        if rank.get(row.level_after, 0) <= rank.get(row.level_before, 0):
+            raise BusinessError(f"{prefix}：提升后技能等级应高于原技能等级", field="level_after")
+    if SkillUpgrade.objects.filter(
+        session=record, worker_code=row.worker_code, occupation=row.occupation
+    ).exists():
+        raise BusinessError(
+            f"{prefix}：职工“{row.worker_code}”该职业的技能提升已登记", field="worker_code"
+        )
+    row.save()
+    return row
+
+
+@transaction.atomic
+def skill_upgrade_add(*, actor: Any, record: ServiceRecord, data: dict[str, Any]) -> SkillUpgrade:
+    """One worker's skill level raised through the session (pseudonymised)."""
+    _may_add_parts(actor, record)
+    row = _add_upgrade(actor, record, data)
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.INSERT,
+        action=f"登记技能提升（职工 {row.worker_code}）：{record}",
+        target=record,
+    )
+    return row
+
+
+@transaction.atomic
+def skill_upgrade_delete(*, actor: Any, upgrade: SkillUpgrade) -> None:
+    record = ServiceRecord.objects.get(pk=upgrade.session_id)
+    _check_perm(actor, "casework.change_servicerecord")
+    assert_visible(ServiceRecord, actor, record.pk, "change")
+    code = upgrade.worker_code
+    upgrade.delete()
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.DELETE,
+        action=f"删除技能提升（职工 {code}）：{record}",
+        target=record,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Evidence
+# ----------------------------------------------------------------------------------------------
+
+
+def sniff_evidence(data: bytes, filename: str) -> tuple[str, str]:
+    """``(kind, extension)`` of an evidence file, from its content; the extension must agree."""
+    ext = os.path.splitext(filename or "")[1].lower()
+    if ext not in EVIDENCE_TYPES:
+        raise BusinessError("佐证材料：只接受 jpg、png、pdf、docx、xlsx 文件", field="file")
+    expected = EVIDENCE_TYPES[ext][0]
+    kind = ""
+    if data.startswith(b"\xff\xd8\xff"):
+        kind = "jpg"
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    elif data.startswith(b"%PDF-"):
+        kind = "pdf"
+    elif data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = set()
+        if "word/document.xml" in names:
+            kind = "docx"
+        elif "xl/workbook.xml" in names:
+            kind = "xlsx"
+    if kind != expected:
+        raise BusinessError(
+            f"佐证材料：文件“{os.path.basename(filename)[:60]}”的内容与扩展名 {ext} 不符"
+            "（只接受真实的 jpg、png、pdf、docx、xlsx 文件）",
+            field="file",
+        )
+    return kind, ".jpg" if kind == "jpg" else ext
+
+
+def _safe_name(filename: str) -> str:
+    name = os.path.basename(str(filename or "").replace("\\", "/"))
+    name = re.sub(r"[\x00-\x1f<>:\"/\\|?*]", "_", name).strip(" .") or "附件"
+    return name[-200:]
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: Any, record: ServiceRecord, upload: Any, caption: str = ""
+) -> SessionEvidence:
+    """Attach an evidence file (type sniffed, size capped, stored privately)."""
+    _may_add_parts(actor, record)
+    if upload is None:
+        raise BusinessError("佐证材料：请选择文件", field="file")
+    limit = int(settings.JIANGQIAO_EVIDENCE_MAX_BYTES)
+    size = int(getattr(upload, "size", 0) or 0)
+    if size > limit:
+        raise BusinessError(
+            f"佐证材料：文件大小 {size / 1024 / 1024:.1f} MB 超过上限 {limit / 1024 / 1024:.0f} MB",
+            field="file",
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise BusinessError(
+            f"佐证材料：文件大小超过上限 {limit / 1024 / 1024:.0f} MB", field="file"
+        )
+    if not data:
+        raise BusinessError("佐证材料：文件是空的", field="file")
+    name = _safe_name(getattr(upload, "name", ""))
+    kind, ext = sniff_evidence(data, name)
+    if SessionEvidence.objects.filter(session=record).count() >= EVIDENCE_MAX_FILES:
+        raise BusinessError(f"佐证材料：每条服务记录最多 {EVIDENCE_MAX_FILES} 个文件", field="file")
+    caption = normalize(str(caption or ""))
+    if len(caption) > 200:
+        raise BusinessError("佐证材料说明：最多 200 个字", field="caption")
+    row = SessionEvidence(
+        session=record,
+        name=name,
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        caption=caption,
+        created_by=_user(actor),
+        updated_by=_user(actor),
+    )
+    # The file is written before the row; a rolled-back transaction leaves an unreferenced file
+    # in private storage, which no view can reach (nothing names it).
+    row.file.save(f"{uuid.uuid4().hex}{ext}", ContentFile(data), save=False)
+    row.save()
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.INSERT,
+        action=f"上传佐证材料“{name}”：{record}",
+        target=record,
+    )
+    return row
+
+
+@transaction.atomic
+def evidence_delete(*, actor: Any, evidence: SessionEvidence) -> None:
+    record = ServiceRecord.objects.get(pk=evidence.session_id)
+    _check_perm(actor, "casework.change_servicerecord")
+    assert_visible(ServiceRecord, actor, record.pk, "change")
+    name, storage, path = evidence.name, evidence.file.storage, str(evidence.file.name)
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(path))
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.DELETE,
+        action=f"删除佐证材料“{name}”：{record}",
+        target=record,
+    )
