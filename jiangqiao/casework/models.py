@@ -353,5 +353,7 @@ class Agreement(AuditedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:agreement_detail", args=[self.pk])
+
+
 # Service sessions live in their own module (moved from ``matching``, issue 13 point 6).
 from .session_models import ServiceRecord, SessionEvidence, SkillUpgrade  # noqa: E402, F401

@@ -55,11 +55,11 @@ URLS = {
 
 TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
 DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
-MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "服务记录", "利益冲突申报"))
+MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
-CASEWORK = ("服务办理", ("服务邀请", "结对协议"))
+CASEWORK = ("服务办理", ("服务邀请", "服务记录", "结对协议"))
 STAFF = [
     TALENTS,
     DEMANDS,
@@ -103,7 +103,7 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     BuiltinRole.UNION_STAFF: STAFF,
     # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
     BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("服务办理", ("结对协议",)), TAXONOMY],
-    BuiltinRole.CRAFTSMAN: [TALENTS, ("服务办理", ("结对协议",)), TAXONOMY],
+    BuiltinRole.CRAFTSMAN: [TALENTS, ("服务办理", ("服务记录", "结对协议")), TAXONOMY],
     BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY],
     "no_permission": [TAXONOMY],
 }

@@ -379,7 +379,9 @@ class TestTransitions(Base):
         )
         ct = ContentType.objects.get_for_model(Demand)
         self.assertTrue(
-            ChangeLog.objects.filter(content_type=ct, object_id=str(d.pk), message="分级受理").exists()
+            ChangeLog.objects.filter(
+                content_type=ct, object_id=str(d.pk), message="分级受理"
+            ).exists()
         )
 
     def test_forbidden_transitions(self) -> None:
