@@ -264,3 +264,8 @@ class FollowUp(DemandScoped):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}（{self.due_on:%Y-%m-%d}）"
+
+
+# --- Publication and claims (issue 13 point 5) live in their own module; imported here so Django
+# registers them with the app. ---
+from .models_claims import Claim, Publication  # noqa: E402, F401
