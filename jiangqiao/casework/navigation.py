@@ -10,3 +10,10 @@ register(
     MenuItem("服务邀请", "casework:offer_list", "casework.assign_offer", weight=100),
     MenuItem("我的服务邀请", "casework:my_offers", "casework.respond_offer", weight=200),
 )
+# Claim list and claims (claims.py).
+register(
+    "casework",
+    MenuItem("需求认领清单", "casework:published_list", "casework.add_claim", weight=300),
+    MenuItem("我的认领", "casework:my_claims", "casework.add_claim", weight=310),
+    MenuItem("认领审核", "casework:claim_list", "casework.decide_claim", weight=150),
+)

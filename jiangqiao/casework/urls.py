@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import urls_claims, views
 
 app_name = "casework"
 
@@ -15,3 +15,6 @@ urlpatterns = [
     path("demands/<int:pk>/triage/", views.DemandTriageView.as_view(), name="demand_triage"),
     path("demands/<int:pk>/<str:step>/", views.DemandStepView.as_view(), name="demand_step"),
 ]
+
+# Publication, claims, direct requests, assignments (issue 13 points 2 and 5).
+urlpatterns += urls_claims.urlpatterns
