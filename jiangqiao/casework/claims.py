@@ -480,13 +480,24 @@ def claim_create(*, actor: Any, demand: Any, note: str, team: Any = None) -> Cla
         target=claim,
     )
     notify(
-        services._unit_staff(current.org_id, "casework.decide_claim"),
+        _deciders(current.org),
         title=f"新的认领待审核：{current.title}",
         body=f"{who_text}：{note[:200]}",
         link=_queue_link(),
         actor=actor,
     )
     return claim
+
+
+def _deciders(org: Any) -> list[Any]:
+    """Who is told of a new claim: the owning unit's staff who decide claims, or, when it has
+    none, the nearest unit above that has (the same people whose scope covers the demand)."""
+    ids = [int(i) for i in (org.path or "").strip("/").split("/") if i.isdigit()]
+    for org_id in reversed(ids or [org.pk]):
+        people = services._unit_staff(org_id, "casework.decide_claim")
+        if people:
+            return people
+    return []
 
 
 def _queue_link() -> str:
