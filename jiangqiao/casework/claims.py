@@ -531,7 +531,7 @@ def _decidable_claim(actor: Any, claim: Any) -> Claim:
     # Only the owning unit (or a unit above it) decides: the demand must be changeable by him.
     _editable_demand(actor, row.demand_id)
     return (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined rows
         .select_related("demand", "craftsman", "team", "team__lead", "claimant")
         .get(pk=pk)
     )
