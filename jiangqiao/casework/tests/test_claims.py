@@ -26,7 +26,7 @@ from jiangqiao.casework.models import Claim, Offer, Publication
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import Notification
 from jiangqiao.core.scope import ScopeViolation
-from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.core.testing.cases import DataScopeMatrixTests, WorldTestCase
 from jiangqiao.core.testing.personas import make_user
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import Channel, DemandStatus
@@ -658,3 +658,44 @@ class OfferRouteTests(ClaimsTestBase):
             claims.offer_assign(actor=self.staff, demand=demand, team=team.pk, note="x")
         self.assertIn("已停用", disabled.exception.message)
         self.assertFalse(Offer.objects.filter(demand=demand).exists())
+
+
+# ----------------------------------------------------------------------------------------------
+# Data scope of claims and publications (through the demand's unit; 仅本人: the claimant's own)
+# ----------------------------------------------------------------------------------------------
+
+
+def _scope_demand(unit: Any, owner: Any) -> Demand:
+    from jiangqiao.demands.tests.factories import make_demand, make_enterprise
+
+    return make_demand(make_enterprise(unit, owner), owner, status="published")
+
+
+class TestClaimScope(DataScopeMatrixTests):
+    model = Claim
+    __test__ = True
+
+    def make_row(self, unit: Any, owner: Any) -> Claim:
+        person = craftsman(unit, self.world.superuser)
+        return Claim.objects.create(
+            demand=_scope_demand(unit, owner),
+            craftsman=person,
+            claimant=owner,
+            note="认领",
+            created_by=owner,
+            updated_by=owner,
+        )
+
+
+class TestPublicationScope(DataScopeMatrixTests):
+    model = Publication
+    __test__ = True
+
+    def make_row(self, unit: Any, owner: Any) -> Publication:
+        return Publication.objects.create(
+            demand=_scope_demand(unit, owner),
+            published_at=dt.datetime.now(TZ),
+            expires_on=dt.date.today() + dt.timedelta(days=30),
+            created_by=owner,
+            updated_by=owner,
+        )

@@ -89,6 +89,8 @@ COVERED_ELSEWHERE = {
     "matching.servicerecord": "jiangqiao/matching/tests/test_service_records.py",
     "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
     "accounts.apitoken": "jiangqiao/accounts/tests/test_api_tokens.py",
+    "casework.claim": "jiangqiao/casework/tests/test_claims.py",
+    "casework.publication": "jiangqiao/casework/tests/test_claims.py",
 }
 
 
