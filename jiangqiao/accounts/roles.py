@@ -72,6 +72,13 @@ CASEWORK_STAFF = (
     "casework.view_skillupgrade",
     "casework.view_sessionevidence",
 )
+# Claim list (issue 13 point 5): staff publish demands to the anonymised claim list and decide claims.
+CLAIMS_STAFF = (
+    "casework.view_publication",
+    "casework.publish_demand",
+    "casework.view_claim",
+    "casework.decide_claim",
+)
 EXCHANGE_STAFF = (
     "exchange.view_exchangebatch",
     "exchange.export_exchange",
@@ -159,6 +166,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *TALENTS_EDIT,
             *MATCHING_STAFF,
             *CASEWORK_STAFF,
+            *CLAIMS_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
@@ -182,6 +190,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *TALENTS_EDIT,
             *MATCHING_STAFF,
             *CASEWORK_STAFF,
+            *CLAIMS_STAFF,
             *IMPORT_EXPORT,
             *EXCHANGE_STAFF,
             *API_TOKENS,
@@ -223,8 +232,10 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "casework.add_servicerecord",
             "casework.view_skillupgrade",
             "casework.view_sessionevidence",
+            "casework.add_claim",  # 认领 from the anonymised claim list (for himself or his team)
+            "casework.view_claim",
         ),
-        "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请。",
+        "劳模工匠本人：维护本人档案和服务项目，接受或婉拒服务邀请，认领清单中的需求。",
     ),
     RoleSpec(
         BuiltinRole.ACADEMY_ADMIN,

@@ -38,7 +38,7 @@ class OfferSource(models.TextChoices):
     AUTOMATIC = "automatic", "自动改派"
     CLAIM = "claim", "工匠认领"
     DIRECT = "direct", "企业点名邀请"
-    ASSIGNMENT = "assignment", "工作专班指派"
+    ASSIGNMENT = "assignment", "工作人员指派"  # 省总工作专班 or the owning unit (claims.py)
 
 
 class DeclineReason(models.TextChoices):

@@ -46,14 +46,17 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     ),
     S.TRIAGED: (
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        Step("publish", "发布到认领清单", S.PUBLISHED, "工作人员"),  # claims.py
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),
     S.PUBLISHED: (
-        Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
-        Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("offer", "发出服务邀请（含认领通过）", S.MATCHING, "工作人员"),
+        Step("unpublish", "撤下认领清单（到期或人工）", S.TRIAGED, "工作人员 / 系统"),  # claims.py
+        Step("escalate", "升级", S.ESCALATED, "工作人员"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),
     S.ESCALATED: (
@@ -104,6 +107,10 @@ FINAL_STATES = frozenset(state for state, steps in TRANSITIONS.items() if not st
 #: States whose demand is waiting for a unit to staff it (the escalation clock runs).
 UNSTAFFED_STATES = (*_WAITING, S.MATCHING)
 OUTCOME_STATES = _OUTCOMES
+#: States the automatic escalation leaves alone: a demand on the claim list waits for claims until
+#: its publication expires (``claims.expire_publications`` puts it back to 已分级, and the
+#: escalation clock starts again from there).
+ESCALATION_PAUSED = (S.PUBLISHED,)
 
 
 def steps_from(status: str) -> tuple[Step, ...]:

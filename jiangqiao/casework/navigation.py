@@ -29,3 +29,10 @@ register(
     MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=300),
     MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=400),
 )
+# Claim list and claims (claims.py).
+register(
+    "casework",
+    MenuItem("需求认领清单", "casework:published_list", "casework.add_claim", weight=300),
+    MenuItem("我的认领", "casework:my_claims", "casework.add_claim", weight=310),
+    MenuItem("认领审核", "casework:claim_list", "casework.decide_claim", weight=150),
+)

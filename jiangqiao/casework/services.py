@@ -551,6 +551,7 @@ def _create_offer(
     suggestion: Any = None,
     source: str,
     note: str = "",
+    tell_invitee: bool = True,  # False: claims.py tells the claimant himself (approved claim)
 ) -> Offer:
     if craftsman is not None:
         from jiangqiao.talents.models import Craftsman
@@ -584,6 +585,8 @@ def _create_offer(
         comment=f"邀请“{who}”（{OfferSource(source).label}），请于 "
         f"{timezone.localtime(offer.accept_deadline):%Y-%m-%d %H:%M} 前答复",
     )
+    if not tell_invitee:
+        return offer
     notify(
         _offer_people(offer),
         title=f"服务邀请：{demand.title}",
@@ -1144,9 +1147,12 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                     link=offer.get_absolute_url(),
                     level="warning",
                 )
+    # 2b. The claim list (claims.py): expired publications come off, stale claims lapse.
+    counts.update(_claims_tick(now=now, batch=batch))
     # 3. Escalation of demands nobody staffs.
     for demand in (
         Demand.objects.filter(status__in=lifecycle.UNSTAFFED_STATES, org__parent__isnull=False)
+        .exclude(status__in=lifecycle.ESCALATION_PAUSED)  # claims: listed demands wait
         .exclude(offers__status__in=OPEN_OFFER_STATUSES)
         .select_related("org")
         .order_by("status_changed_at", "pk")[: batch * 20]
@@ -1388,3 +1394,9 @@ def agreements_due(now: dt.datetime, counts: dict[str, int]) -> None:
                     title=f"结对协议待回顾：{row.title}",
                     link=row.get_absolute_url(),
                 )
+
+
+def _claims_tick(*, now: dt.datetime, batch: int) -> dict[str, int]:
+    from . import claims  # claims.py builds on this module (publication, claims, team offers)
+
+    return claims.tick(now=now, batch=batch)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import urls_claims, views
 from .session_pages import urlpatterns as session_urlpatterns
 
 app_name = "casework"
@@ -20,3 +20,6 @@ urlpatterns = [
     path("demands/<int:pk>/<str:step>/", views.DemandStepView.as_view(), name="demand_step"),
     *session_urlpatterns,
 ]
+
+# Publication, claims, direct requests, assignments (issue 13 points 2 and 5).
+urlpatterns += urls_claims.urlpatterns

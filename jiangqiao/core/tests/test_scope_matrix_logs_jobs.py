@@ -97,6 +97,8 @@ COVERED_ELSEWHERE = {
     "casework.outcome": "jiangqiao/casework/tests/test_scope.py",
     "casework.followup": "jiangqiao/casework/tests/test_scope.py",
     "casework.agreement": "jiangqiao/casework/tests/test_scope.py",
+    "casework.claim": "jiangqiao/casework/tests/test_claims.py",
+    "casework.publication": "jiangqiao/casework/tests/test_claims.py",
 }
 
 
