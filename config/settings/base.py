@@ -282,7 +282,6 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "jiangqiao.casework.choices.OfferStatus",
         "OfferSourceEnum": "jiangqiao.casework.choices.OfferSource",
         "DeclineReasonEnum": "jiangqiao.casework.choices.DeclineReason",
-        "DemandOutcomeEnum": "jiangqiao.demands.choices.DemandOutcome",
         "ContactChannelEnum": "jiangqiao.casework.choices.ContactChannel",
         "JobStatusEnum": "jiangqiao.core.choices.JobStatus",
         "OperationStatusEnum": "jiangqiao.core.choices.OperationStatus",

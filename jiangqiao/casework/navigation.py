@@ -26,8 +26,8 @@ register(
         weight=200,
         visible=_answers_offers,
     ),
-    MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=300),
-    MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=400),
+    MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=500),
+    MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=600),
 )
 # Claim list and claims (claims.py).
 register(

@@ -495,7 +495,7 @@ class ClaimTests(ClaimsTestBase):
         )
         response = staff.post(f"/api/v1/casework/claims/{claim_id}/approve/", {}, format="json")
         self.assertEqual(response.status_code, 200, response.content)
-        self.assertEqual(response.json()["status"], OfferStatus.ACCEPTED)
+        self.assertEqual(response.json()["status"]["value"], OfferStatus.ACCEPTED)
         other = APIClient()
         other.force_authenticate(self.other_staff)
         self.assertEqual(other.get(f"/api/v1/casework/claims/{claim_id}/").status_code, 404)

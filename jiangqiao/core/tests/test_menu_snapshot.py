@@ -48,6 +48,9 @@ URLS = {
     "服务邀请": "/casework/offers/",
     "我的服务邀请": "/casework/offers/mine/",
     "结对协议": "/casework/agreements/",
+    "认领审核": "/casework/claims/",
+    "需求认领清单": "/casework/published/",
+    "我的认领": "/casework/claims/mine/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -59,7 +62,12 @@ MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "�
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
-CASEWORK = ("服务办理", ("服务邀请", "服务记录", "结对协议"))
+CASEWORK = ("服务办理", ("服务邀请", "认领审核", "服务记录", "结对协议"))
+# Test personas hold every business permission, the craftsman's 认领 too.
+CASEWORK_ALL = (
+    "服务办理",
+    ("服务邀请", "认领审核", "需求认领清单", "我的认领", "服务记录", "结对协议"),
+)
 STAFF = [
     TALENTS,
     DEMANDS,
@@ -75,7 +83,7 @@ EVERYTHING = [
     TALENTS,
     DEMANDS,
     MATCHING,
-    CASEWORK,
+    CASEWORK_ALL,
     ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名", "工作日历")),
     TAXONOMY,
     LOGS,
@@ -103,7 +111,11 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     BuiltinRole.UNION_STAFF: STAFF,
     # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
     BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("服务办理", ("结对协议",)), TAXONOMY],
-    BuiltinRole.CRAFTSMAN: [TALENTS, ("服务办理", ("服务记录", "结对协议")), TAXONOMY],
+    BuiltinRole.CRAFTSMAN: [
+        TALENTS,
+        ("服务办理", ("需求认领清单", "我的认领", "服务记录", "结对协议")),
+        TAXONOMY,
+    ],
     BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY],
     "no_permission": [TAXONOMY],
 }
