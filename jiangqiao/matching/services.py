@@ -382,16 +382,12 @@ def suggestions_confirm_batch(
 ) -> list[BatchResult]:
     """Confirm several proposals of a 平台匹配 run, each on its own (``suggestion_confirm``).
 
-    Not all-or-nothing: every row is its own transaction, so a row that fails (capacity reached,
-    demand cancelled meanwhile, someone else decided first) leaves nothing of itself behind and
-    the others still go through. Proposals of another run or outside the actor's scope fail
+    Not all-or-nothing: every row is its own transaction (a savepoint inside a caller's), so a
+    row that fails (capacity reached, demand cancelled meanwhile, someone else decided first)
+    leaves nothing of itself behind and the others still go through. Proposals of another run or outside the actor's scope fail
     without naming anything the actor may not see.
     """
     _check_perm(actor, "matching.decide_matchsuggestion")
-    if transaction.get_connection().in_atomic_block:
-        raise RuntimeError(
-            "suggestions_confirm_batch() commits row by row: call it outside a transaction"
-        )
     ids = list(dict.fromkeys(int(i) for i in suggestion_ids))
     if not ids:
         raise BusinessError("请至少勾选一条建议匹配", field="suggestion")
