@@ -235,8 +235,8 @@ def is_task_force(user: Any) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    codes = getattr(user, "role_codes", None)
-    return bool(codes) and BuiltinRole.PROVINCIAL_TASK_FORCE in codes()
+    codes: Any = getattr(user, "role_codes", None)
+    return codes is not None and BuiltinRole.PROVINCIAL_TASK_FORCE in codes()
 
 
 def unit_queue(
