@@ -11,7 +11,7 @@ the board's cost at volume, not the generator's). The set, on a fresh database:
   suggestions, so an expired offer is really reassigned) and 60,000 accepted on 服务中 demands;
 * ``--due`` (default 1 %) of the pending offers past their answer deadline, as many due within a
   working day (reminders), and of the accepted ones past the first-contact deadline; the unstaffed
-  demands past the escalation deadline follow from their ages (about 1 in 10).
+  demands past the escalation deadline follow from their ages (a fifth to a quarter).
 
 Then it runs ``casework.services.tick()`` twice — the backlog run, and the run that follows it
 (nothing left to do: the cost of an idle tick every five minutes) — and renders the aging board
@@ -182,8 +182,8 @@ def build(args: argparse.Namespace) -> dict[str, int]:
                 ent_id, org_id, region = enterprises[rng.randrange(len(enterprises))]
                 status = plan[i]
                 # A demand waiting to be staffed is escalated when its deadline passes, so in a
-                # running system it is rarely much older than that: 0–15 calendar days (about
-                # one in ten past the 10 working days). The other states: 0–40 days.
+                # running system it is rarely much older than that: 0–15 calendar days (a fifth
+                # to a quarter past the 10 working days). The other states: 0–40 days.
                 waiting = status in ("submitted", "triaged", "escalated", "transferred")
                 changed = now - dt.timedelta(days=rng.uniform(0, 15 if waiting else 40))
                 rows.append(
