@@ -125,8 +125,12 @@ def _unit_staff(org_id: int, perm: str = "demands.triage_demand") -> list[Any]:
     """Active users of the unit ``org_id`` who hold ``perm`` (who must act on its queue)."""
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(org_id=org_id, is_active=True)
-    return [u for u in users[:200] if u.has_perm(perm)]
+    # One query (RoleBackend.with_perm: an enabled role granting ``perm``, or a superuser),
+    # not a permission look-up per user: the tick calls this for every escalation.
+    users = get_user_model().objects.with_perm(  # type: ignore[attr-defined]
+        perm, backend="jiangqiao.accounts.backends.RoleBackend"
+    )
+    return list(users.filter(org_id=org_id).order_by("pk")[:200])
 
 
 def _offer_people(offer: Offer) -> list[Any]:
@@ -376,6 +380,9 @@ def demand_escalate(*, actor: Any, demand: Demand, comment: str, system: bool = 
         or f"超过 {rule('escalate_days', current.owner_level)} 个工作日无人承接，自动升级",
         org_id=parent.pk,
         owner_level=ORG_LEVEL_TO_OWNER.get(parent.level, current.owner_level),
+        # The clock restarts at the new level (escalated → escalated keeps the state, so
+        # transition() alone would keep the old time and the next tick would escalate again).
+        status_changed_at=timezone.now(),
         notify_users=_unit_staff(parent.pk),
     )
 
@@ -1149,11 +1156,16 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                 )
     # 2b. The claim list (claims.py): expired publications come off, stale claims lapse.
     counts.update(_claims_tick(now=now, batch=batch))
-    # 3. Escalation of demands nobody staffs.
+    # 3. Escalation of demands nobody staffs: only states that may escalate, and only demands
+    #    past the deadline (``queues.overdue_q``: a range on status_changed_at, in SQL), so the
+    #    window is never filled with demands that are not due or cannot move.
+    from .queues import overdue_q
+
+    escalatable = [s for s in lifecycle.UNSTAFFED_STATES if lifecycle.target(s, "escalate")]
     for demand in (
-        Demand.objects.filter(status__in=lifecycle.UNSTAFFED_STATES, org__parent__isnull=False)
+        Demand.objects.filter(overdue_q(now=now))
+        .filter(status__in=escalatable, org__parent__isnull=False)
         .exclude(status__in=lifecycle.ESCALATION_PAUSED)  # claims: listed demands wait
-        .exclude(offers__status__in=OPEN_OFFER_STATUSES)
         .select_related("org")
         .order_by("status_changed_at", "pk")[: batch * 20]
     ):

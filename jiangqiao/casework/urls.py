@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import urls_claims, views
+from . import urls_claims, views, views_boards
 from .session_pages import urlpatterns as session_urlpatterns
 
 app_name = "casework"
@@ -18,6 +18,9 @@ urlpatterns = [
     path("demands/<int:pk>/panel/", views.DemandPanelView.as_view(), name="demand_panel"),
     path("demands/<int:pk>/triage/", views.DemandTriageView.as_view(), name="demand_triage"),
     path("demands/<int:pk>/<str:step>/", views.DemandStepView.as_view(), name="demand_step"),
+    path("queue/", views_boards.QueueView.as_view(), name="queue"),
+    path("queue/taskforce/", views_boards.TaskForceQueueView.as_view(), name="taskforce_queue"),
+    path("aging/", views_boards.AgingBoardView.as_view(), name="aging"),
     *session_urlpatterns,
 ]
 

@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from . import changelog, navigation, workdays
+        from . import changelog, home, navigation, workdays
         from .io import exporting as _exporting  # noqa: F401 — export job and approval kinds
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
@@ -19,6 +19,8 @@ class CoreConfig(AppConfig):
         workdays.connect_signals()
         # Each app declares its own menu entries in its navigation.py (core knows none of them).
         navigation.autodiscover()
+        # Each app declares its own home-page panels in its home.py (core renders them).
+        home.autodiscover()
         checks.register(navigation.check_menu, checks.Tags.urls)
         _untranslated_messages_in_chinese()
 

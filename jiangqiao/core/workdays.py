@@ -345,6 +345,28 @@ def workdays_between(a: dt.date | dt.datetime, b: dt.date | dt.datetime) -> int:
     return sign * count
 
 
+def age_cutoff(today: dt.date, n: int) -> dt.datetime | None:
+    """The moment before which a change is at least ``n`` working days old on ``today``.
+
+    ``workdays_between(t, today) >= n`` exactly when ``t < age_cutoff(today, n)``: the cutoff is
+    the start (00:00 Asia/Shanghai) of the n-th working day counting back from ``today``
+    (``today`` itself counts when it is a working day). ``None`` for ``n <= 0`` (every change is
+    at least 0 days old). Lets a database filter or group rows by age in working days with a plain
+    range on a timestamp column instead of counting days row by row.
+    """
+    if n <= 0:
+        return None
+    day = today
+    left = n
+    while True:
+        if is_workday(day):
+            left -= 1
+            if left == 0:
+                break
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=CALENDAR_TZ)
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """23:59:59.999999 Asia/Shanghai of ``day`` (the moment a deadline on that day passes)."""
     return dt.datetime.combine(day, dt.time.max, tzinfo=CALENDAR_TZ)
@@ -357,6 +379,7 @@ __all__ = [
     "MAKEUP_WORKDAY",
     "DayInfo",
     "add_workdays",
+    "age_cutoff",
     "builtin_known",
     "calendar_known",
     "day_info",

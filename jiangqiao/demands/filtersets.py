@@ -15,15 +15,18 @@ Indexed on SQLite and PostgreSQL alike:
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
 from jiangqiao.core.search import SEARCH_MAX, substring_search
+from jiangqiao.core.workdays import CALENDAR_TZ, age_cutoff
 from jiangqiao.taxonomy.codelists import DEMAND_CATEGORIES, QUALITY_TIERS
 from jiangqiao.taxonomy.filters import TermFilter
 from jiangqiao.text import search_key
@@ -56,6 +59,35 @@ def industry_subtree_q(code: str, field: str = "industry_code") -> Q:
                     q |= Q(**{f"{field}__startswith": f"{division:02d}"})
         return q
     return Q(**{f"{field}__startswith": code})
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """00:00 Asia/Shanghai of ``day``: a date bound as a range on the indexed timestamp."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=CALENDAR_TZ)
+
+
+def age_q(
+    *,
+    min_age: int | None = None,
+    max_age: int | None = None,
+    today: dt.date | None = None,
+    field: str = "status_changed_at",
+) -> Q:
+    """Demands that have been ``min_age``..``max_age`` working days (inclusive) in their state.
+
+    Age is ``core.workdays.workdays_between(status_changed_at, today)``; each bound becomes one
+    range on the timestamp (``core.workdays.age_cutoff``), so the database never counts days row
+    by row. A demand without a change time counts as 0 days old.
+    """
+    today = today or timezone.localdate()
+    q = Q()
+    if min_age is not None and min_age > 0:
+        cutoff = age_cutoff(today, min_age)
+        q &= Q(**{f"{field}__lt": cutoff})
+    if max_age is not None:
+        cutoff = age_cutoff(today, max_age + 1)
+        q &= Q(**{f"{field}__gte": cutoff}) | Q(**{f"{field}__isnull": True})
+    return q
 
 
 _CATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if not e.parent_code]
@@ -112,7 +144,7 @@ class DemandFilterSet(filters.FilterSet):
     category = filters.ChoiceFilter(label="需求类别", choices=_CATEGORY_CHOICES)
     subcategory = filters.ChoiceFilter(label="需求子类", choices=_SUBCATEGORY_CHOICES)
     grade = filters.ChoiceFilter(label="分级", choices=Grade.choices)
-    status = filters.ChoiceFilter(label="状态", choices=DemandStatus.choices)
+    status = filters.MultipleChoiceFilter(label="状态", choices=DemandStatus.choices)
     owner_level = filters.ChoiceFilter(label="承办层级", choices=OwnerLevel.choices)
     channel = filters.ChoiceFilter(label="来源渠道", choices=Channel.choices)
     tag = filters.CharFilter(label="专长标签", method="filter_tag", max_length=20)
@@ -126,6 +158,23 @@ class DemandFilterSet(filters.FilterSet):
         label="创建日期止",
         field_name="created_at",
         lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # Age in the current state, in working days (the aging board's bands link here).
+    age_min = filters.NumberFilter(
+        label="当前状态停留工作日≥", method="filter_age_min", min_value=0, max_value=3650
+    )
+    age_max = filters.NumberFilter(
+        label="当前状态停留工作日≤", method="filter_age_max", min_value=0, max_value=3650
+    )
+    changed_after = filters.DateFilter(
+        label="状态变更日期起",
+        method="filter_changed_after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    changed_before = filters.DateFilter(
+        label="状态变更日期早于",
+        method="filter_changed_before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -147,10 +196,32 @@ class DemandFilterSet(filters.FilterSet):
             "tag",
             "created_after",
             "created_before",
+            "age_min",
+            "age_max",
+            "changed_after",
+            "changed_before",
         ]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return substring_search(queryset, value)
+
+    def filter_age_min(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(age_q(min_age=int(value))) if value is not None else queryset
+
+    def filter_age_max(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(age_q(max_age=int(value))) if value is not None else queryset
+
+    def filter_changed_after(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(status_changed_at__gte=start_of_day(value))
+
+    def filter_changed_before(
+        self, queryset: QuerySet[Any], name: str, value: Any
+    ) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(status_changed_at__lt=start_of_day(value))
 
     def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value:

@@ -334,6 +334,12 @@ class Demand(VersionedModel, OrgOwnedModel):
             models.Index(fields=["-created_at", "-id"], name="demand_created"),
             models.Index(fields=["org", "status"], name="demand_org_status"),
             models.Index(fields=["kind", "status"], name="demand_kind_status"),
+            # The aging board and the deadline tick read demands by state and time in it
+            # (an index-only scan for a province at 300,000 demands; docs/performance.md).
+            models.Index(
+                fields=["status", "status_changed_at", "org", "owner_level"],
+                name="demand_status_age",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

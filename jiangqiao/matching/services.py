@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -359,6 +361,75 @@ def suggestion_confirm(
 
         suggestion_confirmed.send(sender=MatchSuggestion, suggestion=row, actor=actor)
     return row
+
+
+#: At most this many proposals are confirmed in one batch (one request).
+BATCH_CONFIRM_MAX = 500
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One row of a batch confirmation: which proposal, and what became of it (in Chinese)."""
+
+    suggestion_id: int
+    label: str
+    ok: bool
+    message: str
+
+
+def suggestions_confirm_batch(
+    *, actor: Any, run: MatchRun, suggestion_ids: list[int], reason: str = ""
+) -> list[BatchResult]:
+    """Confirm several proposals of a 平台匹配 run, each on its own (``suggestion_confirm``).
+
+    Not all-or-nothing: every row is its own transaction (a savepoint inside a caller's), so a
+    row that fails (capacity reached, demand cancelled meanwhile, someone else decided first)
+    leaves nothing of itself behind and the others still go through. Proposals of another run or outside the actor's scope fail
+    without naming anything the actor may not see.
+    """
+    _check_perm(actor, "matching.decide_matchsuggestion")
+    ids = list(dict.fromkeys(int(i) for i in suggestion_ids))
+    if not ids:
+        raise BusinessError("请至少勾选一条建议匹配", field="suggestion")
+    if len(ids) > BATCH_CONFIRM_MAX:
+        raise BusinessError(f"一次最多确认 {BATCH_CONFIRM_MAX} 条", field="suggestion")
+    found = {
+        s.pk: s
+        for s in MatchSuggestion.objects.visible_to(actor, "decide")
+        .filter(run=run, pk__in=ids)
+        .select_related("demand", "craftsman")
+    }
+    results = []
+    for pk in ids:
+        suggestion = found.get(pk)
+        if suggestion is None:
+            results.append(BatchResult(pk, f"#{pk}", False, "不属于本批次或不在您的数据范围内"))
+            continue
+        label = (
+            f"{suggestion.demand.number or suggestion.demand.title} — {suggestion.craftsman.name}"
+        )
+        if suggestion.status != SuggestionStatus.PROPOSED:
+            results.append(
+                BatchResult(
+                    pk, label, False, f"当前为“{suggestion.get_status_display()}”，无需确认"
+                )
+            )
+            continue
+        try:
+            suggestion_confirm(actor=actor, suggestion=suggestion, reason=reason)
+        except (BusinessError, ScopeViolation, PermissionDenied, ValidationError) as exc:
+            results.append(BatchResult(pk, label, False, _exc_text(exc)))
+        except IntegrityError:
+            results.append(BatchResult(pk, label, False, "与他人的操作冲突，请刷新后重试"))
+        else:
+            results.append(BatchResult(pk, label, True, "已确认，已向劳模工匠发出服务邀请"))
+    return results
+
+
+def _exc_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(getattr(exc, "message", None) or exc)
 
 
 @transaction.atomic

@@ -44,6 +44,7 @@ urlpatterns = [
     path("runs/", views.RunListView.as_view(), name="matchrun_list"),
     path("runs/new/", views.RunCreateView.as_view(), name="matchrun_create"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="matchrun_detail"),
+    path("runs/<int:pk>/confirm/", views.RunConfirmView.as_view(), name="matchrun_confirm"),
     path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="matchrun_progress"),
     path("conflicts/", views.ConflictListView.as_view(), name="declaredconflict_list"),
     path("conflicts/new/", views.ConflictEditView.as_view(), name="declaredconflict_create"),

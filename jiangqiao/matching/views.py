@@ -493,6 +493,7 @@ def run_context(request: HttpRequest, run: MatchRun) -> dict[str, Any]:
         ],
         "rows_shown": RUN_PAGE_ROWS,
         "suggestion_total": suggestions.count(),
+        "proposed_count": suggestions.filter(status=SuggestionStatus.PROPOSED).count(),
         "can_decide": request.user.has_perm("matching.decide_matchsuggestion"),
         "result": run.result or {},
     }
@@ -508,6 +509,40 @@ class RunDetailView(ObjectDetailView):
             **run_context(self.request, obj),
             "index": selectors.index_status(),
         }
+
+
+class RunConfirmView(ScopedMixin, View):
+    """POST: confirm the ticked proposals of a run at once; one message per row, in Chinese."""
+
+    model = MatchRun
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        run = self.get_object()
+        ids = [int(v) for v in request.POST.getlist("suggestion") if v.isdigit()]
+        try:
+            results = services.suggestions_confirm_batch(
+                actor=request.user,
+                run=run,
+                suggestion_ids=ids,
+                reason=request.POST.get("reason", ""),
+            )
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+            return redirect(run.get_absolute_url())
+        done = [r for r in results if r.ok]
+        failed = [r for r in results if not r.ok]
+        if done:
+            messages.success(
+                request,
+                f"已确认 {len(done)} 条："
+                + "；".join(r.label for r in done[:20])
+                + (" 等" if len(done) > 20 else ""),
+            )
+        for r in failed[:20]:
+            messages.error(request, f"未确认 {r.label}：{r.message}")
+        if len(failed) > 20:
+            messages.error(request, f"另有 {len(failed) - 20} 条未确认")
+        return redirect(run.get_absolute_url())
 
 
 class RunProgressView(ScopedMixin, View):

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views import View
 
-from jiangqiao.core import selectors
+from jiangqiao.core import home as home_panels
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filtersets import ChangeLogFilterSet, JobFilterSet, OperationLogFilterSet
 from jiangqiao.core.jobs import job_cancel, job_retry, mark_stale_jobs, worker_warning
@@ -21,8 +21,9 @@ from jiangqiao.core.views.generic import ObjectDetailView, ObjectListView, Scope
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The home page: the panels the apps registered that this user may see (``core.home``)."""
     return render(
-        request, "core/home.html", {"title": "首页", **selectors.home_summary(user=request.user)}
+        request, "core/home.html", {"title": "首页", "panels": home_panels.render_for(request)}
     )
 
 

@@ -4,3 +4,16 @@ document.addEventListener("htmx:responseError", function (evt) {
   var msg = status === 403 ? "您没有此操作的权限" : status === 404 ? "数据不存在或不在您的数据范围内" : "服务器处理出错，请稍后重试";
   window.alert(msg + "（" + status + "）");
 });
+// A checkbox with data-check-all="<css selector>" ticks or clears every box the selector finds;
+// a select or checkbox with data-autosubmit submits its form when changed (no inline handlers).
+document.addEventListener("change", function (evt) {
+  var el = evt.target;
+  if (el.matches && el.matches("[data-check-all]")) {
+    document.querySelectorAll(el.getAttribute("data-check-all")).forEach(function (box) {
+      box.checked = el.checked;
+    });
+  }
+  if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+    el.form.submit();
+  }
+});

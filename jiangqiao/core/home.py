@@ -1,0 +1,165 @@
+"""The home page, assembled from panels that each app registers (as the menu is: ``navigation``).
+
+Core is the ground floor: it holds the registry, renders the panels a user may see and registers
+only panels about its own rows (the user's account, his background jobs, recent operations).
+Every other app declares its panels in its own ``home.py``, which core imports once at start-up
+(``autodiscover()``, called from ``CoreConfig.ready``)::
+
+    # jiangqiao/casework/home.py
+    from jiangqiao.core.home import HomePanel, register
+
+    register(
+        HomePanel(
+            "casework.todo",
+            "待办事项",
+            template="casework/home/_todo.html",
+            context=todo_context,              # (request) -> dict, or None to hide the panel
+            permission="casework.assign_offer",
+            visible=is_union_staff,            # (user) -> bool, after the permission
+            weight=100,
+        )
+    )
+
+A panel is shown when the user holds its ``permission`` (if any), its ``visible(user)`` predicate
+(if any) returns true, and its ``context(request)`` does not return ``None`` (a panel with nothing
+to say can hide itself). Panels are ordered by ``(weight, name)``; ``width`` is the Bootstrap
+column class. Registering a name again replaces the panel (a module reloaded in tests).
+
+Weights in use: 100–300 the role's own work (staff to-do, the enterprise's demands, the
+craftsman's offers), 500 the system panel of the administrators, 800–900 core's own panels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    name: str
+    title: str
+    template: str
+    context: Callable[[Any], dict[str, Any] | None] = field(compare=False)
+    permission: str | None = None
+    visible: Callable[[Any], bool] | None = field(default=None, compare=False)
+    weight: int = 0
+    width: str = "col-12"
+
+    def shown_to(self, user: Any) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.permission and not user.has_perm(self.permission):
+            return False
+        return self.visible is None or bool(self.visible(user))
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    name: str
+    title: str
+    width: str
+    html: str  # rendered by the template engine: already a SafeString
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._panels: dict[str, HomePanel] = {}
+
+    def register(self, *panels: HomePanel) -> None:
+        for panel in panels:
+            self._panels[panel.name] = panel
+
+    def unregister(self, name: str) -> None:
+        self._panels.pop(name, None)
+
+    def panels(self) -> list[HomePanel]:
+        return sorted(self._panels.values(), key=lambda p: (p.weight, p.name))
+
+    def panels_for(self, user: Any) -> list[HomePanel]:
+        return [p for p in self.panels() if p.shown_to(user)]
+
+    def render_for(self, request: Any) -> list[RenderedPanel]:
+        """The HTML of each panel ``request.user`` may see, in order."""
+        result = []
+        for panel in self.panels_for(request.user):
+            context = panel.context(request)
+            if context is None:
+                continue
+            html = render_to_string(panel.template, {"panel": panel, **context}, request=request)
+            result.append(RenderedPanel(panel.name, panel.title, panel.width, html))
+        return result
+
+
+registry = Registry()
+
+
+def register(*panels: HomePanel) -> None:
+    registry.register(*panels)
+
+
+def panels_for(user: Any) -> list[HomePanel]:
+    return registry.panels_for(user)
+
+
+def render_for(request: Any) -> list[RenderedPanel]:
+    return registry.render_for(request)
+
+
+def autodiscover() -> None:
+    """Import every installed app's ``home`` module (once; importing again is a no-op)."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("home")
+
+
+# Core's own panels: about the user's account, his jobs and the operations log only.
+
+
+def _account_context(request: Any) -> dict[str, Any]:
+    return {}
+
+
+def _jobs_context(request: Any) -> dict[str, Any] | None:
+    from .selectors import job_list
+
+    jobs = list(job_list(user=request.user)[:5])
+    return {"recent_jobs": jobs} if jobs else None
+
+
+def _operations_context(request: Any) -> dict[str, Any]:
+    from .selectors import operationlog_list
+
+    return {"recent_operations": operationlog_list(user=request.user)[:8]}
+
+
+register(
+    HomePanel(
+        "core.jobs",
+        "最近的后台任务",
+        template="core/home/_jobs.html",
+        context=_jobs_context,
+        permission="core.view_job",
+        weight=800,
+        width="col-lg-6",
+    ),
+    HomePanel(
+        "core.account",
+        "我的账号",
+        template="core/home/_account.html",
+        context=_account_context,
+        weight=850,
+        width="col-lg-6",
+    ),
+    HomePanel(
+        "core.operations",
+        "最近的操作",
+        template="core/home/_operations.html",
+        context=_operations_context,
+        permission="core.view_operationlog",
+        weight=900,
+    ),
+)
