@@ -51,6 +51,9 @@ URLS = {
     "认领审核": "/casework/claims/",
     "需求认领清单": "/casework/published/",
     "我的认领": "/casework/claims/mine/",
+    "需求队列": "/casework/queue/",
+    "超期看板": "/casework/aging/",
+    "省总工作专班队列": "/casework/queue/taskforce/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -62,11 +65,25 @@ MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "�
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
-CASEWORK = ("服务办理", ("服务邀请", "认领审核", "服务记录", "结对协议"))
+CASEWORK = ("服务办理", ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "结对协议"))
+TASK_FORCE_CASEWORK = (
+    "服务办理",
+    ("服务邀请", "认领审核", "需求队列", "超期看板", "省总工作专班队列", "服务记录", "结对协议"),
+)
 # Test personas hold every business permission, the craftsman's 认领 too.
 CASEWORK_ALL = (
     "服务办理",
-    ("服务邀请", "认领审核", "需求认领清单", "我的认领", "服务记录", "结对协议"),
+    (
+        "服务邀请",
+        "认领审核",
+        "需求认领清单",
+        "我的认领",
+        "需求队列",
+        "超期看板",
+        "省总工作专班队列",
+        "服务记录",
+        "结对协议",
+    ),
 )
 STAFF = [
     TALENTS,
@@ -79,6 +96,10 @@ STAFF = [
     ("接口", ("API 文档", "我的 API 令牌")),
     EXCHANGE,
 ]
+WITHOUT_TASK_FORCE = (
+    "服务办理",
+    tuple(label for label in CASEWORK_ALL[1] if label != "省总工作专班队列"),
+)
 EVERYTHING = [
     TALENTS,
     DEMANDS,
@@ -93,8 +114,9 @@ EVERYTHING = [
 
 EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "superuser": EVERYTHING,
-    "province_admin": EVERYTHING,
-    "grassroots_clerk": EVERYTHING,
+    # Not the 省总工作专班: no task-force queue.
+    "province_admin": [WITHOUT_TASK_FORCE if g == CASEWORK_ALL else g for g in EVERYTHING],
+    "grassroots_clerk": [WITHOUT_TASK_FORCE if g == CASEWORK_ALL else g for g in EVERYTHING],
     "auditor": [TAXONOMY, LOGS],
     BuiltinRole.SYSTEM_ADMIN: [
         ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入表头别名", "工作日历")),
@@ -107,7 +129,9 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("接口", ("API 文档", "API 令牌管理")),
     ],
     BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS],
-    BuiltinRole.PROVINCIAL_TASK_FORCE: STAFF,
+    BuiltinRole.PROVINCIAL_TASK_FORCE: [
+        TASK_FORCE_CASEWORK if group == CASEWORK else group for group in STAFF
+    ],
     BuiltinRole.UNION_STAFF: STAFF,
     # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
     BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("服务办理", ("结对协议",)), TAXONOMY],
