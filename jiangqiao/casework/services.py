@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from jiangqiao.core import changelog
@@ -1156,27 +1157,9 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                 )
     # 2b. The claim list (claims.py): expired publications come off, stale claims lapse.
     counts.update(_claims_tick(now=now, batch=batch))
-    # 3. Escalation of demands nobody staffs: only states that may escalate, and only demands
-    #    past the deadline (``queues.overdue_q``: a range on status_changed_at, in SQL), so the
-    #    window is never filled with demands that are not due or cannot move.
-    from .queues import overdue_q
-
-    escalatable = [s for s in lifecycle.UNSTAFFED_STATES if lifecycle.target(s, "escalate")]
-    for demand in (
-        Demand.objects.filter(overdue_q(now=now))
-        .filter(status__in=escalatable, org__parent__isnull=False)
-        .exclude(status__in=lifecycle.ESCALATION_PAUSED)  # claims: listed demands wait
-        .select_related("org")
-        .order_by("status_changed_at", "pk")[: batch * 20]
-    ):
-        since = demand.status_changed_at or demand.submitted_at or demand.created_at
-        if add_workdays(since, rule("escalate_days", demand.owner_level)) > now:
-            continue
-        with _step(counts, "escalated"):
-            if Demand.objects.filter(
-                pk=demand.pk, status=demand.status, status_changed_at=demand.status_changed_at
-            ).exists():
-                demand_escalate(actor=None, demand=demand, comment="", system=True)
+    # 3. Escalation of demands nobody staffs, in batches per (unit, state): one conditional
+    #    UPDATE, history and change-log rows in bulk, one message per receiving unit.
+    _escalate_due(now=now, counts=counts, limit=batch * 20)
     # 4. Follow-ups due.
     for row in FollowUp.objects.filter(
         due_on__lte=timezone.localtime(now).date(), notified_at__isnull=True
@@ -1406,6 +1389,141 @@ def agreements_due(now: dt.datetime, counts: dict[str, int]) -> None:
                     title=f"结对协议待回顾：{row.title}",
                     link=row.get_absolute_url(),
                 )
+
+
+#: How many demands one escalation statement moves (one transaction each).
+ESCALATION_CHUNK = 500
+
+
+def _escalate_due(*, now: dt.datetime, counts: dict[str, int], limit: int) -> None:
+    """Escalate every demand past its deadline with nobody staffing it, one level up.
+
+    Candidates come from SQL (``queues.overdue_q``: state, time in state against the working-day
+    deadline, no open offer); they are grouped by (unit, state) and each chunk is moved with one
+    UPDATE that repeats every condition, so a demand staffed, changed or escalated meanwhile (by
+    a person or a concurrent tick) is left alone — two runs never escalate anything twice. Each
+    moved demand gets its status-history row and change-log row; the operation log gets one row
+    per chunk and the receiving unit's staff one message per chunk.
+    """
+    from .queues import overdue_q
+
+    escalatable = [s for s in lifecycle.UNSTAFFED_STATES if lifecycle.target(s, "escalate")]
+    rows = list(
+        Demand.objects.filter(overdue_q(now=now))
+        .filter(
+            status__in=escalatable,
+            org__parent__isnull=False,
+            org__parent__status=Status.ACTIVE,
+        )
+        .exclude(status__in=lifecycle.ESCALATION_PAUSED)  # claims: listed demands wait
+        .order_by("status_changed_at", "pk")
+        .values_list("pk", "status", "org_id", "org__parent_id", "org__parent__level")[:limit]
+    )
+    groups: dict[tuple[str, int, int, str], list[int]] = {}
+    for pk, status, org_id, parent_id, parent_level in rows:
+        groups.setdefault((status, org_id, parent_id, parent_level), []).append(pk)
+    for (status, org_id, parent_id, parent_level), ids in groups.items():
+        for i in range(0, len(ids), ESCALATION_CHUNK):
+            chunk = ids[i : i + ESCALATION_CHUNK]
+            try:
+                with transaction.atomic():
+                    moved = _escalate_chunk(
+                        now=now,
+                        ids=chunk,
+                        status=status,
+                        org_id=org_id,
+                        parent_id=parent_id,
+                        parent_level=parent_level,
+                    )
+            except (BusinessError, IntegrityError):
+                counts["skipped"] = counts.get("skipped", 0) + len(chunk)
+                continue
+            if moved:
+                counts["escalated"] = counts.get("escalated", 0) + moved
+
+
+def _escalate_chunk(
+    *,
+    now: dt.datetime,
+    ids: list[int],
+    status: str,
+    org_id: int,
+    parent_id: int,
+    parent_level: str,
+) -> int:
+    from django.db.models import Exists, OuterRef
+
+    from jiangqiao.orgs.models import Organization
+
+    from .queues import overdue_q
+
+    open_offers = Offer.objects.filter(demand=OuterRef("pk"), status__in=OPEN_OFFER_STATUSES)
+    still_due = (
+        Demand.objects.filter(pk__in=ids, status=status, org_id=org_id)
+        .filter(overdue_q(now=now))
+        .exclude(Exists(open_offers))
+    )
+    # Lock the rows (PostgreSQL; SQLite writes one transaction at a time) and read the before.
+    before_rows = list(still_due.select_for_update().select_related("enterprise"))
+    if not before_rows:
+        return 0
+    pks = [d.pk for d in before_rows]
+    befores = {d.pk: changelog.snapshot(d, include_m2m=False) for d in before_rows}
+    owner_level = ORG_LEVEL_TO_OWNER.get(parent_level, "")
+    updated = Demand.objects.filter(pk__in=pks, status=status, org_id=org_id).update(
+        status=DemandStatus.ESCALATED,
+        org_id=parent_id,
+        owner_level=owner_level or F("owner_level"),
+        status_changed_at=now,  # the clock restarts at the new level
+        updated_at=now,
+        updated_by=None,
+        version=F("version") + 1,
+    )
+    if updated != len(pks):  # cannot happen under the lock; never half-apply
+        raise BusinessError("需求状态刚被修改，本批未升级", code="conflict")
+    days = rule("escalate_days")
+    org = Organization.objects.filter(pk=org_id).values_list("name", flat=True).first() or ""
+    parent = Organization.objects.get(pk=parent_id)
+    comment = f"超过 {days} 个工作日无人承接，自动从“{org}”升级至“{parent.name}”"
+    DemandEvent.objects.bulk_create(
+        DemandEvent(
+            demand_id=pk,
+            from_status=status,
+            to_status=DemandStatus.ESCALATED,
+            actor=None,
+            actor_name=SYSTEM_NAME,
+            comment=comment[:500],
+            at=now,
+        )
+        for pk in pks
+    )
+    after_rows = list(Demand.objects.filter(pk__in=pks))
+    changelog.bulk_write(
+        [(d, befores[d.pk]) for d in after_rows],
+        ChangeAction.UPDATE,
+        message=_step_label("escalate"),
+    )
+    record_operation(
+        actor=None,
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"自动升级 {len(pks)} 项需求：“{org}” → “{parent.name}”",
+        org_id=parent_id,
+        extra={"demands": pks, "from": status, "to": DemandStatus.ESCALATED},
+    )
+    titles = "、".join(d.title for d in after_rows[:3]) + ("等" if len(pks) > 3 else "")
+    notify(
+        _unit_staff(parent_id),
+        title=f"{len(pks)} 项需求升级到本单位：{titles}",
+        body=comment,
+        link=(
+            after_rows[0].get_absolute_url()
+            if len(pks) == 1
+            else reverse("demands:demand_list") + f"?status={DemandStatus.ESCALATED}"
+        ),
+        level="warning",
+    )
+    return len(pks)
 
 
 def _claims_tick(*, now: dt.datetime, batch: int) -> dict[str, int]:
