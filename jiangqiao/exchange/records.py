@@ -1159,12 +1159,14 @@ class ServiceRecordHandler(Handler):
         return out
 
     def _sync_upgrades(
-        self, ctx: ImportContext, record: ServiceRecord, values: dict[str, Any]
+        self, ctx: ImportContext, record: ServiceRecord, data: dict[str, Any]
     ) -> None:
         """Make the session's skill upgrades the incoming list, through the session services:
         the ones no longer listed are deleted, the new ones added (each with the service's checks;
         an error names the item)."""
-        incoming = list(values.get("skill_upgrades") or [])
+        # In the file's order (``values`` has them sorted for comparing): item numbers in errors
+        # are the file's, and the local rows come in the source's order.
+        incoming = [comparable(item) for item in data.get("skill_upgrades") or []]
         wanted = {_upgrade_key(v) for v in incoming}
         local = list(SkillUpgrade.objects.filter(session=record).order_by("pk"))
         present = set()
@@ -1209,7 +1211,7 @@ class ServiceRecordHandler(Handler):
             actor=ctx.actor, match=match, data=self._input(values, fields)
         )
         if "skill_upgrades" in data:
-            self._sync_upgrades(ctx, record, values)
+            self._sync_upgrades(ctx, record, data)
         if "benefit_verified_at" in data:
             record = self._sync_verification(ctx, record, values)
         return record
@@ -1227,7 +1229,7 @@ class ServiceRecordHandler(Handler):
                 actor=ctx.actor, record=obj, data=self._input(values, changed)
             )
         if "skill_upgrades" in data:
-            self._sync_upgrades(ctx, obj, values)
+            self._sync_upgrades(ctx, obj, data)
         if "benefit_verified_at" in data:
             # A changed figure clears the verification (session service); the source's state wins.
             obj = self._sync_verification(ctx, obj, values)
