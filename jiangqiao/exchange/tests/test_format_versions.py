@@ -424,3 +424,26 @@ def test_a_file_of_version_2_0_is_refused_with_a_chinese_message(world, settings
         {"line": 1, "field": "version", "message": "格式版本“2.0”不受支持（本实例支持 1.0, 1.1）"}
     ]
     assert not Enterprise.objects.exists() and not ServiceRecord.objects.exists()
+
+
+def test_sessions_without_a_match_are_still_left_out_of_a_1_1_file(world):
+    """Offers from claims and direct requests have no match: 1.1 does not carry their sessions
+    (docs/exchange.md §2.6 — the receiver would have no accepted offer to log them against)."""
+    from jiangqiao.casework.tests.test_sessions import accepted_offer, confirmed_match, record_data
+
+    user = world.city_admin_a
+    with_match = session_services.session_create(
+        actor=user,
+        offer=accepted_offer(confirmed_match(world.county_a1, user)),
+        data=record_data(),
+    )
+    direct = accepted_offer(
+        confirmed_match(world.county_a1, user), suggestion=None, source="direct"
+    )
+    without = session_services.session_create(actor=user, offer=direct, data=record_data())
+    assert without.match_id is None
+    header, records = parse(export(user))
+    assert header["version"] == "1.1"
+    assert [r["id"].rsplit(":", 1)[1] for r in records if r["type"] == "service_record"] == [
+        str(with_match.pk)
+    ]
