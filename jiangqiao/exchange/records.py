@@ -1195,7 +1195,16 @@ class ServiceRecordHandler(Handler):
     def _sync_verification(
         self, ctx: ImportContext, record: ServiceRecord, values: dict[str, Any]
     ) -> ServiceRecord:
-        incoming = _datetime(values.get("benefit_verified_at"))
+        raw = values.get("benefit_verified_at")
+        try:
+            incoming = _datetime(raw)
+        except ValueError:
+            incoming = None
+        if raw and incoming is None:
+            raise LineError(
+                "data.benefit_verified_at",
+                f"经济效益核实时间：“{str(raw)[:40]}”不是有效的时间（应为 ISO 8601，如 2026-12-01T10:00:00+08:00）",
+            )
         if incoming == record.benefit_verified_at:
             return record
         return session_services.session_import_verification(

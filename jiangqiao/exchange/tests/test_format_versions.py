@@ -447,3 +447,25 @@ def test_sessions_without_a_match_are_still_left_out_of_a_1_1_file(world):
     assert [r["id"].rsplit(":", 1)[1] for r in records if r["type"] == "service_record"] == [
         str(with_match.pk)
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"economic_benefit": None}, "没有效益估算的服务记录不能是已核实"),
+        ({"benefit_verified_at": "2099-01-01T00:00:00+08:00"}, "不能晚于现在"),
+        ({"benefit_verified_at": "2026-13-45T99:00:00"}, "不是有效的时间"),
+    ],
+    ids=["no_figure", "future", "garbled"],
+)
+def test_a_bad_verification_time_is_a_chinese_line_error(world, settings, source, change, words):
+    header, records = parse(export(world.province_admin))
+    line = session_line(records)
+    line["data"].update(change)
+    wipe()
+    settings.INSTANCE_ID = TARGET
+    batch = import_text(world.province_admin, dump(header, records))
+    assert batch.status == "failed"
+    (error,) = batch.report["errors"]
+    assert error["field"] == "data.benefit_verified_at" and words in error["message"], error
+    assert not ServiceRecord.objects.exists()
