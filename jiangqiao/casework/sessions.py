@@ -385,6 +385,40 @@ def session_verify_benefit(*, actor: Any, record: ServiceRecord) -> ServiceRecor
     return current
 
 
+@transaction.atomic
+def session_import_verification(
+    *, actor: Any, record: ServiceRecord, verified_at: Any
+) -> ServiceRecord:
+    """The exchange import: the benefit was verified on the source instance at ``verified_at`` (by
+    a user of that instance, who is not named here), or it was not (``None``)."""
+    _check_perm(actor, "casework.change_servicerecord")
+    assert_visible(ServiceRecord, actor, record.pk, "change")
+    current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if verified_at is not None and current.economic_benefit is None:
+        raise BusinessError(
+            "经济效益核实时间：没有效益估算的服务记录不能是已核实", field="benefit_verified_at"
+        )
+    if verified_at is not None and verified_at > timezone.now():
+        raise BusinessError("经济效益核实时间：不能晚于现在", field="benefit_verified_at")
+    if current.benefit_verified_at == verified_at:
+        return current
+    current.benefit_verified_at = verified_at
+    current.benefit_verified_by = None
+    current.updated_by = _user(actor)
+    current.save(
+        update_fields=["benefit_verified_at", "benefit_verified_by", "updated_by", "updated_at"]
+    )
+    state = f"来源实例已核实（{verified_at:%Y-%m-%d %H:%M}）" if verified_at else "来源实例未核实"
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"数据交换导入经济效益核实状态：{state}：{current}",
+        target=current,
+    )
+    return current
+
+
 def _may_add_parts(actor: Any, record: ServiceRecord) -> None:
     """Skill upgrades and evidence: staff who may change the session, or its craftsman."""
     if ServiceRecord.objects.visible_to(actor, "change").filter(pk=record.pk).exists():

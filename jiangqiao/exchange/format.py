@@ -22,8 +22,37 @@ from jiangqiao.taxonomy.selectors import term_infos
 from .choices import PiiMode, RecordType
 
 FORMAT = "jiangqiao-exchange"
-VERSION = "1.0"
-SUPPORTED_VERSIONS = ("1.0",)
+VERSION = "1.1"
+#: Versions the importer reads. 1.1 only added optional keys, so a 1.0 file is read as before.
+SUPPORTED_VERSIONS = ("1.0", "1.1")
+#: Keys of ``data`` that a version added, per record type: a file of an older version may not
+#: carry them (a 1.0 file with them was not written by a 1.0 exporter).
+ADDED_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "1.1": {
+        "service_record": (
+            "experts",
+            "problems",
+            "benefit_method",
+            "benefit_verified_at",
+            "skill_upgrades",
+        ),
+    },
+}
+
+
+def keys_too_new(version: str, record_type: str, data: dict[str, Any]) -> list[str]:
+    """Keys of ``data`` that ``version`` of the format does not have yet (sorted)."""
+    too_new: set[str] = set()
+    for added_in, by_type in ADDED_KEYS.items():
+        if _version_tuple(added_in) > _version_tuple(version):
+            too_new |= set(by_type.get(record_type, ())) & set(data)
+    return sorted(too_new)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 #: Record types in the order they are written and applied (references point backwards).
 TYPE_ORDER: tuple[str, ...] = tuple(RecordType.values)
 #: Types this version can import and export (all of them).

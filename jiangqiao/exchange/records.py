@@ -24,8 +24,10 @@ from django.utils.dateparse import parse_datetime
 from jiangqiao.casework import services as casework_services
 from jiangqiao.casework import sessions as session_services
 from jiangqiao.casework.models import ServiceRecord
+from jiangqiao.casework.session_models import SkillUpgrade
 from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
+from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
@@ -45,7 +47,7 @@ from .models import ExchangeRecord
 #: unit is placed by the importer, not copied).
 NOT_COMPARED = {"org", "id_number", "id_hash", "mobile", "mobile_hash"}
 #: Child lists compared as sets (order is presentation only).
-CHILD_LISTS = {"honours", "service_items", "members"}
+CHILD_LISTS = {"honours", "service_items", "members", "skill_upgrades"}
 
 
 class LineError(Exception):
@@ -1021,8 +1023,8 @@ class MatchHandler(Handler):
 # -- service record ------------------------------------------------------------------------------
 
 
-#: The session fields carried by the exchange (format 1.0).
-SESSION_FIELDS = (
+#: The session fields carried by the exchange since format 1.0.
+SESSION_FIELDS_1_0 = (
     "date",
     "duration_min",
     "prep_min",
@@ -1037,20 +1039,65 @@ SESSION_FIELDS = (
     "economic_benefit",
     "enterprise_confirmed",
 )
+#: Added by format 1.1 (optional: a 1.0 record has none of them and leaves them alone on import).
+SESSION_FIELDS_1_1 = ("experts", "problems", "benefit_method")
+SESSION_FIELDS = SESSION_FIELDS_1_0 + SESSION_FIELDS_1_1
+#: Every key of ``data`` that format 1.1 added to a service record.
+SESSION_KEYS_1_1 = (*SESSION_FIELDS_1_1, "benefit_verified_at", "skill_upgrades")
+#: Their values when a session has none of them: left out of the local fingerprint, so that the
+#: mappings a 1.0 importer wrote still match the sessions it wrote (no false "changed locally").
+SESSION_DEFAULTS_1_1: dict[str, Any] = {
+    "experts": None,
+    "problems": [],
+    "benefit_method": "",
+    "benefit_verified_at": None,
+    "skill_upgrades": [],
+}
+
+
+def _upgrade_data(row: SkillUpgrade) -> dict[str, Any]:
+    return {
+        "worker_code": row.worker_code,
+        "worker_initials": row.worker_initials,
+        "occupation": fmt.tag("occupation", row.occupation),
+        "level_before": fmt.tag("skill_level", row.level_before),
+        "level_after": fmt.tag("skill_level", row.level_after),
+        "certificate_no": row.certificate_no,
+    }
+
+
+def _upgrade_input(value: dict[str, Any]) -> dict[str, Any]:
+    """A comparable skill upgrade (tags already reduced to codes) → the service's input."""
+    return {
+        "worker_code": value.get("worker_code") or "",
+        "worker_initials": value.get("worker_initials") or "",
+        "occupation": value.get("occupation") or "",
+        "level_before": value.get("level_before") or "",
+        "level_after": value.get("level_after") or "",
+        "certificate_no": value.get("certificate_no") or "",
+    }
+
+
+def _upgrade_key(value: dict[str, Any]) -> str:
+    return fmt.canonical(_upgrade_input(value))
 
 
 class ServiceRecordHandler(Handler):
     """服务记录 of a confirmed match. Imported through the casework session services (the same
     checks as when staff enter one: the match must be confirmed here too, dates and figures in
-    range; the session gets the offer made from the match, when there is one)."""
+    range; the session gets the offer made from the match, when there is one). Format 1.1 adds
+    the problems list, experts, the benefit method and verification time, and the skill upgrades
+    (written through ``skill_upgrade_add``/``_delete``, with their checks)."""
 
     record_type = RecordType.SERVICE_RECORD
     model = ServiceRecord
     related = ("match",)
+    prefetch = ("skill_upgrades",)
 
     def export_queryset(self, user: Any) -> models.QuerySet[Any]:
-        # Format 1.0 names the session's match; sessions of claims or direct requests (no match)
-        # wait for a format that can name an offer.
+        # A session is named by its match. Sessions of claims or direct requests (no match) are
+        # not exchanged: offers are not exchanged, so the receiver would have no accepted offer to
+        # log them against (docs/exchange.md §2.6).
         return super().export_queryset(user).filter(match__isnull=False)
 
     def to_data(self, obj: ServiceRecord, ctx: DataContext) -> dict[str, Any]:
@@ -1063,13 +1110,29 @@ class ServiceRecordHandler(Handler):
             "mode": obj.mode,
             "activities": fmt.tags("service_type", obj.activities),
             "location": fmt.tag("region", obj.location),
+            "experts": obj.experts,
             "attendees": obj.attendees,
             "trainees": obj.trainees,
             "problems_solved": obj.problems_solved,
+            "problems": [
+                {"description": p.get("description", ""), "result": p.get("result", "")}
+                for p in obj.problems or []
+            ],
             "notes": obj.notes,
             "economic_benefit": _num(obj.economic_benefit),
+            "benefit_method": obj.benefit_method,
+            "benefit_verified_at": _iso(obj.benefit_verified_at),
             "enterprise_confirmed": obj.enterprise_confirmed,
+            "skill_upgrades": [_upgrade_data(u) for u in obj.skill_upgrades.all()],
         }
+
+    def local_fingerprint(self, obj: Any) -> str:
+        values = self.local_values(obj)
+        for key, default in SESSION_DEFAULTS_1_1.items():
+            if values.get(key) == default:
+                values.pop(key, None)
+        extra = {"_org": getattr(obj, "org_id", None), "_pii": ["", ""]}
+        return fmt.fingerprint({**values, **extra})
 
     def resolve_refs(self, ctx: ImportContext, data: dict[str, Any]) -> dict[str, Any]:
         match = ctx.resolve(RecordType.MATCH, data.get("match"), "data.match")
@@ -1086,24 +1149,81 @@ class ServiceRecordHandler(Handler):
                 v = _date(v)
             elif f == "economic_benefit":
                 v = _decimal(v)
-            elif f == "activities":
+            elif f in ("activities", "problems"):
                 v = list(v or [])
-            elif f in ("location", "notes"):
+            elif f in ("location", "notes", "benefit_method"):
                 v = v or ""
             elif f == "enterprise_confirmed":
                 v = bool(v)
             out[f] = v
         return out
 
+    def _sync_upgrades(
+        self, ctx: ImportContext, record: ServiceRecord, data: dict[str, Any]
+    ) -> None:
+        """Make the session's skill upgrades the incoming list, through the session services:
+        the ones no longer listed are deleted, the new ones added (each with the service's checks;
+        an error names the item)."""
+        # In the file's order (``values`` has them sorted for comparing): item numbers in errors
+        # are the file's, and the local rows come in the source's order.
+        incoming = [comparable(item) for item in data.get("skill_upgrades") or []]
+        wanted = {_upgrade_key(v) for v in incoming}
+        local = list(SkillUpgrade.objects.filter(session=record).order_by("pk"))
+        present = set()
+        for row in local:
+            key = _upgrade_key(comparable(_upgrade_data(row)))
+            if key in wanted and key not in present:
+                present.add(key)
+                continue
+            session_services.skill_upgrade_delete(actor=ctx.actor, upgrade=row)
+        for n, value in enumerate(incoming):
+            key = _upgrade_key(value)
+            if key in present:
+                continue
+            present.add(key)
+            try:
+                session_services.skill_upgrade_add(
+                    actor=ctx.actor, record=record, data=_upgrade_input(value)
+                )
+            except BusinessError as exc:
+                message = exc.message.removeprefix("技能提升：")
+                where = f".{exc.field}" if exc.field and exc.field != "skill_upgrades" else ""
+                raise LineError(
+                    f"data.skill_upgrades[{n}]{where}", f"技能提升第{n + 1}项：{message}"
+                ) from exc
+
+    def _sync_verification(
+        self, ctx: ImportContext, record: ServiceRecord, values: dict[str, Any]
+    ) -> ServiceRecord:
+        raw = values.get("benefit_verified_at")
+        try:
+            incoming = _datetime(raw)
+        except ValueError:
+            incoming = None
+        if raw and incoming is None:
+            raise LineError(
+                "data.benefit_verified_at",
+                f"经济效益核实时间：“{str(raw)[:40]}”不是有效的时间（应为 ISO 8601，如 2026-12-01T10:00:00+08:00）",
+            )
+        if incoming == record.benefit_verified_at:
+            return record
+        return session_services.session_import_verification(
+            actor=ctx.actor, record=record, verified_at=incoming
+        )
+
     def create(
         self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any], org: Any
     ) -> Any:
         match = MatchSuggestion.objects.get(pk=values["match"])
-        return session_services.session_create(
-            actor=ctx.actor,
-            match=match,
-            data=self._input(values, SESSION_FIELDS),
+        fields = [f for f in SESSION_FIELDS if f in data]
+        record = session_services.session_create(
+            actor=ctx.actor, match=match, data=self._input(values, fields)
         )
+        if "skill_upgrades" in data:
+            self._sync_upgrades(ctx, record, data)
+        if "benefit_verified_at" in data:
+            record = self._sync_verification(ctx, record, values)
+        return record
 
     def update(
         self, ctx: ImportContext, obj: Any, data: dict[str, Any], values: dict[str, Any], org: Any
@@ -1111,12 +1231,18 @@ class ServiceRecordHandler(Handler):
         local = self.local_values(obj)
         if local.get("match") != values.get("match"):
             raise LineError("data.match", "服务记录所属匹配与本实例已有的同一记录不一致，未覆盖")
-        changed = _changed(local, values, SESSION_FIELDS)
-        if not changed:
-            return obj
-        return session_services.session_update(
-            actor=ctx.actor, record=obj, data=self._input(values, changed)
-        )
+        # Only the fields the record carries: a 1.0 record leaves the 1.1 fields as they are.
+        changed = _changed(local, values, [f for f in SESSION_FIELDS if f in data])
+        if changed:
+            obj = session_services.session_update(
+                actor=ctx.actor, record=obj, data=self._input(values, changed)
+            )
+        if "skill_upgrades" in data:
+            self._sync_upgrades(ctx, obj, data)
+        if "benefit_verified_at" in data:
+            # A changed figure clears the verification (session service); the source's state wins.
+            obj = self._sync_verification(ctx, obj, values)
+        return obj
 
 
 HANDLERS: dict[str, Handler] = {

@@ -418,6 +418,7 @@ def _parse(content: bytes, report: Report) -> tuple[dict[str, Any] | None, list[
     if header is None:
         return None, []
     records: list[Parsed] = []
+    version = str(header["version"])
     for n, raw in enumerate(lines[1:], start=2):
         if not raw.strip():
             continue
@@ -451,6 +452,13 @@ def _parse(content: bytes, report: Report) -> tuple[dict[str, Any] | None, list[
                 report.error(n, "data", "op 为 upsert 时 data 不能为空")
                 continue
             problems = schema_errors(record_type, obj["data"], "data") + code_errors(obj["data"])
+            problems += [
+                (
+                    f"data.{key}",
+                    f"格式 {version} 的文件不能包含此字段（请把文件头的 version 写为新版本）",
+                )
+                for key in fmt.keys_too_new(version, record_type, obj["data"])
+            ]
             if problems:
                 for path, message in problems:
                     report.error(n, path, message)

@@ -313,6 +313,40 @@ def test_a_service_record_of_another_units_match_is_refused(world, scene):
     assert_refused(batch, before, 2, "data.match")
 
 
+@pytest.mark.parametrize("how", ["this instance's id", "a mapped source id"])
+def test_a_1_1_service_record_with_skill_upgrades_of_another_units_match_is_refused(
+    world, settings, scene, how
+):
+    """Format 1.1: the problems and skill upgrades of a session do not open a way round the
+    match's scope; nothing is written (no upgrade either) and no 南山 name is echoed."""
+    from jiangqiao.casework.session_models import SkillUpgrade
+
+    s = scene
+    if how == "a mapped source id":
+        map_nanshan(world, settings)
+        ref = {"id": fmt.record_id(NANSHAN, "match", s.nanshan.match.pk)}
+    else:
+        ref = local_ref("match", s.nanshan.match)
+    data = {
+        **record_data(s, ref),
+        "problems": [{"description": "主轴异响", "result": "solved"}],
+        "skill_upgrades": [
+            {
+                "worker_code": "BA-001",
+                "occupation": {"scheme": "occupation", "code": "6-18-01-01"},
+                "level_after": {"scheme": "skill_level", "code": "senior_worker"},
+            }
+        ],
+    }
+    upgrades = SkillUpgrade.objects.count()
+    before = state()
+    batch = import_text(
+        s.clerk, dump(header(["service_record"]), [line("service_record", 1, data)])
+    )
+    assert_refused(batch, before, 2, "data.match")
+    assert SkillUpgrade.objects.count() == upgrades
+
+
 def test_a_reference_with_another_types_id_is_refused(world, scene):
     """``jiangqiao-local:demand:<pk>`` names a demand: it never resolves to the craftsman ``pk``."""
     s = scene
