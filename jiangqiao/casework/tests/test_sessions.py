@@ -22,6 +22,7 @@ from jiangqiao.core.testing.cases import (
     DataScopeMatrixTests,
     WorldTestCase,
 )
+from jiangqiao.exchange import format as exchange_format
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.matching.tests.test_scope_pages_api import make_suggestion
 from jiangqiao.orgs.models import Organization
@@ -729,7 +730,7 @@ class TestSessionsInTheExchange(WorldTestCase):
         without = services.session_create(actor=user, offer=direct, data=record_data())
         self.assertIsNone(without.match_id)
         header, records = parse(export(user))
-        self.assertEqual(header["version"], "1.0")
+        self.assertEqual(header["version"], exchange_format.VERSION)
         sessions_out = [r for r in records if r["type"] == "service_record"]
         self.assertEqual(len(sessions_out), 1)
         self.assertTrue(sessions_out[0]["id"].endswith(f":service_record:{with_match.pk}"))
