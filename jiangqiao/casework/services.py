@@ -218,7 +218,11 @@ def transition(
         current = Demand.objects.filter(pk=pk).values_list("status", flat=True).first()
         raise refusal(current or "", action)
     result = Demand.objects.select_related("enterprise", "org").get(pk=pk)
-    label = _step_label(action)
+    # The step as labelled for the state it left (办结 from 企业已确认 is not "企业逾期未确认").
+    label = next(
+        (step.label for step in lifecycle.steps_from(before_obj.status) if step.action == action),
+        _step_label(action),
+    )
     _event(result, actor, before_obj.status, to_status, comment or label)
     changelog.write(
         result,

@@ -214,6 +214,18 @@ def build_cases(actor: Any) -> int:
         services.demand_escalate(
             actor=staff, demand=d, comment="区内无热处理方向的劳模工匠，请市总协调"
         )
+    # 9. Beyond the city's reach too: escalated twice, now in the 省总工作专班's queue.
+    d = demand(
+        "海上风电叶片雷击损伤修复",
+        "风电叶片雷击后前缘损伤，需要复合材料修复专家，市内无合适人选。",
+        25,
+    )
+    with clock(_ago(20)):
+        services.demand_escalate(actor=staff, demand=d, comment="区内无复合材料修复方向的劳模工匠")
+    with clock(_ago(3)):
+        services.demand_escalate(
+            actor=staff, demand=d, comment="市内也无合适人选，请省总工作专班协调"
+        )
     # 1. A fresh offer to the demo craftsman, waiting for his answer.
     d = demand(
         "数控车床加工尺寸漂移", "批量加工时工件外径尺寸逐渐变大，需要排查热变形和刀具补偿。", 2

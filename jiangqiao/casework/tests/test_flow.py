@@ -200,6 +200,8 @@ class CaseFlowTests(CaseWorld):
             services.followup_answer(actor=self.boss, followup=followup, held=True)
             demand = services.demand_close(actor=self.staff, demand=demand)
             self.assertEqual(demand.status, DemandStatus.CLOSED)
+            # Labelled as the step from 企业已确认 (not "办结（企业逾期未确认）").
+            self.assertEqual(DemandEvent.objects.filter(demand=demand).last().comment, "办结")
 
         steps = list(DemandEvent.objects.filter(demand=demand).values_list("to_status", flat=True))
         self.assertEqual(

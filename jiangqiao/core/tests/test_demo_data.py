@@ -88,7 +88,7 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     assert Craftsman.objects.count() == 30
     # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there.
     assert Enterprise.objects.count() in (20, 21)
-    assert Demand.objects.count() == 40 + 8  # and the casework story of 南山区's demo accounts
+    assert Demand.objects.count() == 40 + 9  # and the casework story of 南山区's demo accounts
     assert set(ServiceTeam.objects.values_list("level", flat=True)) >= {
         "province",
         "city",
@@ -130,6 +130,8 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
         status="resolved", enterprise__contacts__user__username="ent_contact"
     ).exists()  # waits for the demo enterprise contact's confirmation
     assert FollowUp.objects.exists()
+    # One demand climbed the whole ladder: 南山区 → 深圳市 → 广东省 (the task force's queue).
+    assert Demand.objects.filter(status="escalated", org__level="province").count() == 1
     # Every record sits in one of the six pilot cities' subtrees.
     assert not Craftsman.objects.exclude(
         org__region_code__regex=r"^(4401|4403|4415|4419|4402|4408)"
