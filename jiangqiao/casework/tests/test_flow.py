@@ -5,6 +5,7 @@ the 调休 working weekend."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from jiangqiao.accounts.models import Role
-from jiangqiao.casework import services
+from jiangqiao.casework import kpi, services
 from jiangqiao.casework import sessions as session_services
 from jiangqiao.casework.choices import OfferSource, OfferStatus
 from jiangqiao.casework.models import FollowUp, Offer, Outcome
@@ -105,10 +106,27 @@ class CaseFlowTests(CaseWorld):
 
     def test_the_whole_walk_over_the_national_day_holiday(self) -> None:
         with time_machine.travel(at(2025, 9, 30), tick=False) as clock:
-            demand = self.new_demand()
-            self.assertEqual(demand.status, DemandStatus.SUBMITTED)
+            # The enterprise contact submits from the phone form.
+            self.client.force_login(self.boss)
+            form = self.client.get(reverse("demands:demand_submit")).content.decode()
+            token = re.search(r'name="submission_token" value="([^"]+)"', form).group(1)
+            response = self.client.post(
+                reverse("demands:demand_submit"),
+                {
+                    "submission_token": token,
+                    "enterprise": self.ent.pk,
+                    "kind": "tech_problem",
+                    "title": "数控机床主轴异响",
+                    "description": "加工中心主轴高速运转时异响，需要数控机床维修专家现场诊断",
+                    "delivery_mode": "either",
+                    "action": "submit",
+                },
+            )
+            self.assertEqual(response.status_code, 302, response.content.decode()[:300])
+            demand = Demand.objects.get(enterprise=self.ent, title="数控机床主轴异响")
+            self.assertEqual((demand.status, demand.channel), (DemandStatus.SUBMITTED, "online"))
             demand = self.triage(demand)
-            first, second = self.propose(demand, self.cnc_a, self.cnc_b)
+            first, _second = self.propose(demand, self.cnc_a, self.cnc_b)
             matching_services.suggestion_confirm(actor=self.staff, suggestion=first)
             offer_a = self.offer_of(self.cnc_a, demand)
             # 5 working days after Tue 30 Sep: 9, 10, 11 (Saturday 调休), 13, 14 October.
@@ -149,18 +167,26 @@ class CaseFlowTests(CaseWorld):
             self.assertIsNotNone(offer_b.first_contact_at)
 
             clock.move_to(at(2025, 10, 20, 16))
-            match = MatchSuggestion.objects.get(pk=second.pk)
-            for day in (14, 20):
+            # Two sessions logged by the craftsman himself, the second with a skill upgrade.
+            upgrade = {
+                "worker_code": "GH-0417",
+                "worker_initials": "lm",
+                "occupation": "6-18-01-01",
+                "level_before": "intermediate_worker",
+                "level_after": "senior_worker",
+                "certificate_no": "S0000440100",
+            }
+            for day, upgrades in ((14, []), (20, [upgrade])):
                 session_services.session_create(
-                    actor=self.staff,
-                    match=match,
+                    actor=self.user_b,
+                    offer=offer_b,
                     data={
                         "date": dt.date(2025, 10, day),
                         "mode": "onsite",
                         "duration_min": 180,
                         "trainees": 6,
-                        "problems_solved": 1,
                     },
+                    skill_upgrades=upgrades,
                 )
             services.outcome_record(
                 actor=self.user_b,
@@ -198,6 +224,21 @@ class CaseFlowTests(CaseWorld):
             self.assertEqual(services.tick().get("followups"), None)  # nothing twice
             followup = FollowUp.objects.get(demand=demand, kind="d90")
             services.followup_answer(actor=self.boss, followup=followup, held=True)
+            figures = kpi.figures(
+                user=self.staff,
+                org=self.world.city_a,
+                start=dt.date(2025, 10, 1),
+                end=dt.date(2025, 10, 31),
+            )
+            self.assertEqual(
+                (
+                    figures["person_times"],
+                    figures["workers_trained"],
+                    figures["skill_upgrades"],
+                    figures["problems_solved"],
+                ),
+                (2, 12, 1, 1),
+            )
             demand = services.demand_close(actor=self.staff, demand=demand)
             self.assertEqual(demand.status, DemandStatus.CLOSED)
             # Labelled as the step from 企业已确认 (not "办结（企业逾期未确认）").
