@@ -15,7 +15,9 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-FUZZ_EXAMPLES = int(os.environ.get("JIANGQIAO_FUZZ_EXAMPLES", "8"))
+# 146 operations since the casework API (issue 13): 5 examples each, as two users, keep the run
+# within CI's budget (6.5 min at 8); set JIANGQIAO_FUZZ_EXAMPLES higher for a deeper local run.
+FUZZ_EXAMPLES = int(os.environ.get("JIANGQIAO_FUZZ_EXAMPLES", "5"))
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()
