@@ -13,10 +13,12 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from jiangqiao.core import periodic
+        from jiangqiao.demands import services as demand_services
         from jiangqiao.matching.signals import suggestion_confirmed
 
         from . import services
 
+        demand_services.register_submitter(services.demand_submit)
         suggestion_confirmed.connect(
             services.on_suggestion_confirmed, dispatch_uid="casework.offer_from_suggestion"
         )

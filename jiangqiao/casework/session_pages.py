@@ -6,6 +6,7 @@ Views are thin: a form, one call of ``casework.sessions``, a message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters as filters
@@ -386,9 +387,8 @@ class _SessionActionView(ScopedMixin, View):
 
     model = ServiceRecord
     action = "view"
-
-    def act(self, record: ServiceRecord) -> str:
-        raise NotImplementedError
+    #: Each subclass takes its one step through the session services and says what it did.
+    act: Callable[[ServiceRecord], str]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         record = self.get_object()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,7 +33,7 @@ from jiangqiao.core.scope import assert_visible
 from jiangqiao.core.sensitive import can_view_sensitive, clean_purpose, mask, reveal
 from jiangqiao.text import normalize, search_key
 
-from . import numbering, sizing
+from . import sizing
 from .choices import (
     EDITABLE_STATUSES,
     Channel,
@@ -501,6 +501,21 @@ def _check_enterprise_for_demand(actor: Any, enterprise: Enterprise) -> None:
         raise BusinessError("所选企业已停用，不能提交需求", field="enterprise")
 
 
+_SUBMITTER: list[Callable[..., Demand]] = []
+
+
+def register_submitter(func: Callable[..., Demand]) -> None:
+    """The lifecycle owner (casework) registers its ``demand_submit`` at start-up, so that
+    ``demand_create(submit=True)`` submits through it without this app knowing the one above."""
+    _SUBMITTER[:] = [func]
+
+
+def _submitter() -> Callable[..., Demand]:
+    if not _SUBMITTER:
+        raise ImproperlyConfigured("没有登记需求提交的办理服务（casework 未安装）")
+    return _SUBMITTER[0]
+
+
 @transaction.atomic
 def demand_create(
     *,
@@ -529,28 +544,22 @@ def demand_create(
     )
     _prepare_demand(demand, actor=actor)
     demand.full_clean()
-    now = timezone.now()
-    demand.status_changed_at = now
-    if submit:
-        # Created in its first state 已提交 (a draft's later submission is a casework step).
-        demand.status = DemandStatus.SUBMITTED
-        demand.number = numbering.allocate_number(demand.region_code, timezone.localtime(now).year)
-        demand.submitted_at = now
-        demand.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-        demand.search_text = _demand_search_text(demand, demand.number)
+    demand.status_changed_at = timezone.now()
     demand.save()
     _write_codes(demand)
     assert_visible(Demand, actor, demand.pk, "add")
-    label = "创建并提交" if submit else "创建"
-    _event(demand, actor, "", demand.status, f"{label}（{Channel(channel).label}）")
+    _event(demand, actor, "", DemandStatus.DRAFT, f"创建（{Channel(channel).label}）")
     record_operation(
         actor=actor,
         module=MODULE_DEMAND,
         business_type=BusinessType.INSERT,
-        action=f"{'提交' if submit else '新增'}需求“{demand}”",
+        action=f"新增需求“{demand}”",
         target=demand,
         extra={"channel": channel},
     )
+    if submit:
+        # Submitting is a step of the lifecycle, taken by its owner (casework), not here.
+        demand = _submitter()(actor=actor, demand=demand)
     return demand
 
 

@@ -248,6 +248,7 @@ class CaseFlowTests(CaseWorld):
         self.assertEqual(
             steps,
             [
+                "draft",
                 "submitted",
                 "triaged",
                 "matching",
