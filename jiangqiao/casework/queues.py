@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,10 +94,10 @@ def overdue_q(*, now: dt.datetime | None = None) -> Q:
     )
     for level in overrides:
         q |= Q(owner_level=level, status_changed_at__lt=age_cutoff(yesterday, escalate_days(level)))
-    open_offers = Offer.objects.filter(demand=OuterRef("pk"), status__in=OPEN_OFFER_STATUSES)
     # A demand on the claim list does not escalate (claims.py): it is not overdue either.
     paused = Q(status__in=lifecycle.ESCALATION_PAUSED)
-    return Q(status__in=UNSTAFFED) & ~paused & q & ~Q(Exists(open_offers))
+    # ``has_open_offer`` is kept by the services with every offer write (services._sync_open_offer).
+    return Q(status__in=UNSTAFFED) & ~paused & q & Q(has_open_offer=False)
 
 
 def board_demands(
@@ -159,7 +159,7 @@ def aging_board(
 ) -> Board:
     """Counts by state × age band (working days in the state), with the overdue ones per state.
 
-    One grouped query; each number comes with the link to the list that shows exactly its rows
+    One grouped query (the overdue counts included); each number comes with the link to the list that shows exactly its rows
     (the demand list for the bands and totals, the queue for the overdue).
     """
     now = now or timezone.now()
@@ -169,15 +169,11 @@ def aging_board(
         f"band{i}": Count("pk", filter=age_q(min_age=b.low, max_age=b.high, today=today))
         for i, b in enumerate(AGE_BANDS)
     }
+    # The overdue ones in the same pass: overdue_q is column filters only (no subquery).
+    aggregates["overdue"] = Count("pk", filter=overdue_q(now=now))
     found: dict[str, dict[str, Any]] = {
         row["status"]: dict(row) for row in qs.order_by().values("status").annotate(**aggregates)
     }
-    # The overdue ones in a query of their own: the range on status_changed_at narrows them to
-    # the few past the deadline before the open-offer check runs (not once per board row).
-    for status, n in (
-        qs.filter(overdue_q(now=now)).order_by().values_list("status").annotate(n=Count("pk"))
-    ):
-        found.setdefault(status, {})["overdue"] = n
     org_param = {"org_id": org.pk} if org is not None else {}
     queue_scope = {"unit": org.pk if org is not None else None, "subtree": "1" if subtree else None}
     rows = []

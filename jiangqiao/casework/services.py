@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -315,12 +315,26 @@ def demand_triage(*, actor: Any, demand: Demand, data: dict[str, Any], comment: 
     )
 
 
+def _sync_open_offer(*demand_ids: int) -> None:
+    """Keep ``Demand.has_open_offer`` equal to "an offer of it is 待答复 or 已接受".
+
+    Called in the same transaction as every write of an offer's status (this module is the only
+    writer); the UPDATE takes the demand's row lock, so an escalation that locks the row after
+    it sees the new value. The board and the tick filter on the column instead of an anti-join
+    over all open offers (docs/performance.md).
+    """
+    if demand_ids:
+        open_offers = Offer.objects.filter(demand=OuterRef("pk"), status__in=OPEN_OFFER_STATUSES)
+        Demand.objects.filter(pk__in=demand_ids).update(has_open_offer=Exists(open_offers))
+
+
 def _end_open_offers(actor: Any, demand: Demand, note: str) -> None:
     now = timezone.now()
     for offer in Offer.objects.filter(demand=demand, status__in=OPEN_OFFER_STATUSES):
         Offer.objects.filter(pk=offer.pk, status=offer.status).update(
             status=OfferStatus.WITHDRAWN, ended_at=now, note=note[:500], updated_at=now
         )
+    _sync_open_offer(demand.pk)
 
 
 @transaction.atomic
@@ -589,6 +603,7 @@ def _create_offer(
             offer.save()
     except IntegrityError:
         raise BusinessError("该劳模工匠已有本需求的未结束邀请", field="craftsman") from None
+    _sync_open_offer(demand.pk)
     who = craftsman or team
     transition(
         actor=actor,
@@ -703,6 +718,7 @@ def offer_decline(*, actor: Any, offer: Offer, reason: str, note: str = "") -> O
     )
     if updated != 1:
         raise _offer_refusal(current.pk, "婉拒")
+    _sync_open_offer(current.demand_id)
     text = DeclineReason(reason).label + (f"：{note}" if note else "")
     _after_refused(actor, current, f"“{current.craftsman or current.team}”婉拒：{text}")
     return Offer.objects.get(pk=current.pk)
@@ -810,6 +826,7 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
     )
     if updated != 1:
         raise _offer_refusal(offer.pk, "撤回")
+    _sync_open_offer(offer.demand_id)
     current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer.pk)
     if current.suggestion_id:
         MatchSuggestion.objects.filter(
@@ -946,6 +963,7 @@ def outcome_record(*, actor: Any, demand: Demand, result: str, summary: str) -> 
     Offer.objects.filter(demand=result_demand, status=OfferStatus.ACCEPTED).update(
         status=OfferStatus.COMPLETED, ended_at=now, updated_at=now
     )
+    _sync_open_offer(result_demand.pk)
     notify(
         _enterprise_users(result_demand),
         title=f"请确认服务结果：{result_demand.title}",
@@ -994,6 +1012,7 @@ def outcome_confirm(
         Offer.objects.filter(demand=current, status=OfferStatus.COMPLETED).update(
             status=OfferStatus.ACCEPTED, ended_at=None, updated_at=now
         )
+        _sync_open_offer(current.pk)
         Outcome.objects.filter(pk=outcome.pk).update(
             enterprise_answer=answer,
             rating=stars,
@@ -1112,6 +1131,7 @@ def tick(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
                     == 1
                 ):
                     offer = Offer.objects.select_related("demand", "craftsman", "team").get(pk=pk)
+                    _sync_open_offer(offer.demand_id)
                     _after_refused(None, offer, f"“{offer.craftsman or offer.team}”超时未答复")
         if len(due) < batch:
             break

@@ -317,6 +317,12 @@ class Demand(VersionedModel, OrgOwnedModel):
     status_changed_at = models.DateTimeField(
         "状态变更时间", null=True, blank=True, editable=False, db_index=True
     )
+    has_open_offer = models.BooleanField(
+        "有未结束的服务邀请",
+        default=False,
+        editable=False,
+        help_text="有待答复或已接受的服务邀请（由服务办理维护，用于逾期与看板统计）",
+    )
 
     scope_owner_field: ClassVar[str | None] = "enterprise__contacts__user|created_by"
     scope_to_many: ClassVar[bool] = True
@@ -324,6 +330,7 @@ class Demand(VersionedModel, OrgOwnedModel):
         "search_text",
         "description_normalized",
         "version",
+        "has_open_offer",
     )
 
     class Meta:

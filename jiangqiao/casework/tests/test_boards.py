@@ -132,6 +132,45 @@ class AgingBoardTests(BoardWorld):
         self.assertEqual([c.count for c in triaged.cells], [0, 1, 0, 0])
         self.assertEqual(board.total, 4)
 
+    def assert_flag_follows_offers(self) -> None:
+        for d in Demand.objects.all():
+            has = Offer.objects.filter(demand=d, status__in=["pending", "accepted"]).exists()
+            self.assertEqual(d.has_open_offer, has, f"{d.title}: {d.status}")
+
+    def test_an_offer_takes_a_demand_off_the_overdue_count_and_its_end_puts_it_back(self) -> None:
+        from jiangqiao.casework import claims
+
+        def overdue() -> int:
+            board = queues.aging_board(user=self.world.city_admin_a)
+            return sum(r.overdue.count for r in board.rows if r.overdue)
+
+        with time_machine.travel(NOW, tick=False):
+            self.assertEqual(overdue(), 2)
+            offer = claims.offer_assign(
+                actor=self.world.city_admin_a,
+                demand=self.d["old"],
+                craftsman=self.other_person,
+                note="主轴专家",
+            )
+            self.assertTrue(Demand.objects.get(pk=self.d["old"].pk).has_open_offer)
+            self.assert_flag_follows_offers()
+            # Staffed now (匹配中 with an open offer): the old one is no longer overdue.
+            self.assertEqual(overdue(), 1)
+            services.offer_withdraw(actor=self.world.city_admin_a, offer=offer, note="改派")
+            self.assertFalse(Demand.objects.get(pk=self.d["old"].pk).has_open_offer)
+            self.assert_flag_follows_offers()
+            again = claims.offer_assign(
+                actor=self.world.city_admin_a,
+                demand=self.d["old"],
+                craftsman=self.other_person,
+                note="再次邀请",
+            )
+        # The answer deadline passes unanswered: the tick expires it, and the flag follows.
+        with time_machine.travel(again.accept_deadline + dt.timedelta(hours=1), tick=False):
+            services.tick()
+        self.assertEqual(Offer.objects.get(pk=again.pk).status, "expired")
+        self.assert_flag_follows_offers()
+
     def test_county_sees_itself_and_below_only(self) -> None:
         with time_machine.travel(NOW, tick=False):
             board = queues.aging_board(user=self.world.county_operator)

@@ -386,7 +386,10 @@ class CaseFlowTests(CaseWorld):
         (s,) = self.propose(demand, self.cnc_a)
         matching_services.suggestion_confirm(actor=self.staff, suggestion=s)
         services.offer_accept(actor=self.user_a, offer=self.offer_of(self.cnc_a, demand))
+        self.assertTrue(Demand.objects.get(pk=demand.pk).has_open_offer)
         services.outcome_record(actor=self.user_a, demand=demand, result="solved", summary="已修复")
+        # The service ended: no open offer any more (the board's overdue rule reads the flag).
+        self.assertFalse(Demand.objects.get(pk=demand.pk).has_open_offer)
         with self.assertRaises(BusinessError):  # "not solved" needs a word on what is left
             services.outcome_confirm(actor=self.boss, demand=demand, answer="unsolved", rating=2)
         services.outcome_confirm(
@@ -396,6 +399,7 @@ class CaseFlowTests(CaseWorld):
         self.assertEqual((demand.status, demand.outcome), (DemandStatus.IN_SERVICE, ""))
         self.assertIsNone(demand.solved_confirmed_at)
         self.assertEqual(self.offer_of(self.cnc_a, demand).status, OfferStatus.ACCEPTED)
+        self.assertTrue(demand.has_open_offer)  # reopened: the craftsman's offer is open again
         self.assertEqual(Outcome.objects.get(demand=demand).reopened_count, 1)
 
 
