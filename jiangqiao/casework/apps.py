@@ -30,3 +30,11 @@ class CaseworkConfig(AppConfig):
         periodic.register(
             "casework_tick", services.tick, every=TICK_SECONDS, label="服务办理期限检查"
         )
+        from .sessions import evidence_sweep
+
+        periodic.register(
+            "casework_evidence_sweep",
+            evidence_sweep,
+            every=24 * 3600,
+            label="清理未被引用的佐证材料文件",
+        )

@@ -15,12 +15,15 @@ checked by content (not only by extension) and size, stored privately (``JIANGQI
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import re
 import uuid
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +45,8 @@ from jiangqiao.text import normalize
 from .choices import OfferStatus, ProblemResult
 from .models import Offer
 from .session_models import NOTES_MAX, ServiceRecord, SessionEvidence, SkillUpgrade
+
+logger = logging.getLogger(__name__)
 
 MODULE = "服务记录"
 
@@ -611,10 +616,16 @@ def evidence_add(
         created_by=_user(actor),
         updated_by=_user(actor),
     )
-    # The file is written before the row; a rolled-back transaction leaves an unreferenced file
-    # in private storage, which no view can reach (nothing names it).
+    # The file is written before the row. A failure here removes it at once; a transaction rolled
+    # back later by the caller leaves an unreferenced file that no view can reach (nothing names
+    # it) and that ``evidence_sweep`` (daily) deletes.
     row.file.save(f"{uuid.uuid4().hex}{ext}", ContentFile(data), save=False)
-    row.save()
+    try:
+        with transaction.atomic():
+            row.save()
+    except Exception:
+        row.file.storage.delete(row.file.name)
+        raise
     record_operation(
         actor=_user(actor),
         module=MODULE,
@@ -640,3 +651,55 @@ def evidence_delete(*, actor: Any, evidence: SessionEvidence) -> None:
         action=f"删除佐证材料“{name}”：{record}",
         target=record,
     )
+
+
+EVIDENCE_DIR = "casework/evidence"
+
+
+def _storage_files(storage: Any, path: str) -> Iterator[str]:
+    try:
+        dirs, files = storage.listdir(path)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{path}/{name}"
+    for sub in dirs:
+        yield from _storage_files(storage, f"{path}/{sub}")
+
+
+def evidence_sweep(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete evidence files no row names (left by a rolled-back upload); returns how many.
+
+    Only files older than ``older_than`` go, so an upload whose transaction is still open keeps
+    its file. Safe to run twice or concurrently (a missing file is skipped).
+    """
+    storage = SessionEvidence._meta.get_field("file").storage  # type: ignore[attr-defined]
+    cutoff = timezone.now() - older_than
+    removed = 0
+    batch: list[str] = []
+
+    def flush() -> int:
+        known = set(SessionEvidence.objects.filter(file__in=batch).values_list("file", flat=True))
+        gone = 0
+        for path in batch:
+            if path in known:
+                continue
+            try:
+                if storage.get_modified_time(path) >= cutoff:
+                    continue
+                storage.delete(path)
+                gone += 1
+            except FileNotFoundError:
+                continue
+        batch.clear()
+        return gone
+
+    for path in _storage_files(storage, EVIDENCE_DIR):
+        batch.append(path)
+        if len(batch) >= 500:
+            removed += flush()
+    if batch:
+        removed += flush()
+    if removed:
+        logger.info("清理未被引用的佐证材料文件 %d 个", removed)
+    return removed

@@ -555,6 +555,30 @@ class TestCraftsmanSessions(WorldTestCase):
         # Nothing under MEDIA_URL serves it.
         self.assertEqual(self.client.get(f"/media/{row.file.name}").status_code, 404)
 
+    def test_a_rolled_back_upload_leaves_no_file_behind(self) -> None:
+        import datetime as dt
+        import os
+
+        from django.db import transaction
+
+        record = self.log()
+        kept = services.evidence_add(actor=self.me, record=record, upload=_upload("留.png", PNG))
+        storage = kept.file.storage
+        before = set(os.listdir(os.path.dirname(kept.file.path)))
+        # The caller's transaction fails after the upload: the row is gone, the file is not yet.
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            services.evidence_add(actor=self.me, record=record, upload=_upload("弃.png", PNG))
+            raise RuntimeError("调用方出错")
+        orphans = set(os.listdir(os.path.dirname(kept.file.path))) - before
+        self.assertEqual(len(orphans), 1)
+        # A fresh orphan survives the sweep (its upload may still be committing) …
+        self.assertEqual(services.evidence_sweep(), 0)
+        # … an old one goes; the referenced file stays, and a second run finds nothing.
+        self.assertEqual(services.evidence_sweep(older_than=dt.timedelta(0)), 1)
+        self.assertEqual(services.evidence_sweep(older_than=dt.timedelta(0)), 0)
+        self.assertTrue(storage.exists(kept.file.name))
+        self.assertEqual(set(os.listdir(os.path.dirname(kept.file.path))), before)
+
     def test_the_page_forms_add_upgrades_and_evidence_with_clear_messages(self) -> None:
         record = self.log()
         self.client.force_login(self.me)
