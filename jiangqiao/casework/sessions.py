@@ -624,7 +624,7 @@ def evidence_add(
         with transaction.atomic():
             row.save()
     except Exception:
-        row.file.storage.delete(row.file.name)
+        row.file.storage.delete(str(row.file.name))
         raise
     record_operation(
         actor=_user(actor),
