@@ -12,7 +12,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from jiangqiao.core.scope import subtree_q
@@ -52,18 +53,28 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
     sessions = ServiceRecord.objects.filter(
         demand__in=demands.values("pk"), date__gte=start, date__lte=end
     )
-    agg = sessions.aggregate(
-        n=Count("pk"),
+    # One person-time per craftsman per session: the larger of 参与工匠人数 and the craftsmen
+    # named in it, at least 1.
+    named = (
+        ServiceRecord.participants.through.objects.filter(servicerecord=OuterRef("pk"))
+        .order_by()
+        .values("servicerecord")
+        .annotate(c=Count("pk"))
+        .values("c")  # type: ignore[misc]
+    )
+    agg = sessions.annotate(
+        people=Greatest(Coalesce("experts", 0), Coalesce(Subquery(named), 0), 1)
+    ).aggregate(
+        n=Sum("people"),
         enterprises=Count("demand__enterprise", distinct=True),
         trainees=Sum("trainees"),
     )
-    # The craftsman of a session: the offer's (or, for sessions older than offers, the match's).
+    # The craftsmen of a session: those named in it (the offer's craftsman, the team members who
+    # came, or for sessions older than offers the match's).
     serving = set(
-        sessions.filter(offer__craftsman__isnull=False).values_list("offer__craftsman", flat=True)
-    ) | set(
-        sessions.filter(offer__isnull=True, match__isnull=False).values_list(
-            "match__craftsman", flat=True
-        )
+        ServiceRecord.participants.through.objects.filter(
+            servicerecord__in=sessions.values("pk")
+        ).values_list("craftsman_id", flat=True)
     )
     skill_upgrades = SkillUpgrade.objects.filter(session__in=sessions.values("pk")).count()
     offers = Offer.objects.filter(demand__in=demands.values("pk"))

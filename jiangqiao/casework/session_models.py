@@ -98,6 +98,13 @@ class ServiceRecord(AuditedModel):
     experts = models.PositiveIntegerField(
         "参与工匠人数", null=True, blank=True, validators=[MaxValueValidator(1000)]
     )
+    participants = models.ManyToManyField(
+        "talents.Craftsman",
+        blank=True,
+        related_name="sessions_attended",
+        verbose_name="参与劳模工匠",
+        help_text="到场服务的劳模工匠（服务队的邀请可选多名队员）；每人计一人次",
+    )
     attendees = models.PositiveIntegerField(
         "企业参与人数", null=True, blank=True, validators=[MaxValueValidator(PEOPLE_MAX)]
     )

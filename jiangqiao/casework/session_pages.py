@@ -30,6 +30,7 @@ from jiangqiao.core.views.generic import (
     ObjectListView,
     ScopedMixin,
 )
+from jiangqiao.talents.models import Craftsman
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 
 from . import sessions
@@ -202,6 +203,13 @@ class ServiceRecordForm(forms.ModelForm):
         required=False,
         help_text="需求 ← 劳模工匠；只列出已接受或已完成的服务",
     )
+    participants = forms.ModelMultipleChoiceField(
+        label="参与劳模工匠",
+        queryset=Craftsman.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="服务队承接时勾选到场的队员；不选则记领衔人",
+    )
     activities = TermMultipleChoiceField("service_type", label="服务内容", required=False)
     problems_text = forms.CharField(
         label="处理的问题",
@@ -240,12 +248,33 @@ class ServiceRecordForm(forms.ModelForm):
         field = self.fields["offer"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = sessions.loggable_offers(user=user).order_by("-responded_at", "-pk")
+        self.fields["experts"].help_text = "留空则按参与劳模工匠的人数计"
+        chooser = self.fields["participants"]
+        assert isinstance(chooser, forms.ModelMultipleChoiceField)
         if self.instance.pk:
             field.disabled = True
             self.fields["problems_text"].initial = problems_text(self.instance.problems)
+            eligible = sessions.eligible_participants(self.instance.offer, self.instance.match)
+            self.fields["participants"].initial = list(
+                self.instance.participants.values_list("pk", flat=True)
+            )
         else:
             field.required = True
             self.fields["date"].initial = timezone.localdate()
+            offer = self._chosen_offer(field)
+            eligible = sessions.eligible_participants(offer, None) if offer else []
+        if len(eligible) > 1:
+            chooser.queryset = Craftsman.objects.filter(pk__in=[c.pk for c in eligible])
+        else:
+            # One craftsman (or the offer is not chosen yet): named by the service itself.
+            del self.fields["participants"]
+
+    def _chosen_offer(self, field: forms.ModelChoiceField) -> Offer | None:
+        raw = self.data.get("offer") if self.is_bound else self.initial.get("offer")
+        try:
+            return field.queryset.select_related("team").filter(pk=int(str(raw))).first()  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            return None
 
     def service_data(self) -> dict[str, Any]:
         data = {
@@ -371,14 +400,20 @@ class ServiceRecordEditView(ObjectEditView):
         return kwargs
 
     def save_form(self, form: ServiceRecordForm, obj: ServiceRecord | None) -> Any:
+        chosen = form.cleaned_data.get("participants") if "participants" in form.fields else None
+        participants = list(chosen) or None if chosen is not None else None
         if obj is None:
             return sessions.session_create(
                 actor=self.request.user,
                 offer=form.cleaned_data["offer"],
                 data=form.service_data(),
+                participants=participants,
             )
         return sessions.session_update(
-            actor=self.request.user, record=obj, data=form.service_data()
+            actor=self.request.user,
+            record=obj,
+            data=form.service_data(),
+            participants=participants,
         )
 
 

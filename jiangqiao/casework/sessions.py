@@ -297,6 +297,70 @@ def _resolve(actor: Any, offer: Any, match: Any) -> tuple[Offer | None, MatchSug
     return derived, current
 
 
+def eligible_participants(offer: Offer | None, match: MatchSuggestion | None) -> list[Any]:
+    """Who may be named as having served in a session: the offer's craftsman, or for a team
+    (联合攻关) its lead and active members; for sessions older than offers, the match's."""
+    from jiangqiao.talents.models import Craftsman
+
+    if offer is not None and offer.craftsman_id:
+        return list(Craftsman.objects.filter(pk=offer.craftsman_id))
+    if offer is not None and offer.team is not None:
+        team = offer.team
+        ids = set(team.memberships.values_list("craftsman_id", flat=True))
+        if team.lead_id:
+            ids.add(team.lead_id)
+        return list(Craftsman.objects.filter(pk__in=ids).order_by("name", "pk"))
+    if match is not None:
+        return list(Craftsman.objects.filter(pk=match.craftsman_id))
+    return []
+
+
+def _set_participants(
+    record: ServiceRecord,
+    chosen: Any,
+    offer: Offer | None,
+    match: MatchSuggestion | None,
+) -> None:
+    """Name the session's craftsmen (default: the offer's craftsman or the team's lead).
+
+    ``experts`` (参与工匠人数) stays as entered — a sheet or another instance may know more
+    people than it names — but never fewer than named; person-times count the larger of the two
+    (kpi.py, docs/kpi.md).
+    """
+    eligible = {c.pk: c for c in eligible_participants(offer, match)}
+    if chosen is None:
+        ids = list(record.participants.values_list("pk", flat=True))
+        if not ids:
+            default = (
+                (offer.craftsman_id or (offer.team.lead_id if offer.team is not None else None))
+                if offer is not None
+                else (match.craftsman_id if match is not None else None)
+            )
+            ids = [default] if default in eligible else list(eligible)[:1]
+            record.participants.set(ids)
+    else:
+        ids = []
+        for item in chosen:
+            pk = getattr(item, "pk", item)
+            try:
+                pk = int(pk)
+            except (TypeError, ValueError):
+                raise BusinessError("参与劳模工匠：请从名单中选择", field="participants") from None
+            if pk not in eligible:
+                raise BusinessError(
+                    "参与劳模工匠：只能选择承接本服务的劳模工匠或服务队的队员", field="participants"
+                )
+            if pk not in ids:
+                ids.append(pk)
+        if not ids:
+            raise BusinessError("参与劳模工匠：请至少选择一人", field="participants")
+        record.participants.set(ids)
+    if record.experts is not None and record.experts < len(ids):
+        raise BusinessError(
+            f"参与工匠人数：不能少于所选的参与劳模工匠（{len(ids)} 人）", field="experts"
+        )
+
+
 # ----------------------------------------------------------------------------------------------
 # Sessions
 # ----------------------------------------------------------------------------------------------
@@ -310,8 +374,12 @@ def session_create(
     offer: Any = None,
     match: Any = None,
     skill_upgrades: list[dict[str, Any]] | None = None,
+    participants: Any = None,
 ) -> ServiceRecord:
-    """Log one session of an accepted offer (or, for older data, of a confirmed match)."""
+    """Log one session of an accepted offer (or, for older data, of a confirmed match).
+
+    ``participants``: the craftsmen who served (ids or rows); None names the offer's craftsman
+    (or the team's lead)."""
     _check_perm(actor, "casework.add_servicerecord")
     row_offer, row_match = _resolve(actor, offer, match)
     demand_id = row_offer.demand_id if row_offer is not None else row_match.demand_id  # type: ignore[union-attr]
@@ -325,6 +393,7 @@ def session_create(
     _fill(record, data, earliest=_offer_start(row_offer, row_match))
     record.save()
     assert_visible(ServiceRecord, actor, record.pk, "add")
+    _set_participants(record, participants, row_offer, row_match)
     for n, item in enumerate(skill_upgrades or [], 1):
         _add_upgrade(actor, record, item, prefix=f"技能提升第{n}项")
     who = (row_offer.craftsman or row_offer.team) if row_offer else row_match.craftsman  # type: ignore[union-attr]
@@ -339,8 +408,11 @@ def session_create(
 
 
 @transaction.atomic
-def session_update(*, actor: Any, record: ServiceRecord, data: dict[str, Any]) -> ServiceRecord:
-    """Correct a session (its offer, match and demand do not change)."""
+def session_update(
+    *, actor: Any, record: ServiceRecord, data: dict[str, Any], participants: Any = None
+) -> ServiceRecord:
+    """Correct a session (its offer, match and demand do not change); ``participants`` None
+    keeps the named craftsmen."""
     _check_perm(actor, "casework.change_servicerecord")
     assert_visible(ServiceRecord, actor, record.pk, "change")
     current = (
@@ -352,6 +424,7 @@ def session_update(*, actor: Any, record: ServiceRecord, data: dict[str, Any]) -
     current.updated_by = _user(actor)
     current.save()
     assert_visible(ServiceRecord, actor, current.pk, "change")
+    _set_participants(current, participants, current.offer, current.match)
     record_operation(
         actor=_user(actor),
         module=MODULE,

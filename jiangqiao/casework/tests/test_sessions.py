@@ -799,3 +799,49 @@ class TestSessionFigures(WorldTestCase):
             user=user, org=self.world.city_a, start=today - dt.timedelta(days=30), end=today
         )
         self.assertEqual((wide["workers_trained"], wide["skill_upgrades"]), (12, 3))
+
+    def test_a_team_session_names_the_members_who_came_and_counts_each_once(self) -> None:
+        from jiangqiao.casework import kpi
+        from jiangqiao.talents import services as talent_services
+        from jiangqiao.talents.tests.helpers import make_craftsman, make_team
+
+        user = self.world.city_admin_a
+        unit = self.world.county_a1
+        lead, second, third, outsider = (make_craftsman(unit, user) for _ in range(4))
+        team = make_team(unit, user)
+        talent_services.team_add_member(actor=user, team=team, craftsman=lead, role="lead")
+        for person in (second, third):
+            talent_services.team_add_member(actor=user, team=team, craftsman=person)
+        match = confirmed_match(unit, user)
+        offer = accepted_offer(match, craftsman_id=None, team=team)
+        today = timezone.localdate()
+        record = services.session_create(
+            actor=user,
+            offer=offer,
+            data=record_data(date=today),
+            participants=[lead.pk, third.pk],
+        )
+        self.assertEqual(set(record.participants.all()), {lead, third})
+        self.assertIsNone(record.experts)  # no count entered: the names count (kpi)
+        # Only the team's people; nobody at all is refused too.
+        for bad, text in (([outsider.pk], "服务队的队员"), ([], "至少选择一人"), (["x"], "名单")):
+            with self.subTest(bad=bad), self.assertRaisesRegex(BusinessError, text):
+                services.session_update(actor=user, record=record, data={}, participants=bad)
+        # A count above the names is kept (people not in the register came too), below is refused.
+        with self.assertRaisesRegex(BusinessError, "不能少于所选的参与劳模工匠（2 人）"):
+            services.session_update(actor=user, record=record, data={"experts": 1})
+        services.session_update(actor=user, record=record, data={"experts": 4})
+        services.session_update(actor=user, record=record, data={"notes": "复盘"})
+        record.refresh_from_db()
+        self.assertEqual(record.experts, 4)  # an edit of something else keeps the count
+        # Without names, the team's lead is named.
+        other = services.session_create(
+            actor=user, offer=offer, data=record_data(date=today - dt.timedelta(days=1))
+        )
+        self.assertEqual(list(other.participants.all()), [lead])
+        got = kpi.figures(user=user, org=self.world.city_a, start=today, end=today)
+        self.assertEqual((got["person_times"], got["craftsmen_serving"]), (4, 2))
+        week = kpi.figures(
+            user=user, org=self.world.city_a, start=today - dt.timedelta(days=3), end=today
+        )
+        self.assertEqual((week["person_times"], week["craftsmen_serving"]), (5, 2))
