@@ -168,8 +168,13 @@ CATEGORY_WEIGHTS = {
 def short_step(step: str) -> str:
     """A few words naming the step: 操作碾米、抛光、色选、配米等设备，精加工糙米 → 精加工糙米."""
     parts = [p for p in step.replace("，", ",").split(",") if p]
-    tail = parts[-1] if len(parts) > 1 else parts[0]
-    return tail[:12]
+    tail = (parts[-1] if len(parts) > 1 else parts[0])[:12]
+    # A cut inside brackets would leave one half behind: stop before the unclosed opening.
+    for opening, closing in (("（", "）"), ("(", ")")):
+        at = tail.rfind(opening)
+        if at > 0 and closing not in tail[at:]:
+            tail = tail[:at]
+    return tail
 
 
 @dataclass
