@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from jiangqiao.core.models import AuditedModel
 from jiangqiao.core.scope import ScopedManager
+from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
 
 from .choices import (
     OPEN_OFFER_STATUSES,
@@ -187,7 +188,7 @@ class Outcome(DemandScoped):
         "demands.Demand", models.PROTECT, related_name="outcome_record", verbose_name="需求"
     )
     result = models.CharField("办理结果", max_length=10, choices=OutcomeResult.choices)
-    summary = models.TextField("结果说明", max_length=2000)
+    summary = NormalizedTextField("结果说明", max_length=2000)
     recorded_at = models.DateTimeField("登记时间")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -308,8 +309,8 @@ class Agreement(AuditedModel):
         related_name="agreements",
         verbose_name="源自需求",
     )
-    title = models.CharField("协议名称", max_length=100)
-    scope_text = models.TextField("服务内容", max_length=2000)
+    title = NormalizedCharField("协议名称", max_length=100)
+    scope_text = NormalizedTextField("服务内容", max_length=2000)
     start_on = models.DateField("开始日期")
     end_on = models.DateField("结束日期")
     review_months = models.PositiveSmallIntegerField(

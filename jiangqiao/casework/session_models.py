@@ -26,6 +26,7 @@ from django.urls import reverse
 
 from jiangqiao.core.models import AuditedModel
 from jiangqiao.core.scope import ScopedManager
+from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
 from jiangqiao.taxonomy.fields import TermCodeField
 
 from .choices import SessionMode
@@ -120,7 +121,7 @@ class ServiceRecord(AuditedModel):
         blank=True,
         help_text="每项 {description 问题, result solved 已解决 / partial 部分解决 / not 未解决}",
     )
-    notes = models.TextField(
+    notes = NormalizedTextField(
         "服务纪要", max_length=NOTES_MAX, blank=True, help_text="问题、诊断、措施、后续安排"
     )
     economic_benefit = models.DecimalField(
@@ -131,7 +132,7 @@ class ServiceRecord(AuditedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    benefit_method = models.CharField("效益测算方法", max_length=500, blank=True)
+    benefit_method = NormalizedCharField("效益测算方法", max_length=500, blank=True)
     benefit_verified_at = models.DateTimeField("效益核实时间", null=True, blank=True)
     benefit_verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -243,7 +244,7 @@ class SessionEvidence(_SessionPart):
     kind = models.CharField("文件类型", max_length=10)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
-    caption = models.CharField("说明", max_length=200, blank=True)
+    caption = NormalizedCharField("说明", max_length=200, blank=True)
 
     #: The change log keeps the name, type, size and digest; the storage path is not history.
     audit_exclude: ClassVar[tuple[str, ...]] = ("file",)

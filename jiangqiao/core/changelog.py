@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from . import context
+from .textfields import RAW_INPUT_KEY, forget_originals, text_originals
 
 MAX_VALUE_LENGTH = 2000
 SKIP_FIELDS = {"updated_at", "updated_by", "password"}
@@ -163,6 +164,8 @@ def _post_save(
         return
     before = getattr(instance, "_audit_before", None)
     after = snapshot(instance)
+    originals = text_originals(instance)
+    forget_originals(instance)
     if not created and before == after:
         return
     from .choices import ChangeAction
@@ -171,8 +174,18 @@ def _post_save(
         instance,
         ChangeAction.CREATE if created else ChangeAction.UPDATE,
         before=before,
-        after=after,
+        after=with_raw_input(instance, after, originals),
     )
+
+
+def with_raw_input(
+    instance: models.Model, after: dict[str, Any], originals: dict[str, str]
+) -> dict[str, Any]:
+    """``after`` plus the text as typed of the fields the text policy normalised
+    (``core.textfields``), so the change log keeps the original next to the stored form."""
+    mask = set(getattr(type(instance), "audit_mask", ()))
+    raw = {k: _plain(v) for k, v in originals.items() if k in after and k not in mask}
+    return {**after, RAW_INPUT_KEY: raw} if raw else after
 
 
 def _pre_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
@@ -242,8 +255,11 @@ def bulk_write(
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(model)
         after = snapshot(instance, include_m2m=False)
+        originals = text_originals(instance)
+        forget_originals(instance)
         if before is not None and before == after:
             continue
+        after = with_raw_input(instance, after, originals)
         rows.append(
             {
                 "user_id": getattr(user, "pk", None),

@@ -29,6 +29,7 @@ from jiangqiao.core.concurrency import VersionedModel
 from jiangqiao.core.crypto import EncryptedTextField
 from jiangqiao.core.identifiers import IdentifierError, UsccInfo, parse_uscc
 from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
+from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
 from jiangqiao.core.validators import validate_union_uscc, validate_uscc
 from jiangqiao.taxonomy.fields import TermCodeField
 
@@ -65,18 +66,18 @@ class Enterprise(StatusMixin, VersionedModel, OrgOwnedModel):
         validators=[validate_uscc],
         error_messages={"unique": "该统一社会信用代码的企业已登记"},
     )
-    name = models.CharField("企业名称", max_length=200)
-    former_names = models.TextField(
+    name = NormalizedCharField("企业名称", max_length=200)
+    former_names = NormalizedTextField(
         "曾用名",
         blank=True,
         validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)],
         help_text="每行一个",
     )
     search_text = models.TextField("检索文本", blank=True, editable=False)
-    address = models.CharField("地址", max_length=300, blank=True)
+    address = NormalizedCharField("地址", max_length=300, blank=True)
     region_code = TermCodeField("region", verbose_name="所在地区", db_index=True)
     industry_code = TermCodeField("industry", verbose_name="所属行业", blank=True, db_index=True)
-    main_products = models.CharField("主要产品", max_length=500, blank=True)
+    main_products = NormalizedCharField("主要产品", max_length=500, blank=True)
     staff_count = models.PositiveIntegerField(
         "从业人员（人）", null=True, blank=True, validators=[MaxValueValidator(10_000_000)]
     )
@@ -124,7 +125,7 @@ class Enterprise(StatusMixin, VersionedModel, OrgOwnedModel):
     union_uscc = models.CharField(
         "工会统一社会信用代码", max_length=18, blank=True, validators=[validate_union_uscc]
     )
-    remark = models.CharField("备注", max_length=500, blank=True)
+    remark = NormalizedCharField("备注", max_length=500, blank=True)
 
     scope_owner_field: ClassVar[str | None] = "contacts__user|created_by"
     scope_to_many: ClassVar[bool] = True
@@ -200,8 +201,8 @@ class EnterpriseContact(AuditedModel):
         related_name="enterprise_links",
         verbose_name="平台账号",
     )
-    name = models.CharField("姓名", max_length=50)
-    title = models.CharField("职务", max_length=50, blank=True)
+    name = NormalizedCharField("姓名", max_length=50)
+    title = NormalizedCharField("职务", max_length=50, blank=True)
     mobile = EncryptedTextField("手机号码", blank=True)
     mobile_index = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
     is_primary = models.BooleanField("主要联系人", default=False)
@@ -247,13 +248,13 @@ class Demand(VersionedModel, OrgOwnedModel):
     kind = models.CharField("需求类型", max_length=32, choices=DemandKind.choices)
     category = TermCodeField("demand_category", levels=[1], verbose_name="需求类别", blank=True)
     subcategory = TermCodeField("demand_category", levels=[2], verbose_name="需求子类", blank=True)
-    title = models.CharField("需求标题", max_length=200)
-    description = models.TextField("需求描述", validators=[MaxLengthValidator(TEXT_LIMIT)])
+    title = NormalizedCharField("需求标题", max_length=200)
+    description = NormalizedTextField("需求描述", validators=[MaxLengthValidator(TEXT_LIMIT)])
     description_normalized = models.TextField("需求描述（规范化）", blank=True, editable=False)
-    current_state = models.TextField(
+    current_state = NormalizedTextField(
         "现状", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
     )
-    desired_outcome = models.TextField(
+    desired_outcome = NormalizedTextField(
         "期望效果", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
     )
     search_text = models.TextField("检索文本", blank=True, editable=False)
@@ -276,7 +277,7 @@ class Demand(VersionedModel, OrgOwnedModel):
     channel = models.CharField(
         "来源渠道", max_length=16, choices=Channel.choices, default=Channel.OFFLINE
     )
-    matching_suggestion = models.TextField(
+    matching_suggestion = NormalizedTextField(
         "匹配建议", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
     )
     preferred_craftsmen = models.JSONField(

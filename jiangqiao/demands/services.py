@@ -443,10 +443,23 @@ def _prepare_demand(demand: Demand, *, actor: Any = None, kept_craftsmen: Any = 
     demand.preferred_craftsmen = _clean_craftsmen(
         demand.preferred_craftsmen, actor=actor, keep=kept_craftsmen
     )
+    _map_legacy_categories(demand)
     if demand.subcategory and not demand.category:
         demand.category = demand.subcategory.split(".", 1)[0]
     demand.description_normalized = normalize(demand.description, keep_newlines=True)
     demand.search_text = _demand_search_text(demand, demand.number)
+
+
+def _map_legacy_categories(demand: Demand) -> None:
+    """Codes of the first, invented category list become the 2022 classes' codes (API clients,
+    forms and files that still send ``tech.process`` keep working; see ``taxonomy.codelists``)."""
+    from jiangqiao.taxonomy.codelists import LEGACY_DEMAND_CATEGORIES, legacy_demand_category
+
+    category, subcategory = demand.category or "", demand.subcategory or ""
+    if category in LEGACY_DEMAND_CATEGORIES:
+        demand.category = legacy_demand_category(category, subcategory)
+    if subcategory in LEGACY_DEMAND_CATEGORIES:
+        demand.subcategory = LEGACY_DEMAND_CATEGORIES[subcategory]
 
 
 def _demand_search_text(demand: Demand, number: str | None) -> str:

@@ -308,6 +308,12 @@ def link_demo_users(ctx: Context) -> None:
     if craftsman_user is not None and not Craftsman.objects.filter(user=craftsman_user).exists():
         profile = Craftsman.objects.filter(org__region_code="440305").order_by("pk").first()
         if profile is not None:
+            # The account and the profile are the same person: the profile takes the account's
+            # real name, so 我的档案, the team lists and the service records all say 刘工匠.
+            if craftsman_user.real_name and profile.name != craftsman_user.real_name:
+                profile = talent_services.craftsman_update(
+                    actor=actor, craftsman=profile, data={"name": craftsman_user.real_name}
+                )
             talent_services.craftsman_link_user(actor=actor, craftsman=profile, user=craftsman_user)
     contact_user = User.objects.filter(username="ent_contact").first()
     if contact_user is not None and contact_user.org is not None:

@@ -97,7 +97,7 @@ def build_cases(actor: Any) -> int:
             d = services.demand_triage(
                 actor=staff,
                 demand=d,
-                data={"category": "tech", "grade": "b", "owner_level": "county"},
+                data={"category": "innovate", "grade": "b", "owner_level": "county"},
                 comment="县级承办",
             )
         made += 1

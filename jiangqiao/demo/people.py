@@ -20,6 +20,17 @@ SKILL_LEVELS = [
     ("senior_worker", 20),
     ("intermediate_worker", 5),
 ]
+#: Posts that fit each skill level: a 首席技师 is a 高级技师, an 操作工 is not a 技术主管.
+POSITIONS = {
+    "senior_technician": ("首席技师", "技术主管", "车间主任", "班组长"),
+    "technician": ("技术主管", "班组长", "工艺员", "车间副主任"),
+    "senior_worker": ("班组长", "机台长", "操作工"),
+    "intermediate_worker": ("操作工", "机台长"),
+}
+#: 特级技师 and 首席技师 are appointed from 高级技师 only (评聘, STANDARDS.md §9.4).
+SKILL_POSTS = {
+    "senior_technician": ("", "", "", "special_technician", "chief_technician"),
+}
 HONOURS = [
     ("city_craftsman", "city", 30),
     ("provincial_craftsman", "provincial", 12),
@@ -34,19 +45,19 @@ HONOURS = [
     ("state_council_allowance", "national", 3),
 ]
 EXPERTISE_AREAS = [
-    "tech.process",
-    "tech.quality",
-    "tech.equipment",
-    "tech.energy",
-    "tech.digital",
-    "tech.design",
-    "management.production",
-    "management.cost",
-    "skill.training",
-    "skill.certification",
-    "skill.mentoring",
-    "safety.production_safety",
-    "innovation.small_innovation",
+    "innovate.process",
+    "innovate.quality",
+    "equipment.upgrade",
+    "green.energy",
+    "equipment.digital",
+    "innovate.design",
+    "operation.production",
+    "operation.cost",
+    "workforce.training",
+    "workforce.certification",
+    "workforce.mentoring",
+    "protection.production_safety",
+    "workforce.small_innovation",
 ]
 MODES = [
     "onsite",
@@ -82,6 +93,7 @@ def craftsman(
     expertise, bio, _keywords = texts.expertise(rng, industry, occupation)
     employer = texts.enterprise_name(rng, "广东", industry).removeprefix("广东")
     level = weighted(rng, SKILL_LEVELS)[0]
+    post = rng.choice(SKILL_POSTS.get(level, ("",)))
     data = {
         "name": texts.person_name(rng),
         "gender": gender,
@@ -90,9 +102,7 @@ def craftsman(
         "mobile": mobile(rng),
         "employer_name": employer,
         "employer_uscc": make_uscc("9", "1", county_code, body8(rng)),
-        "position": rng.choice(
-            ("班组长", "技术主管", "首席技师", "车间主任", "工艺工程师", "操作工")
-        ),
+        "position": rng.choice(POSITIONS[level]),
         "industries": [industry.code],
         "occupations": [occupation.code],
         "skill_level": level,
@@ -101,7 +111,7 @@ def craftsman(
         "skill_cert_date": datetime.date(
             rng.randint(2008, 2025), rng.randint(1, 12), rng.randint(1, 28)
         ),
-        "skill_post": rng.choice(("", "", "", "", "special_technician", "chief_technician")),
+        "skill_post": post,
         "professional_title": rng.choice(("", "", "intermediate", "associate_senior")),
         # Controlled vocabulary (demand sub-categories) — what kinds of problem this person solves.
         "expertise_tags": rng.sample(EXPERTISE_AREAS, k=rng.randint(1, 3)),

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.identifiers import mask_id_number, mask_mobile
+from jiangqiao.taxonomy.codelists import LEGACY_DEMAND_CATEGORIES
 from jiangqiao.taxonomy.selectors import term_infos
 
 from .choices import PiiMode, RecordType
@@ -130,11 +131,19 @@ def tags(scheme: str, codes: list[str] | None) -> list[dict[str, str]]:
     return result
 
 
+def current_code(scheme: Any, code: Any) -> Any:
+    """The code as this instance stores it: a demand category of the first list (files of
+    format 1.0/1.1 written before the 2022 classes were adopted) becomes its 2022 class's code."""
+    if scheme == "demand_category" and isinstance(code, str):
+        return LEGACY_DEMAND_CATEGORIES.get(code, code)
+    return code
+
+
 def tag_code(value: Any) -> str:
     """The code of an incoming tag (the schema has checked its shape)."""
     if not value:
         return ""
-    return str(value.get("code") or "")
+    return str(current_code(value.get("scheme"), value.get("code") or ""))
 
 
 def tag_codes(values: Any) -> list[str]:

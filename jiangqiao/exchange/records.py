@@ -96,7 +96,7 @@ def comparable(data: dict[str, Any]) -> dict[str, Any]:
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             if "scheme" in value and "code" in value:
-                return value["code"]
+                return fmt.current_code(value["scheme"], value["code"])
             if "pk" in value and len(value) == 1:
                 return value["pk"]
             return {k: plain(v) for k, v in value.items()}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from jiangqiao.core.choices import Status
 from jiangqiao.core.models import AuditedModel, StatusMixin
 from jiangqiao.core.scope import ScopedManager, subtree_q
+from jiangqiao.core.textfields import NormalizedCharField
 from jiangqiao.core.validators import validate_union_uscc
 
 from .choices import LEVEL_RANK, OrgLevel
@@ -32,8 +33,8 @@ class Organization(StatusMixin, AuditedModel):
         verbose_name="上级组织",
     )
     level = models.CharField("层级", max_length=16, choices=OrgLevel.choices, db_index=True)
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=50, blank=True)
+    name = NormalizedCharField("名称", max_length=100)
+    short_name = NormalizedCharField("简称", max_length=50, blank=True)
     region_code = models.CharField(
         "行政区划代码",
         max_length=6,
@@ -49,9 +50,9 @@ class Organization(StatusMixin, AuditedModel):
     path = models.CharField("路径", max_length=255, editable=False, db_index=True)
     depth = models.PositiveSmallIntegerField("深度", default=0, editable=False)
     sort = models.PositiveIntegerField("排序", default=0)
-    contact_name = models.CharField("联系人", max_length=50, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    remark = models.CharField("备注", max_length=500, blank=True)
+    contact_name = NormalizedCharField("联系人", max_length=50, blank=True)
+    address = NormalizedCharField("地址", max_length=200, blank=True)
+    remark = NormalizedCharField("备注", max_length=500, blank=True)
 
     objects = ScopedManager()
     scope_org_field: ClassVar[str] = "self"

@@ -19,6 +19,7 @@ from jiangqiao.core.choices import Status
 from jiangqiao.core.concurrency import VersionedModel
 from jiangqiao.core.crypto import EncryptedTextField
 from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
+from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
 from jiangqiao.core.validators import validate_uscc
 from jiangqiao.taxonomy.fields import TermCodeField
 
@@ -42,7 +43,7 @@ class Craftsman(VersionedModel, OrgOwnedModel):
         related_name="craftsman_profile",
         verbose_name="登录账号",
     )
-    name = models.CharField("姓名", max_length=50)
+    name = NormalizedCharField("姓名", max_length=50)
     name_normalized = models.CharField("姓名（规范化）", max_length=50, editable=False)
     gender = models.CharField(
         "性别", max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED
@@ -59,12 +60,12 @@ class Craftsman(VersionedModel, OrgOwnedModel):
     mobile_index = models.CharField(
         "手机号索引", max_length=64, blank=True, editable=False, db_index=True
     )
-    employer_name = models.CharField("工作单位", max_length=100, blank=True)
+    employer_name = NormalizedCharField("工作单位", max_length=100, blank=True)
     employer_uscc = models.CharField(
         "工作单位统一社会信用代码", max_length=18, blank=True, validators=[validate_uscc]
     )
-    department = models.CharField("部门", max_length=100, blank=True)
-    position = models.CharField("岗位/职务", max_length=100, blank=True)
+    department = NormalizedCharField("部门", max_length=100, blank=True)
+    position = NormalizedCharField("岗位/职务", max_length=100, blank=True)
     industries = models.JSONField("所属行业", default=list, blank=True)
     occupations = models.JSONField("职业（工种）", default=list, blank=True)
     skill_level = TermCodeField("skill_level", verbose_name="职业技能等级", blank=True)
@@ -72,14 +73,14 @@ class Craftsman(VersionedModel, OrgOwnedModel):
         "技能资历序", null=True, blank=True, editable=False, db_index=True
     )
     skill_cert_no = models.CharField("技能等级证书编号", max_length=50, blank=True)
-    skill_cert_issuer = models.CharField("发证机构", max_length=100, blank=True)
+    skill_cert_issuer = NormalizedCharField("发证机构", max_length=100, blank=True)
     skill_cert_date = models.DateField("发证日期", null=True, blank=True)
     skill_post = TermCodeField("skill_post", verbose_name="技能岗位（评聘）", blank=True)
     professional_title = TermCodeField("professional_title", verbose_name="职称", blank=True)
     expertise_tags = models.JSONField("专长领域", default=list, blank=True)
-    expertise = models.TextField("技术专长", max_length=TEXT_MAX, blank=True)
+    expertise = NormalizedTextField("技术专长", max_length=TEXT_MAX, blank=True)
     expertise_normalized = models.TextField("技术专长（规范化）", blank=True, editable=False)
-    bio = models.TextField("个人简介", max_length=TEXT_MAX, blank=True)
+    bio = NormalizedTextField("个人简介", max_length=TEXT_MAX, blank=True)
     bio_normalized = models.TextField("个人简介（规范化）", blank=True, editable=False)
     search_text = models.TextField("检索文本", blank=True, editable=False)
     service_modes = models.JSONField("接受的服务方式", default=list, blank=True)
@@ -99,7 +100,7 @@ class Craftsman(VersionedModel, OrgOwnedModel):
         default=CraftsmanStatus.ACTIVE,
         db_index=True,
     )
-    status_reason = models.CharField("状态说明", max_length=200, blank=True)
+    status_reason = NormalizedCharField("状态说明", max_length=200, blank=True)
 
     scope_owner_field: ClassVar[str | None] = "user|created_by"
     audit_exclude: ClassVar[tuple[str, ...]] = (
@@ -199,7 +200,7 @@ class Honour(CraftsmanChild):
     year = models.PositiveSmallIntegerField(
         "获得年份", validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
-    issuer = models.CharField("授予单位", max_length=100, blank=True)
+    issuer = NormalizedCharField("授予单位", max_length=100, blank=True)
     certificate_no = models.CharField("证书编号", max_length=50, blank=True)
     verified = models.BooleanField("已核验", default=False)
     verified_by = models.ForeignKey(
@@ -234,12 +235,14 @@ class ServiceItem(CraftsmanChild):
     craftsman = models.ForeignKey(
         Craftsman, models.CASCADE, related_name="service_items", verbose_name="劳模工匠"
     )
-    title = models.CharField("项目名称", max_length=100)
-    description = models.TextField("项目说明", max_length=TEXT_MAX, blank=True)
+    title = NormalizedCharField("项目名称", max_length=100)
+    description = NormalizedTextField("项目说明", max_length=TEXT_MAX, blank=True)
     description_normalized = models.TextField("项目说明（规范化）", blank=True, editable=False)
     service_type = TermCodeField("service_type", verbose_name="服务类型")
     industries = models.JSONField("适用行业", default=list, blank=True)
-    duration = models.CharField("服务时长", max_length=50, blank=True, help_text="如：半天、2天/次")
+    duration = NormalizedCharField(
+        "服务时长", max_length=50, blank=True, help_text="如：半天、2天/次"
+    )
     modes = models.JSONField("服务方式", default=list, blank=True)
     is_active = models.BooleanField("可提供", default=True)
     sort = models.PositiveSmallIntegerField("排序", default=0)
@@ -293,11 +296,11 @@ class Consent(CraftsmanChild):
 class ServiceTeam(VersionedModel, StatusMixin, OrgOwnedModel):
     """A 劳模工匠服务队 at one of four levels, run by a union unit of the same level."""
 
-    name = models.CharField("名称", max_length=100)
+    name = NormalizedCharField("名称", max_length=100)
     level = models.CharField("层级", max_length=16, choices=TeamLevel.choices, db_index=True)
     industry_code = TermCodeField("industry", verbose_name="行业方向", blank=True)
     industry_key = models.CharField("行业前缀键", max_length=64, blank=True, editable=False)
-    description = models.TextField("简介", max_length=TEXT_MAX, blank=True)
+    description = NormalizedTextField("简介", max_length=TEXT_MAX, blank=True)
     lead = models.ForeignKey(
         Craftsman,
         models.PROTECT,

@@ -38,6 +38,7 @@ from jiangqiao.core.validators import (
     validate_mobile,
     validate_uscc,
 )
+from jiangqiao.taxonomy.codelists import LEGACY_DEMAND_CATEGORIES
 from jiangqiao.taxonomy.selectors import get_term, term_label
 from jiangqiao.taxonomy.validators import TermCodeValidator
 from jiangqiao.text import normalize, search_key, search_key_of_normalized
@@ -177,6 +178,8 @@ def clean_code_list(scheme: str, label: str, field: str, values: Any) -> list[st
         if not isinstance(value, str) or not value.strip():
             raise BusinessError(f"{label}：代码应为非空文本", field=field)
         code = value.strip()
+        if scheme == "demand_category":  # a code of the first list still reads (2022 classes)
+            code = LEGACY_DEMAND_CATEGORIES.get(code, code)
         try:
             validator(code)
         except ValidationError as exc:

@@ -182,8 +182,9 @@ SCHEMES: dict[str, SchemeInfo] = {
         SchemeInfo(
             scheme=Scheme.DEMAND_CATEGORY,
             label=Scheme.DEMAND_CATEGORY.label,
-            version=PLATFORM_LIST_VERSION,
-            source="平台需求类别（两级；可按本省分类调整或映射）",
+            version="浙江 2022 征集公告",
+            source="浙江省总工会 2022 年助企服务需求征集公告的六类（浙江工人日报 2022-02-16）；"
+            "子类为平台细分",
             code_noun="需求类别代码",
             reference="平台清单",
             level_names=("类别", "子类"),

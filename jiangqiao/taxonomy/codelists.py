@@ -238,80 +238,174 @@ DEMAND_KINDS: tuple[CodeListEntry, ...] = (
 )
 
 
-def _category(code: str, name: str, subcategories: list[tuple[str, str]]) -> list[CodeListEntry]:
+#: The first list's category names → the current code, so that old spreadsheets still import.
+LEGACY_DEMAND_CATEGORY_NAMES: dict[str, str] = {
+    "技术难题类": "innovate",
+    "管理提升类": "operation",
+    "技能提升类": "workforce",
+    "安全与职业健康类": "protection",
+    "创新创效类": "innovate",
+    "思政与文化类": "workforce",
+}
+
+
+def _category(
+    code: str, name: str, description: str, ordinal: int, subcategories: list[tuple[str, str]]
+) -> list[CodeListEntry]:
     """A demand category and its subcategories (codes ``<category>.<sub>``)."""
-    entries = [CodeListEntry(code, name)]
+    entries = [
+        CodeListEntry(
+            code,
+            name,
+            description=description,
+            extra={
+                "ordinal": ordinal,
+                "source": DEMAND_CATEGORY_SOURCE,
+                # Also found by these names in spreadsheets: the short name, the first list's.
+                "aliases": [
+                    description,
+                    *(old for old, c in LEGACY_DEMAND_CATEGORY_NAMES.items() if c == code),
+                ],
+            },
+        )
+    ]
     entries += [
         CodeListEntry(f"{code}.{sub}", label, parent_code=code) for sub, label in subcategories
     ]
     return entries
 
 
-#: The platform's own two-level demand taxonomy. DOMAIN.md §7.3 asks for 浙江's six classes,
-#: which our sources do not spell out; this list keeps the subcategories it names (工艺/设计/
-#: 质量/节能/设备/管理/技能/安全) under six categories and is to be replaced by, or mapped to,
-#: the customer's list when it is provided.
+#: Where the six demand categories come from (DOMAIN.md §7.3).
+DEMAND_CATEGORY_SOURCE = (
+    "浙江省总工会 2022 年劳模工匠助企服务需求征集公告（浙江工人日报 2022-02-16）"
+)
+
+#: The demand categories: the six classes of 浙江's 2022 征集公告 (``DEMAND_CATEGORY_SOURCE``),
+#: in the notice's order, named in its words; the short name (``extra.short_name``, also the
+#: ``description``) is what narrow tables and the spreadsheet drop-downs may show. The
+#: subcategories are the platform's own refinement, kept from the first list (see
+#: ``LEGACY_DEMAND_CATEGORIES``) and placed under the class whose wording covers them.
 DEMAND_CATEGORIES: tuple[CodeListEntry, ...] = tuple(
     _category(
-        "tech",
-        "技术难题类",
+        "innovate",
+        "生产工艺、产品设计、质量提升等创新发展",
+        "创新发展",
+        1,
         [
             ("process", "工艺改进"),
             ("design", "产品设计与研发"),
             ("quality", "质量提升"),
-            ("equipment", "设备维护与改造"),
+            ("patent", "专利与成果转化"),
+        ],
+    )
+    + _category(
+        "green",
+        "节能减排、节支降耗等绿色生产",
+        "绿色生产",
+        2,
+        [
             ("energy", "节能降耗"),
+            ("environment", "环境保护"),
+        ],
+    )
+    + _category(
+        "equipment",
+        "生产设备改造、设施维护改进",
+        "设备设施",
+        3,
+        [
+            ("upgrade", "设备维护与改造"),
             ("digital", "数字化与智能化改造"),
         ],
     )
     + _category(
-        "management",
-        "管理提升类",
+        "operation",
+        "日常经营管理水平",
+        "经营管理",
+        4,
         [
             ("production", "生产与现场管理"),
             ("quality_system", "质量管理体系"),
             ("cost", "成本控制"),
             ("standard", "标准化建设"),
+            ("team_building", "班组建设"),
         ],
     )
     + _category(
-        "skill",
-        "技能提升类",
+        "workforce",
+        "职工（青年职工、农民工）提升技能技术水平、岗位创新能力、职业发展",
+        "技能提升",
+        5,
         [
             ("training", "技能培训"),
             ("certification", "技能等级认定辅导"),
             ("competition", "技能竞赛辅导"),
             ("mentoring", "师带徒"),
+            ("small_innovation", "“五小”创新"),
+            ("studio", "创新工作室建设"),
+            ("ideology_lecture", "思政宣讲"),
+            ("craftsman_spirit", "劳模工匠精神宣讲"),
         ],
     )
     + _category(
-        "safety",
-        "安全与职业健康类",
+        "protection",
+        "职工（特种行业职工、农民工）职业安全、身心健康、教育培训等职业保障",
+        "职业保障",
+        6,
         [
             ("production_safety", "安全生产"),
             ("occupational_health", "职业健康"),
-            ("environment", "环境保护"),
-        ],
-    )
-    + _category(
-        "innovation",
-        "创新创效类",
-        [
-            ("small_innovation", "“五小”创新"),
-            ("patent", "专利与成果转化"),
-            ("studio", "创新工作室建设"),
-        ],
-    )
-    + _category(
-        "culture",
-        "思政与文化类",
-        [
-            ("ideology_lecture", "思政宣讲"),
-            ("craftsman_spirit", "劳模工匠精神宣讲"),
-            ("team_building", "班组建设"),
         ],
     )
 )
+
+#: The first, invented category list (codes in use until migration ``demands 0007``) → the code
+#: that replaces each. Every old code has an entry (a test checks it), so stored data, old
+#: spreadsheets and exchange files of format 1.0/1.1 keep working: ``canonical_code`` maps them.
+#: Never edit an entry: data migrations rely on it.
+LEGACY_DEMAND_CATEGORIES: dict[str, str] = {
+    "tech": "innovate",
+    "tech.process": "innovate.process",
+    "tech.design": "innovate.design",
+    "tech.quality": "innovate.quality",
+    "tech.equipment": "equipment.upgrade",
+    "tech.energy": "green.energy",
+    "tech.digital": "equipment.digital",
+    "management": "operation",
+    "management.production": "operation.production",
+    "management.quality_system": "operation.quality_system",
+    "management.cost": "operation.cost",
+    "management.standard": "operation.standard",
+    "skill": "workforce",
+    "skill.training": "workforce.training",
+    "skill.certification": "workforce.certification",
+    "skill.competition": "workforce.competition",
+    "skill.mentoring": "workforce.mentoring",
+    "safety": "protection",
+    "safety.production_safety": "protection.production_safety",
+    "safety.occupational_health": "protection.occupational_health",
+    "safety.environment": "green.environment",
+    "innovation": "innovate",
+    "innovation.small_innovation": "workforce.small_innovation",
+    "innovation.patent": "innovate.patent",
+    "innovation.studio": "workforce.studio",
+    "culture": "workforce",
+    "culture.ideology_lecture": "workforce.ideology_lecture",
+    "culture.craftsman_spirit": "workforce.craftsman_spirit",
+    "culture.team_building": "operation.team_building",
+}
+
+
+def legacy_demand_category(code: str, subcategory: str = "") -> str:
+    """The current code of a demand category code of the first list (other codes unchanged).
+
+    With ``subcategory`` (an old subcategory of the old ``code``), the category is the parent
+    of the subcategory's new code: ``innovation`` + ``innovation.studio`` → ``workforce``.
+    """
+    if subcategory in LEGACY_DEMAND_CATEGORIES and subcategory.startswith(f"{code}."):
+        return LEGACY_DEMAND_CATEGORIES[subcategory].split(".", 1)[0]
+    return LEGACY_DEMAND_CATEGORIES.get(code, code)
+
 
 PROFESSIONAL_TITLES: tuple[CodeListEntry, ...] = (
     CodeListEntry("junior", "初级", rank=1),

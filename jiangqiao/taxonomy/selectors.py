@@ -25,6 +25,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from jiangqiao.text import search_key
 
 from .choices import SCHEMES, Scheme
+from .codelists import LEGACY_DEMAND_CATEGORIES
 from .models import Term
 
 #: Longest query accepted by the search.
@@ -75,7 +76,8 @@ def canonical_code(scheme: str, raw: str) -> str:
     * region: a 2- or 4-digit prefix is completed with zeros (``44`` → ``440000``,
       ``4403`` → ``440300``); 9- or 12-digit statistical codes are cut to 6 digits;
     * occupation: bare digits get their hyphens (``6280101`` → ``6-28-01-01``);
-    * code lists: lower case.
+    * code lists: lower case; a demand category code of the first (invented) list becomes the
+      code of the 2022 class that replaced it (``tech.process`` → ``innovate.process``).
     """
     code = (raw or "").strip().replace(" ", "")
     if scheme == Scheme.INDUSTRY:
@@ -95,7 +97,10 @@ def canonical_code(scheme: str, raw: str) -> str:
         if len(code) == 7 and code.isdigit():
             return _occupation_from_digits(code)
         return code
-    return code.lower()
+    code = code.lower()
+    if scheme == Scheme.DEMAND_CATEGORY:
+        return LEGACY_DEMAND_CATEGORIES.get(code, code)
+    return code
 
 
 @dataclass(frozen=True)

@@ -204,13 +204,16 @@ class CodeResolver:
 
         codes: dict[str, tuple[str, int, bool, str]] = {}
         names: dict[str, list[str]] = defaultdict(list)
-        for code, name, level, active, path_label in Term.objects.filter(scheme=scheme).values_list(
-            "code", "name", "level", "is_active", "path_label"
-        ):
+        rows = Term.objects.filter(scheme=scheme).values_list(
+            "code", "name", "level", "is_active", "path_label", "extra"
+        )
+        for code, name, level, active, path_label, extra in rows:
             codes[code] = (name, level, active, path_label)
             if not active:
                 continue
             keys = {_name_key(name)}
+            # Other names the entry is known by (``extra.aliases``: a short name, a former name).
+            keys.update(_name_key(str(a)) for a in (extra or {}).get("aliases") or ())
             # "一级/高级技师" is also found as "高级技师" and "一级".
             keys.update(_name_key(part) for part in re.split(r"[/／]", name) if part.strip())
             # "广东省 / 深圳市 / 南山区" is also found as "深圳市南山区" and "广东省深圳市南山区".

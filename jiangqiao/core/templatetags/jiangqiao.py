@@ -79,6 +79,10 @@ def get_item(mapping: Any, key: Any) -> Any:
 @register.simple_tag
 def field_label(change: Any, name: str) -> str:
     """The Chinese label of a changed field (``skill_level`` → 职业技能等级) for the change log."""
+    from jiangqiao.core.textfields import RAW_INPUT_KEY
+
+    if name == RAW_INPUT_KEY:
+        return "原始输入（规范化前）"
     model = change.content_type.model_class() if change is not None else None
     if model is None:
         return name

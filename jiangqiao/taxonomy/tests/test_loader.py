@@ -169,11 +169,11 @@ def test_code_list_codes_are_stable_identifiers():
 def test_demand_categories_are_two_levels():
     top = Term.objects.filter(scheme=Scheme.DEMAND_CATEGORY, level=1)
     assert top.count() == 6
-    process = Term.objects.get(scheme=Scheme.DEMAND_CATEGORY, code="tech.process")
+    process = Term.objects.get(scheme=Scheme.DEMAND_CATEGORY, code="innovate.process")
     assert (process.level, process.parent_code, process.path_label) == (
         2,
-        "tech",
-        "技术难题类 / 工艺改进",
+        "innovate",
+        "生产工艺、产品设计、质量提升等创新发展 / 工艺改进",
     )
 
 

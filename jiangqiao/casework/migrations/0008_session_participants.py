@@ -25,7 +25,7 @@ def name_participants(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0006_demand_has_open_offer'),
+        ('casework', '0007_demand_has_open_offer'),
         ('talents', '0002_gram_search'),
     ]
 

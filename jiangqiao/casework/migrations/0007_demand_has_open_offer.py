@@ -1,4 +1,4 @@
-"""Fill ``Demand.has_open_offer`` from the offers that exist (demands 0007 adds the column)."""
+"""Fill ``Demand.has_open_offer`` from the offers that exist (demands 0009 adds the column)."""
 
 from django.db import migrations
 from django.db.models import Exists, OuterRef
@@ -15,8 +15,8 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0005_claims"),
-        ("demands", "0007_demand_has_open_offer"),
+        ("casework", "0006_normalized_text"),
+        ("demands", "0009_demand_has_open_offer"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('demands', '0006_status_age_index'),
+        ('demands', '0008_normalized_text'),
     ]
 
     operations = [
