@@ -35,7 +35,7 @@ HEADERS = (
     "服务项目",
     "劳模工匠",
     "工匠所属工会",
-    "匹配分",
+    "匹配度",
     "匹配理由",
 )
 WIDTHS = (24, 30, 28, 12, 28, 20, 10, 6, 30, 12, 20, 8, 60)
@@ -92,7 +92,7 @@ def write_workbook(
                 item.title,
                 item.craftsman_name,
                 item.craftsman_org,
-                round(item.score, 3),
+                item.relevance,
             ]
             row: list[Any] = [safe(v) for v in values]
             reason = WriteOnlyCell(sheet, value=safe("；".join(item.summary)))

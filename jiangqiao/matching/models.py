@@ -220,6 +220,13 @@ class MatchSuggestion(AuditedModel):
         lines = (self.why or {}).get("summary") or []
         return [str(line) for line in lines]
 
+    @property
+    def relevance(self) -> int:
+        """The 0–100 relevance shown to people (``engine.fusion.relevance`` of ``score``)."""
+        from .engine.fusion import relevance
+
+        return relevance(self.score)
+
 
 class DeclaredConflict(StatusMixin, AuditedModel):
     """A declared conflict of interest (回避): the craftsman is never matched to the enterprise."""

@@ -1,8 +1,12 @@
 """Reads of the matching app: suggestions, runs, conflicts and the rankings behind them.
 
-Every function takes the requesting user. Rows come through ``visible_to``; rankings only ever
-consider craftsmen the user may see (``Craftsman.objects.visible_to``) and demands the user may see,
-so a suggestion never discloses a craftsman outside the user's data scope.
+Every function takes the requesting user. Rows come through ``visible_to``. The 推荐工匠 of a demand
+rank the craftsmen the user may see *and* those of other units who agreed to serve the demand's
+area (``talents.selectors.serviceable_for``, issue 14); a craftsman outside the user's scope is
+shown only by his public profile (``talents.selectors.public_profiles``: name, honours, skill
+level, teams, employer, owning unit) and reasons that quote public items only (``summary_public``)
+— never his contact details, ID number or a link to his record. 清单匹配 and 平台匹配 still rank
+only the craftsmen the user may see.
 """
 
 from __future__ import annotations
@@ -12,22 +16,71 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from jiangqiao.core.scope import ScopeViolation
 
 from .choices import EXCLUDING_STATUSES, SuggestionStatus
-from .engine import DEFAULT, Filters, Ranked, why
+from .engine import DEFAULT, Filters, Ranked, relevance, why
+from .engine.explain import PUBLIC_KINDS
 from .evidence import query_for
 from .indexing import HOLDER, IndexState, demand_vectors, item_pk
 from .models import DeclaredConflict, MatchRun, MatchSuggestion
 
 
 def suggestion_list(*, user: Any, action: str = "view") -> QuerySet[MatchSuggestion]:
-    return MatchSuggestion.objects.visible_to(user, action).select_related(
-        "demand", "demand__enterprise", "craftsman", "decided_by", "run"
+    """Suggestions in the user's scope, each annotated ``craftsman_in_scope`` (may the user see
+    the craftsman's record? If not, only his public profile is shown)."""
+    return with_craftsman_scope(
+        MatchSuggestion.objects.visible_to(user, action).select_related(
+            "demand", "demand__enterprise", "craftsman", "decided_by", "run"
+        ),
+        user,
     )
+
+
+def with_craftsman_scope(qs: QuerySet[MatchSuggestion], user: Any) -> QuerySet[MatchSuggestion]:
+    """Annotate ``craftsman_in_scope``: the suggested craftsman is within ``user``'s data scope."""
+    from jiangqiao.talents.models import Craftsman
+
+    visible = Craftsman.objects.visible_to(user, "view").filter(pk=OuterRef("craftsman_id"))
+    return qs.annotate(craftsman_in_scope=Exists(visible))
+
+
+def craftsman_in_scope(user: Any, suggestion: MatchSuggestion) -> bool:
+    """The annotation of ``with_craftsman_scope``, or one query when the row was not annotated."""
+    from jiangqiao.talents.models import Craftsman
+
+    known = getattr(suggestion, "craftsman_in_scope", None)
+    if known is not None:
+        return bool(known)
+    return Craftsman.objects.visible_to(user, "view").filter(pk=suggestion.craftsman_id).exists()
+
+
+def public_why(why: dict[str, Any] | None) -> dict[str, Any]:
+    """An explanation as a user outside the craftsman's unit may read it: the public reasons
+    (``summary_public``) and no quoted text of private items (bio, expertise)."""
+    why = dict(why or {})
+    if "summary_public" in why:
+        why["summary"] = why["summary_public"]
+    else:  # stored before the public reasons existed: keep the lines that quote nothing
+        why["summary"] = [line for line in why.get("summary", []) if "《" not in str(line)]
+    evidence = {}
+    for signal, entry in (why.get("evidence") or {}).items():
+        entry = dict(entry)
+        if entry.get("item_kind") not in PUBLIC_KINDS:
+            entry.pop("item_text", None)
+        evidence[signal] = entry
+    why["evidence"] = evidence
+    return why
+
+
+def reasons_for(user: Any, suggestion: MatchSuggestion) -> list[str]:
+    """The reasons the user may read: all of them within scope, the public ones otherwise."""
+    if craftsman_in_scope(user, suggestion):
+        return suggestion.summary
+    return [str(line) for line in public_why(suggestion.why).get("summary", [])]
 
 
 def demand_suggestions(*, user: Any, demand: Any) -> QuerySet[MatchSuggestion]:
@@ -63,6 +116,17 @@ def visible_craftsman_ids(user: Any) -> set[int] | None:
     if getattr(user, "is_superuser", False):
         return None
     return set(Craftsman.objects.visible_to(user, "view").values_list("pk", flat=True))
+
+
+def candidate_ids(user: Any, demand: Any) -> set[int] | None:
+    """The craftsmen ranked for ``demand`` on the user's behalf: those he may see, plus those of
+    any unit who agreed to serve the demand's area (``serviceable_for``); ``None`` means all."""
+    from jiangqiao.talents.selectors import serviceable_for
+
+    visible = visible_craftsman_ids(user)
+    if visible is None:
+        return None
+    return visible | set(serviceable_for(demand).values_list("pk", flat=True))
 
 
 def excluded_craftsmen(demand_ids: list[int]) -> dict[int, set[int]]:
@@ -141,14 +205,15 @@ def rank_demand(
 
 
 def demand_ranking(*, user: Any, demand: Any, top: int) -> list[RankedCraftsman]:
-    """The current top craftsmen for a demand the user may see (not stored)."""
+    """The current top craftsmen for a demand the user may see (not stored), among the user's
+    craftsmen and those of other units who serve the demand's area (``candidate_ids``)."""
     from jiangqiao.demands.models import Demand
 
     if not Demand.objects.visible_to(user, "view").filter(pk=demand.pk).exists():
         raise ScopeViolation(Demand, "view")
     exclude = excluded_craftsmen([demand.pk])[demand.pk]
     exclude |= conflicts_by_enterprise([demand.enterprise_id]).get(demand.enterprise_id, set())
-    visible = visible_craftsman_ids(user)
+    visible = candidate_ids(user, demand)
     with HOLDER.lock:
         state = HOLDER.get(encode_limit=_inline_limit())
         vector = demand_vectors([demand]).get(demand.pk)
@@ -178,6 +243,11 @@ class ItemMatch:
     score: float
     summary: list[str]
     why: dict[str, Any]
+
+    @property
+    def relevance(self) -> int:
+        """The 0–100 relevance shown to people (``engine.fusion.relevance``)."""
+        return relevance(self.score)
 
 
 @dataclass

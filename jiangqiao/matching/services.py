@@ -360,7 +360,46 @@ def suggestion_confirm(
         from .signals import suggestion_confirmed
 
         suggestion_confirmed.send(sender=MatchSuggestion, suggestion=row, actor=actor)
+        _tell_owning_unit(row, actor)
     return row
+
+
+#: Who is told that another unit engaged one of the unit's craftsmen.
+OWNING_UNIT_PERMISSION = "talents.change_craftsman"
+
+
+def _tell_owning_unit(suggestion: MatchSuggestion, actor: Any) -> None:
+    """A cross-unit confirmation: the offer went to the craftsman (casework); his owning unit's
+    staff (or, if it has none, the nearest unit above with staff) hear of it in their inbox."""
+    from django.contrib.auth import get_user_model
+
+    from jiangqiao.core.notifications import notify
+    from jiangqiao.talents.models import Craftsman
+
+    craftsman = Craftsman.objects.select_related("org").get(pk=suggestion.craftsman_id)
+    if Craftsman.objects.visible_to(actor, "view").filter(pk=craftsman.pk).exists():
+        return
+    demand = suggestion.demand
+    users = get_user_model().objects.with_perm(  # type: ignore[attr-defined]
+        OWNING_UNIT_PERMISSION, backend="jiangqiao.accounts.backends.RoleBackend"
+    )
+    unit_ids = [int(pk) for pk in craftsman.org.path.strip("/").split("/") if pk][::-1]
+    for unit_id in unit_ids:
+        staff = list(users.filter(org_id=unit_id, is_active=True).order_by("pk")[:50])
+        if staff:
+            break
+    else:
+        return
+    notify(
+        staff,
+        title=f"跨单位服务邀请：{craftsman.name}",
+        body=(
+            f"{demand.org.name}确认由本单位劳模工匠“{craftsman.name}”承接需求"
+            f"“{demand.title}”（{demand.number or '无编号'}），已向其本人发出服务邀请。"
+        ),
+        link=craftsman.get_absolute_url(),
+        actor=actor,
+    )
 
 
 #: At most this many proposals are confirmed in one batch (one request).

@@ -24,7 +24,7 @@ class SuggestionTable(tables.Table):
     )
     craftsman = tables.Column("劳模工匠", orderable=False)
     rank = tables.Column("名次")
-    score = tables.Column("匹配分")
+    score = tables.Column("匹配度")
     source = tables.Column("来源")
     status = tables.Column("状态")
     summary = tables.Column(
@@ -57,14 +57,17 @@ class SuggestionTable(tables.Table):
         return format_html('<a href="{}#match-suggestions">{}</a>', url, value)
 
     def render_craftsman(self, value: Any, record: MatchSuggestion) -> Any:
+        if getattr(record, "craftsman_in_scope", True) is False:
+            # Another unit's craftsman (cross-unit suggestion): his record is not the user's to open.
+            return format_html('{} <span class="badge bg-purple-lt">跨单位</span>', value.name)
         url = reverse("talents:craftsman_detail", args=[record.craftsman_id])
         return format_html('<a href="{}">{}</a>', url, value)
 
     def render_rank(self, value: int) -> Any:
         return value or "—"
 
-    def render_score(self, value: float) -> str:
-        return f"{value:.2f}"
+    def render_score(self, record: MatchSuggestion) -> str:
+        return str(record.relevance)
 
     def render_source(self, value: Any, record: MatchSuggestion) -> Any:
         return _badge(SUGGESTION_SOURCE_COLORS.get(record.source, "secondary"), value)
@@ -73,7 +76,12 @@ class SuggestionTable(tables.Table):
         return _badge(SUGGESTION_STATUS_COLORS.get(record.status, "secondary"), value)
 
     def render_summary(self, record: MatchSuggestion) -> Any:
-        lines = record.summary[:2]
+        from .selectors import public_why
+
+        if getattr(record, "craftsman_in_scope", True) is False:
+            lines = [str(line) for line in public_why(record.why)["summary"][:2]]
+        else:
+            lines = record.summary[:2]
         if not lines:
             return "—"
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +47,7 @@ from .choices import (
     SuggestionSource,
     SuggestionStatus,
 )
-from .engine import DEFAULT, SIGNAL_LABELS
+from .engine import DEFAULT, SIGNAL_LABELS, relevance
 from .export import write_workbook
 from .filtersets import (
     ConflictFilterSet,
@@ -106,32 +107,48 @@ def _contribution_rows(why: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+_ASSIGNMENT_SCORE = re.compile(r"匹配分 (-?\d+(?:\.\d+)?)")
+
+
+def _assignment_lines(lines: list[str]) -> list[str]:
+    """The solver's reasons with its fused score shown as the 0–100 relevance."""
+    return [
+        _ASSIGNMENT_SCORE.sub(lambda m: f"匹配度 {relevance(float(m.group(1)))}", str(line))
+        for line in lines
+    ]
+
+
 def panel_context(request: HttpRequest, demand: Demand, **extra: Any) -> dict[str, Any]:
     user = request.user
     rows = list(selectors.demand_suggestions(user=user, demand=demand))
     open_rows = [s for s in rows if s.status == SuggestionStatus.PROPOSED]
     confirmed = [s for s in rows if s.status == SuggestionStatus.CONFIRMED]
     refused = [s for s in rows if s.status in EXCLUDING_STATUSES]
-    scores = [s.score for s in open_rows if s.source != SuggestionSource.MANUAL]
-    low, high = (min(scores), max(scores)) if scores else (0.0, 0.0)
-    span = (high - low) or 1.0
     can_view_records = user.has_perm("casework.view_servicerecord")
     records = (
         selectors.match_service_records(user=user, match_ids=[s.pk for s in confirmed])
         if can_view_records
         else {}
     )
+    from jiangqiao.talents.selectors import public_profiles
+
+    outside = [s for s in rows if not selectors.craftsman_in_scope(user, s)]
+    profiles = public_profiles(s.craftsman_id for s in outside)
     items = []
     for s in confirmed + open_rows + refused:
+        cross_unit = s in outside
         items.append(
             {
                 "object": s,
                 "records": records.get(s.pk, []),
-                "bar": 100 if not scores else max(8, int(8 + 92 * (s.score - low) / span)),
+                "relevance": s.relevance,
+                "cross_unit": cross_unit,
+                "public": profiles.get(s.craftsman_id) if cross_unit else None,
+                "summary": selectors.reasons_for(user, s),
                 "status_color": SUGGESTION_STATUS_COLORS.get(s.status, "secondary"),
                 "source_color": SUGGESTION_SOURCE_COLORS.get(s.source, "secondary"),
                 "contributions": _contribution_rows(s.why or {}),
-                "assignment": (s.why or {}).get("assignment") or [],
+                "assignment": _assignment_lines((s.why or {}).get("assignment") or []),
             }
         )
     latest = max((s.suggested_at for s in open_rows if s.suggested_at), default=None)

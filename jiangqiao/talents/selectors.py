@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -52,3 +53,125 @@ def team_members(*, team: ServiceTeam) -> QuerySet[TeamMembership]:
         .select_related("craftsman", "craftsman__org")
         .order_by("role", "joined_on", "pk")
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Cross-unit suggestions (issue 14): who agreed to serve an area, and what others may see of them
+# ------------------------------------------------------------------------------------------------
+
+
+def region_ancestors(region: str) -> list[str]:
+    """``440305`` → ``['440000', '440300', '440305']`` (GB/T 2260: province, city, county)."""
+    if len(region or "") != 6 or not region.isdigit():
+        return []
+    codes = [region[:2] + "0000", region[:4] + "00", region]
+    return list(dict.fromkeys(codes))
+
+
+def serviceable_for(demand: Any) -> QuerySet[Craftsman]:
+    """Craftsmen of *any* unit who agreed to serve ``demand``'s area: the cross-unit candidate pool.
+
+    This is deliberately not ``visible_to``: it does not widen anybody's data scope. Callers show
+    a craftsman outside the user's scope only through :func:`public_profiles` and reach him by an
+    offer to his owning unit. Eligible: 在库, not paused, the consent 公开展示个人档案 in force
+    (the consent that lets other unions and enterprises see his public profile), and one of
+
+    * a served region covering the demand's region (the county, its city or the province);
+    * 接受跨地区服务 — service anywhere in the province of his owning unit;
+    * membership of an enabled service team whose unit covers the demand's region (a province team
+      serves the province, a city team the city, a county team the county).
+    """
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from jiangqiao.core.choices import Status
+
+    from .choices import ConsentPurpose, CraftsmanStatus
+    from .codes import prefix_range_q
+    from .models import Consent, CraftsmanCode
+
+    region = getattr(demand, "region_code", "") or ""
+    ancestors = region_ancestors(region)
+    if not ancestors:
+        return Craftsman.objects.none()
+    consent = Consent.objects.filter(
+        craftsman=OuterRef("pk"),
+        purpose=ConsentPurpose.PROFILE_PUBLICATION,
+        withdrawn_at__isnull=True,
+    )
+    served = CraftsmanCode.objects.filter(
+        craftsman=OuterRef("pk"), scheme="region", code__in=ancestors
+    )
+    team = TeamMembership.objects.filter(
+        craftsman=OuterRef("pk"),
+        team__status=Status.ACTIVE,
+        team__org__region_code__in=ancestors,
+    )
+    province_wide = Q(cross_region_ok=True) & prefix_range_q("org__region_code", region[:2])
+    today = timezone.localdate()
+    return (
+        Craftsman.objects.filter(status=CraftsmanStatus.ACTIVE)
+        .filter(Q(pause_until__isnull=True) | Q(pause_until__lt=today))
+        .filter(Exists(consent))
+        .filter(Q(Exists(served)) | province_wide | Q(Exists(team)))
+    )
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What a user outside a craftsman's unit may see of him (the consent 公开展示个人档案):
+    no ID number, no mobile, no e-mail, no address, no bio; no link to his record."""
+
+    pk: int
+    name: str
+    employer_name: str
+    skill_level: str
+    honours: tuple[str, ...]
+    teams: tuple[str, ...]
+    org_name: str
+
+
+def public_profiles(ids: Any) -> dict[int, PublicProfile]:
+    """Public profiles of the craftsmen ``ids`` (3 queries, whatever their number)."""
+    from jiangqiao.core.choices import Status
+    from jiangqiao.taxonomy.selectors import term_labels
+
+    from .models import Honour
+
+    wanted = sorted({int(pk) for pk in ids})
+    if not wanted:
+        return {}
+    rows = list(
+        Craftsman.objects.filter(pk__in=wanted).values(
+            "pk", "name", "employer_name", "skill_level", "org__name"
+        )
+    )
+    skill = term_labels("skill_level", {r["skill_level"] for r in rows if r["skill_level"]})
+    honour_rows = list(
+        Honour.objects.filter(craftsman_id__in=wanted)
+        .order_by("craftsman_id", "-year", "pk")
+        .values_list("craftsman_id", "year", "honour_type")
+    )
+    honour_names = term_labels("honour", {code for _, _, code in honour_rows})
+    honours: dict[int, list[str]] = {}
+    for cid, year, code in honour_rows:
+        honours.setdefault(cid, []).append(f"{year} {honour_names.get(code, code)}")
+    teams: dict[int, list[str]] = {}
+    for cid, name in (
+        TeamMembership.objects.filter(craftsman_id__in=wanted, team__status=Status.ACTIVE)
+        .order_by("craftsman_id", "team__name")
+        .values_list("craftsman_id", "team__name")
+    ):
+        teams.setdefault(cid, []).append(name)
+    return {
+        r["pk"]: PublicProfile(
+            pk=r["pk"],
+            name=r["name"],
+            employer_name=r["employer_name"] or "",
+            skill_level=skill.get(r["skill_level"], "") if r["skill_level"] else "",
+            honours=tuple(honours.get(r["pk"], [])[:5]),
+            teams=tuple(teams.get(r["pk"], [])),
+            org_name=r["org__name"] or "",
+        )
+        for r in rows
+    }

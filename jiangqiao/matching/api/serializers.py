@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
@@ -29,10 +30,25 @@ class WhySerializer(serializers.Serializer[Any]):
     skill_level = serializers.IntegerField(required=False, allow_null=True)
     capacity = serializers.IntegerField(required=False, allow_null=True)
     track_record = serializers.DictField(required=False)
-    summary = serializers.ListField(child=serializers.CharField(), required=False)
+    summary = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="推荐理由（中文，每条为完整短语）；劳模工匠不在您的数据范围内时只引用公开内容",
+    )
     assignment = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="平台匹配的分配理由"
     )
+
+
+class PublicCraftsmanSerializer(serializers.Serializer[Any]):
+    """What a user outside the craftsman's unit may see of him (no contact details, no ID)."""
+
+    name = serializers.CharField()
+    employer_name = serializers.CharField()
+    skill_level = serializers.CharField(help_text="技能等级（名称）")
+    honours = serializers.ListField(child=serializers.CharField(), help_text="荣誉（年份 名称）")
+    teams = serializers.ListField(child=serializers.CharField(), help_text="所在服务队")
+    org_name = serializers.CharField(help_text="所属工会")
 
 
 class SuggestionSerializer(BriefSerializerMixin, serializers.ModelSerializer[MatchSuggestion]):
@@ -40,6 +56,13 @@ class SuggestionSerializer(BriefSerializerMixin, serializers.ModelSerializer[Mat
     demand_number = serializers.CharField(source="demand.number", read_only=True, allow_null=True)
     demand_title = serializers.CharField(source="demand.title", read_only=True)
     craftsman_name = serializers.CharField(source="craftsman.name", read_only=True)
+    relevance = serializers.IntegerField(
+        read_only=True, help_text="匹配度 0–100（融合得分 score 的单调映射，不为负）"
+    )
+    cross_unit = serializers.SerializerMethodField(
+        help_text="劳模工匠不在您的数据范围内（其他单位管理）：仅提供公开信息 craftsman_public"
+    )
+    craftsman_public = serializers.SerializerMethodField()
     source = ChoiceDisplayField(  # type: ignore[assignment]
         choices=SuggestionSource.choices, read_only=True
     )
@@ -64,7 +87,10 @@ class SuggestionSerializer(BriefSerializerMixin, serializers.ModelSerializer[Mat
             "source",
             "status",
             "rank",
+            "relevance",
             "score",
+            "cross_unit",
+            "craftsman_public",
             "why",
             "fusion_version",
             "encoder",
@@ -77,6 +103,42 @@ class SuggestionSerializer(BriefSerializerMixin, serializers.ModelSerializer[Mat
             "updated_at",
         ]
         read_only_fields = fields
+
+    def _in_scope(self, obj: MatchSuggestion) -> bool:
+        from ..selectors import craftsman_in_scope
+
+        request = self.context.get("request")
+        return craftsman_in_scope(getattr(request, "user", None), obj)
+
+    def get_cross_unit(self, obj: MatchSuggestion) -> bool:
+        return not self._in_scope(obj)
+
+    @extend_schema_field(PublicCraftsmanSerializer(allow_null=True))
+    def get_craftsman_public(self, obj: MatchSuggestion) -> dict[str, Any] | None:
+        """Public profile of the craftsman when he is outside the user's scope (else null)."""
+        from jiangqiao.talents.selectors import public_profiles
+
+        if self._in_scope(obj):
+            return None
+        profile = public_profiles([obj.craftsman_id]).get(obj.craftsman_id)
+        if profile is None:
+            return None
+        return {
+            "name": profile.name,
+            "employer_name": profile.employer_name,
+            "skill_level": profile.skill_level,
+            "honours": list(profile.honours),
+            "teams": list(profile.teams),
+            "org_name": profile.org_name,
+        }
+
+    def to_representation(self, instance: MatchSuggestion) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if "why" in data and not self._in_scope(instance):
+            from ..selectors import public_why
+
+            data["why"] = WhySerializer(public_why(instance.why)).data
+        return data
 
 
 class DecisionSerializer(serializers.Serializer[Any]):

@@ -49,6 +49,10 @@ def _demand(request: Request, pk: int) -> Any:
 class SuggestionViewSet(ScopedReadOnlyViewSet):
     """匹配建议：平台推荐、平台匹配或人工推荐的（需求，劳模工匠）配对，含推荐理由（why）与融合权重版本。
 
+    推荐范围包括其他单位中同意服务需求所在地区的劳模工匠（cross_unit=true）：对这些工匠只提供公开信息
+    （craftsman_public：姓名、荣誉、技能等级、服务队、工作单位、所属工会），不提供联系方式与身份证号；
+    确认后向其本人发出服务邀请并通知其所属工会。relevance 为 0–100 的匹配度。
+
     须由工作人员确认或拒绝（《个人信息保护法》第二十四条）；按需求的负责工会划定数据范围。
     """
 
@@ -58,6 +62,12 @@ class SuggestionViewSet(ScopedReadOnlyViewSet):
     serializer_class = SuggestionSerializer
     filterset_class = SuggestionFilterSet
     ordering_fields = ["suggested_at", "score", "rank"]
+
+    def get_queryset(self) -> Any:
+        from ..selectors import with_craftsman_scope
+
+        # Cross-unit suggestions: whether the user may see each craftsman's record, in one query.
+        return with_craftsman_scope(super().get_queryset(), self.request.user)
 
     def _decided(self, suggestion: MatchSuggestion) -> Response:
         row = (

@@ -17,7 +17,7 @@ Constrained assignment lives in :mod:`jiangqiao.matching.engine.assign`.
 
 from .dense import HashEncoder, USEEncoder, default_encoder
 from .explain import why
-from .fusion import DEFAULT, SIGNAL_LABELS, FusionConfig
+from .fusion import DEFAULT, SIGNAL_LABELS, FusionConfig, relevance
 from .index import Filters, MatchIndex, Ranked
 from .model import Evidence, Expert, InputError, Query, expert_from_dict, query_from_dict
 from .vocab import Vocabulary, load_vocabulary
@@ -40,5 +40,6 @@ __all__ = [
     "expert_from_dict",
     "load_vocabulary",
     "query_from_dict",
+    "relevance",
     "why",
 ]

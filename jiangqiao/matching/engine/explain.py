@@ -13,6 +13,7 @@ from typing import Any
 from .fusion import SIGNAL_LABELS, FusionConfig
 from .index import Ranked
 from .model import EVIDENCE_LABELS, Query
+from .tokens import GENERIC_WORDS
 from .vocab import INDUSTRY_LEVELS, OCCUPATION_LEVELS, Vocabulary
 
 REGION_LABELS = {
@@ -71,6 +72,7 @@ def why(ranked: Ranked, query: Query, vocab: Vocabulary, config: FusionConfig) -
     out["capacity"] = d.get("capacity")
     out["track_record"] = {"solved": d.get("solved", 0), "rating": d.get("rating")}
     out["summary"] = summary(out, d, query)
+    out["summary_public"] = summary(out, d, query, public=True)
     return out
 
 
@@ -89,19 +91,19 @@ def _code_entry(match: dict[str, Any], names: dict[str, str], levels: dict[int, 
     }
 
 
-def summary(out: dict[str, Any], details: dict[str, Any], query: Query) -> list[str]:
+def summary(
+    out: dict[str, Any], details: dict[str, Any], query: Query, *, public: bool = False
+) -> list[str]:
+    """One Chinese sentence per point. ``public=True``: quote only items that the craftsman's
+    consent makes public (service items, skills); other items are named, not quoted."""
     lines = []
     bm25 = out["evidence"].get("bm25", {})
-    if bm25.get("terms"):
-        terms = "、".join(bm25["terms"][:5])
-        lines.append(
-            f"关键词“{terms}”见于{bm25.get('item_label', '档案')}《{_clip(bm25['item_text'])}》"
-        )
+    terms = [t for t in bm25.get("terms", []) if t not in GENERIC_WORDS][:5]
+    if terms:
+        lines.append(f"关键词“{'、'.join(terms)}”见于{_quote(bm25, public)}")
     dense = out["evidence"].get("dense", {})
     if dense.get("item_text") and dense.get("calibrated", 0) > 1:
-        lines.append(
-            f"语义最接近的是{dense.get('item_label', '档案')}《{_clip(dense['item_text'])}》"
-        )
+        lines.append(f"语义最接近的是{_quote(dense, public)}")
     if "industry" in out:
         lines.append(f"行业：{out['industry']['label']}")
     if "occupation" in out and out["occupation"].get("level"):
@@ -132,5 +134,112 @@ def summary(out: dict[str, Any], details: dict[str, Any], query: Query) -> list[
     return lines
 
 
-def _clip(text: str, size: int = 30) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
+#: Evidence kinds whose text may be quoted to a user outside the craftsman's unit (the consent
+#: 公开展示个人档案 covers name, employer, skill level, honours and service items — not the bio).
+PUBLIC_KINDS = frozenset({"service_item", "skill"})
+
+_OPENERS = "“‘《（(「『【〈[〔"
+_CLOSERS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】",
+            "〈": "〉", "[": "]", "〔": "〕"}  # fmt: skip
+_CLAUSE_END = "。；！？;!?"
+_PHRASE_END = "，、：,:" + _CLAUSE_END
+_TRAILING = _PHRASE_END + " …" + _OPENERS
+#: Function words a quoted phrase must not end on.
+_DANGLING_TEXT = """
+    的 地 得 了 着 和 与 及 或 在 对 是 为 以 其 并 将 从 由 被 于 把 而 就 都 又 这 那 之 该 此
+    向 给 用 如 即 每 各 以及 并且 或者 如果 因为 所以 通过 针对 围绕 关于 按照 根据 包括 等
+    """
+_DANGLING = frozenset(_DANGLING_TEXT.split())
+
+
+def _quote(entry: dict[str, Any], public: bool) -> str:
+    label = entry.get("item_label", "档案")
+    if public and entry.get("item_kind") not in PUBLIC_KINDS:
+        return label
+    return f"{label}《{clip_phrase(entry.get('item_text', ''))}》"
+
+
+def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
+    """``text`` cut to at most ``size`` characters on a phrase boundary, quotes balanced.
+
+    The cut is made after the last clause mark (。；！？) within ``size``, else after the last
+    phrase mark (，、：), else after the last whole word (jieba) — never in the first third, never
+    inside an open quote or bracket, never after a function word (的, 在, 针对 …). Failing all
+    of these, an opening quote or bracket without its closing mark is dropped together with what
+    follows it. Nested 《》 become 〈〉 (the caller wraps the text in 《》). An ellipsis marks that
+    the item goes on.
+    """
+    text = " ".join(text.split()).replace("《", "〈").replace("》", "〉")
+    if len(text) <= size:
+        return _balanced(text)
+    head = text[:size]
+    floor = size // 3
+    clause = [i + 1 for i, c in enumerate(head) if c in _CLAUSE_END]
+    phrase = [i + 1 for i, c in enumerate(head) if c in _PHRASE_END]
+    for cuts in (clause, phrase, _word_ends(text, size)):
+        for cut in sorted((c for c in cuts if c >= floor), reverse=True):
+            piece = _trim(text[:cut])
+            if len(piece) >= floor and _balanced(piece) == piece:
+                return piece + "…"
+    opener = _first_unclosed(head)
+    if opener is not None and depth < 3:
+        # A quote that closes beyond the cut: drop the pair of marks and try again.
+        closing = text.find(_CLOSERS[text[opener]], opener + 1)
+        without = text[:opener] + text[opener + 1 :]
+        if closing > 0:
+            without = text[:opener] + text[opener + 1 : closing] + text[closing + 1 :]
+        return clip_phrase(without, size, depth=depth + 1)
+    return (_trim(_balanced(head)) or head) + "…"
+
+
+def _first_unclosed(text: str) -> int | None:
+    """Position of the first opening mark of ``text`` that is not closed within it."""
+    stack: list[int] = []
+    for i, c in enumerate(text):
+        if c in _OPENERS:
+            stack.append(i)
+        elif stack and c == _CLOSERS.get(text[stack[-1]]):
+            stack.pop()
+    return stack[0] if stack else None
+
+
+def _word_ends(text: str, size: int) -> list[int]:
+    """Ends of the whole words (jieba) within the first ``size`` characters."""
+    from .tokens import tokenizer
+
+    ends: list[int] = []
+    end = 0
+    for word in tokenizer().lcut(text[: size + 12]):
+        if end + len(word) > size:
+            break
+        end += len(word)
+        ends.append(end)
+    return ends
+
+
+def _trim(text: str) -> str:
+    """Without trailing punctuation, opening marks and function words (的, 在, 针对 …)."""
+    from .tokens import tokenizer
+
+    text = text.rstrip(_TRAILING)
+    words = tokenizer().lcut(text)
+    while words and words[-1] in _DANGLING:
+        words.pop()
+        words = tokenizer().lcut("".join(words).rstrip(_TRAILING))
+    return "".join(words)
+
+
+def _balanced(text: str) -> str:
+    """Drop an opening mark that is not closed (and what follows it, if enough stays)."""
+    for _ in range(4):
+        stack: list[int] = []
+        for i, c in enumerate(text):
+            if c in _OPENERS and not (c == "‘" and stack and text[stack[-1]] == "‘"):
+                stack.append(i)
+            elif stack and c == _CLOSERS.get(text[stack[-1]]):
+                stack.pop()
+        if not stack:
+            return text
+        at = stack[0]
+        text = text[:at] if at >= 6 else text[:at] + text[at + 1 :]
+    return "".join(c for c in text if c not in _OPENERS)

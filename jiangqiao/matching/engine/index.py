@@ -477,18 +477,21 @@ class MatchIndex:
     def query_terms(self, query: Query) -> tuple[dict[int, float], dict[int, float]]:
         """Query vectors: BM25 word weights and the normalised n-gram TF-IDF (rarest grams)."""
         text = query.text
+        generic = self.config.generic_weight
         word_idf = self._word_idf()
         words: dict[int, float] = {}
         for w, f in Counter(tk.words(text, self.tokenizer)).items():
             j = self.words.get(w)
-            if j is not None:
-                words[j] = float(word_idf[j]) * (1.0 + math.log(f))
+            weight = generic if w in tk.GENERIC_WORDS else 1.0
+            if j is not None and weight > 0:
+                words[j] = float(word_idf[j]) * (1.0 + math.log(f)) * weight
         gram_idf = self._gram_idf()
         grams: dict[int, float] = {}
         for g, f in Counter(tk.char_grams(text)).items():
             j = self.grams.get(g)
-            if j is not None:
-                grams[j] = (1 + math.log(f)) * float(gram_idf[j])
+            weight = generic if g in tk.GENERIC_GRAMS else 1.0
+            if j is not None and weight > 0:
+                grams[j] = (1 + math.log(f)) * float(gram_idf[j]) * weight
         if len(grams) > self.config.max_query_grams:
             kept = sorted(grams, key=lambda j: -gram_idf[j])[: self.config.max_query_grams]
             grams = {j: grams[j] for j in kept}
