@@ -6,18 +6,22 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.tables import BaseTable
 
 from .choices import LEVEL_COLORS
 from .models import Organization
 
 
-class OrganizationTable(tables.Table):
+class OrganizationTable(BaseTable):
     name = tables.Column("名称", linkify=True, order_by=("path",))
     level = tables.Column("层级")
     region_code = tables.Column("行政区划代码")
     uscc = tables.Column("统一社会信用代码")
     parent = tables.Column("上级组织", linkify=True)
     status = tables.Column("状态")
+
+    key_columns = ("name", "level", "status")
+    truncate = {"parent": "md"}
 
     class Meta:
         model = Organization
