@@ -21,7 +21,7 @@ class OrganizationTable(BaseTable):
     status = tables.Column("状态")
 
     key_columns = ("name", "level", "status")
-    truncate = {"parent": "md"}
+    truncate = {"name": "lg", "parent": "md"}
 
     class Meta:
         model = Organization
