@@ -18,6 +18,7 @@ urlpatterns = [
     *schema_urlpatterns,
 ]
 
+handler400 = "jiangqiao.core.views.errors.bad_request"
 handler403 = "jiangqiao.core.views.errors.permission_denied"
 handler404 = "jiangqiao.core.views.errors.page_not_found"
 handler500 = "jiangqiao.core.views.errors.server_error"

@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.tables import BaseTable
 
 from .choices import LOGIN_STATUS_COLORS
 from .models import LoginLog, Role, User
@@ -15,13 +16,16 @@ def _badge(label: Any, color: str) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)
 
 
-class UserTable(tables.Table):
+class UserTable(BaseTable):
     username = tables.Column("登录账号", linkify=True)
     real_name = tables.Column("姓名")
     org = tables.Column("所属组织")
     roles = tables.ManyToManyColumn(verbose_name="角色", separator="、")
     is_active = tables.Column("状态")
     last_login = tables.DateTimeColumn(verbose_name="最后登录", format="Y-m-d H:i")
+
+    key_columns = ("username", "real_name", "org", "is_active")
+    truncate = {"org": "md", "roles": "md"}
 
     class Meta:
         model = User
@@ -32,13 +36,15 @@ class UserTable(tables.Table):
         return _badge("正常" if value else "停用", "green" if value else "secondary")
 
 
-class RoleTable(tables.Table):
+class RoleTable(BaseTable):
     name = tables.Column("角色名称", linkify=True)
     code = tables.Column("角色编码")
     data_scope = tables.Column("数据范围")
     is_builtin = tables.BooleanColumn("内置", yesno="是,否")
     status = tables.Column("状态")
     remark = tables.Column("说明", attrs={"td": {"class": "wrap"}})
+
+    key_columns = ("name", "data_scope", "status")
 
     class Meta:
         model = Role
@@ -49,13 +55,15 @@ class RoleTable(tables.Table):
         return _badge(value, STATUS_COLORS.get(record.status, "secondary"))
 
 
-class LoginLogTable(tables.Table):
+class LoginLogTable(BaseTable):
     time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s")
     username = tables.Column("登录账号")
     status = tables.Column("结果")
     ip = tables.Column("IP")
     user_agent = tables.Column("浏览器", attrs={"td": {"class": "wrap small"}})
     message = tables.Column("说明")
+
+    key_columns = ("time", "username", "status")
 
     class Meta:
         model = LoginLog

@@ -24,6 +24,7 @@ from django.views import View
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filters import OrgSubtreeFilter
 from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.tables import BaseTable
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
     ObjectEditView,
@@ -114,7 +115,7 @@ class ServiceRecordFilterSet(filters.FilterSet):
         return queryset.filter(Q(offer__craftsman_id=value) | Q(match__craftsman_id=value))
 
 
-class ServiceRecordTable(tables.Table):
+class ServiceRecordTable(BaseTable):
     display = tables.Column(
         "服务记录",
         empty_values=(),
@@ -136,6 +137,19 @@ class ServiceRecordTable(tables.Table):
     trainees = tables.Column("培训人数")
     problems_solved = tables.Column("解决问题数")
     enterprise_confirmed = tables.BooleanColumn(verbose_name="企业已确认", yesno="是,否")
+
+    default_columns = (
+        "display",
+        "date",
+        "demand",
+        "enterprise",
+        "craftsman",
+        "mode",
+        "problems_solved",
+        "enterprise_confirmed",
+    )
+    key_columns = ("display", "date", "demand")
+    truncate = {"display": "md", "enterprise": "md", "craftsman": "sm"}
 
     class Meta:
         model = ServiceRecord

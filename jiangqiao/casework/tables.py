@@ -6,13 +6,15 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 
+from jiangqiao.core.tables import BaseTable
+
 from .choices import OFFER_STATUS_COLORS, OfferStatus
 from .models import Agreement, Offer
 
 TABLE_ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
 
-class OfferTable(tables.Table):
+class OfferTable(BaseTable):
     demand = tables.Column(
         "需求",
         orderable=False,
@@ -25,6 +27,9 @@ class OfferTable(tables.Table):
     offered_at = tables.DateTimeColumn(verbose_name="邀请时间", format="Y-m-d H:i")
     accept_deadline = tables.DateTimeColumn(verbose_name="答复期限", format="Y-m-d H:i")
     first_contact_at = tables.DateTimeColumn(verbose_name="首次联系", format="Y-m-d H:i")
+
+    key_columns = ("demand", "who", "status")
+    truncate = {"who": "md"}
 
     class Meta:
         model = Offer
@@ -54,7 +59,7 @@ class OfferTable(tables.Table):
         )
 
 
-class AgreementTable(tables.Table):
+class AgreementTable(BaseTable):
     title = tables.Column("协议名称", linkify=True)
     enterprise = tables.Column("企业", orderable=False)
     who = tables.Column("劳模工匠/服务队", empty_values=(), orderable=False)
@@ -62,6 +67,9 @@ class AgreementTable(tables.Table):
     end_on = tables.DateColumn(verbose_name="结束", format="Y-m-d")
     next_review_on = tables.DateColumn(verbose_name="下次回顾", format="Y-m-d")
     status = tables.Column("状态")
+
+    key_columns = ("title", "enterprise", "status")
+    truncate = {"title": "lg", "enterprise": "md", "who": "md"}
 
     class Meta:
         model = Agreement

@@ -666,3 +666,36 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{'成功' if self.ok else '失败'}"
+
+
+class TablePreference(models.Model):
+    """The columns a person chose for one list table (列设置), in their order (NetBox's table config).
+
+    ``table`` is the table's key (``"demands.DemandTable"``); names that the table no longer has are
+    ignored when the table is built, so a renamed column never breaks a page.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="table_preferences",
+        verbose_name="用户",
+    )
+    table = models.CharField("列表", max_length=100)
+    columns = models.JSONField("显示的列", default=list)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "列表列设置"
+        verbose_name_plural = "列表列设置"
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "table"],
+                name="core_tablepreference_unique",
+                violation_error_message="同一列表只能有一份列设置",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}的{self.table}列设置"

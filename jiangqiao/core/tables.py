@@ -1,19 +1,127 @@
+"""List tables. Every list table subclasses ``BaseTable`` (NetBox's ``BaseTable``, reduced):
+
+* ``default_columns`` — the columns shown until the user chooses others in 列设置; chosen so the key
+  columns (编号, 标题/名称, 状态, 负责单位) fit an office screen of 1366 × 768. ``None``: all columns.
+* ``key_columns`` — the columns a phone shows (the others are hidden below 576 px; the table
+  still scrolls sideways if they do not fit).
+* ``truncate`` — ``{column: "sm" | "md" | "lg"}``: text longer than 8 / 12 / 18 em is cut with "…"
+  and shown whole in the cell's tooltip.
+* ``exempt_columns`` — always shown and first (the link to the object).
+
+A user's choice (``TablePreference``) is applied when the table is built with ``user=``; column
+names the table does not have (any more) are ignored.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_tables2 as tables
 from django.utils.html import format_html
 
 from .choices import CHANGE_ACTION_COLORS, IMPORT_STATUS_COLORS, JOB_STATUS_COLORS
-from .models import ChangeLog, ImportAlias, ImportBatch, Job, OperationLog
+from .models import ChangeLog, ImportAlias, ImportBatch, Job, OperationLog, TablePreference
+
+#: Every ``BaseTable`` subclass by key (``"<app>.<ClassName>"``), for the 列设置 endpoint.
+TABLES: dict[str, type[BaseTable]] = {}
+
+TRUNCATE_SIZES = ("sm", "md", "lg")
+
+
+def table_key(cls: type[tables.Table]) -> str:
+    parts = cls.__module__.split(".")
+    app = parts[1] if len(parts) > 2 and parts[0] == "jiangqiao" else parts[0]
+    return f"{app}.{cls.__name__}"
+
+
+class BaseTable(tables.Table):
+    default_columns: ClassVar[tuple[str, ...] | None] = None
+    key_columns: ClassVar[tuple[str, ...]] = ()
+    truncate: ClassVar[dict[str, str]] = {}
+    exempt_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        TABLES[table_key(cls)] = cls
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.key = table_key(type(self))
+        self.customized = False
+        self.selected_columns = self.configurable_names()
+        if user is None:
+            # Exports and other callers without a person: every column, in table order.
+            return
+        chosen = None
+        if getattr(user, "is_authenticated", False):
+            chosen = self.clean_columns(
+                TablePreference.objects.filter(user=user, table=self.key)
+                .values_list("columns", flat=True)
+                .first()
+            )
+        self.customized = bool(chosen)
+        self.set_columns(chosen or self.default_column_names())
+
+    # -- columns -----------------------------------------------------------------------------
+    def configurable_names(self) -> list[str]:
+        """The columns the user may choose from (all but the exempt ones), in table order."""
+        return [n for n in self.columns.names() if n not in self.exempt_columns]
+
+    def default_column_names(self) -> list[str]:
+        names = self.default_columns or self.configurable_names()
+        return [n for n in names if n in self.configurable_names()]
+
+    def clean_columns(self, names: Any) -> list[str]:
+        """``names`` without unknown, exempt or repeated names (order kept)."""
+        allowed = set(self.configurable_names())
+        result: list[str] = []
+        for name in names if isinstance(names, list | tuple) else []:
+            if isinstance(name, str) and name in allowed and name not in result:
+                result.append(name)
+        return result
+
+    def set_columns(self, selected: list[str]) -> None:
+        """Show the exempt and ``selected`` columns in that order; hide the rest."""
+        shown = [*[n for n in self.exempt_columns if n in self.columns.names()], *selected]
+        for name in self.columns.names():
+            if name in shown:
+                self.columns.show(name)
+            else:
+                self.columns.hide(name)
+        self.sequence = [*shown, *[n for n in self.columns.names() if n not in shown]]
+        self.selected_columns = selected
+
+    def column_choices(self) -> list[dict[str, Any]]:
+        """For the 列设置 dialog: the chosen columns in order, then the others."""
+        names = self.configurable_names()
+        ordered = [*self.selected_columns, *[n for n in names if n not in self.selected_columns]]
+        return [
+            {
+                "name": name,
+                "label": str(self.columns[name].header or name),
+                "shown": name in self.selected_columns,
+            }
+            for name in ordered
+        ]
+
+    # -- presentation ------------------------------------------------------------------------
+    def get_column_class_names(self, classes_set: set[str], bound_column: Any) -> set[str]:
+        classes = super().get_column_class_names(classes_set, bound_column)
+        name = bound_column.name
+        size = self.truncate.get(name)
+        if size in TRUNCATE_SIZES:
+            classes.add(f"trunc-{size}")
+        if self.key_columns and name not in self.key_columns and name not in self.exempt_columns:
+            classes.add("col-opt")
+        return classes
 
 
 def _badge(label: Any, color: str) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)
 
 
-class ChangeLogTable(tables.Table):
+class ChangeLogTable(BaseTable):
     time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
     user_name = tables.Column("操作人", default="系统")
     action = tables.Column("动作")
@@ -21,6 +129,9 @@ class ChangeLogTable(tables.Table):
     object_repr = tables.Column("对象")
     org = tables.Column("所属组织")
     request_id = tables.Column("请求编号")
+
+    key_columns = ("time", "user_name", "action", "object_repr")
+    truncate = {"object_repr": "lg", "org": "md", "user_name": "sm"}
 
     class Meta:
         model = ChangeLog
@@ -38,7 +149,7 @@ class ChangeLogTable(tables.Table):
         return str(value)[:8]
 
 
-class OperationLogTable(tables.Table):
+class OperationLogTable(BaseTable):
     time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
     module = tables.Column("模块")
     business_type = tables.Column("业务类型")
@@ -46,6 +157,8 @@ class OperationLogTable(tables.Table):
     user_name = tables.Column("操作人", default="系统")
     ip = tables.Column("IP")
     status = tables.Column("结果")
+
+    key_columns = ("time", "action", "status")
 
     class Meta:
         model = OperationLog
@@ -56,13 +169,16 @@ class OperationLogTable(tables.Table):
         return _badge(value, "green" if record.status == "success" else "red")
 
 
-class JobTable(tables.Table):
+class JobTable(BaseTable):
     title = tables.Column("名称", linkify=True)
     status = tables.Column("状态")
     progress = tables.Column("进度", empty_values=(), orderable=False)
     created_by = tables.Column("发起人")
     created_at = tables.DateTimeColumn(verbose_name="创建时间", format="Y-m-d H:i:s")
     finished_at = tables.DateTimeColumn(verbose_name="结束时间", format="Y-m-d H:i:s")
+
+    key_columns = ("title", "status", "progress")
+    truncate = {"title": "lg"}
 
     class Meta:
         model = Job
@@ -76,7 +192,7 @@ class JobTable(tables.Table):
         return f"{record.percent}%"
 
 
-class ImportBatchTable(tables.Table):
+class ImportBatchTable(BaseTable):
     created_at = tables.DateTimeColumn(verbose_name="上传时间", format="Y-m-d H:i", linkify=True)
     spec = tables.Column("导入类型")
     file_name = tables.Column("文件名", linkify=True)
@@ -85,6 +201,9 @@ class ImportBatchTable(tables.Table):
     counts = tables.Column("新增/更新/重复/错误", empty_values=(), orderable=False)
     created_by = tables.Column("导入人")
     org = tables.Column("所属组织")
+
+    key_columns = ("created_at", "spec", "status")
+    truncate = {"file_name": "md", "source_label": "md", "org": "md"}
 
     class Meta:
         model = ImportBatch
@@ -116,7 +235,7 @@ class ImportBatchTable(tables.Table):
         return f"{c.get('new', 0)} / {c.get('update', 0) + c.get('unchanged', 0)} / {c.get('duplicate', 0)} / {c.get('error', 0)}"
 
 
-class ImportAliasTable(tables.Table):
+class ImportAliasTable(BaseTable):
     spec = tables.Column("导入类型")
     column = tables.Column("字段")
     alias = tables.Column("表头别名", linkify=lambda record: record.get_edit_url())
@@ -133,6 +252,8 @@ class ImportAliasTable(tables.Table):
             "{% endif %}</button></form>"
         ),
     )
+
+    key_columns = ("spec", "column", "alias", "status")
 
     class Meta:
         model = ImportAlias

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import inbox, io, pages, workdays
+from .views import inbox, io, pages, tables, workdays
 
 app_name = "core"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/settings/", inbox.notification_settings, name="notification_settings"),
     path("approvals/", inbox.approval_list, name="approval_list"),
     path("approvals/<int:pk>/", inbox.approval_detail, name="approval_detail"),
+    path("tables/config/", tables.table_config, name="table_config"),
     path("jobs/", pages.JobListView.as_view(), name="job_list"),
     path("jobs/<int:pk>/", pages.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<int:pk>/cancel/", pages.JobCancelView.as_view(), name="job_cancel"),

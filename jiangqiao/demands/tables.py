@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.tables import BaseTable
 from jiangqiao.taxonomy.selectors import term_label
 
 from .choices import DEMAND_STATUS_COLORS, KIND_COLORS, SIZE_COLORS
@@ -16,7 +17,7 @@ def _badge(color: str, text: Any) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, text)
 
 
-class EnterpriseTable(tables.Table):
+class EnterpriseTable(BaseTable):
     name = tables.Column("企业名称", linkify=True)
     uscc = tables.Column("统一社会信用代码")
     region_code = tables.Column("所在地区")
@@ -25,6 +26,18 @@ class EnterpriseTable(tables.Table):
     quality_tier = tables.Column("梯度")
     org = tables.Column("负责工会", orderable=False)
     status = tables.Column("状态")
+
+    default_columns = (
+        "name",
+        "region_code",
+        "industry_code",
+        "size_class",
+        "quality_tier",
+        "org",
+        "status",
+    )
+    key_columns = ("name", "org", "status")
+    truncate = {"name": "lg", "industry_code": "md", "org": "md", "region_code": "sm"}
 
     class Meta:
         model = Enterprise
@@ -60,7 +73,7 @@ class EnterpriseTable(tables.Table):
         return _badge(STATUS_COLORS.get(record.status, "secondary"), value)
 
 
-class DemandTable(tables.Table):
+class DemandTable(BaseTable):
     number = tables.Column("需求编号", linkify=True, empty_values=())
     title = tables.Column("需求标题", linkify=True)
     enterprise = tables.Column("企业", orderable=False)
@@ -70,6 +83,19 @@ class DemandTable(tables.Table):
     status = tables.Column("状态")
     org = tables.Column("负责工会", orderable=False)
     created_at = tables.DateColumn(verbose_name="创建日期", format="Y-m-d")
+
+    default_columns = (
+        "number",
+        "title",
+        "enterprise",
+        "kind",
+        "grade",
+        "status",
+        "org",
+        "created_at",
+    )
+    key_columns = ("number", "title", "status")
+    truncate = {"title": "lg", "enterprise": "sm", "org": "sm"}
 
     class Meta:
         model = Demand
@@ -103,13 +129,16 @@ class DemandTable(tables.Table):
         return _badge(DEMAND_STATUS_COLORS.get(record.status, "secondary"), value)
 
 
-class PortalDemandTable(tables.Table):
+class PortalDemandTable(BaseTable):
     """The enterprise contact's list: what he asked, where it stands (fits a phone)."""
 
     number = tables.Column("需求编号", linkify=True, empty_values=())
     title = tables.Column("需求标题", linkify=True)
     status = tables.Column("状态")
     created_at = tables.DateColumn(verbose_name="提交日期", format="Y-m-d")
+
+    key_columns = ("number", "title", "status")
+    truncate = {"title": "lg"}
 
     class Meta:
         model = Demand

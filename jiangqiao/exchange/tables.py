@@ -5,6 +5,8 @@ from typing import Any
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from jiangqiao.core.tables import BaseTable
+
 from .choices import BATCH_STATUS_COLORS, DIRECTION_COLORS
 from .models import ExchangeBatch
 
@@ -15,7 +17,7 @@ def _badge(color: str, text: Any) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, text)
 
 
-class BatchTable(tables.Table):
+class BatchTable(BaseTable):
     id = tables.Column("批次", linkify=True)
     direction = tables.Column("方向")
     kind = tables.Column("文件类型")
@@ -26,6 +28,9 @@ class BatchTable(tables.Table):
     counts = tables.Column("新增/更新/未变/冲突/错误/跳过", empty_values=(), orderable=False)
     created_by = tables.Column("操作人", orderable=False)
     created_at = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i")
+
+    key_columns = ("id", "direction", "status")
+    truncate = {"source_instance": "sm"}
 
     class Meta:
         model = ExchangeBatch

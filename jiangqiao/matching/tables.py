@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.tables import BaseTable
 
 from .choices import RUN_STATUS_COLORS, SUGGESTION_SOURCE_COLORS, SUGGESTION_STATUS_COLORS
 from .models import DeclaredConflict, MatchRun, MatchSuggestion
@@ -18,7 +19,7 @@ def _badge(color: str, text: Any) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, text)
 
 
-class SuggestionTable(tables.Table):
+class SuggestionTable(BaseTable):
     demand = tables.Column(
         "需求", orderable=False, attrs={"td": {"class": "wrap", "style": "min-width: 14rem"}}
     )
@@ -35,6 +36,10 @@ class SuggestionTable(tables.Table):
     )
     suggested_at = tables.DateTimeColumn(verbose_name="推荐时间", format="Y-m-d H:i")
     decided_by = tables.Column("处理人", orderable=False)
+
+    default_columns = ("demand", "craftsman", "rank", "score", "status", "summary", "decided_by")
+    key_columns = ("demand", "craftsman", "status")
+    truncate = {"craftsman": "sm", "decided_by": "sm"}
 
     class Meta:
         model = MatchSuggestion
@@ -87,7 +92,7 @@ class SuggestionTable(tables.Table):
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
 
 
-class RunTable(tables.Table):
+class RunTable(BaseTable):
     id = tables.Column("批次", linkify=True)
     org = tables.Column("组织范围", orderable=False)
     status = tables.Column("状态")
@@ -97,6 +102,9 @@ class RunTable(tables.Table):
     fusion_version = tables.Column("融合权重版本")
     created_by = tables.Column("发起人", orderable=False)
     created_at = tables.DateTimeColumn(verbose_name="发起时间", format="Y-m-d H:i")
+
+    key_columns = ("id", "org", "status")
+    truncate = {"org": "md"}
 
     class Meta:
         model = MatchRun
@@ -121,7 +129,7 @@ class RunTable(tables.Table):
         return _badge(RUN_STATUS_COLORS.get(record.status, "secondary"), value)
 
 
-class ConflictTable(tables.Table):
+class ConflictTable(BaseTable):
     display = tables.Column(
         "回避申报",
         empty_values=(),
@@ -133,6 +141,9 @@ class ConflictTable(tables.Table):
     reason = tables.Column("回避原因", attrs={"td": {"class": "wrap"}})
     status = tables.Column("状态")
     created_at = tables.DateTimeColumn(verbose_name="登记时间", format="Y-m-d H:i")
+
+    key_columns = ("display", "craftsman", "status")
+    truncate = {"display": "md", "craftsman": "sm", "enterprise": "md"}
 
     class Meta:
         model = DeclaredConflict

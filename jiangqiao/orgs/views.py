@@ -48,9 +48,12 @@ class OrganizationDetailView(ObjectDetailView):
     template_name = "orgs/organization_detail.html"
 
     def get_extra_context(self, obj: Organization) -> dict[str, Any]:
+        visible = Organization.objects.visible_to(self.request.user)
         return {
-            # The breadcrumb names only the upper units the user may see.
-            "ancestors": obj.ancestors() & Organization.objects.visible_to(self.request.user),
+            # The breadcrumb names only the upper units the user may see; a parent outside the
+            # scope is shown as plain text (its page would answer 404).
+            "ancestors": obj.ancestors() & visible,
+            "parent_visible": bool(obj.parent_id and visible.filter(pk=obj.parent_id).exists()),
             "children": organization_children(user=self.request.user, org=obj)[:100],
             "can_add_child": self.perm("add"),
         }

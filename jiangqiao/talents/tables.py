@@ -8,6 +8,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.tables import BaseTable
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from .choices import CRAFTSMAN_STATUS_COLORS, TEAM_LEVEL_COLORS
@@ -18,7 +19,7 @@ def _badge(label: Any, color: str) -> Any:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)
 
 
-class CraftsmanTable(tables.Table):
+class CraftsmanTable(BaseTable):
     name = tables.Column("姓名", linkify=True)
     employer_name = tables.Column("工作单位")
     industries = tables.Column("行业", orderable=False)
@@ -26,6 +27,9 @@ class CraftsmanTable(tables.Table):
     org = tables.Column("所属组织")
     status = tables.Column("状态")
     updated_at = tables.DateTimeColumn(verbose_name="更新时间", format="Y-m-d")
+
+    key_columns = ("name", "org", "status")
+    truncate = {"employer_name": "md", "industries": "md", "org": "md"}
 
     class Meta:
         model = Craftsman
@@ -55,7 +59,7 @@ class CraftsmanTable(tables.Table):
         return _badge(value, CRAFTSMAN_STATUS_COLORS.get(record.status, "secondary"))
 
 
-class ServiceTeamTable(tables.Table):
+class ServiceTeamTable(BaseTable):
     name = tables.Column("名称", linkify=True)
     level = tables.Column("层级")
     org = tables.Column("组建单位")
@@ -63,6 +67,9 @@ class ServiceTeamTable(tables.Table):
     lead = tables.Column("领衔人")
     member_count = tables.Column("成员数", orderable=True)
     status = tables.Column("状态")
+
+    key_columns = ("name", "org", "status")
+    truncate = {"name": "lg", "org": "md", "industry_code": "md"}
 
     class Meta:
         model = ServiceTeam

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 
 MESSAGES = {
+    400: "请求有误，无法处理",
     403: "您没有此操作的权限",
     404: "页面不存在，或数据不在您的数据范围内",
     500: "服务器处理出错，请稍后重试",
@@ -20,7 +21,13 @@ RETRY_AFTER = 5
 def _respond(request: HttpRequest, status: int) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": MESSAGES[status]}, status=status)
-    return render(request, f"{status}.html", status=status)
+    # No context processors (the menu reads the database, which may be what failed): the page
+    # gets only the request, for its request id.
+    return HttpResponse(render_to_string(f"{status}.html", {"request": request}), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _respond(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:

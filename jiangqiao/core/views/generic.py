@@ -26,6 +26,7 @@ from django.views import View
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.pagination import CappedCountPaginator
 from jiangqiao.core.scope import ScopeViolation, permission_name
+from jiangqiao.core.tables import BaseTable
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -126,14 +127,16 @@ class ObjectListView(ScopedMixin, View):
                 return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
         # No ``request=`` here: django-tables2 would paginate once more with its default
         # Paginator, counting every matching row (a full scan on a broad filter).
-        table = self.table_class(qs)
+        table = self.make_table(qs)
         tables.RequestConfig(
             request,
             paginate={"per_page": self.per_page, "paginator_class": CappedCountPaginator},
         ).configure(table)
+        title = self.title or self.model._meta.verbose_name_plural
+        table.empty_state = self.empty_state(filterset, str(title))
         context = {
             **self.base_context(),
-            "title": self.title or self.model._meta.verbose_name_plural,
+            "title": title,
             "table": table,
             "filter": filterset,
             "add_url": self.add_url(),
@@ -145,6 +148,28 @@ class ObjectListView(ScopedMixin, View):
         if htmx and not htmx.boosted:
             return render(request, self.partial_template_name, context)
         return render(request, self.template_name, context)
+
+    def make_table(self, qs: models.QuerySet[Any]) -> tables.Table:
+        """The table with the user's 列设置 applied (``BaseTable``)."""
+        if issubclass(self.table_class, BaseTable):
+            return self.table_class(qs, user=self.request.user)
+        return self.table_class(qs)
+
+    def empty_state(self, filterset: Any, title: str) -> dict[str, Any]:
+        """What an empty list says and offers: 清除筛选 when filtered, else 新增 if permitted."""
+        filtered = filterset is not None and any(
+            value.strip()
+            for name, values in self.request.GET.lists()
+            if name not in ("page", "sort", "per_page", "_export", "_purpose")
+            for value in values
+        )
+        return {
+            "title": title,
+            "filtered": filtered,
+            "clear_url": self.request.path,
+            "add_url": None if filtered else self.add_url(),
+            "add_label": f"新增{self.model._meta.verbose_name}",
+        }
 
     def add_url(self) -> str | None:
         if not self.perm("add"):

@@ -189,7 +189,10 @@ def test_breadcrumb_shows_only_visible_upper_units(client, world):
     client.force_login(world.county_operator)  # 仅本级 at 南山区
     html = client.get(world.county_a1.get_absolute_url()).content.decode()
     assert "南山区总工会" in html
-    assert "深圳市总工会" not in html and "广东省总工会" not in html
+    # The parent unit is named as plain text (上级组织); no upper unit is linked (404 there).
+    assert "广东省总工会" not in html
+    assert f'href="{world.city_a.get_absolute_url()}"' not in html
+    assert f'href="{world.province.get_absolute_url()}"' not in html
     client.force_login(world.city_admin_a)
     html = client.get(world.county_a1.get_absolute_url()).content.decode()
     assert "深圳市总工会" in html and "广东省总工会" not in html

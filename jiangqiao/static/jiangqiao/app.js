@@ -17,3 +17,14 @@ document.addEventListener("change", function (evt) {
     el.form.submit();
   }
 });
+// 列设置: ↑ / ↓ move a column in the dialog (the form posts the ticked columns in list order).
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-move]");
+  if (!button) return;
+  var item = button.closest("li");
+  if (button.getAttribute("data-move") === "up" && item.previousElementSibling) {
+    item.parentNode.insertBefore(item, item.previousElementSibling);
+  } else if (button.getAttribute("data-move") === "down" && item.nextElementSibling) {
+    item.parentNode.insertBefore(item.nextElementSibling, item);
+  }
+});
