@@ -457,11 +457,11 @@ class DemandCounter(models.Model):
 
 
 class SubmissionKey(models.Model):
-    """One submission of a new demand, keyed per user: a repeat gets the first result back.
+    """One API submission of a new demand, keyed per user: a repeat gets the first result back.
 
-    ``scope`` ``page``: the one-time token of the phone and staff forms (a double click, a reload
-    or back-and-resubmit shows the demand already created); ``api``: the ``Idempotency-Key``
-    header of ``POST /api/v1/demands/demands/`` (the first response is stored and answered again).
+    ``scope`` ``api``: the ``Idempotency-Key`` header of ``POST /api/v1/demands/demands/`` (the
+    first response is stored and answered again). The page forms use the one-time form token of
+    ``core.submissions`` (``core.FormSubmission``) like every other create page.
     The row is written in the transaction that creates the demand, so a failed attempt leaves no
     key behind; rows older than ``services.SUBMISSION_TTL`` are ignored and purged.
     """
