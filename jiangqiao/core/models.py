@@ -29,6 +29,22 @@ from .crypto import EncryptedTextField
 from .scope import ScopedManager
 
 
+class LoadedValuesMixin(models.Model):
+    """Keeps the field values a row was read with (``_loaded_values``), so ``clean()`` can check
+    a rule only on values that changed (``validators.date_rule_errors``)."""
+
+    _loaded_values: dict[str, Any]
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_values = dict(zip(field_names, values, strict=False))
+        return instance
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
