@@ -13,6 +13,7 @@ from django.views import View
 
 from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.field_messages import localize_form
 from jiangqiao.core.forms import model_choice
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.sensitive import can_view_sensitive
@@ -304,7 +305,7 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
         return reverse("demands:demand_list")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = DemandSubmitForm(user=request.user)
+        form = localize_form(DemandSubmitForm(user=request.user))
         choices = model_choice(form, "enterprise").queryset
         no_enterprise = choices is None or not choices.exists()
         self.issue_form_token()
@@ -313,7 +314,7 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if (earlier := self.earlier_submission()) is not None:
             return earlier
-        form = DemandSubmitForm(request.POST, user=request.user)
+        form = localize_form(DemandSubmitForm(request.POST, user=request.user))
         submit = request.POST.get("action", "submit") != "draft"
         if form.is_valid():
             try:

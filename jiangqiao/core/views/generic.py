@@ -27,6 +27,7 @@ from django.views import View
 
 from jiangqiao.core import submissions
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.field_messages import localize_filter_form, localize_form, named_messages
 from jiangqiao.core.pagination import CappedCountPaginator
 from jiangqiao.core.scope import ScopeViolation, permission_name
 
@@ -93,6 +94,7 @@ class ObjectListView(ScopedMixin, View):
             for name in ("_export", "page", "sort"):
                 data.pop(name, None)
             filterset = self.filterset_class(data or None, queryset=qs, request=self.request)
+            localize_filter_form(filterset.form)
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
@@ -306,7 +308,7 @@ class ObjectEditView(SubmitOnceMixin, ScopedMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_initial_object()
-        form = self.form_class(**self.get_form_kwargs(obj))
+        form = localize_form(self.form_class(**self.get_form_kwargs(obj)))
         if self.is_create:
             self.issue_form_token()
         return self.render_form(form, obj)
@@ -316,6 +318,7 @@ class ObjectEditView(SubmitOnceMixin, ScopedMixin, View):
             return earlier
         obj = self.get_initial_object()
         form = self.form_class(data=request.POST, files=request.FILES, **self.get_form_kwargs(obj))
+        localize_form(form)
         if form.is_valid():
             try:
                 if self.is_create:
@@ -376,11 +379,17 @@ def visible_field(form: Any, name: str | None) -> str | None:
 
 
 def apply_validation_error(form: Any, exc: ValidationError) -> None:
+    """Errors of a service's ``full_clean()`` on the form: Django's default wording reworded to
+    name the field (``core.field_messages``), ours unchanged."""
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
+        for field, errors in exc.error_dict.items():
             target = visible_field(form, field)
-            for message in errors:
-                form.add_error(target, message)
+            form_field = form.fields.get(field)
+            label = str(form_field.label or field) if form_field is not None else ""
+            for error in errors:
+                texts = named_messages(error, label, form_field) if label else error.messages
+                for message in texts:
+                    form.add_error(target, message)
     else:
         for message in exc.messages:
             form.add_error(None, message)
