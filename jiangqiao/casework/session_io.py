@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 
 from jiangqiao.core.io.engine import (
     Existing,
@@ -171,11 +171,11 @@ class ServiceRecordImporter(Importer):
         if not sessions.may_log(self.user, offer):
             raise RowError([("demand_number", "您没有为该需求登记服务记录的权限")])
         day = data.get("date")
-        if day is not None and day > timezone.localdate():
-            raise RowError([("date", "不能晚于今天")])
-        start = timezone.localtime(offer.responded_at).date() if offer.responded_at else None
-        if day is not None and start and day < start:
-            raise RowError([("date", f"不能早于接受服务的日期（{start:%Y-%m-%d}）")])
+        if day is not None:
+            try:
+                sessions.check_service_date(day, earliest=sessions.service_date_earliest(demand.pk))
+            except ValidationError as exc:
+                raise RowError([("date", exc.messages[0])]) from exc
         self._offers[offer.pk] = offer
         data["offer_id"] = offer.pk
         return data

@@ -38,6 +38,7 @@ from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
+from jiangqiao.core.validators import validate_date_between
 from jiangqiao.matching.choices import SuggestionStatus
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.text import normalize
@@ -248,22 +249,30 @@ def _fill(record: ServiceRecord, data: dict[str, Any], *, earliest: Any) -> None
         field, messages = next(iter(exc.message_dict.items()))
         label = _label(field) if field in RECORD_FIELDS else "服务记录"
         raise BusinessError(f"{label}：{messages[0]}", field=field) from exc
-    if record.date > timezone.localdate():
-        raise BusinessError("服务日期：不能晚于今天", field="date")
-    if earliest and record.date < earliest:
-        raise BusinessError(
-            f"服务日期：不能早于接受服务的日期（{earliest:%Y-%m-%d}）", field="date"
-        )
+    try:
+        check_service_date(record.date, earliest=earliest)
+    except ValidationError as exc:
+        raise BusinessError(f"服务日期：{exc.messages[0]}", field="date") from exc
     if record.pk and old_benefit != record.economic_benefit:
         record.benefit_verified_at = None
         record.benefit_verified_by = None
 
 
-def _offer_start(offer: Offer | None, match: MatchSuggestion | None) -> Any:
-    at = (offer.responded_at if offer is not None else None) or (
-        match.decided_at if match is not None else None
-    )
+def service_date_earliest(demand_id: int) -> Any:
+    """The first day a session of the demand may be dated: the day it was submitted (sessions
+    are often logged afterwards, so any day since then — not only since the offer was accepted
+    or the match confirmed — is allowed)."""
+    from jiangqiao.demands.models import Demand
+
+    row = Demand.objects.filter(pk=demand_id).values("submitted_at", "created_at").first()
+    at = row and (row["submitted_at"] or row["created_at"])
     return timezone.localtime(at).date() if at else None
+
+
+def check_service_date(day: Any, *, earliest: Any) -> None:
+    """A session date: not before the demand's submission, not after today
+    (``ValidationError`` without the field name, which callers put in front)."""
+    validate_date_between(day, label="", earliest=earliest, earliest_label="需求提交日期")
 
 
 def _resolve(actor: Any, offer: Any, match: Any) -> tuple[Offer | None, MatchSuggestion | None]:
@@ -390,7 +399,7 @@ def session_create(
         created_by=_user(actor),
         updated_by=_user(actor),
     )
-    _fill(record, data, earliest=_offer_start(row_offer, row_match))
+    _fill(record, data, earliest=service_date_earliest(demand_id))
     record.save()
     assert_visible(ServiceRecord, actor, record.pk, "add")
     _set_participants(record, participants, row_offer, row_match)
@@ -420,7 +429,7 @@ def session_update(
         .select_related("offer", "match")
         .get(pk=record.pk)
     )
-    _fill(current, data, earliest=_offer_start(current.offer, current.match))
+    _fill(current, data, earliest=service_date_earliest(current.demand_id))
     current.updated_by = _user(actor)
     current.save()
     assert_visible(ServiceRecord, actor, current.pk, "change")

@@ -29,6 +29,22 @@ from .crypto import EncryptedTextField
 from .scope import ScopedManager
 
 
+class LoadedValuesMixin(models.Model):
+    """Keeps the field values a row was read with (``_loaded_values``), so ``clean()`` can check
+    a rule only on values that changed (``validators.date_rule_errors``)."""
+
+    _loaded_values: dict[str, Any]
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_values = dict(zip(field_names, values, strict=False))
+        return instance
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -699,3 +715,31 @@ class TablePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}的{self.table}列设置"
+
+
+class FormSubmission(models.Model):
+    """One use of a page form's one-time token (``core.submissions``), keyed per user.
+
+    The row is taken before the form's action runs and carries, once it succeeded, the URL of
+    what was created: a repeat of the same POST (a double click, a reload, back and resubmit)
+    redirects there instead of creating again. A failed action deletes its row, so the token
+    can be used again. Rows older than ``submissions.TOKEN_TTL`` are purged.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="提交人"
+    )
+    key = models.CharField("令牌", max_length=64)
+    url = models.CharField("结果地址", max_length=500, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone_now, db_index=True)
+
+    class Meta:
+        verbose_name = "表单提交记录"
+        verbose_name_plural = "表单提交记录"
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="core_form_submission_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

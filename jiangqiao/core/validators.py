@@ -172,3 +172,103 @@ validate_uscc = UsccValidator()
 validate_union_uscc = UnionUsccValidator()
 validate_id_number = IdNumberValidator()
 validate_mobile = MobileValidator()
+
+
+# ------------------------------------------------------------------------------------------------
+# Date rules (issue 14, point 5): one place, used by model ``clean()`` (so pages, the API and the
+# imports, which all save through the services' ``full_clean()``, apply the same rules) and by
+# the service-session checks. Dates are the project's (Asia/Shanghai). Messages name the field.
+# ------------------------------------------------------------------------------------------------
+
+#: The rule names a model may list in ``date_rules``.
+DATE_RULES = ("not_past", "not_future", "future", "within_years", "year_not_future")
+
+
+def max_years_ahead() -> int:
+    """How far ahead a planned date may lie (``JIANGQIAO_DATE_MAX_YEARS_AHEAD``, default 5)."""
+    return int(getattr(settings, "JIANGQIAO_DATE_MAX_YEARS_AHEAD", 5))
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def validate_date_rule(value: Any, rule: str, *, label: str, today: dt.date | None = None) -> None:
+    """Raise a ``ValidationError`` naming ``label`` if ``value`` breaks ``rule``.
+
+    * ``not_past``: not before today (期望完成日期不能早于今天);
+    * ``not_future``: not after today (发证日期不能晚于今天);
+    * ``future``: after today (暂停服务至应晚于今天);
+    * ``within_years``: not more than :func:`max_years_ahead` years from today;
+    * ``year_not_future``: a year not after this year (获得年份不能晚于今年).
+    """
+    if value is None or value == "":
+        return
+    # Not the once-a-second ``_today()``: the demo builder moves ``timezone.now`` within a second.
+    today = today or timezone.localdate()
+    if rule == "year_not_future":
+        if int(value) > today.year:
+            raise ValidationError(f"{label}不能晚于今年（{today.year}）", code="date_not_future")
+        return
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if rule == "not_past" and value < today:
+        raise ValidationError(f"{label}不能早于今天（{today:%Y-%m-%d}）", code="date_not_past")
+    if rule == "not_future" and value > today:
+        raise ValidationError(f"{label}不能晚于今天（{today:%Y-%m-%d}）", code="date_not_future")
+    if rule == "future" and value <= today:
+        raise ValidationError(f"{label}应晚于今天（{today:%Y-%m-%d}）", code="date_future")
+    if rule == "within_years":
+        years = max_years_ahead()
+        limit = _years_after(today, years)
+        if value > limit:
+            raise ValidationError(
+                f"{label}不能晚于 {limit:%Y-%m-%d}（最多 {years} 年后）", code="date_too_far"
+            )
+    if rule not in DATE_RULES:
+        raise ImproperlyConfigured(f"unknown date rule {rule!r}")
+
+
+def validate_date_between(
+    value: dt.date,
+    *,
+    label: str,
+    earliest: dt.date | None,
+    earliest_label: str,
+    today: dt.date | None = None,
+) -> None:
+    """A date that happened: not before ``earliest`` (e.g. the demand's submission) and not
+    after today (服务日期不能早于需求提交日期 / 不能晚于今天)."""
+    validate_date_rule(value, "not_future", label=label, today=today)
+    if earliest is not None and value < earliest:
+        raise ValidationError(
+            f"{label}不能早于{earliest_label}（{earliest:%Y-%m-%d}）", code="date_too_early"
+        )
+
+
+def date_rule_errors(instance: Any, rules: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """The broken ``rules`` of ``instance`` as ``{field: [ValidationError]}`` for ``clean()``.
+
+    A rule is checked on a new row and on a value that changed since the row was read
+    (``loaded_values`` of :class:`~jiangqiao.core.models.LoadedValuesMixin`): a demand whose
+    deadline has passed, or a pause that ended, can still be edited without touching that date.
+    """
+    loaded = getattr(instance, "_loaded_values", None)
+    errors: dict[str, Any] = {}
+    for name, names in rules.items():
+        value = getattr(instance, name, None)
+        if value is None or value == "":
+            continue
+        if instance.pk is not None and loaded is not None and loaded.get(name) == value:
+            continue
+        label = str(instance._meta.get_field(name).verbose_name)
+        for rule in names:
+            try:
+                validate_date_rule(value, rule, label=label)
+            except ValidationError as error:
+                errors.setdefault(name, []).append(error)
+                break
+    return errors

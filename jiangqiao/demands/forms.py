@@ -36,34 +36,6 @@ class VersionedFormMixin:
         )
 
 
-class SubmissionTokenMixin:
-    """A hidden one-time token on a new-demand form: a repeated POST of the same page (double
-    click, reload, back and resubmit) shows the demand already created (``demand_create_once``)."""
-
-    def add_submission_token(self, user: Any) -> None:
-        from .services import submission_token_new
-
-        form: Any = self
-        form.fields["submission_token"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, max_length=500
-        )
-        if not form.is_bound:
-            form.initial["submission_token"] = submission_token_new(user=user)
-
-    def renew_submission_token(self, user: Any) -> None:
-        """After a refused token: render the form again with a fresh one (the input is kept)."""
-        from .services import submission_token_new
-
-        form: Any = self
-        data = form.data.copy()
-        data["submission_token"] = submission_token_new(user=user)
-        form.data = data
-
-    def submission_token(self) -> str:
-        form: Any = self
-        return str(form.cleaned_data.get("submission_token") or "")
-
-
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -159,7 +131,7 @@ def _parse_ids(text: str) -> list[int]:
     return ids
 
 
-class DemandForm(SubmissionTokenMixin, VersionedFormMixin, forms.ModelForm):
+class DemandForm(VersionedFormMixin, forms.ModelForm):
     """Create (staff, on behalf of an enterprise) or edit a demand."""
 
     industry_codes = TermMultipleChoiceField("industry", label="所属行业", required=False)
@@ -223,7 +195,6 @@ class DemandForm(SubmissionTokenMixin, VersionedFormMixin, forms.ModelForm):
             )
         else:
             model_choice(self, "enterprise").queryset = enterprise_choices_for(user=user)
-            self.add_submission_token(user)
         self.add_version_field(self.instance)
 
     def clean_preferred_craftsmen(self) -> list[int]:
@@ -233,11 +204,11 @@ class DemandForm(SubmissionTokenMixin, VersionedFormMixin, forms.ModelForm):
         pass
 
     def service_data(self) -> dict[str, Any]:
-        skip = ("enterprise", "version", "submission_token")
+        skip = ("enterprise", "version")
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class DemandSubmitForm(SubmissionTokenMixin, forms.ModelForm):
+class DemandSubmitForm(forms.ModelForm):
     """The phone form of an enterprise contact: few fields, one column, the enterprise is theirs."""
 
     class Meta:
@@ -282,7 +253,6 @@ class DemandSubmitForm(SubmissionTokenMixin, forms.ModelForm):
         self.fields["title"].widget.attrs["placeholder"] = "如：数控机床主轴异响，需要诊断"
         for name in ("title", "description"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
-        self.add_submission_token(user)
 
     def clean_enterprise(self) -> Any:
         value = self.cleaned_data.get("enterprise")
@@ -296,7 +266,7 @@ class DemandSubmitForm(SubmissionTokenMixin, forms.ModelForm):
         pass
 
     def service_data(self) -> dict[str, Any]:
-        skip = ("enterprise", "submission_token")
+        skip = ("enterprise",)
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 

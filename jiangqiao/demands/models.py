@@ -13,8 +13,7 @@ is then an indexed equality lookup on ``(scheme, code)`` on SQLite and PostgreSQ
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,9 +27,9 @@ from django.utils import timezone
 from jiangqiao.core.concurrency import VersionedModel
 from jiangqiao.core.crypto import EncryptedTextField
 from jiangqiao.core.identifiers import IdentifierError, UsccInfo, parse_uscc
-from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
+from jiangqiao.core.models import AuditedModel, LoadedValuesMixin, OrgOwnedModel, StatusMixin
 from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
-from jiangqiao.core.validators import validate_union_uscc, validate_uscc
+from jiangqiao.core.validators import date_rule_errors, validate_union_uscc, validate_uscc
 from jiangqiao.taxonomy.fields import TermCodeField
 
 from .choices import (
@@ -50,7 +49,7 @@ TEXT_LIMIT = 5000
 SHORT_TEXT_LIMIT = 2000
 
 
-class Enterprise(StatusMixin, VersionedModel, OrgOwnedModel):
+class Enterprise(LoadedValuesMixin, StatusMixin, VersionedModel, OrgOwnedModel):
     """An enterprise served by the unions (DOMAIN.md §7.2).
 
     Registration department, category and registration region are derived from the USCC
@@ -165,8 +164,11 @@ class Enterprise(StatusMixin, VersionedModel, OrgOwnedModel):
             and self.tier_valid_until < timezone.localdate()
         )
 
+    #: Date rules (``core.validators.date_rule_errors``): a certificate is not issued tomorrow.
+    date_rules: ClassVar[dict[str, tuple[str, ...]]] = {"tier_issued_on": ("not_future",)}
+
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = date_rule_errors(self, self.date_rules)
         if self.quality_tier and not self.tier_cert_no:
             errors["tier_cert_no"] = "填写优质中小企业梯度时必须填写证书编号（梯度不推断）"
         if not self.quality_tier and (self.tier_cert_no or self.tier_valid_until):
@@ -236,7 +238,7 @@ class EnterpriseContact(AuditedModel):
         )
 
 
-class Demand(VersionedModel, OrgOwnedModel):
+class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     """A demand of an enterprise (DOMAIN.md §7.3). Withdrawn or cancelled, never deleted."""
 
     number = models.CharField(
@@ -369,8 +371,12 @@ class Demand(VersionedModel, OrgOwnedModel):
     def is_editable(self) -> bool:
         return self.status in (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED)
 
+    #: Date rules (``core.validators.date_rule_errors``): the expected completion date is a
+    #: plan, from today to ``JIANGQIAO_DATE_MAX_YEARS_AHEAD`` years ahead.
+    date_rules: ClassVar[dict[str, tuple[str, ...]]] = {"deadline": ("not_past", "within_years")}
+
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = date_rule_errors(self, self.date_rules)
         if self.kind == DemandKind.SKILL_TRAINING and not self.trainee_count:
             errors["trainee_count"] = "技能培训需求必须填写培训人数"
         if self.subcategory:
@@ -378,8 +384,6 @@ class Demand(VersionedModel, OrgOwnedModel):
                 self.category = self.subcategory.split(".", 1)[0]
             elif not self.subcategory.startswith(f"{self.category}."):
                 errors["subcategory"] = "需求子类不属于所选的需求类别"
-        if self.deadline and self.deadline < dt.date(2000, 1, 1):
-            errors["deadline"] = "期望完成日期不正确"
         if not isinstance(self.preferred_craftsmen, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) and i > 0
             for i in self.preferred_craftsmen
@@ -465,11 +469,11 @@ class DemandCounter(models.Model):
 
 
 class SubmissionKey(models.Model):
-    """One submission of a new demand, keyed per user: a repeat gets the first result back.
+    """One API submission of a new demand, keyed per user: a repeat gets the first result back.
 
-    ``scope`` ``page``: the one-time token of the phone and staff forms (a double click, a reload
-    or back-and-resubmit shows the demand already created); ``api``: the ``Idempotency-Key``
-    header of ``POST /api/v1/demands/demands/`` (the first response is stored and answered again).
+    ``scope`` ``api``: the ``Idempotency-Key`` header of ``POST /api/v1/demands/demands/`` (the
+    first response is stored and answered again). The page forms use the one-time form token of
+    ``core.submissions`` (``core.FormSubmission``) like every other create page.
     The row is written in the transaction that creates the demand, so a failed attempt leaves no
     key behind; rows older than ``services.SUBMISSION_TTL`` are ignored and purged.
     """

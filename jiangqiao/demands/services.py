@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
-from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -657,12 +655,8 @@ def demand_import_update(*, actor: Any, demand: Demand, data: dict[str, Any]) ->
 # Submitting once (double click, reload, back and resubmit, an API client retrying)
 # ----------------------------------------------------------------------------------------------
 
-#: How long a form token and an ``Idempotency-Key`` count.
+#: How long an ``Idempotency-Key`` counts (page forms use ``core.submissions``).
 SUBMISSION_TTL = timedelta(hours=24)
-_SIGNING_SALT = "jiangqiao.demands.submission"
-STALE_PAGE_MESSAGE = (
-    "该页面已过期或不属于当前账号（为防止重复提交，页面有效期 24 小时），请核对内容后重新提交"
-)
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MESSAGE = (
     "Idempotency-Key 请求头应为 1–255 个可见 ASCII 字符（如 UUID），同一请求重试时保持不变"
@@ -670,22 +664,6 @@ IDEMPOTENCY_KEY_MESSAGE = (
 IDEMPOTENCY_MISMATCH_MESSAGE = (
     "该 Idempotency-Key 已用于内容不同的另一次提交（24 小时内），请为新的需求使用新的键"
 )
-
-
-def submission_token_new(*, user: Any) -> str:
-    """A one-time token for a new-demand form, bound to ``user`` and signed with a timestamp."""
-    return signing.dumps({"u": user.pk, "n": secrets.token_urlsafe(16)}, salt=_SIGNING_SALT)
-
-
-def submission_token_key(*, user: Any, token: str) -> str:
-    """The key of a form token; ``BusinessError`` if it is forged, another user's or expired."""
-    try:
-        payload = signing.loads(token, salt=_SIGNING_SALT, max_age=SUBMISSION_TTL)
-    except signing.BadSignature:  # includes SignatureExpired
-        raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token") from None
-    if not isinstance(payload, dict) or payload.get("u") != user.pk or not payload.get("n"):
-        raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token")
-    return str(payload["n"])
 
 
 def idempotency_key_clean(raw: str) -> str:
@@ -727,33 +705,6 @@ def submission_claim(
         return record, True
     except IntegrityError:
         return SubmissionKey.objects.get(user=actor, scope=scope, key=key), False
-
-
-@transaction.atomic
-def demand_create_once(
-    *,
-    actor: Any,
-    token: str,
-    enterprise: Enterprise,
-    data: dict[str, Any],
-    channel: str = Channel.OFFLINE,
-    submit: bool = False,
-) -> tuple[Demand, bool]:
-    """``demand_create`` guarded by a form token: ``(demand, True)`` the first time, and
-    ``(the demand created then, False)`` for every repeat of the same token."""
-    key = submission_token_key(user=actor, token=token)
-    record, fresh = submission_claim(actor=actor, scope="page", key=key)
-    if not fresh:
-        earlier = Demand.objects.visible_to(actor, "view").filter(pk=record.demand_id).first()
-        if earlier is None:
-            raise BusinessError(STALE_PAGE_MESSAGE, field="submission_token")
-        return earlier, False
-    demand = demand_create(
-        actor=actor, enterprise=enterprise, data=data, channel=channel, submit=submit
-    )
-    record.demand = demand
-    record.save(update_fields=["demand"])
-    return demand, True
 
 
 def submission_store_response(

@@ -13,6 +13,7 @@ from django.views import View
 
 from jiangqiao.core.concurrency import version_from
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.field_messages import localize_form
 from jiangqiao.core.forms import model_choice
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.sensitive import can_view_sensitive
@@ -22,6 +23,7 @@ from jiangqiao.core.views.generic import (
     ObjectListView,
     ObjectStatusView,
     ScopedMixin,
+    SubmitOnceMixin,
     apply_validation_error,
 )
 from jiangqiao.taxonomy.selectors import term_label, term_labels
@@ -264,9 +266,8 @@ class DemandEditView(ObjectEditView):
 
     def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
         if obj is None:
-            return _create_once(
-                self.request,
-                form,
+            return services.demand_create(
+                actor=self.request.user,
                 enterprise=form.cleaned_data["enterprise"],
                 data=form.service_data(),
                 channel=Channel.OFFLINE,
@@ -279,11 +280,13 @@ class DemandEditView(ObjectEditView):
         )
 
 
-class DemandSubmitView(ScopedMixin, View):
+class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
     """The phone form of an enterprise contact: create and submit (or save a draft) in one go.
 
     The enterprise is the contact's own (a select only if they are linked to several); the
-    owning unit is the enterprise's. After submitting, the page shows the demand number.
+    owning unit is the enterprise's. The POST redirects to “需求已提交” (a GET, so a reload
+    changes nothing); the form's one-time token makes a repeated POST show the demand already
+    created instead of creating another (``core.submissions``).
     """
 
     model = Demand
@@ -294,34 +297,44 @@ class DemandSubmitView(ScopedMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "title": "提交需求", **extra},
+            {"form": form, "title": "提交需求", "form_token": self.form_token, **extra},
             status=status,
         )
 
+    def replay_fallback_url(self) -> str:
+        return reverse("demands:demand_list")
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = DemandSubmitForm(user=request.user)
+        form = localize_form(DemandSubmitForm(user=request.user))
         choices = model_choice(form, "enterprise").queryset
         no_enterprise = choices is None or not choices.exists()
+        self.issue_form_token()
         return self._render(form, no_enterprise=no_enterprise)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = DemandSubmitForm(request.POST, user=request.user)
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
+        form = localize_form(DemandSubmitForm(request.POST, user=request.user))
         submit = request.POST.get("action", "submit") != "draft"
         if form.is_valid():
             try:
-                demand = _create_once(
-                    request,
-                    form,
-                    enterprise=form.cleaned_data["enterprise"],
-                    data=form.service_data(),
-                    channel=Channel.ONLINE,
-                    submit=submit,
+                done = self.create_once(
+                    lambda: services.demand_create(
+                        actor=request.user,
+                        enterprise=form.cleaned_data["enterprise"],
+                        data=form.service_data(),
+                        channel=Channel.ONLINE,
+                        submit=submit,
+                    ),
+                    lambda demand: reverse("demands:demand_submitted", args=[demand.pk]),
                 )
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:
+                if done.replayed:
+                    return self.replayed(done.url)
                 # Post/redirect/get: reloading the success page must not submit again.
-                return redirect("demands:demand_submitted", pk=demand.pk)
+                return redirect(done.url)
         return self._render(form, status=400)
 
 
@@ -338,23 +351,6 @@ class DemandSubmittedView(ScopedMixin, View):
             "demands/demand_submitted.html",
             {"demand": demand, "title": "需求已提交" if demand.number else "草稿已保存"},
         )
-
-
-def _create_once(request: HttpRequest, form: Any, **create: Any) -> Demand:
-    """Create the demand of a new-demand form; a repeat of its token shows the earlier one."""
-    token = form.submission_token()
-    if not token:  # a client that sent no token (not our pages): no protection to apply
-        return services.demand_create(actor=request.user, **create)
-    try:
-        demand, created = services.demand_create_once(actor=request.user, token=token, **create)
-    except BusinessError as exc:
-        if exc.field == "submission_token":
-            form.renew_submission_token(request.user)
-            exc.field = None
-        raise
-    if not created:
-        messages.info(request, f"这张表单已提交过，未重复创建：{demand}")
-    return demand
 
 
 def demand_create_url(enterprise: Enterprise) -> str:

@@ -7,9 +7,10 @@ they never enter the change log. Multi-valued codes are JSON lists on the row pl
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,9 +19,9 @@ from django.urls import reverse
 from jiangqiao.core.choices import Status
 from jiangqiao.core.concurrency import VersionedModel
 from jiangqiao.core.crypto import EncryptedTextField
-from jiangqiao.core.models import AuditedModel, OrgOwnedModel, StatusMixin
+from jiangqiao.core.models import AuditedModel, LoadedValuesMixin, OrgOwnedModel, StatusMixin
 from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
-from jiangqiao.core.validators import validate_uscc
+from jiangqiao.core.validators import date_rule_errors, validate_uscc
 from jiangqiao.taxonomy.fields import TermCodeField
 
 from .choices import ConsentPurpose, CraftsmanStatus, Gender, MemberRole, TeamLevel
@@ -28,7 +29,7 @@ from .choices import ConsentPurpose, CraftsmanStatus, Gender, MemberRole, TeamLe
 TEXT_MAX = 2000
 
 
-class Craftsman(VersionedModel, OrgOwnedModel):
+class Craftsman(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     """A 劳模/工匠 in the talent pool, maintained by a union unit (``org``).
 
     The craftsman may have a login (``user``); with the 劳模工匠 role (仅本人) they see and edit
@@ -135,6 +136,18 @@ class Craftsman(VersionedModel, OrgOwnedModel):
             models.Index(fields=["org", "status"], name="talents_craftsman_org_status"),
         ]
 
+    #: Date rules (``core.validators.date_rule_errors``): a certificate is not issued tomorrow,
+    #: and a pause ends in the future.
+    date_rules: ClassVar[dict[str, tuple[str, ...]]] = {
+        "skill_cert_date": ("not_future",),
+        "pause_until": ("future",),
+    }
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = date_rule_errors(self, self.date_rules)
+        if errors:
+            raise ValidationError(errors)
+
     def __str__(self) -> str:
         return self.name
 
@@ -189,7 +202,7 @@ class CraftsmanChild(AuditedModel):
         )
 
 
-class Honour(CraftsmanChild):
+class Honour(LoadedValuesMixin, CraftsmanChild):
     """A title or award (全国劳动模范, 大国工匠, …) with its level and certificate."""
 
     craftsman = models.ForeignKey(
@@ -219,6 +232,13 @@ class Honour(CraftsmanChild):
         verbose_name_plural = "荣誉"
         ordering = ["-year", "id"]
         indexes = [models.Index(fields=["honour_type", "level"], name="talents_honour_type")]
+
+    #: Date rules (``core.validators.date_rule_errors``): an honour is not awarded next year.
+    date_rules: ClassVar[dict[str, tuple[str, ...]]] = {"year": ("year_not_future",)}
+
+    def clean(self) -> None:
+        if errors := date_rule_errors(self, self.date_rules):
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         from jiangqiao.taxonomy.selectors import term_label

@@ -34,6 +34,7 @@ from jiangqiao.core.scope import ScopeViolation, assert_visible
 from jiangqiao.core.sensitive import reveal
 from jiangqiao.core.validators import (
     IdentifierValidator,
+    validate_date_rule,
     validate_id_number,
     validate_mobile,
     validate_uscc,
@@ -528,6 +529,10 @@ def craftsman_set_status(
     craftsman.status = status
     craftsman.status_reason = reason
     if status == CraftsmanStatus.PAUSED:
+        try:
+            validate_date_rule(pause_until, "future", label="暂停服务至")
+        except ValidationError as exc:
+            raise BusinessError(exc.messages[0], field="pause_until") from exc
         craftsman.pause_until = pause_until
     elif status == CraftsmanStatus.ACTIVE:
         craftsman.pause_until = None

@@ -109,11 +109,11 @@ class CaseFlowTests(CaseWorld):
             # The enterprise contact submits from the phone form.
             self.client.force_login(self.boss)
             form = self.client.get(reverse("demands:demand_submit")).content.decode()
-            token = re.search(r'name="submission_token" value="([^"]+)"', form).group(1)
+            token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
             response = self.client.post(
                 reverse("demands:demand_submit"),
                 {
-                    "submission_token": token,
+                    "form_token": token,
                     "enterprise": self.ent.pk,
                     "kind": "tech_problem",
                     "title": "数控机床主轴异响",

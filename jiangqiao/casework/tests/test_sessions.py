@@ -22,6 +22,7 @@ from jiangqiao.core.testing.cases import (
     DataScopeMatrixTests,
     WorldTestCase,
 )
+from jiangqiao.demands.models import Demand
 from jiangqiao.exchange import format as exchange_format
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.matching.tests.test_scope_pages_api import make_suggestion
@@ -32,7 +33,11 @@ _n = itertools.count(1)
 
 def confirmed_match(unit: Organization, owner: Any, **fields: Any) -> MatchSuggestion:
     fields.setdefault("decided_at", timezone.now() - dt.timedelta(days=30))
-    return make_suggestion(unit, owner, status="confirmed", decided_by=owner, **fields)
+    match = make_suggestion(unit, owner, status="confirmed", decided_by=owner, **fields)
+    # The demand was submitted before it was matched (sessions may date back to submission).
+    submitted = fields["decided_at"] - dt.timedelta(days=10)
+    Demand.objects.filter(pk=match.demand_id).update(submitted_at=submitted, created_at=submitted)
+    return match
 
 
 def accepted_offer(match: MatchSuggestion, **fields: Any) -> Offer:
@@ -124,13 +129,21 @@ class TestServiceRules(WorldTestCase):
             services.session_create(
                 actor=self.user, match=self.match, data=record_data(date=tomorrow)
             )
-        decided = timezone.localtime(self.match.decided_at).date()
-        with self.assertRaisesRegex(BusinessError, "不能早于接受服务的日期"):
+        submitted = timezone.localtime(Demand.objects.get(pk=self.match.demand_id).submitted_at)
+        with self.assertRaisesRegex(BusinessError, "服务日期：不能早于需求提交日期"):
             services.session_create(
                 actor=self.user,
                 match=self.match,
-                data=record_data(date=decided - dt.timedelta(days=1)),
+                data=record_data(date=submitted.date() - dt.timedelta(days=1)),
             )
+        # Back-filling: a visit made after the demand was submitted but logged after the match
+        # was confirmed (or before the offer was accepted) is accepted.
+        decided = timezone.localtime(self.match.decided_at).date()
+        for day in (submitted.date(), decided - dt.timedelta(days=1)):
+            record = services.session_create(
+                actor=self.user, match=self.match, data=record_data(date=day)
+            )
+            self.assertEqual(record.date, day)
         with self.assertRaisesRegex(BusinessError, "服务日期"):
             services.session_create(actor=self.user, match=self.match, data=record_data(date=None))
 

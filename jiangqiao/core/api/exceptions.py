@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from jiangqiao.core.api.parsers import chinese_parse_error
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.field_messages import localize_drf_detail
 from jiangqiao.core.probes import ForeignMatch, ProbeLimited
 from jiangqiao.core.scope import ScopeViolation
 
@@ -51,8 +52,20 @@ def _in_chinese(exc: Exception, context: dict[str, Any]) -> Exception:
     if isinstance(exc, DrfPermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         return DrfPermissionDenied(CSRF_MESSAGE)
     if isinstance(exc, ValidationError):
-        exc.detail = _chinese_details(exc.detail)
+        exc.detail = localize_drf_detail(_chinese_details(exc.detail), _serializer_fields(context))
     return exc
+
+
+def _serializer_fields(context: dict[str, Any]) -> dict[str, Any]:
+    """The fields of the view's serializer, to name them in DRF's default messages."""
+    view = context.get("view")
+    get_serializer = getattr(view, "get_serializer", None)
+    if get_serializer is None:
+        return {}
+    try:
+        return dict(get_serializer().fields)
+    except Exception:  # a view whose serializer needs more than the request: no names
+        return {}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

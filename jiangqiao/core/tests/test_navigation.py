@@ -42,7 +42,7 @@ def test_pages_are_chinese_whatever_the_browser_language(client, world):
     response = client.post(
         reverse("accounts:user_create"), {}, headers={"accept-language": "en-US"}
     )
-    assert "该字段是必填项" in response.content.decode()
+    assert "请填写登录账号" in response.content.decode()  # field-named (core.field_messages)
 
 
 def test_import_pages_light_up_the_list_they_fill(client, world):

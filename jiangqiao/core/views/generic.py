@@ -4,13 +4,15 @@
   view returns only the table partial to htmx requests.
 * ``ObjectDetailView`` — 404 outside the data scope; a 变更记录 tab lists the object's change log.
 * ``ObjectEditView`` — create/edit through ``save_form()`` (a service call); business errors become
-  form errors naming the field, and nothing is saved.
+  form errors naming the field, and nothing is saved. A create form carries a one-time token
+  (``core.submissions``): a repeated POST redirects to what the first one created.
 * ``ObjectStatusView`` — enable/disable (master data is never deleted).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import django_tables2 as tables
 from django.contrib import messages
@@ -20,13 +22,17 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views import View
 
+from jiangqiao.core import submissions
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.field_messages import localize_filter_form, localize_form, named_messages
 from jiangqiao.core.pagination import CappedCountPaginator
 from jiangqiao.core.scope import ScopeViolation, permission_name
 from jiangqiao.core.tables import BaseTable
+
+T = TypeVar("T")
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -89,6 +95,7 @@ class ObjectListView(ScopedMixin, View):
             for name in ("_export", "page", "sort"):
                 data.pop(name, None)
             filterset = self.filterset_class(data or None, queryset=qs, request=self.request)
+            localize_filter_form(filterset.form)
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()
@@ -254,7 +261,56 @@ class ObjectDetailView(ScopedMixin, View):
         ).order_by("-time", "-pk")[:200]
 
 
-class ObjectEditView(ScopedMixin, View):
+class SubmitOnceMixin:
+    """A create page submitted once (``core.submissions``): GET issues a one-time token (render
+    ``includes/form_token.html`` in the form, with ``form_token`` in the context); POST starts
+    with :meth:`earlier_submission` and creates through :meth:`create_once`."""
+
+    request: HttpRequest
+    form_token: str = ""
+
+    def issue_form_token(self) -> str:
+        self.form_token = submissions.token_new(user=self.request.user)
+        return self.form_token
+
+    def replay_fallback_url(self) -> str:
+        """Where a repeat goes while the first POST is still running."""
+        return "/"
+
+    def replayed(self, url: str) -> HttpResponseRedirect:
+        """A repeated POST: to the first result, saying that nothing was created again."""
+        if url:
+            messages.info(self.request, submissions.REPLAYED_MESSAGE)
+            return redirect(url)
+        messages.warning(self.request, submissions.PENDING_MESSAGE)
+        return redirect(self.replay_fallback_url())
+
+    def earlier_submission(self) -> HttpResponseRedirect | None:
+        """On POST: the redirect to what this page's token already created, if it did."""
+        self.form_token = submissions.token_from(self.request.POST)
+        url = submissions.submitted_url(user=self.request.user, token=self.form_token)
+        return None if url is None else self.replayed(url)
+
+    def create_once(
+        self, action: Callable[[], T], url_of: Callable[[T], str]
+    ) -> submissions.Submission[T]:
+        """Run ``action`` under the posted token (unprotected if none was posted). A refused
+        token becomes a form-level ``BusinessError`` and the page gets a fresh token."""
+        if not self.form_token:
+            result = action()
+            return submissions.Submission(result=result, url=url_of(result), replayed=False)
+        try:
+            return submissions.submit_once(
+                user=self.request.user, token=self.form_token, action=action, url_of=url_of
+            )
+        except BusinessError as exc:
+            if exc.field != submissions.TOKEN_FIELD:
+                raise
+            self.issue_form_token()
+            raise BusinessError(exc.message) from None
+
+
+class ObjectEditView(SubmitOnceMixin, ScopedMixin, View):
     """Create (no ``pk``) or edit. Subclasses implement ``save_form`` with a service call."""
 
     form_class: ClassVar[Any]
@@ -277,15 +333,29 @@ class ObjectEditView(ScopedMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_initial_object()
-        form = self.form_class(**self.get_form_kwargs(obj))
+        form = localize_form(self.form_class(**self.get_form_kwargs(obj)))
+        if self.is_create:
+            self.issue_form_token()
         return self.render_form(form, obj)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.is_create and (earlier := self.earlier_submission()) is not None:
+            return earlier
         obj = self.get_initial_object()
         form = self.form_class(data=request.POST, files=request.FILES, **self.get_form_kwargs(obj))
+        localize_form(form)
         if form.is_valid():
             try:
-                saved = self.save_form(form, obj)
+                if self.is_create:
+                    done = self.create_once(
+                        lambda: self.save_form(form, obj),
+                        lambda saved: self.success_redirect(saved).url,
+                    )
+                    if done.replayed:
+                        return self.replayed(done.url)
+                    saved = done.result
+                else:
+                    saved = self.save_form(form, obj)
             except BusinessError as exc:
                 form.add_error(visible_field(form, exc.field), exc.message)
             except ScopeViolation as exc:
@@ -297,6 +367,12 @@ class ObjectEditView(ScopedMixin, View):
                 return self.success_redirect(saved)
         return self.render_form(form, obj, status=400 if request.method == "POST" else 200)
 
+    def replay_fallback_url(self) -> str:
+        try:
+            return reverse(url_name(self.model, "list"))
+        except NoReverseMatch:
+            return "/"
+
     def success_redirect(self, obj: Any) -> HttpResponseRedirect:
         return redirect(obj.get_absolute_url())
 
@@ -306,6 +382,7 @@ class ObjectEditView(ScopedMixin, View):
             "form": form,
             "object": obj,
             "is_create": self.is_create,
+            "form_token": self.form_token,
             "title": (
                 f"新增{self.model._meta.verbose_name}"
                 if self.is_create
@@ -327,11 +404,17 @@ def visible_field(form: Any, name: str | None) -> str | None:
 
 
 def apply_validation_error(form: Any, exc: ValidationError) -> None:
+    """Errors of a service's ``full_clean()`` on the form: Django's default wording reworded to
+    name the field (``core.field_messages``), ours unchanged."""
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
+        for field, errors in exc.error_dict.items():
             target = visible_field(form, field)
-            for message in errors:
-                form.add_error(target, message)
+            form_field = form.fields.get(field)
+            label = str(form_field.label or field) if form_field is not None else ""
+            for error in errors:
+                texts = named_messages(error, label, form_field) if label else error.messages
+                for message in texts:
+                    form.add_error(target, message)
     else:
         for message in exc.messages:
             form.add_error(None, message)

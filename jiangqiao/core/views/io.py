@@ -29,7 +29,7 @@ from jiangqiao.core.io.template import build_template, kind_hint
 from jiangqiao.core.models import ImportAlias, ImportBatch, Job
 from jiangqiao.core.scope import ScopeViolation
 
-from .generic import ObjectEditView, ObjectListView, ObjectStatusView
+from .generic import ObjectEditView, ObjectListView, ObjectStatusView, SubmitOnceMixin
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFLICTS_SHOWN = 50
@@ -192,7 +192,7 @@ class ImportBatchListView(ObjectListView):
         )
 
 
-class ImportBatchDetailView(BatchMixin, View):
+class ImportBatchDetailView(SubmitOnceMixin, BatchMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = self.batch(pk)
         htmx = getattr(request, "htmx", None)
@@ -234,16 +234,22 @@ class ImportBatchDetailView(BatchMixin, View):
                 "previous": services.previous_import(batch),
                 "status_colors": IMPORT_STATUS_COLORS,
                 "can_commit": batch.status == ImportStatus.CHECKED or (broken and bool(result)),
+                "form_token": self.issue_form_token(),
             },
         )
 
 
-class ImportBatchActionView(BatchMixin, View):
-    """POST ``action=recheck|commit`` with the options and the field-by-field merge choices."""
+class ImportBatchActionView(SubmitOnceMixin, BatchMixin, View):
+    """POST ``action=recheck|commit`` with the options and the field-by-field merge choices.
+
+    The commit runs once per page: a repeated POST (double click, reload, back and resubmit)
+    goes back to the batch saying it was already submitted (``core.submissions``)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = self.owned_batch(pk)
         action = request.POST.get("action", "recheck")
+        if action == "commit" and (earlier := self.earlier_submission()) is not None:
+            return earlier
         options = OptionsForm(request.POST)
         decisions: dict[str, dict[str, str]] = {}
         for name in request.POST:
@@ -262,17 +268,11 @@ class ImportBatchActionView(BatchMixin, View):
                 decisions=decisions,
             )
             if action == "commit":
-                if services.needs_job(batch):
-                    services.start_job(actor=request.user, batch=batch, commit=True)
-                    return redirect(batch.get_absolute_url())
-                services.import_commit(actor=request.user, batch=batch)
-                counts = batch.result.get("committed_counts") or batch.counts
-                messages.success(
-                    request,
-                    f"导入完成：新增 {counts.get('new', 0)} 条，更新 {counts.get('update', 0)} 条，"
-                    f"无变化 {counts.get('unchanged', 0)} 条，重复合并 {counts.get('duplicate', 0)} 条，"
-                    f"错误 {counts.get('error', 0)} 条",
+                done = self.create_once(
+                    lambda: self._commit(batch), lambda _: batch.get_absolute_url()
                 )
+                if done.replayed:
+                    return self.replayed(done.url)
             else:
                 if services.needs_job(batch):
                     services.start_job(actor=request.user, batch=batch, commit=False)
@@ -282,6 +282,23 @@ class ImportBatchActionView(BatchMixin, View):
         except (BusinessError, ScopeViolation) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
         return redirect(batch.get_absolute_url())
+
+    def _commit(self, batch: ImportBatch) -> ImportBatch:
+        if services.needs_job(batch):
+            services.start_job(actor=self.request.user, batch=batch, commit=True)
+            return batch
+        services.import_commit(actor=self.request.user, batch=batch)
+        counts = batch.result.get("committed_counts") or batch.counts
+        messages.success(
+            self.request,
+            f"导入完成：新增 {counts.get('new', 0)} 条，更新 {counts.get('update', 0)} 条，"
+            f"无变化 {counts.get('unchanged', 0)} 条，重复合并 {counts.get('duplicate', 0)} 条，"
+            f"错误 {counts.get('error', 0)} 条",
+        )
+        return batch
+
+    def replay_fallback_url(self) -> str:
+        return reverse("core:importbatch_list")
 
 
 class ImportErrorsView(BatchMixin, View):

@@ -26,7 +26,7 @@ from jiangqiao.demands.models import Demand
 
 from .test_services import Base, role
 
-TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
+TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 API = "/api/v1/demands/demands/"
 
 
@@ -53,7 +53,7 @@ class PhoneForm(Base):
             "description": "老旧产线改造",
             "delivery_mode": "either",
             "action": "submit",
-            "submission_token": token,
+            "form_token": token,
         } | extra
 
     def test_submit_redirects_and_reloading_the_success_page_creates_nothing(self) -> None:
@@ -132,7 +132,7 @@ class StaffForm(Base):
             "description": "薄板焊接变形",
             "delivery_mode": "either",
             "visibility": "private",
-            "submission_token": token,
+            "form_token": token,
         }
         first = self.client.post(url, data)
         second = self.client.post(url, data)

@@ -28,3 +28,34 @@ document.addEventListener("click", function (evt) {
     item.parentNode.insertBefore(item.nextElementSibling, item);
   }
 });
+
+// A text box with data-counter and maxlength shows “已输入 n / 上限 字” under it, updated as the
+// user types; the browser itself stops input at maxlength (core/field_messages.py sets both).
+(function () {
+  function counterFor(box) {
+    var next = box.nextElementSibling;
+    if (next && next.classList.contains("char-counter")) return next;
+    var el = document.createElement("small");
+    el.className = "char-counter form-hint text-end";
+    el.setAttribute("aria-live", "polite");
+    box.insertAdjacentElement("afterend", el);
+    return el;
+  }
+  function update(box) {
+    var max = parseInt(box.getAttribute("maxlength"), 10);
+    if (!max) return;
+    var used = box.value.length;
+    var el = counterFor(box);
+    el.textContent = "已输入 " + used + " / " + max + " 字";
+    el.classList.toggle("text-danger", used >= max);
+  }
+  function scan(root) {
+    (root || document).querySelectorAll("[data-counter][maxlength]").forEach(update);
+  }
+  document.addEventListener("DOMContentLoaded", function () { scan(document); });
+  document.addEventListener("htmx:afterSwap", function (evt) { scan(evt.target); });
+  document.addEventListener("input", function (evt) {
+    var el = evt.target;
+    if (el.matches && el.matches("[data-counter][maxlength]")) update(el);
+  });
+})();
