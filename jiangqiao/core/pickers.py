@@ -35,6 +35,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import lazy
 
 MAX_QUERY_LENGTH = 50
 DEFAULT_LIMIT = 10
@@ -253,6 +254,11 @@ class ObjectPickerWidget(forms.Widget):
         return id_
 
 
+def _not_found(kind: str) -> Any:
+    """The message for an id that is not a choice (lazy: kinds register after the forms load)."""
+    return lazy(lambda: f"所选{get_kind(kind).verbose}不存在或不在您的数据范围内", str)()
+
+
 class _ByName:
     """Resolve typed text (a name, not picked from the list) to one row of the field's queryset."""
 
@@ -261,7 +267,10 @@ class _ByName:
 
     def _resolve(self, text: str) -> Any:
         kind = get_kind(self.kind)
-        matches = list(kind.matching(self.queryset, text).order_by(*kind.order)[:6])
+        queryset = (
+            self.queryset if self.queryset is not None else kind.model._default_manager.none()
+        )
+        matches = list(kind.matching(queryset, text).order_by(*kind.order)[:6])
         exact = [m for m in matches if kind.label(m) == text]
         if len(exact) == 1:
             return exact[0]
@@ -293,15 +302,13 @@ class ObjectChoiceField(_ByName, forms.ModelChoiceField):  # type: ignore[type-a
         **kwargs: Any,
     ) -> None:
         self.kind = kind
+        kwargs.pop("null_label", None)  # django-filter's ChoiceFilter extras
+        kwargs.pop("null_value", None)
         kwargs.setdefault("widget", ObjectPickerWidget(kind, placeholder=placeholder, limit=limit))
         kwargs.setdefault("empty_label", None)
-        if queryset is None:
-            queryset = get_kind(kind).model._default_manager.none()
+        # The form narrows the queryset to the user's scope; until then nothing is a choice.
         super().__init__(queryset=queryset, **kwargs)
-        self.error_messages.setdefault("invalid_choice", "")
-        self.error_messages["invalid_choice"] = (
-            f"所选{get_kind(kind).verbose}不存在或不在您的数据范围内"
-        )
+        self.error_messages["invalid_choice"] = _not_found(kind)
 
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
@@ -328,15 +335,9 @@ class ObjectMultipleChoiceField(_ByName, forms.ModelMultipleChoiceField):  # typ
             "widget",
             ObjectPickerWidget(kind, multiple=True, placeholder=placeholder, limit=limit),
         )
-        if queryset is None:
-            queryset = get_kind(kind).model._default_manager.none()
         super().__init__(queryset=queryset, **kwargs)
-        self.error_messages["invalid_choice"] = (
-            f"所选{get_kind(kind).verbose}不存在或不在您的数据范围内"
-        )
-        self.error_messages["invalid_pk_value"] = (
-            f"所选{get_kind(kind).verbose}不存在或不在您的数据范围内"
-        )
+        self.error_messages["invalid_choice"] = _not_found(kind)
+        self.error_messages["invalid_pk_value"] = _not_found(kind)
 
     def clean(self, value: Any) -> Any:
         values = _as_list(value)
@@ -361,9 +362,8 @@ class ObjectFilter(filters.ModelChoiceFilter):
 
     def __init__(self, kind: str, **kwargs: Any) -> None:
         self.kind = kind
-        picker = get_kind(kind)
         kwargs.setdefault(
-            "queryset", lambda request: picker.visible(getattr(request, "user", None))
+            "queryset", lambda request: get_kind(kind).visible(getattr(request, "user", None))
         )
         super().__init__(kind=kind, **kwargs)
 
