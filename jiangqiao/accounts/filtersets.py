@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 
 from jiangqiao.core.choices import DataScope, Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 
 from .choices import LoginStatus
 from .models import LoginLog, Role, User
@@ -13,7 +14,7 @@ from .models import LoginLog, Role, User
 class UserFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=50)
     org_id = OrgSubtreeFilter()
-    role_id = filters.NumberFilter(label="角色ID", field_name="roles__id")
+    role_id = ObjectFilter("role", label="角色", field_name="roles")
     is_active = filters.BooleanFilter(label="启用")
 
     class Meta:

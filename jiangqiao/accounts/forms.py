@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.forms import model_choice
+from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 
@@ -64,6 +65,8 @@ class UserForm(forms.ModelForm):
         help_text="调到上级或平级单位会扩大数据范围，须经安全管理员审批；请写明理由。",
     )
 
+    org = ObjectChoiceField("organization", label="所属组织", required=False)
+
     class Meta:
         model = User
         fields = ["username", "real_name", "org", "move_reason", "email", "remark"]
@@ -100,18 +103,82 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
         return permission_label(obj)
 
 
+class PermissionMatrixWidget(forms.CheckboxSelectMultiple):
+    """The role's permissions as a table: one block per module (app), one row per business
+    object (its Chinese name), columns 查看/新增/修改/删除 and the object's own actions
+    (导出、审核 …) after them. Same inputs as a checkbox list, so the form is unchanged."""
+
+    template_name = "accounts/widgets/permission_matrix.html"
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        from django.apps import apps
+
+        from .permissions import ACTION_LABELS
+
+        context = super().get_context(name, value, attrs)
+        chosen = {str(v) for v in (value or [])}
+        base_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+        disabled = bool(context["widget"]["attrs"].get("disabled"))
+        blocks: dict[str, dict[str, Any]] = {}
+        for index, (option_value, label) in enumerate(self.choices):
+            perm = getattr(option_value, "instance", None)
+            if perm is None:
+                continue
+            ct = perm.content_type
+            app_label = ct.app_label
+            if app_label not in blocks:
+                try:
+                    app_name = str(apps.get_app_config(app_label).verbose_name)
+                except LookupError:
+                    app_name = app_label
+                blocks[app_label] = {"label": app_name, "rows": {}}
+            rows = blocks[app_label]["rows"]
+            if ct.model not in rows:
+                model = ct.model_class()
+                rows[ct.model] = {
+                    "label": str(model._meta.verbose_name) if model else ct.model,
+                    "cells": dict.fromkeys(ACTION_LABELS),
+                    "others": [],
+                }
+            option = {
+                "value": str(option_value),
+                "label": str(label),
+                "id": f"{base_id}_{index}",
+                "checked": str(option_value) in chosen,
+            }
+            action, _, model_name = perm.codename.partition("_")
+            row = rows[ct.model]
+            if action in ACTION_LABELS and model_name == ct.model:
+                option["short"] = ACTION_LABELS[action]
+                row["cells"][action] = option
+            else:
+                row["others"].append(option)
+        context["widget"].update(
+            {
+                "blocks": [
+                    {"label": b["label"], "key": key, "rows": list(b["rows"].values())}
+                    for key, b in blocks.items()
+                ],
+                "actions": list(ACTION_LABELS.values()),
+                "disabled": disabled,
+            }
+        )
+        return context
+
+
 class RoleForm(forms.ModelForm):
     permissions = PermissionChoiceField(
         label="功能权限",
         queryset=Permission.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=PermissionMatrixWidget,
     )
-    custom_orgs = forms.ModelMultipleChoiceField(
+    custom_orgs = ObjectMultipleChoiceField(
+        "organization",
         label="自定义组织",
-        queryset=Organization.objects.none(),
         required=False,
-        help_text="数据范围为“自定义组织”时生效：只能看到所选组织的数据（不含其下级）。",
+        help_text="数据范围为“自定义组织”时生效：只能看到所选组织的数据（不含其下级）。"
+        "点击输入框展开组织树，或输入名称检索。",
     )
 
     class Meta:
@@ -135,6 +202,15 @@ class RoleForm(forms.ModelForm):
                 self.fields[
                     "permissions"
                 ].help_text = "三员角色的功能权限和数据范围由系统固定，不能修改。"
+
+    def clean_permissions(self) -> list[Any]:
+        """The chosen permissions, plus those of internal tables the role already holds (the
+        editor does not show them, so saving must not drop them)."""
+        chosen = list(self.cleaned_data.get("permissions") or [])
+        if self.instance.pk:
+            shown = set(self.fields["permissions"].queryset.values_list("pk", flat=True))  # type: ignore[attr-defined]
+            chosen += [p for p in self.instance.group.permissions.all() if p.pk not in shown]
+        return chosen
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -186,13 +262,34 @@ NOT_GRANTABLE = {
 }
 
 
+# Internal tables: counters, vectors, code index rows, idempotency keys, through/mapping rows,
+# worker heartbeats, delivery records. Nobody is granted them; the role editor never shows them
+# (a role that already holds one keeps it when edited). The one list of them.
+INTERNAL_MODELS = {
+    "core": {
+        "workerheartbeat",
+        "recordsource",
+        "notificationdelivery",
+        "notificationpreference",
+    },
+    "accounts": {"passwordhistory"},
+    "talents": {"craftsmancode"},
+    "demands": {"demandcode", "demandcounter", "submissionkey"},
+    "matching": {"craftsmanembedding", "demandembedding"},
+    "exchange": {"exchangerecord"},
+}
+
+
 def permission_choices() -> Any:
-    """The permissions a role may hold: those of the platform's own apps (not Django internals)."""
+    """The permissions a role may hold: those of the platform's own apps (not Django internals),
+    without the meaningless ones (``NOT_GRANTABLE``) and those of internal tables."""
     from django.db.models import Q
 
     excluded = Q(pk__in=[])
     for app_label, codenames in NOT_GRANTABLE.items():
         excluded |= Q(content_type__app_label=app_label, codename__in=codenames)
+    for app_label, models in INTERNAL_MODELS.items():
+        excluded |= Q(content_type__app_label=app_label, content_type__model__in=models)
     return (
         Permission.objects.filter(content_type__app_label__in=PERMISSION_APPS)
         .exclude(excluded)

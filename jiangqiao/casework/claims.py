@@ -689,7 +689,7 @@ def offer_direct(*, actor: Any, demand: Any, craftsman_id: Any, note: str = "") 
     craftsman = Craftsman.objects.visible_to(actor, "view").filter(pk=cid).first()
     if craftsman is None:
         raise BusinessError(
-            f"劳模工匠：企业点名的意向劳模工匠（ID {cid}）不在您的数据范围内，不能由您直接邀请；"
+            "劳模工匠：企业点名的这位意向劳模工匠不在您的数据范围内，不能由您直接邀请；"
             "请升级需求，或请省总工作专班协调指派",
             field="craftsman",
         )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
+from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.orgs.models import Organization
 
 from .choices import ContactChannel, DeclineReason, OutcomeResult
@@ -115,15 +114,11 @@ class FollowUpForm(forms.Form):
 
 class AgreementForm(forms.Form):
     title = forms.CharField(label="协议名称", max_length=100)
-    enterprise: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="企业", queryset=None, empty_label="请选择企业"
+    enterprise = ObjectChoiceField("enterprise", label="企业")
+    craftsman = ObjectChoiceField(
+        "craftsman", label="劳模工匠", required=False, help_text="劳模工匠与服务队二选一"
     )
-    craftsman: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="劳模工匠", queryset=None, required=False, empty_label="（或选择服务队）"
-    )
-    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="服务队", queryset=None, required=False, empty_label="（或选择劳模工匠）"
-    )
+    team = ObjectChoiceField("serviceteam", label="服务队", required=False)
     scope_text = forms.CharField(
         label="服务内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )

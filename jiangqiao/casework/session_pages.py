@@ -23,6 +23,7 @@ from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.tables import BaseTable
 from jiangqiao.core.views.generic import (
@@ -62,10 +63,10 @@ def session_list(*, user: Any, action: str = "view") -> QuerySet[ServiceRecord]:
 
 
 class ServiceRecordFilterSet(filters.FilterSet):
-    demand_id = filters.NumberFilter(label="需求ID", field_name="demand_id")
-    offer_id = filters.NumberFilter(label="服务邀请ID", field_name="offer_id")
-    match_id = filters.NumberFilter(label="匹配ID", field_name="match_id")
-    craftsman_id = filters.NumberFilter(label="劳模工匠ID", method="filter_craftsman")
+    demand_id = ObjectFilter("demand", label="需求", field_name="demand")
+    offer_id = ObjectFilter("offer", label="服务邀请", field_name="offer")
+    match_id = ObjectFilter("suggestion", label="匹配", field_name="match")
+    craftsman_id = ObjectFilter("craftsman", label="劳模工匠", method="filter_craftsman")
     mode = filters.ChoiceFilter(label="服务方式", choices=SessionMode.choices)
     date_from = filters.DateFilter(
         label="服务日期起",
@@ -112,7 +113,8 @@ class ServiceRecordFilterSet(filters.FilterSet):
             return queryset
         from django.db.models import Q
 
-        return queryset.filter(Q(offer__craftsman_id=value) | Q(match__craftsman_id=value))
+        pk = getattr(value, "pk", value)
+        return queryset.filter(Q(offer__craftsman_id=pk) | Q(match__craftsman_id=pk))
 
 
 class ServiceRecordTable(BaseTable):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
@@ -41,7 +42,8 @@ class ChangeLogFilterSet(filters.FilterSet):
     user_name = filters.CharFilter(label="操作人", lookup_expr="icontains", max_length=150)
     action = filters.ChoiceFilter(label="动作", choices=ChangeAction.choices)
     content_type = ContentTypeChoiceFilter(label="对象类型")
-    object_id = filters.CharFilter(label="对象ID", max_length=64)
+    # Set by the links of a page's 变更记录 tab (with content_type); never typed by a person.
+    object_id = filters.CharFilter(label="对象", max_length=64, widget=forms.HiddenInput)
     object_repr = filters.CharFilter(label="对象", lookup_expr="icontains", max_length=200)
     request_id = filters.UUIDFilter(label="请求编号")
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")

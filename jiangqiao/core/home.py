@@ -133,7 +133,7 @@ def _jobs_context(request: Any) -> dict[str, Any] | None:
 def _operations_context(request: Any) -> dict[str, Any]:
     from .selectors import operationlog_list
 
-    return {"recent_operations": operationlog_list(user=request.user)[:8]}
+    return {"recent_operations": operationlog_list(user=request.user).select_related("user")[:8]}
 
 
 register(

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from .choices import CHANGE_ACTION_COLORS, IMPORT_STATUS_COLORS, JOB_STATUS_COLORS
 from .models import ChangeLog, ImportAlias, ImportBatch, Job, OperationLog, TablePreference
+from .people import OperatorColumn
 
 #: Every ``BaseTable`` subclass by key (``"<app>.<ClassName>"``), for the 列设置 endpoint.
 TABLES: dict[str, type[BaseTable]] = {}
@@ -123,7 +124,7 @@ def _badge(label: Any, color: str) -> Any:
 
 class ChangeLogTable(BaseTable):
     time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
-    user_name = tables.Column("操作人", default="系统")
+    user_name = OperatorColumn("操作人", row=True)
     action = tables.Column("动作")
     content_type = tables.Column("对象类型")
     object_repr = tables.Column("对象")
@@ -148,13 +149,25 @@ class ChangeLogTable(BaseTable):
     def render_request_id(self, value: Any) -> str:
         return str(value)[:8]
 
+    def render_object_repr(self, value: Any, record: ChangeLog) -> Any:
+        """The object by its current name, linked when in the user's scope (one query a page)."""
+        if not hasattr(record, "object_html"):
+            from .audit_names import name_changes
+
+            page = getattr(self, "page", None)
+            rows = [getattr(r, "record", r) for r in getattr(page, "object_list", [])]
+            rows = [r for r in rows if not hasattr(r, "object_html")] or [record]
+            user = getattr(getattr(self, "request", None), "user", None)
+            name_changes(rows if record in rows else [record], user)
+        return getattr(record, "object_html", value)
+
 
 class OperationLogTable(BaseTable):
     time = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i:s", linkify=True)
     module = tables.Column("模块")
     business_type = tables.Column("业务类型")
     action = tables.Column("操作", attrs={"td": {"class": "wrap"}})
-    user_name = tables.Column("操作人", default="系统")
+    user_name = OperatorColumn("操作人", row=True)
     ip = tables.Column("IP")
     status = tables.Column("结果")
 
@@ -173,7 +186,7 @@ class JobTable(BaseTable):
     title = tables.Column("名称", linkify=True)
     status = tables.Column("状态")
     progress = tables.Column("进度", empty_values=(), orderable=False)
-    created_by = tables.Column("发起人")
+    created_by = OperatorColumn("发起人", default="—")
     created_at = tables.DateTimeColumn(verbose_name="创建时间", format="Y-m-d H:i:s")
     finished_at = tables.DateTimeColumn(verbose_name="结束时间", format="Y-m-d H:i:s")
 
@@ -199,7 +212,7 @@ class ImportBatchTable(BaseTable):
     source_label = tables.Column("来源名单")
     status = tables.Column("状态")
     counts = tables.Column("新增/更新/重复/错误", empty_values=(), orderable=False)
-    created_by = tables.Column("导入人")
+    created_by = OperatorColumn("导入人", default="—")
     org = tables.Column("所属组织")
 
     key_columns = ("created_at", "spec", "status")

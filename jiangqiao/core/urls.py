@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import inbox, io, pages, tables, workdays
+from .views import inbox, io, pages, pickers, tables, workdays
 
 app_name = "core"
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("picker/", pickers.picker, name="picker"),
     path("logs/changes/", pages.ChangeLogListView.as_view(), name="changelog_list"),
     path("logs/changes/<int:pk>/", pages.ChangeLogDetailView.as_view(), name="changelog_detail"),
     path("logs/operations/", pages.OperationLogListView.as_view(), name="operationlog_list"),

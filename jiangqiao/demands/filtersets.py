@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 from jiangqiao.core.search import SEARCH_MAX, substring_search
 from jiangqiao.core.workdays import CALENDAR_TZ, age_cutoff
 from jiangqiao.taxonomy.codelists import DEMAND_CATEGORIES, QUALITY_TIERS
@@ -137,9 +138,7 @@ class DemandFilterSet(filters.FilterSet):
     industry = TermFilter("industry", label="行业（含下级）", method="filter_industry")
     region = TermFilter("region", label="服务地点（含下级）", method="filter_region")
     org_id = OrgSubtreeFilter()
-    enterprise_id = filters.NumberFilter(
-        label="企业ID", field_name="enterprise_id", widget=forms.HiddenInput
-    )
+    enterprise_id = ObjectFilter("enterprise", label="企业", field_name="enterprise")
     kind = filters.ChoiceFilter(label="需求类型", choices=DemandKind.choices)
     category = filters.ChoiceFilter(label="需求类别", choices=_CATEGORY_CHOICES)
     subcategory = filters.ChoiceFilter(label="需求子类", choices=_SUBCATEGORY_CHOICES)

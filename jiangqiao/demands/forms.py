@@ -8,6 +8,7 @@ from django import forms
 
 from jiangqiao.core.forms import model_choice
 from jiangqiao.core.identifiers import clean_uscc
+from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField, get_kind
 from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 
@@ -101,9 +102,9 @@ class ContactForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     title = forms.CharField(label="职务", max_length=50, required=False)
     mobile = forms.CharField(label="手机号码", max_length=30, required=False)
-    user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    user = ObjectChoiceField(
+        "user",
         label="关联平台账号（企业联络人）",
-        queryset=None,  # type: ignore[arg-type]
         required=False,
         help_text="关联后，该账号可查看本企业并通过手机提交需求",
     )
@@ -121,16 +122,6 @@ class ContactForm(forms.Form):
         )
 
 
-def _parse_ids(text: str) -> list[int]:
-    parts = [p for p in text.replace("，", ",").replace(" ", ",").split(",") if p]
-    ids = []
-    for part in parts:
-        if not part.isdigit() or len(part) > 18:
-            raise forms.ValidationError("意向劳模工匠应填写劳模工匠ID，以逗号分隔")
-        ids.append(int(part))
-    return ids
-
-
 class DemandForm(VersionedFormMixin, forms.ModelForm):
     """Create (staff, on behalf of an enterprise) or edit a demand."""
 
@@ -141,8 +132,12 @@ class DemandForm(VersionedFormMixin, forms.ModelForm):
         max_length=300,
         help_text="以逗号分隔，如：数控加工, 焊接",
     )
-    preferred_craftsmen = forms.CharField(
-        label="意向劳模工匠（ID）", required=False, max_length=200
+    enterprise = ObjectChoiceField("enterprise", label="企业")
+    preferred_craftsmen = ObjectMultipleChoiceField(
+        "craftsman",
+        label="意向劳模工匠",
+        required=False,
+        help_text="输入姓名检索并选择，最多 10 位",
     )
 
     class Meta:
@@ -190,15 +185,28 @@ class DemandForm(VersionedFormMixin, forms.ModelForm):
         if self.instance.pk:
             del self.fields["enterprise"]
             self.initial["tags"] = "，".join(self.instance.tags)
-            self.initial["preferred_craftsmen"] = ",".join(
-                str(i) for i in self.instance.preferred_craftsmen
-            )
+            self.initial["preferred_craftsmen"] = list(self.instance.preferred_craftsmen or [])
         else:
             model_choice(self, "enterprise").queryset = enterprise_choices_for(user=user)
         self.add_version_field(self.instance)
 
+        craftsmen = get_kind("craftsman").visible(user).exclude(status="removed")
+        model_choice(self, "preferred_craftsmen").queryset = craftsmen
+        # Preferred craftsmen the editor may not see (named by the enterprise or another unit)
+        # are neither shown nor dropped: they are kept as they are.
+        current = [int(i) for i in (self.instance.preferred_craftsmen or [])]
+        visible = set(craftsmen.filter(pk__in=current).values_list("pk", flat=True))
+        self.hidden_preferred = [i for i in current if i not in visible]
+        if self.hidden_preferred:
+            self.fields[
+                "preferred_craftsmen"
+            ].help_text = (
+                f"另有 {len(self.hidden_preferred)} 位意向劳模工匠不在您的数据范围内，保存时保留"
+            )
+
     def clean_preferred_craftsmen(self) -> list[int]:
-        return _parse_ids(self.cleaned_data.get("preferred_craftsmen") or "")
+        chosen = [c.pk for c in self.cleaned_data.get("preferred_craftsmen") or []]
+        return list(dict.fromkeys([*chosen, *self.hidden_preferred]))
 
     def _post_clean(self) -> None:
         pass

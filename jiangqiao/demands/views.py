@@ -231,6 +231,18 @@ class MyDemandListView(ObjectListView):
         return selectors.demand_list(user=self.request.user)
 
 
+def _preferred_context(user: Any, obj: Demand) -> dict[str, Any]:
+    """意向劳模工匠 by name (linked); those outside the user's scope are only counted."""
+    from jiangqiao.core.pickers import get_kind
+
+    ids = [int(i) for i in (obj.preferred_craftsmen or [])]
+    found = {c.pk: c for c in get_kind("craftsman").visible(user).filter(pk__in=ids)}
+    return {
+        "preferred": [found[i] for i in ids if i in found],
+        "preferred_hidden": sum(1 for i in ids if i not in found),
+    }
+
+
 class DemandDetailView(ObjectDetailView):
     model = Demand
     template_name = "demands/demand_detail.html"
@@ -244,6 +256,7 @@ class DemandDetailView(ObjectDetailView):
             "subcategory_label": term_label("demand_category", obj.subcategory, obj.subcategory),
             "skill_label": term_label("skill_level", obj.min_skill_level, obj.min_skill_level),
             "status_color": DEMAND_STATUS_COLORS.get(obj.status, "secondary"),
+            **_preferred_context(self.request.user, obj),
         }
 
     def edit_url(self, obj: Demand) -> str | None:

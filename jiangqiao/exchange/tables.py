@@ -5,6 +5,7 @@ from typing import Any
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from jiangqiao.core.people import OperatorColumn
 from jiangqiao.core.tables import BaseTable
 
 from .choices import BATCH_STATUS_COLORS, DIRECTION_COLORS
@@ -26,7 +27,7 @@ class BatchTable(BaseTable):
     pii = tables.Column("个人标识")
     status = tables.Column("状态")
     counts = tables.Column("新增/更新/未变/冲突/错误/跳过", empty_values=(), orderable=False)
-    created_by = tables.Column("操作人", orderable=False)
+    created_by = OperatorColumn("操作人", orderable=False, default="—")
     created_at = tables.DateTimeColumn(verbose_name="时间", format="Y-m-d H:i")
 
     key_columns = ("id", "direction", "status")
@@ -65,6 +66,3 @@ class BatchTable(BaseTable):
             f"{record.new_count}/{record.updated_count}/{record.unchanged_count}/"
             f"{record.conflict_count}/{record.error_count}/{record.skipped_count}"
         )
-
-    def render_created_by(self, value: Any) -> Any:
-        return getattr(value, "display_name", None) or str(value)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 from jiangqiao.core.search import SEARCH_MAX, substring_search
 from jiangqiao.demands.choices import DemandKind, DemandStatus
 from jiangqiao.demands.filtersets import region_subtree_q
@@ -28,9 +30,12 @@ MATCHLIST_DEFAULT_STATUSES = (
 
 
 class SuggestionFilterSet(filters.FilterSet):
-    demand_id = filters.NumberFilter(label="需求ID", field_name="demand_id")
-    craftsman_id = filters.NumberFilter(label="劳模工匠ID", field_name="craftsman_id")
-    run_id = filters.NumberFilter(label="平台匹配批次", field_name="run_id")
+    demand_id = ObjectFilter("demand", label="需求", field_name="demand")
+    craftsman_id = ObjectFilter("craftsman", label="劳模工匠", field_name="craftsman")
+    # Set by the link on a platform run's page, never typed.
+    run_id = filters.NumberFilter(
+        label="平台匹配批次", field_name="run_id", widget=forms.HiddenInput
+    )
     status = filters.ChoiceFilter(label="状态", choices=SuggestionStatus.choices)
     source = filters.ChoiceFilter(label="来源", choices=SuggestionSource.choices)
     org_id = OrgSubtreeFilter(org_field="demand__org", label="需求负责工会（含下级）")
@@ -50,8 +55,8 @@ class RunFilterSet(filters.FilterSet):
 
 
 class ConflictFilterSet(filters.FilterSet):
-    craftsman_id = filters.NumberFilter(label="劳模工匠ID", field_name="craftsman_id")
-    enterprise_id = filters.NumberFilter(label="企业ID", field_name="enterprise_id")
+    craftsman_id = ObjectFilter("craftsman", label="劳模工匠", field_name="craftsman")
+    enterprise_id = ObjectFilter("enterprise", label="企业", field_name="enterprise")
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     org_id = OrgSubtreeFilter(org_field="craftsman__org", label="劳模工匠所属工会（含下级）")
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from jiangqiao.core.forms import model_choice
+from jiangqiao.core.pickers import ObjectChoiceField, get_kind
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 
@@ -19,10 +20,12 @@ class ReasonForm(forms.Form):
 
 
 class ManualSuggestionForm(forms.Form):
-    craftsman = forms.IntegerField(
-        label="劳模工匠编号", min_value=1, max_value=2**53, help_text="劳模工匠档案的编号"
-    )
+    craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
     reason = forms.CharField(label="推荐理由", max_length=REASON_MAX, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "craftsman").queryset = get_kind("craftsman").visible(user)
 
 
 class RunStartForm(forms.Form):
@@ -40,6 +43,9 @@ class RunStartForm(forms.Form):
 
 
 class DeclaredConflictForm(forms.ModelForm):
+    craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
+    enterprise = ObjectChoiceField("enterprise", label="企业")
+
     class Meta:
         model = DeclaredConflict
         fields = ["craftsman", "enterprise", "reason"]

@@ -205,7 +205,8 @@ class MatchSuggestion(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.demand_id}→{self.craftsman_id}"
+        # Names, not keys: this is what the change log shows for the suggestion.
+        return f"{self.demand.title} → {self.craftsman.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("demands:demand_detail", args=[self.demand_id]) + "#match-suggestions"

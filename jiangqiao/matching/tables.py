@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from jiangqiao.core.choices import STATUS_COLORS
+from jiangqiao.core.people import OperatorColumn
 from jiangqiao.core.tables import BaseTable
 
 from .choices import RUN_STATUS_COLORS, SUGGESTION_SOURCE_COLORS, SUGGESTION_STATUS_COLORS
@@ -35,7 +36,7 @@ class SuggestionTable(BaseTable):
         attrs={"td": {"class": "wrap small", "style": "min-width: 24rem"}},
     )
     suggested_at = tables.DateTimeColumn(verbose_name="推荐时间", format="Y-m-d H:i")
-    decided_by = tables.Column("处理人", orderable=False)
+    decided_by = OperatorColumn("处理人", orderable=False, default="—")
 
     default_columns = ("demand", "craftsman", "rank", "score", "status", "summary", "decided_by")
     key_columns = ("demand", "craftsman", "status")
@@ -100,7 +101,7 @@ class RunTable(BaseTable):
     staffed_count = tables.Column("已配置")
     suggestion_count = tables.Column("建议匹配")
     fusion_version = tables.Column("融合权重版本")
-    created_by = tables.Column("发起人", orderable=False)
+    created_by = OperatorColumn("发起人", orderable=False, default="—")
     created_at = tables.DateTimeColumn(verbose_name="发起时间", format="Y-m-d H:i")
 
     key_columns = ("id", "org", "status")

@@ -248,22 +248,16 @@ class DemandSuggestionsRefreshView(ScopedMixin, View):
 
 
 class DemandSuggestionAddView(DemandSuggestionsRefreshView):
-    """POST: a person proposes a craftsman by profile number (source 人工)."""
+    """POST: a person proposes a craftsman picked by name (source 人工)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        from jiangqiao.talents.models import Craftsman
-
         demand = _visible_demand(request, pk)
-        form = ManualSuggestionForm(request.POST)
+        form = ManualSuggestionForm(request.POST, user=request.user)
         extra: dict[str, Any]
         if not form.is_valid():
             extra = {"error": "；".join(str(e) for errors in form.errors.values() for e in errors)}
             return self._respond(request, demand, extra)
-        craftsman = (
-            Craftsman.objects.visible_to(request.user, "view")
-            .filter(pk=form.cleaned_data["craftsman"])
-            .first()
-        )
+        craftsman = form.cleaned_data["craftsman"]
         try:
             services.suggestion_add_manual(
                 actor=request.user,

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django import forms
 from django.db.models import Q, QuerySet
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 
 from .choices import OrgLevel
 from .models import Organization
@@ -18,9 +18,7 @@ class OrganizationFilterSet(filters.FilterSet):
     level = filters.ChoiceFilter(label="层级", choices=OrgLevel.choices)
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     region_code = filters.CharFilter(label="行政区划代码", method="filter_region", max_length=6)
-    parent_id = filters.NumberFilter(
-        label="上级组织ID", field_name="parent_id", widget=forms.HiddenInput
-    )
+    parent_id = ObjectFilter("organization", label="上级组织", field_name="parent")
     ancestor_id = OrgSubtreeFilter(org_field="")
 
     class Meta:

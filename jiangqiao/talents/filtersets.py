@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from jiangqiao.core.choices import Status
 from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
 from jiangqiao.core.search import SEARCH_MAX, substring_search
 from jiangqiao.taxonomy.filters import TermFilter
 
@@ -127,9 +128,7 @@ class ServiceTeamFilterSet(filters.FilterSet):
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     industry = TermFilter("industry", label="行业方向（含下级）", method="filter_industry")
     org_id = OrgSubtreeFilter()
-    member_id = filters.NumberFilter(
-        label="成员ID", method="filter_member", min_value=1, max_value=2147483647
-    )
+    member_id = ObjectFilter("craftsman", label="成员", method="filter_member")
 
     class Meta:
         model = ServiceTeam
@@ -152,4 +151,4 @@ class ServiceTeamFilterSet(filters.FilterSet):
     def filter_member(self, queryset: QuerySet[Any], name: str, value: Any) -> Any:
         if value is None:
             return queryset
-        return queryset.filter(memberships__craftsman_id=value)
+        return queryset.filter(memberships__craftsman_id=getattr(value, "pk", value))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from jiangqiao.core.forms import model_choice
+from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.core.sensitive import mask
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 from jiangqiao.taxonomy.models import Term
-from jiangqiao.text import search_key
 
 from .choices import (
     CONSENT_TEXTS,
@@ -305,30 +304,11 @@ class ServiceTeamForm(VersionMixin):
 
 
 class TeamMemberForm(forms.Form):
-    craftsman = forms.CharField(
-        label="劳模工匠",
-        max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": "档案编号或姓名（重名时输入编号）"}),
-    )
+    craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
     role = forms.ChoiceField(label="角色", choices=MemberRole.choices, initial=MemberRole.MEMBER)
     joined_on = forms.DateField(label="加入日期", required=False, widget=DATE)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-
-    def clean_craftsman(self) -> Craftsman:
-        text = (self.cleaned_data.get("craftsman") or "").strip()
-        qs = craftsman_choices_for(user=self.user)
-        if text.isdigit() and len(text) < 10:
-            found = qs.filter(pk=int(text)).first()
-            if found is None:
-                raise ValidationError("劳模工匠：未找到该编号的档案（或不在您的数据范围内）")
-            return found
-        matches = list(qs.filter(name_normalized=search_key(text))[:6])
-        if not matches:
-            raise ValidationError("劳模工匠：未找到该姓名的档案（或不在您的数据范围内）")
-        if len(matches) > 1:
-            listed = "；".join(f"{c.pk} {c.name}（{c.employer_name or '—'}）" for c in matches[:5])
-            raise ValidationError(f"劳模工匠：有多位同名，请输入编号：{listed}")
-        return matches[0]
+        model_choice(self, "craftsman").queryset = craftsman_choices_for(user=user)

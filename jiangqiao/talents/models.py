@@ -392,7 +392,7 @@ class TeamMembership(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.team_id}:{self.craftsman_id}"
+        return f"{self.team.name} · {self.craftsman.name}"
 
     def audit_org_id(self) -> int | None:
         return ServiceTeam.objects.filter(pk=self.team_id).values_list("org_id", flat=True).first()

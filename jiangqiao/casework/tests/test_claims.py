@@ -543,22 +543,24 @@ class OfferRouteTests(ClaimsTestBase):
         offer = claims.offer_direct(actor=self.staff, demand=demand, craftsman_id=self.cnc_a.pk)
         self.assertEqual((offer.source, offer.status), (OfferSource.DIRECT, OfferStatus.PENDING))
         self.assertEqual(Demand.objects.get(pk=demand.pk).status, DemandStatus.MATCHING)
-        # The other city's craftsman: refused by ID, never by name.
+        # The other city's craftsman: refused without a name (and without a database id).
         with self.assertRaises(BusinessError) as outside:
             claims.offer_direct(actor=self.staff, demand=demand, craftsman_id=self.cnc_b.pk)
-        self.assertIn(f"ID {self.cnc_b.pk}", outside.exception.message)
+        self.assertIn("不在您的数据范围内", outside.exception.message)
+        self.assertNotIn(f"ID {self.cnc_b.pk}", outside.exception.message)
         self.assertNotIn(self.cnc_b.name, outside.exception.message)
         with self.assertRaises(BusinessError) as not_named:
             claims.offer_direct(actor=self.staff, demand=demand, craftsman_id=self.lead.pk)
         self.assertIn("不在企业点名的意向名单中", not_named.exception.message)
         with self.assertRaises(BusinessError):  # twice: the open offer
             claims.offer_direct(actor=self.staff, demand=demand, craftsman_id=self.cnc_a.pk)
-        # The panel names the in-scope one and shows the other by ID only.
+        # The panel names the in-scope one and only counts the other (no name, no id).
         self.login(self.staff)
         html = self.client.get(reverse("casework:claims_panel", args=[demand.pk])).content.decode()
         self.assertIn(self.cnc_a.name, html)
         self.assertNotIn(self.cnc_b.name, html)
-        self.assertIn(f"ID {self.cnc_b.pk}", html)
+        self.assertIn("一位劳模工匠", html)
+        self.assertNotIn(f"ID {self.cnc_b.pk}", html)
         # The demand page's panel for the enterprise does not load the staff block.
         self.login(self.boss)
         html = self.client.get(reverse("casework:claims_panel", args=[demand.pk])).content.decode()

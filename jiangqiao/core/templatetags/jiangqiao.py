@@ -91,3 +91,26 @@ def field_label(change: Any, name: str) -> str:
     except Exception:
         return name
     return str(getattr(field, "verbose_name", name))
+
+
+@register.simple_tag
+def object_picker(kind: str, name: str, input_id: str = "", css: str = "") -> Any:
+    """An empty name-search picker in a hand-written form: ``{% object_picker "craftsman" "craftsman" %}``.
+
+    It submits the chosen row's key under ``name``; the view's form field (an
+    ``ObjectChoiceField`` on a scoped queryset) checks it, or resolves a typed name.
+    """
+    from jiangqiao.core.pickers import ObjectPickerWidget
+
+    attrs = {"id": input_id or f"id_{name}"}
+    if css:
+        attrs["class"] = css
+    return ObjectPickerWidget(kind).render(name, None, attrs)
+
+
+@register.filter
+def operator(value: Any, default: str = "系统") -> Any:
+    """Who did it: real name, login on hover (``{{ row|operator }}``); see ``core.people``."""
+    from jiangqiao.core.people import operator_html
+
+    return operator_html(value, default)

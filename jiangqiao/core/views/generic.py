@@ -222,7 +222,9 @@ class ObjectDetailView(ScopedMixin, View):
             "object": obj,
             "tab": tab,
             "edit_url": self.edit_url(obj),
-            "changelog": self.changelog(obj) if self.changelog_tab and tab == "changelog" else None,
+            "changelog": self.named_changelog(obj)
+            if self.changelog_tab and tab == "changelog"
+            else None,
             "sources": self.sources(obj) if self.changelog_tab and tab == "changelog" else None,
             "received_from": (
                 self.received_from(obj) if self.changelog_tab and tab == "changelog" else None
@@ -259,6 +261,16 @@ class ObjectDetailView(ScopedMixin, View):
         return ChangeLog.objects.filter(
             content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
         ).order_by("-time", "-pk")[:200]
+
+    def named_changelog(self, obj: Any) -> list[Any]:
+        """The 变更记录 tab: operators and referenced objects by name (``core.audit_names``)."""
+        from django.db.models import prefetch_related_objects
+
+        from jiangqiao.core.audit_names import name_changes
+
+        rows = list(self.changelog(obj))
+        prefetch_related_objects(rows, "user", "content_type")
+        return name_changes(rows, self.request.user)
 
 
 class SubmitOnceMixin:

@@ -34,7 +34,7 @@ class ChangeLogListView(ObjectListView):
     title = "变更日志"
 
     def get_table_queryset(self) -> Any:
-        return self.get_queryset().select_related("content_type", "org")
+        return self.get_queryset().select_related("content_type", "org", "user")
 
 
 class ChangeLogDetailView(ObjectDetailView):
@@ -50,7 +50,13 @@ class ChangeLogDetailView(ObjectDetailView):
             if obj.request_id
             else []
         )
-        return {"title": str(obj), "diff": obj.diff(), "related": related}
+        from django.utils.html import strip_tags
+
+        from jiangqiao.core.audit_names import name_changes
+
+        name_changes([obj], self.request.user)
+        title = f"{obj.get_action_display()} {strip_tags(obj.object_html)}"  # type: ignore[attr-defined]
+        return {"title": title, "diff": obj.named_diff, "related": related}  # type: ignore[attr-defined]
 
 
 class OperationLogListView(ObjectListView):
@@ -58,6 +64,9 @@ class OperationLogListView(ObjectListView):
     filterset_class = OperationLogFilterSet
     table_class = OperationLogTable
     title = "操作日志"
+
+    def get_table_queryset(self) -> Any:
+        return self.get_queryset().select_related("user")
 
 
 class OperationLogDetailView(ObjectDetailView):
