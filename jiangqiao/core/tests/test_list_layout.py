@@ -1,0 +1,106 @@
+"""Lists on office screens and phones: every list table is a ``BaseTable`` with key columns, the
+filter panel folds what is rarely used under 更多筛选 (open when a folded filter is in use)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jiangqiao.core.tables import TABLES, BaseTable, compact_code
+from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.core.views.generic import ObjectListView
+
+
+def _views(patterns: Any) -> Iterator[type]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _views(p.url_patterns)
+        elif isinstance(p, URLPattern):
+            cls = getattr(p.callback, "view_class", None)
+            if cls is not None:
+                yield cls
+
+
+def list_views() -> list[type[ObjectListView]]:
+    return sorted(
+        {cls for cls in _views(get_resolver().url_patterns) if issubclass(cls, ObjectListView)},
+        key=lambda c: f"{c.__module__}.{c.__qualname__}",
+    )
+
+
+class ListTablesTests(WorldTestCase):
+    def test_every_list_view_uses_a_base_table_with_key_columns(self) -> None:
+        views = list_views()
+        assert len(views) > 10
+        for view in views:
+            table = view.table_class
+            if not isinstance(table, type):
+                continue  # chosen per request (the import lists): those are in TABLES below
+            assert issubclass(table, BaseTable), f"{view.__qualname__}: {table} is no BaseTable"
+            assert table.key_columns, f"{table.__qualname__} declares no key_columns"
+
+    def test_key_and_truncated_columns_exist(self) -> None:
+        for key, cls in TABLES.items():
+            names = set(cls.base_columns)
+            assert set(cls.key_columns) <= names, key
+            assert set(cls.truncate) <= names, key
+
+    def test_no_inline_min_width_in_tables(self) -> None:
+        # A fixed min-width pushes a phone's key columns off screen: use the minw-* classes.
+        for key, cls in TABLES.items():
+            for name, column in cls.base_columns.items():
+                for part in ("td", "th", "cell"):
+                    style = str((column.attrs or {}).get(part, {}).get("style", ""))
+                    assert "min-width" not in style, f"{key}.{name}"
+
+    def test_compact_code_keeps_the_whole_code_in_the_tooltip(self) -> None:
+        html = str(compact_code("GD-440310-2026-000709"))
+        assert 'title="GD-440310-2026-000709"' in html
+        assert '<span class="code-head">GD-440310-</span>2026-000709' in html
+        assert compact_code("X-1") == "X-1"
+
+
+class FilterFoldTests(WorldTestCase):
+    url = reverse("demands:demand_list")
+
+    def fold(self, query: str = "") -> tuple[str, str]:
+        """(the filters above the fold, the <details> element) of the demand list."""
+        self.login(self.world.city_admin_a)
+        html = self.client.get(self.url + query).content.decode()
+        begin = html.index('class="filter-form"')
+        form = html[begin : html.index("</form>", begin)]
+        start = form.index("<details")
+        return form[:start], form[start : form.index("</details>")]
+
+    def test_primary_filters_shown_and_the_rest_folded(self) -> None:
+        above, details = self.fold()
+        for name in ("q", "status", "kind", "category", "org_id"):
+            assert f'name="{name}"' in above, name
+        for name in ("grade", "channel", "created_after", "age_min"):
+            assert f'name="{name}"' in details, name
+            assert f'name="{name}"' not in above, name
+        assert "更多筛选" in details
+        assert not re.match(r"<details[^>]*\bopen\b", details)
+        # Folded without inline script (a widget's own <script src=…> is fine).
+        panel = above + details
+        assert not re.search(r"<script(?![^>]*\bsrc=)", panel)
+        assert not re.search(r"\son[a-z]+=", panel)
+
+    def test_a_folded_filter_in_use_opens_the_fold(self) -> None:
+        _, details = self.fold("?grade=a&channel=")
+        assert re.match(r"<details[^>]*\bopen\b", details)
+        assert re.search(r"data-filter-count>1<", details)
+
+    def test_a_primary_filter_leaves_it_closed(self) -> None:
+        _, details = self.fold("?q=%E6%95%B0%E6%8E%A7&status=submitted")
+        assert not re.match(r"<details[^>]*\bopen\b", details)
+        assert re.search(r"data-filter-count hidden>0<", details)
+
+    def test_short_filter_panels_have_no_fold(self) -> None:
+        self.login(self.world.city_admin_a)
+        html = self.client.get(reverse("orgs:organization_list")).content.decode()
+        begin = html.index('class="filter-form"')
+        assert "<details" not in html[begin : html.index("</form>", begin)]
