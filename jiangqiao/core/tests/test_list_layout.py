@@ -104,3 +104,57 @@ class FilterFoldTests(WorldTestCase):
         html = self.client.get(reverse("orgs:organization_list")).content.decode()
         begin = html.index('class="filter-form"')
         assert "<details" not in html[begin : html.index("</form>", begin)]
+
+
+def breadcrumb(html: str) -> list[str]:
+    """The items of the page's breadcrumb (link targets kept as ``label→url``)."""
+    m = re.search(r'<ol class="breadcrumb page-pretitle.*?</ol>', html, re.S)
+    assert m, "no breadcrumb"
+    items = re.findall(r'<li class="breadcrumb-item[^"]*"[^>]*>(.*?)</li>', m.group(0), re.S)
+    out = []
+    for item in items:
+        link = re.search(r'href="([^"]+)"', item)
+        text = re.sub(r"<[^>]+>", "", item).strip()
+        out.append(f"{text}→{link.group(1)}" if link else text)
+    return out
+
+
+class BreadcrumbTests(WorldTestCase):
+    def test_no_template_overrides_the_shared_trail(self) -> None:
+        # Templates add levels with {% block breadcrumb_trail %}; only the organisation (its
+        # upper units, the invisible ones as text) writes its own trail.
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[3]
+        found = sorted(
+            str(p.relative_to(root))
+            for p in root.rglob("*.html")
+            if "{% block breadcrumb %}" in p.read_text(encoding="utf-8")
+        )
+        assert found == [
+            "jiangqiao/orgs/templates/orgs/organization_detail.html",
+            "jiangqiao/templates/base.html",
+        ]
+
+    def test_detail_pages_show_home_module_list_and_object(self) -> None:
+        user = self.world.city_admin_a
+        self.login(user)
+        html = self.client.get(reverse("accounts:user_detail", args=[user.pk])).content.decode()
+        trail = breadcrumb(html)
+        assert trail[0] == "首页→/"
+        assert trail[1] == "系统管理"
+        assert trail[2] == f"用户→{reverse('accounts:user_list')}"
+        assert trail[-1] == str(user)
+
+    def test_a_deeper_page_adds_its_level(self) -> None:
+        from jiangqiao.taxonomy.models import Term
+
+        term = Term.objects.filter(scheme="industry").order_by("pk").first()
+        if term is None:
+            self.skipTest("no reference data loaded")
+        self.login(self.world.city_admin_a)
+        trail = breadcrumb(self.client.get(term.get_absolute_url()).content.decode())
+        assert trail[0] == "首页→/"
+        assert trail[2].startswith("标准代码→")
+        assert trail[3].endswith("?scheme=industry")
+        assert trail[-1].endswith(term.name)
