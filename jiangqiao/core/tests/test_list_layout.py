@@ -158,3 +158,23 @@ class BreadcrumbTests(WorldTestCase):
         assert trail[2].startswith("标准代码→")
         assert trail[3].endswith("?scheme=industry")
         assert trail[-1].endswith(term.name)
+
+
+class HandWrittenTablesTests(WorldTestCase):
+    """Tables that are not lists of one model (the taxonomy schemes, the API tokens) still hide
+    their optional columns on a phone and wrap long text on an office screen."""
+
+    def test_taxonomy_schemes_wrap_and_fold_the_source(self) -> None:
+        self.login(self.world.city_admin_a)
+        html = self.client.get(reverse("taxonomy:index")).content.decode()
+        assert '<th class="col-opt">来源</th>' in html
+        assert 'class="small text-secondary wrap col-opt"' in html
+
+    def test_my_tokens_keep_the_key_columns(self) -> None:
+        self.login(self.world.city_admin_a)
+        html = self.client.get(reverse("accounts:token_list")).content.decode()
+        thead = html[html.index("<thead") : html.index("</thead>")]
+        for optional in ("前缀", "权限", "签发", "最近使用"):
+            assert f'<th class="col-opt">{optional}</th>' in thead
+        for key in ("用途", "失效", "状态"):
+            assert f"<th>{key}</th>" in thead
