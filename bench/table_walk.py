@@ -56,6 +56,7 @@ def main() -> int:
     parser.add_argument("--shots", default="bench/out/table-walk")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--json", help="write the measurements here")
+    parser.add_argument("--only", nargs="*", default=[], help="only menu addresses starting so")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -81,6 +82,8 @@ def main() -> int:
                 )
                 for label, href in links:
                     if not href or href.startswith("/api/"):
+                        continue
+                    if args.only and not any(href.startswith(o) for o in args.only):
                         continue
                     response = page.goto(f"{args.base}{href}")
                     page.wait_for_load_state("networkidle")

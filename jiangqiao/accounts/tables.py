@@ -25,7 +25,7 @@ class UserTable(BaseTable):
     last_login = tables.DateTimeColumn(verbose_name="最后登录", format="Y-m-d H:i")
 
     key_columns = ("username", "real_name", "org", "is_active")
-    truncate = {"org": "md", "roles": "md"}
+    truncate = {"username": "sm", "org": "md", "roles": "md"}
 
     class Meta:
         model = User

@@ -19,7 +19,7 @@ class OfferTable(BaseTable):
         "需求",
         orderable=False,
         linkify=lambda record: record.get_absolute_url(),
-        attrs={"td": {"class": "wrap", "style": "min-width: 12rem"}},
+        attrs={"td": {"class": "wrap minw-12"}},
     )
     who = tables.Column("劳模工匠/服务队", empty_values=(), orderable=False)
     source = tables.Column("来源")

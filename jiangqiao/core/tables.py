@@ -8,6 +8,11 @@
   and shown whole in the cell's tooltip.
 * ``exempt_columns`` — always shown and first (the link to the object).
 
+Phones: the key columns must fit 390 px. Long codes go through ``compact_code`` (the distinctive
+tail shown, the whole code in the tooltip); a text column that needs room on an office screen
+gets the class ``minw-12``/``minw-14``/``minw-24`` (a minimum width from 576 px up only), never an
+inline ``min-width``.
+
 A user's choice (``TablePreference``) is applied when the table is built with ``user=``; column
 names the table does not have (any more) are ignored.
 """
@@ -116,6 +121,20 @@ class BaseTable(tables.Table):
         if self.key_columns and name not in self.key_columns and name not in self.exempt_columns:
             classes.add("col-opt")
         return classes
+
+
+def compact_code(value: Any, *, keep: int = 2) -> Any:
+    """``GD-440310-2026-000709`` → the last ``keep`` dash-separated parts on a phone, the whole
+    code from 576 px up and in the tooltip (the head is ``.code-head``, hidden on phones)."""
+    text = str(value or "")
+    parts = text.split("-")
+    if len(parts) <= keep:
+        return text
+    head = "-".join(parts[:-keep]) + "-"
+    tail = "-".join(parts[-keep:])
+    return format_html(
+        '<span class="code" title="{}"><span class="code-head">{}</span>{}</span>', text, head, tail
+    )
 
 
 def _badge(label: Any, color: str) -> Any:

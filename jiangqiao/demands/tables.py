@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from jiangqiao.core.choices import STATUS_COLORS
-from jiangqiao.core.tables import BaseTable
+from jiangqiao.core.tables import BaseTable, compact_code
 from jiangqiao.taxonomy.selectors import term_label
 
 from .choices import DEMAND_STATUS_COLORS, KIND_COLORS, SIZE_COLORS
@@ -113,8 +113,8 @@ class DemandTable(BaseTable):
         order_by = ("-created_at",)
         attrs = {"class": "table table-vcenter card-table table-hover"}
 
-    def render_number(self, value: str | None) -> str:
-        return value or "（草稿）"
+    def render_number(self, value: str | None) -> Any:
+        return compact_code(value) if value else "（草稿）"
 
     def render_kind(self, value: str, record: Demand) -> Any:
         return _badge(KIND_COLORS.get(record.kind, "secondary"), value)
@@ -147,7 +147,7 @@ class PortalDemandTable(BaseTable):
         attrs = {"class": "table table-vcenter card-table table-hover"}
 
     def render_number(self, value: Any, record: Demand) -> Any:
-        return value or "（草稿）"
+        return compact_code(value) if value else "（草稿）"
 
     def render_status(self, value: Any, record: Demand) -> Any:
         return _badge(DEMAND_STATUS_COLORS.get(record.status, "secondary"), value)

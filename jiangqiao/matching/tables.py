@@ -21,9 +21,7 @@ def _badge(color: str, text: Any) -> Any:
 
 
 class SuggestionTable(BaseTable):
-    demand = tables.Column(
-        "需求", orderable=False, attrs={"td": {"class": "wrap", "style": "min-width: 14rem"}}
-    )
+    demand = tables.Column("需求", orderable=False, attrs={"td": {"class": "wrap minw-14"}})
     craftsman = tables.Column("劳模工匠", orderable=False)
     rank = tables.Column("名次")
     score = tables.Column("匹配度")
@@ -33,7 +31,7 @@ class SuggestionTable(BaseTable):
         "推荐理由",
         empty_values=(),
         orderable=False,
-        attrs={"td": {"class": "wrap small", "style": "min-width: 24rem"}},
+        attrs={"td": {"class": "wrap small minw-24"}},
     )
     suggested_at = tables.DateTimeColumn(verbose_name="推荐时间", format="Y-m-d H:i")
     decided_by = OperatorColumn("处理人", orderable=False, default="—")

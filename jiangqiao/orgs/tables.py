@@ -30,8 +30,9 @@ class OrganizationTable(BaseTable):
         attrs = {"class": "table table-vcenter card-table table-hover"}
 
     def render_name(self, value: str, record: Organization) -> Any:
-        indent = max(0, record.depth) * 1.2
-        return format_html('<span class="tree-indent" style="width:{}rem"></span>{}', indent, value)
+        # The indent's width comes from CSS (1.2 rem per level; less on a phone).
+        depth = max(0, record.depth)
+        return format_html('<span class="tree-indent" style="--depth:{}"></span>{}', depth, value)
 
     def render_parent(self, value: Organization, record: Organization) -> Any:
         """A link only to a parent the user may open; one above the user's scope is plain text

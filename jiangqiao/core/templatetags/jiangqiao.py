@@ -36,6 +36,41 @@ def is_multi_checkbox(field: Any) -> bool:
     return isinstance(widget, forms.CheckboxSelectMultiple)
 
 
+#: How many filters a list shows before 更多筛选 when its filterset names no ``primary_filters``.
+PRIMARY_FILTERS = 5
+
+#: Values that mean "no filter" (an empty box, 不限 of a yes/no filter).
+_BLANK = ("", "unknown")
+
+
+def _has_value(field: Any, data: Any) -> bool:
+    """Does the request filter by ``field`` (any of its inputs, a range's _after/_before too)?"""
+    if data is None:
+        return False
+    name = field.html_name
+    for key in data:
+        if key == name or key.startswith(f"{name}_"):
+            values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]
+            if any(str(v).strip() not in _BLANK for v in values if v is not None):
+                return True
+    return False
+
+
+@register.simple_tag
+def filter_panel(filterset: Any) -> dict[str, Any]:
+    """The visible filters split in two: ``primary`` (the filterset's ``primary_filters``, or
+    the first few) always shown, ``more`` folded under 更多筛选. ``open``: a folded filter is in
+    use or has an error, so the fold starts open; ``active``: how many folded filters are in use."""
+    fields = list(filterset.form.visible_fields())
+    names = getattr(filterset, "primary_filters", None)
+    primary = [f for f in fields if f.name in names] if names else fields[:PRIMARY_FILTERS]
+    more = [f for f in fields if f not in primary]
+    data = filterset.data if getattr(filterset, "is_bound", False) else None
+    active = sum(1 for f in more if _has_value(f, data))
+    errors = any(f.errors for f in more) if data is not None else False
+    return {"primary": primary, "more": more, "open": bool(active or errors), "active": active}
+
+
 @register.simple_tag
 def badge(label: Any, color: str = "secondary") -> str:
     return format_html('<span class="badge bg-{}-lt">{}</span>', color, label)

@@ -80,6 +80,9 @@ class ObjectListView(ScopedMixin, View):
     per_page: ClassVar[int] = 20
     title: ClassVar[str | None] = None
     extra_buttons: ClassVar[list[tuple[str, str, str]]] = []  # (label, url name, permission)
+    #: The filters shown above the fold (the others under 更多筛选) unless the filterset names
+    #: its own ``primary_filters``; ``None``: the first few (``templatetags.jiangqiao``).
+    primary_filters: ClassVar[tuple[str, ...] | None] = None
 
     def get_table_queryset(self) -> models.QuerySet[Any]:
         return self.get_queryset()
@@ -96,6 +99,8 @@ class ObjectListView(ScopedMixin, View):
                 data.pop(name, None)
             filterset = self.filterset_class(data or None, queryset=qs, request=self.request)
             localize_filter_form(filterset.form)
+            if self.primary_filters and not getattr(filterset, "primary_filters", None):
+                filterset.primary_filters = self.primary_filters
             qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
             if filterset.is_bound and not filterset.is_valid():
                 qs = qs.none()

@@ -59,3 +59,26 @@ document.addEventListener("click", function (evt) {
     if (el.matches && el.matches("[data-counter][maxlength]")) update(el);
   });
 })();
+
+// 更多筛选 (generic/object_list.html): the badge on the fold counts the folded filters in use.
+function countFolded(details) {
+  var names = {};
+  details.querySelectorAll("input, select, textarea").forEach(function (el) {
+    if (!el.name || el.type === "hidden") return;
+    var on = el.type === "checkbox" || el.type === "radio" ? el.checked
+      : el.multiple ? el.selectedOptions.length > 0
+      : el.value.trim() !== "" && el.value !== "unknown";
+    if (on) names[el.name] = true;
+  });
+  var badge = details.querySelector("[data-filter-count]");
+  if (!badge) return;
+  var n = Object.keys(names).length;
+  badge.textContent = n;
+  badge.hidden = n === 0;
+}
+["change", "input"].forEach(function (type) {
+  document.addEventListener(type, function (evt) {
+    var details = evt.target.closest && evt.target.closest("details.filter-more");
+    if (details) countFolded(details);
+  });
+});
