@@ -22,6 +22,24 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     yield
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request: Any) -> None:
+    """A transactional test ends with a flush of every table, the reference data included; the
+    next transactional test (pytest-django runs them after the others, in collection order)
+    gets it back here, so no test depends on which transactional test ran before it."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" not in request.fixturenames and not (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    from jiangqiao.taxonomy.models import Term
+    from jiangqiao.taxonomy.services import load_all
+
+    if not Term.objects.exists():
+        load_all()
+
+
 @pytest.fixture
 def world(db: Any) -> Any:
     from jiangqiao.core.testing.personas import build_world

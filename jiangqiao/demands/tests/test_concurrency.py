@@ -20,7 +20,8 @@ THREADS = 8
 
 @pytest.fixture
 def committed_world(transactional_db: Any) -> Iterator[Any]:
-    """A committed world; afterwards the reference data that the flush removed is reloaded."""
+    """A committed world (the flush that follows removes the reference data too; the conftest's
+    ``_reference_data_after_flush`` gives it back to the next transactional test)."""
     if connection.vendor == "sqlite":
         pytest.skip(
             "SQLite in-memory test database: threads share one connection-less database and "
@@ -29,9 +30,6 @@ def committed_world(transactional_db: Any) -> Iterator[Any]:
     from jiangqiao.core.testing.personas import build_world
 
     yield build_world()
-    from jiangqiao.taxonomy.services import load_all
-
-    load_all()
 
 
 def _run_in_threads(jobs: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
