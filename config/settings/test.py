@@ -19,8 +19,10 @@ from .base import BASE_DIR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"
-JIANGQIAO_PRIVATE_ROOT = BASE_DIR / "var" / "test-private"
+# Files written by tests; CI's PostgreSQL pass, running beside the SQLite one, uses its own place.
+_TEST_VAR = BASE_DIR / os.environ.get("JIANGQIAO_TEST_VAR_DIR", "var")
+MEDIA_ROOT = _TEST_VAR / "test-media"
+JIANGQIAO_PRIVATE_ROOT = _TEST_VAR / "test-private"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"

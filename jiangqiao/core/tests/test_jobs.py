@@ -132,7 +132,7 @@ def _redis_available() -> bool:
 
     try:
         redis.Redis.from_url(
-            os.environ.get("JIANGQIAO_REDIS_URL", "redis://127.0.0.1:6379/15")
+            os.environ.get("JIANGQIAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
         ).ping()
     except redis.exceptions.ConnectionError:
         return False
@@ -151,7 +151,8 @@ def test_rq_backend_runs_a_job_through_redis(world, settings):
 
     from jiangqiao.core.tasks import run_job
 
-    url = "redis://127.0.0.1:6379/15"
+    # A database of its own; CI's PostgreSQL pass, running beside the SQLite one, uses another.
+    url = os.environ.get("JIANGQIAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": 60}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
