@@ -245,6 +245,10 @@ MEDIA_URL = "/media/"
 
 CACHES = {"default": env.cache("JIANGQIAO_CACHE_URL", default="locmemcache://")}
 
+# A filter left empty filters nothing: its select says 不限 (django-filter's default is ---------).
+FILTERS_EMPTY_CHOICE_LABEL = "不限"
+FILTERS_NULL_CHOICE_LABEL = "（空）"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token class first: a bad or expired token answers 401 with WWW-Authenticate.

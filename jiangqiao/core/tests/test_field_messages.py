@@ -124,3 +124,28 @@ def test_api_messages_name_the_field(world):
         "/api/v1/demands/demands/", {"title": "题" * 500, "kind": "other"}, format="json"
     )
     assert "最多" in long.json()["title"][0]
+
+
+def test_no_list_filter_panel_shows_dashes(world):
+    """Every select of every list's filter panel says 不限 (or 请选择), never Django's ---------."""
+    client = APIClient()
+    client.force_login(world.superuser)
+    pages = [
+        "demands:demand_list",
+        "demands:enterprise_list",
+        "talents:craftsman_list",
+        "talents:serviceteam_list",
+        "orgs:organization_list",
+        "accounts:role_list",
+        "casework:offer_list",
+        "casework:queue",
+        "core:changelog_list",
+    ]
+    for name in pages:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        begin = page.find('class="filter-form"')
+        panel = page[begin : page.find("</form>", begin)] if begin >= 0 else page
+        assert "---------" not in panel, name
+        assert ">不限<" in panel, name
