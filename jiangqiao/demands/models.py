@@ -251,13 +251,22 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     category = TermCodeField("demand_category", levels=[1], verbose_name="需求类别", blank=True)
     subcategory = TermCodeField("demand_category", levels=[2], verbose_name="需求子类", blank=True)
     title = NormalizedCharField("需求标题", max_length=200)
-    description = NormalizedTextField("需求描述", validators=[MaxLengthValidator(TEXT_LIMIT)])
+    # max_length on a text field: the form's maxlength and counter (the validator checks saves).
+    description = NormalizedTextField(
+        "需求描述", max_length=TEXT_LIMIT, validators=[MaxLengthValidator(TEXT_LIMIT)]
+    )
     description_normalized = models.TextField("需求描述（规范化）", blank=True, editable=False)
     current_state = NormalizedTextField(
-        "现状", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+        "现状",
+        blank=True,
+        max_length=SHORT_TEXT_LIMIT,
+        validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)],
     )
     desired_outcome = NormalizedTextField(
-        "期望效果", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+        "期望效果",
+        blank=True,
+        max_length=SHORT_TEXT_LIMIT,
+        validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)],
     )
     search_text = models.TextField("检索文本", blank=True, editable=False)
     industry_codes = models.JSONField("所属行业", default=list, blank=True)
@@ -280,7 +289,10 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
         "来源渠道", max_length=16, choices=Channel.choices, default=Channel.OFFLINE
     )
     matching_suggestion = NormalizedTextField(
-        "匹配建议", blank=True, validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)]
+        "匹配建议",
+        blank=True,
+        max_length=SHORT_TEXT_LIMIT,
+        validators=[MaxLengthValidator(SHORT_TEXT_LIMIT)],
     )
     preferred_craftsmen = models.JSONField(
         "意向劳模工匠", default=list, blank=True, help_text="劳模工匠ID列表"

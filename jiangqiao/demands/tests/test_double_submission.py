@@ -56,6 +56,16 @@ class PhoneForm(Base):
             "form_token": token,
         } | extra
 
+    def test_the_phone_form_counts_characters_of_its_text_boxes(self) -> None:
+        html = self.client.get(self.url).content.decode()
+        for name, limit in (("description", 5000), ("current_state", 2000)):
+            box = re.search(rf'<textarea[^>]*name="{name}"[^>]*>', html)
+            if box is None:
+                continue  # the phone form may leave the optional box out
+            self.assertIn(f'maxlength="{limit}"', box.group(0), name)
+            self.assertIn("data-counter", box.group(0), name)
+        self.assertRegex(html, r'<textarea[^>]*name="description"[^>]*data-counter')
+
     def test_submit_redirects_and_reloading_the_success_page_creates_nothing(self) -> None:
         token = token_of(self.client.get(self.url).content.decode())
         response = self.client.post(self.url, self.form(token))
