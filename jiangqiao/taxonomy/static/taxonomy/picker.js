@@ -68,12 +68,21 @@
       changed(hidden);
     }
     closeResults(picker);
+    // Focus goes back to the box for the keyboard; short lists also search on focus, which must
+    // not reopen the list that was just closed (configRequest below drops that one request).
+    query.jqPickedAt = Date.now();
     query.focus();
   }
 
   document.addEventListener("htmx:configRequest", function (evt) {
     var elt = evt.detail.elt;
     if (elt && elt.matches && elt.matches("[data-term-query]")) {
+      var trigger = evt.detail.triggeringEvent;
+      if (trigger && trigger.type === "focus" && elt.jqPickedAt && Date.now() - elt.jqPickedAt < 1000) {
+        elt.jqPickedAt = 0;
+        evt.preventDefault();
+        return;
+      }
       evt.detail.parameters.q = elt.value;
     }
   });
@@ -130,7 +139,7 @@
       query.value = "";
       changed(hidden);
       closeResults(owner);
-      query.focus();
+      query.focus();  // an emptied short list may open again: that is the next choice
       return;
     }
     var open = document.querySelectorAll("[data-term-picker]");
