@@ -21,7 +21,16 @@ from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .audit_values import EMPTY, Refs, ValueRenderer, is_hidden, json_spec, ref_model, source_label
+from .audit_values import (
+    EMPTY,
+    Refs,
+    ValueRenderer,
+    is_empty,
+    is_hidden,
+    json_spec,
+    ref_model,
+    source_label,
+)
 
 OUT_OF_SCOPE = "（不在您的数据范围内）"
 
@@ -93,7 +102,12 @@ def name_changes(entries: Iterable[Any], user: Any) -> list[Any]:
     for entry in entries:
         model = entry.content_type.model_class()
         diff = entry.diff() if hasattr(entry, "diff") else []
-        diff = [(name, b, a) for name, b, a in diff if not is_hidden(model, name)]
+        # Technical fields, and "empty → empty" (None → "" on a create) say nothing to a reader.
+        diff = [
+            (name, b, a)
+            for name, b, a in diff
+            if not is_hidden(model, name) and not (is_empty(b) and is_empty(a))
+        ]
         relations = {}
         for name, before, after in diff:
             related = _related_model(model, name)

@@ -175,3 +175,12 @@ def test_the_detail_page_says_where_the_change_came_from(client, world):
     page = client.get(reverse("core:changelog_detail", args=[row.pk])).content.decode()
     assert "网页" in page and ">web<" not in page
     assert "暂停服务" in page and "paused" not in page
+
+
+def test_empty_to_empty_on_a_create_is_not_listed(world):
+    c = make_craftsman(world.county_a1, world.city_admin_a)
+    created = ChangeLog.objects.filter(object_id=str(c.pk), action="create").latest("pk")
+    name_changes([created], world.city_admin_a)
+    shown = {name: (before, after) for name, before, after in created.named_diff}
+    assert "id" not in shown and "skill_level" in shown
+    assert all(after != EMPTY for _, after in shown.values())
