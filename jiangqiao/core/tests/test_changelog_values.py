@@ -184,3 +184,22 @@ def test_empty_to_empty_on_a_create_is_not_listed(world):
     shown = {name: (before, after) for name, before, after in created.named_diff}
     assert "id" not in shown and "skill_level" in shown
     assert all(after != EMPTY for _, after in shown.values())
+
+
+def test_operation_log_extras_are_json_not_python(client, world):
+    from jiangqiao.core.models import OperationLog
+    from jiangqiao.core.operations import record_operation
+
+    record_operation(
+        module="需求",
+        business_type="other",
+        action="测试",
+        actor=world.city_admin_a,
+        org_id=world.county_a1.pk,
+        extra={"ok": True, "note": None, "名称": "主轴"},
+    )
+    row = OperationLog.objects.latest("pk")
+    client.force_login(world.auditor)
+    page = client.get(reverse("core:operationlog_detail", args=[row.pk])).content.decode()
+    assert "&quot;ok&quot;: true" in page and "主轴" in page
+    assert "True" not in page.split("<pre", 1)[-1] and "None" not in page.split("<pre", 1)[-1]
