@@ -5,6 +5,10 @@ resolves every key of a page of entries to the referenced row's name, with a lin
 query per referenced model, **through** ``visible_to(user, "view")``: a reference outside the
 user's scope reads "（不在您的数据范围内）", never its name. The changed object itself is
 named by its current ``str`` (linked) when the user may see it, else by the name logged then.
+
+Every other value goes through ``core.audit_values`` (choice and term labels, 是/否, local
+times, readable lists); technical fields (ids, versions) are left out. This is the one place
+the change-log pages get their rows in words.
 """
 
 from __future__ import annotations
@@ -16,6 +20,17 @@ from typing import Any
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from .audit_values import (
+    EMPTY,
+    Refs,
+    ValueRenderer,
+    is_empty,
+    is_hidden,
+    json_spec,
+    ref_model,
+    source_label,
+)
 
 OUT_OF_SCOPE = "（不在您的数据范围内）"
 
@@ -60,28 +75,49 @@ def _link(obj: Any) -> SafeString:
     return format_html("{}", str(obj))
 
 
-def _render(value: Any, names: dict[str, SafeString]) -> SafeString | None:
+def _related_model(model: type[models.Model] | None, name: str) -> Any:
+    """The model a field refers to: a relation, or a JSON list of keys (``audit_values.Refs``)."""
+    field = _relation(model, name)
+    if field is not None:
+        return field.related_model
+    spec = json_spec(model, name)
+    return ref_model(spec) if isinstance(spec, Refs) else None
+
+
+def _render(value: Any, names: dict[str, SafeString]) -> SafeString | str:
     keys = _keys(value)
     if not keys:
-        return None
+        return EMPTY
     return format_html_join("、", "{}", ((names.get(str(k), OUT_OF_SCOPE),) for k in keys))
 
 
 def name_changes(entries: Iterable[Any], user: Any) -> list[Any]:
-    """Set ``named_diff`` (``[(field, before, after)]`` with names) and ``object_html`` on each."""
+    """Set ``named_diff`` (``[(field, before, after)]`` in words: references by name, other values
+    by ``core.audit_values``, technical fields left out), ``object_html`` and ``source_label``
+    on each. Queries: one per referenced model and one per term scheme for the whole page."""
     entries = list(entries)
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    values = ValueRenderer()
     plans = []
     for entry in entries:
         model = entry.content_type.model_class()
         diff = entry.diff() if hasattr(entry, "diff") else []
+        # Technical fields, and "empty → empty" (None → "" on a create) say nothing to a reader.
+        diff = [
+            (name, b, a)
+            for name, b, a in diff
+            if not is_hidden(model, name) and not (is_empty(b) and is_empty(a))
+        ]
         relations = {}
         for name, before, after in diff:
-            field = _relation(model, name)
-            if field is not None:
-                relations[name] = field.related_model
+            related = _related_model(model, name)
+            if related is not None:
+                relations[name] = related
                 for key in (*_keys(before), *_keys(after)):
-                    wanted[field.related_model].add(key)
+                    wanted[related].add(key)
+            else:
+                values.collect(model, name, before)
+                values.collect(model, name, after)
         if model is not None:
             wanted[model].add(entry.object_id)
         plans.append((entry, model, diff, relations))
@@ -100,8 +136,11 @@ def name_changes(entries: Iterable[Any], user: Any) -> list[Any]:
                 known = names.get(related, {})
                 named.append((name, _render(before, known), _render(after, known)))
             else:
-                named.append((name, before, after))
+                named.append(
+                    (name, values.render(model, name, before), values.render(model, name, after))
+                )
         entry.named_diff = named
+        entry.source_label = source_label(getattr(entry, "source", ""))
         obj = objects.get(model, {}).get(str(entry.object_id)) if model is not None else None
         entry.object_html = _link(obj) if obj is not None else format_html("{}", entry.object_repr)
     return entries

@@ -75,6 +75,11 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def request_source(request: HttpRequest) -> str:
+    """``api`` for the REST API (``/api/…``), ``web`` for pages (``ChangeLog.source``)."""
+    return "api" if (request.path or "").startswith("/api/") else "web"
+
+
 def context_from_request(request: HttpRequest) -> AuditContext:
     return AuditContext(
         request=request,
@@ -82,5 +87,5 @@ def context_from_request(request: HttpRequest) -> AuditContext:
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
         method=request.method or "",
         path=request.path[:500],
-        source="web",
+        source=request_source(request),
     )

@@ -20,6 +20,18 @@ def add_class(field: Any, css: str) -> Any:
 
 
 @register.filter
+def as_json(value: Any) -> str:
+    """A log's JSON (operation-log parameters and extras) as indented JSON with Chinese kept,
+    never Python ``repr`` (``{'a': None}``)."""
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
 def is_checkbox(field: Any) -> bool:
     return isinstance(getattr(field, "field", None) and field.field.widget, forms.CheckboxInput)
 
