@@ -159,15 +159,15 @@ def _quote(entry: dict[str, Any], public: bool) -> str:
     return f"{label}《{clip_phrase(entry.get('item_text', ''))}》"
 
 
-def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
+def clip_phrase(text: str, size: int = 40, *, depth: int = 0, mark: str = "…") -> str:
     """``text`` cut to at most ``size`` characters on a phrase boundary, quotes balanced.
 
     The cut is made after the last clause mark (。；！？) within ``size``, else after the last
     phrase mark (，、：), else after the last whole word (jieba) — never in the first third, never
     inside an open quote or bracket, never after a function word (的, 在, 针对 …). Failing all
     of these, an opening quote or bracket without its closing mark is dropped together with what
-    follows it. Nested 《》 become 〈〉 (the caller wraps the text in 《》). An ellipsis marks that
-    the item goes on.
+    follows it. Nested 《》 become 〈〉 (the caller wraps the text in 《》). ``mark`` (an ellipsis
+    by default) marks that the item goes on; the demo generator cuts titles with ``mark=""``.
     """
     text = " ".join(text.split()).replace("《", "〈").replace("》", "〉")
     if len(text) <= size:
@@ -180,7 +180,7 @@ def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
         for cut in sorted((c for c in cuts if c >= floor), reverse=True):
             piece = _trim(text[:cut])
             if len(piece) >= floor and _balanced(piece) == piece:
-                return piece + "…"
+                return piece + mark
     opener = _first_unclosed(head)
     if opener is not None and depth < 3:
         # A quote that closes beyond the cut: drop the pair of marks and try again.
@@ -188,8 +188,8 @@ def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
         without = text[:opener] + text[opener + 1 :]
         if closing > 0:
             without = text[:opener] + text[opener + 1 : closing] + text[closing + 1 :]
-        return clip_phrase(without, size, depth=depth + 1)
-    return (_trim(_balanced(head)) or head) + "…"
+        return clip_phrase(without, size, depth=depth + 1, mark=mark)
+    return (_trim(_balanced(head)) or head) + mark
 
 
 def _first_unclosed(text: str) -> int | None:
