@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from jiangqiao.matching.engine.explain import clip_phrase
+
 from .catalogue import Industry, Occupation
 
 SURNAMES = (
@@ -165,16 +167,20 @@ CATEGORY_WEIGHTS = {
 }
 
 
+#: The longest 「short」 name of a step in demand and item titles (… 工艺攻关, … 技术咨询).
+SHORT_STEP_MAX = 12
+
+
 def short_step(step: str) -> str:
-    """A few words naming the step: 操作碾米、抛光、色选、配米等设备，精加工糙米 → 精加工糙米."""
-    parts = [p for p in step.replace("，", ",").split(",") if p]
-    tail = (parts[-1] if len(parts) > 1 else parts[0])[:12]
-    # A cut inside brackets would leave one half behind: stop before the unclosed opening.
-    for opening, closing in (("（", "）"), ("(", ")")):
-        at = tail.rfind(opening)
-        if at > 0 and closing not in tail[at:]:
-            tail = tail[:at]
-    return tail
+    """A few words naming the step: 操作碾米、抛光、色选、配米等设备，精加工糙米 → 精加工糙米.
+
+    The last clause of the step, cut to ``SHORT_STEP_MAX`` characters on a phrase or whole-word
+    boundary by the explanations' phrase cutter (never 「…保持架、滚」, never inside brackets,
+    never on a trailing 、 or function word).
+    """
+    parts = [p for p in step.replace("，", ",").split(",") if p.strip()]
+    tail = (parts[-1] if len(parts) > 1 else parts[0]).strip()
+    return clip_phrase(tail, SHORT_STEP_MAX, mark="")
 
 
 @dataclass

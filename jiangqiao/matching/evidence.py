@@ -218,10 +218,10 @@ def evidence_for(row: CraftsmanRow) -> list[Evidence]:
     """Expertise, bio, skills, then one item per active service item (the stored vector order)."""
     vocab = load_vocabulary()
     evidence: list[Evidence] = []
-    tags = [CATEGORY_NAMES.get(code, code) for code in row.expertise_tags]
-    expertise = normalize(" ".join(p for p in ("、".join(tags), row.expertise) if p))
+    tags = normalize("、".join(CATEGORY_NAMES.get(code, code) for code in row.expertise_tags))
+    expertise = normalize(" ".join(p for p in (tags, row.expertise) if p))
     if expertise:
-        evidence.append(Evidence("expertise", expertise))
+        evidence.append(Evidence("expertise", expertise, title=tags if row.expertise else ""))
     bio = normalize(row.bio)
     if bio:
         evidence.append(Evidence("profile", bio))
@@ -230,7 +230,7 @@ def evidence_for(row: CraftsmanRow) -> list[Evidence]:
     if skill_text:
         evidence.append(Evidence("skill", skill_text))
     for item in row.items:
-        evidence.append(Evidence("service_item", item_text(item)))
+        evidence.append(Evidence("service_item", item_text(item), title=normalize(item.title)))
     return evidence
 
 
@@ -282,7 +282,7 @@ def item_expert_for(row: CraftsmanRow, item: ItemRow) -> Expert:
     return Expert(
         id=item_expert_id(item.pk),
         name=item.title,
-        evidence=[Evidence("service_item", item_text(item))],
+        evidence=[Evidence("service_item", item_text(item), title=normalize(item.title))],
         **base,
     )
 

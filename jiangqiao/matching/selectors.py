@@ -70,7 +70,8 @@ def public_why(why: dict[str, Any] | None) -> dict[str, Any]:
     for signal, entry in (why.get("evidence") or {}).items():
         entry = dict(entry)
         if entry.get("item_kind") not in PUBLIC_KINDS:
-            entry.pop("item_text", None)
+            for key in ("item_text", "item_title", "item_description"):
+                entry.pop(key, None)
         evidence[signal] = entry
     why["evidence"] = evidence
     return why

@@ -76,3 +76,58 @@ def test_every_demand_subcategory_has_texts():
     subs = {e.code for e in DEMAND_CATEGORIES if e.parent_code}
     assert set(texts.SYMPTOMS) == subs == set(texts.TITLES)
     assert set(texts.GOALS) == set(texts.CATEGORY_WEIGHTS) == set(texts.KIND_OF_CATEGORY)
+
+
+def _word_ends(text: str) -> set[int]:
+    from jiangqiao.matching.engine.tokens import tokenizer
+
+    ends, end = {0}, 0
+    for word in tokenizer().lcut(text):
+        end += len(word)
+        ends.add(end)
+    return ends
+
+
+def _whole_word_cut(short: str, step: str) -> bool:
+    """``short`` is the step's last clause, or that clause cut after a whole word (jieba)."""
+    clause = [p for p in step.replace("，", ",").split(",") if p.strip()][-1].strip()
+    return clause.startswith(short) and (short == clause or len(short) in _word_ends(clause))
+
+
+def test_short_step_names_are_cut_on_whole_words(industries):
+    """「…保持架、滚工艺攻关」, 「…异常现工艺攻关」: the short name ends on a whole word."""
+    assert texts.short_step("操作碾米、抛光、色选、配米等设备，精加工糙米") == "精加工糙米"
+    steps = {t for ind in industries for occ in ind.occupations for t in occ.tasks}
+    assert len(steps) > 500
+    cut = 0
+    for step in steps:
+        short = texts.short_step(step)
+        assert short and len(short) <= texts.SHORT_STEP_MAX, (step, short)
+        assert short[-1] not in "、，,：:；（(“", (step, short)
+        assert balanced(short), (step, short)
+        assert _whole_word_cut(short, step), (step, short)
+        cut += short != step
+    assert cut > 50  # long steps were seen and cut
+
+
+def test_generated_titles_have_no_mid_word_cut(industries):
+    """Scan generated titles: the step name before 技术咨询/工艺攻关 (and inside “…” of a demand
+    title) is one of the occupation's whole-word short names, never a mid-word cut."""
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(600):
+        industry = rng.choice(industries)
+        occupation = rng.choice(industry.occupations)
+        shorts = {texts.short_step(t) for t in occupation.tasks}
+        for item in texts.service_items(rng, industry, occupation, 5):
+            if item["type"] in ("tech_consulting", "tech_breakthrough"):
+                name = item["title"][:-4]
+                assert name in shorts, item["title"]
+                assert name[-1] not in "、，,", item["title"]
+                checked += 1
+        demand, occ = texts.demand_text(rng, industry)
+        if demand.title.startswith("“"):
+            name = demand.title[1 : demand.title.index("”")]
+            assert name in {texts.short_step(t) for t in occ.tasks}, demand.title
+            checked += 1
+    assert checked > 300

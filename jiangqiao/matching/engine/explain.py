@@ -8,6 +8,7 @@ track record. ``why["summary"]`` is the same in one Chinese sentence per point.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .fusion import SIGNAL_LABELS, FusionConfig
@@ -38,7 +39,7 @@ def why(ranked: Ranked, query: Query, vocab: Vocabulary, config: FusionConfig) -
         {
             "signal": signal,
             "label": SIGNAL_LABELS.get(signal, signal),
-            "weight": config.text.get(signal, config.structured.get(signal, 0.0)),
+            "weight": config.text.get(signal, config.structured.get(signal, 1.0)),
             "contribution": value,
         }
         for signal, value in sorted(ranked.contributions.items(), key=lambda kv: -abs(kv[1]))
@@ -52,6 +53,9 @@ def why(ranked: Ranked, query: Query, vocab: Vocabulary, config: FusionConfig) -
             item["item_kind"] = entry["item_kind"]
             item["item_label"] = EVIDENCE_LABELS.get(entry["item_kind"], entry["item_kind"])
             item["item_text"] = entry["item_text"]
+            for key in ("item_title", "item_description"):
+                if entry.get(key):
+                    item[key] = entry[key]
         if entry.get("terms"):
             item["terms"] = entry["terms"]
         evidence[signal] = item
@@ -97,10 +101,12 @@ def summary(
     """One Chinese sentence per point. ``public=True``: quote only items that the craftsman's
     consent makes public (service items, skills); other items are named, not quoted."""
     lines = []
+    if any(c["signal"] == "evidence_cap" for c in out["contributions"]):
+        lines.append("证据不足：除通用词外没有匹配的关键词，语义也不接近，匹配度封顶")
     bm25 = out["evidence"].get("bm25", {})
     terms = [t for t in bm25.get("terms", []) if t not in GENERIC_WORDS][:5]
     if terms:
-        lines.append(f"关键词“{'、'.join(terms)}”见于{_quote(bm25, public)}")
+        lines.append(f"关键词“{'、'.join(terms)}”见于{_quote(bm25, public, terms)}")
     dense = out["evidence"].get("dense", {})
     if dense.get("item_text") and dense.get("calibrated", 0) > 1:
         lines.append(f"语义最接近的是{_quote(dense, public)}")
@@ -152,22 +158,72 @@ _DANGLING_TEXT = """
 _DANGLING = frozenset(_DANGLING_TEXT.split())
 
 
-def _quote(entry: dict[str, Any], public: bool) -> str:
+def _quote(entry: dict[str, Any], public: bool, terms: Sequence[str] = ()) -> str:
+    """The item named in a reason: 服务项目《title》, plus 「snippet」 of its description when the
+    matched ``terms`` are found there and not in the title. An item without a title (bio, skills)
+    is quoted whole in 《》. Title and description are never run together (issue 14)."""
     label = entry.get("item_label", "档案")
     if public and entry.get("item_kind") not in PUBLIC_KINDS:
         return label
-    return f"{label}《{clip_phrase(entry.get('item_text', ''))}》"
+    title = entry.get("item_title", "")
+    if not title:
+        return f"{label}《{clip_phrase(entry.get('item_text', ''))}》"
+    quoted = f"{label}《{clip_phrase(title, TITLE_SIZE)}》"
+    snippet = description_snippet(
+        entry.get("item_description", ""), [t for t in terms if t not in title]
+    )
+    return f"{quoted}「{snippet}」" if snippet else quoted
 
 
-def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
+#: Longest quoted title and description snippet (characters, before the ellipsis).
+TITLE_SIZE = 30
+SNIPPET_SIZE = 30
+
+
+def description_snippet(description: str, terms: Sequence[str], size: int = SNIPPET_SIZE) -> str:
+    """The phrase of ``description`` where the first of ``terms`` occurs, cut on a phrase boundary
+    (``clip_phrase``); a leading ellipsis when it does not start the description. "" when no term
+    occurs in it."""
+    text = " ".join(description.split())
+    folded = text.casefold()
+    found = [at for at in (folded.find(t.casefold()) for t in terms if t) if at >= 0]
+    if not found:
+        return ""
+    at = min(found)
+    start = max((i + 1 for i, c in enumerate(text[:at]) if c in _SNIPPET_START), default=0)
+    if at - start > size // 2:
+        start = at  # a term is a whole word: starting on it cuts nothing
+    piece = _drop_unopened(clip_phrase(text[start:], size))
+    return ("…" if start else "") + piece
+
+
+def _drop_unopened(text: str) -> str:
+    """Without closing marks whose opening mark lies before the snippet (”的操作 → 的操作)."""
+    openers: list[str] = []
+    out = []
+    for c in text:
+        if c in _OPENERS:
+            openers.append(c)
+        elif c in _CLOSERS.values():
+            if not openers or _CLOSERS[openers[-1]] != c:
+                continue
+            openers.pop()
+        out.append(c)
+    return "".join(out)
+
+
+_SNIPPET_START = "。；！？;!?，,：:"
+
+
+def clip_phrase(text: str, size: int = 40, *, depth: int = 0, mark: str = "…") -> str:
     """``text`` cut to at most ``size`` characters on a phrase boundary, quotes balanced.
 
     The cut is made after the last clause mark (。；！？) within ``size``, else after the last
     phrase mark (，、：), else after the last whole word (jieba) — never in the first third, never
     inside an open quote or bracket, never after a function word (的, 在, 针对 …). Failing all
     of these, an opening quote or bracket without its closing mark is dropped together with what
-    follows it. Nested 《》 become 〈〉 (the caller wraps the text in 《》). An ellipsis marks that
-    the item goes on.
+    follows it. Nested 《》 become 〈〉 (the caller wraps the text in 《》). ``mark`` (an ellipsis
+    by default) marks that the item goes on; the demo generator cuts titles with ``mark=""``.
     """
     text = " ".join(text.split()).replace("《", "〈").replace("》", "〉")
     if len(text) <= size:
@@ -180,7 +236,7 @@ def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
         for cut in sorted((c for c in cuts if c >= floor), reverse=True):
             piece = _trim(text[:cut])
             if len(piece) >= floor and _balanced(piece) == piece:
-                return piece + "…"
+                return piece + mark
     opener = _first_unclosed(head)
     if opener is not None and depth < 3:
         # A quote that closes beyond the cut: drop the pair of marks and try again.
@@ -188,8 +244,8 @@ def clip_phrase(text: str, size: int = 40, *, depth: int = 0) -> str:
         without = text[:opener] + text[opener + 1 :]
         if closing > 0:
             without = text[:opener] + text[opener + 1 : closing] + text[closing + 1 :]
-        return clip_phrase(without, size, depth=depth + 1)
-    return (_trim(_balanced(head)) or head) + "…"
+        return clip_phrase(without, size, depth=depth + 1, mark=mark)
+    return (_trim(_balanced(head)) or head) + mark
 
 
 def _first_unclosed(text: str) -> int | None:

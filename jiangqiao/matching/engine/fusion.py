@@ -38,10 +38,20 @@ class FusionConfig:
     # Weight of a domain-generic word (``tokens.GENERIC_WORDS``: 技师, 诊断, 现场 …) in a demand's
     # query, for BM25 and for the n-gram bigrams; 0 = such words never count (measured, docs).
     generic_weight: float = 0.0
+    # Corpus-generic words: a word in the evidence of more than this share of the experts weighs
+    # ``generic_weight`` too (computed at index build from expert document frequencies, once the
+    # index holds ``common_min_experts``); 1.0 switches it off (measured, docs/matching.md).
+    common_share: float = 0.3
+    common_min_experts: int = 50
+    # Evidence strength: a candidate with neither a specific (non-generic) matched keyword nor
+    # semantic support (dense z-score ≥ ``semantic_support``) is capped at this fused score
+    # (relevance 38); the cap shows as its own contribution. None: no cap.
+    weak_evidence_cap: float | None = 2.0
+    semantic_support: float = 1.0
 
 
 DEFAULT = FusionConfig(
-    version="2026.12-1",
+    version="2026.12-2",
     aggregate="top2",
     dense_aggregate="centroid",
     text={"bm25": 0.5, "ngram": 1.0, "dense": 3.0},
@@ -87,4 +97,5 @@ SIGNAL_LABELS = {
     "capacity": "承接能力",
     "track_record": "服务记录",
     "honour": "荣誉",
+    "evidence_cap": "证据不足封顶",
 }

@@ -49,6 +49,8 @@ MODE_ONSITE = "现场指导"
 MODE_ONLINE = "线上"
 #: Below this share of a segment's items, text signals are computed row by row (see text_signals).
 ROW_PATH_SHARE = 0.2
+#: The contribution that lowers a weakly supported candidate to ``weak_evidence_cap``.
+EVIDENCE_CAP = "evidence_cap"
 
 
 @dataclass
@@ -76,6 +78,7 @@ class _Segment:
     experts: np.ndarray  # item → expert position
     kinds: list[str]
     texts: list[str]
+    titles: list[str]  # the item's name where its text begins with one (explanations), else ""
     bm25: sp.csc_matrix  # items × words (saturated, length-normalised tf)
     bm25_rows: sp.csr_matrix  # same, by row (matched terms for explanations)
     grams: sp.csc_matrix  # items × grams (L2-normalised tf-idf)
@@ -136,6 +139,9 @@ class MatchIndex:
         self.words: dict[str, int] = {}
         self.grams: dict[str, int] = {}
         self.word_df = np.zeros(0, dtype=np.int64)
+        # Experts (not items) whose evidence contains the word: the corpus-generic words.
+        self.word_expert_df = np.zeros(0, dtype=np.int64)
+        self._common: tuple[frozenset[int], frozenset[str]] | None = None
         self.gram_df = np.zeros(0, dtype=np.int64)
         self.total_len = 0.0
         self.live_items = 0
@@ -184,6 +190,7 @@ class MatchIndex:
         item_expert: list[int] = []
         kinds: list[str] = []
         texts: list[str] = []
+        titles: list[str] = []
         vectors: list[np.ndarray] = []
         missing: list[int] = []
         for pos, expert in zip(positions, experts, strict=True):
@@ -193,6 +200,7 @@ class MatchIndex:
                 item_expert.append(pos)
                 kinds.append(ev.kind)
                 texts.append(ev.text)
+                titles.append(ev.title if ev.title and ev.text.startswith(ev.title) else "")
                 if usable and given is not None:
                     vectors.append(np.asarray(given[i], dtype=np.float32))
                 else:
@@ -204,10 +212,15 @@ class MatchIndex:
                 vectors[i] = encoded[row]
         dim = self.encoder.dim
         dense = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
-        self._add_segment(np.asarray(item_expert, dtype=np.int32), kinds, texts, dense)
+        self._add_segment(np.asarray(item_expert, dtype=np.int32), kinds, texts, titles, dense)
 
     def _add_segment(
-        self, item_expert: np.ndarray, kinds: list[str], texts: list[str], dense: np.ndarray
+        self,
+        item_expert: np.ndarray,
+        kinds: list[str],
+        texts: list[str],
+        titles: list[str],
+        dense: np.ndarray,
     ) -> None:
         cfg = self.config
         n = len(texts)
@@ -234,6 +247,11 @@ class MatchIndex:
         self.word_df = _grow(self.word_df, len(words))
         self.gram_df = _grow(self.gram_df, len(grams))
         self.word_df += np.bincount(bm25.indices, minlength=len(words))
+        self.word_expert_df = _grow(self.word_expert_df, len(words))
+        owners = np.repeat(item_expert.astype(np.int64), np.diff(bm25.indptr))
+        pairs = np.unique(owners * len(words) + bm25.indices)
+        self.word_expert_df += np.bincount(pairs % len(words), minlength=len(words))
+        self._common = None
         self.gram_df += np.bincount(gram_tf.indices, minlength=len(grams))
 
         lengths = np.diff(np.frombuffer(word_ptr, dtype=np.int64)).astype(np.float64)
@@ -261,6 +279,7 @@ class MatchIndex:
                 experts=item_expert,
                 kinds=kinds,
                 texts=texts,
+                titles=titles,
                 bm25=bm25.tocsc(),
                 bm25_rows=bm25,
                 grams=grams_matrix.tocsc(),
@@ -278,6 +297,7 @@ class MatchIndex:
             if pos is None or not self.alive[pos]:
                 continue
             self.alive[pos] = False
+            own_words: set[int] = set()
             for seg_no, row in self._expert_items[pos]:
                 seg = self.segments[seg_no]
                 if not seg.alive[row]:
@@ -285,10 +305,13 @@ class MatchIndex:
                 seg.alive[row] = False
                 r = seg.bm25_rows
                 self.word_df[r.indices[r.indptr[row] : r.indptr[row + 1]]] -= 1
+                own_words.update(r.indices[r.indptr[row] : r.indptr[row + 1]].tolist())
                 gram_ids = [self.grams[g] for g in set(tk.char_grams(seg.texts[row]))]
                 self.gram_df[gram_ids] -= 1
                 self.live_items -= 1
+            self.word_expert_df[list(own_words)] -= 1
             self._unindex_structured(pos)
+        self._common = None
         self._arrays = None
         self._member_arrays.clear()
 
@@ -474,22 +497,47 @@ class MatchIndex:
         df = np.maximum(self.word_df, 0)
         return np.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def common_words(self) -> tuple[frozenset[int], frozenset[str]]:
+        """Corpus-generic words (ids) and their character bigrams: words found in the evidence
+        of more than ``FusionConfig.common_share`` of the live experts, once the index holds at
+        least ``common_min_experts`` (a small index says nothing about what is common). Computed
+        from the expert document frequencies kept at build time; cached until the index changes."""
+        if self._common is None:
+            cfg = self.config
+            live = len(self)
+            ids: frozenset[int] = frozenset()
+            if cfg.common_share < 1.0 and live >= cfg.common_min_experts:
+                limit = cfg.common_share * live
+                ids = frozenset(np.flatnonzero(self.word_expert_df > limit).tolist())
+            inverse = self._word_list()
+            grams = frozenset(inverse[j] for j in ids if len(inverse[j]) == 2)
+            self._common = (ids, grams)
+        return self._common
+
+    def is_generic(self, word: str) -> bool:
+        """A word that cannot carry a match: on the hand list or common in the corpus."""
+        j = self.words.get(word)
+        return word in tk.GENERIC_WORDS or (j is not None and j in self.common_words()[0])
+
     def query_terms(self, query: Query) -> tuple[dict[int, float], dict[int, float]]:
-        """Query vectors: BM25 word weights and the normalised n-gram TF-IDF (rarest grams)."""
+        """Query vectors: BM25 word weights and the normalised n-gram TF-IDF (rarest grams).
+        Generic words — the hand list ``tokens.GENERIC_WORDS`` and the corpus-common words
+        (``common_words``) — weigh ``generic_weight``, for words and their bigrams alike."""
         text = query.text
         generic = self.config.generic_weight
+        common_ids, common_grams = self.common_words()
         word_idf = self._word_idf()
         words: dict[int, float] = {}
         for w, f in Counter(tk.words(text, self.tokenizer)).items():
             j = self.words.get(w)
-            weight = generic if w in tk.GENERIC_WORDS else 1.0
+            weight = generic if w in tk.GENERIC_WORDS or j in common_ids else 1.0
             if j is not None and weight > 0:
                 words[j] = float(word_idf[j]) * (1.0 + math.log(f)) * weight
         gram_idf = self._gram_idf()
         grams: dict[int, float] = {}
         for g, f in Counter(tk.char_grams(text)).items():
             j = self.grams.get(g)
-            weight = generic if g in tk.GENERIC_GRAMS else 1.0
+            weight = generic if g in tk.GENERIC_GRAMS or g in common_grams else 1.0
             if j is not None and weight > 0:
                 grams[j] = (1 + math.log(f)) * float(gram_idf[j]) * weight
         if len(grams) > self.config.max_query_grams:
@@ -606,6 +654,9 @@ class MatchIndex:
             if weight:
                 values[signal] = value
                 total += weight * value
+        cap = self._evidence_cap(raw, values, total)
+        if cap is not None:
+            total += cap
         scores = total[cand]
         k = min(top, len(cand))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
@@ -616,6 +667,8 @@ class MatchIndex:
             contributions = {
                 s: round(float(self._weight(s) * v[pos]), 4) for s, v in values.items()
             }
+            if cap is not None and cap[pos] < 0:
+                contributions[EVIDENCE_CAP] = round(float(cap[pos]), 4)
             r = Ranked(self.experts[pos], round(float(total[pos]), 4), contributions)
             if explain:
                 r.details = self._details(query, pos, raw, values, info)
@@ -624,6 +677,24 @@ class MatchIndex:
 
     def _weight(self, signal: str) -> float:
         return self.config.text.get(signal, self.config.structured.get(signal, 0.0))
+
+    def _evidence_cap(
+        self, raw: dict[str, np.ndarray], values: dict[str, np.ndarray], total: np.ndarray
+    ) -> np.ndarray | None:
+        """How much each expert loses to ``weak_evidence_cap`` (0 or negative), or None.
+
+        Weak evidence: no specific keyword (the BM25 score counts only non-generic words, as
+        ``generic_weight`` is 0) and no semantic support (dense z-score below
+        ``semantic_support``). Such a candidate's fused score is lowered to the cap, so the order
+        and the 0–100 relevance both say that words like 检查, 发现, 加工 are not a match.
+        Applies only when both the BM25 and the dense signal are in the fusion."""
+        cap = self.config.weak_evidence_cap
+        if cap is None or "bm25" not in raw or "dense" not in values:
+            return None
+        keyword = raw["bm25"] > 1e-9
+        semantic = values["dense"] >= self.config.semantic_support
+        weak = ~(keyword | semantic) & (total > cap)
+        return np.where(weak, cap - total, 0.0)
 
     def _details(
         self,
@@ -649,6 +720,10 @@ class MatchIndex:
                 seg = self.segments[seg_no]
                 entry["item_kind"] = seg.kinds[row]
                 entry["item_text"] = seg.texts[row][:120]
+                title = seg.titles[row]
+                if title:
+                    entry["item_title"] = title
+                    entry["item_description"] = seg.texts[row][len(title) :].strip()[:200]
                 if extra:
                     entry["terms"] = extra
             details["text"][signal] = entry
@@ -692,7 +767,9 @@ class MatchIndex:
             if hits:
                 inverse = self._word_list()
                 hits.sort(key=lambda h: -h[1])
-                scores["bm25"] = (sum(h[1] for h in hits), [inverse[int(j)] for j, _ in hits[:8]])
+                terms = [inverse[int(j)] for j, _ in hits]
+                terms = [t for t in terms if not self.is_generic(t)][:8]
+                scores["bm25"] = (sum(h[1] for h in hits), terms)
             item_grams = {self.grams.get(g) for g in tk.char_grams(seg.texts[row])}
             shared = sum(grams[j] for j in item_grams if j is not None and j in grams)
             if shared:

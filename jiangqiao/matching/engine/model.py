@@ -30,6 +30,9 @@ class Evidence:
 
     kind: str  # profile | expertise | skill | service_item | case | course | honour
     text: str
+    # The item's name when ``text`` begins with it (a service item's title, the expertise tags):
+    # explanations quote it in 《》 and the rest apart in 「」, never the two run together.
+    title: str = ""
 
 
 #: Chinese names of the evidence kinds, for explanations.
@@ -178,7 +181,9 @@ def expert_from_dict(record: Mapping[str, Any], vocab: Any = None) -> Expert:
     bio = _text(record, "bio")
     name = _text(record, "name", 100)
     if title or expertise:
-        evidence.append(Evidence("expertise", " ".join(p for p in (title, expertise) if p)))
+        evidence.append(
+            Evidence("expertise", " ".join(p for p in (title, expertise) if p), title=title)
+        )
     if bio:
         evidence.append(Evidence("profile", bio))
     skills = _text_list(record, "skills")
@@ -199,7 +204,9 @@ def expert_from_dict(record: Mapping[str, Any], vocab: Any = None) -> Expert:
             if not item_title:
                 raise InputError(f"service_items[{i}].title", "缺少服务项目名称")
             desc = _text(item, "description")
-            evidence.append(Evidence("service_item", f"{item_title} {desc}".strip()))
+            evidence.append(
+                Evidence("service_item", f"{item_title} {desc}".strip(), title=item_title)
+            )
     honours = _text_list(record, "honours")
     capacity = _int(record, "capacity", 0, 10000)
     known = vocab
