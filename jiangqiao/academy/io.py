@@ -88,6 +88,7 @@ ACADEMY_SPEC = ImportSpec(
     key="academy.academy",
     title="工匠学院",
     columns=ACADEMY_COLUMNS,
+    permission="academy.import_academy",
     notes=(
         "学院以“所属工会 + 学院名称”识别：已登记的学院会被更新，不会重复登记。",
         "上级学院填写名称，须是您数据范围内已登记的学院，或本表中排在前面的行。",

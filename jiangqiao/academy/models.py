@@ -381,7 +381,7 @@ class Course(VersionedModel, OrgOwnedModel):
         indexes = [models.Index(fields=["status", "field"], name="academy_course_menu")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("academy:course_detail", args=[self.pk])

@@ -42,9 +42,10 @@ def make_lecturer(unit: Any, owner: Any, academy: Academy | None = None, **extra
 
 
 def course_data(**extra: Any) -> dict[str, Any]:
+    n = next_no()
     return {
-        "code": f"KC{next_no():04d}",
-        "title": "数控机床故障诊断与维修",
+        "code": f"KC{n:04d}",
+        "title": f"数控机床故障诊断与维修{n:04d}",
         "field": "precision_machining",
         "level": "intermediate",
         "hours": "16",
