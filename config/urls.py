@@ -13,6 +13,7 @@ urlpatterns = [
     path("demands/", include("jiangqiao.demands.urls")),
     path("matching/", include("jiangqiao.matching.urls")),
     path("casework/", include("jiangqiao.casework.urls")),
+    path("academy/", include("jiangqiao.academy.urls")),
     path("exchange/", include("jiangqiao.exchange.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "jiangqiao.demands",
     "jiangqiao.matching",
     "jiangqiao.casework",
+    "jiangqiao.academy",
     "jiangqiao.exchange",
 ]
 

@@ -86,6 +86,42 @@ EXCHANGE_STAFF = (
 )
 # The working-day calendar (deadlines count 工作日): staff read it, the system administrator keeps it.
 CALENDAR_VIEW = ("core.view_calendarday",)
+# 工匠学院 (issue 15): academy staff keep academies, alliances, lecturers and the course menu and
+# publish courses; they pick craftsmen of the talent pool as lecturers (no sensitive data). Union
+# staff and the task force read the academies of their units.
+ACADEMY_STAFF = (
+    "academy.view_academy",
+    "academy.add_academy",
+    "academy.change_academy",
+    "academy.import_academy",
+    "academy.view_subsidy",
+    "academy.add_subsidy",
+    "academy.delete_subsidy",
+    "academy.view_alliance",
+    "academy.add_alliance",
+    "academy.change_alliance",
+    "academy.view_lecturer",
+    "academy.add_lecturer",
+    "academy.change_lecturer",
+    "academy.view_appointment",
+    "academy.add_appointment",
+    "academy.delete_appointment",
+    "academy.view_course",
+    "academy.add_course",
+    "academy.change_course",
+    "academy.publish_course",
+    "academy.view_courseversion",
+    "talents.view_craftsman",
+)
+ACADEMY_VIEW = (
+    "academy.view_academy",
+    "academy.view_subsidy",
+    "academy.view_alliance",
+    "academy.view_lecturer",
+    "academy.view_appointment",
+    "academy.view_course",
+    "academy.view_courseversion",
+)
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
 
@@ -171,6 +207,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *EXCHANGE_STAFF,
             *API_TOKENS,
             *CALENDAR_VIEW,
+            *ACADEMY_VIEW,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -197,6 +234,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *CALENDAR_VIEW,
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
+            *ACADEMY_VIEW,
         ),
         "各级工会工作人员：处理本级及下级的数据。",
     ),
@@ -241,7 +279,14 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
         BuiltinRole.ACADEMY_ADMIN,
         "学院管理员",
         DataScope.ORG_AND_BELOW,
-        ("orgs.view_organization", *TAXONOMY_VIEW, *JOB_PERMS),
-        "工匠学院的管理人员：课程、班级、学员和证书。",
+        (
+            "orgs.view_organization",
+            *TAXONOMY_VIEW,
+            *JOB_PERMS,
+            *IMPORT_EXPORT,
+            *ACADEMY_STAFF,
+            "core.view_changelog",
+        ),
+        "工匠学院的管理人员：学院、联盟、师资库和课程清单（班级、学员和证书随后上线）。",
     ),
 )

@@ -31,6 +31,7 @@ class Scheme(models.TextChoices):
     DEMAND_KIND = "demand_kind", "需求类型"
     DEMAND_CATEGORY = "demand_category", "需求类别"
     PROFESSIONAL_TITLE = "professional_title", "职称等级"
+    COURSE_FIELD = "course_field", "课程领域"
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,16 @@ SCHEMES: dict[str, SchemeInfo] = {
             code_noun="职称等级代码",
             reference="平台清单",
             level_names=("层级",),
+        ),
+        SchemeInfo(
+            scheme=Scheme.COURSE_FIELD,
+            label=Scheme.COURSE_FIELD.label,
+            version=PLATFORM_LIST_VERSION,
+            source="上海大零号湾工匠学院首批课程清单的领域（公开报道列出的四个领域起步，其余由平台补充，"
+            "见 taxonomy/data/PROVENANCE.md）",
+            code_noun="课程领域代码",
+            reference="平台清单",
+            level_names=("领域",),
         ),
     )
 }

@@ -414,6 +414,29 @@ PROFESSIONAL_TITLES: tuple[CodeListEntry, ...] = (
     CodeListEntry("senior", "正高级", rank=4),
 )
 
+#: 课程领域 of the academy course menu (工匠学院课程清单). The Shanghai 大零号湾工匠学院 menu has
+#: 16 fields, of which the public reports name four (人工智能, 生物医药, 航空航天, 劳模工匠精神 —
+#: marked ``source: 大零号湾``); the others are the platform's own, chosen from the trades of the
+#: demo industries, and may be changed here (retired entries become inactive, never deleted).
+COURSE_FIELDS: tuple[CodeListEntry, ...] = (
+    CodeListEntry("ai", "人工智能", extra={"source": "大零号湾"}),
+    CodeListEntry("biomedicine", "生物医药", extra={"source": "大零号湾"}),
+    CodeListEntry("aerospace", "航空航天", extra={"source": "大零号湾"}),
+    CodeListEntry("craftsman_spirit", "劳模工匠精神", extra={"source": "大零号湾"}),
+    CodeListEntry("intelligent_manufacturing", "智能制造"),
+    CodeListEntry("integrated_circuits", "集成电路"),
+    CodeListEntry("new_energy_vehicles", "新能源汽车"),
+    CodeListEntry("precision_machining", "精密加工与数控"),
+    CodeListEntry("electrical_automation", "电气与自动化"),
+    CodeListEntry("digital_skills", "数字技能"),
+    CodeListEntry("quality_safety", "质量与安全生产"),
+    CodeListEntry("green_low_carbon", "绿色低碳"),
+    CodeListEntry("management", "班组与生产管理"),
+    CodeListEntry("innovation_methods", "创新方法"),
+    CodeListEntry("occupational_health", "职业健康"),
+    CodeListEntry("modern_services", "现代服务业"),
+)
+
 #: Every small code list, by scheme.
 CODE_LISTS: dict[str, tuple[CodeListEntry, ...]] = {
     Scheme.SKILL_LEVEL: SKILL_LEVELS,
@@ -427,4 +450,5 @@ CODE_LISTS: dict[str, tuple[CodeListEntry, ...]] = {
     Scheme.DEMAND_KIND: DEMAND_KINDS,
     Scheme.DEMAND_CATEGORY: DEMAND_CATEGORIES,
     Scheme.PROFESSIONAL_TITLE: PROFESSIONAL_TITLES,
+    Scheme.COURSE_FIELD: COURSE_FIELDS,
 }

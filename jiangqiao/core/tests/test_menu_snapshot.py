@@ -1,7 +1,7 @@
 """The menu every built-in role and test persona sees, written down (labels, links, positions).
 
 First written when the menus were still hard-coded in core, so that moving each app's entries into
-its own ``navigation.py`` changed nothing; since then: 服务办理 (casework), 工作日历, and role-fit
+its own ``navigation.py`` changed nothing; since then: 服务办理 (casework), 工匠学院 (academy), 工作日历, and role-fit
 menus (the enterprise contact and the craftsman get no jobs or API pages; API docs are for those
 who may hold or manage API tokens)."""
 
@@ -54,6 +54,11 @@ URLS = {
     "需求队列": "/casework/queue/",
     "超期看板": "/casework/aging/",
     "省总工作专班队列": "/casework/queue/taskforce/",
+    "工匠学院": "/academy/academies/",
+    "学院联盟": "/academy/alliances/",
+    "师资库": "/academy/lecturers/",
+    "课程清单": "/academy/courses/",
+    "课程菜单（公开）": "/academy/menu/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -65,6 +70,7 @@ MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "�
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
+ACADEMY = ("工匠学院", ("工匠学院", "学院联盟", "师资库", "课程清单", "课程菜单（公开）"))
 CASEWORK = ("服务办理", ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "结对协议"))
 TASK_FORCE_CASEWORK = (
     "服务办理",
@@ -90,6 +96,7 @@ STAFF = [
     DEMANDS,
     MATCHING,
     CASEWORK,
+    ACADEMY,
     ("系统管理", ("组织机构", "用户", "后台任务", "导入记录", "工作日历")),
     TAXONOMY,
     LOGS,
@@ -105,6 +112,7 @@ EVERYTHING = [
     DEMANDS,
     MATCHING,
     CASEWORK_ALL,
+    ACADEMY,
     ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名", "工作日历")),
     TAXONOMY,
     LOGS,
@@ -140,7 +148,14 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("服务办理", ("需求认领清单", "我的认领", "服务记录", "结对协议")),
         TAXONOMY,
     ],
-    BuiltinRole.ACADEMY_ADMIN: [("系统管理", ("组织机构", "后台任务")), TAXONOMY],
+    # 工匠学院 (issue 15): academies, lecturers drawn from the talent pool, the course menu.
+    BuiltinRole.ACADEMY_ADMIN: [
+        ("人才资源库", ("劳模工匠", "我的档案")),
+        ACADEMY,
+        ("系统管理", ("组织机构", "后台任务", "导入记录")),
+        TAXONOMY,
+        ("日志审计", ("变更日志",)),
+    ],
     "no_permission": [TAXONOMY],
 }
 

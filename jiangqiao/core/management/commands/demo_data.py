@@ -55,11 +55,17 @@ class Command(BaseCommand):
             from jiangqiao.demo import cases
 
             made["cases"] = cases.build_cases(build.system_actor())
+            from django.apps import apps
+
+            if apps.is_installed("jiangqiao.academy"):  # core knows no app above it by import
+                demo = __import__("jiangqiao.academy.demo", fromlist=["build"])
+                made["courses"] = demo.build(build.system_actor())
         self.stdout.write(
             f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
             f"企业 {made['enterprises']}，需求 {made['demands']}"
             + (f"，服务记录 {made['service_records']}" if made.get("service_records") else "")
             + (f"，办理演示需求 {made['cases']}" if made.get("cases") else "")
+            + (f"，学院课程 {made['courses']}" if made.get("courses") else "")
             + f"；用时 {time.perf_counter() - started:.0f} 秒"
         )
 

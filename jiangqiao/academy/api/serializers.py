@@ -1,0 +1,235 @@
+"""Serializers of the academy API: full + brief. References are checked against the caller's
+data scope (a reference outside it reads as "does not exist")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
+from jiangqiao.core.choices import Status
+from jiangqiao.orgs.models import Organization
+from jiangqiao.talents.models import Craftsman
+
+from ..choices import (
+    AcademyLevel,
+    AcademyType,
+    CourseFormat,
+    CourseLevel,
+    CourseStatus,
+    LecturerKind,
+)
+from ..models import TEXT_MAX, Academy, Alliance, Appointment, Course, Lecturer, Subsidy
+
+VERSION = serializers.IntegerField(
+    required=False, min_value=0, max_value=2147483647, help_text="修改时回传读取到的版本号"
+)
+
+
+def _codes(label: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=20, label=label
+    )
+
+
+class ScopedRelatedMixin:
+    """Narrow the querysets of reference fields to what the requesting user may see."""
+
+    scoped_fields: dict[str, Any] = {}
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()  # type: ignore[misc]
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        for name, model in self.scoped_fields.items():
+            field = fields.get(name)
+            if field is None or field.read_only or user is None:
+                continue
+            target = field.child_relation if hasattr(field, "child_relation") else field
+            target.queryset = model.objects.visible_to(user, "view")
+        return fields
+
+
+class SubsidySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subsidy
+        fields = ["id", "year", "amount", "source", "note"]
+
+
+class AcademySerializer(ScopedRelatedMixin, BriefSerializerMixin, serializers.ModelSerializer):
+    display = serializers.CharField(source="name", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:academy-detail")
+    org = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    parent_academy = serializers.PrimaryKeyRelatedField(
+        source="parent",
+        queryset=Academy.objects.none(),
+        required=False,
+        allow_null=True,
+        label="上级学院",
+    )
+    level = ChoiceDisplayField(choices=AcademyLevel.choices)
+    academy_type = ChoiceDisplayField(choices=AcademyType.choices, required=False)
+    status = ChoiceDisplayField(choices=Status.choices, read_only=True)
+    host_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    industries = _codes("面向行业")
+    facilities = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    subsidies = SubsidySerializer(many=True, read_only=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url", "level")
+    scoped_fields = {"parent_academy": Academy}
+
+    class Meta:
+        model = Academy
+        fields = [
+            "id",
+            "display",
+            "url",
+            "org",
+            "name",
+            "level",
+            "academy_type",
+            "parent_academy",
+            "alliance",
+            "host_name",
+            "host_uscc",
+            "region_code",
+            "address",
+            "industries",
+            "facilities",
+            "is_provincial",
+            "is_national_key",
+            "is_annual_key",
+            "founded_on",
+            "status",
+            "subsidies",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["alliance", "created_at", "updated_at"]
+        validators: list[Any] = []
+
+
+class AllianceSerializer(BriefSerializerMixin, serializers.ModelSerializer):
+    display = serializers.CharField(source="name", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:alliance-detail")
+    org = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    status = ChoiceDisplayField(choices=Status.choices, read_only=True)
+    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url")
+
+    class Meta:
+        model = Alliance
+        fields = ["id", "display", "url", "org", "name", "description", "status", "version"]
+        validators: list[Any] = []
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Appointment
+        fields = ["id", "letter_no", "academy", "valid_from", "valid_to", "role"]
+        read_only_fields = ["academy"]
+
+
+class LecturerSerializer(ScopedRelatedMixin, BriefSerializerMixin, serializers.ModelSerializer):
+    display = serializers.CharField(source="display_name", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:lecturer-detail")
+    academy = serializers.PrimaryKeyRelatedField(queryset=Academy.objects.none())
+    craftsman = serializers.PrimaryKeyRelatedField(
+        queryset=Craftsman.objects.none(), required=False, allow_null=True
+    )
+    kind = ChoiceDisplayField(choices=LecturerKind.choices, read_only=True)
+    status = ChoiceDisplayField(choices=Status.choices, read_only=True)
+    course_fields = _codes("授课领域")
+    intro = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    appointments = AppointmentSerializer(many=True, read_only=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url", "kind")
+    scoped_fields = {"academy": Academy, "craftsman": Craftsman}
+
+    class Meta:
+        model = Lecturer
+        fields = [
+            "id",
+            "display",
+            "url",
+            "academy",
+            "kind",
+            "craftsman",
+            "name",
+            "employer",
+            "title",
+            "course_fields",
+            "intro",
+            "shared",
+            "rating",
+            "rating_count",
+            "status",
+            "appointments",
+            "version",
+        ]
+        read_only_fields = ["rating", "rating_count"]
+        validators: list[Any] = []  # uniqueness is the service's (with a message naming the field)
+
+
+class CourseSerializer(ScopedRelatedMixin, BriefSerializerMixin, serializers.ModelSerializer):
+    display = serializers.CharField(source="__str__", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:course-detail")
+    academy = serializers.PrimaryKeyRelatedField(queryset=Academy.objects.none())
+    lecturers = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Lecturer.objects.all(), required=False
+    )
+    level = ChoiceDisplayField(choices=CourseLevel.choices, required=False)
+    format = ChoiceDisplayField(choices=CourseFormat.choices)
+    status = ChoiceDisplayField(choices=CourseStatus.choices, read_only=True)
+    hours = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal("0.5"), max_value=Decimal("999")
+    )
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    industries = _codes("适用行业")
+    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    assessment = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url", "status")
+    scoped_fields = {"academy": Academy}
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "display",
+            "url",
+            "academy",
+            "code",
+            "title",
+            "field",
+            "level",
+            "hours",
+            "format",
+            "industries",
+            "occupation",
+            "skill_level",
+            "lecturers",
+            "capacity",
+            "is_free",
+            "price",
+            "description",
+            "prerequisites",
+            "assessment",
+            "certificate_template",
+            "status",
+            "edition",
+            "published_at",
+            "version",
+        ]
+        read_only_fields = ["edition", "published_at"]
+        validators: list[Any] = []
+
+
+class EmptySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    pass

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from .views import AcademyViewSet, AllianceViewSet, CourseViewSet, LecturerViewSet
+
+app_name = "academy"
+router = DefaultRouter()
+router.register("academies", AcademyViewSet)
+router.register("alliances", AllianceViewSet)
+router.register("lecturers", LecturerViewSet)
+router.register("courses", CourseViewSet)
+urlpatterns = router.urls

@@ -1,0 +1,171 @@
+"""Demo data of the academy app (called by ``manage.py demo_data`` after the talent pool exists):
+深圳市工匠学院 with its HQ, two branches and a training base, ~8 lecturers drawn from the demo
+craftsmen of 深圳 plus 2 external experts, and 30+ published courses across the course fields.
+Everything goes through the services, as staff would enter it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from jiangqiao.core.identifiers import make_uscc
+from jiangqiao.orgs.models import Organization
+from jiangqiao.talents.models import Craftsman
+
+from . import services
+from .models import Academy
+
+COURSES = (
+    ("ai", "工业视觉检测入门", "blended", 16),
+    ("ai", "生产线人工智能质检应用", "practical", 24),
+    ("biomedicine", "医疗器械洁净车间规范", "face_to_face", 8),
+    ("aerospace", "航空零部件精密装配", "practical", 32),
+    ("craftsman_spirit", "劳模工匠精神第一课", "face_to_face", 2),
+    ("craftsman_spirit", "名师带徒：技艺传承方法", "face_to_face", 4),
+    ("intelligent_manufacturing", "智能产线运维", "practical", 24),
+    ("intelligent_manufacturing", "工业机器人编程与调试", "practical", 32),
+    ("integrated_circuits", "半导体封装测试工艺", "blended", 16),
+    ("new_energy_vehicles", "动力电池检测与维修", "practical", 24),
+    ("new_energy_vehicles", "新能源汽车高压安全", "face_to_face", 8),
+    ("precision_machining", "数控车削编程实训", "practical", 32),
+    ("precision_machining", "五轴加工中心操作", "practical", 40),
+    ("precision_machining", "精密测量与公差", "blended", 12),
+    ("electrical_automation", "PLC 控制系统维护", "practical", 24),
+    ("electrical_automation", "低压电工安全操作", "face_to_face", 8),
+    ("digital_skills", "工业互联网数据采集", "online", 12),
+    ("digital_skills", "班组数字化看板", "online", 6),
+    ("quality_safety", "质量管理小组活动方法", "face_to_face", 8),
+    ("quality_safety", "安全生产标准化", "blended", 8),
+    ("green_low_carbon", "节能降耗诊断方法", "face_to_face", 8),
+    ("green_low_carbon", "空压系统节能改造", "practical", 12),
+    ("management", "班组长管理能力提升", "face_to_face", 16),
+    ("management", "精益生产与现场改善", "blended", 16),
+    ("innovation_methods", "“五小”创新实务", "face_to_face", 8),
+    ("innovation_methods", "合理化建议撰写与评审", "online", 4),
+    ("occupational_health", "职业病防护与健康", "online", 4),
+    ("occupational_health", "噪声粉尘作业防护", "face_to_face", 4),
+    ("modern_services", "客户服务技能", "online", 8),
+    ("modern_services", "物流仓储作业规范", "blended", 12),
+    ("intelligent_manufacturing", "焊接机器人操作", "practical", 24),
+    ("precision_machining", "模具钳工技能提升", "practical", 32),
+)
+
+
+def build(actor: Any, *, seed: int = 2026) -> int:
+    """The 深圳 academy system; returns the number of published courses (0 if it exists)."""
+    city = Organization.objects.filter(region_code="440300", level="city").order_by("pk").first()
+    if city is None or Academy.objects.filter(name="深圳市工匠学院").exists():
+        return 0
+    counties = list(Organization.objects.filter(parent=city).order_by("pk")[:2]) or [city, city]
+    rng = random.Random(seed)
+    hq = services.academy_create(
+        actor=actor,
+        org=city,
+        data={
+            "name": "深圳市工匠学院",
+            "level": "city",
+            "academy_type": "hq",
+            "host_name": "深圳技师学院",
+            "host_uscc": make_uscc("1", "2", "440300", "45576600"),
+            "region_code": "440300",
+            "industries": ["34", "39"],
+            "facilities": "理论教室 12 间，数控、电工、机器人实训车间 3 个。",
+            "founded_on": dt.date(2023, 5, 1),
+        },
+    )
+    services.subsidy_add(
+        actor=actor, academy=hq, data={"year": 2025, "amount": "500000", "source": "深圳市总工会"}
+    )
+    branches = [
+        services.academy_create(
+            actor=actor,
+            org=county,
+            data={
+                "name": f"深圳市工匠学院{name}分院",
+                "level": "county",
+                "academy_type": "branch",
+                "parent": hq,
+                "region_code": county.region_code or "440300",
+                "industries": ["34"],
+            },
+        )
+        for county, name in zip(counties, ("南山", "宝安"), strict=False)
+    ]
+    base = services.academy_create(
+        actor=actor,
+        org=counties[0],
+        data={
+            "name": "智能制造实训基地",
+            "level": "enterprise",
+            "academy_type": "training_base",
+            "parent": branches[0],
+            "host_name": "深圳市精工智造有限公司",
+            "host_uscc": make_uscc("9", "1", "440300", "MA5G0001"),
+            "region_code": counties[0].region_code or "440300",
+            "industries": ["34"],
+            "facilities": "五轴加工中心 4 台，工业机器人工作站 6 套。",
+        },
+    )
+    craftsmen = list(
+        Craftsman.objects.filter(org__path__startswith=city.path, status="active").order_by("pk")[
+            :8
+        ]
+    )
+    lecturers = []
+    for i, craftsman in enumerate(craftsmen):
+        lecturer = services.lecturer_create(
+            actor=actor,
+            academy=hq,
+            craftsman=craftsman,
+            data={
+                "title": craftsman.position or "高级技师",
+                "course_fields": [rng.choice(COURSES)[0]],
+                "shared": i % 2 == 0,
+            },
+        )
+        services.appointment_add(
+            actor=actor,
+            lecturer=lecturer,
+            data={
+                "letter_no": f"SZGJXY-2025-{i + 1:03d}",
+                "valid_from": dt.date(2025, 1, 1),
+                "valid_to": dt.date(2027, 12, 31),
+                "role": "兼职教师",
+            },
+        )
+        lecturers.append(lecturer)
+    for name, employer, title in (
+        ("林志远", "深圳大学机电与控制工程学院", "教授"),
+        ("陈晓岚", "深圳职业技术大学", "副教授"),
+    ):
+        lecturers.append(
+            services.lecturer_create(
+                actor=actor,
+                academy=hq,
+                data={"name": name, "employer": employer, "title": title, "course_fields": ["ai"]},
+            )
+        )
+    academies = [hq, *branches, base]
+    published = 0
+    for n, (field, title, fmt, hours) in enumerate(COURSES, start=1):
+        course = services.course_create(
+            actor=actor,
+            academy=academies[n % len(academies)],
+            data={
+                "code": f"SZ{n:03d}",
+                "title": title,
+                "field": field,
+                "hours": hours,
+                "format": fmt,
+                "capacity": rng.choice((20, 30, 40, 50)),
+                "is_free": n % 5 != 0,
+                "price": None if n % 5 != 0 else 200,
+                "assessment": "理论测试与实操考核" if fmt == "practical" else "结业测验",
+                "certificate_template": "深圳市工匠学院结业证书",
+            },
+            lecturers=[lecturers[n % len(lecturers)]] if lecturers else [],
+        )
+        services.course_publish(actor=actor, course=course)
+        published += 1
+    return published

@@ -1,0 +1,176 @@
+"""Filter panels and API filters of the academy app (one FilterSet for page and API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+
+from jiangqiao.core.choices import Status
+from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.pickers import ObjectFilter
+from jiangqiao.core.search import SEARCH_MAX
+from jiangqiao.taxonomy.filters import TermFilter
+
+from .choices import (
+    AcademyLevel,
+    AcademyType,
+    CourseFormat,
+    CourseLevel,
+    CourseStatus,
+    LecturerKind,
+)
+from .models import Academy, Alliance, Course, Lecturer
+from .selectors import search_q
+
+
+def _json_prefix(queryset: QuerySet[Any], field: str, value: str) -> QuerySet[Any]:
+    """Rows whose JSON code list holds ``value`` (a code; exact match of one element)."""
+    if not value:
+        return queryset
+    return queryset.filter(**{f"{field}__icontains": f'"{value}'})
+
+
+class AcademyFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    level = filters.ChoiceFilter(label="级别", choices=AcademyLevel.choices)
+    academy_type = filters.ChoiceFilter(label="类型", choices=AcademyType.choices)
+    status = filters.ChoiceFilter(label="状态", choices=Status.choices)
+    region = TermFilter("region", label="所在地区（含下级）", method="filter_region")
+    industry = TermFilter("industry", label="面向行业", method="filter_industry")
+    org_id = OrgSubtreeFilter()
+    parent_id = ObjectFilter("academy", label="上级学院", field_name="parent")
+    alliance_id = ObjectFilter("alliance", label="所属联盟", field_name="alliance")
+    is_provincial = filters.BooleanFilter(label="省级工匠学院")
+    is_national_key = filters.BooleanFilter(label="全总重点支持")
+
+    class Meta:
+        model = Academy
+        fields = [
+            "q",
+            "level",
+            "academy_type",
+            "status",
+            "region",
+            "industry",
+            "org_id",
+            "parent_id",
+            "alliance_id",
+            "is_provincial",
+            "is_national_key",
+        ]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "name", "host_name")) if value else queryset
+
+    def filter_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(region_code__startswith=value.rstrip("0")) if value else queryset
+
+    def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _json_prefix(queryset, "industries", value)
+
+
+class AllianceFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    status = filters.ChoiceFilter(label="状态", choices=Status.choices)
+    org_id = OrgSubtreeFilter()
+
+    class Meta:
+        model = Alliance
+        fields = ["q", "status", "org_id"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "name")) if value else queryset
+
+
+class LecturerFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    kind = filters.ChoiceFilter(label="来源", choices=LecturerKind.choices)
+    field = TermFilter("course_field", label="授课领域", method="filter_field")
+    academy_id = ObjectFilter("academy", label="聘任学院", field_name="academy")
+    shared = filters.BooleanFilter(label="联盟共享")
+    status = filters.ChoiceFilter(label="状态", choices=Status.choices)
+    org_id = OrgSubtreeFilter()
+
+    class Meta:
+        model = Lecturer
+        fields = ["q", "kind", "field", "academy_id", "shared", "status", "org_id"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(search_q(value, "name", "craftsman__name", "title", "employer"))
+
+    def filter_field(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _json_prefix(queryset, "course_fields", value)
+
+
+class CourseFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    status = filters.ChoiceFilter(label="状态", choices=CourseStatus.choices)
+    field = TermFilter("course_field", label="课程领域")
+    format = filters.ChoiceFilter(label="授课形式", choices=CourseFormat.choices)
+    level = filters.ChoiceFilter(label="课程层次", choices=CourseLevel.choices)
+    industry = TermFilter("industry", label="适用行业", method="filter_industry")
+    academy_id = ObjectFilter("academy", label="开课学院", field_name="academy")
+    lecturer_id = ObjectFilter("lecturer", label="授课师资", method="filter_lecturer")
+    is_free = filters.BooleanFilter(label="免费")
+    org_id = OrgSubtreeFilter()
+
+    class Meta:
+        model = Course
+        fields = [
+            "q",
+            "status",
+            "field",
+            "format",
+            "level",
+            "industry",
+            "academy_id",
+            "lecturer_id",
+            "is_free",
+            "org_id",
+        ]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "code", "title")) if value else queryset
+
+    def filter_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return _json_prefix(queryset, "industries", value)
+
+    def filter_lecturer(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return queryset.filter(lecturers=getattr(value, "pk", value)).distinct()
+
+
+def menu_filter(queryset: QuerySet[Any], params: Any) -> QuerySet[Any]:
+    """The public menu's filters (field, industry, format, region, lecturer name, text) on plain
+    GET parameters; unknown values simply match nothing."""
+    field = str(params.get("field") or "")[:64]
+    fmt = str(params.get("format") or "")[:32]
+    industry = str(params.get("industry") or "")[:16]
+    region = str(params.get("region") or "")[:12]
+    lecturer = str(params.get("lecturer") or "")[:SEARCH_MAX]
+    text = str(params.get("q") or "")[:SEARCH_MAX]
+    if field:
+        queryset = queryset.filter(field=field)
+    if fmt:
+        queryset = queryset.filter(format=fmt)
+    if industry:
+        queryset = queryset.filter(
+            Q(industries__icontains=f'"{industry}')
+            | Q(academy__industries__icontains=f'"{industry}')
+        )
+    if region.isdigit():
+        queryset = queryset.filter(academy__region_code__startswith=region.rstrip("0") or region)
+    if lecturer:
+        queryset = queryset.filter(
+            Q(lecturers__name__icontains=lecturer)
+            | Q(lecturers__craftsman__name__icontains=lecturer),
+            lecturers__status=Status.ACTIVE,
+        ).distinct()
+    if text:
+        queryset = queryset.filter(search_q(text, "title", "code", "description"))
+    return queryset

@@ -1,0 +1,227 @@
+"""Forms of the academy pages. They only clean input; the services check the rules and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jiangqiao.core.forms import model_choice
+from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
+from jiangqiao.orgs.models import Organization
+from jiangqiao.orgs.selectors import organization_choices_for
+from jiangqiao.talents.models import Craftsman, ServiceItem
+from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
+
+from . import selectors
+from .choices import AcademyLevel, AcademyType, CourseFormat, CourseLevel
+from .models import TEXT_MAX, Academy, Alliance, Course, Lecturer
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class VersionMixin(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+def _initial(form_class: type[forms.Form], instance: Any, skip: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        f: getattr(instance, f)
+        for f in form_class.base_fields
+        if f not in skip and hasattr(instance, f)
+    }
+
+
+class AcademyForm(VersionMixin):
+    org = forms.ModelChoiceField(label="所属工会", queryset=Organization.objects.none())
+    name = forms.CharField(label="名称", max_length=100)
+    level = forms.ChoiceField(label="级别", choices=AcademyLevel.choices)
+    academy_type = forms.ChoiceField(label="类型", choices=AcademyType.choices)
+    parent = ObjectChoiceField("academy", label="上级学院", required=False)
+    host_name = forms.CharField(label="依托单位", max_length=100, required=False)
+    host_uscc = forms.CharField(label="依托单位统一社会信用代码", max_length=30, required=False)
+    region_code = TermChoiceField("region", label="所在地区", required=False)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    industries = TermMultipleChoiceField("industry", label="面向行业", required=False, max_items=20)
+    facilities = forms.CharField(
+        label="场地与设施", max_length=TEXT_MAX, required=False, widget=TEXTAREA
+    )
+    is_provincial = forms.BooleanField(label="省级工匠学院", required=False)
+    is_national_key = forms.BooleanField(label="全总重点支持", required=False)
+    is_annual_key = forms.BooleanField(label="年度重点支持", required=False)
+    founded_on = forms.DateField(label="成立日期", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, user: Any, instance: Academy | None = None, **kwargs: Any):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = _initial(type(self), instance, ("org",))
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        model_choice(self, "parent").queryset = selectors.academy_choices_for(
+            user=user, action="view"
+        )
+        if instance is None:
+            model_choice(self, "org").queryset = organization_choices_for(user=user)
+        else:
+            del self.fields["org"]
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
+
+
+class SubsidyForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    amount = forms.DecimalField(label="金额（元）", max_digits=14, decimal_places=2, min_value=0)
+    source = forms.CharField(label="资金来源", max_length=100)
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class AllianceForm(VersionMixin):
+    org = forms.ModelChoiceField(label="牵头工会", queryset=Organization.objects.none())
+    name = forms.CharField(label="联盟名称", max_length=100)
+    description = forms.CharField(
+        label="简介", max_length=TEXT_MAX, required=False, widget=TEXTAREA
+    )
+
+    def __init__(self, *args: Any, user: Any, instance: Alliance | None = None, **kwargs: Any):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = _initial(type(self), instance, ("org",))
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        if instance is None:
+            model_choice(self, "org").queryset = organization_choices_for(user=user)
+        else:
+            del self.fields["org"]
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
+
+
+class AllianceMemberForm(forms.Form):
+    academy = ObjectChoiceField("academy", label="工匠学院")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "academy").queryset = selectors.academy_choices_for(
+            user=user, action="view"
+        )
+
+
+class LecturerForm(VersionMixin):
+    academy = ObjectChoiceField("academy", label="聘任学院")
+    craftsman = ObjectChoiceField(
+        "craftsman",
+        label="人才库劳模工匠",
+        required=False,
+        help_text="从人才库选择（姓名、单位取自档案，不另录入）；外聘专家留空并填写姓名",
+    )
+    name = forms.CharField(label="姓名（外聘专家）", max_length=50, required=False)
+    employer = forms.CharField(label="工作单位（外聘专家）", max_length=100, required=False)
+    title = forms.CharField(label="职称/头衔", max_length=100, required=False)
+    course_fields = TermMultipleChoiceField(
+        "course_field", label="授课领域", required=False, max_items=20
+    )
+    intro = forms.CharField(label="师资简介", max_length=TEXT_MAX, required=False, widget=TEXTAREA)
+    shared = forms.BooleanField(label="联盟共享", required=False)
+
+    def __init__(self, *args: Any, user: Any, instance: Lecturer | None = None, **kwargs: Any):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = _initial(type(self), instance, ("academy", "craftsman"))
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        if instance is None:
+            model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)
+            model_choice(self, "craftsman").queryset = (
+                Craftsman.objects.visible_to(user, "view")
+                .exclude(status="removed")
+                .only("pk", "name", "employer_name")
+            )
+        else:
+            del self.fields["academy"]
+            del self.fields["craftsman"]
+            if instance.craftsman_id is not None:
+                del self.fields["name"]
+                del self.fields["employer"]
+
+    def service_data(self) -> dict[str, Any]:
+        skip = ("academy", "craftsman", "version")
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+class AppointmentForm(forms.Form):
+    letter_no = forms.CharField(label="聘书编号", max_length=50)
+    valid_from = forms.DateField(label="聘期起", widget=DATE)
+    valid_to = forms.DateField(label="聘期止", widget=DATE)
+    role = forms.CharField(label="聘任职务", max_length=50, required=False)
+
+
+class CourseForm(VersionMixin):
+    academy = ObjectChoiceField("academy", label="开课学院")
+    code = forms.CharField(label="课程编号", max_length=30)
+    title = forms.CharField(label="课程名称", max_length=100)
+    field = TermChoiceField("course_field", label="课程领域")
+    level = forms.ChoiceField(label="课程层次", choices=CourseLevel.choices)
+    hours = forms.DecimalField(
+        label="学时", max_digits=5, decimal_places=1, min_value=0.5, max_value=999
+    )
+    format = forms.ChoiceField(label="授课形式", choices=CourseFormat.choices)
+    industries = TermMultipleChoiceField("industry", label="适用行业", required=False, max_items=20)
+    occupation = TermChoiceField("occupation", label="面向职业（工种）", required=False)
+    skill_level = TermChoiceField("skill_level", label="面向技能等级", required=False)
+    lecturers = ObjectMultipleChoiceField("lecturer", label="授课师资", required=False)
+    capacity = forms.IntegerField(label="每班人数上限", min_value=1, max_value=10000, initial=40)
+    is_free = forms.BooleanField(label="免费（工会补贴）", required=False, initial=True)
+    price = forms.DecimalField(
+        label="收费标准（元/人）", max_digits=10, decimal_places=2, min_value=0, required=False
+    )
+    description = forms.CharField(
+        label="课程简介", max_length=TEXT_MAX, required=False, widget=TEXTAREA
+    )
+    prerequisites = forms.CharField(label="先修要求", max_length=200, required=False)
+    assessment = forms.CharField(
+        label="考核方式", max_length=TEXT_MAX, required=False, widget=TEXTAREA
+    )
+    certificate_template = forms.CharField(label="证书模板", max_length=100, required=False)
+
+    def __init__(self, *args: Any, user: Any, instance: Course | None = None, **kwargs: Any):
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                **_initial(type(self), instance, ("academy", "lecturers")),
+                "lecturers": list(instance.lecturers.all()),
+            }
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        lecturers = Lecturer.objects.visible_to(user, "view").select_related("craftsman")
+        if instance is not None and instance.academy.alliance_id:
+            shared = selectors.shared_lecturers_for(instance.academy).values("pk")
+            lecturers = Lecturer.objects.filter(
+                pk__in=lecturers.values("pk").union(shared)
+            ).select_related("craftsman")
+        model_choice(self, "lecturers").queryset = lecturers
+        if instance is None:
+            model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)
+        else:
+            del self.fields["academy"]
+            if instance.hours_locked:
+                self.fields["hours"].disabled = True
+                self.fields["hours"].help_text = "课程已发布，学时不能修改"
+
+    def service_data(self) -> dict[str, Any]:
+        skip = ("academy", "lecturers", "version")
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+class PromoteItemForm(forms.Form):
+    """A 技能培训 service item of a craftsman → a draft course of an academy."""
+
+    academy = ObjectChoiceField("academy", label="开课学院")
+    field = TermChoiceField("course_field", label="课程领域")
+    hours = forms.DecimalField(
+        label="学时", max_digits=5, decimal_places=1, min_value=0.5, max_value=999, initial=4
+    )
+    format = forms.ChoiceField(label="授课形式", choices=CourseFormat.choices)
+
+    def __init__(self, *args: Any, user: Any, item: ServiceItem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)

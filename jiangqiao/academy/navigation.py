@@ -1,0 +1,15 @@
+"""工匠学院's menu entries (collected by ``jiangqiao.core.navigation.autodiscover``)."""
+
+from __future__ import annotations
+
+from jiangqiao.core.navigation import MenuItem, register, register_group
+
+register_group("academy", "工匠学院", weight=500)
+register(
+    "academy",
+    MenuItem("工匠学院", "academy:academy_list", "academy.view_academy", weight=100),
+    MenuItem("学院联盟", "academy:alliance_list", "academy.view_alliance", weight=200),
+    MenuItem("师资库", "academy:lecturer_list", "academy.view_lecturer", weight=300),
+    MenuItem("课程清单", "academy:course_list", "academy.view_course", weight=400),
+    MenuItem("课程菜单（公开）", "academy:menu", "academy.view_course", weight=500),
+)

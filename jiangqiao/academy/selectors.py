@@ -1,0 +1,157 @@
+"""Reads of the academy app. Staff reads take the user and go through ``visible_to``; the public
+menu reads only published courses of enabled academies and only public fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from jiangqiao.core.choices import Status
+
+from .choices import CourseStatus
+from .models import Academy, Alliance, Course, Lecturer
+
+
+def academy_list(*, user: Any, action: str = "view") -> QuerySet[Academy]:
+    return Academy.objects.visible_to(user, action).select_related("org", "parent", "alliance")
+
+
+def academy_choices_for(*, user: Any, action: str = "change") -> QuerySet[Academy]:
+    """Academies the user may work in (enabled, in scope)."""
+    return Academy.objects.visible_to(user, action).filter(status=Status.ACTIVE)
+
+
+def alliance_list(*, user: Any, action: str = "view") -> QuerySet[Alliance]:
+    return (
+        Alliance.objects.visible_to(user, action)
+        .select_related("org")
+        .annotate(member_count=Count("members"))
+    )
+
+
+def lecturer_list(*, user: Any, action: str = "view") -> QuerySet[Lecturer]:
+    return (
+        Lecturer.objects.visible_to(user, action)
+        .select_related("org", "academy", "craftsman")
+        .annotate(course_count=Count("courses"))
+    )
+
+
+def course_list(*, user: Any, action: str = "view") -> QuerySet[Course]:
+    return Course.objects.visible_to(user, action).select_related("academy", "org")
+
+
+def shared_lecturers_for(academy: Academy) -> QuerySet[Lecturer]:
+    """Lecturers other members of ``academy``'s alliance share (enabled, of enabled academies)."""
+    if academy.alliance_id is None:
+        return Lecturer.objects.none()
+    return (
+        Lecturer.objects.filter(
+            shared=True,
+            status=Status.ACTIVE,
+            academy__alliance_id=academy.alliance_id,
+            academy__status=Status.ACTIVE,
+        )
+        .exclude(academy_id=academy.pk)
+        .select_related("academy", "craftsman")
+    )
+
+
+def shared_pool_for(*, user: Any) -> QuerySet[Lecturer]:
+    """The alliance pool of a user: shared lecturers of the alliances of the academies the user
+    sees, that ``visible_to`` does not already show. Callers show **public fields only**
+    (:func:`public_lecturer`): the scope itself is not widened."""
+    alliances = (
+        Academy.objects.visible_to(user, "view")
+        .exclude(alliance__isnull=True)
+        .values("alliance_id")
+    )
+    own = Lecturer.objects.visible_to(user, "view").values("pk")
+    return (
+        Lecturer.objects.filter(
+            shared=True,
+            status=Status.ACTIVE,
+            academy__alliance_id__in=alliances,
+            academy__status=Status.ACTIVE,
+        )
+        .exclude(pk__in=own)
+        .select_related("academy", "craftsman")
+    )
+
+
+def lecturer_honours(lecturers: list[Lecturer]) -> dict[int, list[str]]:
+    """Verified honours of craftsman lecturers (label list per lecturer pk): public facts."""
+    from jiangqiao.talents.models import Honour
+    from jiangqiao.taxonomy.selectors import term_labels
+
+    by_craftsman: dict[int, list[str]] = {}
+    craftsman_ids = [lec.craftsman_id for lec in lecturers if lec.craftsman_id]
+    honours = list(
+        Honour.objects.filter(craftsman_id__in=craftsman_ids, verified=True).order_by("-year")
+    )
+    labels = term_labels("honour", [h.honour_type for h in honours])
+    for h in honours:
+        label = labels.get(h.honour_type, h.honour_type)
+        names = by_craftsman.setdefault(h.craftsman_id, [])
+        if label not in names:
+            names.append(label)
+    return {lec.pk: by_craftsman.get(lec.craftsman_id or 0, []) for lec in lecturers}
+
+
+def public_lecturer(lecturer: Lecturer, honours: list[str] | None = None) -> dict[str, Any]:
+    """What anybody may read of a lecturer: name, title, honours, academy. No ID number, mobile,
+    employer address or profile text."""
+    return {
+        "id": lecturer.pk,
+        "name": lecturer.display_name,
+        "title": lecturer.title,
+        "honours": honours or [],
+        "academy": lecturer.academy.name,
+    }
+
+
+def lecturer_rating(lecturer: Lecturer) -> Decimal | None:
+    """The lecturer's average rating. Ratings come from class evaluations (issue 15 point 5);
+    until classes exist nothing writes ``rating``, so it stays ``None`` (shown as 暂无评价)."""
+    return lecturer.rating
+
+
+def public_menu() -> QuerySet[Course]:
+    """Published courses of enabled academies: the menu enterprise contacts order from."""
+    return (
+        Course.objects.filter(status=CourseStatus.PUBLISHED, academy__status=Status.ACTIVE)
+        .select_related("academy")
+        .prefetch_related(
+            Prefetch(
+                "lecturers",
+                queryset=Lecturer.objects.filter(status=Status.ACTIVE).select_related(
+                    "craftsman", "academy"
+                ),
+            )
+        )
+        .order_by("field", "academy_id", "code")
+    )
+
+
+def academy_tree(academy: Academy) -> list[Academy]:
+    """The academy's ancestors, root first (for breadcrumbs)."""
+    chain: list[Academy] = []
+    node: Academy | None = academy.parent
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        chain.insert(0, node)
+        seen.add(node.pk)
+        node = node.parent
+    return chain
+
+
+def search_q(value: str, *fields: str) -> Q:
+    from jiangqiao.text import normalize
+
+    text = normalize(value)
+    q = Q()
+    for field in fields:
+        q |= Q(**{f"{field}__icontains": text})
+    return q

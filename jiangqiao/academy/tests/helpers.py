@@ -1,0 +1,71 @@
+"""Test data for the academy app, made through the services."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from jiangqiao.academy import services
+from jiangqiao.academy.models import Academy, Course, Lecturer
+from jiangqiao.core.identifiers import make_uscc
+
+_seq = itertools.count(1)
+
+
+def next_no() -> int:
+    return next(_seq)
+
+
+def uscc(n: int | None = None) -> str:
+    n = next_no() if n is None else n
+    return make_uscc("5", "2", "440300", f"{n:08d}")
+
+
+def make_academy(unit: Any, owner: Any, **extra: Any) -> Academy:
+    data = {
+        "name": f"工匠学院{next_no():04d}号",
+        "level": "city",
+        "academy_type": "hq",
+        "host_name": "深圳技师学院",
+        "host_uscc": uscc(),
+        "industries": ["34"],
+        "region_code": "440305",
+        **extra,
+    }
+    return services.academy_create(actor=owner, org=unit, data=data)
+
+
+def make_lecturer(unit: Any, owner: Any, academy: Academy | None = None, **extra: Any) -> Lecturer:
+    academy = academy or make_academy(unit, owner)
+    data = {"name": f"外聘专家{next_no():04d}号", "employer": "深圳大学", "title": "教授", **extra}
+    return services.lecturer_create(actor=owner, academy=academy, data=data)
+
+
+def course_data(**extra: Any) -> dict[str, Any]:
+    n = next_no()
+    return {
+        "code": f"KC{n:04d}",
+        "title": f"数控机床故障诊断与维修{n:04d}",
+        "field": "precision_machining",
+        "level": "intermediate",
+        "hours": "16",
+        "format": "practical",
+        "industries": ["3421"],
+        "occupation": "6-18-01-01",
+        "skill_level": "senior_worker",
+        "capacity": 30,
+        "is_free": True,
+        "assessment": "实操考核",
+        "certificate_template": "结业证书（标准）",
+        **extra,
+    }
+
+
+def make_course(
+    unit: Any, owner: Any, academy: Academy | None = None, publish: bool = False, **extra: Any
+) -> Course:
+    academy = academy or make_academy(unit, owner)
+    course = services.course_create(actor=owner, academy=academy, data=course_data(**extra))
+    if publish:
+        course = services.course_publish(actor=owner, course=course)
+    return course

@@ -1,0 +1,49 @@
+"""The academy demo builder and the academy sheet import."""
+
+from __future__ import annotations
+
+from jiangqiao.academy import demo
+from jiangqiao.academy.io import AcademyImporter
+from jiangqiao.academy.models import Academy, Course, Lecturer
+from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.orgs.models import Organization
+from jiangqiao.talents.tests.helpers import make_craftsman
+
+from .helpers import uscc
+
+
+class DemoTests(WorldTestCase):
+    def test_demo_builds_hq_branches_base_lecturers_and_courses(self) -> None:
+        w = self.world
+        Organization.objects.filter(pk=w.city_a.pk).update(region_code="440300")
+        for _ in range(3):
+            make_craftsman(w.county_a1, w.city_admin_a)
+        made = demo.build(w.superuser)
+        self.assertGreaterEqual(made, 30)
+        hq = Academy.objects.get(name="深圳市工匠学院")
+        self.assertEqual(hq.children.filter(academy_type="branch").count(), 2)
+        self.assertTrue(Academy.objects.filter(academy_type="training_base").exists())
+        self.assertEqual(Lecturer.objects.filter(kind="external").count(), 2)
+        self.assertEqual(Lecturer.objects.filter(kind="craftsman").count(), 3)
+        self.assertEqual(Course.objects.filter(status="published").count(), made)
+        self.assertEqual(demo.build(w.superuser), 0)  # idempotent
+
+
+class ImportTests(WorldTestCase):
+    def test_import_rows_with_a_bad_uscc_reported(self) -> None:
+        from jiangqiao.core.io import services as io_services
+
+        names = [n for n in dir(io_services) if not n.startswith("_")]
+        self.assertTrue(names)
+        importer = AcademyImporter(user=self.world.city_admin_a)
+        good = importer.prepare(
+            {"name": "导入学院", "level": "city", "academy_type": "hq", "host_uscc": uscc()}
+        )
+        self.assertEqual(good["org_id"], self.world.city_a.pk)
+        from jiangqiao.core.io.engine import RowError
+
+        with self.assertRaises(RowError) as ctx:
+            importer.prepare(
+                {"name": "坏代码", "level": "city", "academy_type": "hq", "host_uscc": "123"}
+            )
+        self.assertEqual(ctx.exception.problems[0][0], "host_uscc")

@@ -1,0 +1,43 @@
+"""Data-scope matrix of the academy models (academies, alliances, lecturers, courses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiangqiao.academy import services
+from jiangqiao.academy.models import Academy, Alliance, Course, Lecturer
+from jiangqiao.core.testing.cases import DataScopeMatrixTests
+
+from .helpers import make_academy, make_course, make_lecturer, next_no
+
+
+class TestAcademyScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Academy
+
+    def make_row(self, unit: Any, owner: Any) -> Academy:
+        return make_academy(unit, owner)
+
+
+class TestAllianceScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Alliance
+
+    def make_row(self, unit: Any, owner: Any) -> Alliance:
+        return services.alliance_create(actor=owner, org=unit, data={"name": f"联盟{next_no()}"})
+
+
+class TestLecturerScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Lecturer
+
+    def make_row(self, unit: Any, owner: Any) -> Lecturer:
+        return make_lecturer(unit, owner)
+
+
+class TestCourseScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Course
+
+    def make_row(self, unit: Any, owner: Any) -> Course:
+        return make_course(unit, owner)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "academy"
+
+urlpatterns = [
+    path("academies/", views.AcademyListView.as_view(), name="academy_list"),
+    path("academies/new/", views.AcademyEditView.as_view(), name="academy_create"),
+    path("academies/<int:pk>/", views.AcademyDetailView.as_view(), name="academy_detail"),
+    path("academies/<int:pk>/edit/", views.AcademyEditView.as_view(), name="academy_edit"),
+    path("academies/<int:pk>/status/", views.AcademyStatusView.as_view(), name="academy_status"),
+    path(
+        "academies/<int:pk>/subsidies/new/", views.SubsidyAddView.as_view(), name="subsidy_create"
+    ),
+    path("alliances/", views.AllianceListView.as_view(), name="alliance_list"),
+    path("alliances/new/", views.AllianceEditView.as_view(), name="alliance_create"),
+    path("alliances/<int:pk>/", views.AllianceDetailView.as_view(), name="alliance_detail"),
+    path("alliances/<int:pk>/edit/", views.AllianceEditView.as_view(), name="alliance_edit"),
+    path("alliances/<int:pk>/status/", views.AllianceStatusView.as_view(), name="alliance_status"),
+    path(
+        "alliances/<int:pk>/members/add/",
+        views.AllianceMemberView.as_view(op="add"),
+        name="alliance_member_add",
+    ),
+    path(
+        "alliances/<int:pk>/members/<int:academy_pk>/remove/",
+        views.AllianceMemberView.as_view(op="remove"),
+        name="alliance_member_remove",
+    ),
+    path("lecturers/", views.LecturerListView.as_view(), name="lecturer_list"),
+    path("lecturers/shared/", views.SharedPoolView.as_view(), name="lecturer_shared"),
+    path("lecturers/new/", views.LecturerEditView.as_view(), name="lecturer_create"),
+    path("lecturers/<int:pk>/", views.LecturerDetailView.as_view(), name="lecturer_detail"),
+    path("lecturers/<int:pk>/edit/", views.LecturerEditView.as_view(), name="lecturer_edit"),
+    path("lecturers/<int:pk>/status/", views.LecturerStatusView.as_view(), name="lecturer_status"),
+    path(
+        "lecturers/<int:pk>/appointments/new/",
+        views.AppointmentAddView.as_view(),
+        name="appointment_create",
+    ),
+    path("courses/", views.CourseListView.as_view(), name="course_list"),
+    path("courses/new/", views.CourseEditView.as_view(), name="course_create"),
+    path("courses/promote/", views.PromoteListView.as_view(), name="course_promote_list"),
+    path("courses/promote/<int:item_pk>/", views.PromoteItemView.as_view(), name="course_promote"),
+    path("courses/<int:pk>/", views.CourseDetailView.as_view(), name="course_detail"),
+    path("courses/<int:pk>/edit/", views.CourseEditView.as_view(), name="course_edit"),
+    path("courses/<int:pk>/status/", views.CourseStatusView.as_view(), name="course_status"),
+    path("menu/", views.MenuView.as_view(), name="menu"),
+]
