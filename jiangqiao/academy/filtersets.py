@@ -110,7 +110,10 @@ class CourseFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
     status = filters.ChoiceFilter(label="状态", choices=CourseStatus.choices)
     field = TermFilter("course_field", label="课程领域")
-    format = filters.ChoiceFilter(label="授课形式", choices=CourseFormat.choices)
+    # Not "format": DRF reads ?format= as the response format (an unknown one answers 404).
+    course_format = filters.ChoiceFilter(
+        label="授课形式", field_name="format", choices=CourseFormat.choices
+    )
     level = filters.ChoiceFilter(label="课程层次", choices=CourseLevel.choices)
     industry = TermFilter("industry", label="适用行业", method="filter_industry")
     academy_id = ObjectFilter("academy", label="开课学院", field_name="academy")
@@ -124,7 +127,7 @@ class CourseFilterSet(filters.FilterSet):
             "q",
             "status",
             "field",
-            "format",
+            "course_format",
             "level",
             "industry",
             "academy_id",
