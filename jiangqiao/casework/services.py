@@ -902,6 +902,55 @@ def contact_log(
     return attempt
 
 
+#: The purpose recorded when the serving craftsman reads the enterprise's numbers in clear.
+CONTACT_PURPOSE = "联系企业"
+
+
+def offer_contacts_reveal(*, actor: Any, offer: Offer) -> list[dict[str, str]]:
+    """The enterprise's contacts with their mobiles in clear, for the craftsman (or the team's
+    lead) who holds the **accepted** offer: he must call the enterprise before the first-contact
+    deadline. Each number shown is logged as a sensitive read with the purpose 联系企业.
+
+    Anybody else — staff included, who read numbers through their own permission on the
+    enterprise page —, or an offer not (or no longer) accepted, is refused. Not atomic on
+    purpose: it only writes the audit rows.
+    """
+    from jiangqiao.core.sensitive import FIELD_LABELS
+
+    user = _user(actor)
+    current = Offer.objects.select_related("demand", "demand__enterprise", "craftsman", "team").get(
+        pk=offer.pk
+    )
+    if user is None or user not in _offer_people(current):
+        raise PermissionDenied("只有承接该服务的劳模工匠本人可以查看企业联系人的完整号码")
+    if current.status != OfferStatus.ACCEPTED:
+        raise BusinessError(
+            "只有服务中的邀请可以查看企业联系人的完整号码（服务结束后号码不再显示）",
+            field="status",
+        )
+    enterprise = current.demand.enterprise
+    rows = []
+    for contact in EnterpriseContact.objects.filter(enterprise=enterprise).order_by(
+        "-is_primary", "pk"
+    ):
+        if contact.mobile:
+            record_operation(
+                actor=user,
+                module=str(enterprise._meta.verbose_name),
+                business_type=BusinessType.VIEW_SENSITIVE,
+                action=f"查看“{enterprise}”联系人“{contact.name}”的{FIELD_LABELS['mobile']}明文"
+                f"（服务需求“{current.demand}”）",
+                target=enterprise,
+                extra={
+                    "fields": ["mobile"],
+                    "purpose": f"{CONTACT_PURPOSE}（联系人：{contact.name}）",
+                    "offer": current.pk,
+                },
+            )
+        rows.append({"name": contact.name, "title": contact.title, "mobile": contact.mobile})
+    return rows
+
+
 def _may_record_outcome(actor: Any, demand: Demand) -> None:
     user = _user(actor)
     if user is None:

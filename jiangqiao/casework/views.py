@@ -271,6 +271,8 @@ class MyOffersView(View):
 class OfferDetailView(ScopedMixin, View):
     model = Offer
     action = "view"
+    #: The revealing POST (查看完整号码) shows the enterprise's numbers in clear (logged).
+    reveal = False
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         offer = get_object_or_404(
@@ -278,6 +280,10 @@ class OfferDetailView(ScopedMixin, View):
             pk=kwargs["pk"],
         )
         mine = selectors.answers_offer(user=request.user, offer=offer)
+        if self.reveal:
+            contacts = services.offer_contacts_reveal(actor=request.user, offer=offer)
+        else:
+            contacts = selectors.offer_contacts(user=request.user, offer=offer)
         return render(
             request,
             "casework/offer_detail.html",
@@ -293,11 +299,34 @@ class OfferDetailView(ScopedMixin, View):
                 "contact_form": ContactForm(),
                 "outcome_form": OutcomeForm(),
                 "attempts": offer.contact_attempts.order_by("at", "pk"),
-                "contacts": selectors.offer_contacts(user=request.user, offer=offer),
+                "contacts": contacts,
+                "revealed": self.reveal,
+                "may_reveal": mine
+                and offer.status == "accepted"
+                and any(c["mobile"] for c in contacts),
                 "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
                 **offer_sessions_context(request.user, offer),
             },
         )
+
+
+class OfferRevealContactsView(OfferDetailView):
+    """POST 查看完整号码: the offer page with the enterprise contacts' numbers in clear, for the
+    craftsman serving it (each number logged as a sensitive read, purpose 联系企业)."""
+
+    reveal = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("casework:offer_detail", pk=kwargs["pk"])
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = super().get(request, *args, **kwargs)
+        except ERRORS as exc:
+            messages.error(request, error_text(exc))
+            return redirect("casework:offer_detail", pk=kwargs["pk"])
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class OfferStepView(ScopedMixin, View):
