@@ -1091,6 +1091,7 @@ def outcome_confirm(
         updated_at=now,
         updated_by=_user(actor),
     )
+    _confirm_sessions(actor, current)
     today = timezone.localdate()
     for kind, days in ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180)):
         FollowUp.objects.get_or_create(
@@ -1099,6 +1100,19 @@ def outcome_confirm(
             defaults={"due_on": today + dt.timedelta(days=days), "created_by": _user(actor)},
         )
     return Outcome.objects.get(pk=outcome.pk)
+
+
+def _confirm_sessions(actor: Any, demand: Demand) -> None:
+    """The enterprise confirmed the outcome: the sessions of the demand are 企业已确认 (each saved,
+    so the change log shows it), in the confirmation's transaction."""
+    from .session_models import ServiceRecord
+
+    for record in ServiceRecord.objects.select_for_update().filter(
+        demand=demand, enterprise_confirmed=False
+    ):
+        record.enterprise_confirmed = True
+        record.updated_by = _user(actor)
+        record.save(update_fields=["enterprise_confirmed", "updated_by", "updated_at"])
 
 
 @transaction.atomic

@@ -3,12 +3,16 @@ staff see on the offer page, the demand panel, the queue and the session list.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 
 from jiangqiao.casework import services
+from jiangqiao.casework import sessions as session_services
 from jiangqiao.casework.models import Offer
+from jiangqiao.casework.session_models import ServiceRecord
 from jiangqiao.core.choices import BusinessType
-from jiangqiao.core.models import OperationLog
+from jiangqiao.core.models import ChangeLog, OperationLog
 from jiangqiao.demands.models import Demand, EnterpriseContact
 from jiangqiao.matching import services as matching_services
 
@@ -101,3 +105,49 @@ class TestEnterpriseNumberForTheCraftsman(OfferWorld):
         response = self.client.post(reverse("casework:offer_reveal_contacts", args=[offer.pk]))
         self.assertEqual(response.status_code, 302)
         self.assertEqual(self.sensitive_reads(), 0)
+
+
+class TestSessionNamesAndConfirmation(OfferWorld):
+    def session(self, demand: Demand, offer: Offer, **data: object) -> ServiceRecord:
+        return session_services.session_create(
+            actor=self.user_a,
+            offer=offer,
+            data={"date": dt.date(2026, 12, 5), "mode": "onsite", **data},
+        )
+
+    def test_a_session_is_named_by_its_demand_day_and_mode(self) -> None:
+        demand, offer = self.accepted()
+        record = self.session(demand, offer)
+        self.assertEqual(str(record), "数控机床主轴异响（2026-12-05 现场）")
+        self.client.force_login(self.staff)
+        page = self.client.get(reverse("casework:servicerecord_list")).content.decode()
+        self.assertIn("数控机床主轴异响（2026-12-05 现场）", page)
+        self.assertNotIn(f"服务记录 #{record.pk}", page)
+        detail = self.client.get(record.get_absolute_url()).content.decode()
+        self.assertNotIn(f"#{record.pk}", detail)
+
+    def test_the_enterprise_confirmation_confirms_the_sessions(self) -> None:
+        demand, offer = self.accepted()
+        record = self.session(demand, offer)
+        services.outcome_record(
+            actor=self.user_a, demand=demand, result="solved", summary="更换主轴轴承，试运行正常"
+        )
+        self.assertFalse(ServiceRecord.objects.get(pk=record.pk).enterprise_confirmed)
+        services.outcome_confirm(actor=self.boss, demand=demand, answer="solved", rating=5)
+        self.assertTrue(ServiceRecord.objects.get(pk=record.pk).enterprise_confirmed)
+        self.assertTrue(
+            ChangeLog.objects.filter(
+                object_id=str(record.pk), postchange_data__enterprise_confirmed=True
+            ).exists()
+        )
+
+    def test_a_disagreement_leaves_the_sessions_unconfirmed(self) -> None:
+        demand, offer = self.accepted()
+        record = self.session(demand, offer)
+        services.outcome_record(
+            actor=self.user_a, demand=demand, result="solved", summary="更换主轴轴承，试运行正常"
+        )
+        services.outcome_confirm(
+            actor=self.boss, demand=demand, answer="unsolved", rating=2, comment="仍有异响"
+        )
+        self.assertFalse(ServiceRecord.objects.get(pk=record.pk).enterprise_confirmed)
