@@ -52,8 +52,10 @@ def answers_offer(*, user: Any, offer: Offer) -> bool:
 class TimelineItem:
     at: Any
     title: str
+    #: The person's real name (or 系统); ``user`` lets the page add the login on hover.
     who: str
     comment: str
+    user: Any = None
 
 
 def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
@@ -69,14 +71,27 @@ def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
             title = event.comment.split("，", 1)[0] if event.comment else title
         # People are named as people (their real name), not by their login.
         who = (event.actor.real_name if event.actor else "") or event.actor_name or "系统"
-        items.append(TimelineItem(event.at, title, who, event.comment))
-    for attempt in ContactAttempt.objects.filter(demand=demand).order_by("at", "pk"):
+        items.append(TimelineItem(event.at, title, who, event.comment, event.actor))
+    for attempt in (
+        ContactAttempt.objects.filter(demand=demand)
+        .select_related("created_by", "offer__craftsman", "offer__team")
+        .order_by("at", "pk")
+    ):
+        # The person who called (the craftsman, or staff logging for him), never just a role.
+        person = attempt.created_by
+        offer = attempt.offer
+        who = (
+            (person.real_name or person.username if person else "")
+            or str((offer.craftsman or offer.team or "") if offer else "")
+            or "劳模工匠"
+        )
         items.append(
             TimelineItem(
                 attempt.at,
                 f"{attempt.get_channel_display()}联系企业",
-                "劳模工匠",
+                who,
                 "已联系上" if attempt.reached else "未联系上",
+                person,
             )
         )
     items.sort(key=lambda i: i.at)

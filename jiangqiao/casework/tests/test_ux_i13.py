@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.urls import reverse
 
-from jiangqiao.casework import services
+from jiangqiao.accounts.models import User
+from jiangqiao.casework import selectors, services
 from jiangqiao.casework import sessions as session_services
 from jiangqiao.casework.models import Offer
 from jiangqiao.casework.session_models import ServiceRecord
@@ -151,3 +152,18 @@ class TestSessionNamesAndConfirmation(OfferWorld):
             actor=self.boss, demand=demand, answer="unsolved", rating=2, comment="仍有异响"
         )
         self.assertFalse(ServiceRecord.objects.get(pk=record.pk).enterprise_confirmed)
+
+
+class TestTimelineNamesPeople(OfferWorld):
+    def test_the_first_contact_names_the_craftsman(self) -> None:
+        demand, offer = self.accepted()
+        User.objects.filter(pk=self.user_a.pk).update(real_name="刘工匠")
+        user = User.objects.get(pk=self.user_a.pk)
+        services.contact_log(actor=user, offer=offer, channel="phone", reached=True)
+        items = selectors.timeline(user=self.staff, demand=demand)
+        contact = next(i for i in items if i.title.endswith("联系企业"))
+        self.assertEqual(contact.who, "刘工匠")
+        self.client.force_login(self.boss)
+        panel = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
+        self.assertIn('<span title="登录账号：gj_a">刘工匠</span>', panel)
+        self.assertNotIn("· 劳模工匠", panel)
