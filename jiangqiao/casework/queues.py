@@ -478,14 +478,14 @@ def my_demands(*, user: Any, limit: int = 20) -> list[MyDemand]:
 
 def my_offer_groups(*, user: Any, limit: int = 10) -> dict[str, Any]:
     """The craftsman's pending offers (with deadlines) and services under way."""
-    from .selectors import craftsman_figures, my_offers
+    from .selectors import PENDING_ORDER, SERVING_ORDER, craftsman_figures, my_offers
 
     now = timezone.now()
     offers = my_offers(user=user)
-    pending = list(offers.filter(status="pending").order_by("accept_deadline")[:limit])
+    pending = list(offers.filter(status="pending").order_by(*PENDING_ORDER)[:limit])
     for o in pending:
         o.overdue = o.accept_deadline < now  # type: ignore[attr-defined]
-    serving = list(offers.filter(status="accepted").order_by("contact_deadline")[:limit])
+    serving = list(offers.filter(status="accepted").order_by(*SERVING_ORDER)[:limit])
     for o in serving:
         o.contact_late = bool(  # type: ignore[attr-defined]
             o.first_contact_at is None and o.contact_deadline and o.contact_deadline < now

@@ -32,6 +32,29 @@ def my_offers(*, user: Any) -> QuerySet[Offer]:
     )
 
 
+#: One order for the craftsman's offers wherever they are listed (home panel, 我的服务邀请):
+#: the answer due first on top, then the first contact due first; history newest first.
+PENDING_ORDER = ("accept_deadline", "pk")
+SERVING_ORDER = ("contact_deadline", "pk")
+DONE_ORDER = ("-offered_at", "-pk")
+
+
+def my_offer_lists(*, user: Any, limit: int = 200) -> dict[str, list[Offer]]:
+    """The craftsman's offers by group — 待答复, 服务中, 历史 — each in its one order."""
+    offers = my_offers(user=user)
+    return {
+        "pending": list(offers.filter(status=OfferStatus.PENDING).order_by(*PENDING_ORDER)[:limit]),
+        "serving": list(
+            offers.filter(status=OfferStatus.ACCEPTED).order_by(*SERVING_ORDER)[:limit]
+        ),
+        "done": list(
+            offers.exclude(status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED]).order_by(
+                *DONE_ORDER
+            )[:limit]
+        ),
+    }
+
+
 def is_enterprise_contact(*, user: Any, demand: Demand) -> bool:
     return (
         bool(user.is_authenticated)

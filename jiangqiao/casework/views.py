@@ -35,7 +35,7 @@ from .forms import (
     OutcomeForm,
     TransferForm,
 )
-from .models import Agreement, FollowUp, Offer
+from .models import Agreement, FollowUp, Offer, Outcome
 from .session_pages import offer_context as offer_sessions_context
 from .tables import AgreementTable, OfferTable
 
@@ -251,12 +251,7 @@ class MyOffersView(View):
             return redirect("login")
         if not request.user.has_perm("casework.respond_offer"):
             raise PermissionDenied("只有劳模工匠本人可以查看自己的服务邀请")
-        offers = list(selectors.my_offers(user=request.user)[:200])
-        groups = {
-            "pending": [o for o in offers if o.status == "pending"],
-            "serving": [o for o in offers if o.status == "accepted"],
-            "done": [o for o in offers if o.status not in ("pending", "accepted")],
-        }
+        groups = selectors.my_offer_lists(user=request.user)
         return render(
             request,
             "casework/my_offers.html",
@@ -305,6 +300,7 @@ class OfferDetailView(ScopedMixin, View):
                 and offer.status == "accepted"
                 and any(c["mobile"] for c in contacts),
                 "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
+                "outcome": Outcome.objects.filter(demand=offer.demand).first(),
                 **offer_sessions_context(request.user, offer),
             },
         )

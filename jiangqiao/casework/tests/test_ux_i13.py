@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 
 from jiangqiao.accounts.models import User
 from jiangqiao.casework import selectors, services
@@ -167,3 +168,59 @@ class TestTimelineNamesPeople(OfferWorld):
         panel = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
         self.assertIn('<span title="登录账号：gj_a">刘工匠</span>', panel)
         self.assertNotIn("· 劳模工匠", panel)
+
+
+class TestOfferPageForTheCraftsman(OfferWorld):
+    def test_the_offer_page_shows_the_outcome_he_recorded(self) -> None:
+        demand, offer = self.accepted()
+        services.outcome_record(
+            actor=self.user_a, demand=demand, result="partial", summary="更换主轴轴承，仍需调校"
+        )
+        self.client.force_login(self.user_a)
+        page = self.client.get(reverse("casework:offer_detail", args=[offer.pk])).content.decode()
+        self.assertIn("data-outcome", page)
+        self.assertIn("部分解决", page)
+        self.assertIn("更换主轴轴承，仍需调校", page)
+        self.assertIn("待企业确认", page)
+
+    def test_he_logs_the_service_content_from_the_offer_page(self) -> None:
+        _demand, offer = self.accepted()
+        self.client.force_login(self.user_a)
+        page = self.client.get(reverse("casework:offer_detail", args=[offer.pk])).content.decode()
+        self.assertIn('name="activities" value="tech_service"', page)
+        response = self.client.post(
+            reverse("casework:servicerecord_create") + f"?offer={offer.pk}",
+            {
+                "offer": offer.pk,
+                "date": timezone.localdate().isoformat(),
+                "mode": "onsite",
+                "activities": ["tech_service", "skill_training"],
+                "notes": "现场诊断",
+            },
+        )
+        self.assertEqual(response.status_code, 302, response.content.decode()[-2000:])
+        record = ServiceRecord.objects.get(offer=offer)
+        self.assertEqual(record.activities, ["tech_service", "skill_training"])
+
+    def test_pending_offers_have_one_order_on_the_home_page_and_the_inbox(self) -> None:
+        first = self.triage(self.new_demand())
+        second = self.triage(self.new_demand())
+        for demand in (first, second):
+            (suggestion,) = self.propose(demand, self.cnc_a)
+            matching_services.suggestion_confirm(actor=self.staff, suggestion=suggestion)
+        # The later offer is due first.
+        late, early = self.offer_of(self.cnc_a, first), self.offer_of(self.cnc_a, second)
+        Offer.objects.filter(pk=early.pk).update(
+            accept_deadline=late.accept_deadline - dt.timedelta(days=2)
+        )
+        self.client.force_login(self.user_a)
+        inbox = self.client.get(reverse("casework:my_offers")).content.decode()
+        home = self.client.get(reverse("core:home")).content.decode()
+        for page in (inbox, home):
+            at_early = page.index(reverse("casework:offer_detail", args=[early.pk]))
+            at_late = page.index(reverse("casework:offer_detail", args=[late.pk]))
+            self.assertLess(at_early, at_late)
+        self.assertEqual(
+            [o.pk for o in selectors.my_offer_lists(user=self.user_a)["pending"]],
+            [early.pk, late.pk],
+        )
