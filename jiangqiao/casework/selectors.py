@@ -190,11 +190,16 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         (staff and user.has_perm("casework.add_outcome"))
         or any(getattr(o, "mine", False) for o in serving)
     )
+    steps = lifecycle.steps_from(demand.status)
+    may_close = staff and lifecycle.target(demand.status, "close") is not None
     return {
         "staff": staff,
         "contact": contact,
+        # When 办结 is the next step by the table (企业已确认), it is the page's main button
+        # instead of a fold with the rare ones.
+        "close_primary": may_close and all(s.action == "close" for s in steps),
         "progress_text": PROGRESS_TEXT.get(demand.status, ""),
-        "steps": lifecycle.steps_from(demand.status),
+        "steps": steps,
         "offers": offers_list,
         "open_offers": sum(1 for o in offers_list if o.status in OPEN_OFFER_STATUSES),
         "outcome": outcome,
@@ -205,7 +210,7 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         "may_confirm": contact and demand.status in lifecycle.OUTCOME_STATES,
         "may_escalate": staff and lifecycle.target(demand.status, "escalate") is not None,
         "may_transfer": staff and lifecycle.target(demand.status, "transfer") is not None,
-        "may_close": staff and lifecycle.target(demand.status, "close") is not None,
+        "may_close": may_close,
         "may_triage": user.has_perm("demands.triage_demand")
         and staff
         and lifecycle.target(demand.status, "triage") is not None,

@@ -224,3 +224,25 @@ class TestOfferPageForTheCraftsman(OfferWorld):
             [o.pk for o in selectors.my_offer_lists(user=self.user_a)["pending"]],
             [early.pk, late.pk],
         )
+
+
+class TestPanelShowsTheNextStep(OfferWorld):
+    def test_after_the_enterprise_confirmed_closing_is_the_visible_button(self) -> None:
+        demand, _offer = self.accepted()
+        services.outcome_record(
+            actor=self.user_a, demand=demand, result="solved", summary="更换主轴轴承，试运行正常"
+        )
+        services.outcome_confirm(actor=self.boss, demand=demand, answer="solved", rating=5)
+        self.client.force_login(self.staff)
+        panel = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
+        self.assertIn('data-primary-step="close"', panel)
+        self.assertNotIn("升级 / 转办 / 取消", panel)
+        claims = self.client.get(reverse("casework:claims_panel", args=[demand.pk])).content
+        self.assertNotIn("认领清单与指派", claims.decode())
+
+    def test_while_matching_closing_stays_out_of_sight(self) -> None:
+        demand, _offer = self.offered()
+        self.client.force_login(self.staff)
+        panel = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
+        self.assertNotIn('data-primary-step="close"', panel)
+        self.assertIn("升级 / 转办 / 取消", panel)
