@@ -246,3 +246,26 @@ class TestPanelShowsTheNextStep(OfferWorld):
         panel = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
         self.assertNotIn('data-primary-step="close"', panel)
         self.assertIn("升级 / 转办 / 取消", panel)
+
+
+class TestQueuePage(OfferWorld):
+    def test_a_confirmed_demand_has_no_deadline_and_the_states_are_check_boxes(self) -> None:
+        demand, _offer = self.accepted()
+        services.outcome_record(
+            actor=self.user_a, demand=demand, result="solved", summary="更换主轴轴承，试运行正常"
+        )
+        services.outcome_confirm(actor=self.boss, demand=demand, answer="solved", rating=5)
+        self.client.force_login(self.staff)
+        response = self.client.get(
+            reverse("casework:queue"), {"subtree": "1", "status": ["confirmed"]}
+        )
+        self.assertEqual(response.status_code, 200)
+        (row,) = response.context["rows"]
+        self.assertIsNone(row.escalates_on)
+        self.assertEqual(row.no_deadline, "无期限")
+        html = response.content.decode()
+        self.assertIn("无期限", html)
+        self.assertIn('type="checkbox" name="status" value="confirmed"', html)
+        self.assertNotIn('<select name="status"', html)
+        self.assertNotIn("上级", " ".join(r.label for r in row.ladder))
+        self.assertIn(self.world.city_a.name, [r.label for r in row.ladder])
