@@ -88,7 +88,10 @@ class QueueFilterSet(filters.FilterSet):
     """The triage queue: state, age in working days, 逾期 (past the escalation deadline)."""
 
     q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
-    status = filters.MultipleChoiceFilter(label="状态", choices=DemandStatus.choices)
+    # Check boxes in a row (queue.html): a native multi-select hid most of the states.
+    status = filters.MultipleChoiceFilter(
+        label="状态", choices=DemandStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
     grade = filters.ChoiceFilter(label="分级", choices=Grade.choices)
     age_min = filters.NumberFilter(
         label="当前状态停留工作日≥", method="filter_age_min", min_value=0, max_value=3650

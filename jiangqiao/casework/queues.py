@@ -296,6 +296,9 @@ class QueueRow:
     ladder: list[Rung]
     reason: str = ""
     color: str = "secondary"
+    #: Why there is no escalation date: 无期限 (the state has none, e.g. 企业已确认 waiting for
+    #: 办结 — settings hold no deadline for it) or 已发出服务邀请 (the offer's deadlines apply).
+    no_deadline: str = "无期限"
 
 
 def queue_rows(
@@ -303,8 +306,8 @@ def queue_rows(
 ) -> list[QueueRow]:
     """Age, escalation deadline and ladder (the owner up to the top) of one page of a queue.
 
-    Upper units outside the user's scope are named by their level only: the ladder never shows
-    a name the user could not read elsewhere.
+    The ladder names the real units (深圳市总工会 → 广东省总工会): the owner and its ancestors,
+    the unions the user's own unit belongs under.
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -312,9 +315,6 @@ def queue_rows(
     for d in demands:
         ids.update(int(p) for p in d.org.path.strip("/").split("/") if p)
     orgs = {o.pk: o for o in Organization.objects.filter(pk__in=ids).only("pk", "name", "level")}
-    visible = set(
-        Organization.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
-    )
     open_offer_demands = set(
         Offer.objects.filter(
             demand__in=[d.pk for d in demands], status__in=OPEN_OFFER_STATUSES
@@ -329,8 +329,7 @@ def queue_rows(
             org = orgs.get(pk)
             if org is None:
                 continue
-            label = org.name if pk in visible else f"上级{org.get_level_display()}"
-            ladder.append(Rung(label, pk == d.org_id))
+            ladder.append(Rung(org.name, pk == d.org_id))
         escalates_on = None
         overdue = False
         if d.status in UNSTAFFED and d.pk not in open_offer_demands:
@@ -351,6 +350,7 @@ def queue_rows(
                 ladder,
                 reason,
                 DEMAND_STATUS_COLORS.get(d.status, "secondary"),
+                "已发出服务邀请" if d.status in UNSTAFFED else "无期限",
             )
         )
     return rows
@@ -478,14 +478,14 @@ def my_demands(*, user: Any, limit: int = 20) -> list[MyDemand]:
 
 def my_offer_groups(*, user: Any, limit: int = 10) -> dict[str, Any]:
     """The craftsman's pending offers (with deadlines) and services under way."""
-    from .selectors import craftsman_figures, my_offers
+    from .selectors import PENDING_ORDER, SERVING_ORDER, craftsman_figures, my_offers
 
     now = timezone.now()
     offers = my_offers(user=user)
-    pending = list(offers.filter(status="pending").order_by("accept_deadline")[:limit])
+    pending = list(offers.filter(status="pending").order_by(*PENDING_ORDER)[:limit])
     for o in pending:
         o.overdue = o.accept_deadline < now  # type: ignore[attr-defined]
-    serving = list(offers.filter(status="accepted").order_by("contact_deadline")[:limit])
+    serving = list(offers.filter(status="accepted").order_by(*SERVING_ORDER)[:limit])
     for o in serving:
         o.contact_late = bool(  # type: ignore[attr-defined]
             o.first_contact_at is None and o.contact_deadline and o.contact_deadline < now

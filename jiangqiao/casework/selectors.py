@@ -32,6 +32,29 @@ def my_offers(*, user: Any) -> QuerySet[Offer]:
     )
 
 
+#: One order for the craftsman's offers wherever they are listed (home panel, 我的服务邀请):
+#: the answer due first on top, then the first contact due first; history newest first.
+PENDING_ORDER = ("accept_deadline", "pk")
+SERVING_ORDER = ("contact_deadline", "pk")
+DONE_ORDER = ("-offered_at", "-pk")
+
+
+def my_offer_lists(*, user: Any, limit: int = 200) -> dict[str, list[Offer]]:
+    """The craftsman's offers by group — 待答复, 服务中, 历史 — each in its one order."""
+    offers = my_offers(user=user)
+    return {
+        "pending": list(offers.filter(status=OfferStatus.PENDING).order_by(*PENDING_ORDER)[:limit]),
+        "serving": list(
+            offers.filter(status=OfferStatus.ACCEPTED).order_by(*SERVING_ORDER)[:limit]
+        ),
+        "done": list(
+            offers.exclude(status__in=[OfferStatus.PENDING, OfferStatus.ACCEPTED]).order_by(
+                *DONE_ORDER
+            )[:limit]
+        ),
+    }
+
+
 def is_enterprise_contact(*, user: Any, demand: Demand) -> bool:
     return (
         bool(user.is_authenticated)
@@ -52,8 +75,10 @@ def answers_offer(*, user: Any, offer: Offer) -> bool:
 class TimelineItem:
     at: Any
     title: str
+    #: The person's real name (or 系统); ``user`` lets the page add the login on hover.
     who: str
     comment: str
+    user: Any = None
 
 
 def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
@@ -69,14 +94,27 @@ def timeline(*, user: Any, demand: Demand) -> list[TimelineItem]:
             title = event.comment.split("，", 1)[0] if event.comment else title
         # People are named as people (their real name), not by their login.
         who = (event.actor.real_name if event.actor else "") or event.actor_name or "系统"
-        items.append(TimelineItem(event.at, title, who, event.comment))
-    for attempt in ContactAttempt.objects.filter(demand=demand).order_by("at", "pk"):
+        items.append(TimelineItem(event.at, title, who, event.comment, event.actor))
+    for attempt in (
+        ContactAttempt.objects.filter(demand=demand)
+        .select_related("created_by", "offer__craftsman", "offer__team")
+        .order_by("at", "pk")
+    ):
+        # The person who called (the craftsman, or staff logging for him), never just a role.
+        person = attempt.created_by
+        offer = attempt.offer
+        who = (
+            (person.real_name or person.username if person else "")
+            or str((offer.craftsman or offer.team or "") if offer else "")
+            or "劳模工匠"
+        )
         items.append(
             TimelineItem(
                 attempt.at,
                 f"{attempt.get_channel_display()}联系企业",
-                "劳模工匠",
+                who,
                 "已联系上" if attempt.reached else "未联系上",
+                person,
             )
         )
     items.sort(key=lambda i: i.at)
@@ -152,11 +190,16 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         (staff and user.has_perm("casework.add_outcome"))
         or any(getattr(o, "mine", False) for o in serving)
     )
+    steps = lifecycle.steps_from(demand.status)
+    may_close = staff and lifecycle.target(demand.status, "close") is not None
     return {
         "staff": staff,
         "contact": contact,
+        # When 办结 is the next step by the table (企业已确认), it is the page's main button
+        # instead of a fold with the rare ones.
+        "close_primary": may_close and all(s.action == "close" for s in steps),
         "progress_text": PROGRESS_TEXT.get(demand.status, ""),
-        "steps": lifecycle.steps_from(demand.status),
+        "steps": steps,
         "offers": offers_list,
         "open_offers": sum(1 for o in offers_list if o.status in OPEN_OFFER_STATUSES),
         "outcome": outcome,
@@ -167,7 +210,7 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         "may_confirm": contact and demand.status in lifecycle.OUTCOME_STATES,
         "may_escalate": staff and lifecycle.target(demand.status, "escalate") is not None,
         "may_transfer": staff and lifecycle.target(demand.status, "transfer") is not None,
-        "may_close": staff and lifecycle.target(demand.status, "close") is not None,
+        "may_close": may_close,
         "may_triage": user.has_perm("demands.triage_demand")
         and staff
         and lifecycle.target(demand.status, "triage") is not None,

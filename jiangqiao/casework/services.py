@@ -902,6 +902,55 @@ def contact_log(
     return attempt
 
 
+#: The purpose recorded when the serving craftsman reads the enterprise's numbers in clear.
+CONTACT_PURPOSE = "联系企业"
+
+
+def offer_contacts_reveal(*, actor: Any, offer: Offer) -> list[dict[str, str]]:
+    """The enterprise's contacts with their mobiles in clear, for the craftsman (or the team's
+    lead) who holds the **accepted** offer: he must call the enterprise before the first-contact
+    deadline. Each number shown is logged as a sensitive read with the purpose 联系企业.
+
+    Anybody else — staff included, who read numbers through their own permission on the
+    enterprise page —, or an offer not (or no longer) accepted, is refused. Not atomic on
+    purpose: it only writes the audit rows.
+    """
+    from jiangqiao.core.sensitive import FIELD_LABELS
+
+    user = _user(actor)
+    current = Offer.objects.select_related("demand", "demand__enterprise", "craftsman", "team").get(
+        pk=offer.pk
+    )
+    if user is None or user not in _offer_people(current):
+        raise PermissionDenied("只有承接该服务的劳模工匠本人可以查看企业联系人的完整号码")
+    if current.status != OfferStatus.ACCEPTED:
+        raise BusinessError(
+            "只有服务中的邀请可以查看企业联系人的完整号码（服务结束后号码不再显示）",
+            field="status",
+        )
+    enterprise = current.demand.enterprise
+    rows = []
+    for contact in EnterpriseContact.objects.filter(enterprise=enterprise).order_by(
+        "-is_primary", "pk"
+    ):
+        if contact.mobile:
+            record_operation(
+                actor=user,
+                module=str(enterprise._meta.verbose_name),
+                business_type=BusinessType.VIEW_SENSITIVE,
+                action=f"查看“{enterprise}”联系人“{contact.name}”的{FIELD_LABELS['mobile']}明文"
+                f"（服务需求“{current.demand}”）",
+                target=enterprise,
+                extra={
+                    "fields": ["mobile"],
+                    "purpose": f"{CONTACT_PURPOSE}（联系人：{contact.name}）",
+                    "offer": current.pk,
+                },
+            )
+        rows.append({"name": contact.name, "title": contact.title, "mobile": contact.mobile})
+    return rows
+
+
 def _may_record_outcome(actor: Any, demand: Demand) -> None:
     user = _user(actor)
     if user is None:
@@ -1042,6 +1091,7 @@ def outcome_confirm(
         updated_at=now,
         updated_by=_user(actor),
     )
+    _confirm_sessions(actor, current)
     today = timezone.localdate()
     for kind, days in ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180)):
         FollowUp.objects.get_or_create(
@@ -1050,6 +1100,19 @@ def outcome_confirm(
             defaults={"due_on": today + dt.timedelta(days=days), "created_by": _user(actor)},
         )
     return Outcome.objects.get(pk=outcome.pk)
+
+
+def _confirm_sessions(actor: Any, demand: Demand) -> None:
+    """The enterprise confirmed the outcome: the sessions of the demand are 企业已确认 (each saved,
+    so the change log shows it), in the confirmation's transaction."""
+    from .session_models import ServiceRecord
+
+    for record in ServiceRecord.objects.select_for_update().filter(
+        demand=demand, enterprise_confirmed=False
+    ):
+        record.enterprise_confirmed = True
+        record.updated_by = _user(actor)
+        record.save(update_fields=["enterprise_confirmed", "updated_by", "updated_at"])
 
 
 @transaction.atomic

@@ -163,7 +163,11 @@ class ServiceRecord(AuditedModel):
         permissions = [("verify_servicerecord", "核实服务记录的经济效益")]
 
     def __str__(self) -> str:
-        return f"服务记录 #{self.pk}（{self.date:%Y-%m-%d}）"
+        """What people recognise: the demand, the day and how (「主轴异响（2026-12-05 现场）」)."""
+        when = f"{self.date:%Y-%m-%d}" if self.date else ""
+        how = self.get_mode_display() if self.mode else ""
+        title = self.demand.title if self.demand_id else "服务记录"
+        return f"{title}（{' '.join(part for part in (when, how) if part)}）"
 
     def get_absolute_url(self) -> str:
         return reverse("casework:servicerecord_detail", args=[self.pk])

@@ -508,10 +508,17 @@ def offer_context(user: Any, offer: Offer) -> dict[str, Any]:
     rows = list(
         ServiceRecord.objects.visible_to(user, "view").filter(offer=offer).order_by("-date", "-pk")
     )
+    from jiangqiao.taxonomy.selectors import term_list
+
+    may_log = sessions.may_log(user, offer)
     return {
         "sessions": rows,
-        "may_log_session": sessions.may_log(user, offer),
+        "may_log_session": may_log,
         "session_modes": SessionMode.choices,
+        # 服务内容 (the service_type code list: a handful of entries, shown as checkboxes).
+        "session_activities": list(term_list(scheme="service_type").values_list("code", "name"))
+        if may_log
+        else [],
         "today": timezone.localdate(),
     }
 

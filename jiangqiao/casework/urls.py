@@ -11,6 +11,11 @@ urlpatterns = [
     path("offers/", views.OfferListView.as_view(), name="offer_list"),
     path("offers/mine/", views.MyOffersView.as_view(), name="my_offers"),
     path("offers/<int:pk>/", views.OfferDetailView.as_view(), name="offer_detail"),
+    path(
+        "offers/<int:pk>/contacts/",
+        views.OfferRevealContactsView.as_view(),
+        name="offer_reveal_contacts",
+    ),
     path("offers/<int:pk>/<str:step>/", views.OfferStepView.as_view(), name="offer_step"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
     path("agreements/new/", views.AgreementCreateView.as_view(), name="agreement_create"),

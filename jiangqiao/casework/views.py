@@ -35,7 +35,7 @@ from .forms import (
     OutcomeForm,
     TransferForm,
 )
-from .models import Agreement, FollowUp, Offer
+from .models import Agreement, FollowUp, Offer, Outcome
 from .session_pages import offer_context as offer_sessions_context
 from .tables import AgreementTable, OfferTable
 
@@ -251,12 +251,7 @@ class MyOffersView(View):
             return redirect("login")
         if not request.user.has_perm("casework.respond_offer"):
             raise PermissionDenied("只有劳模工匠本人可以查看自己的服务邀请")
-        offers = list(selectors.my_offers(user=request.user)[:200])
-        groups = {
-            "pending": [o for o in offers if o.status == "pending"],
-            "serving": [o for o in offers if o.status == "accepted"],
-            "done": [o for o in offers if o.status not in ("pending", "accepted")],
-        }
+        groups = selectors.my_offer_lists(user=request.user)
         return render(
             request,
             "casework/my_offers.html",
@@ -271,6 +266,8 @@ class MyOffersView(View):
 class OfferDetailView(ScopedMixin, View):
     model = Offer
     action = "view"
+    #: The revealing POST (查看完整号码) shows the enterprise's numbers in clear (logged).
+    reveal = False
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         offer = get_object_or_404(
@@ -278,6 +275,10 @@ class OfferDetailView(ScopedMixin, View):
             pk=kwargs["pk"],
         )
         mine = selectors.answers_offer(user=request.user, offer=offer)
+        if self.reveal:
+            contacts = services.offer_contacts_reveal(actor=request.user, offer=offer)
+        else:
+            contacts = selectors.offer_contacts(user=request.user, offer=offer)
         return render(
             request,
             "casework/offer_detail.html",
@@ -293,11 +294,35 @@ class OfferDetailView(ScopedMixin, View):
                 "contact_form": ContactForm(),
                 "outcome_form": OutcomeForm(),
                 "attempts": offer.contact_attempts.order_by("at", "pk"),
-                "contacts": selectors.offer_contacts(user=request.user, offer=offer),
+                "contacts": contacts,
+                "revealed": self.reveal,
+                "may_reveal": mine
+                and offer.status == "accepted"
+                and any(c["mobile"] for c in contacts),
                 "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
+                "outcome": Outcome.objects.filter(demand=offer.demand).first(),
                 **offer_sessions_context(request.user, offer),
             },
         )
+
+
+class OfferRevealContactsView(OfferDetailView):
+    """POST 查看完整号码: the offer page with the enterprise contacts' numbers in clear, for the
+    craftsman serving it (each number logged as a sensitive read, purpose 联系企业)."""
+
+    reveal = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("casework:offer_detail", pk=kwargs["pk"])
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = super().get(request, *args, **kwargs)
+        except ERRORS as exc:
+            messages.error(request, error_text(exc))
+            return redirect("casework:offer_detail", pk=kwargs["pk"])
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class OfferStepView(ScopedMixin, View):

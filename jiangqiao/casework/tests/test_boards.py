@@ -221,12 +221,15 @@ class QueueTests(BoardWorld):
         self.assertEqual([r.age for r in rows], [12, 4, 2])
         self.assertTrue(rows[0].overdue)
         self.assertFalse(rows[2].overdue)
-        # the ladder starts at the owner; upper units outside the county's scope by level only
+        # the ladder starts at the owner and names the real unions above it (the county's own
+        # ancestors), not placeholders such as 上级市级工会
         self.assertEqual(rows[0].ladder[0].label, self.world.county_a1.name)
         self.assertTrue(rows[0].ladder[0].current)
         labels = [r.label for r in rows[0].ladder]
-        self.assertNotIn(self.world.city_a.name, labels)
-        self.assertIn("上级市级工会", labels)
+        self.assertEqual(
+            labels, [self.world.county_a1.name, self.world.city_a.name, self.world.province.name]
+        )
+        self.assertNotIn("上级", "".join(labels))
         html = response.content.decode()
         self.assertNotIn("宝安需求", html)
         self.assertNotIn("天河需求", html)

@@ -65,6 +65,9 @@ def make_record(unit: Organization, owner: Any, **fields: Any) -> ServiceRecord:
     }
     values.update(fields)
     match = confirmed_match(unit, owner)
+    # A session is named by its demand (and day, mode): each row gets a demand of its own name.
+    demand = Demand.objects.get(pk=match.demand_id)
+    Demand.objects.filter(pk=demand.pk).update(title=f"{demand.title}（第{next(_n)}号）")
     return ServiceRecord.objects.create(
         match=match,
         demand_id=match.demand_id,
