@@ -232,7 +232,10 @@ def _is_default(field: Any, code: str, text: str) -> bool:
     """Whether ``text`` is DRF's own message for ``code`` (not one of ours with that code)."""
     from rest_framework.validators import UniqueValidator
 
-    default = getattr(field, "error_messages", {}).get(code)
+    defaults: dict[str, Any] = {}
+    for cls in reversed(type(field).__mro__):  # the class's, not a message the field declares
+        defaults.update(getattr(cls, "default_error_messages", {}))
+    default = defaults.get(code)
     if default is None:
         return code == "unique" and text == str(UniqueValidator.message)
     parts = re.split(r"\{\w+\}", str(default))
