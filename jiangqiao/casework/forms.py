@@ -23,6 +23,10 @@ class CommentForm(LocalizedForm):
 
 
 class TransferForm(CommentForm):
+    """转办. ``org`` stays a select of every active unit, not the scoped organisation picker: a
+    demand may be transferred to a unit outside the sender's data scope (a sibling city, the
+    province), which the picker — reading through ``visible_to`` — would never offer."""
+
     org = forms.ModelChoiceField(
         label="接收单位",
         queryset=Organization.objects.filter(status="active").order_by("path"),
