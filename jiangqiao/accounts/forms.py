@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import password_validators_help_texts
 
 from jiangqiao.core.choices import Status
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, LocalizedFormMixin, LocalizedModelForm, model_choice
 from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
@@ -18,7 +18,7 @@ from .permissions import permission_label
 from .roles import ADMIN_ROLES
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(LocalizedFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码错误。连续失败 5 次将锁定 10 分钟。",
         "inactive": "该账号已停用，请联系管理员。",
@@ -30,7 +30,7 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = "密码"
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(LocalizedForm):
     old_password = forms.CharField(label="原密码", widget=forms.PasswordInput, strip=False)
     new_password1 = forms.CharField(
         label="新密码",
@@ -47,7 +47,7 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class UserForm(forms.ModelForm):
+class UserForm(LocalizedModelForm):
     """Create or edit an account. Organisation choices are limited to the editor's scope."""
 
     roles = forms.ModelMultipleChoiceField(
@@ -166,7 +166,7 @@ class PermissionMatrixWidget(forms.CheckboxSelectMultiple):
         return context
 
 
-class RoleForm(forms.ModelForm):
+class RoleForm(LocalizedModelForm):
     permissions = PermissionChoiceField(
         label="功能权限",
         queryset=Permission.objects.none(),
@@ -298,7 +298,7 @@ def permission_choices() -> Any:
     )
 
 
-class UserRolesForm(forms.Form):
+class UserRolesForm(LocalizedForm):
     """The roles of one account, set by whoever may assign roles (安全管理员 in 三员分立)."""
 
     roles = forms.ModelMultipleChoiceField(
@@ -315,7 +315,7 @@ class UserRolesForm(forms.Form):
         model_choice(self, "roles").queryset = Role.objects.filter(status=Status.ACTIVE)
 
 
-class TokenIssueForm(forms.Form):
+class TokenIssueForm(LocalizedForm):
     name = forms.CharField(
         label="用途", max_length=100, help_text="如：全国平台数据交换、数据报送脚本"
     )

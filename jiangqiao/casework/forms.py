@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from jiangqiao.core.forms import LocalizedForm
 from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.orgs.models import Organization
 
@@ -12,7 +13,7 @@ from .choices import ContactChannel, DeclineReason, OutcomeResult
 _TEXT = {"class": "form-control"}
 
 
-class CommentForm(forms.Form):
+class CommentForm(LocalizedForm):
     comment = forms.CharField(
         label="说明",
         max_length=500,
@@ -22,6 +23,10 @@ class CommentForm(forms.Form):
 
 
 class TransferForm(CommentForm):
+    """转办. ``org`` stays a select of every active unit, not the scoped organisation picker: a
+    demand may be transferred to a unit outside the sender's data scope (a sibling city, the
+    province), which the picker — reading through ``visible_to`` — would never offer."""
+
     org = forms.ModelChoiceField(
         label="接收单位",
         queryset=Organization.objects.filter(status="active").order_by("path"),
@@ -30,7 +35,7 @@ class TransferForm(CommentForm):
     )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(LocalizedForm):
     reason = forms.ChoiceField(
         label="婉拒原因",
         choices=[("", "请选择婉拒原因"), *DeclineReason.choices],
@@ -45,7 +50,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(LocalizedForm):
     note = forms.CharField(
         label="留言（可选）",
         max_length=500,
@@ -54,7 +59,7 @@ class AcceptForm(forms.Form):
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(LocalizedForm):
     channel = forms.ChoiceField(
         label="联系方式",
         choices=ContactChannel.choices,
@@ -64,7 +69,7 @@ class ContactForm(forms.Form):
     note = forms.CharField(label="说明", max_length=500, required=False)
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(LocalizedForm):
     result = forms.ChoiceField(
         label="办理结果",
         choices=[("", "请选择办理结果"), *OutcomeResult.choices],
@@ -79,7 +84,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(LocalizedForm):
     answer = forms.ChoiceField(
         label="问题是否已解决",
         choices=OutcomeResult.choices,
@@ -101,7 +106,7 @@ class ConfirmForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(LocalizedForm):
     held = forms.TypedChoiceField(
         label="问题是否复发",
         choices=[("1", "未复发，效果保持"), ("0", "问题复发")],
@@ -112,7 +117,7 @@ class FollowUpForm(forms.Form):
     comment = forms.CharField(label="说明", max_length=1000, required=False)
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(LocalizedForm):
     title = forms.CharField(label="协议名称", max_length=100)
     enterprise = ObjectChoiceField("enterprise", label="企业")
     craftsman = ObjectChoiceField(

@@ -6,10 +6,13 @@ from typing import Any
 
 from django import forms
 
+from jiangqiao.core.forms import LocalizedForm, model_choice
+from jiangqiao.core.pickers import ObjectChoiceField
+
 _TEXT = {"class": "form-control"}
 
 
-class PublishForm(forms.Form):
+class PublishForm(LocalizedForm):
     expires_on = forms.DateField(
         label="截止日期",
         widget=forms.DateInput(attrs={**_TEXT, "type": "date"}),
@@ -24,7 +27,7 @@ class PublishForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(LocalizedForm):
     """A required reason (撤下 / 不通过)."""
 
     reason = forms.CharField(
@@ -32,11 +35,11 @@ class ReasonForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(LocalizedForm):
     note = forms.CharField(label="审核意见", max_length=300, required=False)
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(LocalizedForm):
     note = forms.CharField(
         label="认领说明",
         max_length=500,
@@ -55,14 +58,30 @@ class ClaimForm(forms.Form):
         self.fields["team"].widget.attrs.update({"class": "form-select"})
 
 
-class DirectOfferForm(forms.Form):
-    craftsman = forms.IntegerField(label="意向劳模工匠", min_value=1, max_value=2**53)
+class DirectOfferForm(LocalizedForm):
+    """The button next to one of the enterprise's preferred craftsmen: the craftsman is a hidden
+    value of that button (nobody types it); the service checks it is on the preferred list."""
+
+    craftsman = forms.IntegerField(
+        label="意向劳模工匠", min_value=1, max_value=2**53, widget=forms.HiddenInput
+    )
     note = forms.CharField(label="说明", max_length=400, required=False)
 
 
-class AssignForm(forms.Form):
-    craftsman = forms.IntegerField(
-        label="劳模工匠编号", min_value=1, max_value=2**53, required=False
-    )
-    team = forms.IntegerField(label="服务队", min_value=1, max_value=2**53, required=False)
-    note = forms.CharField(label="指派说明", max_length=400)
+class AssignForm(LocalizedForm):
+    """指派: a craftsman or a service team (with a lead), each picked by name in the scope."""
+
+    craftsman = ObjectChoiceField("craftsman", label="劳模工匠", required=False)
+    team = ObjectChoiceField("serviceteam", label="或服务队（由领衔人答复）", required=False)
+    note = forms.CharField(label="指派说明", max_length=400, widget=forms.TextInput(attrs=_TEXT))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        from jiangqiao.talents.models import ServiceTeam
+        from jiangqiao.talents.selectors import craftsman_choices_for
+
+        kwargs.setdefault("auto_id", "id_assign_%s")
+        super().__init__(*args, **kwargs)
+        model_choice(self, "craftsman").queryset = craftsman_choices_for(user=user)
+        model_choice(self, "team").queryset = ServiceTeam.objects.visible_to(user, "view").filter(
+            status="active", lead__isnull=False
+        )

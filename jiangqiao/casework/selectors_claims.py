@@ -154,7 +154,7 @@ def my_claims(*, user: Any) -> QuerySet[Claim]:
 
 def panel(*, user: Any, demand: Demand) -> dict[str, Any]:
     """What the demand page's 认领与指派 block shows to staff who may change the demand."""
-    from jiangqiao.talents.models import Craftsman, ServiceTeam
+    from jiangqiao.talents.models import Craftsman
 
     staff = (
         user.has_perm("casework.assign_offer") or user.has_perm("casework.publish_demand")
@@ -195,13 +195,6 @@ def panel(*, user: Any, demand: Demand) -> dict[str, Any]:
         + dt.timedelta(days=claims.PUBLISH_DAYS_MAX - claims.publish_days()),
         "preferred": preferred,
         "may_offer": may_offer and user.has_perm("casework.assign_offer"),
-        "teams": list(
-            ServiceTeam.objects.visible_to(user, "view")
-            .filter(status="active", lead__isnull=False)
-            .order_by("name")[:200]
-        )
-        if may_offer
-        else [],
         "demand_claims": list(
             Claim.objects.filter(demand=demand)
             .select_related("craftsman", "team")

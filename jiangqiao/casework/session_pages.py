@@ -23,7 +23,8 @@ from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filters import OrgSubtreeFilter
-from jiangqiao.core.pickers import ObjectFilter
+from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm
+from jiangqiao.core.pickers import ObjectChoiceField, ObjectFilter
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.tables import BaseTable
 from jiangqiao.core.views.generic import (
@@ -205,19 +206,15 @@ def problems_text(problems: list[dict[str, str]]) -> str:
     )
 
 
-class _OfferChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.demand} ← {obj.craftsman or obj.team}"
-
-
-class ServiceRecordForm(forms.ModelForm):
+class ServiceRecordForm(LocalizedModelForm):
     """One session; on create, the offer is chosen among the accepted ones the user may log."""
 
-    offer = _OfferChoiceField(
+    offer = ObjectChoiceField(
+        "offer",
         label="服务（已接受的邀请）",
         queryset=Offer.objects.none(),
         required=False,
-        help_text="需求 ← 劳模工匠；只列出已接受或已完成的服务",
+        help_text="输入需求标题或劳模工匠姓名；只能选已接受或已完成的服务",
     )
     participants = forms.ModelMultipleChoiceField(
         label="参与劳模工匠",
@@ -304,7 +301,7 @@ class ServiceRecordForm(forms.ModelForm):
         return data
 
 
-class SkillUpgradeForm(forms.Form):
+class SkillUpgradeForm(LocalizedForm):
     worker_code = forms.CharField(label="职工编号", max_length=32, help_text="企业工号或自编号")
     worker_initials = forms.CharField(label="姓名首字母", max_length=8, required=False)
     occupation = TermChoiceField("occupation", label="职业（工种）")
@@ -313,7 +310,7 @@ class SkillUpgradeForm(forms.Form):
     certificate_no = forms.CharField(label="证书编号", max_length=64, required=False)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(LocalizedForm):
     file = forms.FileField(
         label="佐证材料", help_text="jpg、png、pdf、docx、xlsx，单个不超过 10 MB"
     )

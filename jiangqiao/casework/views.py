@@ -16,7 +16,7 @@ from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.scope import ScopeViolation
-from jiangqiao.core.views.generic import ObjectListView, ScopedMixin
+from jiangqiao.core.views.generic import ObjectListView, ScopedMixin, SubmitOnceMixin
 from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus
 from jiangqiao.demands.forms import DemandStatusForm, TriageForm
 from jiangqiao.demands.models import Demand
@@ -325,20 +325,32 @@ class OfferRevealContactsView(OfferDetailView):
         return response
 
 
-class OfferStepView(ScopedMixin, View):
+class OfferStepView(SubmitOnceMixin, ScopedMixin, View):
     model = Offer
     action = "view"
+    #: Steps that add a row (a contact record): run once per form token.
+    creating_steps = ("contact",)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         offer = self.get_object()
         step = kwargs["step"]
+        back = offer.get_absolute_url()
+        once = step in self.creating_steps
+        if once and (earlier := self.earlier_submission()) is not None:
+            return earlier
         try:
-            done = self._take(step, offer)
+            if once:
+                submission = self.create_once(lambda: self._take(step, offer), lambda _: back)
+                if submission.replayed:
+                    return self.replayed(submission.url)
+                done = str(submission.result)
+            else:
+                done = self._take(step, offer)
         except ERRORS as exc:
             messages.error(request, error_text(exc))
         else:
             messages.success(request, done)
-        return redirect(offer.get_absolute_url())
+        return redirect(back)
 
     def _take(self, step: str, offer: Offer) -> str:
         user, post = self.request.user, self.request.POST
@@ -393,9 +405,14 @@ class AgreementListView(ObjectListView):
         return reverse("casework:agreement_create") if self.perm("add") else None
 
 
-class AgreementCreateView(ScopedMixin, View):
+class AgreementCreateView(SubmitOnceMixin, ScopedMixin, View):
+    """签订结对协议, once per page (``core.submissions``)."""
+
     model = Agreement
     action = "add"
+
+    def replay_fallback_url(self) -> str:
+        return reverse("casework:agreement_list")
 
     def _render(self, form: AgreementForm, status: int = 200) -> HttpResponse:
         return render(
@@ -403,6 +420,7 @@ class AgreementCreateView(ScopedMixin, View):
             "generic/object_form.html",
             {
                 "form": form,
+                "form_token": self.form_token,
                 "title": "签订结对协议",
                 "cancel_url": reverse("casework:agreement_list"),
             },
@@ -424,9 +442,12 @@ class AgreementCreateView(ScopedMixin, View):
                 "craftsman": getattr(serving, "craftsman_id", None),
                 "team": getattr(serving, "team_id", None),
             }
+        self.issue_form_token()
         return self._render(AgreementForm(user=request.user, initial=initial))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = AgreementForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -436,20 +457,25 @@ class AgreementCreateView(ScopedMixin, View):
                 .first()
             )
             try:
-                row = services.agreement_create(
-                    actor=request.user,
-                    enterprise=data.pop("enterprise"),
-                    craftsman=data.pop("craftsman"),
-                    team=data.pop("team"),
-                    demand=demand,
-                    data=data,
+                done = self.create_once(
+                    lambda: services.agreement_create(
+                        actor=request.user,
+                        enterprise=data.pop("enterprise"),
+                        craftsman=data.pop("craftsman"),
+                        team=data.pop("team"),
+                        demand=demand,
+                        data=data,
+                    ),
+                    lambda row: str(row.get_absolute_url()),
                 )
             except ERRORS as exc:
                 field = getattr(exc, "field", None)
                 form.add_error(field if field in form.fields else None, error_text(exc))
             else:
+                if done.replayed:
+                    return self.replayed(done.url)
                 messages.success(request, "结对协议已签订")
-                return redirect(row.get_absolute_url())
+                return redirect(done.url)
         return self._render(form, status=400)
 
 

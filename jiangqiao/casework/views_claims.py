@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.core.views.generic import ScopedMixin
+from jiangqiao.core.views.generic import ScopedMixin, SubmitOnceMixin
 from jiangqiao.demands.models import Demand
 
 from . import claims, selectors_claims
@@ -78,7 +78,7 @@ class PublishedListView(_LoginRequired):
         )
 
 
-class PublishedDetailView(_LoginRequired):
+class PublishedDetailView(SubmitOnceMixin, _LoginRequired):
     """One listed demand (anonymised) and the claim form."""
 
     def _card(self, request: HttpRequest, pk: int) -> Any:
@@ -108,23 +108,33 @@ class PublishedDetailView(_LoginRequired):
         card = self._card(request, kwargs["pk"])
         return self._render(request, card, ClaimForm(teams=claims.led_teams(request.user)))
 
+    def replay_fallback_url(self) -> str:
+        return reverse("casework:my_claims")
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         card = self._card(request, kwargs["pk"])
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = ClaimForm(request.POST, teams=claims.led_teams(request.user))
         if form.is_valid():
             try:
-                claims.claim_create(
-                    actor=request.user,
-                    demand=card.pk,
-                    note=form.cleaned_data["note"],
-                    team=form.cleaned_data["team"],
+                done = self.create_once(
+                    lambda: claims.claim_create(
+                        actor=request.user,
+                        demand=card.pk,
+                        note=form.cleaned_data["note"],
+                        team=form.cleaned_data["team"],
+                    ),
+                    lambda _: reverse("casework:my_claims"),
                 )
             except ERRORS as exc:
                 field = getattr(exc, "field", None)
                 form.add_error(field if field in form.fields else None, error_text(exc))
             else:
+                if done.replayed:
+                    return self.replayed(done.url)
                 messages.success(request, "认领已提交，请等待工会审核；审核结果会通知您")
-                return redirect("casework:my_claims")
+                return redirect(done.url)
         return self._render(request, card, form, status=400)
 
 
@@ -231,6 +241,7 @@ class DemandClaimsPanelView(DemandCaseMixin, View):
         context.update(
             {
                 "object": demand,
+                "assign_form": AssignForm(user=request.user) if context.get("may_offer") else None,
                 "offer_colors": OFFER_STATUS_COLORS,
                 "claim_colors": CLAIM_STATUS_COLORS,
             }
@@ -238,18 +249,32 @@ class DemandClaimsPanelView(DemandCaseMixin, View):
         return render(request, "casework/claims/_demand_claims.html", context)
 
 
-class DemandClaimsStepView(DemandCaseMixin, View):
-    """POST 发布 / 撤下 / 点名邀请 / 指派; back to the demand page with a message."""
+class DemandClaimsStepView(SubmitOnceMixin, DemandCaseMixin, View):
+    """POST 发布 / 撤下 / 点名邀请 / 指派; back to the demand page with a message. The steps that
+    create an offer run once per form token (``core.submissions``)."""
+
+    creating_steps = ("direct", "assign")
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         demand = self.demand()
+        step = kwargs["step"]
+        back = demand.get_absolute_url()
+        once = step in self.creating_steps
+        if once and (earlier := self.earlier_submission()) is not None:
+            return earlier
         try:
-            done = self._take(kwargs["step"], demand)
+            if once:
+                submission = self.create_once(lambda: self._take(step, demand), lambda _: back)
+                if submission.replayed:
+                    return self.replayed(submission.url)
+                done = str(submission.result)
+            else:
+                done = self._take(step, demand)
         except ERRORS as exc:
             messages.error(request, error_text(exc))
         else:
             messages.success(request, done)
-        return redirect(demand.get_absolute_url())
+        return redirect(back)
 
     def _take(self, step: str, demand: Demand) -> str:
         user, post = self.request.user, self.request.POST
@@ -278,7 +303,7 @@ class DemandClaimsStepView(DemandCaseMixin, View):
             )
             return f"已向“{offer.craftsman}”发出服务邀请（企业点名）"
         if step == "assign":
-            form = AssignForm(post)
+            form = AssignForm(post, user=user)
             if not form.is_valid():
                 raise BusinessError(form_errors(form))
             offer = claims.offer_assign(actor=user, demand=demand, **form.cleaned_data)

@@ -90,15 +90,29 @@ def _label(name: str, field: forms.Field) -> str:
     return str(field.label or name).rstrip("：:*").strip()
 
 
+def _django_defaults(field: forms.Field) -> dict[str, str]:
+    """Django's own messages of ``field``'s class (``default_error_messages`` along the MRO)."""
+    defaults: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        defaults.update({k: str(v) for k, v in getattr(cls, "default_error_messages", {}).items()})
+    return defaults
+
+
 def localize_form(form: F) -> F:
     """Chinese, field-named messages; 请选择 in selects; ``maxlength`` and a counter on limited
-    text boxes. Idempotent; call before ``is_valid()`` (the views do)."""
+    text boxes. Idempotent; call before ``is_valid()`` (the base forms of :mod:`core.forms` do).
+    A message a form declares itself (not Django's default for that code) is kept."""
     for name, field in form.fields.items():
         label = _label(name, field)
         messages = field_messages(field, label)
         if any(getattr(v, "code", None) == "invalid" for v in field.validators):
             # A validator's own 'invalid' message (a pattern's) says more than 格式不正确.
             messages.pop("invalid")
+        defaults = _django_defaults(field)
+        for code, current in field.error_messages.items():
+            own = code in defaults and str(current) not in (defaults[code], messages.get(code))
+            if code in messages and own:
+                messages.pop(code)  # the form's own wording
         # Field.run_validators also uses error_messages[code] for validators' errors.
         field.error_messages = {**field.error_messages, **messages}
         if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
@@ -218,7 +232,10 @@ def _is_default(field: Any, code: str, text: str) -> bool:
     """Whether ``text`` is DRF's own message for ``code`` (not one of ours with that code)."""
     from rest_framework.validators import UniqueValidator
 
-    default = getattr(field, "error_messages", {}).get(code)
+    defaults: dict[str, Any] = {}
+    for cls in reversed(type(field).__mro__):  # the class's, not a message the field declares
+        defaults.update(getattr(cls, "default_error_messages", {}))
+    default = defaults.get(code)
     if default is None:
         return code == "unique" and text == str(UniqueValidator.message)
     parts = re.split(r"\{\w+\}", str(default))

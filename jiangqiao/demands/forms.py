@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm, model_choice
 from jiangqiao.core.identifiers import clean_uscc
 from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField, get_kind
 from jiangqiao.orgs.selectors import organization_choices_for
@@ -41,11 +41,12 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class EnterpriseForm(VersionedFormMixin, forms.ModelForm):
+class EnterpriseForm(VersionedFormMixin, LocalizedModelForm):
     """Register or edit an enterprise. The owning unit is chosen among the user's units."""
 
     uscc = UsccFormField(label="统一社会信用代码", max_length=40)
     union_uscc = UsccFormField(label="工会统一社会信用代码", max_length=40, required=False)
+    org = ObjectChoiceField("organization", label="负责的工会组织")
 
     class Meta:
         model = Enterprise
@@ -98,7 +99,7 @@ class EnterpriseForm(VersionedFormMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
 
 
-class ContactForm(forms.Form):
+class ContactForm(LocalizedForm):
     name = forms.CharField(label="姓名", max_length=50)
     title = forms.CharField(label="职务", max_length=50, required=False)
     mobile = forms.CharField(label="手机号码", max_length=30, required=False)
@@ -122,7 +123,7 @@ class ContactForm(forms.Form):
         )
 
 
-class DemandForm(VersionedFormMixin, forms.ModelForm):
+class DemandForm(VersionedFormMixin, LocalizedModelForm):
     """Create (staff, on behalf of an enterprise) or edit a demand."""
 
     industry_codes = TermMultipleChoiceField("industry", label="所属行业", required=False)
@@ -216,7 +217,7 @@ class DemandForm(VersionedFormMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class DemandSubmitForm(forms.ModelForm):
+class DemandSubmitForm(LocalizedModelForm):
     """The phone form of an enterprise contact: few fields, one column, the enterprise is theirs."""
 
     class Meta:
@@ -278,7 +279,7 @@ class DemandSubmitForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class TriageForm(forms.Form):
+class TriageForm(LocalizedForm):
     category = TermChoiceField("demand_category", levels=[1], label="需求类别")
     subcategory = TermChoiceField("demand_category", levels=[2], label="需求子类", required=False)
     grade = forms.ChoiceField(
@@ -314,7 +315,7 @@ class TriageForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "comment"}
 
 
-class DemandStatusForm(forms.Form):
+class DemandStatusForm(LocalizedForm):
     status = forms.ChoiceField(
         label="操作",
         choices=[

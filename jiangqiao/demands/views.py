@@ -142,9 +142,14 @@ class EnterpriseStatusView(ObjectStatusView):
         )
 
 
-class ContactAddView(ScopedMixin, View):
+class ContactAddView(SubmitOnceMixin, ScopedMixin, View):
+    """新增联系人, once per page (``core.submissions``)."""
+
     model = Enterprise
     action = "change"
+
+    def replay_fallback_url(self) -> str:
+        return str(self.get_object().get_absolute_url())
 
     def _render(self, form: ContactForm, obj: Enterprise, status: int = 200) -> HttpResponse:
         return render(
@@ -152,6 +157,7 @@ class ContactAddView(ScopedMixin, View):
             "generic/object_form.html",
             {
                 "form": form,
+                "form_token": self.form_token,
                 "title": f"新增联系人：{obj}",
                 "cancel_url": obj.get_absolute_url(),
             },
@@ -159,17 +165,27 @@ class ContactAddView(ScopedMixin, View):
         )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.issue_form_token()
         return self._render(ContactForm(user=request.user), self.get_object())
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         obj = self.get_object()
         form = ContactForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                services.contact_add(actor=request.user, enterprise=obj, **form.cleaned_data)
+                done = self.create_once(
+                    lambda: services.contact_add(
+                        actor=request.user, enterprise=obj, **form.cleaned_data
+                    ),
+                    lambda _: str(obj.get_absolute_url()),
+                )
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:
+                if done.replayed:
+                    return self.replayed(done.url)
                 messages.success(request, "已新增联系人")
                 return redirect(obj.get_absolute_url())
         return self._render(form, obj, status=400)

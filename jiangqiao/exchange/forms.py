@@ -6,15 +6,15 @@ from typing import Any
 
 from django import forms
 
-from jiangqiao.core.forms import model_choice
-from jiangqiao.orgs.models import Organization
+from jiangqiao.core.forms import LocalizedForm, model_choice
+from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.orgs.selectors import organization_choices_for
 
 from . import format as fmt
 from .choices import PiiMode, RecordType
 
 
-class ExportForm(forms.Form):
+class ExportForm(LocalizedForm):
     types = forms.MultipleChoiceField(
         label="记录类型",
         choices=[(t, RecordType(t).label) for t in fmt.SUPPORTED_TYPES],
@@ -36,11 +36,11 @@ class ExportForm(forms.Form):
         self.fields["pii"].initial = fmt.default_pii_mode()
 
 
-class ImportForm(forms.Form):
+class ImportForm(LocalizedForm):
     file = forms.FileField(label="交换文件（.jsonl）")
-    target_org = forms.ModelChoiceField(
+    target_org = ObjectChoiceField(
+        "organization",
         label="导入到（含下级）",
-        queryset=Organization.objects.none(),
         required=False,
         help_text="记录按其所属工会的统一社会信用代码、行政区划和层级落到此组织或其下级；默认为您所在的组织",
     )

@@ -15,7 +15,12 @@ from django.utils.http import content_disposition_header
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.core.views.generic import ObjectDetailView, ObjectListView, ScopedMixin
+from jiangqiao.core.views.generic import (
+    ObjectDetailView,
+    ObjectListView,
+    ScopedMixin,
+    SubmitOnceMixin,
+)
 
 from . import format as fmt
 from . import selectors, services
@@ -73,8 +78,9 @@ class BatchDetailView(ObjectDetailView):
         }
 
 
-class ExportView(ScopedMixin, View):
-    """GET: the form. POST: stream the .jsonl file (and write the batch row)."""
+class ExportView(SubmitOnceMixin, ScopedMixin, View):
+    """GET: the form. POST: stream the .jsonl file (and write the batch row) — once per form
+    token: a repeat is sent to the batch page instead of writing a second batch."""
 
     model = ExchangeBatch
     action = "export"
@@ -109,26 +115,36 @@ class ExportView(ScopedMixin, View):
         return self._render(request, ExportForm(user=request.user))
 
     def post(self, request: HttpRequest) -> HttpResponseBase:
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = ExportForm(request.POST, user=request.user)
         if not form.is_valid():
             return self._render(request, form, status=400)
         try:
-            batch, lines = services.export_start(
-                actor=request.user,
-                types=form.cleaned_data["types"],
-                since=form.cleaned_data["since"],
-                pii=form.cleaned_data["pii"],
+            done = self.create_once(
+                lambda: services.export_start(
+                    actor=request.user,
+                    types=form.cleaned_data["types"],
+                    since=form.cleaned_data["since"],
+                    pii=form.cleaned_data["pii"],
+                ),
+                lambda started: str(started[0].get_absolute_url()),
             )
         except BusinessError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self._render(request, form, status=400)
+        if done.replayed or done.result is None:
+            return self.replayed(done.url)
+        batch, lines = done.result
         response = StreamingHttpResponse(lines, content_type=f"{fmt.CONTENT_TYPE}; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, batch.file_name)
         response["X-Exchange-Batch"] = str(batch.pk)
         return response
 
 
-class ImportView(ScopedMixin, View):
+class ImportView(SubmitOnceMixin, ScopedMixin, View):
+    """Upload a file (预检 or 正式导入), once per form token: a repeat goes to the batch page."""
+
     model = ExchangeBatch
     action = "import"
 
@@ -149,6 +165,8 @@ class ImportView(ScopedMixin, View):
         return self._render(request, ImportForm(user=request.user))
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = ImportForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             return self._render(request, form, status=400)
@@ -156,16 +174,22 @@ class ImportView(ScopedMixin, View):
         try:
             if upload.size > services.MAX_FILE_BYTES:
                 raise BusinessError("文件过大，请按类型或游标分批导出", field="file")
-            batch = services.import_file(
-                actor=request.user,
-                content=upload.read(),
-                file_name=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-                target_org=form.cleaned_data["target_org"],
+            done = self.create_once(
+                lambda: services.import_file(
+                    actor=request.user,
+                    content=upload.read(),
+                    file_name=upload.name,
+                    dry_run=form.cleaned_data["dry_run"],
+                    target_org=form.cleaned_data["target_org"],
+                ),
+                lambda row: str(row.get_absolute_url()),
             )
         except BusinessError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return self._render(request, form, status=400)
+        if done.replayed or done.result is None:
+            return self.replayed(done.url)
+        batch = done.result
         if batch.status == "failed":
             messages.error(request, f"文件有 {batch.error_count} 行错误，未写入任何数据，详见报告")
         elif batch.dry_run:

@@ -6,20 +6,19 @@ from typing import Any
 
 from django import forms
 
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm, model_choice
 from jiangqiao.core.pickers import ObjectChoiceField, get_kind
-from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 
 from .models import DeclaredConflict
 from .services import REASON_MAX
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(LocalizedForm):
     reason = forms.CharField(label="理由", max_length=REASON_MAX, required=False)
 
 
-class ManualSuggestionForm(forms.Form):
+class ManualSuggestionForm(LocalizedForm):
     craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
     reason = forms.CharField(label="推荐理由", max_length=REASON_MAX, required=False)
 
@@ -28,10 +27,8 @@ class ManualSuggestionForm(forms.Form):
         model_choice(self, "craftsman").queryset = get_kind("craftsman").visible(user)
 
 
-class RunStartForm(forms.Form):
-    org = forms.ModelChoiceField(
-        label="组织范围（含下级）", queryset=Organization.objects.none(), empty_label=None
-    )
+class RunStartForm(LocalizedForm):
+    org = ObjectChoiceField("organization", label="组织范围（含下级）")
     top_k = forms.IntegerField(label="每个需求的候选人数", min_value=1, max_value=50, initial=10)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -42,7 +39,7 @@ class RunStartForm(forms.Form):
             self.fields["org"].initial = user.org_id
 
 
-class DeclaredConflictForm(forms.ModelForm):
+class DeclaredConflictForm(LocalizedModelForm):
     craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
     enterprise = ObjectChoiceField("enterprise", label="企业")
 

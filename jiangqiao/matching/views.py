@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 
+from jiangqiao.core import submissions
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
@@ -34,6 +35,7 @@ from jiangqiao.core.views.generic import (
     ObjectListView,
     ObjectStatusView,
     ScopedMixin,
+    SubmitOnceMixin,
 )
 from jiangqiao.demands.models import Demand
 from jiangqiao.demands.selectors import demand_list
@@ -247,11 +249,15 @@ class DemandSuggestionsRefreshView(ScopedMixin, View):
         return redirect(demand.get_absolute_url() + "#match-suggestions")
 
 
-class DemandSuggestionAddView(DemandSuggestionsRefreshView):
-    """POST: a person proposes a craftsman picked by name (source 人工)."""
+class DemandSuggestionAddView(SubmitOnceMixin, DemandSuggestionsRefreshView):
+    """POST: a person proposes a craftsman picked by name (source 人工), once per form token
+    (``core.submissions``); a repeat answers with the panel and says nothing was added again."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         demand = _visible_demand(request, pk)
+        self.form_token = submissions.token_from(request.POST)
+        if submissions.submitted_url(user=request.user, token=self.form_token) is not None:
+            return self._respond(request, demand, {"notice": submissions.REPLAYED_MESSAGE})
         form = ManualSuggestionForm(request.POST, user=request.user)
         extra: dict[str, Any]
         if not form.is_valid():
@@ -259,11 +265,14 @@ class DemandSuggestionAddView(DemandSuggestionsRefreshView):
             return self._respond(request, demand, extra)
         craftsman = form.cleaned_data["craftsman"]
         try:
-            services.suggestion_add_manual(
-                actor=request.user,
-                demand=demand,
-                craftsman=craftsman,
-                reason=form.cleaned_data["reason"],
+            self.create_once(
+                lambda: services.suggestion_add_manual(
+                    actor=request.user,
+                    demand=demand,
+                    craftsman=craftsman,
+                    reason=form.cleaned_data["reason"],
+                ),
+                lambda _: demand.get_absolute_url(),
             )
         except (BusinessError, ScopeViolation, ValidationError) as exc:
             extra = {"error": _error_text(exc)}
@@ -464,11 +473,18 @@ class RunListView(ObjectListView):
         }
 
 
-class RunCreateView(ScopedMixin, View):
+class RunCreateView(SubmitOnceMixin, ScopedMixin, View):
+    """启动平台匹配, once per form token (a double click starts one run)."""
+
     model = MatchRun
     action = "add"
 
+    def replay_fallback_url(self) -> str:
+        return reverse("matching:matchrun_list")
+
     def post(self, request: HttpRequest) -> HttpResponse:
+        if (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = RunStartForm(request.POST, user=request.user)
         if not form.is_valid():
             messages.error(
@@ -476,14 +492,21 @@ class RunCreateView(ScopedMixin, View):
             )
             return redirect("matching:matchrun_list")
         try:
-            run = services.run_start(
-                actor=request.user, org=form.cleaned_data["org"], top_k=form.cleaned_data["top_k"]
+            done = self.create_once(
+                lambda: services.run_start(
+                    actor=request.user,
+                    org=form.cleaned_data["org"],
+                    top_k=form.cleaned_data["top_k"],
+                ),
+                lambda run: str(run.get_absolute_url()),
             )
         except (BusinessError, ScopeViolation) as exc:
             messages.error(request, _error_text(exc))
             return redirect("matching:matchrun_list")
-        messages.success(request, f"已启动{run}，进度见下方")
-        return redirect(run.get_absolute_url())
+        if done.replayed:
+            return self.replayed(done.url)
+        messages.success(request, f"已启动{done.result}，进度见下方")
+        return redirect(done.url)
 
 
 def run_context(request: HttpRequest, run: MatchRun) -> dict[str, Any]:

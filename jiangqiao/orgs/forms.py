@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm, model_choice
+from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.core.validators import validate_uscc
 
 from .choices import OrgLevel
@@ -12,9 +11,11 @@ from .models import Organization
 from .selectors import organization_choices_for
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(LocalizedModelForm):
     """Create/edit a unit. The parent choices are limited to the user's scope (units they may add
     below); level and parent are fixed after creation (use “移动” to re-parent)."""
+
+    parent = ObjectChoiceField("organization", label="上级组织")
 
     class Meta:
         model = Organization
@@ -38,7 +39,8 @@ class OrganizationForm(forms.ModelForm):
         parent.queryset = organization_choices_for(user=user, action="view")
         # Only a superuser may create a root (a province or the national federation).
         parent.required = not user.is_superuser
-        parent.empty_label = "（无：顶级组织）" if user.is_superuser else None
+        if user.is_superuser:
+            parent.help_text = "留空即新建顶级组织"
         self.fields["uscc"].validators.append(validate_uscc)
         from jiangqiao.taxonomy.widgets import TermPickerWidget
 
@@ -66,8 +68,8 @@ class OrganizationForm(forms.ModelForm):
         pass
 
 
-class OrganizationMoveForm(forms.Form):
-    new_parent = forms.ModelChoiceField(label="新的上级组织", queryset=Organization.objects.none())
+class OrganizationMoveForm(LocalizedForm):
+    new_parent = ObjectChoiceField("organization", label="新的上级组织")
 
     def __init__(self, *args: Any, user: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,10 +6,9 @@ from typing import Any
 
 from django import forms
 
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, model_choice
 from jiangqiao.core.pickers import ObjectChoiceField
 from jiangqiao.core.sensitive import mask
-from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 from jiangqiao.taxonomy.models import Term
@@ -38,7 +37,7 @@ def term_choices(scheme: str, *, blank: str | None = "——") -> list[tuple[str
     return ([("", blank)] if blank is not None else []) + rows
 
 
-class VersionMixin(forms.Form):
+class VersionMixin(LocalizedForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
@@ -58,7 +57,7 @@ def consent_purposes(cleaned: dict[str, Any]) -> list[str]:
 class CraftsmanForm(VersionMixin):
     """Create or edit a profile (staff). ID number and mobile are never pre-filled in clear."""
 
-    org = forms.ModelChoiceField(label="所属组织", queryset=Organization.objects.none())
+    org = ObjectChoiceField("organization", label="所属组织")
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices, initial=Gender.UNDISCLOSED)
     birth_year = forms.IntegerField(
@@ -220,17 +219,17 @@ class MyProfileForm(CraftsmanForm):
                 self.initial[f"consent_{purpose}"] = purpose in current
 
 
-class CraftsmanStatusForm(forms.Form):
+class CraftsmanStatusForm(LocalizedForm):
     status = forms.ChoiceField(label="状态", choices=CraftsmanStatus.choices)
     status_reason = forms.CharField(label="状态说明", max_length=200, required=False)
     pause_until = forms.DateField(label="暂停服务至", required=False, widget=DATE)
 
 
-class RevealForm(forms.Form):
+class RevealForm(LocalizedForm):
     purpose = forms.CharField(label="查看用途", max_length=200, required=False)
 
 
-class HonourForm(forms.Form):
+class HonourForm(LocalizedForm):
     honour_type = forms.ChoiceField(label="荣誉称号")
     level = forms.ChoiceField(label="荣誉级别")
     year = forms.IntegerField(label="获得年份", min_value=1950, max_value=2100)
@@ -249,7 +248,7 @@ class HonourForm(forms.Form):
             del self.fields["verified"]
 
 
-class ServiceItemForm(forms.Form):
+class ServiceItemForm(LocalizedForm):
     title = forms.CharField(label="项目名称", max_length=100)
     service_type = forms.ChoiceField(label="服务类型")
     description = forms.CharField(
@@ -278,7 +277,7 @@ class ServiceItemForm(forms.Form):
 
 
 class ServiceTeamForm(VersionMixin):
-    org = forms.ModelChoiceField(label="组建单位", queryset=Organization.objects.none())
+    org = ObjectChoiceField("organization", label="组建单位")
     name = forms.CharField(label="名称", max_length=100)
     level = forms.ChoiceField(label="层级", choices=TeamLevel.choices)
     industry_code = TermChoiceField("industry", label="行业方向", required=False)
@@ -303,7 +302,7 @@ class ServiceTeamForm(VersionMixin):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(LocalizedForm):
     craftsman = ObjectChoiceField("craftsman", label="劳模工匠")
     role = forms.ChoiceField(label="角色", choices=MemberRole.choices, initial=MemberRole.MEMBER)
     joined_on = forms.DateField(label="加入日期", required=False, widget=DATE)

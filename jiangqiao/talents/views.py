@@ -25,6 +25,7 @@ from jiangqiao.core.views.generic import (
     ObjectListView,
     ObjectStatusView,
     ScopedMixin,
+    SubmitOnceMixin,
     apply_validation_error,
 )
 from jiangqiao.taxonomy.selectors import term_label, term_labels
@@ -376,8 +377,9 @@ class MyProfileView(LoginRequiredMixin, View):
 # ------------------------------------------------------------------------------------------------
 
 
-class CraftsmanChildView(ScopedMixin, View):
-    """Add/edit/delete a child row of a craftsman the user may change."""
+class CraftsmanChildView(SubmitOnceMixin, ScopedMixin, View):
+    """Add/edit/delete a child row of a craftsman the user may change; an added row is created
+    once per page (``core.submissions``: a reload or a double click does not add it twice)."""
 
     model = Craftsman
     action = "change"
@@ -396,21 +398,36 @@ class CraftsmanChildView(ScopedMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         craftsman = self.get_object()
         child = self.get_child(craftsman)
+        if child is None:
+            self.issue_form_token()
         return self._render(self.form_class(user=request.user, instance=child), craftsman, child)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         craftsman = self.get_object()
         child = self.get_child(craftsman)
+        if child is None and (earlier := self.earlier_submission()) is not None:
+            return earlier
         form = self.form_class(request.POST, user=request.user, instance=child)
         if form.is_valid():
+            back = _next_url(request, craftsman.get_absolute_url())
             try:
-                self.save(form, craftsman, child)
+                if child is None:
+                    done = self.create_once(
+                        lambda: self.save(form, craftsman, None), lambda _: back
+                    )
+                    if done.replayed:
+                        return self.replayed(done.url)
+                else:
+                    self.save(form, craftsman, child)
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, "已保存")
-                return redirect(_next_url(request, craftsman.get_absolute_url()))
+                return redirect(back)
         return self._render(form, craftsman, child, status=400)
+
+    def replay_fallback_url(self) -> str:
+        return str(self.get_object().get_absolute_url())
 
     def _render(self, form: Any, craftsman: Craftsman, child: Any, status: int = 200) -> Any:
         title = f"{'编辑' if child else '新增'}{self.label}：{craftsman}"
@@ -419,6 +436,7 @@ class CraftsmanChildView(ScopedMixin, View):
             "talents/child_form.html",
             {
                 "form": form,
+                "form_token": self.form_token,
                 "title": title,
                 "cancel_url": _next_url(self.request, craftsman.get_absolute_url()),
                 "next": self.request.POST.get("next") or self.request.GET.get("next") or "",

@@ -15,6 +15,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from jiangqiao.core.forms import LocalizedForm
+
 from .choices import SCHEMES, Scheme
 from .selectors import MAX_QUERY_LENGTH, term_candidates
 from .validators import TermCodeValidator
@@ -162,7 +164,7 @@ def _parse_levels(raw: str) -> list[int]:
     return [int(part) for part in parts]
 
 
-class PickerQueryForm(forms.Form):
+class PickerQueryForm(LocalizedForm):
     """Parameters of the picker fragment (``/taxonomy/picker/``)."""
 
     scheme = forms.ChoiceField(
@@ -195,7 +197,7 @@ class PickerQueryForm(forms.Form):
         return len((self.cleaned_data.get("q") or "").strip()) > MAX_QUERY_LENGTH
 
 
-class TermBrowseForm(forms.Form):
+class TermBrowseForm(LocalizedForm):
     """The search box of the browse page."""
 
     scheme = forms.ChoiceField(choices=Scheme.choices, required=False)

@@ -243,7 +243,7 @@ class TestServiceRecordPages(CrudPageTests):
         self.login(self.world.city_admin_a)
         offer = accepted_offer(match)
         page = self.client.get(self.url("create"), {"match": match.pk})  # old panel links
-        self.assertContains(page, f'<option value="{offer.pk}" selected>')
+        self.assertContains(page, f'<input type="hidden" name="offer" value="{offer.pk}"')
         future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
         response = self.client.post(
             self.url("create"), {"offer": offer.pk, "date": future, "mode": "phone"}

@@ -52,8 +52,34 @@ def _in_chinese(exc: Exception, context: dict[str, Any]) -> Exception:
     if isinstance(exc, DrfPermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         return DrfPermissionDenied(CSRF_MESSAGE)
     if isinstance(exc, ValidationError):
-        exc.detail = localize_drf_detail(_chinese_details(exc.detail), _serializer_fields(context))
+        fields = _failed_serializer_fields(exc) or _serializer_fields(context)
+        exc.detail = localize_drf_detail(_chinese_details(exc.detail), fields)
     return exc
+
+
+def _failed_serializer_fields(exc: Exception) -> dict[str, Any]:
+    """The fields of the serializer whose ``is_valid(raise_exception=True)`` raised ``exc``.
+
+    An action (``status/``, ``honours/`` …) validates its own request serializer, not the view's
+    main one; DRF raises from inside ``Serializer.is_valid``, so the innermost frame of the
+    traceback whose ``self`` is a serializer is the one that failed. This names the fields of
+    every serializer in one place, without each action having to declare it.
+    """
+    from rest_framework.serializers import BaseSerializer
+
+    found: Any = None
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if isinstance(candidate, BaseSerializer) and not getattr(candidate, "many", False):
+            found = candidate
+        tb = tb.tb_next
+    if found is None:
+        return {}
+    try:
+        return dict(found.fields)
+    except Exception:  # a serializer whose fields need more context: no names
+        return {}
 
 
 def _serializer_fields(context: dict[str, Any]) -> dict[str, Any]:

@@ -161,3 +161,21 @@ def operator(value: Any, default: str = "系统") -> Any:
     from jiangqiao.core.people import operator_html
 
     return operator_html(value, default)
+
+
+@register.simple_tag(takes_context=True)
+def submit_once_token(context: Any) -> Any:
+    """A fresh one-time ``form_token`` (``core.submissions``) for a hand-written form that creates
+    something, rendered inside a panel or a list page rather than by its own create view: the
+    view posted to runs the creation once per token. Empty for an anonymous visitor."""
+    from jiangqiao.core import submissions
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return format_html(
+        '<input type="hidden" name="{}" value="{}">',
+        submissions.TOKEN_FIELD,
+        submissions.token_new(user=user),
+    )

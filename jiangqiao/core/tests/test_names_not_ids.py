@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -33,16 +34,39 @@ FILTERSET_MODULES = [
     "jiangqiao.casework.session_pages",
     "jiangqiao.exchange.filtersets",
 ]
-FORM_MODULES = [
-    "jiangqiao.accounts.forms",
-    "jiangqiao.talents.forms",
-    "jiangqiao.demands.forms",
-    "jiangqiao.matching.forms",
-    "jiangqiao.casework.forms",
-]
+
+
+def _form_modules() -> list[str]:
+    """Every module of jiangqiao that defines forms (forms*.py, page views with their own)."""
+    import jiangqiao
+
+    names = []
+    for info in pkgutil.walk_packages(jiangqiao.__path__, "jiangqiao."):
+        parts = info.name.split(".")
+        if "tests" in parts or "migrations" in parts or "testing" in parts:
+            continue
+        names.append(info.name)
+    found = []
+    for name in names:
+        module = importlib.import_module(name)
+        if any(
+            isinstance(v, type) and issubclass(v, forms.BaseForm) and v.__module__ == name
+            for v in vars(module).values()
+        ):
+            found.append(name)
+    return found
+
+
+#: A field with one of these names (or ending in ``_id``) refers to a row.
+REFERENCE_NAMES = re.compile(
+    r"^(org|parent|new_parent|target_org|craftsman|craftsmen|team|enterprise|demand|match|"
+    r"suggestion|role|roles|user|member|offer)$|_id$"
+)
 #: References deliberately kept as a select of names, with the reason.
 SELECT_EXCEPTIONS = {
     ("ChangeLogFilterSet", "content_type"): "对象类型: a short list of type names, not rows",
+    ("ServiceRecordForm", "participants"): "the two to ten members of the chosen team, ticked",
+    ("ClaimForm", "team"): "认领身份: the one or two teams the claimant leads, as named options",
     ("TransferForm", "org"): "any active unit may receive a transfer, not only the sender's scope",
     ("UserForm", "roles"): "a handful of roles, shown as named checkboxes",
     ("UserRolesForm", "roles"): "a handful of roles, shown as named checkboxes",
@@ -51,7 +75,7 @@ SELECT_EXCEPTIONS = {
 }
 # A row's key asked by its label ("劳模工匠ID", "企业编号"); certificate and request numbers are
 # real-world numbers, not database keys.
-ID_LABEL = re.compile(r"ID|(工匠|企业|需求|成员|角色|对象|匹配|组织|档案)编号")
+ID_LABEL = re.compile(r"(?<![A-Za-z])ID|(工匠|企业|需求|成员|角色|对象|匹配|组织|档案)编号")
 
 
 def _classes(modules: list[str], base: type) -> list[type]:
@@ -85,18 +109,67 @@ class NoIdInputTests(WorldTestCase):
         self.assertGreater(checked, 20)
 
     def test_no_form_takes_a_reference_by_id(self) -> None:
-        for cls in _classes(FORM_MODULES, forms.BaseForm):
+        modules = _form_modules()
+        self.assertIn("jiangqiao.orgs.forms", modules)
+        self.assertIn("jiangqiao.casework.forms_claims", modules)
+        checked = 0
+        for cls in _classes(modules, forms.BaseForm):
             for name, field in cls.base_fields.items():
                 with self.subTest(form=cls.__name__, field=name):
                     self.assertIsNone(ID_LABEL.search(str(field.label or "")), field.label)
-                    if isinstance(field, forms.ModelChoiceField) and not isinstance(
-                        field.widget, forms.HiddenInput
-                    ):
-                        if (cls.__name__, name) in SELECT_EXCEPTIONS:
-                            continue
-                        if "org" in name and not isinstance(field.widget, ObjectPickerWidget):
-                            continue  # a select of the units in scope, by name
+                    if isinstance(field.widget, forms.HiddenInput):
+                        continue  # a value of the page (a button's row), nobody types it
+                    if (cls.__name__, name) in SELECT_EXCEPTIONS:
+                        continue
+                    reference = isinstance(field, forms.ModelChoiceField) or (
+                        REFERENCE_NAMES.search(name) is not None
+                        and isinstance(field, forms.IntegerField | forms.TypedChoiceField)
+                    )
+                    if reference:
+                        checked += 1
                         self.assertIsInstance(field.widget, ObjectPickerWidget)
+                    self.assertFalse(
+                        REFERENCE_NAMES.search(name)
+                        and isinstance(field.widget, forms.NumberInput),
+                        "a reference asked as a number",
+                    )
+        self.assertGreater(checked, 15)
+
+    def test_organisation_fields_are_pickers(self) -> None:
+        """所属组织/组建单位/负责的工会组织/上级组织/新的上级组织/组织范围/导入到 (scoped)."""
+        from jiangqiao.casework.forms_claims import AssignForm
+        from jiangqiao.demands.forms import EnterpriseForm
+        from jiangqiao.exchange.forms import ImportForm
+        from jiangqiao.matching.forms import RunStartForm
+        from jiangqiao.orgs.forms import OrganizationForm, OrganizationMoveForm
+        from jiangqiao.talents.forms import CraftsmanForm, ServiceTeamForm
+
+        w = self.world
+        user = w.city_admin_a
+        cases = [
+            (CraftsmanForm(user=user), "org"),
+            (ServiceTeamForm(user=user), "org"),
+            (EnterpriseForm(user=user), "org"),
+            (OrganizationForm(user=user), "parent"),
+            (OrganizationMoveForm(user=user, org=w.county_a1), "new_parent"),
+            (RunStartForm(user=user), "org"),
+            (ImportForm(user=user), "target_org"),
+        ]
+        for form, name in cases:
+            with self.subTest(form=type(form).__name__):
+                field = form.fields[name]
+                self.assertIsInstance(field.widget, ObjectPickerWidget)
+                self.assertEqual(field.widget.kind, "organization")
+                pks = set(field.queryset.values_list("pk", flat=True))
+                self.assertNotIn(w.county_b1.pk, pks)  # another city's unit is no choice
+                self.assertNotIn('type="number"', str(form[name]))
+        # An out-of-scope unit posted by id is refused by the form itself.
+        form = ServiceTeamForm({"org": w.county_b1.pk, "name": "x", "level": "city"}, user=user)
+        self.assertFalse(form.is_valid())
+        self.assertIn("org", form.errors)
+        html = str(AssignForm(user=user))
+        self.assertNotIn('type="number"', html)
+        self.assertIn('data-kind="craftsman"', html)
 
     def test_manual_suggestion_panel_has_no_number_box(self) -> None:
         path = Path(__file__).parents[2] / "matching/templates/matching/_demand_panel.html"

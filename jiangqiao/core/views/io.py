@@ -22,6 +22,7 @@ from jiangqiao.core.choices import (
     MergePolicy,
 )
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.forms import LocalizedForm
 from jiangqiao.core.io import services
 from jiangqiao.core.io.exporting import download_response
 from jiangqiao.core.io.registry import check_importer, importer_class
@@ -35,7 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFLICTS_SHOWN = 50
 
 
-class UploadForm(forms.Form):
+class UploadForm(LocalizedForm):
     file = forms.FileField(
         label="选择文件",
         help_text="支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）",
@@ -53,7 +54,7 @@ class UploadForm(forms.Form):
     )
 
 
-class OptionsForm(forms.Form):
+class OptionsForm(LocalizedForm):
     mode = forms.ChoiceField(label="提交方式", choices=ImportMode.choices)
     policy = forms.ChoiceField(label="与已有数据重复时", choices=MergePolicy.choices)
 
@@ -346,7 +347,7 @@ def _column_choices() -> list[tuple[str, str]]:
     ]
 
 
-class ImportAliasForm(forms.Form):
+class ImportAliasForm(LocalizedForm):
     target = forms.ChoiceField(label="导入类型 · 字段", choices=())
     alias = forms.CharField(
         label="表头别名",

@@ -20,6 +20,7 @@ from django.views import View
 
 from jiangqiao.core import services, workdays
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.forms import LocalizedForm
 from jiangqiao.core.models import CalendarDay
 
 from .generic import ObjectEditView, ScopedMixin
@@ -82,7 +83,7 @@ class CalendarYearView(ScopedMixin, View):
         return render(request, self.template_name, context)
 
 
-class CalendarDayForm(forms.Form):
+class CalendarDayForm(LocalizedForm):
     date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label="当天", choices=KIND_CHOICES)
     name = forms.CharField(
@@ -161,7 +162,7 @@ class CalendarDayDeleteView(ScopedMixin, View):
         return redirect(url)
 
 
-class CalendarBulkForm(forms.Form):
+class CalendarBulkForm(LocalizedForm):
     lines = forms.CharField(
         label="放假安排",
         widget=forms.Textarea(attrs={"rows": 14, "placeholder": BULK_EXAMPLE}),
