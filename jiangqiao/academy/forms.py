@@ -6,9 +6,8 @@ from typing import Any
 
 from django import forms
 
-from jiangqiao.core.forms import model_choice
+from jiangqiao.core.forms import LocalizedForm, model_choice
 from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
-from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.talents.models import Craftsman, ServiceItem
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
@@ -21,7 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 
-class VersionMixin(forms.Form):
+class VersionMixin(LocalizedForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
@@ -34,7 +33,7 @@ def _initial(form_class: type[forms.Form], instance: Any, skip: tuple[str, ...])
 
 
 class AcademyForm(VersionMixin):
-    org = forms.ModelChoiceField(label="所属工会", queryset=Organization.objects.none())
+    org = ObjectChoiceField("organization", label="所属工会")
     name = forms.CharField(label="名称", max_length=100)
     level = forms.ChoiceField(label="级别", choices=AcademyLevel.choices)
     academy_type = forms.ChoiceField(label="类型", choices=AcademyType.choices)
@@ -69,7 +68,7 @@ class AcademyForm(VersionMixin):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
 
 
-class SubsidyForm(forms.Form):
+class SubsidyForm(LocalizedForm):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     amount = forms.DecimalField(label="金额（元）", max_digits=14, decimal_places=2, min_value=0)
     source = forms.CharField(label="资金来源", max_length=100)
@@ -77,7 +76,7 @@ class SubsidyForm(forms.Form):
 
 
 class AllianceForm(VersionMixin):
-    org = forms.ModelChoiceField(label="牵头工会", queryset=Organization.objects.none())
+    org = ObjectChoiceField("organization", label="牵头工会")
     name = forms.CharField(label="联盟名称", max_length=100)
     description = forms.CharField(
         label="简介", max_length=TEXT_MAX, required=False, widget=TEXTAREA
@@ -97,7 +96,7 @@ class AllianceForm(VersionMixin):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("org", "version")}
 
 
-class AllianceMemberForm(forms.Form):
+class AllianceMemberForm(LocalizedForm):
     academy = ObjectChoiceField("academy", label="工匠学院")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -148,7 +147,7 @@ class LecturerForm(VersionMixin):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(LocalizedForm):
     letter_no = forms.CharField(label="聘书编号", max_length=50)
     valid_from = forms.DateField(label="聘期起", widget=DATE)
     valid_to = forms.DateField(label="聘期止", widget=DATE)
@@ -211,7 +210,7 @@ class CourseForm(VersionMixin):
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
 
-class PromoteItemForm(forms.Form):
+class PromoteItemForm(LocalizedForm):
     """A 技能培训 service item of a craftsman → a draft course of an academy."""
 
     academy = ObjectChoiceField("academy", label="开课学院")
