@@ -26,6 +26,9 @@
   }
   function changed(input) {
     input.dispatchEvent(new Event("change", { bubbles: true }));
+    // A list's filter panel listens for this (hx-trigger "picked"): a choice filters at once,
+    // like a select does, and the filters go into the address.
+    input.dispatchEvent(new CustomEvent("picked", { bubbles: true }));
   }
 
   function addChip(picker, code, label) {
