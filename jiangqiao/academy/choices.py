@@ -73,3 +73,64 @@ class CourseLevel(models.TextChoices):
     BASIC = "basic", "基础"
     INTERMEDIATE = "intermediate", "提高"
     ADVANCED = "advanced", "高级"
+
+
+class ClassStatus(models.TextChoices):
+    """计划中 → 报名中 → 进行中 → 已结束; 计划中/报名中/进行中 → 已取消 (``services.CLASS_MOVES``)."""
+
+    PLANNED = "planned", "计划中"
+    OPEN = "open", "报名中"
+    RUNNING = "running", "进行中"
+    FINISHED = "finished", "已结束"
+    CANCELLED = "cancelled", "已取消"
+
+
+CLASS_STATUS_COLORS: dict[str, str] = {
+    ClassStatus.PLANNED: "secondary",
+    ClassStatus.OPEN: "blue",
+    ClassStatus.RUNNING: "green",
+    ClassStatus.FINISHED: "dark",
+    ClassStatus.CANCELLED: "orange",
+}
+
+
+class HourType(models.TextChoices):
+    THEORY = "theory", "理论"
+    PRACTICE = "practice", "实操"
+
+
+class EnrolmentStatus(models.TextChoices):
+    """已报名 (a seat) / 候补 (over capacity, promoted in order) / 已退出."""
+
+    ENROLLED = "enrolled", "已报名"
+    WAITLISTED = "waitlisted", "候补"
+    WITHDRAWN = "withdrawn", "已退出"
+
+
+ENROLMENT_STATUS_COLORS: dict[str, str] = {
+    EnrolmentStatus.ENROLLED: "green",
+    EnrolmentStatus.WAITLISTED: "orange",
+    EnrolmentStatus.WITHDRAWN: "secondary",
+}
+
+
+class EnrolmentSource(models.TextChoices):
+    STAFF = "staff", "工作人员登记"
+    IMPORT = "import", "表格导入"
+    SELF = "self", "本人扫码报名"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "出勤"
+    LATE = "late", "迟到"
+    LEAVE = "leave", "请假"
+    ABSENT = "absent", "缺勤"
+
+
+#: Attendance that credits the session's hours.
+CREDITED_ATTENDANCE = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+class AttendanceMethod(models.TextChoices):
+    QR = "qr", "扫码签到"
+    MANUAL = "manual", "人工登记"

@@ -422,3 +422,31 @@ class CourseVersion(models.Model):
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.snapshot)
+
+
+from .class_models import (  # noqa: E402  (the class models live in their own module)
+    Attendance,
+    Certificate,
+    CertificateCounter,
+    ClassSession,
+    Enrolment,
+    Trainee,
+    TrainingClass,
+)
+
+__all__ = [
+    "Academy",
+    "Alliance",
+    "Appointment",
+    "Attendance",
+    "Certificate",
+    "CertificateCounter",
+    "ClassSession",
+    "Course",
+    "CourseVersion",
+    "Enrolment",
+    "Lecturer",
+    "Subsidy",
+    "Trainee",
+    "TrainingClass",
+]

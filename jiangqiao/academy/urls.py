@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import class_views, views
 
 app_name = "academy"
 
@@ -49,4 +49,23 @@ urlpatterns = [
     path("courses/<int:pk>/edit/", views.CourseEditView.as_view(), name="course_edit"),
     path("courses/<int:pk>/status/", views.CourseStatusView.as_view(), name="course_status"),
     path("menu/", views.MenuView.as_view(), name="menu"),
+    path("classes/<int:pk>/", class_views.ClassDetailView.as_view(), name="class_detail"),
+    path(
+        "classes/<int:pk>/sessions/<int:session_pk>/qr/",
+        class_views.SessionQrView.as_view(),
+        name="session_qr",
+    ),
+    path(
+        "classes/<int:pk>/sessions/<int:session_pk>/attendance/",
+        class_views.AttendanceMarkView.as_view(),
+        name="attendance_mark",
+    ),
+    path(
+        "classes/<int:pk>/certificates/<int:cert_pk>/pdf/",
+        class_views.CertificatePdfView.as_view(),
+        name="certificate_pdf",
+    ),
+    path("signup/<str:token>/", class_views.SignupView.as_view(), name="signup"),
+    path("checkin/<int:pk>/<str:token>/", class_views.CheckinView.as_view(), name="checkin"),
+    path("verify/", class_views.VerifyView.as_view(), name="verify"),
 ]

@@ -111,6 +111,23 @@ ACADEMY_STAFF = (
     "academy.change_course",
     "academy.publish_course",
     "academy.view_courseversion",
+    "academy.view_trainingclass",
+    "academy.add_trainingclass",
+    "academy.change_trainingclass",
+    "academy.view_classsession",
+    "academy.add_classsession",
+    "academy.delete_classsession",
+    "academy.view_trainee",
+    "academy.add_trainee",
+    "academy.change_trainee",
+    "academy.view_enrolment",
+    "academy.add_enrolment",
+    "academy.change_enrolment",
+    "academy.import_enrolment",
+    "academy.view_attendance",
+    "academy.mark_attendance",
+    "academy.view_certificate",
+    "academy.issue_certificate",
     "talents.view_craftsman",
 )
 ACADEMY_VIEW = (
@@ -121,6 +138,10 @@ ACADEMY_VIEW = (
     "academy.view_appointment",
     "academy.view_course",
     "academy.view_courseversion",
+    "academy.view_trainingclass",
+    "academy.view_classsession",
+    "academy.view_enrolment",
+    "academy.view_certificate",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

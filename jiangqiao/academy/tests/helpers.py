@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from jiangqiao.academy import services
-from jiangqiao.academy.models import Academy, Course, Lecturer
+from jiangqiao.academy import classes, services
+from jiangqiao.academy.models import Academy, Course, Lecturer, TrainingClass
 from jiangqiao.core.identifiers import make_uscc
 
 _seq = itertools.count(1)
@@ -69,3 +69,26 @@ def make_course(
     if publish:
         course = services.course_publish(actor=owner, course=course)
     return course
+
+
+def make_class(
+    unit: Any, owner: Any, academy: Academy | None = None, **extra: Any
+) -> TrainingClass:
+    """A class (计划中) of a published course, from 2026-05-04 to 2026-05-08."""
+    academy = academy or make_academy(unit, owner)
+    course = make_course(unit, owner, academy=academy, publish=True)
+    data = {"start_date": "2026-05-04", "end_date": "2026-05-08", "capacity": 30, **extra}
+    return classes.class_create(actor=owner, academy=academy, course=course, data=data)
+
+
+def worker(n: int | None = None, **extra: Any) -> dict[str, Any]:
+    from jiangqiao.talents.tests.helpers import id_number, mobile
+
+    n = next_no() if n is None else n
+    return {
+        "name": f"学员{n:04d}",
+        "id_number": id_number(5000 + n),
+        "mobile": mobile(50000 + n),
+        "employer_name": "深圳市精工机械有限公司",
+        **extra,
+    }

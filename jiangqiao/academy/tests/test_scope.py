@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiangqiao.academy import services
-from jiangqiao.academy.models import Academy, Alliance, Course, Lecturer
+from jiangqiao.academy import classes, services
+from jiangqiao.academy.models import (
+    Academy,
+    Alliance,
+    Course,
+    Enrolment,
+    Lecturer,
+    TrainingClass,
+)
 from jiangqiao.core.testing.cases import DataScopeMatrixTests
 
-from .helpers import make_academy, make_course, make_lecturer, next_no
+from .helpers import make_academy, make_class, make_course, make_lecturer, next_no, worker
 
 
 class TestAcademyScope(DataScopeMatrixTests):
@@ -41,3 +48,19 @@ class TestCourseScope(DataScopeMatrixTests):
 
     def make_row(self, unit: Any, owner: Any) -> Course:
         return make_course(unit, owner)
+
+
+class TestTrainingClassScope(DataScopeMatrixTests):
+    __test__ = True
+    model = TrainingClass
+
+    def make_row(self, unit: Any, owner: Any) -> TrainingClass:
+        return make_class(unit, owner)
+
+
+class TestEnrolmentScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Enrolment
+
+    def make_row(self, unit: Any, owner: Any) -> Enrolment:
+        return classes.enrol(actor=owner, training_class=make_class(unit, owner), worker=worker())
