@@ -367,6 +367,31 @@ def session_add(*, actor: Any, training_class: TrainingClass, data: dict[str, An
 
 
 @transaction.atomic
+def session_update(*, actor: Any, session: ClassSession, data: dict[str, Any]) -> ClassSession:
+    """Change a session (课次): same rules as ``session_add``."""
+    unknown = set(data) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected fields: {sorted(unknown)}")
+    assert_visible(TrainingClass, actor, session.training_class_id, "change")
+    tc = _lock(session.training_class)
+    if tc.status in (ClassStatus.FINISHED, ClassStatus.CANCELLED):
+        raise BusinessError(f"班次{tc.get_status_display()}，不能修改课次", field="date")
+    session = ClassSession.objects.get(pk=session.pk)
+    _apply_session(session, data)
+    if not tc.start_date <= session.date <= tc.end_date:
+        raise BusinessError(
+            f"日期：应在班次日期 {tc.start_date:%Y-%m-%d} 至 {tc.end_date:%Y-%m-%d} 之内",
+            field="date",
+        )
+    if session.end_time <= session.start_time:
+        raise BusinessError("结束时间：应晚于开始时间", field="end_time")
+    session.updated_by = actor
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
 def session_delete(*, actor: Any, session: ClassSession) -> None:
     assert_visible(TrainingClass, actor, session.training_class_id, "change")
     if session.attendance.exists():

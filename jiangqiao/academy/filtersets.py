@@ -16,12 +16,13 @@ from jiangqiao.taxonomy.filters import TermFilter
 from .choices import (
     AcademyLevel,
     AcademyType,
+    ClassStatus,
     CourseFormat,
     CourseLevel,
     CourseStatus,
     LecturerKind,
 )
-from .models import Academy, Alliance, Course, Lecturer
+from .models import Academy, Alliance, Course, Lecturer, TrainingClass
 from .selectors import search_q
 
 
@@ -177,3 +178,33 @@ def menu_filter(queryset: QuerySet[Any], params: Any) -> QuerySet[Any]:
     if text:
         queryset = queryset.filter(search_q(text, "title", "code", "description"))
     return queryset
+
+
+class ClassFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    academy_id = ObjectFilter("academy", label="举办学院/基地", field_name="academy")
+    course_id = ObjectFilter("course", label="课程", field_name="course")
+    status = filters.ChoiceFilter(label="状态", choices=ClassStatus.choices)
+    on_date = filters.DateFilter(label="在该日期开班中", method="filter_on_date")
+    start_from = filters.DateFilter(label="开班日期起", field_name="start_date", lookup_expr="gte")
+    start_to = filters.DateFilter(label="开班日期止", field_name="start_date", lookup_expr="lte")
+    org_id = OrgSubtreeFilter()
+
+    class Meta:
+        model = TrainingClass
+        fields = [
+            "q",
+            "academy_id",
+            "course_id",
+            "status",
+            "on_date",
+            "start_from",
+            "start_to",
+            "org_id",
+        ]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "title", "code", "course__title", "place"))
+
+    def filter_on_date(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(start_date__lte=value, end_date__gte=value)

@@ -13,8 +13,15 @@ from jiangqiao.talents.models import Craftsman, ServiceItem
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 
 from . import selectors
-from .choices import AcademyLevel, AcademyType, CourseFormat, CourseLevel
-from .models import TEXT_MAX, Academy, Alliance, Course, Lecturer
+from .choices import (
+    AcademyLevel,
+    AcademyType,
+    AttendanceStatus,
+    CourseFormat,
+    CourseLevel,
+    HourType,
+)
+from .models import TEXT_MAX, Academy, Alliance, Course, Lecturer, TrainingClass
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
@@ -224,3 +231,85 @@ class PromoteItemForm(LocalizedForm):
         super().__init__(*args, **kwargs)
         self.item = item
         model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)
+
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ClassForm(VersionMixin):
+    """A class (班次): a published course in scope, held at an academy node (HQ, branch, base)."""
+
+    academy = ObjectChoiceField("academy", label="举办学院/基地")
+    course = ObjectChoiceField("course", label="课程（已发布）")
+    title = forms.CharField(
+        label="班次名称", max_length=100, required=False, help_text="留空则用课程名称"
+    )
+    code = forms.CharField(
+        label="班次编号", max_length=30, required=False, help_text="留空自动编号，如 BC2026-001"
+    )
+    lecturers = ObjectMultipleChoiceField("lecturer", label="授课师资", required=False)
+    capacity = forms.IntegerField(label="人数上限", min_value=1, max_value=10000, required=False)
+    start_date = forms.DateField(label="开班日期", widget=DATE)
+    end_date = forms.DateField(label="结业日期", widget=DATE)
+    place = forms.CharField(label="上课地点", max_length=200, required=False)
+    note = forms.CharField(label="说明", max_length=2000, required=False, widget=TEXTAREA)
+
+    def __init__(
+        self, *args: Any, user: Any, instance: TrainingClass | None = None, **kwargs: Any
+    ) -> None:
+        if instance is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                **_initial(type(self), instance, ("academy", "course", "lecturers")),
+                "lecturers": list(instance.lecturers.all()),
+            }
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        model_choice(self, "lecturers").queryset = Lecturer.objects.visible_to(
+            user, "view"
+        ).select_related("craftsman")
+        if instance is None:
+            model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)
+            model_choice(self, "course").queryset = selectors.published_courses_for(user=user)
+        else:
+            del self.fields["academy"]
+            del self.fields["course"]
+
+    def service_data(self) -> dict[str, Any]:
+        skip = ("academy", "course", "lecturers", "version")
+        data = {k: v for k, v in self.cleaned_data.items() if k not in skip}
+        for optional in ("title", "code", "capacity"):
+            if data.get(optional) in (None, ""):
+                data.pop(optional, None)
+        return data
+
+
+class SessionForm(LocalizedForm):
+    date = forms.DateField(label="日期", widget=DATE)
+    start_time = forms.TimeField(label="开始时间", widget=TIME)
+    end_time = forms.TimeField(label="结束时间", widget=TIME)
+    place = forms.CharField(label="地点", max_length=200, required=False)
+    topic = forms.CharField(label="内容", max_length=100, required=False)
+    hours = forms.DecimalField(
+        label="计入学时", max_digits=4, decimal_places=1, min_value=0.5, max_value=24
+    )
+    hour_type = forms.ChoiceField(label="学时类型", choices=HourType.choices)
+
+
+class WorkerForm(LocalizedForm):
+    """One trainee enrolled by staff (ID number and mobile are stored encrypted)."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    mobile = forms.CharField(label="手机号", max_length=20, required=False)
+    employer_name = forms.CharField(label="工作单位", max_length=100, required=False)
+    employer_uscc = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
+
+
+class AttendanceForm(LocalizedForm):
+    status = forms.ChoiceField(label="考勤", choices=AttendanceStatus.choices)
+
+
+class AssessForm(LocalizedForm):
+    score = forms.DecimalField(
+        label="考核成绩", max_digits=5, decimal_places=1, min_value=0, max_value=100
+    )

@@ -51,3 +51,27 @@ register(
         noun="师资",
     )
 )
+register(
+    PickerKind(
+        "course",
+        "academy.Course",
+        search=("title", "code"),
+        detail=lambda course: f"{course.code} · {course.academy.name}",
+        order=("title", "pk"),
+        select_related=("academy",),
+        base=lambda qs: qs.filter(status="published"),
+        placeholder="输入课程名称或编号检索（仅已发布课程）",
+        noun="已发布课程",
+    )
+)
+register(
+    PickerKind(
+        "training_class",
+        "academy.TrainingClass",
+        search=("title", "code"),
+        detail=lambda tc: f"{tc.code} · {tc.academy.name}",
+        order=("-start_date", "pk"),
+        select_related=("academy",),
+        noun="班次",
+    )
+)

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from jiangqiao.core.choices import Status
 
 from .choices import CourseStatus
-from .models import Academy, Alliance, Course, Lecturer
+from .models import Academy, Alliance, Course, Lecturer, TrainingClass
 
 
 def academy_list(*, user: Any, action: str = "view") -> QuerySet[Academy]:
@@ -155,3 +155,12 @@ def search_q(value: str, *fields: str) -> Q:
     for field in fields:
         q |= Q(**{f"{field}__icontains": text})
     return q
+
+
+def class_list(*, user: Any, action: str = "view") -> QuerySet[TrainingClass]:
+    return TrainingClass.objects.visible_to(user, action).select_related("academy", "course", "org")
+
+
+def published_courses_for(*, user: Any) -> QuerySet[Course]:
+    """Courses a class may be opened for: published, in the user's scope."""
+    return course_list(user=user).filter(status=CourseStatus.PUBLISHED)

@@ -11,8 +11,8 @@ from jiangqiao.core.choices import STATUS_COLORS
 from jiangqiao.core.tables import BaseTable
 from jiangqiao.taxonomy.selectors import term_label
 
-from .choices import ACADEMY_LEVEL_COLORS, COURSE_STATUS_COLORS
-from .models import Academy, Alliance, Course, Lecturer
+from .choices import ACADEMY_LEVEL_COLORS, CLASS_STATUS_COLORS, COURSE_STATUS_COLORS
+from .models import Academy, Alliance, Course, Lecturer, TrainingClass
 
 ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
@@ -120,3 +120,34 @@ class CourseTable(BaseTable):
 
     def render_status(self, value: str, record: Course) -> Any:
         return _badge(value, COURSE_STATUS_COLORS.get(record.status, "secondary"))
+
+
+class ClassTable(BaseTable):
+    title = tables.Column("班次名称", linkify=True)
+    code = tables.Column("班次编号")
+    course = tables.Column("课程")
+    academy = tables.Column("举办学院/基地")
+    start_date = tables.DateColumn(format="Y-m-d", verbose_name="开班日期")
+    end_date = tables.DateColumn(format="Y-m-d", verbose_name="结业日期")
+    capacity = tables.Column("人数上限")
+    status = tables.Column("状态")
+
+    key_columns = ("title", "start_date", "status")
+    truncate = {"title": "lg", "course": "md", "academy": "md"}
+
+    class Meta:
+        model = TrainingClass
+        fields = (
+            "title",
+            "code",
+            "course",
+            "academy",
+            "start_date",
+            "end_date",
+            "capacity",
+            "status",
+        )
+        attrs = ATTRS
+
+    def render_status(self, value: str, record: TrainingClass) -> Any:
+        return _badge(value, CLASS_STATUS_COLORS.get(record.status, "secondary"))

@@ -49,7 +49,38 @@ urlpatterns = [
     path("courses/<int:pk>/edit/", views.CourseEditView.as_view(), name="course_edit"),
     path("courses/<int:pk>/status/", views.CourseStatusView.as_view(), name="course_status"),
     path("menu/", views.MenuView.as_view(), name="menu"),
+    path("classes/", class_views.ClassListView.as_view(), name="trainingclass_list"),
+    path("classes/new/", class_views.ClassEditView.as_view(), name="trainingclass_create"),
     path("classes/<int:pk>/", class_views.ClassDetailView.as_view(), name="class_detail"),
+    path("classes/<int:pk>/edit/", class_views.ClassEditView.as_view(), name="trainingclass_edit"),
+    path("classes/<int:pk>/status/", class_views.ClassStatusView.as_view(), name="class_status"),
+    path(
+        "classes/<int:pk>/sessions/new/",
+        class_views.SessionEditView.as_view(),
+        name="session_create",
+    ),
+    path(
+        "classes/<int:pk>/sessions/<int:session_pk>/edit/",
+        class_views.SessionEditView.as_view(),
+        name="session_edit",
+    ),
+    path(
+        "classes/<int:pk>/sessions/<int:session_pk>/attendance/sheet/",
+        class_views.SessionAttendanceView.as_view(),
+        name="session_attendance",
+    ),
+    path("classes/<int:pk>/enrol/", class_views.EnrolView.as_view(), name="enrol"),
+    path(
+        "classes/<int:pk>/enrolments/<int:enrolment_pk>/withdraw/",
+        class_views.WithdrawView.as_view(),
+        name="withdraw",
+    ),
+    path("classes/<int:pk>/assess/", class_views.AssessView.as_view(), name="assess"),
+    path(
+        "classes/<int:pk>/certificates/issue/",
+        class_views.CertificatesIssueView.as_view(),
+        name="certificates_issue",
+    ),
     path(
         "classes/<int:pk>/sessions/<int:session_pk>/qr/",
         class_views.SessionQrView.as_view(),
