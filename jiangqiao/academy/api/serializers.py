@@ -10,18 +10,34 @@ from rest_framework import serializers
 
 from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
 from jiangqiao.core.choices import Status
+from jiangqiao.core.sensitive import mask
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman
 
 from ..choices import (
     AcademyLevel,
     AcademyType,
+    AttendanceStatus,
+    ClassStatus,
     CourseFormat,
     CourseLevel,
     CourseStatus,
+    EnrolmentStatus,
+    HourType,
     LecturerKind,
 )
-from ..models import TEXT_MAX, Academy, Alliance, Appointment, Course, Lecturer, Subsidy
+from ..models import (
+    TEXT_MAX,
+    Academy,
+    Alliance,
+    Appointment,
+    ClassSession,
+    Course,
+    Enrolment,
+    Lecturer,
+    Subsidy,
+    TrainingClass,
+)
 
 VERSION = serializers.IntegerField(
     required=False, min_value=0, max_value=2147483647, help_text="修改时回传读取到的版本号"
@@ -233,3 +249,129 @@ class CourseSerializer(ScopedRelatedMixin, BriefSerializerMixin, serializers.Mod
 
 class EmptySerializer(serializers.Serializer):  # type: ignore[type-arg]
     pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Classes (班次): identifiers of trainees are masked in every response
+# ------------------------------------------------------------------------------------------------
+
+
+class ClassSessionSerializer(serializers.ModelSerializer):
+    hour_type = ChoiceDisplayField(choices=HourType.choices, required=False)
+    hours = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=Decimal("0.5"), max_value=Decimal("24")
+    )
+
+    class Meta:
+        model = ClassSession
+        fields = ["id", "date", "start_time", "end_time", "place", "topic", "hours", "hour_type"]
+
+
+class TrainingClassSerializer(
+    ScopedRelatedMixin, BriefSerializerMixin, serializers.ModelSerializer
+):
+    display = serializers.CharField(source="title", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:trainingclass-detail")
+    academy = serializers.PrimaryKeyRelatedField(queryset=Academy.objects.none())
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.none())
+    lecturers = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Lecturer.objects.all(), required=False
+    )
+    code = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=100, required=False)
+    capacity = serializers.IntegerField(min_value=1, max_value=10000, required=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    status = ChoiceDisplayField(choices=ClassStatus.choices, read_only=True)
+    sessions = ClassSessionSerializer(many=True, read_only=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url", "status")
+    scoped_fields = {"academy": Academy, "course": Course, "lecturers": Lecturer}
+
+    class Meta:
+        model = TrainingClass
+        fields = [
+            "id",
+            "display",
+            "url",
+            "academy",
+            "course",
+            "course_edition",
+            "code",
+            "title",
+            "lecturers",
+            "capacity",
+            "start_date",
+            "end_date",
+            "place",
+            "note",
+            "status",
+            "sessions",
+            "version",
+        ]
+        read_only_fields = ["course_edition"]
+        validators: list[Any] = []
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    """An enrolment as the API shows it: the ID number and the mobile masked."""
+
+    name = serializers.CharField(source="trainee.name", read_only=True)
+    id_number = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
+    employer = serializers.CharField(source="trainee.employer_display", read_only=True)
+    status = ChoiceDisplayField(choices=EnrolmentStatus.choices, read_only=True)
+    certificate_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "mobile",
+            "employer",
+            "status",
+            "source",
+            "queued_at",
+            "score",
+            "passed",
+            "certificate_number",
+        ]
+        read_only_fields = fields
+
+    def get_id_number(self, obj: Enrolment) -> str:
+        return str(mask("id_number", obj.trainee.id_number))
+
+    def get_mobile(self, obj: Enrolment) -> str:
+        return str(mask("mobile", obj.trainee.mobile or ""))
+
+    def get_certificate_number(self, obj: Enrolment) -> str:
+        cert = getattr(obj, "certificate", None)
+        return cert.number if cert is not None else ""
+
+
+class WorkerSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    employer_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    employer_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True)
+
+
+class MoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    to = serializers.ChoiceField(choices=ClassStatus.choices, label="目标状态")
+
+
+class EnrolmentRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    enrolment = serializers.IntegerField(min_value=1, max_value=2147483647, label="报名")
+
+
+class AttendanceInSerializer(EnrolmentRefSerializer):
+    session = serializers.IntegerField(min_value=1, max_value=2147483647, label="课次")
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices, label="考勤")
+
+
+class AssessInSerializer(EnrolmentRefSerializer):
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal("0"), max_value=Decimal("100")
+    )

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from .views import AcademyViewSet, AllianceViewSet, CourseViewSet, LecturerViewSet
+from .views import (
+    AcademyViewSet,
+    AllianceViewSet,
+    CourseViewSet,
+    LecturerViewSet,
+    TrainingClassViewSet,
+)
 
 app_name = "academy"
 router = DefaultRouter()
@@ -10,4 +16,5 @@ router.register("academies", AcademyViewSet)
 router.register("alliances", AllianceViewSet)
 router.register("lecturers", LecturerViewSet)
 router.register("courses", CourseViewSet)
+router.register("classes", TrainingClassViewSet)
 urlpatterns = router.urls

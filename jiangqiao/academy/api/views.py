@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,15 +13,29 @@ from rest_framework.serializers import BaseSerializer
 
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
 
-from .. import services
-from ..filtersets import AcademyFilterSet, AllianceFilterSet, CourseFilterSet, LecturerFilterSet
-from ..models import Academy, Alliance, Course, Lecturer
+from .. import classes, services
+from ..filtersets import (
+    AcademyFilterSet,
+    AllianceFilterSet,
+    ClassFilterSet,
+    CourseFilterSet,
+    LecturerFilterSet,
+)
+from ..models import Academy, Alliance, ClassSession, Course, Enrolment, Lecturer, TrainingClass
 from .serializers import (
     AcademySerializer,
     AllianceSerializer,
+    AssessInSerializer,
+    AttendanceInSerializer,
+    ClassSessionSerializer,
     CourseSerializer,
     EmptySerializer,
+    EnrolmentRefSerializer,
+    EnrolmentSerializer,
     LecturerSerializer,
+    MoveSerializer,
+    TrainingClassSerializer,
+    WorkerSerializer,
 )
 
 DROP = ("org", "version", "status", "academy", "craftsman", "lecturers")
@@ -152,3 +167,135 @@ class CourseViewSet(ScopedModelViewSet):
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         """下架课程。"""
         return self._fresh(services.course_withdraw(actor=request.user, course=self.get_object()))
+
+
+class TrainingClassViewSet(ScopedModelViewSet):
+    """班次：已发布课程在学院/基地开班；课次、报名（满员候补）、考勤、考核、结业证书。
+    学员身份证号、手机号一律脱敏返回。"""
+
+    queryset = TrainingClass.objects.select_related("academy", "course").prefetch_related(
+        "lecturers", "sessions"
+    )
+    serializer_class = TrainingClassSerializer
+    filterset_class = ClassFilterSet
+    ordering_fields = ["id", "start_date", "code"]
+    ordering = ["-start_date", "-id"]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        lecturers = serializer.validated_data.get("lecturers")
+        serializer.instance = classes.class_create(
+            actor=self.request.user,
+            academy=serializer.validated_data["academy"],
+            course=serializer.validated_data["course"],
+            data=_data(serializer, classes.CLASS_FIELDS),
+            lecturers=lecturers or None,
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        assert serializer.instance is not None
+        serializer.instance = classes.class_update(
+            actor=self.request.user,
+            training_class=serializer.instance,
+            data=_data(serializer, classes.CLASS_FIELDS),
+            lecturers=serializer.validated_data.get("lecturers"),
+            version=self.expected_version(),
+        )
+
+    def _fresh(self, tc: TrainingClass) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=tc.pk)).data)
+
+    def _input(self, serializer_class: Any, request: Request) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _enrolment(self, tc: TrainingClass, pk: int) -> Enrolment:
+        return get_object_or_404(Enrolment, pk=pk, training_class=tc)
+
+    @extend_schema(request=MoveSerializer, responses=TrainingClassSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def move(self, request: Request, pk: Any = None) -> Response:
+        """按班次状态表变更状态：计划中 → 报名中 → 进行中 → 已结束，或已取消。"""
+        to = self._input(MoveSerializer, request)["to"]
+        return self._fresh(
+            classes.class_move(actor=request.user, training_class=self.get_object(), to=to)
+        )
+
+    @extend_schema(request=ClassSessionSerializer, responses=ClassSessionSerializer)
+    @action(detail=True, methods=["post"], scope_action="change", url_path="sessions")
+    def add_session(self, request: Request, pk: Any = None) -> Response:
+        """新增课次（须在班次日期之内）。"""
+        data = self._input(ClassSessionSerializer, request)
+        session = classes.session_add(
+            actor=request.user, training_class=self.get_object(), data=data
+        )
+        return Response(ClassSessionSerializer(session).data, status=201)
+
+    @extend_schema(request=None, responses=EnrolmentSerializer(many=True))
+    @action(detail=True, methods=["get"], scope_action="view")
+    def enrolments(self, request: Request, pk: Any = None) -> Response:
+        """学员名单（身份证号、手机号脱敏）。"""
+        rows = (
+            self.get_object()
+            .enrolments.select_related("trainee", "certificate")
+            .order_by("queued_at", "pk")
+        )
+        return Response(EnrolmentSerializer(rows, many=True).data)
+
+    @extend_schema(request=WorkerSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def enrol(self, request: Request, pk: Any = None) -> Response:
+        """登记一名学员（满员则进入候补）。"""
+        worker = self._input(WorkerSerializer, request)
+        enrolment = classes.enrol(
+            actor=request.user, training_class=self.get_object(), worker=worker
+        )
+        return Response(EnrolmentSerializer(enrolment).data, status=201)
+
+    @extend_schema(request=EnrolmentRefSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        """办理退出（空出的名额按顺序递补候补学员）。"""
+        tc = self.get_object()
+        enrolment = self._enrolment(tc, self._input(EnrolmentRefSerializer, request)["enrolment"])
+        classes.withdraw(actor=request.user, enrolment=enrolment)
+        enrolment.refresh_from_db()
+        return Response(EnrolmentSerializer(enrolment).data)
+
+    @extend_schema(request=AttendanceInSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def attendance(self, request: Request, pk: Any = None) -> Response:
+        """人工登记（或更正）考勤。"""
+        tc = self.get_object()
+        data = self._input(AttendanceInSerializer, request)
+        session = get_object_or_404(ClassSession, pk=data["session"], training_class=tc)
+        enrolment = self._enrolment(tc, data["enrolment"])
+        classes.attendance_mark(
+            actor=request.user, session=session, enrolment=enrolment, status=data["status"]
+        )
+        return Response(EnrolmentSerializer(enrolment).data)
+
+    @extend_schema(request=AssessInSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def assess(self, request: Request, pk: Any = None) -> Response:
+        """登记考核成绩（60 分合格）。"""
+        tc = self.get_object()
+        data = self._input(AssessInSerializer, request)
+        enrolment = classes.assess(
+            actor=request.user,
+            enrolment=self._enrolment(tc, data["enrolment"]),
+            score=data["score"],
+        )
+        return Response(EnrolmentSerializer(enrolment).data)
+
+    @extend_schema(request=EmptySerializer, responses=EnrolmentSerializer(many=True))
+    @action(detail=True, methods=["post"], scope_action="change")
+    def certificates(self, request: Request, pk: Any = None) -> Response:
+        """为已结业班次的合格学员颁发结业证书（已有证书的不重复颁发）。"""
+        issued = classes.certificates_issue_for_class(
+            actor=request.user, training_class=self.get_object()
+        )
+        rows = Enrolment.objects.filter(certificate__in=issued).select_related(
+            "trainee", "certificate"
+        )
+        return Response(EnrolmentSerializer(rows, many=True).data)
