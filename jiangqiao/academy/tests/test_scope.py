@@ -11,6 +11,7 @@ from jiangqiao.academy.models import (
     Course,
     Enrolment,
     Lecturer,
+    Trainee,
     TrainingClass,
 )
 from jiangqiao.core.testing.cases import DataScopeMatrixTests
@@ -64,3 +65,11 @@ class TestEnrolmentScope(DataScopeMatrixTests):
 
     def make_row(self, unit: Any, owner: Any) -> Enrolment:
         return classes.enrol(actor=owner, training_class=make_class(unit, owner), worker=worker())
+
+
+class TestTraineeScope(DataScopeMatrixTests):
+    __test__ = True
+    model = Trainee
+
+    def make_row(self, unit: Any, owner: Any) -> Trainee:
+        return classes.trainee_register(actor=owner, org=unit, data=worker())

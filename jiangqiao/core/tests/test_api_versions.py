@@ -13,6 +13,14 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from jiangqiao.academy import services as academy_services
+from jiangqiao.academy.tests.helpers import (
+    make_academy,
+    make_class,
+    make_course,
+    make_lecturer,
+    next_no,
+)
 from jiangqiao.core.concurrency import STALE_MESSAGE, VersionedModel
 from jiangqiao.core.testing.api import list_endpoints
 from jiangqiao.demands.tests.factories import make_demand, make_enterprise
@@ -29,6 +37,16 @@ ROWS: dict[str, tuple[Any, str]] = {
         lambda w: make_demand(make_enterprise(w.county_a1, w.city_admin_a), w.city_admin_a),
         "title",
     ),
+    "academy.academy": (lambda w: make_academy(w.county_a1, w.city_admin_a), "facilities"),
+    "academy.alliance": (
+        lambda w: academy_services.alliance_create(
+            actor=w.city_admin_a, org=w.county_a1, data={"name": f"联盟{next_no()}"}
+        ),
+        "description",
+    ),
+    "academy.lecturer": (lambda w: make_lecturer(w.county_a1, w.city_admin_a), "employer"),
+    "academy.course": (lambda w: make_course(w.county_a1, w.city_admin_a), "assessment"),
+    "academy.trainingclass": (lambda w: make_class(w.county_a1, w.city_admin_a), "title"),
 }
 
 

@@ -99,6 +99,13 @@ COVERED_ELSEWHERE = {
     "casework.agreement": "jiangqiao/casework/tests/test_scope.py",
     "casework.claim": "jiangqiao/casework/tests/test_claims.py",
     "casework.publication": "jiangqiao/casework/tests/test_claims.py",
+    "academy.academy": "jiangqiao/academy/tests/test_scope.py",
+    "academy.alliance": "jiangqiao/academy/tests/test_scope.py",
+    "academy.lecturer": "jiangqiao/academy/tests/test_scope.py",
+    "academy.course": "jiangqiao/academy/tests/test_scope.py",
+    "academy.trainingclass": "jiangqiao/academy/tests/test_scope.py",
+    "academy.enrolment": "jiangqiao/academy/tests/test_scope.py",
+    "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
 }
 
 

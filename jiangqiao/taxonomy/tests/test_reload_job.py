@@ -25,7 +25,7 @@ def test_system_admin_reloads_reference_data_as_a_job(
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.percent == 100
-    assert job.result["created"] == 0 and job.result["schemes"] == 14
+    assert job.result["created"] == 0 and job.result["schemes"] == 15  # with 课程领域 (academy)
     assert Term.objects.count() == before
 
 
