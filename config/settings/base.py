@@ -316,6 +316,10 @@ SPECTACULAR_SETTINGS = {
         "ImportModeEnum": "jiangqiao.core.choices.ImportMode",
         "ApprovalStatusEnum": "jiangqiao.core.choices.ApprovalStatus",
         "NotificationLevelEnum": "jiangqiao.core.choices.NotificationLevel",
+        "CourseStatusEnum": "jiangqiao.academy.choices.CourseStatus",
+        "ClassStatusEnum": "jiangqiao.academy.choices.ClassStatus",
+        "EnrolmentStatusEnum": "jiangqiao.academy.choices.EnrolmentStatus",
+        "AttendanceStatusEnum": "jiangqiao.academy.choices.AttendanceStatus",
     },
 }
 
