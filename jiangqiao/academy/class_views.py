@@ -4,6 +4,7 @@ certificate verification by number."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import segno
@@ -185,8 +186,8 @@ class ClassActionView(ScopedMixin, View):
     action = "change"
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
 
-    def act(self, request: HttpRequest, tc: TrainingClass) -> str:
-        raise NotImplementedError
+    #: Each subclass takes its one step through the class services and says what it did.
+    act: Callable[[HttpRequest, TrainingClass], str]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         tc = self.get_object()

@@ -360,6 +360,29 @@ def alliance_update(
 
 
 @transaction.atomic
+def alliance_set_status(*, actor: Any, alliance: Alliance, status: str) -> Alliance:
+    """启用 / 停用 an alliance (its members stay; a disabled one takes no new member)."""
+    assert_visible(Alliance, actor, alliance.pk, "change")
+    if status not in Status.values:
+        raise BusinessError("状态：不是有效的选项", field="status")
+    alliance = Alliance.objects.select_for_update().get(pk=alliance.pk)
+    if alliance.status == status:
+        return alliance
+    alliance.status = status
+    alliance.updated_by = actor
+    alliance.version += 1
+    alliance.save()
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"{'启用' if status == Status.ACTIVE else '停用'}工匠学院联盟“{alliance.name}”",
+        target=alliance,
+    )
+    return alliance
+
+
+@transaction.atomic
 def alliance_add_member(*, actor: Any, alliance: Alliance, academy: Academy) -> Academy:
     """Make ``academy`` a member (an academy belongs to at most one alliance)."""
     assert_visible(Alliance, actor, alliance.pk, "change")

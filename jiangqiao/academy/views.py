@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.contrib import messages
@@ -87,8 +88,8 @@ class ChildFormView(ScopedMixin, View):
     def make_form(self, data: Any = None) -> Any:
         return self.form_class(data)
 
-    def save(self, form: Any, obj: Any) -> Any:
-        raise NotImplementedError
+    #: Each subclass saves its child row through the academy services.
+    save: Callable[[Any, Any], Any]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.get_object()
@@ -255,8 +256,7 @@ class AllianceStatusView(ObjectStatusView):
     model = Alliance
 
     def set_status(self, obj: Alliance, status: str) -> Alliance:
-        obj.status = status
-        return services.alliance_update(actor=self.request.user, alliance=obj, data={})
+        return services.alliance_set_status(actor=self.request.user, alliance=obj, status=status)
 
 
 class AllianceMemberView(ScopedMixin, View):

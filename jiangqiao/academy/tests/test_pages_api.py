@@ -237,3 +237,24 @@ class PromotePageTests(WorldTestCase):
         self.assertEqual(
             self.client.get(reverse("academy:course_promote", args=[item.pk])).status_code, 404
         )
+
+
+class AllianceStatusPageTests(WorldTestCase):
+    def test_disabling_an_alliance_from_its_page_disables_it_and_logs_it(self) -> None:
+        from jiangqiao.academy import services
+        from jiangqiao.academy.models import Alliance
+        from jiangqiao.core.models import OperationLog
+
+        w = self.world
+        alliance = services.alliance_create(
+            actor=w.city_admin_a, org=w.county_a1, data={"name": "南山工匠学院联盟"}
+        )
+        self.login(w.city_admin_a)
+        url = reverse("academy:alliance_status", args=[alliance.pk])
+        self.client.post(url, {"status": "disabled"})
+        alliance = Alliance.objects.get(pk=alliance.pk)
+        self.assertEqual(alliance.status, "disabled")
+        self.assertTrue(OperationLog.objects.filter(action__contains="停用工匠学院联盟").exists())
+        self.login(w.city_admin_b)  # another city's staff: out of scope
+        self.assertEqual(self.client.post(url, {"status": "active"}).status_code, 404)
+        self.assertEqual(Alliance.objects.get(pk=alliance.pk).status, "disabled")
