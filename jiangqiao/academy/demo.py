@@ -1,6 +1,7 @@
 """Demo data of the academy app (called by ``manage.py demo_data`` after the talent pool exists):
 深圳市工匠学院 with its HQ, two branches and a training base, ~8 lecturers drawn from the demo
-craftsmen of 深圳 plus 2 external experts, and 30+ published courses across the course fields.
+craftsmen of 深圳 plus 2 external experts, 30+ published courses across the course fields and
+three classes (``demo_classes``: finished with certificates, running, open for registration).
 Everything goes through the services, as staff would enter it."""
 
 from __future__ import annotations
@@ -168,4 +169,7 @@ def build(actor: Any, *, seed: int = 2026) -> int:
         )
         services.course_publish(actor=actor, course=course)
         published += 1
+    from .demo_classes import build_classes
+
+    build_classes(actor, academies, seed=seed)
     return published

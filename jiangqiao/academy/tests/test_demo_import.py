@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from jiangqiao.academy import demo
+from jiangqiao.academy.class_models import Attendance, Certificate, TrainingClass
 from jiangqiao.academy.io import AcademyImporter
 from jiangqiao.academy.models import Academy, Course, Lecturer
 from jiangqiao.core.testing.cases import WorldTestCase
@@ -26,7 +29,25 @@ class DemoTests(WorldTestCase):
         self.assertEqual(Lecturer.objects.filter(kind="external").count(), 2)
         self.assertEqual(Lecturer.objects.filter(kind="craftsman").count(), 3)
         self.assertEqual(Course.objects.filter(status="published").count(), made)
+        # Three classes: finished (18 trainees, the last two failed → 16 certificates), running
+        # (capacity 12, 14 enrolled → 2 on the waitlist), open for registration.
+        by_status = {tc.status: tc for tc in TrainingClass.objects.all()}
+        self.assertEqual(set(by_status), {"finished", "running", "open"})
+        finished = by_status["finished"]
+        self.assertEqual(finished.academy.academy_type, "training_base")
+        self.assertEqual(finished.enrolments.filter(status="enrolled").count(), 18)
+        self.assertEqual(Certificate.objects.filter(enrolment__training_class=finished).count(), 16)
+        self.assertEqual(
+            Attendance.objects.filter(session__training_class=finished).count(), 18 * 4
+        )
+        running = by_status["running"]
+        self.assertEqual(running.enrolments.filter(status="waitlisted").count(), 2)
+        past = running.sessions.filter(date__lt=timezone.localdate()).count()
+        self.assertEqual(
+            Attendance.objects.filter(session__training_class=running).count(), 12 * past
+        )
         self.assertEqual(demo.build(w.superuser), 0)  # idempotent
+        self.assertEqual(TrainingClass.objects.count(), 3)
 
 
 class ImportTests(WorldTestCase):
