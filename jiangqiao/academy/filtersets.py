@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from jiangqiao.core.choices import Status
@@ -20,8 +21,10 @@ from .choices import (
     CourseFormat,
     CourseLevel,
     CourseStatus,
+    EnrolmentStatus,
     LecturerKind,
 )
+from .class_models import Enrolment
 from .models import Academy, Alliance, Course, Lecturer, TrainingClass
 from .selectors import search_q
 
@@ -188,6 +191,16 @@ class ClassFilterSet(filters.FilterSet):
     on_date = filters.DateFilter(label="在该日期开班中", method="filter_on_date")
     start_from = filters.DateFilter(label="开班日期起", field_name="start_date", lookup_expr="gte")
     start_to = filters.DateFilter(label="开班日期止", field_name="start_date", lookup_expr="lte")
+    pending_certificates = filters.BooleanFilter(
+        label="有待发证学员",
+        method="filter_pending_certificates",
+        widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")]),
+    )
+    waitlist = filters.BooleanFilter(
+        label="有候补学员",
+        method="filter_waitlist",
+        widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")]),
+    )
     org_id = OrgSubtreeFilter()
 
     class Meta:
@@ -200,6 +213,8 @@ class ClassFilterSet(filters.FilterSet):
             "on_date",
             "start_from",
             "start_to",
+            "pending_certificates",
+            "waitlist",
             "org_id",
         ]
 
@@ -208,3 +223,26 @@ class ClassFilterSet(filters.FilterSet):
 
     def filter_on_date(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return queryset.filter(start_date__lte=value, end_date__gte=value)
+
+    def filter_pending_certificates(
+        self, queryset: QuerySet[Any], name: str, value: Any
+    ) -> QuerySet[Any]:
+        """Finished classes with a passed trainee who has no certificate yet."""
+        if value is None:
+            return queryset
+        pending = Q(
+            pk__in=Enrolment.objects.filter(
+                status=EnrolmentStatus.ENROLLED, passed=True, certificate__isnull=True
+            ).values("training_class_id")
+        ) & Q(status=ClassStatus.FINISHED)
+        return queryset.filter(pending) if value else queryset.exclude(pending)
+
+    def filter_waitlist(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        waiting = Q(
+            pk__in=Enrolment.objects.filter(status=EnrolmentStatus.WAITLISTED).values(
+                "training_class_id"
+            )
+        )
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)

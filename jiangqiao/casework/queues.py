@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from jiangqiao.accounts.choices import BuiltinRole
+from jiangqiao.core.home import TodoItem, filtered_count, list_link
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import add_workdays, age_cutoff, workdays_between
 from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus, OwnerLevel
@@ -145,11 +144,6 @@ class Board:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _link(name: str, **params: Any) -> str:
-    query = urlencode([(k, v) for k, v in params.items() if v not in (None, "")], doseq=True)
-    return reverse(name) + (f"?{query}" if query else "")
-
-
 def aging_board(
     *,
     user: Any,
@@ -188,7 +182,7 @@ def aging_board(
             cells.append(
                 BoardCell(
                     n,
-                    _link(
+                    list_link(
                         "demands:demand_list",
                         status=status,
                         age_min=band.low,
@@ -203,7 +197,9 @@ def aging_board(
         if status in UNSTAFFED:
             n = int(counts.get("overdue", 0))
             overdue = BoardCell(
-                n, _link("casework:queue", status=status, overdue="true", **queue_scope), red=n > 0
+                n,
+                list_link("casework:queue", status=status, overdue="true", **queue_scope),
+                red=n > 0,
             )
         rows.append(
             BoardRow(
@@ -211,7 +207,7 @@ def aging_board(
                 str(S(status).label),
                 DEMAND_STATUS_COLORS.get(status, "secondary"),
                 cells,
-                BoardCell(total, _link("demands:demand_list", status=status, **org_param)),
+                BoardCell(total, list_link("demands:demand_list", status=status, **org_param)),
                 overdue,
             )
         )
@@ -361,26 +357,6 @@ def queue_rows(
 # ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class TodoItem:
-    key: str
-    label: str
-    count: int
-    url: str
-    red: bool = False
-
-
-def _filtered_count(filterset_class: Any, queryset: QuerySet[Any], url: str, request: Any) -> int:
-    """Count what the list behind ``url`` shows: the same FilterSet on the same scoped rows."""
-    from django.http import QueryDict
-
-    data = QueryDict(url.split("?", 1)[1] if "?" in url else "")
-    filterset = filterset_class(data, queryset=queryset, request=request)
-    if not filterset.is_valid():  # pragma: no cover - the links are built here
-        return 0
-    return int(filterset.qs.count())
-
-
 def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
     """待分级 / 待确认 / 待联系 / 逾期: each count is that of the filtered list it links to."""
     from jiangqiao.demands.filtersets import DemandFilterSet
@@ -393,36 +369,36 @@ def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
     items = []
     demands = Demand.objects.visible_to(user, "view")
     if user.has_perm("demands.view_demand"):
-        url = _link("demands:demand_list", status=[S.SUBMITTED, S.TRANSFERRED, S.ESCALATED])
+        url = list_link("demands:demand_list", status=[S.SUBMITTED, S.TRANSFERRED, S.ESCALATED])
         items.append(
             TodoItem(
-                "triage", "待分级", _filtered_count(DemandFilterSet, demands, url, request), url
+                "triage", "待分级", filtered_count(DemandFilterSet, demands, url, request), url
             )
         )
     if user.has_perm("matching.view_matchsuggestion"):
-        url = _link("matching:matchsuggestion_list", status="proposed")
+        url = list_link("matching:matchsuggestion_list", status="proposed")
         items.append(
             TodoItem(
                 "confirm",
                 "待确认匹配",
-                _filtered_count(SuggestionFilterSet, suggestion_list(user=user), url, request),
+                filtered_count(SuggestionFilterSet, suggestion_list(user=user), url, request),
                 url,
             )
         )
     if user.has_perm("casework.view_offer"):
         offers = offer_list(user=user)
-        url = _link("casework:offer_list", awaiting_contact="true")
+        url = list_link("casework:offer_list", awaiting_contact="true")
         items.append(
             TodoItem(
-                "contact", "待联系企业", _filtered_count(OfferFilterSet, offers, url, request), url
+                "contact", "待联系企业", filtered_count(OfferFilterSet, offers, url, request), url
             )
         )
-        url = _link("casework:offer_list", overdue="true")
-        n = _filtered_count(OfferFilterSet, offers, url, request)
+        url = list_link("casework:offer_list", overdue="true")
+        n = filtered_count(OfferFilterSet, offers, url, request)
         items.append(TodoItem("overdue_offers", "逾期邀请", n, url, red=n > 0))
     if user.has_perm("demands.view_demand"):
-        url = _link("casework:queue", overdue="true", subtree="1")
-        n = _filtered_count(QueueFilterSet, board_demands(user=user), url, request)
+        url = list_link("casework:queue", overdue="true", subtree="1")
+        n = filtered_count(QueueFilterSet, board_demands(user=user), url, request)
         items.append(TodoItem("overdue_demands", "逾期未承接需求", n, url, red=n > 0))
     return items
 

@@ -94,6 +94,38 @@ class Registry:
         return result
 
 
+@dataclass(frozen=True)
+class TodoItem:
+    """One count on a to-do panel: a label, the count and the list it links to."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+    red: bool = False
+
+
+def list_link(name: str, **params: Any) -> str:
+    """The URL of the list ``name`` filtered by ``params`` (empty values left out)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = urlencode([(k, v) for k, v in params.items() if v not in (None, "")], doseq=True)
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def filtered_count(filterset_class: Any, queryset: Any, url: str, request: Any) -> int:
+    """Count what the list behind ``url`` shows: the same FilterSet on the same scoped rows."""
+    from django.http import QueryDict
+
+    data = QueryDict(url.split("?", 1)[1] if "?" in url else "")
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    if not filterset.is_valid():  # pragma: no cover - the links are built by the panels
+        return 0
+    return int(filterset.qs.count())
+
+
 registry = Registry()
 
 
