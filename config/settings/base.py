@@ -320,6 +320,9 @@ SPECTACULAR_SETTINGS = {
         "ClassStatusEnum": "jiangqiao.academy.choices.ClassStatus",
         "EnrolmentStatusEnum": "jiangqiao.academy.choices.EnrolmentStatus",
         "AttendanceStatusEnum": "jiangqiao.academy.choices.AttendanceStatus",
+        "OrderStatusEnum": "jiangqiao.academy.choices.OrderStatus",
+        "OrderKindEnum": "jiangqiao.academy.choices.OrderKind",
+        "OrderSiteEnum": "jiangqiao.academy.choices.OrderSite",
     },
 }
 

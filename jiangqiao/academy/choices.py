@@ -134,3 +134,40 @@ CREDITED_ATTENDANCE = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
 class AttendanceMethod(models.TextChoices):
     QR = "qr", "扫码签到"
     MANUAL = "manual", "人工登记"
+
+
+class OrderKind(models.TextChoices):
+    """点单邀约 (a course of the menu or a named lecturer) / 院企订单式 (a custom request)."""
+
+    MENU = "menu", "点单邀约"
+    CUSTOM = "custom", "院企订单式"
+
+
+class OrderSite(models.TextChoices):
+    ENTERPRISE = "enterprise", "送教入企"
+    ACADEMY = "academy", "学院基地"
+    ONLINE = "online", "线上"
+
+
+class OrderStatus(models.TextChoices):
+    """待受理 → 已受理 | 已退回; 已受理 → 已排课 → 已交付 → 已评价; 待受理/已受理 → 已撤回
+    (``orders.ORDER_MOVES``)."""
+
+    PENDING = "pending", "待受理"
+    ACCEPTED = "accepted", "已受理"
+    RETURNED = "returned", "已退回"
+    SCHEDULED = "scheduled", "已排课"
+    DELIVERED = "delivered", "已交付"
+    EVALUATED = "evaluated", "已评价"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+ORDER_STATUS_COLORS: dict[str, str] = {
+    OrderStatus.PENDING: "blue",
+    OrderStatus.ACCEPTED: "cyan",
+    OrderStatus.RETURNED: "orange",
+    OrderStatus.SCHEDULED: "purple",
+    OrderStatus.DELIVERED: "green",
+    OrderStatus.EVALUATED: "dark",
+    OrderStatus.WITHDRAWN: "secondary",
+}

@@ -281,7 +281,11 @@ def class_update(
     tc.full_clean()
     tc.save()
     if lecturers is not None:
-        tc.lecturers.set(_check_lecturers(actor, tc.academy, lecturers))
+        chosen = _check_lecturers(actor, tc.academy, lecturers)
+        check_double_booking(tc, list(tc.sessions.all()), lecturers=chosen)
+        tc.lecturers.set(chosen)
+    else:
+        check_double_booking(tc, list(tc.sessions.all()))
     _promote(tc, actor)
     return tc
 
@@ -312,6 +316,9 @@ def class_move(*, actor: Any, training_class: TrainingClass, to: str) -> Trainin
         action=f"班次“{tc.title}”：{before} → {tc.get_status_display()}",
         target=tc,
     )
+    from . import orders  # the order of the class follows it (same transaction)
+
+    orders.on_class_moved(actor=actor, training_class=tc)
     return tc
 
 
@@ -338,6 +345,66 @@ def _apply_session(session: ClassSession, data: dict[str, Any]) -> None:
         setattr(session, field, value)
 
 
+def _overlapping(
+    tc: TrainingClass, date: dt.date, start: dt.time, end: dt.time, *, exclude: int | None = None
+) -> Any:
+    """Sessions of other live classes (not cancelled) overlapping ``date`` ``start``–``end``."""
+    found = (
+        ClassSession.objects.filter(date=date, start_time__lt=end, end_time__gt=start)
+        .exclude(training_class_id=tc.pk)
+        .exclude(training_class__status=ClassStatus.CANCELLED)
+        .select_related("training_class")
+    )
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found
+
+
+def _when(session: Any) -> str:
+    return f"{session.date:%Y-%m-%d} {session.start_time:%H:%M}–{session.end_time:%H:%M}"
+
+
+def check_double_booking(
+    tc: TrainingClass,
+    slots: Iterable[ClassSession],
+    *,
+    lecturers: Iterable[Lecturer] | None = None,
+    exclude: int | None = None,
+) -> None:
+    """Refuse a lecturer on two classes at once (``lecturers``) and a training base (the academy
+    node holding the class, at the same place) used twice at once (``start_time``). Cancelled
+    classes do not count. Messages name the lecturer, the time and never another unit's class."""
+    chosen = list(tc.lecturers.all() if lecturers is None else lecturers)
+    place = normalize(tc.place or "")
+    for slot in slots:
+        others = _overlapping(tc, slot.date, slot.start_time, slot.end_time, exclude=exclude)
+        if chosen:
+            busy = (
+                Lecturer.objects.filter(
+                    pk__in=[lec.pk for lec in chosen],
+                    classes__in=others.values("training_class_id"),
+                )
+                .select_related("craftsman")
+                .first()
+            )
+            if busy is not None:
+                raise BusinessError(
+                    f"授课师资：“{busy.display_name}”在 {_when(slot)} 已有其他班次的课，"
+                    "同一时间不能重复安排",
+                    field="lecturers",
+                )
+        slot_place = normalize(getattr(slot, "place", "") or "") or place
+        for other in others.filter(training_class__academy_id=tc.academy_id):
+            other_place = normalize(other.place or "") or normalize(other.training_class.place)
+            if other_place == slot_place:
+                where = f"“{slot_place}”" if slot_place else "本场地"
+                raise BusinessError(
+                    f"开始时间：{tc.academy.name}{where}在 {_when(slot)} 已安排其他班次的课，"
+                    "同一场地同一时间不能重复安排",
+                    field="start_time",
+                )
+
+
 @transaction.atomic
 def session_add(*, actor: Any, training_class: TrainingClass, data: dict[str, Any]) -> ClassSession:
     """Schedule a session (课次) of the class, within its dates."""
@@ -361,6 +428,7 @@ def session_add(*, actor: Any, training_class: TrainingClass, data: dict[str, An
         )
     if session.end_time <= session.start_time:
         raise BusinessError("结束时间：应晚于开始时间", field="end_time")
+    check_double_booking(tc, [session])
     session.full_clean()
     session.save()
     return session
@@ -385,6 +453,7 @@ def session_update(*, actor: Any, session: ClassSession, data: dict[str, Any]) -
         )
     if session.end_time <= session.start_time:
         raise BusinessError("结束时间：应晚于开始时间", field="end_time")
+    check_double_booking(tc, [session], exclude=session.pk)
     session.updated_by = actor
     session.full_clean()
     session.save()

@@ -10,6 +10,8 @@ import datetime as dt
 import random
 from typing import Any
 
+from django.utils import timezone
+
 from jiangqiao.core.identifiers import make_uscc
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman
@@ -149,6 +151,7 @@ def build(actor: Any, *, seed: int = 2026) -> int:
         )
     academies = [hq, *branches, base]
     published = 0
+    menu = []
     for n, (field, title, fmt, hours) in enumerate(COURSES, start=1):
         course = services.course_create(
             actor=actor,
@@ -167,9 +170,104 @@ def build(actor: Any, *, seed: int = 2026) -> int:
             },
             lecturers=[lecturers[n % len(lecturers)]] if lecturers else [],
         )
-        services.course_publish(actor=actor, course=course)
+        menu.append(services.course_publish(actor=actor, course=course))
         published += 1
     from .demo_classes import build_classes
 
     build_classes(actor, academies, seed=seed)
+    build_orders(actor, hq, menu)
     return published
+
+
+#: Demo orders: (course index, the state it is brought to, trainees).
+ORDER_STATES = (
+    (11, "pending", 12),
+    (7, "accepted", 20),
+    (15, "returned", 8),
+    (6, "scheduled", 25),
+    (12, "delivered", 15),
+    (1, "evaluated", 30),
+    (18, "withdrawn", 10),
+)
+
+
+def build_orders(actor: Any, hq: Academy, menu: list[Any]) -> int:
+    """Training orders of the demo enterprise contact(s) in every state, each moved there through
+    the order services (classes created by 排课, finished through the class services)."""
+    from jiangqiao.accounts.models import User
+    from jiangqiao.demands.models import EnterpriseContact
+
+    from . import classes, orders
+
+    links = list(
+        EnterpriseContact.objects.filter(user__username="ent_contact", user__is_active=True)
+        .select_related("enterprise", "user")
+        .order_by("pk")
+    )
+    if not links or not menu:
+        return 0
+    made = 0
+    today = timezone.localdate()
+    for n, (index, state, trainees) in enumerate(ORDER_STATES):
+        link = links[n % len(links)]
+        contact: User = link.user  # type: ignore[assignment]
+        course = menu[index % len(menu)]
+        start = today + dt.timedelta(days=21 + 7 * n)
+        order = orders.order_place(
+            actor=contact,
+            enterprise=link.enterprise,
+            kind="menu" if n % 2 == 0 else "custom",
+            course=course if n % 2 == 0 else None,
+            academy=None if n % 2 == 0 else hq,
+            data={
+                "topic": "" if n % 2 == 0 else f"{course.title}（企业定制）",
+                "description": "一线班组长和技术骨干参训，希望结合本企业产线案例。",
+                "trainees_planned": trainees,
+                "period_from": start,
+                "period_to": start + dt.timedelta(days=14),
+                "site": "enterprise" if n % 3 == 0 else "academy",
+                "address": "深圳市南山区科技园厂区培训室" if n % 3 == 0 else "",
+            },
+        )
+        made += 1
+        if state == "pending":
+            continue
+        if state == "withdrawn":
+            orders.order_withdraw(actor=contact, order=order, reason="生产任务调整，暂缓培训")
+            continue
+        if state == "returned":
+            orders.order_return(actor=actor, order=order, reason="该课程本季度已排满，请选择下季度")
+            continue
+        order = orders.order_accept(actor=actor, order=order, comment="已受理，三个工作日内排课")
+        if state == "accepted":
+            continue
+        order = orders.order_schedule(
+            actor=actor,
+            order=order,
+            academy=course.academy,
+            course=course,
+            data={"start_date": start, "end_date": start + dt.timedelta(days=1)},
+            sessions=[
+                {
+                    "date": start,
+                    "start_time": dt.time(9, 0),
+                    "end_time": dt.time(12, 0),
+                    "hours": "3",
+                    "place": f"第{n + 1}实训室",
+                }
+            ],
+        )
+        if state == "scheduled":
+            continue
+        tc = order.training_class
+        assert tc is not None
+        for step in ("open", "running", "finished"):
+            tc = classes.class_move(actor=actor, training_class=tc, to=step)
+        if state == "evaluated":
+            order = orders.order_evaluate(
+                actor=contact,
+                order=order,
+                satisfaction=5,
+                comment="课程贴合产线实际，讲师经验丰富。",
+            )
+    return made

@@ -23,9 +23,11 @@ from .choices import (
     CourseStatus,
     EnrolmentStatus,
     LecturerKind,
+    OrderKind,
+    OrderStatus,
 )
 from .class_models import Enrolment
-from .models import Academy, Alliance, Course, Lecturer, TrainingClass
+from .models import Academy, Alliance, Course, Lecturer, TrainingClass, TrainingOrder
 from .selectors import search_q
 
 
@@ -246,3 +248,53 @@ class ClassFilterSet(filters.FilterSet):
             )
         )
         return queryset.filter(waiting) if value else queryset.exclude(waiting)
+
+
+class OrderFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    status = filters.ChoiceFilter(label="状态", choices=OrderStatus.choices)
+    kind = filters.ChoiceFilter(label="订单类型", choices=OrderKind.choices)
+    academy_id = ObjectFilter("academy", label="承接学院", field_name="academy")
+    enterprise_id = ObjectFilter("enterprise", label="企业", field_name="enterprise")
+    placed_from = filters.DateFilter(
+        label="下单日期起", field_name="created_at", lookup_expr="date__gte"
+    )
+    placed_to = filters.DateFilter(
+        label="下单日期止", field_name="created_at", lookup_expr="date__lte"
+    )
+    period_on = filters.DateFilter(label="期望培训期间含该日", method="filter_period_on")
+    org_id = OrgSubtreeFilter()
+
+    class Meta:
+        model = TrainingOrder
+        fields = [
+            "q",
+            "status",
+            "kind",
+            "academy_id",
+            "enterprise_id",
+            "placed_from",
+            "placed_to",
+            "period_on",
+            "org_id",
+        ]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "number", "topic", "enterprise__name"))
+
+    def filter_period_on(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(period_from__lte=value, period_to__gte=value)
+
+
+class PortalOrderFilterSet(filters.FilterSet):
+    """An enterprise contact's own orders: a search box and the state."""
+
+    q = filters.CharFilter(label="关键字", method="filter_q", max_length=SEARCH_MAX)
+    status = filters.ChoiceFilter(label="状态", choices=OrderStatus.choices)
+
+    class Meta:
+        model = TrainingOrder
+        fields = ["q", "status"]
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(search_q(value, "number", "topic"))

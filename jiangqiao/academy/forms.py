@@ -20,6 +20,7 @@ from .choices import (
     CourseFormat,
     CourseLevel,
     HourType,
+    OrderSite,
 )
 from .models import TEXT_MAX, Academy, Alliance, Course, Lecturer, TrainingClass
 
@@ -313,3 +314,142 @@ class AssessForm(LocalizedForm):
     score = forms.DecimalField(
         label="考核成绩", max_digits=5, decimal_places=1, min_value=0, max_value=100
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Training orders
+# ------------------------------------------------------------------------------------------------
+
+
+class OrderPlaceForm(LocalizedForm):
+    """An enterprise contact's order on a phone: 点单邀约 (course/lecturer fixed by the link) or
+    院企订单式 (academy, topic and what to learn)."""
+
+    enterprise = forms.ModelChoiceField(label="企业", queryset=Academy.objects.none())
+    academy = forms.ModelChoiceField(label="承接学院", queryset=Academy.objects.none())
+    topic = forms.CharField(label="培训主题", max_length=100)
+    description = forms.CharField(
+        label="培训需求说明",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    occupation = TermChoiceField("occupation", label="面向职业（工种）", required=False)
+    skill_level = TermChoiceField("skill_level", label="面向技能等级", required=False)
+    trainees_planned = forms.IntegerField(label="计划参训人数", min_value=1, max_value=10000)
+    period_from = forms.DateField(label="期望培训时间起", widget=DATE)
+    period_to = forms.DateField(label="期望培训时间止", widget=DATE)
+    site = forms.ChoiceField(label="培训地点方式", choices=OrderSite.choices)
+    address = forms.CharField(
+        label="送教地址", max_length=200, required=False, help_text="选择“送教入企”时必填"
+    )
+
+    def __init__(self, *args: Any, user: Any, custom: bool, **kwargs: Any) -> None:
+        from jiangqiao.demands.selectors import enterprise_choices_for
+
+        super().__init__(*args, **kwargs)
+        choices = enterprise_choices_for(user=user)
+        field = model_choice(self, "enterprise")
+        field.queryset = choices
+        field.empty_label = None
+        self.single_enterprise = choices.first() if choices.count() == 1 else None
+        if self.single_enterprise is not None:
+            field.widget = forms.HiddenInput()
+            field.initial = self.single_enterprise.pk
+        self.no_enterprise = not choices.exists()
+        if custom:
+            model_choice(self, "academy").queryset = selectors.public_academies()
+        else:
+            for name in ("academy", "occupation", "skill_level"):
+                del self.fields[name]
+            self.fields["topic"].required = False
+            self.fields["topic"].help_text = "留空则用课程名称"
+
+    def service_data(self) -> dict[str, Any]:
+        skip = ("enterprise", "academy")
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+class OrderScheduleForm(LocalizedForm):
+    """排课: the class of an order (course required for a custom order) and its first session."""
+
+    academy = ObjectChoiceField("academy", label="举办学院/基地")
+    course = ObjectChoiceField(
+        "course", label="课程（已发布）", required=False, help_text="点单订单留空则用所点课程"
+    )
+    title = forms.CharField(label="班次名称", max_length=100, required=False)
+    lecturers = ObjectMultipleChoiceField("lecturer", label="授课师资", required=False)
+    capacity = forms.IntegerField(label="人数上限", min_value=1, max_value=10000, required=False)
+    start_date = forms.DateField(label="开班日期", widget=DATE)
+    end_date = forms.DateField(label="结业日期", widget=DATE)
+    place = forms.CharField(label="上课地点", max_length=200, required=False)
+    session_date = forms.DateField(label="首次课日期", widget=DATE, required=False)
+    session_start = forms.TimeField(label="开始时间", widget=TIME, required=False)
+    session_end = forms.TimeField(label="结束时间", widget=TIME, required=False)
+    session_hours = forms.DecimalField(
+        label="计入学时",
+        max_digits=4,
+        decimal_places=1,
+        min_value=0.5,
+        max_value=24,
+        required=False,
+    )
+    session_hour_type = forms.ChoiceField(
+        label="学时类型", choices=HourType.choices, required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "academy").queryset = selectors.academy_choices_for(user=user)
+        model_choice(self, "course").queryset = selectors.published_courses_for(user=user)
+        model_choice(self, "lecturers").queryset = Lecturer.objects.visible_to(
+            user, "view"
+        ).select_related("craftsman")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parts = ("session_date", "session_start", "session_end", "session_hours")
+        given = [p for p in parts if data.get(p) not in (None, "")]
+        if given and len(given) != len(parts):
+            missing = next(p for p in parts if p not in given)
+            self.add_error(missing, "填写首次课时，日期、开始时间、结束时间和学时都要填写")
+        return data
+
+    def class_data(self) -> dict[str, Any]:
+        data = {
+            k: self.cleaned_data.get(k)
+            for k in ("title", "capacity", "start_date", "end_date", "place")
+        }
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+    def sessions(self) -> list[dict[str, Any]]:
+        d = self.cleaned_data
+        if d.get("session_date") is None:
+            return []
+        return [
+            {
+                "date": d["session_date"],
+                "start_time": d["session_start"],
+                "end_time": d["session_end"],
+                "hours": d["session_hours"],
+                "hour_type": d.get("session_hour_type") or HourType.THEORY,
+            }
+        ]
+
+
+class DemandConvertForm(LocalizedForm):
+    """转为学院订单: only what the demand does not say (the academy, the period, the site)."""
+
+    academy = ObjectChoiceField("academy", label="承接学院")
+    period_from = forms.DateField(label="期望培训时间起", widget=DATE)
+    period_to = forms.DateField(label="期望培训时间止", widget=DATE)
+    site = forms.ChoiceField(label="培训地点方式", choices=OrderSite.choices)
+    address = forms.CharField(
+        label="送教地址", max_length=200, required=False, help_text="选择“送教入企”时必填"
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "academy").queryset = selectors.academy_choices_for(
+            user=user, action="view"
+        )

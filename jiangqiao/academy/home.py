@@ -1,7 +1,12 @@
-"""Home-page panel of the academy staff (collected by ``jiangqiao.core.home.autodiscover``):
-the classes that need them — open for registration, running, with a waitlist, with certificates
-to issue — and the sessions of the coming week with their check-in codes. Every count is that of
-the filtered class list it links to."""
+"""Home-page panels of the academy (collected by ``jiangqiao.core.home.autodiscover``).
+
+* 学院工作 (academy staff): orders waiting to be accepted or scheduled, and the classes that need
+  them — open for registration, running, with a waitlist, with certificates to issue — and the
+  sessions of the coming week with their check-in codes. Every count is that of the filtered list
+  it links to.
+* 我的培训订单 (the enterprise contact): his enterprise's training orders, with the way to the
+  course menu and the custom form.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiangqiao.accounts.choices import BuiltinRole
 from jiangqiao.core.home import HomePanel, TodoItem, filtered_count, list_link, register
 
-from .choices import ClassStatus
+from . import selectors
+from .choices import ORDER_STATUS_COLORS, ClassStatus, OrderStatus
 from .class_models import ClassSession
-from .filtersets import ClassFilterSet
+from .filtersets import ClassFilterSet, OrderFilterSet
 from .selectors import class_list
 
 UPCOMING_DAYS = 7
@@ -24,6 +31,14 @@ UPCOMING_MAX = 8
 def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
     classes = class_list(user=user)
     items = []
+    if user.has_perm("academy.handle_trainingorder"):
+        for key, label, status in (
+            ("orders_pending", "待受理订单", OrderStatus.PENDING),
+            ("orders_accepted", "待排课订单", OrderStatus.ACCEPTED),
+        ):
+            url = list_link("academy:order_list", status=status)
+            n = filtered_count(OrderFilterSet, selectors.order_list(user=user), url, request)
+            items.append(TodoItem(key, label, n, url, red=key == "orders_pending" and n > 0))
     for key, label, params in (
         ("open", "报名中班次", {"status": ClassStatus.OPEN}),
         ("running", "进行中班次", {"status": ClassStatus.RUNNING}),
@@ -62,6 +77,15 @@ def work_context(request: Any) -> dict[str, Any]:
     }
 
 
+def _is_contact(user: Any) -> bool:
+    return BuiltinRole.ENTERPRISE_CONTACT in user.role_codes()
+
+
+def my_orders_context(request: Any) -> dict[str, Any]:
+    rows = selectors.order_list(user=request.user).order_by("-created_at", "-pk")[:5]
+    return {"rows": [(o, ORDER_STATUS_COLORS.get(o.status, "secondary")) for o in rows]}
+
+
 register(
     HomePanel(
         "academy.work",
@@ -70,5 +94,14 @@ register(
         context=work_context,
         permission="academy.change_trainingclass",
         weight=150,
-    )
+    ),
+    HomePanel(
+        "academy.my_orders",
+        "我的培训订单",
+        template="academy/home/_my_orders.html",
+        context=my_orders_context,
+        permission="academy.add_trainingorder",
+        visible=_is_contact,
+        weight=250,
+    ),
 )

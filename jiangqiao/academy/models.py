@@ -433,6 +433,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     Trainee,
     TrainingClass,
 )
+from .order_models import OrderEvent, TrainingOrder  # noqa: E402
 
 __all__ = [
     "Academy",
@@ -446,7 +447,9 @@ __all__ = [
     "CourseVersion",
     "Enrolment",
     "Lecturer",
+    "OrderEvent",
     "Subsidy",
     "Trainee",
     "TrainingClass",
+    "TrainingOrder",
 ]

@@ -13,4 +13,5 @@ register(
     MenuItem("课程清单", "academy:course_list", "academy.view_course", weight=400),
     MenuItem("课程菜单（公开）", "academy:menu", "academy.view_course", weight=500),
     MenuItem("班次", "academy:trainingclass_list", "academy.view_trainingclass", weight=600),
+    MenuItem("培训订单", "academy:order_list", "academy.view_trainingorder", weight=700),
 )

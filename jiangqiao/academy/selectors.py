@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from jiangqiao.core.choices import Status
 
 from .choices import CourseStatus
-from .models import Academy, Alliance, Course, Lecturer, TrainingClass
+from .models import Academy, Alliance, Course, Lecturer, OrderEvent, TrainingClass, TrainingOrder
 
 
 def academy_list(*, user: Any, action: str = "view") -> QuerySet[Academy]:
@@ -164,3 +164,70 @@ def class_list(*, user: Any, action: str = "view") -> QuerySet[TrainingClass]:
 def published_courses_for(*, user: Any) -> QuerySet[Course]:
     """Courses a class may be opened for: published, in the user's scope."""
     return course_list(user=user).filter(status=CourseStatus.PUBLISHED)
+
+
+def public_lecturers() -> QuerySet[Lecturer]:
+    """Lecturers on the public menu: enabled, of an enabled academy, teaching a published course
+    (public fields only, :func:`public_lecturer`)."""
+    return (
+        Lecturer.objects.filter(
+            status=Status.ACTIVE,
+            academy__status=Status.ACTIVE,
+            courses__status=CourseStatus.PUBLISHED,
+        )
+        .distinct()
+        .select_related("academy", "craftsman")
+    )
+
+
+def public_academies() -> QuerySet[Academy]:
+    """Academies an enterprise may send a custom order (院企订单式) to: enabled, with a published
+    course on the menu."""
+    return (
+        Academy.objects.filter(
+            status=Status.ACTIVE,
+            courses__status=CourseStatus.PUBLISHED,
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def order_list(*, user: Any, action: str = "view") -> QuerySet[TrainingOrder]:
+    """Training orders the user may see: the academy's unit (staff) or his enterprise's
+    (an enterprise contact)."""
+    return TrainingOrder.objects.visible_to(user, action).select_related(
+        "academy", "enterprise", "course", "lecturer__craftsman", "training_class"
+    )
+
+
+def order_events(*, user: Any, order: TrainingOrder) -> QuerySet[OrderEvent]:
+    """The timeline of an order the user can see (empty otherwise)."""
+    if not TrainingOrder.objects.visible_to(user, "view").filter(pk=order.pk).exists():
+        return OrderEvent.objects.none()
+    return OrderEvent.objects.filter(order=order).order_by("at", "pk")
+
+
+def convertible_demands(*, user: Any) -> QuerySet[Any]:
+    """技能培训 demands the user sees that may become a training order (waiting, no open offer,
+    not converted already)."""
+    from jiangqiao.casework.lifecycle import HAND_OVER_STATES
+    from jiangqiao.demands.choices import DemandKind
+    from jiangqiao.demands.models import Demand
+
+    from .choices import OrderStatus
+
+    live = TrainingOrder.objects.exclude(
+        status__in=(OrderStatus.RETURNED, OrderStatus.WITHDRAWN)
+    ).values("source_demand_id")
+    return (
+        Demand.objects.visible_to(user, "view")
+        .filter(
+            kind=DemandKind.SKILL_TRAINING,
+            status__in=HAND_OVER_STATES,
+            has_open_offer=False,
+        )
+        .exclude(pk__in=live.exclude(source_demand_id__isnull=True))
+        .select_related("enterprise")
+        .order_by("-pk")
+    )

@@ -11,8 +11,13 @@ from jiangqiao.core.choices import STATUS_COLORS
 from jiangqiao.core.tables import BaseTable
 from jiangqiao.taxonomy.selectors import term_label
 
-from .choices import ACADEMY_LEVEL_COLORS, CLASS_STATUS_COLORS, COURSE_STATUS_COLORS
-from .models import Academy, Alliance, Course, Lecturer, TrainingClass
+from .choices import (
+    ACADEMY_LEVEL_COLORS,
+    CLASS_STATUS_COLORS,
+    COURSE_STATUS_COLORS,
+    ORDER_STATUS_COLORS,
+)
+from .models import Academy, Alliance, Course, Lecturer, TrainingClass, TrainingOrder
 
 ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
@@ -151,3 +156,57 @@ class ClassTable(BaseTable):
 
     def render_status(self, value: str, record: TrainingClass) -> Any:
         return _badge(value, CLASS_STATUS_COLORS.get(record.status, "secondary"))
+
+
+class OrderTable(BaseTable):
+    number = tables.Column("订单编号", linkify=True)
+    topic = tables.Column("培训主题")
+    kind = tables.Column("订单类型")
+    enterprise = tables.Column("企业")
+    academy = tables.Column("承接学院")
+    trainees_planned = tables.Column("计划人数")
+    period_from = tables.DateColumn(format="Y-m-d", verbose_name="期望开始")
+    status = tables.Column("状态")
+    created_at = tables.DateColumn(format="Y-m-d", verbose_name="下单日期")
+
+    key_columns = ("number", "topic", "status")
+    truncate = {"topic": "lg", "enterprise": "md", "academy": "md"}
+
+    class Meta:
+        model = TrainingOrder
+        fields = (
+            "number",
+            "topic",
+            "kind",
+            "enterprise",
+            "academy",
+            "trainees_planned",
+            "period_from",
+            "status",
+            "created_at",
+        )
+        attrs = ATTRS
+
+    def render_status(self, value: str, record: TrainingOrder) -> Any:
+        return _badge(value, ORDER_STATUS_COLORS.get(record.status, "secondary"))
+
+
+class PortalOrderTable(BaseTable):
+    """我的培训订单 of an enterprise contact (fits a phone)."""
+
+    number = tables.Column("订单编号", linkify=True)
+    topic = tables.Column("培训主题", linkify=True)
+    status = tables.Column("状态")
+    created_at = tables.DateColumn(format="Y-m-d", verbose_name="下单日期")
+
+    key_columns = ("number", "topic", "status")
+    truncate = {"topic": "lg"}
+
+    class Meta:
+        model = TrainingOrder
+        fields = ("number", "topic", "status", "created_at")
+        order_by = ("-created_at",)
+        attrs = ATTRS
+
+    def render_status(self, value: str, record: TrainingOrder) -> Any:
+        return _badge(value, ORDER_STATUS_COLORS.get(record.status, "secondary"))

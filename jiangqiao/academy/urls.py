@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import class_views, views
+from . import class_views, order_views, views
 
 app_name = "academy"
 
@@ -99,4 +99,25 @@ urlpatterns = [
     path("signup/<str:token>/", class_views.SignupView.as_view(), name="signup"),
     path("checkin/<int:pk>/<str:token>/", class_views.CheckinView.as_view(), name="checkin"),
     path("verify/", class_views.VerifyView.as_view(), name="verify"),
+    path("orders/", order_views.OrderListView.as_view(), name="order_list"),
+    path("orders/place/", order_views.OrderPlaceView.as_view(), name="order_place"),
+    path("orders/custom/", order_views.OrderPlaceView.as_view(custom=True), name="order_custom"),
+    path("orders/demands/", order_views.DemandListForOrderView.as_view(), name="order_demands"),
+    path(
+        "orders/from-demand/<int:demand_pk>/",
+        order_views.DemandConvertView.as_view(),
+        name="order_from_demand",
+    ),
+    path("orders/<int:pk>/", order_views.OrderDetailView.as_view(), name="order_detail"),
+    path("orders/<int:pk>/accept/", order_views.OrderAcceptView.as_view(), name="order_accept"),
+    path("orders/<int:pk>/return/", order_views.OrderReturnView.as_view(), name="order_return"),
+    path(
+        "orders/<int:pk>/schedule/", order_views.OrderScheduleView.as_view(), name="order_schedule"
+    ),
+    path(
+        "orders/<int:pk>/withdraw/", order_views.OrderWithdrawView.as_view(), name="order_withdraw"
+    ),
+    path(
+        "orders/<int:pk>/evaluate/", order_views.OrderEvaluateView.as_view(), name="order_evaluate"
+    ),
 ]

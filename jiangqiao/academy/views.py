@@ -619,5 +619,6 @@ class MenuView(View):
                 "query": params.urlencode(),
                 "published": CourseStatus.PUBLISHED,
                 "enabled": Status.ACTIVE,
+                "can_order": request.user.has_perm("academy.add_trainingorder"),
             },
         )

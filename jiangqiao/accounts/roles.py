@@ -128,7 +128,15 @@ ACADEMY_STAFF = (
     "academy.mark_attendance",
     "academy.view_certificate",
     "academy.issue_certificate",
+    "academy.view_trainingorder",
+    "academy.change_trainingorder",
+    "academy.handle_trainingorder",
+    "academy.convert_demand",
     "talents.view_craftsman",
+    # 技能培训 demands of the unit become training orders (转为学院订单): read demands and
+    # enterprises (no sensitive enterprise data).
+    "demands.view_demand",
+    "demands.view_enterprise",
 )
 ACADEMY_VIEW = (
     "academy.view_academy",
@@ -142,6 +150,7 @@ ACADEMY_VIEW = (
     "academy.view_classsession",
     "academy.view_enrolment",
     "academy.view_certificate",
+    "academy.view_trainingorder",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
@@ -270,6 +279,9 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "demands.add_demand",
             "demands.change_demand",
             "casework.view_agreement",
+            # 工匠学院 training orders of his enterprise: place, follow, withdraw, evaluate.
+            "academy.view_trainingorder",
+            "academy.add_trainingorder",
         ),
         "企业的联络人：提交和跟踪本企业的需求，只看本人数据。",
     ),
@@ -308,6 +320,6 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *ACADEMY_STAFF,
             "core.view_changelog",
         ),
-        "工匠学院的管理人员：学院、联盟、师资库和课程清单（班级、学员和证书随后上线）。",
+        "工匠学院的管理人员：学院、联盟、师资库、课程清单、班次与学员、证书和培训订单（含技能培训需求转订单）。",
     ),
 )

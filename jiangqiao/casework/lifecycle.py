@@ -7,6 +7,11 @@ the same table (``steps_from``), so what a person sees is what the services enfo
 Withdrawn, cancelled and closed are final. ``offer`` keeps 匹配中 while more craftsmen are asked;
 ``unstaff`` returns a demand to 已分级 when every offer was declined or expired and no further
 suggestion could be offered.
+
+``hand_over`` gives a waiting demand to another service line of the platform (a 工匠学院 training
+order): 服务中 while that line works on it; ``hand_back`` returns it to the state it came from when
+the other line gives it back (returned or withdrawn), which is why ``hand_back`` has one step per
+state ``hand_over`` may start from (``services.demand_hand_back`` names the one to take).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ class Step:
 
 _OUTCOMES = (S.RESOLVED, S.PARTIALLY_RESOLVED, S.UNRESOLVED)
 _WAITING = (S.SUBMITTED, S.TRIAGED, S.PUBLISHED, S.ESCALATED, S.TRANSFERRED)
+#: Handed over to another service line (a training order of an academy) while waiting.
+_HAND_OVER = Step("hand_over", "转交学院订单办理", S.IN_SERVICE, "工作人员")
 
 TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.DRAFT: (
@@ -39,6 +46,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.SUBMITTED: (
         Step("triage", "分级受理", S.TRIAGED, "工作人员"),
         Step("offer", "发出服务邀请（未分级）", S.MATCHING, "工作人员"),
+        _HAND_OVER,
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
@@ -46,6 +54,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     ),
     S.TRIAGED: (
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        _HAND_OVER,
         Step("publish", "发布到认领清单", S.PUBLISHED, "工作人员"),  # claims.py
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
@@ -54,6 +63,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     ),
     S.PUBLISHED: (
         Step("offer", "发出服务邀请（含认领通过）", S.MATCHING, "工作人员"),
+        _HAND_OVER,
         Step("unpublish", "撤下认领清单（到期或人工）", S.TRIAGED, "工作人员 / 系统"),  # claims.py
         Step("escalate", "升级", S.ESCALATED, "工作人员"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
@@ -62,12 +72,14 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.ESCALATED: (
         Step("triage", "上级重新分级", S.TRIAGED, "工作人员"),
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
+        _HAND_OVER,
         Step("escalate", "继续升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),
     S.TRANSFERRED: (
         Step("triage", "接收单位分级受理", S.TRIAGED, "工作人员"),
+        _HAND_OVER,
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),
@@ -84,6 +96,10 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("resolve_partly", "登记结果：部分解决", S.PARTIALLY_RESOLVED, "工作人员 / 劳模工匠"),
         Step("resolve_not", "登记结果：未解决", S.UNRESOLVED, "工作人员 / 劳模工匠"),
         Step("escalate", "升级（联合攻关/揭榜挂帅）", S.ESCALATED, "工作人员"),
+        *(
+            Step("hand_back", f"转交办理退回，恢复为{S(state).label}", state, "系统")
+            for state in _WAITING
+        ),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),
     **{
@@ -111,6 +127,10 @@ OUTCOME_STATES = _OUTCOMES
 #: its publication expires (``claims.expire_publications`` puts it back to 已分级, and the
 #: escalation clock starts again from there).
 ESCALATION_PAUSED = (S.PUBLISHED,)
+
+
+#: States a demand may be handed over from (and handed back to).
+HAND_OVER_STATES = _WAITING
 
 
 def steps_from(status: str) -> tuple[Step, ...]:

@@ -186,12 +186,14 @@ def transition(
     comment: str = "",
     business_type: str = BusinessType.UPDATE,
     notify_users: Iterable[Any] = (),
+    to: str | None = None,
     **updates: Any,
 ) -> Demand:
     """Take the step ``action`` from the demand's current state (the only status writer).
 
     Must run inside the caller's transaction. A step to the same state (``offer`` while 匹配中)
-    writes the updates and the history, not the status.
+    writes the updates and the history, not the status. ``to`` picks one of several steps of the
+    same action (``hand_back`` returns to the state the demand was handed over from).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("casework.transition() must run inside a transaction")
@@ -200,6 +202,9 @@ def transition(
     if before_obj is None:
         raise BusinessError("需求已不存在", field="status")
     to_status = lifecycle.target(before_obj.status, action)
+    if to is not None:
+        targets = {st.to for st in lifecycle.steps_from(before_obj.status) if st.action == action}
+        to_status = to if to in targets else None
     if to_status is None:
         raise refusal(before_obj.status, action)
     before = changelog.snapshot(before_obj)
@@ -220,7 +225,11 @@ def transition(
     result = Demand.objects.select_related("enterprise", "org").get(pk=pk)
     # The step as labelled for the state it left (办结 from 企业已确认 is not "企业逾期未确认").
     label = next(
-        (step.label for step in lifecycle.steps_from(before_obj.status) if step.action == action),
+        (
+            step.label
+            for step in lifecycle.steps_from(before_obj.status)
+            if step.action == action and step.to == to_status
+        ),
         _step_label(action),
     )
     _event(result, actor, before_obj.status, to_status, comment or label)
@@ -435,6 +444,101 @@ def demand_close(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
     if current.status != DemandStatus.CONFIRMED and not (comment or "").strip():
         raise BusinessError("企业尚未确认，办结时请说明原因", field="comment")
     return transition(actor=actor, demand=current, action="close", comment=comment)
+
+
+# ----------------------------------------------------------------------------------------------
+# Hand-over to another service line (a training order of a 工匠学院): the demand follows it
+# ----------------------------------------------------------------------------------------------
+
+#: Actions of a demand the receiving line reports (``demand_follow_outcome``).
+FOLLOW_STAGES = ("delivered", "evaluated")
+
+
+def handed_over(demand: Demand) -> bool:
+    """Is the demand 服务中 because it was handed over (not because a craftsman accepted)?
+
+    The last entry into 服务中 came straight from a waiting state: only ``hand_over`` does that
+    (an offer goes through 匹配中, a reopening through an outcome state)."""
+    if demand.status != DemandStatus.IN_SERVICE:
+        return False
+    last = (
+        DemandEvent.objects.filter(demand_id=demand.pk, to_status=DemandStatus.IN_SERVICE)
+        .order_by("-at", "-pk")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return last in lifecycle.HAND_OVER_STATES
+
+
+@transaction.atomic
+def demand_hand_over(*, actor: Any, demand: Demand, to_label: str, reference: str) -> str:
+    """A waiting demand goes to another service line (e.g. ``to_label`` 学院培训订单, ``reference``
+    its number): 服务中 with a history row. Refused when a craftsman was already asked (an open
+    offer, 匹配中/服务中) or it was already handed over. Returns the state it left, which
+    ``demand_hand_back`` restores. A demand the actor may not see is a ``ScopeViolation``."""
+    row = _visible_demand(actor, demand)
+    if handed_over(row):
+        raise BusinessError(
+            "该需求已转为学院订单办理，不能重复转单", field="demand", code="conflict"
+        )
+    if row.has_open_offer or row.status in (DemandStatus.MATCHING, DemandStatus.IN_SERVICE):
+        raise BusinessError(
+            "该需求已向劳模工匠发出服务邀请，不能再转为学院订单", field="demand", code="conflict"
+        )
+    if row.status not in lifecycle.HAND_OVER_STATES:
+        raise refusal(row.status, "hand_over")
+    before = row.status
+    transition(
+        actor=actor,
+        demand=row,
+        action="hand_over",
+        comment=f"转为{to_label}（{reference}）",
+        notify_users=_enterprise_users(row),
+    )
+    return before
+
+
+@transaction.atomic
+def demand_hand_back(
+    *, actor: Any, demand: Demand | int, to_status: str, reference: str, reason: str = ""
+) -> Demand:
+    """The other line gave the demand back (order returned or withdrawn): back to ``to_status``,
+    the state it was handed over from. A demand casework has moved on meanwhile is left alone."""
+    row = Demand.objects.get(pk=getattr(demand, "pk", demand))
+    if not handed_over(row):
+        return row
+    comment = f"{reference}：{reason}" if reason else reference
+    return transition(actor=actor, demand=row, action="hand_back", to=to_status, comment=comment)
+
+
+@transaction.atomic
+def demand_follow_outcome(
+    *, actor: Any, demand: Demand | int, stage: str, reference: str
+) -> Demand:
+    """The other line finished: ``delivered`` → 已解决 (outcome solved); ``evaluated`` (the
+    enterprise rated it) → 企业已确认 → 已办结. Steps already taken are not taken again."""
+    if stage not in FOLLOW_STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    row = Demand.objects.get(pk=getattr(demand, "pk", demand))
+    if handed_over(row):
+        row = transition(
+            actor=actor,
+            demand=row,
+            action="resolve",
+            comment=f"{reference}：培训已交付",
+            outcome="solved",
+            solved_confirmed_at=None,
+        )
+    if stage == "evaluated" and row.status == DemandStatus.RESOLVED and row.outcome == "solved":
+        row = transition(
+            actor=actor,
+            demand=row,
+            action="confirm",
+            comment=f"{reference}：企业已评价",
+            solved_confirmed_at=timezone.now(),
+        )
+        row = transition(actor=actor, demand=row, action="close", comment=f"{reference}：办结")
+    return row
 
 
 @transaction.atomic
@@ -976,6 +1080,8 @@ def _may_record_outcome(actor: Any, demand: Demand) -> None:
 def outcome_record(*, actor: Any, demand: Demand, result: str, summary: str) -> Outcome:
     """服务中 → 已解决 / 部分解决 / 未解决; accepted offers end; the enterprise is asked to confirm."""
     _may_record_outcome(actor, demand)
+    if handed_over(Demand.objects.get(pk=demand.pk)):
+        raise BusinessError("该需求已转为学院订单办理，办理结果随订单交付自动登记", field="result")
     if result not in OutcomeResult.values:
         raise BusinessError("请选择办理结果", field="result")
     summary = (summary or "").strip()

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
 from jiangqiao.core.choices import Status
 from jiangqiao.core.sensitive import mask
+from jiangqiao.demands.models import Enterprise
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman
 
@@ -25,6 +26,9 @@ from ..choices import (
     EnrolmentStatus,
     HourType,
     LecturerKind,
+    OrderKind,
+    OrderSite,
+    OrderStatus,
 )
 from ..models import (
     TEXT_MAX,
@@ -35,8 +39,10 @@ from ..models import (
     Course,
     Enrolment,
     Lecturer,
+    OrderEvent,
     Subsidy,
     TrainingClass,
+    TrainingOrder,
 )
 
 VERSION = serializers.IntegerField(
@@ -375,3 +381,152 @@ class AssessInSerializer(EnrolmentRefSerializer):
     score = serializers.DecimalField(
         max_digits=5, decimal_places=1, min_value=Decimal("0"), max_value=Decimal("100")
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Training orders (培训订单)
+# ------------------------------------------------------------------------------------------------
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    from_status = ChoiceDisplayField(choices=OrderStatus.choices, read_only=True)
+    to_status = ChoiceDisplayField(choices=OrderStatus.choices, read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["from_status", "to_status", "actor_name", "comment", "at"]
+
+
+class TrainingOrderSerializer(BriefSerializerMixin, serializers.ModelSerializer):
+    """A training order. On create: ``kind`` menu (``course`` of the public menu and/or
+    ``lecturer``) or custom (``academy`` + ``topic``); ``enterprise`` is one the caller may see."""
+
+    display = serializers.CharField(source="number", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:academy:trainingorder-detail")
+    kind = serializers.ChoiceField(choices=OrderKind.choices)
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.none())
+    academy = serializers.PrimaryKeyRelatedField(
+        queryset=Academy.objects.none(), required=False, allow_null=True
+    )
+    course = serializers.PrimaryKeyRelatedField(
+        queryset=Course.objects.none(), required=False, allow_null=True
+    )
+    lecturer = serializers.PrimaryKeyRelatedField(
+        queryset=Lecturer.objects.none(), required=False, allow_null=True
+    )
+    topic = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    trainees_planned = serializers.IntegerField()
+    site = serializers.ChoiceField(choices=OrderSite.choices)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    status = ChoiceDisplayField(choices=OrderStatus.choices, read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    academy_name = serializers.CharField(source="academy.name", read_only=True)
+    events = OrderEventSerializer(many=True, read_only=True)
+    version = VERSION
+    brief_fields = ("id", "display", "url", "status")
+
+    class Meta:
+        model = TrainingOrder
+        fields = [
+            "id",
+            "display",
+            "url",
+            "number",
+            "kind",
+            "enterprise",
+            "enterprise_name",
+            "academy",
+            "academy_name",
+            "course",
+            "course_edition",
+            "lecturer",
+            "topic",
+            "description",
+            "occupation",
+            "skill_level",
+            "trainees_planned",
+            "period_from",
+            "period_to",
+            "site",
+            "address",
+            "source_demand",
+            "training_class",
+            "status",
+            "return_reason",
+            "satisfaction",
+            "evaluation",
+            "evaluated_at",
+            "events",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = [
+            "number",
+            "course_edition",
+            "source_demand",
+            "training_class",
+            "return_reason",
+            "satisfaction",
+            "evaluation",
+            "evaluated_at",
+            "created_at",
+        ]
+        validators: list[Any] = []
+
+    def get_fields(self) -> dict[str, Any]:
+        from .. import selectors
+
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None:
+            fields["enterprise"].queryset = Enterprise.objects.visible_to(user, "view")
+        fields["academy"].queryset = selectors.public_academies()
+        fields["course"].queryset = selectors.public_menu()
+        fields["lecturer"].queryset = selectors.public_lecturers()
+        if self.instance is not None:  # the target of an order is fixed once placed
+            for name in ("kind", "enterprise", "academy", "course", "lecturer"):
+                fields[name].read_only = True
+        return fields
+
+
+class ReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, label="原因")
+
+
+class EvaluateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, label="满意度")
+    comment = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, label="评价意见"
+    )
+
+
+class ScheduleSessionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    date = serializers.DateField(label="日期")
+    start_time = serializers.TimeField(label="开始时间")
+    end_time = serializers.TimeField(label="结束时间")
+    hours = serializers.DecimalField(max_digits=4, decimal_places=1, label="计入学时")
+    hour_type = serializers.ChoiceField(choices=HourType.choices, required=False, label="学时类型")
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True, label="地点")
+    topic = serializers.CharField(max_length=100, required=False, allow_blank=True, label="内容")
+
+
+class ScheduleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """排课: ``training_class`` (link an existing class) or ``academy`` (+ ``course`` for a custom
+    order), dates, lecturers and sessions of a new class."""
+
+    training_class = serializers.IntegerField(min_value=1, max_value=2147483647, required=False)
+    academy = serializers.IntegerField(min_value=1, max_value=2147483647, required=False)
+    course = serializers.IntegerField(min_value=1, max_value=2147483647, required=False)
+    lecturers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2147483647),
+        required=False,
+        max_length=50,
+    )
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    capacity = serializers.IntegerField(min_value=1, max_value=10000, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    sessions = ScheduleSessionSerializer(many=True, required=False)

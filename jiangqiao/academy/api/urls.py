@@ -8,6 +8,7 @@ from .views import (
     CourseViewSet,
     LecturerViewSet,
     TrainingClassViewSet,
+    TrainingOrderViewSet,
 )
 
 app_name = "academy"
@@ -17,4 +18,5 @@ router.register("alliances", AllianceViewSet)
 router.register("lecturers", LecturerViewSet)
 router.register("courses", CourseViewSet)
 router.register("classes", TrainingClassViewSet)
+router.register("orders", TrainingOrderViewSet)
 urlpatterns = router.urls

@@ -12,16 +12,27 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
+from jiangqiao.core.exceptions import BusinessError
 
-from .. import classes, services
+from .. import classes, orders, services
 from ..filtersets import (
     AcademyFilterSet,
     AllianceFilterSet,
     ClassFilterSet,
     CourseFilterSet,
     LecturerFilterSet,
+    OrderFilterSet,
 )
-from ..models import Academy, Alliance, ClassSession, Course, Enrolment, Lecturer, TrainingClass
+from ..models import (
+    Academy,
+    Alliance,
+    ClassSession,
+    Course,
+    Enrolment,
+    Lecturer,
+    TrainingClass,
+    TrainingOrder,
+)
 from .serializers import (
     AcademySerializer,
     AllianceSerializer,
@@ -32,9 +43,13 @@ from .serializers import (
     EmptySerializer,
     EnrolmentRefSerializer,
     EnrolmentSerializer,
+    EvaluateSerializer,
     LecturerSerializer,
     MoveSerializer,
+    ReasonSerializer,
+    ScheduleSerializer,
     TrainingClassSerializer,
+    TrainingOrderSerializer,
     WorkerSerializer,
 )
 
@@ -299,3 +314,144 @@ class TrainingClassViewSet(ScopedModelViewSet):
             "trainee", "certificate"
         )
         return Response(EnrolmentSerializer(rows, many=True).data)
+
+
+class TrainingOrderViewSet(ScopedModelViewSet):
+    """培训订单：企业点单邀约（课程菜单的已发布课程或讲师）与院企订单式（定制培训）。
+    学院受理、退回（须说明原因）、排课（创建班次）；班次结业即交付；企业撤回、评价。
+    企业联络人只看本企业的订单。"""
+
+    queryset = TrainingOrder.objects.select_related(
+        "academy", "enterprise", "course", "lecturer", "training_class"
+    ).prefetch_related("events")
+    serializer_class = TrainingOrderSerializer
+    filterset_class = OrderFilterSet
+    ordering_fields = ["id", "created_at", "period_from", "number"]
+    ordering = ["-created_at", "-id"]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        v = serializer.validated_data
+        serializer.instance = orders.order_place(
+            actor=self.request.user,
+            enterprise=v["enterprise"],
+            kind=v["kind"],
+            data={k: v[k] for k in orders.ORDER_FIELDS if k in v},
+            course=v.get("course"),
+            lecturer=v.get("lecturer"),
+            academy=v.get("academy"),
+        )
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        assert serializer.instance is not None
+        v = serializer.validated_data
+        serializer.instance = orders.order_update(
+            actor=self.request.user,
+            order=serializer.instance,
+            data={k: v[k] for k in orders.ORDER_FIELDS if k in v},
+            version=self.expected_version(),
+        )
+
+    def get_queryset(self) -> Any:
+        if self.action in ("withdraw", "evaluate"):
+            self.scope_action = "view"  # the enterprise acts on what it sees
+        return super().get_queryset()
+
+    def _fresh(self, order: TrainingOrder) -> Response:
+        return Response(self.get_serializer(TrainingOrder.objects.get(pk=order.pk)).data)
+
+    def _input(self, serializer_class: Any, request: Request) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=ReasonSerializer, responses=TrainingOrderSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        """受理（待受理 → 已受理）。"""
+        data = self._input(ReasonSerializer, request)
+        return self._fresh(
+            orders.order_accept(
+                actor=request.user, order=self.get_object(), comment=data.get("reason", "")
+            )
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TrainingOrderSerializer)
+    @action(detail=True, methods=["post"], scope_action="change", url_path="return")
+    def return_order(self, request: Request, pk: Any = None) -> Response:
+        """退回（待受理 → 已退回），须说明原因；由需求转来的订单，需求恢复原状态。"""
+        data = self._input(ReasonSerializer, request)
+        return self._fresh(
+            orders.order_return(
+                actor=request.user, order=self.get_object(), reason=data.get("reason", "")
+            )
+        )
+
+    @extend_schema(request=ScheduleSerializer, responses=TrainingOrderSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def schedule(self, request: Request, pk: Any = None) -> Response:
+        """排课（已受理 → 已排课）：在承接学院（含分院、实训基地）创建班次及课次，或关联已有班次。"""
+        order = self.get_object()
+        data = self._input(ScheduleSerializer, request)
+        user = request.user
+
+        def visible(model: Any, pk: int | None, field: str) -> Any:
+            if pk is None:
+                return None
+            found = model.objects.visible_to(user, "view").filter(pk=pk).first()
+            if found is None:
+                raise BusinessError(f"{field}：不存在或不在您的数据范围内", field=field)
+            return found
+
+        lecturer_ids = data.get("lecturers")
+        lecturers = None
+        if lecturer_ids is not None:
+            lecturers = list(Lecturer.objects.visible_to(user, "view").filter(pk__in=lecturer_ids))
+            if len(lecturers) != len(set(lecturer_ids)):
+                raise BusinessError(
+                    "lecturers：有师资不存在或不在您的数据范围内", field="lecturers"
+                )
+        class_data: dict[str, Any] = {
+            k: data[k]
+            for k in ("title", "capacity", "start_date", "end_date", "place")
+            if k in data
+        }
+        sessions = [
+            {k: v for k, v in s.items() if v not in (None, "")} for s in data.get("sessions", [])
+        ]
+        return self._fresh(
+            orders.order_schedule(
+                actor=user,
+                order=order,
+                academy=visible(Academy, data.get("academy"), "academy"),
+                course=visible(Course, data.get("course"), "course"),
+                data=class_data,
+                lecturers=lecturers,
+                sessions=sessions,
+                training_class=visible(TrainingClass, data.get("training_class"), "training_class"),
+            )
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TrainingOrderSerializer)
+    @action(detail=True, methods=["post"], scope_action="view")
+    def withdraw(self, request: Request, pk: Any = None) -> Response:
+        """企业撤回（待受理/已受理 → 已撤回）。"""
+        data = self._input(ReasonSerializer, request)
+        return self._fresh(
+            orders.order_withdraw(
+                actor=request.user, order=self.get_object(), reason=data.get("reason", "")
+            )
+        )
+
+    @extend_schema(request=EvaluateSerializer, responses=TrainingOrderSerializer)
+    @action(detail=True, methods=["post"], scope_action="view")
+    def evaluate(self, request: Request, pk: Any = None) -> Response:
+        """企业评价（已交付 → 已评价）：满意度 1–5 分及意见。"""
+        data = self._input(EvaluateSerializer, request)
+        return self._fresh(
+            orders.order_evaluate(
+                actor=request.user,
+                order=self.get_object(),
+                satisfaction=data["satisfaction"],
+                comment=data.get("comment", ""),
+            )
+        )

@@ -92,3 +92,42 @@ def worker(n: int | None = None, **extra: Any) -> dict[str, Any]:
         "employer_name": "深圳市精工机械有限公司",
         **extra,
     }
+
+
+def order_data(**extra: Any) -> dict[str, Any]:
+    """An order's own fields: 20 trainees at the academy, two weeks from today for a month."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.localdate() + dt.timedelta(days=14)
+    return {
+        "trainees_planned": 20,
+        "period_from": start,
+        "period_to": start + dt.timedelta(days=30),
+        "site": "academy",
+        "description": "一线数控操作工提升故障判断能力",
+        **extra,
+    }
+
+
+def make_contact(unit: Any, username: str, enterprise: Any = None) -> tuple[Any, Any]:
+    """An enterprise contact (role 企业联络人) linked to an enterprise of ``unit``."""
+    from jiangqiao.accounts.models import Role
+    from jiangqiao.core.testing.personas import make_user
+    from jiangqiao.demands.models import EnterpriseContact
+    from jiangqiao.demands.tests.factories import make_enterprise
+
+    enterprise = enterprise or make_enterprise(unit)
+    user = make_user(username, unit, Role.objects.get(code="enterprise_contact"))
+    EnterpriseContact.objects.create(enterprise=enterprise, user=user, name=f"联络人{username}")
+    return user, enterprise
+
+
+def make_order(contact: Any, enterprise: Any, course: Course, **extra: Any) -> Any:
+    """A 点单邀约 order (待受理) of a published ``course``, placed by ``contact``."""
+    from jiangqiao.academy import orders
+
+    return orders.order_place(
+        actor=contact, enterprise=enterprise, kind="menu", course=course, data=order_data(**extra)
+    )

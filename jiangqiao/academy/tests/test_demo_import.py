@@ -49,6 +49,24 @@ class DemoTests(WorldTestCase):
         self.assertEqual(demo.build(w.superuser), 0)  # idempotent
         self.assertEqual(TrainingClass.objects.count(), 3)
 
+    def test_demo_orders_of_the_enterprise_contact_in_every_state(self) -> None:
+        from jiangqiao.academy.choices import OrderStatus
+        from jiangqiao.academy.models import TrainingOrder
+
+        from .helpers import make_contact
+
+        w = self.world
+        Organization.objects.filter(pk=w.city_a.pk).update(region_code="440300")
+        for _ in range(3):
+            make_craftsman(w.county_a1, w.city_admin_a)
+        contact, enterprise = make_contact(w.county_a1, "ent_contact")
+        demo.build(w.superuser)
+        orders = TrainingOrder.objects.filter(enterprise=enterprise)
+        self.assertEqual(set(orders.values_list("status", flat=True)), set(OrderStatus.values))
+        self.assertTrue(all(o.placed_by == contact for o in orders))
+        delivered = orders.get(status="delivered")
+        self.assertEqual(delivered.training_class.status, "finished")  # type: ignore[union-attr]
+
 
 class ImportTests(WorldTestCase):
     def test_import_rows_with_a_bad_uscc_reported(self) -> None:

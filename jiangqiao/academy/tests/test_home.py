@@ -13,7 +13,7 @@ from jiangqiao.academy import classes
 from jiangqiao.academy.home import todo_items, upcoming_sessions
 from jiangqiao.core.testing.cases import WorldTestCase
 
-from .helpers import make_class, worker
+from .helpers import make_class, make_contact, make_order, worker
 
 
 class AcademyHomeTests(WorldTestCase):
@@ -70,20 +70,35 @@ class AcademyHomeTests(WorldTestCase):
         classes.class_move(actor=other, training_class=self.theirs, to="open")
         classes.enrol(actor=other, training_class=self.theirs, worker=worker())
         classes.enrol(actor=other, training_class=self.theirs, worker=worker())
+        # One order waiting for each city's academy.
+        contact, enterprise = make_contact(w.county_a1, "qy_home_a")
+        make_order(contact, enterprise, self.open.course)
+        contact, enterprise = make_contact(w.county_b1, "qy_home_b")
+        make_order(contact, enterprise, self.theirs.course)
 
     def test_counts_equal_the_lists_they_link_to_and_leave_out_other_units(self) -> None:
         items = {i.key: i for i in todo_items(user=self.me)}
         self.assertEqual(
             {k: i.count for k, i in items.items()},
-            {"open": 1, "running": 1, "waitlist": 1, "certificates": 0},
+            {
+                "orders_pending": 1,
+                "orders_accepted": 0,
+                "open": 1,
+                "running": 1,
+                "waitlist": 1,
+                "certificates": 0,
+            },
         )
+        self.assertTrue(items["orders_pending"].red)
         self.login(self.me)
         for item in items.values():
             page = self.client.get(item.url)
             self.assertEqual(page.status_code, 200)
-            shown = set(re.findall(r'href="/academy/classes/(\d+)/"', page.content.decode()))
+            kind = "orders" if item.key.startswith("orders") else "classes"
+            shown = set(re.findall(rf'href="/academy/{kind}/(\d+)/"', page.content.decode()))
             self.assertEqual(len(shown), item.count, item.key)
-            self.assertNotIn(str(self.theirs.pk), shown)
+            if kind == "classes":
+                self.assertNotIn(str(self.theirs.pk), shown)
 
     def test_the_week_lists_my_sessions_with_check_in_links(self) -> None:
         self.assertEqual([s.pk for s in upcoming_sessions(user=self.me)], [self.tomorrow.pk])

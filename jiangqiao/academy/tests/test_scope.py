@@ -13,10 +13,19 @@ from jiangqiao.academy.models import (
     Lecturer,
     Trainee,
     TrainingClass,
+    TrainingOrder,
 )
 from jiangqiao.core.testing.cases import DataScopeMatrixTests
 
-from .helpers import make_academy, make_class, make_course, make_lecturer, next_no, worker
+from .helpers import (
+    make_academy,
+    make_class,
+    make_course,
+    make_lecturer,
+    make_order,
+    next_no,
+    worker,
+)
 
 
 class TestAcademyScope(DataScopeMatrixTests):
@@ -73,3 +82,14 @@ class TestTraineeScope(DataScopeMatrixTests):
 
     def make_row(self, unit: Any, owner: Any) -> Trainee:
         return classes.trainee_register(actor=owner, org=unit, data=worker())
+
+
+class TestTrainingOrderScope(DataScopeMatrixTests):
+    __test__ = True
+    model = TrainingOrder
+
+    def make_row(self, unit: Any, owner: Any) -> TrainingOrder:
+        from jiangqiao.demands.tests.factories import make_enterprise
+
+        course = make_course(unit, owner, publish=True)
+        return make_order(owner, make_enterprise(unit, owner), course)

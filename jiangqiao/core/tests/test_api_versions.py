@@ -19,6 +19,7 @@ from jiangqiao.academy.tests.helpers import (
     make_class,
     make_course,
     make_lecturer,
+    make_order,
     next_no,
 )
 from jiangqiao.core.concurrency import STALE_MESSAGE, VersionedModel
@@ -47,6 +48,14 @@ ROWS: dict[str, tuple[Any, str]] = {
     "academy.lecturer": (lambda w: make_lecturer(w.county_a1, w.city_admin_a), "employer"),
     "academy.course": (lambda w: make_course(w.county_a1, w.city_admin_a), "assessment"),
     "academy.trainingclass": (lambda w: make_class(w.county_a1, w.city_admin_a), "title"),
+    "academy.trainingorder": (
+        lambda w: make_order(
+            w.city_admin_a,
+            make_enterprise(w.county_a1, w.city_admin_a),
+            make_course(w.county_a1, w.city_admin_a, publish=True),
+        ),
+        "description",
+    ),
 }
 
 

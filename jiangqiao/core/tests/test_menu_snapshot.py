@@ -60,6 +60,7 @@ URLS = {
     "课程清单": "/academy/courses/",
     "课程菜单（公开）": "/academy/menu/",
     "班次": "/academy/classes/",
+    "培训订单": "/academy/orders/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -71,7 +72,10 @@ MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "�
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
-ACADEMY = ("工匠学院", ("工匠学院", "学院联盟", "师资库", "课程清单", "课程菜单（公开）", "班次"))
+ACADEMY = (
+    "工匠学院",
+    ("工匠学院", "学院联盟", "师资库", "课程清单", "课程菜单（公开）", "班次", "培训订单"),
+)
 CASEWORK = ("服务办理", ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "结对协议"))
 TASK_FORCE_CASEWORK = (
     "服务办理",
@@ -143,15 +147,22 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     BuiltinRole.UNION_STAFF: STAFF,
     # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
-    BuiltinRole.ENTERPRISE_CONTACT: [DEMANDS, ("服务办理", ("结对协议",)), TAXONOMY],
+    BuiltinRole.ENTERPRISE_CONTACT: [
+        DEMANDS,
+        ("服务办理", ("结对协议",)),
+        ("工匠学院", ("培训订单",)),  # 我的培训订单 (issue 15 point 4)
+        TAXONOMY,
+    ],
     BuiltinRole.CRAFTSMAN: [
         TALENTS,
         ("服务办理", ("需求认领清单", "我的认领", "服务记录", "结对协议")),
         TAXONOMY,
     ],
     # 工匠学院 (issue 15): academies, lecturers drawn from the talent pool, the course menu.
+    # Training orders: 技能培训 demands of the unit become orders, so demands are read too.
     BuiltinRole.ACADEMY_ADMIN: [
         ("人才资源库", ("劳模工匠", "我的档案")),
+        ("企业需求库", ("企业", "需求")),
         ACADEMY,
         ("系统管理", ("组织机构", "后台任务", "导入记录")),
         TAXONOMY,

@@ -72,6 +72,8 @@ SELECT_EXCEPTIONS = {
     ("UserRolesForm", "roles"): "a handful of roles, shown as named checkboxes",
     ("RoleForm", "permissions"): "the grouped permission editor",
     ("DemandSubmitForm", "enterprise"): "an enterprise contact's own one or two enterprises",
+    ("OrderPlaceForm", "enterprise"): "an enterprise contact's own one or two enterprises",
+    ("OrderPlaceForm", "academy"): "the few academies open for orders, named, on a phone",
 }
 # A row's key asked by its label ("劳模工匠ID", "企业编号"); certificate and request numbers are
 # real-world numbers, not database keys.
