@@ -431,6 +431,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     ClassSession,
     Enrolment,
     Trainee,
+    TraineeUpgrade,
     TrainingClass,
 )
 
@@ -448,5 +449,6 @@ __all__ = [
     "Lecturer",
     "Subsidy",
     "Trainee",
+    "TraineeUpgrade",
     "TrainingClass",
 ]

@@ -128,6 +128,11 @@ ACADEMY_STAFF = (
     "academy.mark_attendance",
     "academy.view_certificate",
     "academy.issue_certificate",
+    # Skill upgrades of trainees (point 6): the academy's link and the one skill-upgrade record
+    # type it writes (pseudonymised; read for the count of upgrades of the unit's subtree).
+    "academy.view_traineeupgrade",
+    "academy.add_traineeupgrade",
+    "casework.view_skillupgrade",
     "talents.view_craftsman",
 )
 ACADEMY_VIEW = (
@@ -142,6 +147,7 @@ ACADEMY_VIEW = (
     "academy.view_classsession",
     "academy.view_enrolment",
     "academy.view_certificate",
+    "academy.view_traineeupgrade",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

@@ -91,7 +91,9 @@ def skill_upgrade_counts(
     by_source: dict[str, int] = {}
     for day, source, enterprise_id, code, occupation, level, certificate in candidates.iterator():
         namespace = enterprise_id if source == UpgradeSource.SESSION else source
-        keys = [("worker", day.year, namespace, code.upper(), occupation, level)]
+        keys: list[tuple[Any, ...]] = [
+            ("worker", day.year, namespace, code.upper(), occupation, level)
+        ]
         if certificate:
             keys.append(("certificate", day.year, certificate.upper(), occupation, level))
         duplicate = any(key in seen for key in keys)
