@@ -211,7 +211,8 @@ class SkillUpgrade(AuditedModel):
     (``source`` 服务记录, ``session`` set) or a craftsman-academy class (``source`` 工匠学院培训, no
     session; the academy links its trainee to the row, this app knows nothing of the academy).
     ``org`` is the owning union unit (the session's demand's, or the class's) and what the data
-    scope filters on; 仅本人 still reaches a session's upgrades through the session.
+    scope filters on; 仅本人 reaches a session's upgrades through the session, and the rows the
+    user recorded.
     """
 
     org = models.ForeignKey(
@@ -245,6 +246,7 @@ class SkillUpgrade(AuditedModel):
     scope_org_field: ClassVar[str] = "org"
     scope_owner_field: ClassVar[str | None] = (
         "session__offer__craftsman__user|session__offer__team__lead__user|session__created_by"
+        "|created_by"
     )
 
     class Meta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiangqiao.academy import classes, services
+from jiangqiao.academy import classes, services, upgrades
 from jiangqiao.academy.models import (
     Academy,
     Alliance,
@@ -12,11 +12,21 @@ from jiangqiao.academy.models import (
     Enrolment,
     Lecturer,
     Trainee,
+    TraineeUpgrade,
     TrainingClass,
 )
 from jiangqiao.core.testing.cases import DataScopeMatrixTests
 
-from .helpers import make_academy, make_class, make_course, make_lecturer, next_no, worker
+from .helpers import (
+    make_academy,
+    make_class,
+    make_course,
+    make_lecturer,
+    next_no,
+    running_class,
+    upgrade_data,
+    worker,
+)
 
 
 class TestAcademyScope(DataScopeMatrixTests):
@@ -73,3 +83,38 @@ class TestTraineeScope(DataScopeMatrixTests):
 
     def make_row(self, unit: Any, owner: Any) -> Trainee:
         return classes.trainee_register(actor=owner, org=unit, data=worker())
+
+
+class TestTraineeUpgradeScope(DataScopeMatrixTests):
+    """A trainee's skill upgrade (and the one skill-upgrade record behind it) sits in its class's
+    unit; the 仅本人 clerk sees the one he recorded."""
+
+    __test__ = True
+    model = TraineeUpgrade
+
+    def make_row(self, unit: Any, owner: Any) -> TraineeUpgrade:
+        tc = running_class(unit, owner)
+        enrolment = classes.enrol(actor=owner, training_class=tc, worker=worker())
+        return upgrades.trainee_upgrade_record(
+            actor=owner, enrolment=enrolment, lecturer=None, **upgrade_data()
+        )
+
+    def test_the_skill_upgrade_records_have_the_same_scope(self) -> None:
+        from jiangqiao.casework.models import SkillUpgrade
+
+        ids = {r.upgrade_id for r in self.rows.values()}  # type: ignore[attr-defined]
+        for persona in ("city_admin_a", "city_admin_b", "county_operator", "grassroots_clerk"):
+            user = getattr(self.world, persona)
+            with self.subTest(persona=persona):
+                self.assertEqual(
+                    set(
+                        SkillUpgrade.objects.visible_to(user)
+                        .filter(pk__in=ids)
+                        .values_list("pk", flat=True)
+                    ),
+                    {
+                        r.upgrade_id  # type: ignore[attr-defined]
+                        for r in self.rows.values()
+                        if r.pk in self.visible(user)
+                    },
+                )

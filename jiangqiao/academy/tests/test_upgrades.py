@@ -10,11 +10,10 @@ import datetime as dt
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jiangqiao.academy import classes, upgrades
-from jiangqiao.academy.models import Enrolment, TraineeUpgrade, TrainingClass
+from jiangqiao.academy.models import Enrolment, TraineeUpgrade
 from jiangqiao.academy.selectors import class_upgrades
 from jiangqiao.accounts.models import Role
 from jiangqiao.casework import kpi
@@ -24,46 +23,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.core.testing.personas import make_user
 
-from .helpers import make_academy, make_class, make_lecturer, worker
-
-TODAY = timezone.localdate()
-START = TODAY - dt.timedelta(days=40)
-
-
-def running_class(unit: Any, owner: Any, **extra: Any) -> TrainingClass:
-    """A class that started 40 days ago (进行中) with one session and one lecturer."""
-    academy = make_academy(unit, owner)
-    lecturer = make_lecturer(unit, owner, academy=academy)
-    tc = make_class(
-        unit,
-        owner,
-        academy=academy,
-        start_date=START.isoformat(),
-        end_date=(START + dt.timedelta(days=4)).isoformat(),
-        **extra,
-    )
-    tc = classes.class_update(
-        actor=owner, training_class=tc, data={}, lecturers=[lecturer], version=tc.version
-    )
-    classes.session_add(
-        actor=owner,
-        training_class=tc,
-        data={"date": START, "start_time": "09:00", "end_time": "12:00", "hours": 3},
-    )
-    classes.class_move(actor=owner, training_class=tc, to="open")
-    return classes.class_move(actor=owner, training_class=tc, to="running")
-
-
-def upgrade_data(**extra: Any) -> dict[str, Any]:
-    return {
-        "occupation": "6-18-01-01",
-        "level_before": "intermediate_worker",
-        "level_after": "senior_worker",
-        "certificate_no": "Y440300202600123",
-        "issuer": "深圳市职业技能鉴定中心",
-        "issued_on": TODAY - dt.timedelta(days=5),
-        **extra,
-    }
+from .helpers import START, TODAY, make_class, make_lecturer, running_class, upgrade_data, worker
 
 
 class UpgradeTestBase(WorldTestCase):

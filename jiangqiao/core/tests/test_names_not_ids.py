@@ -72,6 +72,7 @@ SELECT_EXCEPTIONS = {
     ("UserRolesForm", "roles"): "a handful of roles, shown as named checkboxes",
     ("RoleForm", "permissions"): "the grouped permission editor",
     ("DemandSubmitForm", "enterprise"): "an enterprise contact's own one or two enterprises",
+    ("UpgradeForm", "lecturer"): "the class's own few lecturers, as named options",
 }
 # A row's key asked by its label ("劳模工匠ID", "企业编号"); certificate and request numbers are
 # real-world numbers, not database keys.
