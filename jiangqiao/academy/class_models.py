@@ -348,3 +348,40 @@ class CertificateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class TraineeUpgrade(OrgOwnedModel):
+    """A trainee's skill upgrade (技能等级晋升) earned through a class: the academy's link to the
+    one skill-upgrade record type (``casework.SkillUpgrade``, source 工匠学院培训), which is
+    pseudonymised (an academy code, no name, no ID number) and counted with the upgrades of
+    service sessions. This row gives staff the trainee, the class and the lecturer it came from.
+    Owned by the class's unit."""
+
+    upgrade = models.OneToOneField(
+        "casework.SkillUpgrade",
+        models.PROTECT,
+        related_name="trainee_link",
+        verbose_name="技能提升",
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, models.PROTECT, related_name="upgrades", verbose_name="报名"
+    )
+    lecturer = models.ForeignKey(
+        "academy.Lecturer",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainee_upgrades",
+        verbose_name="授课师资",
+    )
+
+    class Meta:
+        verbose_name = "学员技能提升"
+        verbose_name_plural = "学员技能提升"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment.trainee} 技能提升"
+
+    def get_absolute_url(self) -> str:
+        return reverse("academy:class_detail", args=[self.enrolment.training_class_id])

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import segno
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +29,7 @@ from jiangqiao.core.views.generic import (
     SubmitOnceMixin,
 )
 
-from . import certificate_pdf, classes, selectors
+from . import certificate_pdf, classes, selectors, upgrades
 from .choices import (
     CLASS_STATUS_COLORS,
     ENROLMENT_STATUS_COLORS,
@@ -38,7 +38,7 @@ from .choices import (
     EnrolmentStatus,
 )
 from .filtersets import ClassFilterSet
-from .forms import AssessForm, ClassForm, SessionForm, WorkerForm
+from .forms import AssessForm, ClassForm, SessionForm, UpgradeForm, WorkerForm
 from .models import Attendance, Certificate, ClassSession, Enrolment, TrainingClass
 from .tables import ClassTable
 
@@ -146,6 +146,12 @@ class ClassDetailView(ObjectDetailView):
                 for r in rows
                 if r["enrolment"].status == EnrolmentStatus.ENROLLED
             ),
+            "upgrades": selectors.upgrade_rows(
+                selectors.class_upgrades(user=self.request.user, training_class=obj)
+            ),
+            "can_upgrade": can_change
+            and obj.status in upgrades.UPGRADE_CLASS_STATUSES
+            and self.request.user.has_perm("academy.add_traineeupgrade"),
             "seats_taken": sum(1 for r in rows if r["enrolment"].status == "enrolled"),
             "waitlisted": sum(1 for r in rows if r["enrolment"].status == "waitlisted"),
         }
@@ -327,6 +333,52 @@ class EnrolView(SubmitOnceMixin, ClassFormPage):
 
     def replay_fallback_url(self) -> str:
         return reverse("academy:trainingclass_list")
+
+
+class UpgradeView(ClassFormPage):
+    """Record one trainee's skill upgrade (技能等级晋升) after the class: a single form."""
+
+    def _enrolment(self, tc: TrainingClass) -> Enrolment:
+        if not self.request.user.has_perm("academy.add_traineeupgrade"):
+            raise PermissionDenied("您没有登记学员技能提升的权限")
+        return get_object_or_404(
+            Enrolment.objects.select_related("trainee"),
+            pk=self.kwargs["enrolment_pk"],
+            training_class=tc,
+        )
+
+    def _title(self, tc: TrainingClass, enrolment: Enrolment) -> str:
+        return f"登记技能提升：{enrolment.trainee.name}（{tc.title}）"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        tc = self.get_object()
+        enrolment = self._enrolment(tc)
+        certificate = Certificate.objects.filter(enrolment=enrolment).first()
+        initial: dict[str, Any] = {"issued_on": timezone.localdate()}
+        if certificate is not None:
+            initial["certificate_no"] = certificate.number
+        if tc.course.occupation:
+            initial["occupation"] = tc.course.occupation
+        if tc.course.skill_level:
+            initial["level_after"] = tc.course.skill_level
+        form = UpgradeForm(initial=initial, training_class=tc)
+        return self._render(form, tc, self._title(tc, enrolment))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        tc = self.get_object()
+        enrolment = self._enrolment(tc)
+        form = UpgradeForm(request.POST, training_class=tc)
+        if form.is_valid():
+            try:
+                upgrades.trainee_upgrade_record(
+                    actor=request.user, enrolment=enrolment, **form.cleaned_data
+                )
+            except (BusinessError, ScopeViolation, ValidationError) as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"已登记“{enrolment.trainee.name}”的技能提升")
+                return redirect(tc.get_absolute_url())
+        return self._render(form, tc, self._title(tc, enrolment), status=400)
 
 
 class SessionAttendanceView(ScopedMixin, View):

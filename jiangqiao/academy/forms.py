@@ -453,3 +453,29 @@ class DemandConvertForm(LocalizedForm):
         model_choice(self, "academy").queryset = selectors.academy_choices_for(
             user=user, action="view"
         )
+
+
+class UpgradeForm(LocalizedForm):
+    """A trainee's skill upgrade (技能等级晋升) after a class: the skill-level certificate."""
+
+    occupation = TermChoiceField("occupation", label="职业（工种）")
+    level_before = TermChoiceField(
+        "skill_level", label="原技能等级", required=False, help_text="此前没有技能等级的留空"
+    )
+    level_after = TermChoiceField("skill_level", label="提升后技能等级")
+    certificate_no = forms.CharField(
+        label="技能等级证书编号",
+        max_length=64,
+        help_text="职业技能等级证书上的编号；已预填本班结业证书编号时请核对修改",
+    )
+    issuer = forms.CharField(label="发证机构", max_length=100, help_text="职业技能等级认定机构")
+    issued_on = forms.DateField(label="取证日期", widget=DATE)
+    lecturer = forms.ModelChoiceField(
+        queryset=Lecturer.objects.none(), label="授课师资", required=False
+    )
+
+    def __init__(self, *args: Any, training_class: TrainingClass, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "lecturer").queryset = training_class.lecturers.select_related(
+            "craftsman"
+        )

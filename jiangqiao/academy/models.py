@@ -431,6 +431,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     ClassSession,
     Enrolment,
     Trainee,
+    TraineeUpgrade,
     TrainingClass,
 )
 from .order_models import OrderEvent, TrainingOrder  # noqa: E402
@@ -450,6 +451,7 @@ __all__ = [
     "OrderEvent",
     "Subsidy",
     "Trainee",
+    "TraineeUpgrade",
     "TrainingClass",
     "TrainingOrder",
 ]

@@ -11,7 +11,16 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from jiangqiao.core.choices import Status
 
 from .choices import CourseStatus
-from .models import Academy, Alliance, Course, Lecturer, OrderEvent, TrainingClass, TrainingOrder
+from .models import (
+    Academy,
+    Alliance,
+    Course,
+    Lecturer,
+    OrderEvent,
+    TraineeUpgrade,
+    TrainingClass,
+    TrainingOrder,
+)
 
 
 def academy_list(*, user: Any, action: str = "view") -> QuerySet[Academy]:
@@ -231,3 +240,37 @@ def convertible_demands(*, user: Any) -> QuerySet[Any]:
         .select_related("enterprise")
         .order_by("-pk")
     )
+
+
+def class_upgrades(*, user: Any, training_class: TrainingClass) -> QuerySet[TraineeUpgrade]:
+    """The skill upgrades of a class's trainees the user may see (trainee, record, lecturer)."""
+    return (
+        TraineeUpgrade.objects.visible_to(user, "view")
+        .filter(enrolment__training_class=training_class)
+        .select_related("upgrade", "enrolment__trainee", "lecturer__craftsman")
+        .order_by("enrolment__queued_at", "pk")
+    )
+
+
+def upgrade_rows(upgrades: Any) -> list[dict[str, Any]]:
+    """Upgrades as pages and the API show them: trainee name, labels of occupation and levels."""
+    from jiangqiao.taxonomy.selectors import term_labels
+
+    rows = list(upgrades)
+    occupations = term_labels("occupation", [u.upgrade.occupation for u in rows])
+    levels = term_labels(
+        "skill_level",
+        [c for u in rows for c in (u.upgrade.level_before, u.upgrade.level_after) if c],
+    )
+    return [
+        {
+            "link": u,
+            "row": u.upgrade,
+            "trainee": u.enrolment.trainee.name,
+            "occupation": occupations.get(u.upgrade.occupation, u.upgrade.occupation),
+            "before": levels.get(u.upgrade.level_before, "—") if u.upgrade.level_before else "—",
+            "after": levels.get(u.upgrade.level_after, u.upgrade.level_after),
+            "lecturer": str(u.lecturer) if u.lecturer is not None else "",
+        }
+        for u in rows
+    ]

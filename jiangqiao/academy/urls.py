@@ -75,6 +75,11 @@ urlpatterns = [
         class_views.WithdrawView.as_view(),
         name="withdraw",
     ),
+    path(
+        "classes/<int:pk>/enrolments/<int:enrolment_pk>/upgrade/",
+        class_views.UpgradeView.as_view(),
+        name="upgrade",
+    ),
     path("classes/<int:pk>/assess/", class_views.AssessView.as_view(), name="assess"),
     path(
         "classes/<int:pk>/certificates/issue/",

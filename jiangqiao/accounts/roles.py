@@ -132,6 +132,11 @@ ACADEMY_STAFF = (
     "academy.change_trainingorder",
     "academy.handle_trainingorder",
     "academy.convert_demand",
+    # Skill upgrades of trainees (point 6): the academy's link and the one skill-upgrade record
+    # type it writes (pseudonymised; read for the count of upgrades of the unit's subtree).
+    "academy.view_traineeupgrade",
+    "academy.add_traineeupgrade",
+    "casework.view_skillupgrade",
     "talents.view_craftsman",
     # 技能培训 demands of the unit become training orders (转为学院订单): read demands and
     # enterprises (no sensitive enterprise data).
@@ -151,6 +156,7 @@ ACADEMY_VIEW = (
     "academy.view_enrolment",
     "academy.view_certificate",
     "academy.view_trainingorder",
+    "academy.view_traineeupgrade",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

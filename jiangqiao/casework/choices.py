@@ -82,3 +82,10 @@ class ProblemResult(models.TextChoices):
     SOLVED = "solved", "已解决"
     PARTIAL = "partial", "部分解决"
     NOT = "not", "未解决"
+
+
+class UpgradeSource(models.TextChoices):
+    """Where a skill upgrade (技能提升) was recorded: one record type, two sources."""
+
+    SESSION = "session", "服务记录"
+    TRAINING = "training", "工匠学院培训"

@@ -2,7 +2,8 @@
 
 ``figures(user=…, org=…, start=…, end=…)`` counts the demands of ``org``'s subtree (within the
 user's data scope) in the period ``start ≤ day ≤ end`` (dates in Asia/Shanghai). The dashboards
-read these; nothing else counts them its own way.
+read these; nothing else counts them its own way. ``skill_upgrade_counts`` is the one count of
+skill upgrades, of service sessions and of craftsman-academy training alike.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import workdays_between
 from jiangqiao.demands.models import Demand
 
-from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
+from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus, UpgradeSource
 from .models import Offer, Outcome, ServiceRecord, SkillUpgrade
 
 
@@ -44,6 +45,64 @@ def _median(values: list[float]) -> float | None:
 def scoped_demands(*, user: Any, org: Any) -> Any:
     """The demands of ``org``'s subtree that ``user`` may see."""
     return Demand.objects.visible_to(user, "view").filter(subtree_q(org.path, field="org"))
+
+
+@dataclass(frozen=True)
+class UpgradeCount:
+    """技能提升人次 of a period: the total, by level reached (``skill_level`` code) and by source."""
+
+    total: int
+    by_level: dict[str, int]
+    by_source: dict[str, int]
+
+
+def skill_upgrade_counts(
+    *, user: Any, start: dt.date, end: dt.date, org: Any = None
+) -> UpgradeCount:
+    """The one count of skill upgrades (docs/kpi.md §1 技能提升人次), both sources together.
+
+    An upgrade counts on its certificate date (``issued_on``; a session's upgrade defaults to the
+    session's day) when that falls in ``start ≤ day ≤ end``, for the units of ``org``'s subtree
+    (all the user may see when ``org`` is None) within the user's data scope. Within one calendar
+    year an upgrade is counted once: a later record of the same worker (same enterprise staff
+    number for sessions, same academy trainee code for training) reaching the same level in the
+    same occupation, or a record of the same certificate number for the same occupation and
+    level (a certificate recorded by a session and by a class), is a duplicate and not counted —
+    in the period of the first record or in no period at all.
+    """
+    rows = SkillUpgrade.objects.visible_to(user, "view")
+    if org is not None:
+        rows = rows.filter(subtree_q(org.path, field="org"))
+    candidates = (
+        rows.filter(issued_on__gte=dt.date(start.year, 1, 1), issued_on__lte=end)
+        .order_by("issued_on", "pk")
+        .values_list(
+            "issued_on",
+            "source",
+            "session__demand__enterprise_id",
+            "worker_code",
+            "occupation",
+            "level_after",
+            "certificate_no",
+        )
+    )
+    seen: set[tuple[Any, ...]] = set()
+    by_level: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for day, source, enterprise_id, code, occupation, level, certificate in candidates.iterator():
+        namespace = enterprise_id if source == UpgradeSource.SESSION else source
+        keys: list[tuple[Any, ...]] = [
+            ("worker", day.year, namespace, code.upper(), occupation, level)
+        ]
+        if certificate:
+            keys.append(("certificate", day.year, certificate.upper(), occupation, level))
+        duplicate = any(key in seen for key in keys)
+        seen.update(keys)
+        if duplicate or day < start:
+            continue
+        by_level[level] = by_level.get(level, 0) + 1
+        by_source[source] = by_source.get(source, 0) + 1
+    return UpgradeCount(sum(by_level.values()), by_level, by_source)
 
 
 def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -76,7 +135,6 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
             servicerecord__in=sessions.values("pk")
         ).values_list("craftsman_id", flat=True)
     )
-    skill_upgrades = SkillUpgrade.objects.filter(session__in=sessions.values("pk")).count()
     offers = Offer.objects.filter(demand__in=demands.values("pk"))
     answered = offers.filter(
         Q(responded_at__gte=low, responded_at__lt=high)
@@ -118,7 +176,7 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
             solved_confirmed_at__gte=low, solved_confirmed_at__lt=high
         ).count(),
         "workers_trained": agg["trainees"] or 0,
-        "skill_upgrades": skill_upgrades,
+        "skill_upgrades": skill_upgrade_counts(user=user, org=org, start=start, end=end).total,
         # Process figures (docs/kpi.md §2).
         "triage_hours_median": _median(triage_hours),
         "first_contact_workdays_median": _median(contact_days),

@@ -178,6 +178,16 @@ def refusal(status: str, action: str) -> BusinessError:
     )
 
 
+def follow_demand_org(demand_ids: list[int], org_id: int) -> None:
+    """A demand that changes its owning unit (escalation, transfer) takes the skill upgrades of
+    its sessions along: they are counted and seen where the demand is (docs/kpi.md)."""
+    from .session_models import SkillUpgrade
+
+    SkillUpgrade.objects.filter(session__demand_id__in=demand_ids).exclude(org_id=org_id).update(
+        org_id=org_id, updated_at=timezone.now()
+    )
+
+
 def transition(
     *,
     actor: Any,
@@ -223,6 +233,8 @@ def transition(
         current = Demand.objects.filter(pk=pk).values_list("status", flat=True).first()
         raise refusal(current or "", action)
     result = Demand.objects.select_related("enterprise", "org").get(pk=pk)
+    if result.org_id != before_obj.org_id:
+        follow_demand_org([result.pk], result.org_id)
     # The step as labelled for the state it left (办结 from 企业已确认 is not "企业逾期未确认").
     label = next(
         (
@@ -1674,6 +1686,7 @@ def _escalate_chunk(
     )
     if updated != len(pks):  # cannot happen under the lock; never half-apply
         raise BusinessError("需求状态刚被修改，本批未升级", code="conflict")
+    follow_demand_org(pks, parent_id)
     days = rule("escalate_days")
     org = Organization.objects.filter(pk=org_id).values_list("name", flat=True).first() or ""
     parent = Organization.objects.get(pk=parent_id)

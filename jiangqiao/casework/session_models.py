@@ -4,8 +4,9 @@
   ``0003_service_sessions``) is one session of an accepted offer (``offer``) on a demand
   (``demand``: one enterprise per session by construction). Sessions logged before the service
   casework existed keep their confirmed match (``match``) and got the offer derived from it.
-* ``SkillUpgrade`` is one worker whose skill level went up thanks to the session: pseudonymised
-  (a worker code the enterprise uses and the initials — never a name or an ID number, PIPL).
+* ``SkillUpgrade`` is one worker whose skill level went up thanks to the session — or thanks to a
+  craftsman-academy class (the same record type, ``source``; the academy links its trainee):
+  pseudonymised (a worker code and the initials — never a name or an ID number, PIPL).
 * ``SessionEvidence`` is one evidence file (photo, document), stored privately and downloaded
   only through a view that checks the session's data scope.
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from jiangqiao.core.models import AuditedModel
@@ -29,7 +31,7 @@ from jiangqiao.core.scope import ScopedManager
 from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
 from jiangqiao.taxonomy.fields import TermCodeField
 
-from .choices import SessionMode
+from .choices import SessionMode, UpgradeSource
 
 #: Limits of a service record (the exchange schema ``service_record.json`` has the same).
 MINUTES_MAX = 100_000
@@ -202,11 +204,30 @@ class _SessionPart(AuditedModel):
         )
 
 
-class SkillUpgrade(_SessionPart):
-    """One worker's skill level raised through a session (pseudonymised: code + initials)."""
+class SkillUpgrade(AuditedModel):
+    """One worker's skill level raised (技能等级晋升), pseudonymised (worker code + initials).
 
+    One record type for both sources (docs/kpi.md counts them together): a service session
+    (``source`` 服务记录, ``session`` set) or a craftsman-academy class (``source`` 工匠学院培训, no
+    session; the academy links its trainee to the row, this app knows nothing of the academy).
+    ``org`` is the owning union unit (the session's demand's, or the class's) and what the data
+    scope filters on; 仅本人 reaches a session's upgrades through the session, and the rows the
+    user recorded.
+    """
+
+    org = models.ForeignKey(
+        "orgs.Organization", models.PROTECT, related_name="+", verbose_name="所属组织"
+    )
+    source = models.CharField(
+        "来源", max_length=10, choices=UpgradeSource.choices, default=UpgradeSource.SESSION
+    )
     session = models.ForeignKey(
-        ServiceRecord, models.CASCADE, related_name="skill_upgrades", verbose_name="服务记录"
+        ServiceRecord,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="skill_upgrades",
+        verbose_name="服务记录",
     )
     worker_code = models.CharField(
         "职工编号", max_length=32, help_text="企业内部工号或自编号；不填身份证号、姓名"
@@ -218,21 +239,40 @@ class SkillUpgrade(_SessionPart):
     level_before = TermCodeField("skill_level", verbose_name="原技能等级", blank=True)
     level_after = TermCodeField("skill_level", verbose_name="提升后技能等级")
     certificate_no = models.CharField("证书编号", max_length=64, blank=True)
+    issuer = NormalizedCharField("发证机构", max_length=100, blank=True)
+    issued_on = models.DateField("取证日期")
+
+    objects = ScopedManager()
+    scope_org_field: ClassVar[str] = "org"
+    scope_owner_field: ClassVar[str | None] = (
+        "session__offer__craftsman__user|session__offer__team__lead__user|session__created_by"
+        "|created_by"
+    )
 
     class Meta:
         verbose_name = "技能提升"
         verbose_name_plural = "技能提升"
         ordering = ["pk"]
+        indexes = [models.Index(fields=["issued_on"], name="casework_upgrade_issued")]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "worker_code", "occupation"],
                 name="casework_upgrade_unique_worker",
                 violation_error_message="同一服务记录中该职工该职业的技能提升已登记",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(source=UpgradeSource.SESSION, session__isnull=False)
+                | (~Q(source=UpgradeSource.SESSION) & Q(session__isnull=True)),
+                name="casework_upgrade_session_source",
+                violation_error_message="来源为服务记录的技能提升须属于一条服务记录",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.worker_code} 技能提升"
+
+    def audit_org_id(self) -> int | None:
+        return self.org_id
 
 
 class SessionEvidence(_SessionPart):

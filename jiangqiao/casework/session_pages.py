@@ -308,6 +308,8 @@ class SkillUpgradeForm(LocalizedForm):
     level_before = TermChoiceField("skill_level", label="原技能等级", required=False)
     level_after = TermChoiceField("skill_level", label="提升后技能等级")
     certificate_no = forms.CharField(label="证书编号", max_length=64, required=False)
+    issuer = forms.CharField(label="发证机构", max_length=100, required=False)
+    issued_on = forms.DateField(label="取证日期", required=False, help_text="不填则为服务日期")
 
 
 class EvidenceForm(LocalizedForm):

@@ -43,7 +43,7 @@ from jiangqiao.matching.choices import SuggestionStatus
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.text import normalize
 
-from .choices import OfferStatus, ProblemResult
+from .choices import OfferStatus, ProblemResult, UpgradeSource
 from .models import Offer
 from .session_models import NOTES_MAX, ServiceRecord, SessionEvidence, SkillUpgrade
 
@@ -78,6 +78,9 @@ UPGRADE_FIELDS = (
     "level_after",
     "certificate_no",
 )
+#: Also accepted for a session's upgrade (the exchange format does not carry them: an upgrade
+#: arriving from another instance is dated on its session's day, without issuer).
+UPGRADE_EXTRA_FIELDS = ("issuer", "issued_on")
 #: Offers whose service may take sessions.
 SERVING_STATUSES = (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
 PROBLEMS_MAX_ITEMS = 50
@@ -429,10 +432,16 @@ def session_update(
         .select_related("offer", "match")
         .get(pk=record.pk)
     )
+    old_date = current.date
     _fill(current, data, earliest=service_date_earliest(current.demand_id))
     current.updated_by = _user(actor)
     current.save()
     assert_visible(ServiceRecord, actor, current.pk, "change")
+    if current.date != old_date:
+        # Upgrades dated on the session's day (the default) follow a corrected date.
+        SkillUpgrade.objects.filter(session=current, issued_on=old_date).update(
+            issued_on=current.date, updated_at=timezone.now()
+        )
     _set_participants(current, participants, current.offer, current.match)
     record_operation(
         actor=_user(actor),
@@ -524,14 +533,33 @@ def _may_add_parts(actor: Any, record: ServiceRecord) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def _add_upgrade(
-    actor: Any, record: ServiceRecord, data: dict[str, Any], *, prefix: str = "技能提升"
+def level_rank(code: str) -> int:
+    """The rank of a skill level on the national scale, inverted (学徒工 1, 五级/初级工 2 …
+    一级/高级技师 highest; taxonomy ``skill_level``); 0 for no or an unknown level."""
+    from jiangqiao.taxonomy.codelists import SKILL_LEVELS
+
+    return {e.code: int(e.rank or 0) for e in SKILL_LEVELS}.get(code or "", 0)
+
+
+def check_levels(level_before: str, level_after: str, *, prefix: str = "技能提升") -> None:
+    """The level rule of every skill upgrade: the level after is a level of the scale and higher
+    than the level before (when one is given); the error names ``level_after``."""
+    if not level_rank(level_after):
+        raise BusinessError(f"{prefix}：请选择提升后技能等级", field="level_after")
+    if level_before and level_rank(level_after) <= level_rank(level_before):
+        raise BusinessError(
+            f"{prefix}：提升后技能等级应高于原技能等级（五级/初级工最低，一级/高级技师最高）",
+            field="level_after",
+        )
+
+
+def _clean_upgrade(
+    actor: Any, row: SkillUpgrade, data: dict[str, Any], *, prefix: str, exclude: list[str]
 ) -> SkillUpgrade:
-    if not isinstance(data, dict):
-        raise BusinessError(f"{prefix}：应包含职工编号、职业和技能等级", field="skill_upgrades")
-    unknown = set(data) - set(UPGRADE_FIELDS)
-    if unknown:
-        raise BusinessError(f"{prefix}：不能填写的字段 {'、'.join(sorted(map(str, unknown)))}")
+    """Fill the common fields of ``row`` from ``data`` and check them (pseudonymised code,
+    initials, occupation, levels, certificate, issuer, date)."""
+    from jiangqiao.taxonomy.selectors import canonical_code
+
     code = normalize(str(data.get("worker_code") or "")).replace(" ", "")
     if not code:
         raise BusinessError(f"{prefix}：请填写职工编号（企业工号或自编号）", field="worker_code")
@@ -545,37 +573,61 @@ def _add_upgrade(
         raise BusinessError(
             f"{prefix}：姓名首字母只填拼音首字母（如 ZS），不填姓名", field="worker_initials"
         )
-    from jiangqiao.taxonomy.selectors import canonical_code
-
-    row = SkillUpgrade(
-        session=record,
-        worker_code=code,
-        worker_initials=initials,
-        occupation=canonical_code("occupation", str(data.get("occupation") or "").strip()),
-        level_before=str(data.get("level_before") or "").strip(),
-        level_after=str(data.get("level_after") or "").strip(),
-        certificate_no=normalize(str(data.get("certificate_no") or "")).replace(" ", ""),
-        created_by=_user(actor),
-        updated_by=_user(actor),
-    )
+    issued_on = data.get("issued_on")
+    if issued_on not in (None, "") and not isinstance(issued_on, dt.date):
+        try:
+            issued_on = dt.date.fromisoformat(str(issued_on))
+        except ValueError:
+            raise BusinessError(
+                f"{prefix}：取证日期应为日期，如 2026-05-01", field="issued_on"
+            ) from None
+    if issued_on not in (None, ""):
+        row.issued_on = issued_on
+    row.worker_code = code
+    row.worker_initials = initials
+    row.occupation = canonical_code("occupation", str(data.get("occupation") or "").strip())
+    row.level_before = str(data.get("level_before") or "").strip()
+    row.level_after = str(data.get("level_after") or "").strip()
+    row.certificate_no = normalize(str(data.get("certificate_no") or "")).replace(" ", "")
+    row.issuer = normalize(str(data.get("issuer") or ""))
+    row.created_by = _user(actor)
+    row.updated_by = _user(actor)
+    if row.issued_on is None:
+        raise BusinessError(f"{prefix}：请填写取证日期", field="issued_on")
+    if row.issued_on > timezone.localdate():
+        raise BusinessError(f"{prefix}：取证日期不能晚于今天", field="issued_on")
     try:
-        row.full_clean(exclude=["session", "created_by", "updated_by"])
+        row.full_clean(exclude=["session", "org", "created_by", "updated_by", *exclude])
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         label = (
             str(getattr(SkillUpgrade._meta.get_field(field), "verbose_name", field))
-            if field in UPGRADE_FIELDS
+            if field in (*UPGRADE_FIELDS, *UPGRADE_EXTRA_FIELDS)
             else ""
         )
         raise BusinessError(
             f"{prefix}：{label}{'：' if label else ''}{messages[0]}", field=field
         ) from exc
-    if row.level_before:
-        from jiangqiao.taxonomy.codelists import SKILL_LEVELS
+    check_levels(row.level_before, row.level_after, prefix=prefix)
+    return row
 
-        rank = {e.code: int(e.rank or 0) for e in SKILL_LEVELS}
-        if rank.get(row.level_after, 0) <= rank.get(row.level_before, 0):
-            raise BusinessError(f"{prefix}：提升后技能等级应高于原技能等级", field="level_after")
+
+def _add_upgrade(
+    actor: Any, record: ServiceRecord, data: dict[str, Any], *, prefix: str = "技能提升"
+) -> SkillUpgrade:
+    if not isinstance(data, dict):
+        raise BusinessError(f"{prefix}：应包含职工编号、职业和技能等级", field="skill_upgrades")
+    unknown = set(data) - {*UPGRADE_FIELDS, *UPGRADE_EXTRA_FIELDS}
+    if unknown:
+        raise BusinessError(f"{prefix}：不能填写的字段 {'、'.join(sorted(map(str, unknown)))}")
+    org_id = ServiceRecord.objects.filter(pk=record.pk).values_list("demand__org_id", flat=True)
+    row = SkillUpgrade(
+        session=record,
+        org_id=org_id.get(),
+        source=UpgradeSource.SESSION,
+        issued_on=record.date,  # the session's date unless the certificate's is given
+    )
+    _clean_upgrade(actor, row, data, prefix=prefix, exclude=[])
     if SkillUpgrade.objects.filter(
         session=record, worker_code=row.worker_code, occupation=row.occupation
     ).exists():
@@ -583,6 +635,58 @@ def _add_upgrade(
             f"{prefix}：职工“{row.worker_code}”该职业的技能提升已登记", field="worker_code"
         )
     row.save()
+    return row
+
+
+@transaction.atomic
+def training_upgrade_record(
+    *,
+    actor: Any,
+    org: Any,
+    worker_code: str,
+    occupation: str,
+    level_before: str,
+    level_after: str,
+    certificate_no: str,
+    issuer: str,
+    issued_on: Any,
+) -> SkillUpgrade:
+    """A skill upgrade earned through training (source 工匠学院培训), owned by ``org``.
+
+    Called by the academy with plain values (it links its trainee to the returned row; this app
+    knows nothing of academies). The worker code is the caller's pseudonym, never a name or an
+    ID number; the certificate (number, issuer, date) is required. The row must land in the
+    actor's data scope (``casework.view_skillupgrade``) or nothing is written."""
+    prefix = "技能提升"
+    row = SkillUpgrade(org_id=getattr(org, "pk", org), source=UpgradeSource.TRAINING)
+    _clean_upgrade(
+        actor,
+        row,
+        {
+            "worker_code": worker_code,
+            "occupation": occupation,
+            "level_before": level_before,
+            "level_after": level_after,
+            "certificate_no": certificate_no,
+            "issuer": issuer,
+            "issued_on": issued_on,
+        },
+        prefix=prefix,
+        exclude=[],
+    )
+    if not row.certificate_no:
+        raise BusinessError(f"{prefix}：请填写技能等级证书编号", field="certificate_no")
+    if not row.issuer:
+        raise BusinessError(f"{prefix}：请填写发证机构", field="issuer")
+    row.save()
+    assert_visible(SkillUpgrade, actor, row.pk, "view")
+    record_operation(
+        actor=_user(actor),
+        module="技能提升",
+        business_type=BusinessType.INSERT,
+        action=f"登记技能提升（工匠学院培训，职工 {row.worker_code}，证书 {row.certificate_no}）",
+        target=row,
+    )
     return row
 
 

@@ -41,6 +41,7 @@ from ..models import (
     Lecturer,
     OrderEvent,
     Subsidy,
+    TraineeUpgrade,
     TrainingClass,
     TrainingOrder,
 )
@@ -530,3 +531,62 @@ class ScheduleSerializer(serializers.Serializer):  # type: ignore[type-arg]
     end_date = serializers.DateField(required=False)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sessions = ScheduleSessionSerializer(many=True, required=False)
+
+
+class UpgradeInSerializer(EnrolmentRefSerializer):
+    """A trainee's skill upgrade after the class (the skill-level certificate)."""
+
+    occupation = serializers.CharField(
+        max_length=20, label="职业（工种）", help_text="大典 2022 代码"
+    )
+    level_before = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        label="原技能等级",
+        help_text="skill_level 代码",
+    )
+    level_after = serializers.CharField(
+        max_length=32, label="提升后技能等级", help_text="skill_level 代码"
+    )
+    certificate_no = serializers.CharField(max_length=64, label="技能等级证书编号")
+    issuer = serializers.CharField(max_length=100, label="发证机构")
+    issued_on = serializers.DateField(label="取证日期")
+    lecturer = serializers.IntegerField(
+        min_value=1, max_value=2147483647, required=False, allow_null=True, label="授课师资"
+    )
+
+
+class TraineeUpgradeSerializer(serializers.ModelSerializer):
+    """A trainee's skill upgrade: the trainee's name (no ID number) and the upgrade record."""
+
+    name = serializers.CharField(source="enrolment.trainee.name", read_only=True)
+    worker_code = serializers.CharField(source="upgrade.worker_code", read_only=True)
+    occupation = serializers.CharField(source="upgrade.occupation", read_only=True)
+    level_before = serializers.CharField(source="upgrade.level_before", read_only=True)
+    level_after = serializers.CharField(source="upgrade.level_after", read_only=True)
+    certificate_no = serializers.CharField(source="upgrade.certificate_no", read_only=True)
+    issuer = serializers.CharField(source="upgrade.issuer", read_only=True)
+    issued_on = serializers.DateField(source="upgrade.issued_on", read_only=True)
+    lecturer_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TraineeUpgrade
+        fields = [
+            "id",
+            "enrolment",
+            "name",
+            "worker_code",
+            "occupation",
+            "level_before",
+            "level_after",
+            "certificate_no",
+            "issuer",
+            "issued_on",
+            "lecturer",
+            "lecturer_name",
+        ]
+        read_only_fields = fields
+
+    def get_lecturer_name(self, obj: TraineeUpgrade) -> str:
+        return str(obj.lecturer) if obj.lecturer is not None else ""

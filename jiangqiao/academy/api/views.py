@@ -14,7 +14,7 @@ from rest_framework.serializers import BaseSerializer
 from jiangqiao.core.api.viewsets import ScopedModelViewSet
 from jiangqiao.core.exceptions import BusinessError
 
-from .. import classes, orders, services
+from .. import classes, orders, selectors, services, upgrades
 from ..filtersets import (
     AcademyFilterSet,
     AllianceFilterSet,
@@ -48,8 +48,10 @@ from .serializers import (
     MoveSerializer,
     ReasonSerializer,
     ScheduleSerializer,
+    TraineeUpgradeSerializer,
     TrainingClassSerializer,
     TrainingOrderSerializer,
+    UpgradeInSerializer,
     WorkerSerializer,
 )
 
@@ -219,6 +221,11 @@ class TrainingClassViewSet(ScopedModelViewSet):
     def _fresh(self, tc: TrainingClass) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=tc.pk)).data)
 
+    def current_scope_action(self) -> str:
+        if self.action == "upgrades":  # GET lists (view), POST records (change the class)
+            return "view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change"
+        return super().current_scope_action()
+
     def _input(self, serializer_class: Any, request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -314,6 +321,29 @@ class TrainingClassViewSet(ScopedModelViewSet):
             "trainee", "certificate"
         )
         return Response(EnrolmentSerializer(rows, many=True).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=TraineeUpgradeSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=UpgradeInSerializer, responses={201: TraineeUpgradeSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def upgrades(self, request: Request, pk: Any = None) -> Response:
+        """学员技能提升：GET 列出本班次学员的技能等级晋升；POST 登记一名学员的技能提升
+        （班次开课后；须为在班学员；授课师资须为本班次的；同一学员同一职业登记一次）。"""
+        tc = self.get_object()
+        if request.method == "GET":
+            rows = selectors.class_upgrades(user=request.user, training_class=tc)
+            return Response(TraineeUpgradeSerializer(rows, many=True).data)
+        data = self._input(UpgradeInSerializer, request)
+        enrolment = self._enrolment(tc, data.pop("enrolment"))
+        lecturer_pk = data.pop("lecturer", None)
+        lecturer = tc.lecturers.filter(pk=lecturer_pk).first() if lecturer_pk else None
+        if lecturer_pk and lecturer is None:
+            raise BusinessError("授课师资：只能选择本班次的授课师资", field="lecturer")
+        link = upgrades.trainee_upgrade_record(
+            actor=request.user, enrolment=enrolment, lecturer=lecturer, **data
+        )
+        return Response(TraineeUpgradeSerializer(link).data, status=201)
 
 
 class TrainingOrderViewSet(ScopedModelViewSet):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
+
+from django.utils import timezone
 
 from jiangqiao.academy import classes, services
 from jiangqiao.academy.models import Academy, Course, Lecturer, TrainingClass
@@ -131,3 +134,43 @@ def make_order(contact: Any, enterprise: Any, course: Course, **extra: Any) -> A
     return orders.order_place(
         actor=contact, enterprise=enterprise, kind="menu", course=course, data=order_data(**extra)
     )
+
+
+TODAY = timezone.localdate()
+START = TODAY - dt.timedelta(days=40)
+
+
+def running_class(unit: Any, owner: Any, **extra: Any) -> TrainingClass:
+    """A class that started 40 days ago (进行中) with one session and one lecturer."""
+    academy = make_academy(unit, owner)
+    lecturer = make_lecturer(unit, owner, academy=academy)
+    tc = make_class(
+        unit,
+        owner,
+        academy=academy,
+        start_date=START.isoformat(),
+        end_date=(START + dt.timedelta(days=4)).isoformat(),
+        **extra,
+    )
+    tc = classes.class_update(
+        actor=owner, training_class=tc, data={}, lecturers=[lecturer], version=tc.version
+    )
+    classes.session_add(
+        actor=owner,
+        training_class=tc,
+        data={"date": START, "start_time": "09:00", "end_time": "12:00", "hours": 3},
+    )
+    classes.class_move(actor=owner, training_class=tc, to="open")
+    return classes.class_move(actor=owner, training_class=tc, to="running")
+
+
+def upgrade_data(**extra: Any) -> dict[str, Any]:
+    return {
+        "occupation": "6-18-01-01",
+        "level_before": "intermediate_worker",
+        "level_after": "senior_worker",
+        "certificate_no": "Y440300202600123",
+        "issuer": "深圳市职业技能鉴定中心",
+        "issued_on": TODAY - dt.timedelta(days=5),
+        **extra,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jiangqiao.academy import classes, services
+from jiangqiao.academy import classes, services, upgrades
 from jiangqiao.academy.models import (
     Academy,
     Alliance,
@@ -12,6 +12,7 @@ from jiangqiao.academy.models import (
     Enrolment,
     Lecturer,
     Trainee,
+    TraineeUpgrade,
     TrainingClass,
     TrainingOrder,
 )
@@ -24,6 +25,8 @@ from .helpers import (
     make_lecturer,
     make_order,
     next_no,
+    running_class,
+    upgrade_data,
     worker,
 )
 
@@ -93,3 +96,38 @@ class TestTrainingOrderScope(DataScopeMatrixTests):
 
         course = make_course(unit, owner, publish=True)
         return make_order(owner, make_enterprise(unit, owner), course)
+
+
+class TestTraineeUpgradeScope(DataScopeMatrixTests):
+    """A trainee's skill upgrade (and the one skill-upgrade record behind it) sits in its class's
+    unit; the 仅本人 clerk sees the one he recorded."""
+
+    __test__ = True
+    model = TraineeUpgrade
+
+    def make_row(self, unit: Any, owner: Any) -> TraineeUpgrade:
+        tc = running_class(unit, owner)
+        enrolment = classes.enrol(actor=owner, training_class=tc, worker=worker())
+        return upgrades.trainee_upgrade_record(
+            actor=owner, enrolment=enrolment, lecturer=None, **upgrade_data()
+        )
+
+    def test_the_skill_upgrade_records_have_the_same_scope(self) -> None:
+        from jiangqiao.casework.models import SkillUpgrade
+
+        ids = {r.upgrade_id for r in self.rows.values()}  # type: ignore[attr-defined]
+        for persona in ("city_admin_a", "city_admin_b", "county_operator", "grassroots_clerk"):
+            user = getattr(self.world, persona)
+            with self.subTest(persona=persona):
+                self.assertEqual(
+                    set(
+                        SkillUpgrade.objects.visible_to(user)
+                        .filter(pk__in=ids)
+                        .values_list("pk", flat=True)
+                    ),
+                    {
+                        r.upgrade_id  # type: ignore[attr-defined]
+                        for r in self.rows.values()
+                        if r.pk in self.visible(user)
+                    },
+                )

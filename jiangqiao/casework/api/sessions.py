@@ -30,8 +30,9 @@ class ProblemSerializer(serializers.Serializer[Any]):
 class SkillUpgradeSerializer(serializers.ModelSerializer[SkillUpgrade]):
     class Meta:
         model = SkillUpgrade
-        fields = ["id", *sessions.UPGRADE_FIELDS]
-        read_only_fields = ["id"]
+        fields = ["id", "source", *sessions.UPGRADE_FIELDS, *sessions.UPGRADE_EXTRA_FIELDS]
+        read_only_fields = ["id", "source"]
+        extra_kwargs = {"issued_on": {"required": False, "help_text": "取证日期；不填则为服务日期"}}
         validators: list[Any] = []
 
 
@@ -139,6 +140,7 @@ class ServiceRecordViewSet(  # type: ignore[misc]
         """登记一名职工的技能提升（职工编号＋姓名首字母，不填姓名和身份证号）。"""
         record = self.get_object()
         raw = request.data if isinstance(request.data, dict) else {}
-        data = {k: v for k, v in raw.items() if k in sessions.UPGRADE_FIELDS}
+        accepted = {*sessions.UPGRADE_FIELDS, *sessions.UPGRADE_EXTRA_FIELDS}
+        data = {k: v for k, v in raw.items() if k in accepted}
         sessions.skill_upgrade_add(actor=request.user, record=record, data=data)
         return self._respond(record)

@@ -88,7 +88,8 @@ COVERED_ELSEWHERE = {
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "casework.servicerecord": "jiangqiao/casework/tests/test_sessions.py",
-    "casework.skillupgrade": "scoped through its session — jiangqiao/casework/tests/test_sessions.py",
+    "casework.skillupgrade": "owned by its unit (org) — jiangqiao/academy/tests/test_scope.py "
+    "(TestTraineeUpgradeScope), jiangqiao/casework/tests/test_upgrade_sources.py",
     "casework.sessionevidence": "scoped through its session — jiangqiao/casework/tests/test_sessions.py",
     "exchange.exchangebatch": "jiangqiao/exchange/tests/test_pages_api_command.py",
     "accounts.apitoken": "jiangqiao/accounts/tests/test_api_tokens.py",
@@ -103,6 +104,7 @@ COVERED_ELSEWHERE = {
     "academy.alliance": "jiangqiao/academy/tests/test_scope.py",
     "academy.lecturer": "jiangqiao/academy/tests/test_scope.py",
     "academy.course": "jiangqiao/academy/tests/test_scope.py",
+    "academy.traineeupgrade": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainingclass": "jiangqiao/academy/tests/test_scope.py",
     "academy.enrolment": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
