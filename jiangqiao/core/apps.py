@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from . import changelog, home, navigation, pickers, workdays
+        from . import changelog, home, navigation, object_actions, pickers, workdays
         from .io import exporting as _exporting  # noqa: F401 — export job and approval kinds
         from .io import services as _io_services  # noqa: F401 — import/export job kinds
 
@@ -23,6 +23,8 @@ class CoreConfig(AppConfig):
         home.autodiscover()
         # Each app declares what its references can be picked by (name search) in pickers.py.
         pickers.autodiscover()
+        # Each app declares the buttons it adds to other apps' detail pages in object_actions.py.
+        object_actions.autodiscover()
         checks.register(navigation.check_menu, checks.Tags.urls)
         _untranslated_messages_in_chinese()
 

@@ -529,6 +529,29 @@ class DemandConversionTests(OrderWorld):
         self.assertRedirects(response, order.get_absolute_url())
         self.assertEqual(order.topic, demand.title)
 
+    def test_the_demand_page_offers_the_conversion_only_where_it_is_allowed(self) -> None:
+        demand = self.training_demand()
+        button = 'data-action="academy.order_from_demand"'
+        convert_url = reverse("academy:order_from_demand", args=[demand.pk])
+        self.client.force_login(self.staff)
+        page = self.client.get(demand.get_absolute_url())
+        self.assertContains(page, button)
+        self.assertContains(page, convert_url)
+        tech = make_demand(self.ent, kind="tech_problem", status="submitted")
+        self.assertNotContains(self.client.get(tech.get_absolute_url()), button)
+        self.convert(demand)  # converted once: no button any more
+        self.assertNotContains(self.client.get(demand.get_absolute_url()), button)
+        other = self.training_demand()
+        clerk = make_user(
+            "union_clerk_conv", self.world.county_a1, Role.objects.get(code="union_staff")
+        )
+        self.assertTrue(clerk.has_perm("demands.view_demand"))
+        self.assertFalse(clerk.has_perm("academy.convert_demand"))
+        self.client.force_login(clerk)
+        page = self.client.get(other.get_absolute_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, button)
+
 
 class OrderApiTests(OrderWorld):
     def api(self, user: Any) -> APIClient:

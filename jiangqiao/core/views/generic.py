@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
-from jiangqiao.core import submissions
+from jiangqiao.core import object_actions, submissions
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.field_messages import localize_filter_form, localize_form, named_messages
 from jiangqiao.core.pagination import CappedCountPaginator
@@ -227,6 +227,7 @@ class ObjectDetailView(ScopedMixin, View):
             "object": obj,
             "tab": tab,
             "edit_url": self.edit_url(obj),
+            "object_actions": object_actions.for_object(request.user, obj),
             "changelog": self.named_changelog(obj)
             if self.changelog_tab and tab == "changelog"
             else None,
