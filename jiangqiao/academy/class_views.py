@@ -136,6 +136,10 @@ class ClassDetailView(ObjectDetailView):
             if can_change
             else [],
             "can_enrol": can_change and obj.status in classes.ENROLLING,
+            "can_import": can_change
+            and obj.status in classes.ENROLLING
+            and self.request.user.has_perm("academy.import_enrolment")
+            and self.request.user.has_perm("core.add_importbatch"),
             "can_schedule": can_change and open_class,
             "can_assess": can_change and obj.status in (ClassStatus.RUNNING, ClassStatus.FINISHED),
             "can_issue": can_change
