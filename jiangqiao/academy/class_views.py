@@ -29,7 +29,7 @@ from jiangqiao.core.views.generic import (
     SubmitOnceMixin,
 )
 
-from . import certificate_pdf, classes, selectors
+from . import certificate_pdf, classes, evaluations, selectors
 from .choices import (
     CLASS_STATUS_COLORS,
     ENROLMENT_STATUS_COLORS,
@@ -150,6 +150,12 @@ class ClassDetailView(ObjectDetailView):
                 for r in rows
                 if r["enrolment"].status == EnrolmentStatus.ENROLLED
             ),
+            "evaluation": evaluations.class_evaluation_summary(
+                user=self.request.user, training_class=obj
+            )
+            if self.request.user.has_perm("academy.view_classevaluation")
+            else None,
+            "rateable": obj.status in evaluations.RATEABLE,
             "seats_taken": sum(1 for r in rows if r["enrolment"].status == "enrolled"),
             "waitlisted": sum(1 for r in rows if r["enrolment"].status == "waitlisted"),
         }

@@ -433,6 +433,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     Trainee,
     TrainingClass,
 )
+from .evaluation_models import ClassEvaluation, LecturerRating  # noqa: E402
 
 __all__ = [
     "Academy",
@@ -441,11 +442,13 @@ __all__ = [
     "Attendance",
     "Certificate",
     "CertificateCounter",
+    "ClassEvaluation",
     "ClassSession",
     "Course",
     "CourseVersion",
     "Enrolment",
     "Lecturer",
+    "LecturerRating",
     "Subsidy",
     "Trainee",
     "TrainingClass",

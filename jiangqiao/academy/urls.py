@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import class_views, import_views, views
+from . import class_views, evaluation_views, import_views, views
 
 app_name = "academy"
 
@@ -100,4 +100,14 @@ urlpatterns = [
     path("signup/<str:token>/", class_views.SignupView.as_view(), name="signup"),
     path("checkin/<int:pk>/<str:token>/", class_views.CheckinView.as_view(), name="checkin"),
     path("verify/", class_views.VerifyView.as_view(), name="verify"),
+    path(
+        "evaluate/<int:pk>/<str:token>/",
+        evaluation_views.EvaluateView.as_view(),
+        name="evaluate",
+    ),
+    path(
+        "classes/<int:pk>/evaluation/qr/",
+        evaluation_views.EvaluationQrView.as_view(),
+        name="evaluation_qr",
+    ),
 ]
