@@ -8,6 +8,8 @@ over all ratings of that lecturer. Owned by the class's unit, like the enrolment
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -33,6 +35,9 @@ class ClassEvaluation(OrgOwnedModel):
     )
     course_stars = models.PositiveSmallIntegerField("课程评分", validators=STARS)
     comment = NormalizedTextField("意见建议", max_length=COMMENT_MAX, blank=True)
+
+    #: Written by the trainee on the public page (no account): 仅本人 sees none.
+    scope_owner_field: ClassVar[str | None] = None
 
     class Meta:
         verbose_name = "学员评价"

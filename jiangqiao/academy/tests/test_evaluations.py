@@ -19,7 +19,7 @@ from jiangqiao.academy.models import (
     TrainingClass,
 )
 from jiangqiao.core.exceptions import BusinessError
-from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.core.testing.cases import DataScopeMatrixTests, WorldTestCase
 
 from .helpers import make_academy, make_course, make_lecturer, next_no, worker
 
@@ -267,3 +267,36 @@ class TestEvaluationPages(EvaluationCase):
         self.assertEqual((summary["count"], summary["comments"]), (0, []))
         mine = evaluations.class_evaluation_summary(user=w.city_admin_a, training_class=tc)
         self.assertEqual(mine["count"], 2)
+
+
+class TestEvaluationScope(DataScopeMatrixTests):
+    __test__ = True
+    model = ClassEvaluation
+    owner_scoped = False  # written by the trainee on the public page, not by a user
+
+    def make_row(self, unit: Any, owner: Any) -> ClassEvaluation:
+        course = make_course(unit, owner, publish=True)
+        tc = classes.class_create(
+            actor=owner,
+            academy=course.academy,
+            course=course,
+            data={"start_date": "2026-05-04", "end_date": "2026-05-08"},
+            lecturers=[],
+        )
+        person = worker(next_no() * 100)
+        classes.enrol(actor=owner, training_class=tc, worker=person)
+        classes.session_add(
+            actor=owner,
+            training_class=tc,
+            data={"date": "2026-05-04", "start_time": "09:00", "end_time": "12:00", "hours": 3},
+        )
+        classes.class_move(actor=owner, training_class=tc, to="open")
+        classes.class_move(actor=owner, training_class=tc, to="running")
+        evaluation, _ = evaluations.evaluation_submit(
+            class_pk=tc.pk,
+            token=evaluations.evaluation_token(tc),
+            name=person["name"],
+            last4=person["id_number"][-4:],
+            course_stars=3,
+        )
+        return evaluation

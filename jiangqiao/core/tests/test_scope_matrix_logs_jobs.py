@@ -106,6 +106,7 @@ COVERED_ELSEWHERE = {
     "academy.trainingclass": "jiangqiao/academy/tests/test_scope.py",
     "academy.enrolment": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
+    "academy.classevaluation": "jiangqiao/academy/tests/test_evaluations.py",
 }
 
 
