@@ -115,6 +115,26 @@ class TestSheetChecks(ImportMixin):
             self.assertNotIn(p["id_number"], text)
             self.assertNotIn(p["mobile"], text)
 
+    def test_id_faults_do_not_echo_digits_and_an_ambiguous_code_is_refused(self) -> None:
+        w = self.world
+        tc = make_class(w.city_a, w.city_admin_a, code="BC2026-201")
+        make_class(w.city_a, w.city_admin_a, code="BC2026-201")  # same code, another academy
+        rows = [
+            SHEET_HEADER,
+            ["", "甲", "440305199913450012", "", "", ""],
+            ["", "乙", "990305199001010012", "", "", ""],
+            ["BC2026-201", "丙", worker(next_no() * 100)["id_number"], "", "", ""],
+        ]
+        batch = self.upload(w.city_admin_a, xlsx(rows), tc)
+        text = "\n".join(batch.result["messages"])
+        self.assertIn("第2行【身份证号】第7至14位出生日期不是有效日期", text)
+        self.assertIn("第3行【身份证号】前2位省级行政区划代码不存在", text)
+        self.assertNotIn("19991345", text)
+        self.assertNotIn("“99”", text)
+        self.assertEqual(batch.counts["new"], 1)  # the class page decides which BC2026-201
+        plain = self.upload(w.city_admin_a, xlsx(rows[:1] + rows[3:]))
+        self.assertIn("多个班次", plain.result["messages"][0])
+
     def test_class_page_context_and_a_different_code_in_the_sheet(self) -> None:
         w = self.world
         tc = make_class(w.city_a, w.city_admin_a)

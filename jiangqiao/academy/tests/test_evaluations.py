@@ -188,8 +188,16 @@ class TestEvaluationPages(EvaluationCase):
         self.assertContains(page, "课程评分")
         self.assertContains(page, str(self.l1))
         self.assertContains(page, 'name="viewport"')
-        bad = self.client.post(url, {"name": person["name"], "last4": person["id_number"][-4:]})
+        bad = self.client.post(
+            url,
+            {
+                "name": person["name"],
+                "last4": person["id_number"][-4:],
+                f"lecturer_{self.l1.pk}": "2",
+            },
+        )
         self.assertContains(bad, "课程评分：请选择 1 至 5 星", status_code=400)
+        self.assertContains(bad, f'id="lec_{self.l1.pk}_2" value="2" checked', status_code=400)
         good = {
             "name": person["name"],
             "last4": person["mobile"][-4:],
