@@ -11,6 +11,8 @@ class AcademyConfig(AppConfig):
     def ready(self) -> None:
         from jiangqiao.core.io.registry import register_importer
 
+        from .enrolment_io import EnrolmentImporter
         from .io import AcademyImporter
 
         register_importer(AcademyImporter)
+        register_importer(EnrolmentImporter)

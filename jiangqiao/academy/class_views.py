@@ -29,7 +29,7 @@ from jiangqiao.core.views.generic import (
     SubmitOnceMixin,
 )
 
-from . import certificate_pdf, classes, selectors, upgrades
+from . import certificate_pdf, classes, evaluations, selectors, upgrades
 from .choices import (
     CLASS_STATUS_COLORS,
     ENROLMENT_STATUS_COLORS,
@@ -136,6 +136,10 @@ class ClassDetailView(ObjectDetailView):
             if can_change
             else [],
             "can_enrol": can_change and obj.status in classes.ENROLLING,
+            "can_import": can_change
+            and obj.status in classes.ENROLLING
+            and self.request.user.has_perm("academy.import_enrolment")
+            and self.request.user.has_perm("core.add_importbatch"),
             "can_schedule": can_change and open_class,
             "can_assess": can_change and obj.status in (ClassStatus.RUNNING, ClassStatus.FINISHED),
             "can_issue": can_change
@@ -152,6 +156,12 @@ class ClassDetailView(ObjectDetailView):
             "can_upgrade": can_change
             and obj.status in upgrades.UPGRADE_CLASS_STATUSES
             and self.request.user.has_perm("academy.add_traineeupgrade"),
+            "evaluation": evaluations.class_evaluation_summary(
+                user=self.request.user, training_class=obj
+            )
+            if self.request.user.has_perm("academy.view_classevaluation")
+            else None,
+            "rateable": obj.status in evaluations.RATEABLE,
             "seats_taken": sum(1 for r in rows if r["enrolment"].status == "enrolled"),
             "waitlisted": sum(1 for r in rows if r["enrolment"].status == "waitlisted"),
         }

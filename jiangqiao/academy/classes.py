@@ -725,12 +725,18 @@ def read_checkin(class_pk: int, token: str, *, now: dt.datetime | None = None) -
     return session
 
 
-def _identify(tc: TrainingClass, *, name: str, last4: str, self_key: str) -> Enrolment:
+def identify_trainee(
+    tc: TrainingClass, *, name: str, last4: str, self_key: str, purpose: str = "签到"
+) -> Enrolment:
+    """The seated enrolment of the person on a public phone page of the class (the QR check-in,
+    the evaluation): by the key of their own self-registration, or by name and the last 4
+    characters of the ID number or mobile. Waitlisted and withdrawn trainees are refused
+    (``purpose`` says what they cannot do)."""
     enrolments = Enrolment.objects.filter(training_class=tc).select_related("trainee")
     if self_key:
         found = enrolments.filter(self_key=_key_hash(self_key)).first()
         if found is not None:
-            return _seated(found)
+            return _seated(found, purpose)
     name = normalize(name or "")
     tail = clean_id_number(last4 or "")
     if not name:
@@ -740,18 +746,18 @@ def _identify(tc: TrainingClass, *, name: str, last4: str, self_key: str) -> Enr
     for enrolment in enrolments.filter(trainee__name=name):
         trainee = enrolment.trainee
         if trainee.id_number[-4:].upper() == tail or (trainee.mobile or "")[-4:] == tail:
-            return _seated(enrolment)
+            return _seated(enrolment, purpose)
     raise BusinessError(
         "未找到该学员：请核对姓名和身份证号或手机号后四位（须为本班次已报名学员）",
         field="last4",
     )
 
 
-def _seated(enrolment: Enrolment) -> Enrolment:
+def _seated(enrolment: Enrolment, purpose: str) -> Enrolment:
     if enrolment.status == EnrolmentStatus.WAITLISTED:
-        raise BusinessError("您在本班次的候补名单中，尚未获得名额，不能签到", field="name")
+        raise BusinessError(f"您在本班次的候补名单中，尚未获得名额，不能{purpose}", field="name")
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
-        raise BusinessError("您已退出本班次，不能签到", field="name")
+        raise BusinessError(f"您已退出本班次，不能{purpose}", field="name")
     return enrolment
 
 
@@ -769,7 +775,7 @@ def checkin(
     start, late afterwards; a second scan keeps the first record."""
     now = now or timezone.now()
     session = read_checkin(class_pk, token, now=now)
-    enrolment = _identify(session.training_class, name=name, last4=last4, self_key=self_key)
+    enrolment = identify_trainee(session.training_class, name=name, last4=last4, self_key=self_key)
     existing = Attendance.objects.filter(session=session, enrolment=enrolment).first()
     if existing is not None and existing.status in CREDITED_ATTENDANCE:
         return existing, False

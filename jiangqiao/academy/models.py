@@ -434,6 +434,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     TraineeUpgrade,
     TrainingClass,
 )
+from .evaluation_models import ClassEvaluation, LecturerRating  # noqa: E402
 from .order_models import OrderEvent, TrainingOrder  # noqa: E402
 
 __all__ = [
@@ -443,11 +444,13 @@ __all__ = [
     "Attendance",
     "Certificate",
     "CertificateCounter",
+    "ClassEvaluation",
     "ClassSession",
     "Course",
     "CourseVersion",
     "Enrolment",
     "Lecturer",
+    "LecturerRating",
     "OrderEvent",
     "Subsidy",
     "Trainee",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import class_views, order_views, views
+from . import class_views, evaluation_views, import_views, order_views, views
 
 app_name = "academy"
 
@@ -70,6 +70,7 @@ urlpatterns = [
         name="session_attendance",
     ),
     path("classes/<int:pk>/enrol/", class_views.EnrolView.as_view(), name="enrol"),
+    path("classes/<int:pk>/import/", import_views.ClassImportView.as_view(), name="class_import"),
     path(
         "classes/<int:pk>/enrolments/<int:enrolment_pk>/withdraw/",
         class_views.WithdrawView.as_view(),
@@ -124,5 +125,15 @@ urlpatterns = [
     ),
     path(
         "orders/<int:pk>/evaluate/", order_views.OrderEvaluateView.as_view(), name="order_evaluate"
+    ),
+    path(
+        "evaluate/<int:pk>/<str:token>/",
+        evaluation_views.EvaluateView.as_view(),
+        name="evaluate",
+    ),
+    path(
+        "classes/<int:pk>/evaluation/qr/",
+        evaluation_views.EvaluationQrView.as_view(),
+        name="evaluation_qr",
     ),
 ]

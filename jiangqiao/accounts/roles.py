@@ -137,6 +137,7 @@ ACADEMY_STAFF = (
     "academy.view_traineeupgrade",
     "academy.add_traineeupgrade",
     "casework.view_skillupgrade",
+    "academy.view_classevaluation",
     "talents.view_craftsman",
     # 技能培训 demands of the unit become training orders (转为学院订单): read demands and
     # enterprises (no sensitive enterprise data).
@@ -157,6 +158,7 @@ ACADEMY_VIEW = (
     "academy.view_certificate",
     "academy.view_trainingorder",
     "academy.view_traineeupgrade",
+    "academy.view_classevaluation",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

@@ -174,3 +174,57 @@ def upgrade_data(**extra: Any) -> dict[str, Any]:
         "issued_on": TODAY - dt.timedelta(days=5),
         **extra,
     }
+
+
+#: The columns of a trainee sheet (the 学员 import template's headers).
+SHEET_HEADER = ["班次编号", "姓名", "身份证号", "手机号", "工作单位", "统一社会信用代码"]
+
+
+def trainee_sheet(
+    rows: int | list[dict[str, Any]],
+    bad: dict[int, str] | None = None,
+    *,
+    class_code: str = "",
+    start: int = 1,
+) -> bytes:
+    """An .xlsx trainee sheet (header + one row per worker) for the ``academy.enrolment`` import.
+
+    ``rows``: a number of generated workers (``worker(start + i)``) or the workers themselves
+    (dicts with ``name``, ``id_number``, ``mobile``, ``employer_name``, ``employer_uscc``).
+    ``bad``: data row index (0-based) → what is wrong with it: ``"id_number"`` (a check digit that
+    fails GB 11643), ``"mobile"``, ``"uscc"`` or ``"duplicate"`` (the ID number of the row before).
+    ``class_code``: the 班次编号 cell of every row (blank: the import is opened from the class
+    page). Data row i is spreadsheet row i + 2.
+    """
+    from jiangqiao.core.testing.sheets import xlsx
+
+    workers = [worker(start + i) for i in range(rows)] if isinstance(rows, int) else list(rows)
+    out: list[list[Any]] = [SHEET_HEADER]
+    for i, w in enumerate(workers):
+        w = dict(w)
+        fault = (bad or {}).get(i)
+        if fault == "id_number":
+            last = w["id_number"][-1]
+            w["id_number"] = w["id_number"][:-1] + ("0" if last != "0" else "1")
+        elif fault == "mobile":
+            w["mobile"] = "1234567"
+        elif fault == "uscc":
+            w["employer_uscc"] = "91440300MA5XXXXXX1"
+        elif fault == "duplicate":
+            if i == 0:
+                raise ValueError("the first row cannot repeat an earlier one")
+            # The same worker typed twice (name, ID number and mobile of the row before).
+            w["name"], w["id_number"], w["mobile"] = out[-1][1], out[-1][2], out[-1][3]
+        elif fault is not None:
+            raise ValueError(f"unknown fault {fault!r}")
+        out.append(
+            [
+                class_code,
+                w["name"],
+                w["id_number"],
+                w.get("mobile", ""),
+                w.get("employer_name", ""),
+                w.get("employer_uscc", ""),
+            ]
+        )
+    return xlsx(out)

@@ -186,6 +186,9 @@ class Importer(ABC):
         self.failed: dict[int, str] = {}
         self.source_label = source_label
         self.batch = batch
+        #: The spreadsheet row number of the row being prepared (set before each ``prepare``):
+        #: an importer that refuses a repeated row can name the row it repeats.
+        self.current_row = 0
         region = ""
         org = getattr(user, "org", None)
         if org is not None and org.region_code:
@@ -500,6 +503,7 @@ def _check_rows(
             importer, analysis.columns, row, formulas.get(row_no, {}), known
         )
         if not problems:
+            importer.current_row = row_no
             try:
                 data_row = importer.prepare(values)
             except RowError as exc:

@@ -109,6 +109,7 @@ COVERED_ELSEWHERE = {
     "academy.enrolment": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainingorder": "jiangqiao/academy/tests/test_scope.py",
+    "academy.classevaluation": "jiangqiao/academy/tests/test_evaluations.py",
 }
 
 

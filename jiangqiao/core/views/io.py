@@ -101,6 +101,7 @@ class ImportStartView(LoginRequiredMixin, View):
                 batch=batch,
                 mode=form.cleaned_data["mode"],
                 policy=form.cleaned_data["policy"],
+                decisions=self.context_decisions() or None,
             )
             if services.needs_job(batch):
                 services.start_job(actor=request.user, batch=batch, commit=False)
@@ -110,6 +111,14 @@ class ImportStartView(LoginRequiredMixin, View):
             form.add_error("file" if exc.field in (None, "file") else None, exc.message)
             return self.render(request, importer, form, status=400)
         return redirect(batch.get_absolute_url())
+
+    def context_decisions(self) -> dict[str, dict[str, str]]:
+        """What an app's own import page (an import opened for one object, e.g. the trainees of
+        one class) keeps on the batch for its importer, under a key no merge group uses."""
+        return {}
+
+    def page_title(self, spec: Any) -> str:
+        return f"批量导入{spec.title}"
 
     def render(
         self, request: HttpRequest, importer: Any, form: Any, status: int = 200
@@ -135,7 +144,7 @@ class ImportStartView(LoginRequiredMixin, View):
             request,
             "core/import_start.html",
             {
-                "title": f"批量导入{spec.title}",
+                "title": self.page_title(spec),
                 "spec": spec,
                 "form": form,
                 "recent": recent,
