@@ -128,6 +128,7 @@ ACADEMY_STAFF = (
     "academy.mark_attendance",
     "academy.view_certificate",
     "academy.issue_certificate",
+    "academy.view_statistics",
     "talents.view_craftsman",
 )
 ACADEMY_VIEW = (
@@ -142,6 +143,7 @@ ACADEMY_VIEW = (
     "academy.view_classsession",
     "academy.view_enrolment",
     "academy.view_certificate",
+    "academy.view_statistics",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
