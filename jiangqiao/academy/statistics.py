@@ -342,7 +342,7 @@ def _count_pool_members(q: StatsQuery) -> Counts:
         .filter(status=Status.ACTIVE, alliance__isnull=False)
         .filter(q.level_q("level"))
         .values("org_id")
-        .annotate(members=Count("pk"), alliances=Count("alliance", distinct=True))
+        .annotate(members=Count("pk"))
         .order_by()
     )
     return grouped(rows, ("members",))
