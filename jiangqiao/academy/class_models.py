@@ -385,3 +385,33 @@ class TraineeUpgrade(OrgOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("academy:class_detail", args=[self.enrolment.training_class_id])
+
+
+class ClassTally(models.Model):
+    """The counts of a class the statistics read (a maintained rollup, ``classes.tally_refresh``):
+    person-times (trainees with a seat and at least one session attended, by their employer's
+    size class at the time) and certificates issued. Recomputed from the rows by every service
+    that changes an enrolment, an attendance or a certificate of the class, under the row lock,
+    so the statistics sum one row per class instead of counting millions of enrolments."""
+
+    training_class = models.OneToOneField(
+        TrainingClass,
+        models.CASCADE,
+        primary_key=True,
+        related_name="tally",
+        verbose_name="班次",
+    )
+    trained = models.PositiveIntegerField("培训人次", default=0)
+    trained_sme = models.PositiveIntegerField("其中中小微企业职工", default=0)
+    trained_large = models.PositiveIntegerField("其中大型企业职工", default=0)
+    trained_unsized = models.PositiveIntegerField("其中企业未划型", default=0)
+    trained_no_enterprise = models.PositiveIntegerField("其中未关联企业", default=0)
+    certificates = models.PositiveIntegerField("结业证书", default=0)
+    refreshed_at = models.DateTimeField("统计时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "班次统计"
+        verbose_name_plural = "班次统计"
+
+    def __str__(self) -> str:
+        return f"{self.training_class_id}: {self.trained}"

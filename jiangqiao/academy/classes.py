@@ -36,7 +36,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,6 +70,7 @@ from .models import (
     Certificate,
     CertificateCounter,
     ClassSession,
+    ClassTally,
     Course,
     Enrolment,
     Lecturer,
@@ -101,6 +102,67 @@ CHECKIN_OPENS = dt.timedelta(minutes=60)
 LATE_AFTER = dt.timedelta(minutes=10)
 PASS_MARK = Decimal("60")
 CERT_PREFIX = "ZS"
+
+
+# ------------------------------------------------------------------------------------------------
+# The class's counts for the statistics (a maintained rollup)
+# ------------------------------------------------------------------------------------------------
+
+#: Size classes of 中小微企业 (GB 2017 划型: 中型, 小型, 微型).
+SME_SIZE_CLASSES = ("2", "3", "4")
+
+
+def trained_enrolments(class_ids: Any) -> Any:
+    """Enrolments that count as a training person-time: a seat (已报名) and at least one session
+    attended (出勤 or 迟到). ``class_ids`` is a list or a subquery of class ids."""
+    attended = Attendance.objects.filter(enrolment=OuterRef("pk"), status__in=CREDITED_ATTENDANCE)
+    return Enrolment.objects.filter(
+        training_class_id__in=class_ids, status=EnrolmentStatus.ENROLLED
+    ).filter(Exists(attended))
+
+
+def tally_counts(training_class_id: int) -> dict[str, int]:
+    """The class's counts computed from its rows (what ``ClassTally`` keeps)."""
+    size = "trainee__enterprise__size_class"
+    counts = trained_enrolments([training_class_id]).aggregate(
+        trained=Count("pk"),
+        trained_sme=Count("pk", filter=Q(**{f"{size}__in": SME_SIZE_CLASSES})),
+        trained_large=Count("pk", filter=Q(**{size: "1"})),
+        trained_unsized=Count("pk", filter=Q(trainee__enterprise__isnull=False) & Q(**{size: ""})),
+        trained_no_enterprise=Count("pk", filter=Q(trainee__enterprise__isnull=True)),
+    )
+    counts["certificates"] = Certificate.objects.filter(
+        enrolment__training_class_id=training_class_id
+    ).count()
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def tally_refresh(training_class_id: int) -> ClassTally:
+    """Recompute the class's counts (inside the caller's transaction, under the tally row's
+    lock, so two concurrent check-ins of one class cannot both write a stale count). Every
+    service that changes an enrolment, an attendance or a certificate calls this."""
+    tally = (
+        ClassTally.objects.select_for_update().filter(training_class_id=training_class_id).first()
+    )
+    if tally is None:
+        tally, _ = ClassTally.objects.get_or_create(training_class_id=training_class_id)
+    for key, value in tally_counts(training_class_id).items():
+        setattr(tally, key, value)
+    tally.refreshed_at = timezone.now()
+    tally.save()
+    return tally
+
+
+def tallies_rebuild(class_ids: Iterable[int] | None = None) -> int:
+    """Recompute the tallies of the given classes (all when ``None``): after a bulk load that
+    bypassed the services, or to check the rollup. Returns the number of classes."""
+    ids = list(
+        TrainingClass.objects.values_list("pk", flat=True) if class_ids is None else class_ids
+    )
+    for pk in ids:
+        with transaction.atomic():
+            tally_refresh(pk)
+    return len(ids)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,6 +291,7 @@ def class_create(
     tc.full_clean()
     tc.save()
     tc.lecturers.set(chosen)
+    ClassTally.objects.create(training_class=tc, refreshed_at=timezone.now())
     if actor is not None:
         assert_visible(TrainingClass, actor, tc.pk, "add")
     record_operation(
@@ -287,6 +350,7 @@ def class_update(
     else:
         check_double_booking(tc, list(tc.sessions.all()))
     _promote(tc, actor)
+    tally_refresh(tc.pk)
     return tc
 
 
@@ -603,6 +667,7 @@ def enrol(
         raise BusinessError(f"班次{tc.get_status_display()}，不能报名", field="training_class")
     trainee = trainee_register(actor=actor, org=tc.org, data=worker)
     enrolment = _enrol_locked(tc, trainee, actor, source)
+    tally_refresh(tc.pk)
     record_operation(
         actor=actor,
         module=MODULE,
@@ -640,6 +705,7 @@ def self_register(*, token: str, worker: dict[str, Any], consent: bool) -> tuple
     key = secrets.token_urlsafe(24)
     enrolment.self_key = _key_hash(key)
     enrolment.save(update_fields=["self_key"])
+    tally_refresh(tc.pk)
     return enrolment, key
 
 
@@ -663,7 +729,9 @@ def withdraw(*, actor: Any, enrolment: Enrolment) -> list[Enrolment]:
         action=f"学员“{enrolment.trainee.name}”退出班次“{tc.title}”",
         target=tc,
     )
-    return _promote(tc, actor)
+    promoted = _promote(tc, actor)
+    tally_refresh(tc.pk)
+    return promoted
 
 
 # ------------------------------------------------------------------------------------------------
@@ -787,6 +855,7 @@ def checkin(
     attendance.at = now
     attendance.marked_by = None
     attendance.save()
+    tally_refresh(session.training_class_id)
     return attendance, True
 
 
@@ -817,6 +886,7 @@ def attendance_mark(
             "marked_by": actor,
         },
     )
+    tally_refresh(session.training_class_id)
     return attendance
 
 
@@ -942,6 +1012,7 @@ def certificate_issue(
         action=f"为“{enrolment.trainee.name}”颁发结业证书 {certificate.number}",
         target=tc,
     )
+    tally_refresh(tc.pk)
     return certificate
 
 

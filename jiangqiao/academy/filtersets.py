@@ -50,6 +50,9 @@ class AcademyFilterSet(filters.FilterSet):
     alliance_id = ObjectFilter("alliance", label="所属联盟", field_name="alliance")
     is_provincial = filters.BooleanFilter(label="省级工匠学院")
     is_national_key = filters.BooleanFilter(label="全总重点支持")
+    in_alliance = filters.BooleanFilter(
+        label="已加入联盟", field_name="alliance", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Academy
@@ -65,6 +68,7 @@ class AcademyFilterSet(filters.FilterSet):
             "alliance_id",
             "is_provincial",
             "is_national_key",
+            "in_alliance",
         ]
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -98,10 +102,22 @@ class LecturerFilterSet(filters.FilterSet):
     shared = filters.BooleanFilter(label="联盟共享")
     status = filters.ChoiceFilter(label="状态", choices=Status.choices)
     org_id = OrgSubtreeFilter()
+    academy_level = filters.ChoiceFilter(
+        label="学院级别", field_name="academy__level", choices=AcademyLevel.choices
+    )
 
     class Meta:
         model = Lecturer
-        fields = ["q", "kind", "field", "academy_id", "shared", "status", "org_id"]
+        fields = [
+            "q",
+            "kind",
+            "field",
+            "academy_id",
+            "shared",
+            "status",
+            "org_id",
+            "academy_level",
+        ]
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         if not value:
@@ -126,6 +142,9 @@ class CourseFilterSet(filters.FilterSet):
     lecturer_id = ObjectFilter("lecturer", label="授课师资", method="filter_lecturer")
     is_free = filters.BooleanFilter(label="免费")
     org_id = OrgSubtreeFilter()
+    academy_level = filters.ChoiceFilter(
+        label="学院级别", field_name="academy__level", choices=AcademyLevel.choices
+    )
 
     class Meta:
         model = Course
@@ -140,6 +159,7 @@ class CourseFilterSet(filters.FilterSet):
             "lecturer_id",
             "is_free",
             "org_id",
+            "academy_level",
         ]
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
@@ -204,6 +224,10 @@ class ClassFilterSet(filters.FilterSet):
         widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")]),
     )
     org_id = OrgSubtreeFilter()
+    academy_level = filters.ChoiceFilter(
+        label="学院级别", field_name="academy__level", choices=AcademyLevel.choices
+    )
+    held = filters.BooleanFilter(label="计入统计（不含已取消）", method="filter_held")
 
     class Meta:
         model = TrainingClass
@@ -218,10 +242,19 @@ class ClassFilterSet(filters.FilterSet):
             "pending_certificates",
             "waitlist",
             "org_id",
+            "academy_level",
+            "held",
         ]
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(search_q(value, "title", "code", "course__title", "place"))
+
+    def filter_held(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        if value:
+            return queryset.exclude(status=ClassStatus.CANCELLED)
+        return queryset.filter(status=ClassStatus.CANCELLED)
 
     def filter_on_date(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return queryset.filter(start_date__lte=value, end_date__gte=value)

@@ -109,7 +109,10 @@ class Academy(VersionedModel, StatusMixin, OrgOwnedModel):
         verbose_name = "工匠学院"
         verbose_name_plural = "工匠学院"
         ordering = ["-id"]
-        permissions = [("import_academy", "从表格导入工匠学院")]
+        permissions = [
+            ("import_academy", "从表格导入工匠学院"),
+            ("view_statistics", "查看工匠学院统计报表"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["org", "name"],
@@ -429,6 +432,7 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     Certificate,
     CertificateCounter,
     ClassSession,
+    ClassTally,
     Enrolment,
     Trainee,
     TraineeUpgrade,
@@ -446,6 +450,7 @@ __all__ = [
     "CertificateCounter",
     "ClassEvaluation",
     "ClassSession",
+    "ClassTally",
     "Course",
     "CourseVersion",
     "Enrolment",

@@ -14,4 +14,5 @@ register(
     MenuItem("课程菜单（公开）", "academy:menu", "academy.view_course", weight=500),
     MenuItem("班次", "academy:trainingclass_list", "academy.view_trainingclass", weight=600),
     MenuItem("培训订单", "academy:order_list", "academy.view_trainingorder", weight=700),
+    MenuItem("统计报表", "academy:statistics", "academy.view_statistics", weight=900),
 )

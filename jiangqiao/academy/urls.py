@@ -2,11 +2,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import class_views, evaluation_views, import_views, order_views, views
+from . import (
+    class_views,
+    evaluation_views,
+    import_views,
+    order_views,
+    statistics_views,
+    views,
+)
 
 app_name = "academy"
 
 urlpatterns = [
+    path("statistics/", statistics_views.StatisticsView.as_view(), name="statistics"),
+    path(
+        "statistics/export/",
+        statistics_views.StatisticsView.as_view(export=True),
+        name="statistics_export",
+    ),
     path("academies/", views.AcademyListView.as_view(), name="academy_list"),
     path("academies/new/", views.AcademyEditView.as_view(), name="academy_create"),
     path("academies/<int:pk>/", views.AcademyDetailView.as_view(), name="academy_detail"),

@@ -138,6 +138,7 @@ ACADEMY_STAFF = (
     "academy.add_traineeupgrade",
     "casework.view_skillupgrade",
     "academy.view_classevaluation",
+    "academy.view_statistics",
     "talents.view_craftsman",
     # 技能培训 demands of the unit become training orders (转为学院订单): read demands and
     # enterprises (no sensitive enterprise data).
@@ -159,6 +160,7 @@ ACADEMY_VIEW = (
     "academy.view_trainingorder",
     "academy.view_traineeupgrade",
     "academy.view_classevaluation",
+    "academy.view_statistics",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

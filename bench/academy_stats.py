@@ -1,0 +1,502 @@
+"""工匠学院统计 at province size (issue 15 point 8): 2,000,000 enrolments, target median ≤ 300 ms.
+
+Builds, in its own PostgreSQL database, one province (21 cities, 120 counties), ~400 academy nodes
+(a provincial HQ, two per city, three per county: HQ, training base, an enterprise academy) in
+21 alliances, 10 published courses and 5 lecturers per node, 20,000 enterprises (size classes
+mixed, a fifth unsized), 1,000,000 trainees (a fifth with no linked enterprise), **50,000 classes**
+over 2025–2026 (3 % cancelled) with two sessions each, **2,000,000 enrolments** (40 per class;
+4 % waitlisted, 4 % withdrawn) and ~2,600,000 attendance rows (80 % came to the first session,
+half to the second). Rows are written with ``bulk_create`` and ``INSERT … SELECT
+generate_series`` (the services would take hours; what is measured is the read). The class
+tallies the services keep (``academy.ClassTally``) are filled by one set-based INSERT with the
+rule of ``classes.tally_counts``, and a sample of classes is recounted through
+``tally_counts`` to check it.
+
+Then it measures ``statistics.statistics_report`` — every registered indicator — for a
+province-level 工会工作人员, the whole year 2026, at the province and drilled down to a city, and
+the page itself through the test client: median and p95 of ``--runs`` after two warm-ups. With
+``--plain`` it also times the training figures counted straight from enrolments and attendance
+(no rollup), for the before/after comparison in docs/performance.md.
+
+    createdb -h 127.0.0.1 -U postgres bench_academy
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_academy
+    export DJANGO_SETTINGS_MODULE=config.settings.bench
+    .venv/bin/python manage.py migrate --noinput
+    .venv/bin/python bench/academy_stats.py --build --plain --runs 20   # build once (~4 min)
+    .venv/bin/python bench/academy_stats.py --runs 20                   # reuse the set
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from jiangqiao.academy import classes  # noqa: E402
+from jiangqiao.academy.models import (  # noqa: E402
+    Academy,
+    Alliance,
+    ClassTally,
+    Course,
+    Enrolment,
+    Lecturer,
+    TrainingClass,
+)
+from jiangqiao.academy.statistics import StatsQuery, statistics_report  # noqa: E402
+from jiangqiao.accounts.models import Role, User  # noqa: E402
+from jiangqiao.core.identifiers import make_uscc  # noqa: E402
+from jiangqiao.core.scope import subtree_q  # noqa: E402
+from jiangqiao.demands.models import Enterprise  # noqa: E402
+from jiangqiao.orgs.models import Organization  # noqa: E402
+
+FIELDS = [
+    "ai",
+    "biomedicine",
+    "aerospace",
+    "craftsman_spirit",
+    "intelligent_manufacturing",
+    "integrated_circuits",
+    "new_energy_vehicles",
+    "precision_machining",
+    "electrical_automation",
+    "digital_skills",
+    "quality_safety",
+    "green_low_carbon",
+    "management",
+    "innovation_methods",
+    "occupational_health",
+    "modern_services",
+]
+YEAR = 2026
+
+
+def org(parent: Organization | None, level: str, name: str, region: str) -> Organization:
+    row = Organization.objects.create(
+        parent=parent,
+        level=level,
+        name=name,
+        region_code=region,
+        depth=(parent.depth + 1) if parent else 0,
+        path="/",
+    )
+    row.path = f"{parent.path if parent else '/'}{row.pk}/"
+    Organization.objects.filter(pk=row.pk).update(path=row.path)
+    return row
+
+
+def user(username: str, unit: Organization, role: Role) -> User:
+    u = User.objects.create(
+        username=username,
+        real_name=username,
+        org=unit,
+        is_active=True,
+        must_change_password=False,
+        password_changed_at=timezone.now(),
+    )
+    u.roles.add(role)
+    return u
+
+
+def sql(statement: str, params: list[Any] | None = None) -> float:
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(statement, params or [])
+    return round(time.perf_counter() - started, 1)
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    if TrainingClass.objects.exists():
+        raise SystemExit("--build needs a fresh database (it already has classes)")
+    rng = random.Random(15)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    staff = Role.objects.get(code="union_staff")
+    province = org(None, "province", "山东省总工会", "370000")
+    user("bench_province", province, staff)
+    cities, counties = [], []
+    for c in range(21):
+        city = org(province, "city", f"第{c + 1}市总工会", f"37{c + 1:02d}00")
+        cities.append(city)
+        user(f"bench_city_{c}", city, staff)
+    for k in range(args.counties):
+        city = cities[k % len(cities)]
+        n = k // len(cities) + 1
+        counties.append(
+            org(city, "county", f"{city.name}第{n}区", f"{city.region_code[:4]}{n:02d}")
+        )
+    owner = User.objects.get(username="bench_province")
+
+    alliances = {
+        c.pk: Alliance.objects.create(org=c, name=f"{c.name}学院联盟", created_by=owner)
+        for c in cities
+    }
+    nodes: list[Academy] = [
+        Academy(org=province, name="省工匠学院", level="province", academy_type="hq")
+    ]
+    for c in cities:
+        hq = Academy(org=c, name=f"{c.name}工匠学院", level="city", academy_type="hq")
+        nodes += [hq, Academy(org=c, name=f"{c.name}分院", level="city", academy_type="branch")]
+    for k in counties:
+        nodes += [
+            Academy(org=k, name=f"{k.name}工匠学院", level="county", academy_type="hq"),
+            Academy(org=k, name=f"{k.name}实训基地", level="county", academy_type="training_base"),
+            Academy(org=k, name=f"{k.name}企业学院", level="enterprise", academy_type="hq"),
+        ]
+    city_of = {k.pk: k.parent_id for k in counties} | {c.pk: c.pk for c in cities}
+    for i, node in enumerate(nodes):
+        node.created_by = owner
+        node.host_uscc = ""
+        if i % 2 == 0 and node.org_id in city_of:
+            node.alliance = alliances[city_of[node.org_id]]
+    Academy.objects.bulk_create(nodes, batch_size=1000)
+    courses, lecturers = [], []
+    for node in nodes:
+        for j in range(args.courses_per_academy):
+            courses.append(
+                Course(
+                    org_id=node.org_id,
+                    academy=node,
+                    code=f"KC{node.pk}-{j}",
+                    title=f"{node.name}课程{j}",
+                    field=FIELDS[(node.pk + j) % len(FIELDS)],
+                    level="intermediate",
+                    hours=16,
+                    format="practical",
+                    capacity=40,
+                    status="published" if j < args.courses_per_academy - 1 else "draft",
+                    edition=1,
+                    published_at=timezone.now(),
+                    created_by=owner,
+                )
+            )
+        for j in range(5):
+            lecturers.append(
+                Lecturer(
+                    org_id=node.org_id,
+                    academy=node,
+                    kind="external",
+                    name=f"{node.name}专家{j}",
+                    shared=j == 0,
+                    created_by=owner,
+                )
+            )
+    Course.objects.bulk_create(courses, batch_size=5000)
+    Lecturer.objects.bulk_create(lecturers, batch_size=5000)
+    enterprises = [
+        Enterprise(
+            org=counties[i % len(counties)],
+            uscc=make_uscc("9", "1", counties[i % len(counties)].region_code, f"{i + 1:08d}"),
+            name=f"基准企业{i}",
+            region_code=counties[i % len(counties)].region_code,
+            size_class=rng.choice(["1", "2", "3", "3", "4", "4", ""]),
+            created_by=owner,
+        )
+        for i in range(args.enterprises)
+    ]
+    Enterprise.objects.bulk_create(enterprises, batch_size=5000)
+    timings["reference_rows_s"] = round(time.perf_counter() - started, 1)
+
+    ent_ids = [e.pk for e in enterprises]
+    county_ids = [k.pk for k in counties]
+    # Academy nodes and their published courses, as parallel arrays for the SQL below.
+    published: dict[int, list[int]] = {}
+    for c in courses:
+        if c.status == "published":
+            published.setdefault(c.academy_id, []).append(c.pk)
+    per = args.courses_per_academy - 1
+    acad_ids = [n.pk for n in nodes]
+    acad_orgs = [n.org_id for n in nodes]
+    course_ids = [pid for n in nodes for pid in published[n.pk][:per]]
+    with transaction.atomic():
+        timings["trainees_s"] = sql(
+            """
+            INSERT INTO academy_trainee (created_at, updated_at, version, name, id_number,
+                id_number_index, mobile, mobile_index, employer_name, employer_uscc,
+                enterprise_id, org_id)
+            SELECT now(), now(), 1, '学员' || g, 'bench', md5(g::text), '', '',
+                CASE WHEN g %% 5 = 0 THEN '某单位' ELSE '' END, '',
+                CASE WHEN g %% 5 = 0 THEN NULL
+                     ELSE (%s::bigint[])[1 + (g::bigint * 7919) %% %s] END,
+                (%s::bigint[])[1 + g %% %s]
+            FROM generate_series(1, %s) g
+            """,
+            [ent_ids, len(ent_ids), county_ids, len(county_ids), args.trainees],
+        )
+        timings["classes_s"] = sql(
+            """
+            INSERT INTO academy_trainingclass (created_at, updated_at, version, course_edition,
+                code, title, capacity, start_date, end_date, place, note, status, signup_token,
+                academy_id, course_id, org_id)
+            SELECT now(), now(), 1, 1, 'B' || g, '基准班次' || g, 60,
+                DATE '2025-01-01' + (g * 37) %% 730, DATE '2025-01-01' + (g * 37) %% 730 + 4,
+                '', '', CASE WHEN g %% 33 = 0 THEN 'cancelled' ELSE 'finished' END,
+                md5('class' || g),
+                (%s::bigint[])[1 + g %% %s],
+                (%s::bigint[])[1 + (g %% %s) * %s + (g / %s) %% %s],
+                (%s::bigint[])[1 + g %% %s]
+            FROM generate_series(0, %s - 1) g
+            """,
+            [
+                acad_ids,
+                len(acad_ids),
+                course_ids,
+                len(acad_ids),
+                per,
+                len(acad_ids),
+                per,
+                acad_orgs,
+                len(acad_ids),
+                args.classes,
+            ],
+        )
+    c_lo = TrainingClass.objects.order_by("pk").values_list("pk", flat=True).first()
+    t_lo = trainee_lo()
+    per_class = args.enrolments // args.classes
+    with transaction.atomic():
+        timings["enrolments_s"] = sql(
+            """
+            INSERT INTO academy_enrolment (created_at, updated_at, status, source, queued_at,
+                self_key, org_id, trainee_id, training_class_id)
+            SELECT now(), now(),
+                CASE WHEN g %% 25 = 0 THEN 'waitlisted' WHEN g %% 25 = 1 THEN 'withdrawn'
+                     ELSE 'enrolled' END,
+                'import', now(), '', c.org_id, %s + g %% %s, c.id
+            FROM generate_series(0, %s - 1) g
+            JOIN academy_trainingclass c ON c.id = %s + g / %s
+            """,
+            [t_lo, args.trainees, per_class * args.classes, c_lo, per_class],
+        )
+        timings["sessions_s"] = sql(
+            """
+            INSERT INTO academy_classsession (created_at, updated_at, date, start_time, end_time,
+                place, topic, hours, hour_type, training_class_id)
+            SELECT now(), now(), c.start_date + n, TIME '09:00', TIME '12:00', '', '第' || n + 1 || '次',
+                3.0, CASE WHEN n = 0 THEN 'theory' ELSE 'practice' END, c.id
+            FROM academy_trainingclass c CROSS JOIN generate_series(0, 1) n
+            """
+        )
+        timings["attendance_s"] = sql(
+            """
+            INSERT INTO academy_attendance (status, method, at, session_id, enrolment_id)
+            SELECT CASE WHEN s.topic = '第1次' AND e.id %% 10 = 8 THEN 'absent'
+                        WHEN e.id %% 20 = 3 THEN 'late' ELSE 'present' END,
+                'qr', now(), s.id, e.id
+            FROM academy_enrolment e
+            JOIN academy_classsession s ON s.training_class_id = e.training_class_id
+            WHERE e.status = 'enrolled'
+              AND ((s.topic = '第1次' AND e.id %% 10 < 9) OR (s.topic = '第2次' AND e.id %% 2 = 0))
+            """
+        )
+    with transaction.atomic():
+        # The services' tally rule (classes.tally_counts), set-based: one row per class.
+        timings["tallies_s"] = sql(
+            """
+            INSERT INTO academy_classtally (training_class_id, trained, trained_sme,
+                trained_large, trained_unsized, trained_no_enterprise, certificates, refreshed_at)
+            SELECT c.id, COALESCE(x.trained, 0), COALESCE(x.sme, 0), COALESCE(x.large, 0),
+                COALESCE(x.unsized, 0), COALESCE(x.none, 0), 0, now()
+            FROM academy_trainingclass c
+            LEFT JOIN (
+                SELECT e.training_class_id AS cid, count(*) AS trained,
+                    count(*) FILTER (WHERE en.size_class IN ('2', '3', '4')) AS sme,
+                    count(*) FILTER (WHERE en.size_class = '1') AS large,
+                    count(*) FILTER (WHERE en.id IS NOT NULL AND en.size_class = '') AS unsized,
+                    count(*) FILTER (WHERE t.enterprise_id IS NULL) AS none
+                FROM academy_enrolment e
+                JOIN academy_trainee t ON t.id = e.trainee_id
+                LEFT JOIN demands_enterprise en ON en.id = t.enterprise_id
+                WHERE e.status = 'enrolled' AND EXISTS (
+                    SELECT 1 FROM academy_attendance a
+                    WHERE a.enrolment_id = e.id AND a.status IN ('present', 'late'))
+                GROUP BY e.training_class_id
+            ) x ON x.cid = c.id
+            """
+        )
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    timings["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
+    return {
+        "timings": timings,
+        "organisations": Organization.objects.count(),
+        "academies": Academy.objects.count(),
+        "courses": Course.objects.count(),
+        "lecturers": Lecturer.objects.count(),
+        "classes": TrainingClass.objects.count(),
+        "enrolments": Enrolment.objects.count(),
+        "attendance": _count("academy_attendance"),
+    }
+
+
+def trainee_lo() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id) FROM academy_trainee")
+        return int(cur.fetchone()[0])
+
+
+def _count(table: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (a constant table name)
+        return int(cur.fetchone()[0])
+
+
+def check_tallies(sample: int) -> dict[str, int]:
+    """Recount a sample of classes through the services' own rule; every one must match."""
+    ids = list(TrainingClass.objects.order_by("?").values_list("pk", flat=True)[:sample])
+    bad = 0
+    for pk in ids:
+        tally = ClassTally.objects.get(pk=pk)
+        counts = classes.tally_counts(pk)
+        if any(getattr(tally, k) != v for k, v in counts.items()):
+            bad += 1
+    return {"checked": len(ids), "mismatched": bad}
+
+
+def timed(fn: Callable[[], Any], runs: int, warm: int = 2) -> dict[str, Any]:
+    timings: list[float] = []
+    slowest = 0.0
+    queries = 0
+    for i in range(runs + warm):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            fn()
+            elapsed = (time.perf_counter() - started) * 1000
+        if i >= warm:
+            timings.append(elapsed)
+            queries = len(captured)
+            slowest = max(slowest, max(float(q["time"]) for q in captured) * 1000)
+    ordered = sorted(timings)
+    return {
+        "runs": runs,
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(ordered[max(0, round(0.95 * (len(ordered) - 1)))], 1),
+        "queries": queries,
+        "slowest_query_ms": round(slowest, 1),
+    }
+
+
+def plain_trainings(q: StatsQuery) -> dict[int, dict[str, int]]:
+    """The training figures counted from enrolments and attendance, without the rollup."""
+    held = (
+        TrainingClass.objects.visible_to(q.user, "view")
+        .filter(subtree_q(q.unit.path, field="org"))
+        .filter(start_date__gte=q.start, start_date__lte=q.end)
+        .exclude(status="cancelled")
+        .values("pk")
+    )
+    size = "trainee__enterprise__size_class"
+    rows = (
+        classes.trained_enrolments(held)
+        .values("org_id")
+        .annotate(
+            trained=Count("pk"),
+            sme=Count("pk", filter=Q(**{f"{size}__in": classes.SME_SIZE_CLASSES})),
+            no_enterprise=Count("pk", filter=Q(trainee__enterprise__isnull=True)),
+        )
+        .order_by()
+    )
+    return {r["org_id"]: r for r in rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", action="store_true")
+    parser.add_argument("--counties", type=int, default=120)
+    parser.add_argument("--courses-per-academy", type=int, default=11)
+    parser.add_argument("--enterprises", type=int, default=20_000)
+    parser.add_argument("--trainees", type=int, default=1_000_000)
+    parser.add_argument("--classes", type=int, default=50_000)
+    parser.add_argument("--enrolments", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--plain", action="store_true", help="also time the count without rollup")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "academy_stats.json"))
+    args = parser.parse_args()
+
+    result: dict[str, Any] = {
+        "database": connection.vendor,
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+    }
+    if args.build:
+        started = time.perf_counter()
+        result["built"] = build(args)
+        result["build_s"] = round(time.perf_counter() - started, 1)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    result["tally_check"] = check_tallies(30)
+    print("tally check:", result["tally_check"], flush=True)
+
+    me = User.objects.get(username="bench_province")
+    province = me.org
+    city = Organization.objects.filter(parent=province).order_by("pk").first()
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
+    q_province = StatsQuery(user=me, unit=province, start=start, end=end)
+    q_city = StatsQuery(user=me, unit=city, start=start, end=end)
+    report = statistics_report(user=me, query=q_province)
+    result["figures_2026"] = {
+        k: report.total.get(k, 0)
+        for k in (
+            "academies.total",
+            "trainings.classes",
+            "trainings.trained",
+            "trainings.sme",
+            "trainings.no_enterprise",
+            "lecturers.total",
+            "pool.members",
+            "courses.total",
+        )
+    }
+    result["rows_province"] = len(report.rows)
+    print("figures:", result["figures_2026"], flush=True)
+    result["selector_province_year"] = timed(
+        lambda: statistics_report(user=me, query=q_province), args.runs
+    )
+    print("selector, province:", result["selector_province_year"], flush=True)
+    result["selector_city_year"] = timed(
+        lambda: statistics_report(user=me, query=q_city), args.runs
+    )
+    print("selector, city drill-down:", result["selector_city_year"], flush=True)
+    client = Client()
+    client.force_login(me)
+
+    def page() -> None:
+        response = client.get("/academy/statistics/", {"year": YEAR})
+        assert response.status_code == 200, response.status_code
+
+    result["page_province_year"] = timed(page, args.runs)
+    print("page, province:", result["page_province_year"], flush=True)
+    if args.plain:
+        result["plain_trainings_province_year"] = timed(
+            lambda: plain_trainings(q_province), max(3, args.runs // 4), warm=1
+        )
+        print("without the rollup:", result["plain_trainings_province_year"], flush=True)
+    result["load_average_after"] = os.getloadavg()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
