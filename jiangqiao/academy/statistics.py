@@ -56,12 +56,20 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 
+from jiangqiao.casework.choices import UpgradeSource
 from jiangqiao.core.choices import Status
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.orgs.models import Organization
 
-from .choices import AcademyLevel, AcademyType, ClassStatus, CourseStatus, LecturerKind
-from .models import Academy, Course, Lecturer, TrainingClass
+from .choices import (
+    AcademyLevel,
+    AcademyType,
+    ClassStatus,
+    CourseStatus,
+    LecturerKind,
+    OrderStatus,
+)
+from .models import Academy, Course, Lecturer, TrainingClass, TrainingOrder
 
 Counts = dict[int, dict[str, int]]
 
@@ -415,6 +423,100 @@ register(
         count=_count_courses,
         rule="现有已发布的课程（草稿、已下架不计），按课程领域分列。存量指标。",
         stock=True,
+    )
+)
+
+
+def _skill_levels() -> list[tuple[str, str]]:
+    from jiangqiao.taxonomy.models import Term
+
+    return list(
+        Term.objects.filter(scheme="skill_level", is_active=True)
+        .order_by("sort", "code")
+        .values_list("code", "name")
+    )
+
+
+def _upgrade_figures() -> tuple[Figure, ...]:
+    return (
+        Figure("total", "技能提升人次"),
+        Figure(f"source:{UpgradeSource.TRAINING}", "其中学院培训"),
+        Figure(f"source:{UpgradeSource.SESSION}", "其中服务记录", headline=False),
+        *(
+            Figure(f"level:{code}", f"晋升至{label}", headline=False)
+            for code, label in _skill_levels()
+        ),
+    )
+
+
+def _count_upgrades(q: StatsQuery) -> Counts:
+    """The one count of skill upgrades (casework ``kpi.skill_upgrade_counts``), by unit."""
+    from jiangqiao.casework.kpi import skill_upgrade_counts
+
+    return skill_upgrade_counts(user=q.user, start=q.start, end=q.end, org=q.unit).by_org
+
+
+register(
+    Indicator(
+        key="upgrades",
+        label="技能等级晋升",
+        figures=_upgrade_figures,
+        count=_count_upgrades,
+        rule=(
+            "与服务办理共用一种技能提升记录、一个口径（docs/kpi.md §1 技能提升人次）：证书日期在统计期间内；"
+            "同一职工同一职业同一晋升等级、或同一证书编号，一年内只计一次。"
+            "按晋升后的等级分列，并分列来源（学院培训 / 服务记录）。"
+            "学院级别筛选不适用于此项（服务记录的技能提升不属于某个学院）。"
+        ),
+    )
+)
+
+
+LIVE_ORDER = ~Q(status__in=(OrderStatus.RETURNED, OrderStatus.WITHDRAWN))
+
+
+def _order_link(q: StatsQuery, org_id: int) -> str:
+    return _list_url(
+        "academy:order_list",
+        org_id=org_id,
+        placed_from=q.start.isoformat(),
+        placed_to=q.end.isoformat(),
+    )
+
+
+def _count_orders(q: StatsQuery) -> Counts:
+    rows = (
+        q.rows(TrainingOrder)
+        .filter(LIVE_ORDER, created_at__date__gte=q.start, created_at__date__lte=q.end)
+        .filter(q.level_q())
+        .values("org_id")
+        .annotate(
+            partners=Count("enterprise", distinct=True),
+            orders=Count("pk"),
+            delivered=Count(
+                "pk", filter=Q(status__in=(OrderStatus.DELIVERED, OrderStatus.EVALUATED))
+            ),
+        )
+        .order_by()
+    )
+    return grouped(rows, ("partners", "orders", "delivered"))
+
+
+register(
+    Indicator(
+        key="orders",
+        label="合作企业",
+        figures=(
+            Figure("partners", "合作企业"),
+            Figure("orders", "培训订单", link=_order_link),
+            Figure("delivered", "其中已交付", headline=False),
+        ),
+        count=_count_orders,
+        rule=(
+            "下单日期在统计期间内、未退回未撤回的培训订单（点单邀约与院企订单式）；"
+            "合作企业 = 这些订单的不同企业数，按承接学院所属单位计（同一企业向两个单位的学院下单，各计一次）；"
+            "其中已交付 = 已交付或已评价的订单。"
+        ),
     )
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
@@ -54,6 +54,9 @@ class UpgradeCount:
     total: int
     by_level: dict[str, int]
     by_source: dict[str, int]
+    #: The counted upgrades by owning unit: ``{org_id: {"total", "source:<s>", "level:<l>": n}}``
+    #: (duplicates removed over the whole count first, so the units add up to the total).
+    by_org: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def skill_upgrade_counts(
@@ -84,12 +87,15 @@ def skill_upgrade_counts(
             "occupation",
             "level_after",
             "certificate_no",
+            "org_id",
         )
     )
     seen: set[tuple[Any, ...]] = set()
     by_level: dict[str, int] = {}
     by_source: dict[str, int] = {}
-    for day, source, enterprise_id, code, occupation, level, certificate in candidates.iterator():
+    by_org: dict[int, dict[str, int]] = {}
+    for row in candidates.iterator():
+        day, source, enterprise_id, code, occupation, level, certificate, org_id = row
         namespace = enterprise_id if source == UpgradeSource.SESSION else source
         keys: list[tuple[Any, ...]] = [
             ("worker", day.year, namespace, code.upper(), occupation, level)
@@ -102,7 +108,10 @@ def skill_upgrade_counts(
             continue
         by_level[level] = by_level.get(level, 0) + 1
         by_source[source] = by_source.get(source, 0) + 1
-    return UpgradeCount(sum(by_level.values()), by_level, by_source)
+        unit = by_org.setdefault(org_id, {})
+        for key in ("total", f"source:{source}", f"level:{level}"):
+            unit[key] = unit.get(key, 0) + 1
+    return UpgradeCount(sum(by_level.values()), by_level, by_source, by_org)
 
 
 def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:

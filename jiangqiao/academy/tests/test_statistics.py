@@ -8,9 +8,10 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiangqiao.academy import classes, services
+from jiangqiao.academy import classes, orders, services, upgrades
 from jiangqiao.academy.models import ClassTally, TrainingClass
 from jiangqiao.academy.statistics import (
     REGISTRY,
@@ -20,13 +21,24 @@ from jiangqiao.academy.statistics import (
 )
 from jiangqiao.academy.statistics_export import table_rows
 from jiangqiao.accounts.roles import BUILTIN_ROLES
+from jiangqiao.casework.kpi import skill_upgrade_counts
 from jiangqiao.core.choices import DataScope
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.core.testing.personas import make_user, no_perm_role, scope_role
 from jiangqiao.demands.tests.factories import make_enterprise
 from jiangqiao.talents.tests.helpers import make_craftsman
 
-from .helpers import make_academy, make_class, make_course, make_lecturer, worker
+from .helpers import (
+    make_academy,
+    make_class,
+    make_contact,
+    make_course,
+    make_lecturer,
+    make_order,
+    running_class,
+    upgrade_data,
+    worker,
+)
 
 URL = "/academy/statistics/"
 
@@ -359,3 +371,82 @@ class StatisticsTests(WorldTestCase):
         self.assertEqual(
             period_bounds("year", year=2026), (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
         )
+
+
+class OrderAndUpgradeIndicatorTests(WorldTestCase):
+    """合作企业 (training orders) and 技能等级晋升 (the one skill-upgrade count) per unit."""
+
+    def report(self, user: Any, unit: Any) -> Any:
+        year = timezone.localdate().year
+        start, end = period_bounds("year", year=year)
+        return statistics_report(
+            user=user, query=StatsQuery(user=user, unit=unit, start=start, end=end)
+        )
+
+    def test_partner_enterprises_count_live_orders_of_the_academies_units(self) -> None:
+        w = self.world
+        a = w.city_admin_a
+        county_academy = make_academy(w.county_a1, a, level="county")
+        course = make_course(w.county_a1, a, academy=county_academy, publish=True)
+        contact, enterprise = make_contact(w.county_a1, "qy_stats_1")
+        make_order(contact, enterprise, course)
+        delivered_later = make_order(contact, enterprise, course)  # the same enterprise again
+        other_contact, other_enterprise = make_contact(w.county_a1, "qy_stats_2")
+        returned = make_order(other_contact, other_enterprise, course)
+        orders.order_return(actor=a, order=returned, reason="本期已满")  # not counted
+        b_academy = make_academy(w.city_b, w.city_admin_b)
+        b_course = make_course(w.city_b, w.city_admin_b, academy=b_academy, publish=True)
+        b_contact, b_enterprise = make_contact(w.county_b1, "qy_stats_b")
+        make_order(b_contact, b_enterprise, b_course)
+        self.assertEqual(delivered_later.status, "pending")
+        report = self.report(a, w.city_a)
+        self.assertEqual((report.total["orders.partners"], report.total["orders.orders"]), (1, 2))
+        self.assertEqual(report.total.get("orders.delivered", 0), 0)
+        province = self.report(w.province_admin, w.province).total
+        self.assertEqual((province["orders.partners"], province["orders.orders"]), (2, 3))
+
+    def test_upgrades_are_the_one_count_split_by_source_and_level(self) -> None:
+        w = self.world
+        a = w.city_admin_a
+        tc = running_class(w.county_a1, a)
+        lecturer = tc.lecturers.first()
+        first = classes.enrol(actor=a, training_class=tc, worker=worker())
+        second = classes.enrol(actor=a, training_class=tc, worker=worker())
+        upgrades.trainee_upgrade_record(
+            actor=a, enrolment=first, lecturer=lecturer, **upgrade_data()
+        )
+        upgrades.trainee_upgrade_record(
+            actor=a,
+            enrolment=second,
+            lecturer=lecturer,
+            **upgrade_data(certificate_no="Y440300202600999", level_after="technician"),
+        )
+        b_class = running_class(w.county_b1, w.city_admin_b)
+        b_enrolment = classes.enrol(actor=w.city_admin_b, training_class=b_class, worker=worker())
+        upgrades.trainee_upgrade_record(
+            actor=w.city_admin_b,
+            enrolment=b_enrolment,
+            lecturer=b_class.lecturers.first(),
+            **upgrade_data(certificate_no="Y440300202600777"),
+        )
+        total = self.report(a, w.city_a).total
+        self.assertEqual(
+            (
+                total["upgrades.total"],
+                total["upgrades.source:training"],
+                total["upgrades.level:senior_worker"],
+                total["upgrades.level:technician"],
+            ),
+            (2, 2, 1, 1),
+        )
+        self.assertNotIn("upgrades.source:session", total)
+        # The same figure as the casework count the dashboards use.
+        year = timezone.localdate().year
+        start, end = period_bounds("year", year=year)
+        self.assertEqual(
+            skill_upgrade_counts(user=a, start=start, end=end, org=w.city_a).total,
+            total["upgrades.total"],
+        )
+        province = self.report(w.province_admin, w.province)
+        self.assertEqual(province.total["upgrades.total"], 3)
+        self.assertEqual(sum(r.values.get("upgrades.total", 0) for r in province.rows), 3)
