@@ -433,6 +433,15 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     Trainee,
     TrainingClass,
 )
+from .competition_models import (  # noqa: E402  (the competition models live in their own module)
+    Competition,
+    CompetitionStatusChange,
+    Contestant,
+    Innovation,
+    InnovationStatusChange,
+    Judge,
+    Score,
+)
 
 __all__ = [
     "Academy",
@@ -442,10 +451,17 @@ __all__ = [
     "Certificate",
     "CertificateCounter",
     "ClassSession",
+    "Competition",
+    "CompetitionStatusChange",
+    "Contestant",
     "Course",
     "CourseVersion",
     "Enrolment",
+    "Innovation",
+    "InnovationStatusChange",
+    "Judge",
     "Lecturer",
+    "Score",
     "Subsidy",
     "Trainee",
     "TrainingClass",
