@@ -418,6 +418,14 @@ def competition_move(
 # ------------------------------------------------------------------------------------------------
 
 
+def _occupation_in(code: str, allowed: str) -> bool:
+    """``code`` is ``allowed`` or lies under it (大典 codes pad the levels below with ``-00``)."""
+    root = allowed
+    while root.endswith("-00"):
+        root = root[:-3]
+    return code == allowed or code.startswith(f"{root}-")
+
+
 def _check_eligibility(c: Competition, declared: dict[str, Any], worker: dict[str, Any]) -> None:
     level = declared["skill_level"]
     rank = skill_rank(level)
@@ -437,7 +445,7 @@ def _check_eligibility(c: Competition, declared: dict[str, Any], worker: dict[st
     if allowed:
         if not occupation:
             raise BusinessError("职业（工种）：本赛事限定职业，请填写申报职业", field="occupation")
-        if not any(occupation == a or occupation.startswith(f"{a}-") for a in allowed):
+        if not any(_occupation_in(occupation, a) for a in allowed):
             names = "、".join(term_label("occupation", a, a) for a in allowed[:5])
             raise BusinessError(f"职业（工种）：本赛事限{names}报名", field="occupation")
     if c.employer_restriction == EmployerRestriction.SCOPE:

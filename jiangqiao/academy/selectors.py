@@ -10,8 +10,17 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from jiangqiao.core.choices import Status
 
-from .choices import CourseStatus
-from .models import Academy, Alliance, Course, Lecturer, TrainingClass
+from .choices import CompetitionStatus, CourseStatus
+from .models import (
+    Academy,
+    Alliance,
+    Competition,
+    Course,
+    Innovation,
+    Judge,
+    Lecturer,
+    TrainingClass,
+)
 
 
 def academy_list(*, user: Any, action: str = "view") -> QuerySet[Academy]:
@@ -164,3 +173,110 @@ def class_list(*, user: Any, action: str = "view") -> QuerySet[TrainingClass]:
 def published_courses_for(*, user: Any) -> QuerySet[Course]:
     """Courses a class may be opened for: published, in the user's scope."""
     return course_list(user=user).filter(status=CourseStatus.PUBLISHED)
+
+
+# ------------------------------------------------------------------------------------------------
+# Competitions and innovation activities
+# ------------------------------------------------------------------------------------------------
+
+
+def competition_list(*, user: Any, action: str = "view") -> QuerySet[Competition]:
+    return (
+        Competition.objects.visible_to(user, action)
+        .select_related("org", "academy")
+        .annotate(contestant_count=Count("contestants", distinct=True))
+    )
+
+
+def innovation_list(*, user: Any, action: str = "view") -> QuerySet[Innovation]:
+    return Innovation.objects.visible_to(user, action).select_related("org", "academy", "lead")
+
+
+def competitions_of_class(*, user: Any, training_class: TrainingClass) -> QuerySet[Competition]:
+    """The competitions a class prepares for ("以赛带训"), as far as the user may see them."""
+    return Competition.objects.visible_to(user, "view").filter(classes=training_class)
+
+
+def marking_sheet(judge: Judge) -> list[dict[str, Any]]:
+    """The contestants a judge marks, with his mark so far; contestants of his own employer are
+    left out (recusal). Call only with a judge of a competition the user may see."""
+    marks = dict(judge.scores.values_list("contestant_id", "score"))
+    rows = []
+    for contestant in judge.competition.contestants.select_related("trainee", "enterprise"):
+        if judge.recused_from(contestant):
+            continue
+        rows.append({"contestant": contestant, "score": marks.get(contestant.pk)})
+    return rows
+
+
+def recusal_count(judge: Judge) -> int:
+    return sum(
+        1
+        for contestant in judge.competition.contestants.select_related("enterprise")
+        if judge.recused_from(contestant)
+    )
+
+
+def competition_results(competition: Competition) -> list[dict[str, Any]]:
+    """One row per contestant in rank order: marks per judge ('回避' where recused), the final
+    score, rank and award — stored ones once published, computed (a preview) before."""
+    from . import scoring
+
+    judges = list(competition.judges.select_related("craftsman"))
+    contestants = list(competition.contestants.select_related("trainee", "enterprise"))
+    marks: dict[tuple[int, int], Decimal] = {
+        (j, c): s
+        for j, c, s in competition.scores.values_list("judge_id", "contestant_id", "score")
+    }
+    by_contestant: dict[int, list[Decimal]] = {c.pk: [] for c in contestants}
+    for (_judge_id, contestant_id), score in marks.items():
+        by_contestant[contestant_id].append(score)
+    published = competition.status == CompetitionStatus.PUBLISHED
+    ranked = {r.key: r for r in scoring.rank(by_contestant)}
+    rows = []
+    for c in contestants:
+        cells = []
+        for j in judges:
+            if j.recused_from(c):
+                cells.append("回避")
+            else:
+                mark = marks.get((j.pk, c.pk))
+                cells.append("—" if mark is None else str(mark))
+        r = ranked[c.pk]
+        rows.append(
+            {
+                "contestant": c,
+                "number": c.number,
+                "marks": cells,
+                "final": c.final_score if published else r.final,
+                "rank": c.rank if published else r.rank,
+                "award": c.get_award_display() if published else "",
+            }
+        )
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["number"]))
+    return rows
+
+
+def public_results(competition_pk: int) -> tuple[Competition, list[dict[str, Any]]] | None:
+    """A published competition's results for the public page: masked names, score, rank, award
+    (nothing else of the contestant); ``None`` unless published."""
+    competition = (
+        Competition.objects.filter(pk=competition_pk, status=CompetitionStatus.PUBLISHED)
+        .select_related("org", "academy")
+        .first()
+    )
+    if competition is None:
+        return None
+    rows = []
+    for c in competition.contestants.select_related("trainee").order_by("rank", "number"):
+        name = c.trainee.name
+        rows.append(
+            {
+                "name": name[:1] + "*" * max(1, len(name) - 1),
+                "number": c.number,
+                "final": c.final_score,
+                "rank": c.rank,
+                "award": c.get_award_display(),
+            }
+        )
+    return competition, rows
