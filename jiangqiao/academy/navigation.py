@@ -13,4 +13,6 @@ register(
     MenuItem("课程清单", "academy:course_list", "academy.view_course", weight=400),
     MenuItem("课程菜单（公开）", "academy:menu", "academy.view_course", weight=500),
     MenuItem("班次", "academy:trainingclass_list", "academy.view_trainingclass", weight=600),
+    MenuItem("竞赛", "academy:competition_list", "academy.view_competition", weight=700),
+    MenuItem("创新活动", "academy:innovation_list", "academy.view_innovation", weight=800),
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import class_views, views
+from . import class_views, competition_views, views
 
 app_name = "academy"
 
@@ -99,4 +99,76 @@ urlpatterns = [
     path("signup/<str:token>/", class_views.SignupView.as_view(), name="signup"),
     path("checkin/<int:pk>/<str:token>/", class_views.CheckinView.as_view(), name="checkin"),
     path("verify/", class_views.VerifyView.as_view(), name="verify"),
+    path("competitions/", competition_views.CompetitionListView.as_view(), name="competition_list"),
+    path(
+        "competitions/new/",
+        competition_views.CompetitionEditView.as_view(),
+        name="competition_create",
+    ),
+    path(
+        "competitions/<int:pk>/",
+        competition_views.CompetitionDetailView.as_view(),
+        name="competition_detail",
+    ),
+    path(
+        "competitions/<int:pk>/edit/",
+        competition_views.CompetitionEditView.as_view(),
+        name="competition_edit",
+    ),
+    path(
+        "competitions/<int:pk>/status/",
+        competition_views.CompetitionActionView.as_view(),
+        name="competition_status",
+    ),
+    path(
+        "competitions/<int:pk>/register/",
+        competition_views.RegisterView.as_view(),
+        name="competition_register",
+    ),
+    path(
+        "competitions/<int:pk>/judges/new/",
+        competition_views.JudgeAddView.as_view(),
+        name="competition_judge_add",
+    ),
+    path(
+        "competitions/<int:pk>/judges/<int:judge_pk>/sheet/",
+        competition_views.MarkingSheetView.as_view(),
+        name="competition_sheet",
+    ),
+    path(
+        "competitions/<int:pk>/results/",
+        competition_views.ResultsView.as_view(),
+        name="competition_results",
+    ),
+    path(
+        "competitions/<int:pk>/publish/",
+        competition_views.PublishView.as_view(),
+        name="competition_publish",
+    ),
+    path(
+        "results/<int:pk>/",
+        competition_views.PublicResultsView.as_view(),
+        name="competition_public",
+    ),
+    path("innovations/", competition_views.InnovationListView.as_view(), name="innovation_list"),
+    path(
+        "innovations/new/",
+        competition_views.InnovationEditView.as_view(),
+        name="innovation_create",
+    ),
+    path(
+        "innovations/<int:pk>/",
+        competition_views.InnovationDetailView.as_view(),
+        name="innovation_detail",
+    ),
+    path(
+        "innovations/<int:pk>/edit/",
+        competition_views.InnovationEditView.as_view(),
+        name="innovation_edit",
+    ),
+    path(
+        "innovations/<int:pk>/status/",
+        competition_views.InnovationStatusView.as_view(),
+        name="innovation_status",
+    ),
 ]

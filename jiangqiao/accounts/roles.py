@@ -128,6 +128,19 @@ ACADEMY_STAFF = (
     "academy.mark_attendance",
     "academy.view_certificate",
     "academy.issue_certificate",
+    "academy.view_competition",
+    "academy.add_competition",
+    "academy.change_competition",
+    "academy.view_contestant",
+    "academy.add_contestant",
+    "academy.view_judge",
+    "academy.add_judge",
+    "academy.view_score",
+    "academy.add_score",
+    "academy.change_score",
+    "academy.view_innovation",
+    "academy.add_innovation",
+    "academy.change_innovation",
     "talents.view_craftsman",
 )
 ACADEMY_VIEW = (
@@ -142,6 +155,11 @@ ACADEMY_VIEW = (
     "academy.view_classsession",
     "academy.view_enrolment",
     "academy.view_certificate",
+    "academy.view_competition",
+    "academy.view_contestant",
+    "academy.view_judge",
+    "academy.view_score",
+    "academy.view_innovation",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
@@ -308,6 +326,6 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *ACADEMY_STAFF,
             "core.view_changelog",
         ),
-        "工匠学院的管理人员：学院、联盟、师资库和课程清单（班级、学员和证书随后上线）。",
+        "工匠学院的管理人员：学院、联盟、师资库、课程清单、班次与学员、竞赛与创新活动。",
     ),
 )

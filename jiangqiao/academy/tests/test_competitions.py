@@ -198,7 +198,11 @@ class RegistrationTests(WorldTestCase):
         self.assertIn("车工", self.refused("occupation", occupation="6-18-01-02"))
         self.refused("occupation", occupation="")
         c = make_competition(
-            self.world.city_a, self.me, open_=True, occupation="", allowed_occupations=["6-18-01-00"]
+            self.world.city_a,
+            self.me,
+            open_=True,
+            occupation="",
+            allowed_occupations=["6-18-01-00"],
         )
         self.assertEqual(self.register(c, occupation="6-18-01-02").occupation, "6-18-01-02")
 
