@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jiangqiao.academy import demo
 from jiangqiao.academy.io import AcademyImporter
-from jiangqiao.academy.models import Academy, Course, Lecturer
+from jiangqiao.academy.models import Academy, Competition, Course, Innovation, Lecturer, Score
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.tests.helpers import make_craftsman
@@ -27,6 +27,26 @@ class DemoTests(WorldTestCase):
         self.assertEqual(Lecturer.objects.filter(kind="craftsman").count(), 3)
         self.assertEqual(Course.objects.filter(status="published").count(), made)
         self.assertEqual(demo.build(w.superuser), 0)  # idempotent
+
+    def test_demo_competition_is_published_with_a_linked_class_and_innovations(self) -> None:
+        w = self.world
+        Organization.objects.filter(pk=w.city_a.pk).update(region_code="440300")
+        for _ in range(4):
+            make_craftsman(w.county_a1, w.city_admin_a, employer_uscc=uscc())
+        demo.build(w.superuser)
+        c = Competition.objects.get(title="2026年深圳市数控车工职业技能竞赛")
+        self.assertEqual(c.status, "published")
+        self.assertEqual((c.judges.count(), c.contestants.count()), (5, 8))
+        self.assertEqual(c.classes.count(), 1)
+        self.assertEqual(c.contestants.filter(award="first").count(), 1)
+        self.assertFalse(c.contestants.filter(final_score__isnull=True).exists())
+        recused = [j for j in c.judges.all() for x in c.contestants.all() if j.recused_from(x)]
+        self.assertEqual(len(recused), 1)
+        self.assertEqual(Score.objects.filter(competition=c).count(), 5 * 8 - 1)
+        self.assertEqual(
+            sorted(Innovation.objects.values_list("status", flat=True)),
+            ["approved", "completed", "ongoing"],
+        )
 
 
 class ImportTests(WorldTestCase):
