@@ -320,6 +320,10 @@ SPECTACULAR_SETTINGS = {
         "ClassStatusEnum": "jiangqiao.academy.choices.ClassStatus",
         "EnrolmentStatusEnum": "jiangqiao.academy.choices.EnrolmentStatus",
         "AttendanceStatusEnum": "jiangqiao.academy.choices.AttendanceStatus",
+        "CompetitionStatusEnum": "jiangqiao.academy.choices.CompetitionStatus",
+        "InnovationStatusEnum": "jiangqiao.academy.choices.InnovationStatus",
+        "InnovationKindEnum": "jiangqiao.academy.choices.InnovationKind",
+        "JudgeKindEnum": "jiangqiao.academy.choices.JudgeKind",
     },
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from jiangqiao.core.choices import Status
 
@@ -15,6 +15,7 @@ from .models import (
     Academy,
     Alliance,
     Competition,
+    Contestant,
     Course,
     Innovation,
     Judge,
@@ -280,3 +281,66 @@ def public_results(competition_pk: int) -> tuple[Competition, list[dict[str, Any
             }
         )
     return competition, rows
+
+
+def _in_subtree(qs: QuerySet[Any], org: Any) -> QuerySet[Any]:
+    from jiangqiao.core.scope import subtree_q
+
+    return qs.filter(subtree_q(org.path, field="org")) if org is not None else qs
+
+
+HELD = (CompetitionStatus.RUNNING, CompetitionStatus.SCORING, CompetitionStatus.PUBLISHED)
+
+
+def competition_figures(*, user: Any, org: Any, start: Any, end: Any) -> dict[str, Any]:
+    """竞赛场次、参赛人次、获奖人次 of ``org``'s subtree in [start, end] (docs/kpi.md §4): a
+    competition counts on its start date once it has been held (比赛中/评分中/已公布; cancelled
+    and not-yet-held ones are left out); participants are its contestant rows; awards are those
+    of published competitions."""
+    held = _in_subtree(Competition.objects.visible_to(user, "view"), org).filter(
+        status__in=HELD, start_date__gte=start, start_date__lte=end
+    )
+    contestants = Contestant.objects.filter(competition__in=held)
+    by_level = dict(held.values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
+    return {
+        "competitions": held.count(),
+        "by_level": by_level,
+        "participants": contestants.count(),
+        "awarded": contestants.filter(competition__status=CompetitionStatus.PUBLISHED)
+        .exclude(award="")
+        .count(),
+    }
+
+
+def innovation_figures(*, user: Any, org: Any, start: Any, end: Any) -> dict[str, Any]:
+    """创新活动 figures of ``org``'s subtree in [start, end] (docs/kpi.md §4): started = activities
+    whose start date falls in the period (any status, by kind); completed = activities moved to
+    已完成 in the period (the day of that move, Asia/Shanghai), with the sum of their economic
+    benefit and patents and the number adopted."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .choices import InnovationStatus
+    from .models import InnovationStatusChange
+
+    base = _in_subtree(Innovation.objects.visible_to(user, "view"), org)
+    started = base.filter(start_date__gte=start, start_date__lte=end)
+    tz = timezone.get_current_timezone()
+    low = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    done_ids = InnovationStatusChange.objects.filter(
+        to_status=InnovationStatus.COMPLETED, at__gte=low, at__lt=high
+    ).values("innovation_id")
+    completed = base.filter(pk__in=done_ids, status=InnovationStatus.COMPLETED)
+    totals = completed.aggregate(benefit=Sum("economic_benefit"), patents=Sum("patent_count"))
+    return {
+        "started": started.count(),
+        "started_by_kind": dict(
+            started.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+        ),
+        "completed": completed.count(),
+        "economic_benefit": totals["benefit"] or Decimal(0),
+        "patents": totals["patents"] or 0,
+        "adopted": completed.filter(adopted=True).count(),
+    }

@@ -478,3 +478,83 @@ class InnovationTests(WorldTestCase):
         self.assertEqual(ctx.exception.field, "lead")
         self.assertNotIn(stranger.name, ctx.exception.message)
         self.assertEqual(Innovation.objects.count(), 0)
+
+
+class FiguresTests(WorldTestCase):
+    """docs/kpi.md §4, against hand counts."""
+
+    def test_competitions_and_participants(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        held = make_competition(w.county_a1, me, open_=True, level="county")
+        for _ in range(3):
+            competitions.contestant_register(actor=me, competition=held, data=contestant())
+        competitions.competition_move(actor=me, competition=held, to="running")
+        open_only = make_competition(w.city_a, me, open_=True)  # not held yet: not counted
+        competitions.contestant_register(actor=me, competition=open_only, data=contestant())
+        cancelled = make_competition(w.city_a, me, open_=True)
+        competitions.contestant_register(actor=me, competition=cancelled, data=contestant())
+        competitions.competition_move(actor=me, competition=cancelled, to="running")
+        competitions.competition_move(actor=me, competition=cancelled, to="cancelled")
+        theirs = make_competition(w.city_b, w.city_admin_b, open_=True)
+        competitions.contestant_register(
+            actor=w.city_admin_b, competition=theirs, data=contestant()
+        )
+        competitions.competition_move(actor=w.city_admin_b, competition=theirs, to="running")
+        start = timezone.localdate()
+        end = start + dt.timedelta(days=30)
+        figures = selectors.competition_figures(user=me, org=w.city_a, start=start, end=end)
+        self.assertEqual(
+            figures, {"competitions": 1, "by_level": {"county": 1}, "participants": 3, "awarded": 0}
+        )
+        # The province's reader sees both cities; 深圳's reader never counts 广州's.
+        wide = selectors.competition_figures(
+            user=w.province_admin, org=w.province, start=start, end=end
+        )
+        self.assertEqual((wide["competitions"], wide["participants"]), (2, 4))
+        mine = selectors.competition_figures(user=me, org=w.province, start=start, end=end)
+        self.assertEqual(mine["competitions"], 1)
+        before = selectors.competition_figures(
+            user=me, org=w.city_a, start=start - dt.timedelta(days=30), end=start
+        )
+        self.assertEqual(before["competitions"], 0)
+
+    def test_innovation_activities(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        base = {"start_date": timezone.localdate().isoformat(), "participants_count": 2}
+        done = competitions.innovation_create(
+            actor=me, org=w.city_a, data={**base, "kind": "studio", "title": "攻关甲"}
+        )
+        done = competitions.innovation_move(actor=me, innovation=done, to="ongoing")
+        done = competitions.innovation_update(
+            actor=me,
+            innovation=done,
+            data={
+                "outcome": "完成",
+                "economic_benefit": "1000.50",
+                "patent_count": 2,
+                "adopted": True,
+            },
+        )
+        competitions.innovation_move(actor=me, innovation=done, to="completed")
+        stopped = competitions.innovation_create(
+            actor=me, org=w.county_a1, data={**base, "kind": "open_call", "title": "揭榜乙"}
+        )
+        competitions.innovation_move(actor=me, innovation=stopped, to="terminated")
+        competitions.innovation_create(
+            actor=w.city_admin_b, org=w.city_b, data={**base, "kind": "studio", "title": "外市丙"}
+        )
+        today = timezone.localdate()
+        figures = selectors.innovation_figures(user=me, org=w.city_a, start=today, end=today)
+        self.assertEqual(
+            figures,
+            {
+                "started": 2,
+                "started_by_kind": {"studio": 1, "open_call": 1},
+                "completed": 1,
+                "economic_benefit": D("1000.50"),
+                "patents": 2,
+                "adopted": 1,
+            },
+        )

@@ -106,6 +106,9 @@ COVERED_ELSEWHERE = {
     "academy.trainingclass": "jiangqiao/academy/tests/test_scope.py",
     "academy.enrolment": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
+    "academy.competition": "jiangqiao/academy/tests/test_competition_pages_api.py",
+    "academy.contestant": "jiangqiao/academy/tests/test_competition_pages_api.py",
+    "academy.innovation": "jiangqiao/academy/tests/test_competition_pages_api.py",
 }
 
 
