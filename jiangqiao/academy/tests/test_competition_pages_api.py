@@ -361,3 +361,52 @@ class PublishedResultsTests(WorldTestCase):
             format="json",
         )
         self.assertEqual(frozen.status_code, 400)
+
+
+class PagesRenderTests(WorldTestCase):
+    def test_every_page_renders_for_its_owner(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        c = make_competition(w.city_a, me, open_=True)
+        judge = competitions.judge_add(
+            actor=me, competition=c, data={"name": "专家", "employer_name": "深圳大学"}
+        )
+        item = make_innovation(w.city_a, me)
+        self.client.force_login(me)
+        pages = [
+            reverse("academy:competition_list"),
+            reverse("academy:competition_create"),
+            reverse("academy:competition_edit", args=[c.pk]),
+            reverse("academy:competition_register", args=[c.pk]),
+            reverse("academy:competition_judge_add", args=[c.pk]),
+            reverse("academy:competition_sheet", args=[c.pk, judge.pk]),
+            reverse("academy:competition_results", args=[c.pk]),
+            reverse("academy:competition_publish", args=[c.pk]),
+            reverse("academy:innovation_list"),
+            reverse("academy:innovation_create"),
+            reverse("academy:innovation_detail", args=[item.pk]),
+            reverse("academy:innovation_edit", args=[item.pk]),
+        ]
+        for url in pages:
+            r = self.client.get(url)
+            self.assertEqual(r.status_code, 200, url)
+        detail = self.client.get(c.get_absolute_url()).content.decode()
+        for button in ("退回筹备", "开赛", "取消赛事", "报名登记", "添加评委"):
+            self.assertIn(button, detail)
+        self.assertNotIn("公布成绩</a>", detail)  # only while 评分中
+        reader = self.client
+        reader.force_login(w.county_operator)
+        self.assertEqual(reader.get(c.get_absolute_url()).status_code, 404)  # 南山 below 深圳
+
+    def test_registration_form_names_the_field(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        c = make_competition(w.city_a, me, open_=True)
+        self.client.force_login(me)
+        url = reverse("academy:competition_register", args=[c.pk])
+        self.client.get(url)
+        data = {**contestant(skill_level="junior_worker")}
+        r = self.client.post(url, data)
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("不低于四级/中级工", r.content.decode())
+        self.assertEqual(c.contestants.count(), 0)
