@@ -86,6 +86,11 @@ class CompetitionForm(VersionMixin):
             model_choice(self, "org").queryset = organization_choices_for(user=user)
         else:
             del self.fields["org"]
+            if instance.status not in ("preparing", "registering"):
+                # The rules are fixed once the competition runs: only the classes may change.
+                for name, field in self.fields.items():
+                    if name not in ("classes", "version"):
+                        field.disabled = True
 
     def service_data(self) -> dict[str, Any]:
         skip = ("org", "version", "classes")

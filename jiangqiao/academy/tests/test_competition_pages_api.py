@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from jiangqiao.academy import competitions
 from jiangqiao.academy.models import Competition, Contestant, Innovation, Score
+from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.testing.cases import (
     CrudApiTests,
     CrudPageTests,
@@ -410,3 +411,21 @@ class PagesRenderTests(WorldTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertIn("不低于四级/中级工", r.content.decode())
         self.assertEqual(c.contestants.count(), 0)
+
+    def test_a_running_competition_only_changes_its_classes(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        c = make_competition(w.city_a, me, open_=True)
+        competitions.contestant_register(actor=me, competition=c, data=contestant())
+        c = competitions.competition_move(actor=me, competition=c, to="running")
+        tc = make_class(w.city_a, me)
+        self.client.force_login(me)
+        url = reverse("academy:competition_edit", args=[c.pk])
+        r = self.client.post(url, {"title": "改名", "classes": [tc.pk], "version": c.version})
+        self.assertEqual(r.status_code, 302, getattr(r, "context", {}) and r.context["form"].errors)
+        c.refresh_from_db()
+        self.assertNotEqual(c.title, "改名")
+        self.assertEqual(list(c.classes.all()), [tc])
+        with self.assertRaises(BusinessError) as ctx:
+            competitions.competition_update(actor=me, competition=c, data={"max_participants": 99})
+        self.assertEqual(ctx.exception.field, "max_participants")
