@@ -323,6 +323,10 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "jiangqiao.academy.choices.OrderStatus",
         "OrderKindEnum": "jiangqiao.academy.choices.OrderKind",
         "OrderSiteEnum": "jiangqiao.academy.choices.OrderSite",
+        "CompetitionStatusEnum": "jiangqiao.academy.choices.CompetitionStatus",
+        "InnovationStatusEnum": "jiangqiao.academy.choices.InnovationStatus",
+        "InnovationKindEnum": "jiangqiao.academy.choices.InnovationKind",
+        "JudgeKindEnum": "jiangqiao.academy.choices.JudgeKind",
     },
 }
 

@@ -171,3 +171,87 @@ ORDER_STATUS_COLORS: dict[str, str] = {
     OrderStatus.EVALUATED: "dark",
     OrderStatus.WITHDRAWN: "secondary",
 }
+
+
+# ------------------------------------------------------------------------------------------------
+# Competitions (劳动和技能竞赛) and innovation activities
+# ------------------------------------------------------------------------------------------------
+
+
+class CompetitionLevel(models.TextChoices):
+    NATIONAL = "national", "全国"
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+    ENTERPRISE = "enterprise", "企业"
+
+
+class CompetitionStatus(models.TextChoices):
+    """筹备中 → 报名中 → 比赛中 → 评分中 → 已公布, or 已取消 (``competitions.COMPETITION_MOVES``)."""
+
+    PREPARING = "preparing", "筹备中"
+    REGISTERING = "registering", "报名中"
+    RUNNING = "running", "比赛中"
+    SCORING = "scoring", "评分中"
+    PUBLISHED = "published", "已公布"
+    CANCELLED = "cancelled", "已取消"
+
+
+COMPETITION_STATUS_COLORS: dict[str, str] = {
+    CompetitionStatus.PREPARING: "secondary",
+    CompetitionStatus.REGISTERING: "blue",
+    CompetitionStatus.RUNNING: "green",
+    CompetitionStatus.SCORING: "purple",
+    CompetitionStatus.PUBLISHED: "dark",
+    CompetitionStatus.CANCELLED: "orange",
+}
+
+
+class EmployerRestriction(models.TextChoices):
+    NONE = "none", "不限"
+    SCOPE = "scope", "限组织方辖区内企业职工"
+    REGION = "region", "限指定地区企业职工"
+
+
+class JudgeKind(models.TextChoices):
+    CRAFTSMAN = "craftsman", "人才库劳模工匠"
+    EXTERNAL = "external", "外聘专家"
+
+
+class Award(models.TextChoices):
+    FIRST = "first", "一等奖"
+    SECOND = "second", "二等奖"
+    THIRD = "third", "三等奖"
+    EXCELLENCE = "excellence", "优秀奖"
+
+
+class InnovationKind(models.TextChoices):
+    STUDIO = "studio", "创新工作室项目"
+    FIVE_SMALL = "five_small", "五小"
+    RATIONALIZATION = "rationalization", "合理化建议"
+    OPEN_CALL = "open_call", "揭榜挂帅"
+
+
+class FiveSmallType(models.TextChoices):
+    INVENTION = "invention", "小发明"
+    CREATION = "creation", "小创造"
+    INNOVATION = "innovation", "小革新"
+    DESIGN = "design", "小设计"
+    SUGGESTION = "suggestion", "小建议"
+
+
+class InnovationStatus(models.TextChoices):
+    """立项 → 实施中 → 已完成, or 已终止 (``competitions.INNOVATION_MOVES``)."""
+
+    APPROVED = "approved", "立项"
+    ONGOING = "ongoing", "实施中"
+    COMPLETED = "completed", "已完成"
+    TERMINATED = "terminated", "已终止"
+
+
+INNOVATION_STATUS_COLORS: dict[str, str] = {
+    InnovationStatus.APPROVED: "secondary",
+    InnovationStatus.ONGOING: "blue",
+    InnovationStatus.COMPLETED: "green",
+    InnovationStatus.TERMINATED: "orange",
+}

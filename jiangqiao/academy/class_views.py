@@ -124,6 +124,9 @@ class ClassDetailView(ObjectDetailView):
         return {
             "sessions": sessions,
             "rows": rows,
+            "competitions": selectors.competitions_of_class(
+                user=self.request.user, training_class=obj
+            ),
             "lecturers": obj.lecturers.select_related("craftsman"),
             "status_color": CLASS_STATUS_COLORS.get(obj.status, "secondary"),
             "signup_url": self.request.build_absolute_uri(

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from jiangqiao.core.identifiers import make_uscc
+from jiangqiao.core.identifiers import make_id_number, make_uscc
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.models import Craftsman
 
-from . import services
-from .models import Academy
+from . import classes, competitions, services
+from .models import Academy, Competition, Course
 
 COURSES = (
     ("ai", "工业视觉检测入门", "blended", 16),
@@ -176,6 +177,7 @@ def build(actor: Any, *, seed: int = 2026) -> int:
 
     build_classes(actor, academies, seed=seed)
     build_orders(actor, hq, menu)
+    build_competitions(actor, city=city, hq=hq, craftsmen=craftsmen, rng=rng)
     return published
 
 
@@ -271,3 +273,166 @@ def build_orders(actor: Any, hq: Academy, menu: list[Any]) -> int:
                 comment="课程贴合产线实际，讲师经验丰富。",
             )
     return made
+
+
+CONTESTANTS = ("王建国", "李明辉", "张海涛", "刘志强", "陈立新", "杨振华", "赵文博", "黄国庆")
+EMPLOYERS = (
+    ("深圳市精工智造有限公司", "MA5G0001"),
+    ("深圳市南山数控设备有限公司", "MA5G0002"),
+    ("深圳市宝安精密模具有限公司", "MA5G0003"),
+    ("深圳市龙华汽车零部件有限公司", "MA5G0004"),
+)
+
+
+def build_competitions(
+    actor: Any, *, city: Organization, hq: Academy, craftsmen: list[Craftsman], rng: random.Random
+) -> Competition:
+    """2026年深圳市数控车工职业技能竞赛 (prepared by one class, 5 judges, 8 contestants, marks,
+    published results; one contestant works where a craftsman judge works: recused) and three
+    innovation activities. Registration is entered as of its window (``today=``)."""
+    course = (
+        Course.objects.filter(academy__org=city, code="SZ012").first()
+        or Course.objects.filter(academy=hq, status="published").order_by("pk").first()
+    )
+    prep = None
+    if course is not None:
+        prep = classes.class_create(
+            actor=actor,
+            academy=course.academy,
+            course=course,
+            data={
+                "title": "数控车工竞赛赛前集训班",
+                "start_date": dt.date(2026, 9, 21),
+                "end_date": dt.date(2026, 10, 9),
+                "capacity": 30,
+                "place": "深圳技师学院数控实训车间",
+            },
+        )
+    competition = competitions.competition_create(
+        actor=actor,
+        org=city,
+        data={
+            "title": "2026年深圳市数控车工职业技能竞赛",
+            "level": "city",
+            "occupation": "6-18-01-01",
+            "academy": hq,
+            "registration_start": dt.date(2026, 9, 1),
+            "registration_end": dt.date(2026, 9, 20),
+            "start_date": dt.date(2026, 10, 15),
+            "end_date": dt.date(2026, 10, 16),
+            "venue": "深圳技师学院",
+            "min_skill_level": "intermediate_worker",
+            "max_skill_level": "technician",
+            "employer_restriction": "region",
+            "region_prefix": "440300",
+            "max_participants": 60,
+            "description": "理论知识（30%）与实操技能（70%）合并评分；以赛带训，赛前集训班开放报名。",
+        },
+        classes=[prep] if prep is not None else None,
+    )
+    competitions.competition_move(actor=actor, competition=competition, to="registering")
+    judge_craftsmen = craftsmen[:3]
+    judges = [
+        competitions.judge_add(
+            actor=actor, competition=competition, data={"title": "高级技师"}, craftsman=c
+        )
+        for c in judge_craftsmen
+    ]
+    for name, employer, title in (
+        ("周文斌", "深圳职业技术大学", "教授"),
+        ("许佳宁", "广东省职业技能鉴定指导中心", "高级考评员"),
+    ):
+        judges.append(
+            competitions.judge_add(
+                actor=actor,
+                competition=competition,
+                data={"name": name, "employer_name": employer, "title": title},
+            )
+        )
+    contestants = []
+    for i, name in enumerate(CONTESTANTS):
+        employer, body = EMPLOYERS[i % len(EMPLOYERS)]
+        employer_uscc = make_uscc("9", "1", "440300", body)
+        if i == 0 and judge_craftsmen and judge_craftsmen[0].employer_name:
+            employer = judge_craftsmen[0].employer_name  # the judge's colleague: recused
+            if judge_craftsmen[0].employer_uscc[2:6] == "4403":
+                employer_uscc = judge_craftsmen[0].employer_uscc
+        contestants.append(
+            competitions.contestant_register(
+                actor=actor,
+                competition=competition,
+                data={
+                    "name": name,
+                    "id_number": make_id_number("440305", dt.date(1985 + i, 3, 1 + i), 701 + i),
+                    "mobile": f"1380755{i + 1:04d}",
+                    "employer_name": employer,
+                    "employer_uscc": employer_uscc,
+                    "occupation": "6-18-01-01",
+                    "skill_level": ("senior_worker", "technician", "intermediate_worker")[i % 3],
+                },
+                today=dt.date(2026, 9, 10),
+            )
+        )
+    competitions.competition_move(actor=actor, competition=competition, to="running")
+    for contestant in contestants:
+        base = rng.uniform(72, 94)
+        for judge in judges:
+            if judge.recused_from(contestant):
+                continue
+            mark = Decimal(str(round(min(100.0, max(0.0, base + rng.uniform(-4, 4))), 1)))
+            competitions.score_set(actor=actor, judge=judge, contestant=contestant, score=mark)
+    competitions.competition_move(actor=actor, competition=competition, to="scoring")
+    competitions.competition_move(
+        actor=actor,
+        competition=competition,
+        to="published",
+        awards={"first": 1, "second": 2, "third": 3, "excellence": 2},
+    )
+    lead = craftsmen[0] if craftsmen else None
+    for data, moves in (
+        (
+            {
+                "kind": "studio",
+                "title": "高精度主轴热变形补偿攻关",
+                "academy": hq,
+                "studio_name": "深圳市数控劳模创新工作室",
+                "lead": lead,
+                "participants_count": 12,
+                "start_date": dt.date(2026, 1, 10),
+                "end_date": dt.date(2026, 11, 30),
+                "outcome": "主轴温升补偿模型投入使用，零件圆度误差降低 40%。",
+                "economic_benefit": "860000",
+                "patent_count": 2,
+                "patents": "一种数控车床主轴热变形补偿装置（实用新型）；主轴温升预测方法（发明，已受理）",
+                "adopted": True,
+                "evaluated_on": dt.date(2026, 12, 1),
+            },
+            ("ongoing", "completed"),
+        ),
+        (
+            {
+                "kind": "five_small",
+                "five_small_type": "innovation",
+                "title": "车床快换刀架小革新",
+                "studio_name": "",
+                "lead": lead,
+                "participants_count": 3,
+                "start_date": dt.date(2026, 6, 1),
+                "economic_benefit": "45000",
+            },
+            ("ongoing",),
+        ),
+        (
+            {
+                "kind": "rationalization",
+                "title": "切削液集中过滤回用建议",
+                "participants_count": 1,
+                "start_date": dt.date(2026, 8, 15),
+            },
+            (),
+        ),
+    ):
+        item = competitions.innovation_create(actor=actor, org=city, data=data)
+        for to in moves:
+            item = competitions.innovation_move(actor=actor, innovation=item, to=to)
+    return competition

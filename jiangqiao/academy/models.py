@@ -438,6 +438,15 @@ from .class_models import (  # noqa: E402  (the class models live in their own m
     TraineeUpgrade,
     TrainingClass,
 )
+from .competition_models import (  # noqa: E402  (the competition models live in their own module)
+    Competition,
+    CompetitionStatusChange,
+    Contestant,
+    Innovation,
+    InnovationStatusChange,
+    Judge,
+    Score,
+)
 from .evaluation_models import ClassEvaluation, LecturerRating  # noqa: E402
 from .order_models import OrderEvent, TrainingOrder  # noqa: E402
 
@@ -451,12 +460,19 @@ __all__ = [
     "ClassEvaluation",
     "ClassSession",
     "ClassTally",
+    "Competition",
+    "CompetitionStatusChange",
+    "Contestant",
     "Course",
     "CourseVersion",
     "Enrolment",
+    "Innovation",
+    "InnovationStatusChange",
+    "Judge",
     "Lecturer",
     "LecturerRating",
     "OrderEvent",
+    "Score",
     "Subsidy",
     "Trainee",
     "TraineeUpgrade",

@@ -14,5 +14,7 @@ register(
     MenuItem("课程菜单（公开）", "academy:menu", "academy.view_course", weight=500),
     MenuItem("班次", "academy:trainingclass_list", "academy.view_trainingclass", weight=600),
     MenuItem("培训订单", "academy:order_list", "academy.view_trainingorder", weight=700),
+    MenuItem("竞赛", "academy:competition_list", "academy.view_competition", weight=750),
+    MenuItem("创新活动", "academy:innovation_list", "academy.view_innovation", weight=800),
     MenuItem("统计报表", "academy:statistics", "academy.view_statistics", weight=900),
 )

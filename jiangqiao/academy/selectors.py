@@ -6,15 +6,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from jiangqiao.core.choices import Status
 
-from .choices import CourseStatus
+from .choices import CompetitionStatus, CourseStatus
 from .models import (
     Academy,
     Alliance,
+    Competition,
+    Contestant,
     Course,
+    Innovation,
+    Judge,
     Lecturer,
     OrderEvent,
     TraineeUpgrade,
@@ -274,3 +278,194 @@ def upgrade_rows(upgrades: Any) -> list[dict[str, Any]]:
         }
         for u in rows
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Competitions and innovation activities
+# ------------------------------------------------------------------------------------------------
+
+
+def competition_list(*, user: Any, action: str = "view") -> QuerySet[Competition]:
+    return (
+        Competition.objects.visible_to(user, action)
+        .select_related("org", "academy")
+        .annotate(contestant_count=Count("contestants", distinct=True))
+    )
+
+
+def innovation_list(*, user: Any, action: str = "view") -> QuerySet[Innovation]:
+    return Innovation.objects.visible_to(user, action).select_related("org", "academy", "lead")
+
+
+def competitions_of_class(*, user: Any, training_class: TrainingClass) -> QuerySet[Competition]:
+    """The competitions a class prepares for ("以赛带训"), as far as the user may see them."""
+    return Competition.objects.visible_to(user, "view").filter(classes=training_class)
+
+
+def marking_sheet(judge: Judge) -> list[dict[str, Any]]:
+    """The contestants a judge marks, with his mark so far; contestants of his own employer are
+    left out (recusal). Call only with a judge of a competition the user may see."""
+    marks = dict(judge.scores.values_list("contestant_id", "score"))
+    rows = []
+    for contestant in judge.competition.contestants.select_related("trainee", "enterprise"):
+        if judge.recused_from(contestant):
+            continue
+        rows.append({"contestant": contestant, "score": marks.get(contestant.pk)})
+    return rows
+
+
+def recusal_count(judge: Judge) -> int:
+    return sum(
+        1
+        for contestant in judge.competition.contestants.select_related("enterprise")
+        if judge.recused_from(contestant)
+    )
+
+
+def competition_results(competition: Competition) -> list[dict[str, Any]]:
+    """One row per contestant in rank order: marks per judge ('回避' where recused), the final
+    score, rank and award — stored ones once published, computed (a preview) before."""
+    from . import scoring
+
+    judges = list(competition.judges.select_related("craftsman"))
+    contestants = list(competition.contestants.select_related("trainee", "enterprise"))
+    marks: dict[tuple[int, int], Decimal] = {
+        (j, c): s
+        for j, c, s in competition.scores.values_list("judge_id", "contestant_id", "score")
+    }
+    by_contestant: dict[int, list[Decimal]] = {c.pk: [] for c in contestants}
+    for (_judge_id, contestant_id), score in marks.items():
+        by_contestant[contestant_id].append(score)
+    published = competition.status == CompetitionStatus.PUBLISHED
+    ranked = {r.key: r for r in scoring.rank(by_contestant)}
+    rows = []
+    for c in contestants:
+        cells = []
+        for j in judges:
+            if j.recused_from(c):
+                cells.append("回避")
+            else:
+                mark = marks.get((j.pk, c.pk))
+                cells.append("—" if mark is None else str(mark))
+        r = ranked[c.pk]
+        rows.append(
+            {
+                "contestant": c,
+                "number": c.number,
+                "marks": cells,
+                "final": c.final_score if published else r.final,
+                "rank": c.rank if published else r.rank,
+                "award": c.get_award_display() if published else "",
+            }
+        )
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["number"]))
+    return rows
+
+
+def public_results(competition_pk: int) -> tuple[Competition, list[dict[str, Any]]] | None:
+    """A published competition's results for the public page: masked names, score, rank, award
+    (nothing else of the contestant); ``None`` unless published."""
+    competition = (
+        Competition.objects.filter(pk=competition_pk, status=CompetitionStatus.PUBLISHED)
+        .select_related("org", "academy")
+        .first()
+    )
+    if competition is None:
+        return None
+    rows = []
+    for c in competition.contestants.select_related("trainee").order_by("rank", "number"):
+        name = c.trainee.name
+        rows.append(
+            {
+                "name": name[:1] + "*" * max(1, len(name) - 1),
+                "number": c.number,
+                "final": c.final_score,
+                "rank": c.rank,
+                "award": c.get_award_display(),
+            }
+        )
+    return competition, rows
+
+
+def _in_subtree(qs: QuerySet[Any], org: Any) -> QuerySet[Any]:
+    from jiangqiao.core.scope import subtree_q
+
+    return qs.filter(subtree_q(org.path, field="org")) if org is not None else qs
+
+
+HELD = (CompetitionStatus.RUNNING, CompetitionStatus.SCORING, CompetitionStatus.PUBLISHED)
+
+
+def held_competitions(*, user: Any, org: Any, start: Any, end: Any) -> QuerySet[Competition]:
+    """The rule of 竞赛场次 (docs/kpi.md §5): competitions of ``org``'s subtree the user sees whose
+    start date falls in [start, end] and that have been held (比赛中/评分中/已公布; cancelled and
+    not-yet-held ones are left out)."""
+    return _in_subtree(Competition.objects.visible_to(user, "view"), org).filter(
+        status__in=HELD, start_date__gte=start, start_date__lte=end
+    )
+
+
+#: 获奖人次: contestants of published competitions with an award.
+AWARDED = Q(competition__status=CompetitionStatus.PUBLISHED) & ~Q(award="")
+
+
+def competition_figures(*, user: Any, org: Any, start: Any, end: Any) -> dict[str, Any]:
+    """竞赛场次、参赛人次、获奖人次 of ``org``'s subtree in [start, end] (docs/kpi.md §5):
+    participants are the contestant rows of the held competitions; awards those of published
+    ones (:data:`AWARDED`)."""
+    held = held_competitions(user=user, org=org, start=start, end=end)
+    contestants = Contestant.objects.filter(competition__in=held)
+    by_level = dict(held.values_list("level").annotate(n=Count("pk")).values_list("level", "n"))
+    return {
+        "competitions": held.count(),
+        "by_level": by_level,
+        "participants": contestants.count(),
+        "awarded": contestants.filter(AWARDED).count(),
+    }
+
+
+def started_innovations(*, user: Any, org: Any, start: Any, end: Any) -> QuerySet[Innovation]:
+    """创新活动立项数 (docs/kpi.md §5): activities whose start date falls in the period, any status."""
+    return _in_subtree(Innovation.objects.visible_to(user, "view"), org).filter(
+        start_date__gte=start, start_date__lte=end
+    )
+
+
+def completed_innovations(*, user: Any, org: Any, start: Any, end: Any) -> QuerySet[Innovation]:
+    """创新活动完成数 (docs/kpi.md §5): activities moved to 已完成 in the period (the day of that
+    move in the status history, Asia/Shanghai) and still 已完成."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .choices import InnovationStatus
+    from .models import InnovationStatusChange
+
+    tz = timezone.get_current_timezone()
+    low = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    done_ids = InnovationStatusChange.objects.filter(
+        to_status=InnovationStatus.COMPLETED, at__gte=low, at__lt=high
+    ).values("innovation_id")
+    return _in_subtree(Innovation.objects.visible_to(user, "view"), org).filter(
+        pk__in=done_ids, status=InnovationStatus.COMPLETED
+    )
+
+
+def innovation_figures(*, user: Any, org: Any, start: Any, end: Any) -> dict[str, Any]:
+    """创新活动 figures of ``org``'s subtree in [start, end] (docs/kpi.md §5): started (by kind),
+    completed, and over the completed ones the sum of their economic benefit and patents and the
+    number adopted."""
+    started = started_innovations(user=user, org=org, start=start, end=end)
+    completed = completed_innovations(user=user, org=org, start=start, end=end)
+    totals = completed.aggregate(benefit=Sum("economic_benefit"), patents=Sum("patent_count"))
+    return {
+        "started": started.count(),
+        "started_by_kind": dict(
+            started.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+        ),
+        "completed": completed.count(),
+        "economic_benefit": totals["benefit"] or Decimal(0),
+        "patents": totals["patents"] or 0,
+        "adopted": completed.filter(adopted=True).count(),
+    }

@@ -9,8 +9,8 @@ rows only through ``visible_to`` (the data scope) and the unit's subtree (``Stat
 row, and the Excel export writes the same :class:`Report`. The counting rules are in
 ``docs/kpi.md`` §4 and in each indicator's ``rule`` (the export's notes sheet prints them).
 
-How to add an indicator (the merger adds skill upgrades by target level, competitions and
-participants, innovation activities and partner enterprises this way)::
+How to add an indicator (skill upgrades, competitions, innovation activities and partner
+enterprises were added this way)::
 
     def _count_competitions(q: StatsQuery) -> Counts:
         rows = (
@@ -61,6 +61,7 @@ from jiangqiao.core.choices import Status
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.orgs.models import Organization
 
+from . import selectors
 from .choices import (
     AcademyLevel,
     AcademyType,
@@ -69,7 +70,7 @@ from .choices import (
     LecturerKind,
     OrderStatus,
 )
-from .models import Academy, Course, Lecturer, TrainingClass, TrainingOrder
+from .models import Academy, Contestant, Course, Lecturer, TrainingClass, TrainingOrder
 
 Counts = dict[int, dict[str, int]]
 
@@ -164,8 +165,7 @@ def _list_url(name: str, **params: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
-# The indicators whose data exists (orders, skill upgrades, competitions and innovation
-# activities are added by their apps' merge, see the module docstring)
+# The indicators (the order of registration is the order of the columns)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -516,6 +516,105 @@ register(
             "下单日期在统计期间内、未退回未撤回的培训订单（点单邀约与院企订单式）；"
             "合作企业 = 这些订单的不同企业数，按承接学院所属单位计（同一企业向两个单位的学院下单，各计一次）；"
             "其中已交付 = 已交付或已评价的订单。"
+        ),
+    )
+)
+
+
+def _competition_link(q: StatsQuery, org_id: int) -> str:
+    return _list_url(
+        "academy:competition_list",
+        org_id=org_id,
+        start_from=q.start.isoformat(),
+        start_to=q.end.isoformat(),
+        held="true",
+    )
+
+
+def _count_competitions(q: StatsQuery) -> Counts:
+    held = selectors.held_competitions(user=q.user, org=q.unit, start=q.start, end=q.end).filter(
+        q.level_q()
+    )
+    out = grouped(held.values("org_id").annotate(held=Count("pk")).order_by(), ("held",))
+    contestants = (
+        Contestant.objects.filter(competition__in=held)
+        .values("competition__org_id")
+        .annotate(
+            entrants=Count("pk"),
+            awarded=Count("pk", filter=selectors.AWARDED),
+        )
+        .order_by()
+    )
+    for row in contestants:
+        into = out.setdefault(row["competition__org_id"], {})
+        into["entrants"] = into.get("entrants", 0) + row["entrants"]
+        into["awarded"] = into.get("awarded", 0) + row["awarded"]
+    return out
+
+
+register(
+    Indicator(
+        key="competitions",
+        label="劳动和技能竞赛",
+        figures=(
+            Figure("held", "竞赛场次", link=_competition_link),
+            Figure("entrants", "参赛人次"),
+            Figure("awarded", "获奖人次", headline=False),
+        ),
+        count=_count_competitions,
+        rule=(
+            "比赛开始日期在统计期间内、且已举办（比赛中/评分中/已公布）的竞赛，按主办单位计；"
+            "参赛人次 = 这些竞赛的参赛选手（一人参加两项计两人次）；获奖人次 = 已公布竞赛中获奖的选手。"
+            "选择学院级别时只计有承办学院且级别相符的竞赛（docs/kpi.md §5）。"
+        ),
+    )
+)
+
+
+def _innovation_link(q: StatsQuery, org_id: int) -> str:
+    return _list_url(
+        "academy:innovation_list",
+        org_id=org_id,
+        start_from=q.start.isoformat(),
+        start_to=q.end.isoformat(),
+    )
+
+
+def _count_innovations(q: StatsQuery) -> Counts:
+    args = {"user": q.user, "org": q.unit, "start": q.start, "end": q.end}
+    started = selectors.started_innovations(**args).filter(q.level_q())
+    out = grouped(started.values("org_id").annotate(started=Count("pk")).order_by(), ("started",))
+    completed = (
+        selectors.completed_innovations(**args)
+        .filter(q.level_q())
+        .values("org_id")
+        .annotate(
+            completed=Count("pk"),
+            patents=Sum("patent_count"),
+            adopted=Count("pk", filter=Q(adopted=True)),
+        )
+        .order_by()
+    )
+    for org_id, figures in grouped(completed, ("completed", "patents", "adopted")).items():
+        out.setdefault(org_id, {}).update(figures)
+    return out
+
+
+register(
+    Indicator(
+        key="innovations",
+        label="创新活动",
+        figures=(
+            Figure("started", "立项", link=_innovation_link),
+            Figure("completed", "完成"),
+            Figure("patents", "专利", headline=False),
+            Figure("adopted", "采纳推广", headline=False),
+        ),
+        count=_count_innovations,
+        rule=(
+            "立项 = 开始日期在统计期间内的创新活动（创新工作室项目、五小、合理化建议、揭榜挂帅，不论现状态）；"
+            "完成 = 统计期间内改为“已完成”的活动，专利、采纳推广按这些完成的活动合计。"
+            "选择学院级别时只计所属学院级别相符的活动（docs/kpi.md §5）。"
         ),
     )
 )

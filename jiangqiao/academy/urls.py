@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     class_views,
+    competition_views,
     evaluation_views,
     import_views,
     order_views,
@@ -148,5 +149,77 @@ urlpatterns = [
         "classes/<int:pk>/evaluation/qr/",
         evaluation_views.EvaluationQrView.as_view(),
         name="evaluation_qr",
+    ),
+    path("competitions/", competition_views.CompetitionListView.as_view(), name="competition_list"),
+    path(
+        "competitions/new/",
+        competition_views.CompetitionEditView.as_view(),
+        name="competition_create",
+    ),
+    path(
+        "competitions/<int:pk>/",
+        competition_views.CompetitionDetailView.as_view(),
+        name="competition_detail",
+    ),
+    path(
+        "competitions/<int:pk>/edit/",
+        competition_views.CompetitionEditView.as_view(),
+        name="competition_edit",
+    ),
+    path(
+        "competitions/<int:pk>/status/",
+        competition_views.CompetitionActionView.as_view(),
+        name="competition_status",
+    ),
+    path(
+        "competitions/<int:pk>/register/",
+        competition_views.RegisterView.as_view(),
+        name="competition_register",
+    ),
+    path(
+        "competitions/<int:pk>/judges/new/",
+        competition_views.JudgeAddView.as_view(),
+        name="competition_judge_add",
+    ),
+    path(
+        "competitions/<int:pk>/judges/<int:judge_pk>/sheet/",
+        competition_views.MarkingSheetView.as_view(),
+        name="competition_sheet",
+    ),
+    path(
+        "competitions/<int:pk>/results/",
+        competition_views.ResultsView.as_view(),
+        name="competition_results",
+    ),
+    path(
+        "competitions/<int:pk>/publish/",
+        competition_views.PublishView.as_view(),
+        name="competition_publish",
+    ),
+    path(
+        "results/<int:pk>/",
+        competition_views.PublicResultsView.as_view(),
+        name="competition_public",
+    ),
+    path("innovations/", competition_views.InnovationListView.as_view(), name="innovation_list"),
+    path(
+        "innovations/new/",
+        competition_views.InnovationEditView.as_view(),
+        name="innovation_create",
+    ),
+    path(
+        "innovations/<int:pk>/",
+        competition_views.InnovationDetailView.as_view(),
+        name="innovation_detail",
+    ),
+    path(
+        "innovations/<int:pk>/edit/",
+        competition_views.InnovationEditView.as_view(),
+        name="innovation_edit",
+    ),
+    path(
+        "innovations/<int:pk>/status/",
+        competition_views.InnovationStatusView.as_view(),
+        name="innovation_status",
     ),
 ]

@@ -139,6 +139,19 @@ ACADEMY_STAFF = (
     "casework.view_skillupgrade",
     "academy.view_classevaluation",
     "academy.view_statistics",
+    "academy.view_competition",
+    "academy.add_competition",
+    "academy.change_competition",
+    "academy.view_contestant",
+    "academy.add_contestant",
+    "academy.view_judge",
+    "academy.add_judge",
+    "academy.view_score",
+    "academy.add_score",
+    "academy.change_score",
+    "academy.view_innovation",
+    "academy.add_innovation",
+    "academy.change_innovation",
     "talents.view_craftsman",
     # 技能培训 demands of the unit become training orders (转为学院订单): read demands and
     # enterprises (no sensitive enterprise data).
@@ -161,6 +174,11 @@ ACADEMY_VIEW = (
     "academy.view_traineeupgrade",
     "academy.view_classevaluation",
     "academy.view_statistics",
+    "academy.view_competition",
+    "academy.view_contestant",
+    "academy.view_judge",
+    "academy.view_score",
+    "academy.view_innovation",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
@@ -330,6 +348,6 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *ACADEMY_STAFF,
             "core.view_changelog",
         ),
-        "工匠学院的管理人员：学院、联盟、师资库、课程清单、班次与学员、证书和培训订单（含技能培训需求转订单）。",
+        "工匠学院的管理人员：学院、联盟、师资库、课程清单、班次与学员、证书、培训订单（含技能培训需求转订单）、竞赛与创新活动、统计报表。",
     ),
 )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from .competition_views import CompetitionViewSet, InnovationViewSet
 from .views import (
     AcademyViewSet,
     AllianceViewSet,
@@ -19,4 +20,6 @@ router.register("lecturers", LecturerViewSet)
 router.register("courses", CourseViewSet)
 router.register("classes", TrainingClassViewSet)
 router.register("orders", TrainingOrderViewSet)
+router.register("competitions", CompetitionViewSet)
+router.register("innovations", InnovationViewSet)
 urlpatterns = router.urls

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('academy', '0004_skill_upgrades'),
+        ('academy', '0005_competitions'),
         ('orgs', '0002_normalized_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -228,3 +228,40 @@ def trainee_sheet(
             ]
         )
     return xlsx(out)
+
+
+def competition_data(**extra: Any) -> dict[str, Any]:
+    """A competition whose registration window is open today (closes in 5 days; the contest runs
+    10–11 days from today)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return {
+        "title": f"数控车工技能竞赛{next_no():04d}",
+        "level": "city",
+        "occupation": "6-18-01-01",
+        "registration_start": today - dt.timedelta(days=5),
+        "registration_end": today + dt.timedelta(days=5),
+        "start_date": today + dt.timedelta(days=10),
+        "end_date": today + dt.timedelta(days=11),
+        "min_skill_level": "intermediate_worker",
+        "max_skill_level": "technician",
+        "max_participants": 50,
+        **extra,
+    }
+
+
+def make_competition(unit: Any, owner: Any, *, open_: bool = False, **extra: Any) -> Any:
+    from jiangqiao.academy import competitions
+
+    c = competitions.competition_create(actor=owner, org=unit, data=competition_data(**extra))
+    if open_:
+        c = competitions.competition_move(actor=owner, competition=c, to="registering")
+    return c
+
+
+def contestant(n: int | None = None, **extra: Any) -> dict[str, Any]:
+    """A worker's registration data (车工, 三级/高级工)."""
+    return {**worker(n), "occupation": "6-18-01-01", "skill_level": "senior_worker", **extra}

@@ -7,7 +7,7 @@ from django.utils import timezone
 from jiangqiao.academy import demo
 from jiangqiao.academy.class_models import Attendance, Certificate, TrainingClass
 from jiangqiao.academy.io import AcademyImporter
-from jiangqiao.academy.models import Academy, Course, Lecturer
+from jiangqiao.academy.models import Academy, Competition, Course, Innovation, Lecturer, Score
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.orgs.models import Organization
 from jiangqiao.talents.tests.helpers import make_craftsman
@@ -31,7 +31,11 @@ class DemoTests(WorldTestCase):
         self.assertEqual(Course.objects.filter(status="published").count(), made)
         # Three classes: finished (18 trainees, the last two failed → 16 certificates), running
         # (capacity 12, 14 enrolled → 2 on the waitlist), open for registration.
-        by_status = {tc.status: tc for tc in TrainingClass.objects.all()}
+        # (orders and the competition add classes of their own; these are the three of demo_classes)
+        by_status = {
+            tc.status: tc
+            for tc in TrainingClass.objects.filter(title__regex=r"\(\d{4}年第\d+期\)$")
+        }
         self.assertEqual(set(by_status), {"finished", "running", "open"})
         finished = by_status["finished"]
         self.assertEqual(finished.academy.academy_type, "training_base")
@@ -46,8 +50,9 @@ class DemoTests(WorldTestCase):
         self.assertEqual(
             Attendance.objects.filter(session__training_class=running).count(), 12 * past
         )
+        classes_made = TrainingClass.objects.count()
         self.assertEqual(demo.build(w.superuser), 0)  # idempotent
-        self.assertEqual(TrainingClass.objects.count(), 3)
+        self.assertEqual(TrainingClass.objects.count(), classes_made)
 
     def test_demo_orders_of_the_enterprise_contact_in_every_state(self) -> None:
         from jiangqiao.academy.choices import OrderStatus
@@ -66,6 +71,26 @@ class DemoTests(WorldTestCase):
         self.assertTrue(all(o.placed_by == contact for o in orders))
         delivered = orders.get(status="delivered")
         self.assertEqual(delivered.training_class.status, "finished")  # type: ignore[union-attr]
+
+    def test_demo_competition_is_published_with_a_linked_class_and_innovations(self) -> None:
+        w = self.world
+        Organization.objects.filter(pk=w.city_a.pk).update(region_code="440300")
+        for _ in range(4):
+            make_craftsman(w.county_a1, w.city_admin_a, employer_uscc=uscc())
+        demo.build(w.superuser)
+        c = Competition.objects.get(title="2026年深圳市数控车工职业技能竞赛")
+        self.assertEqual(c.status, "published")
+        self.assertEqual((c.judges.count(), c.contestants.count()), (5, 8))
+        self.assertEqual(c.classes.count(), 1)
+        self.assertEqual(c.contestants.filter(award="first").count(), 1)
+        self.assertFalse(c.contestants.filter(final_score__isnull=True).exists())
+        recused = [j for j in c.judges.all() for x in c.contestants.all() if j.recused_from(x)]
+        self.assertEqual(len(recused), 1)
+        self.assertEqual(Score.objects.filter(competition=c).count(), 5 * 8 - 1)
+        self.assertEqual(
+            sorted(Innovation.objects.values_list("status", flat=True)),
+            ["approved", "completed", "ongoing"],
+        )
 
 
 class ImportTests(WorldTestCase):

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiangqiao.academy import classes, orders, services, upgrades
+from jiangqiao.academy import classes, competitions, orders, selectors, services, upgrades
 from jiangqiao.academy.models import ClassTally, TrainingClass
 from jiangqiao.academy.statistics import (
     REGISTRY,
@@ -29,8 +29,10 @@ from jiangqiao.demands.tests.factories import make_enterprise
 from jiangqiao.talents.tests.helpers import make_craftsman
 
 from .helpers import (
+    contestant,
     make_academy,
     make_class,
+    make_competition,
     make_contact,
     make_course,
     make_lecturer,
@@ -450,3 +452,80 @@ class OrderAndUpgradeIndicatorTests(WorldTestCase):
         province = self.report(w.province_admin, w.province)
         self.assertEqual(province.total["upgrades.total"], 3)
         self.assertEqual(sum(r.values.get("upgrades.total", 0) for r in province.rows), 3)
+
+
+class CompetitionAndInnovationIndicatorTests(WorldTestCase):
+    """竞赛 and 创新活动 per unit: the rules of docs/kpi.md §5, rolled up to the child units."""
+
+    def report(self, user: Any, unit: Any) -> Any:
+        today = timezone.localdate()
+        query = StatsQuery(user=user, unit=unit, start=today, end=today + dt.timedelta(days=30))
+        return statistics_report(user=user, query=query)
+
+    def test_held_competitions_and_innovations_by_unit(self) -> None:
+        w = self.world
+        me = w.city_admin_a
+        held = make_competition(w.county_a1, me, open_=True, level="county")
+        for _ in range(3):
+            competitions.contestant_register(actor=me, competition=held, data=contestant())
+        competitions.competition_move(actor=me, competition=held, to="running")
+        waiting = make_competition(w.city_a, me, open_=True)  # not held yet: not counted
+        competitions.contestant_register(actor=me, competition=waiting, data=contestant())
+        theirs = make_competition(w.city_b, w.city_admin_b, open_=True)
+        competitions.contestant_register(
+            actor=w.city_admin_b, competition=theirs, data=contestant()
+        )
+        competitions.competition_move(actor=w.city_admin_b, competition=theirs, to="running")
+        base = {"start_date": timezone.localdate().isoformat(), "participants_count": 2}
+        done = competitions.innovation_create(
+            actor=me, org=w.county_a1, data={**base, "kind": "studio", "title": "攻关甲"}
+        )
+        done = competitions.innovation_move(actor=me, innovation=done, to="ongoing")
+        done = competitions.innovation_update(
+            actor=me,
+            innovation=done,
+            data={"outcome": "完成", "economic_benefit": "100", "patent_count": 2, "adopted": True},
+        )
+        competitions.innovation_move(actor=me, innovation=done, to="completed")
+        competitions.innovation_create(
+            actor=me, org=w.city_a, data={**base, "kind": "open_call", "title": "揭榜乙"}
+        )
+
+        city = self.report(me, w.city_a)
+        t = city.total
+        self.assertEqual(
+            (t["competitions.held"], t["competitions.entrants"], t.get("competitions.awarded", 0)),
+            (1, 3, 0),
+        )
+        self.assertEqual(
+            (
+                t["innovations.started"],
+                t["innovations.completed"],
+                t["innovations.patents"],
+                t["innovations.adopted"],
+            ),
+            (2, 1, 2, 1),
+        )
+        county = next(r for r in city.rows if r.label == w.county_a1.name)
+        self.assertEqual(
+            (county.values["competitions.held"], county.values["innovations.completed"]), (1, 1)
+        )
+        # Same figures as the selectors' totals (one rule, two readers).
+        today = timezone.localdate()
+        span = {"start": today, "end": today + dt.timedelta(days=30)}
+        figures = selectors.competition_figures(user=me, org=w.city_a, **span)
+        self.assertEqual(
+            (figures["competitions"], figures["participants"]),
+            (t["competitions.held"], t["competitions.entrants"]),
+        )
+        # The province sees both cities; the rows add up.
+        province = self.report(w.province_admin, w.province)
+        self.assertEqual(province.total["competitions.held"], 2)
+        self.assertEqual(sum(r.values.get("competitions.entrants", 0) for r in province.rows), 4)
+        # The link behind 竞赛场次 lists exactly the competitions counted.
+        self.login(me)
+        column = next(c for c in city.columns if c.figure.key == "held")
+        url = column.figure.link(city.query, w.city_a.pk)  # type: ignore[misc]
+        page = self.client.get(url).content.decode()
+        self.assertIn(held.title, page)
+        self.assertNotIn(waiting.title, page)

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from jiangqiao.academy import competitions as academy_competitions
 from jiangqiao.academy import services as academy_services
 from jiangqiao.academy.tests.helpers import (
     make_academy,
     make_class,
+    make_competition,
     make_course,
     make_lecturer,
     make_order,
@@ -55,6 +57,15 @@ ROWS: dict[str, tuple[Any, str]] = {
             make_course(w.county_a1, w.city_admin_a, publish=True),
         ),
         "description",
+    ),
+    "academy.competition": (lambda w: make_competition(w.county_a1, w.city_admin_a), "venue"),
+    "academy.innovation": (
+        lambda w: academy_competitions.innovation_create(
+            actor=w.city_admin_a,
+            org=w.county_a1,
+            data={"kind": "studio", "title": f"攻关{next_no()}", "start_date": "2026-03-01"},
+        ),
+        "outcome",
     ),
 }
 

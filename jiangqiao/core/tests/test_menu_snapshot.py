@@ -62,6 +62,8 @@ URLS = {
     "班次": "/academy/classes/",
     "培训订单": "/academy/orders/",
     "统计报表": "/academy/statistics/",
+    "竞赛": "/academy/competitions/",
+    "创新活动": "/academy/innovations/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -83,6 +85,8 @@ ACADEMY = (
         "课程菜单（公开）",
         "班次",
         "培训订单",
+        "竞赛",
+        "创新活动",
         "统计报表",
     ),
 )

@@ -110,6 +110,9 @@ COVERED_ELSEWHERE = {
     "academy.trainee": "jiangqiao/academy/tests/test_scope.py",
     "academy.trainingorder": "jiangqiao/academy/tests/test_scope.py",
     "academy.classevaluation": "jiangqiao/academy/tests/test_evaluations.py",
+    "academy.competition": "jiangqiao/academy/tests/test_competition_pages_api.py",
+    "academy.contestant": "jiangqiao/academy/tests/test_competition_pages_api.py",
+    "academy.innovation": "jiangqiao/academy/tests/test_competition_pages_api.py",
 }
 
 
