@@ -562,7 +562,7 @@ def clean_worker(data: dict[str, Any], *, actor: Any = None) -> dict[str, Any]:
         _visible(Enterprise, actor, enterprise, "view", "enterprise", "工作单位（需求池企业）")
     out["enterprise"] = enterprise
     out["employer_name"] = _text("employer_name", data.get("employer_name"), "工作单位", 100)
-    uscc = _uscc("employer_uscc", data.get("employer_uscc"))
+    uscc = _uscc("employer_uscc", data.get("employer_uscc"), "工作单位统一社会信用代码")
     out["employer_uscc"] = uscc
     if enterprise is None and uscc and not out["employer_name"]:
         raise BusinessError("工作单位：填写统一社会信用代码时须填写单位名称", field="employer_name")

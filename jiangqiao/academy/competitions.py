@@ -585,7 +585,9 @@ def judge_add(
         judge.employer_name = _text(
             "employer_name", data.get("employer_name"), "工作单位", 100, required=True
         )
-        judge.employer_uscc = _uscc("employer_uscc", data.get("employer_uscc"))
+        judge.employer_uscc = _uscc(
+            "employer_uscc", data.get("employer_uscc"), "工作单位统一社会信用代码"
+        )
     judge.full_clean(exclude=["craftsman", "competition"])
     judge.save()
     record_operation(

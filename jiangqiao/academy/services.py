@@ -121,12 +121,13 @@ def _text(field: str, value: Any, label: str, limit: int, *, required: bool = Fa
     return text
 
 
-def _uscc(field: str, value: Any) -> str:
+def _uscc(field: str, value: Any, label: str = "依托单位统一社会信用代码") -> str:
+    """A checked USCC (GB 32100) or ""; a bad one is a ``BusinessError`` naming ``label``."""
     if value in (None, ""):
         return ""
     code = clean_uscc(str(value))
     try:
-        validate_uscc.with_label("依托单位统一社会信用代码")(code)
+        validate_uscc.with_label(label)(code)
     except ValidationError as exc:
         raise BusinessError(exc.messages[0], field=field) from exc
     return code

@@ -162,6 +162,8 @@ class EnrolmentTests(WorldTestCase):
                 classes.enrol(actor=self.me, training_class=self.tc, worker={**data, **change})
             self.assertEqual(ctx.exception.field, field)
             self.assertNotIn("Traceback", ctx.exception.message)
+            if field == "employer_uscc":  # the employer's code, not the academy host's
+                self.assertTrue(ctx.exception.message.startswith("工作单位统一社会信用代码"))
         classes.enrol(actor=self.me, training_class=self.tc, worker=data)
         with self.assertRaises(BusinessError) as ctx:
             classes.enrol(actor=self.me, training_class=self.tc, worker=data)
