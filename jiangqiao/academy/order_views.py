@@ -284,12 +284,19 @@ class OrderPlaceView(SubmitOnceMixin, View):
         return course, lecturer
 
     def _render(self, form: Any, status: int = 200, **extra: Any) -> HttpResponse:
+        lecturer, course = extra.get("lecturer"), extra.get("course")
+        title = "定制培训（院企订单式）" if self.custom else "我要点单"
+        if lecturer is not None and course is None:
+            # 邀请讲师: no course to name the order after; the service names it after the lecturer.
+            title = "邀请讲师"
+            if "topic" in form.fields:
+                form.fields["topic"].help_text = f"留空则为“邀请{lecturer.display_name}授课”"
         return render(
             self.request,
             PHONE_FORM,
             {
                 "form": form,
-                "title": "定制培训（院企订单式）" if self.custom else "我要点单",
+                "title": title,
                 "form_token": getattr(self, "form_token", ""),
                 **extra,
             },
