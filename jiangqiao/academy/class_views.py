@@ -519,6 +519,7 @@ class SessionQrView(ScopedMixin, View):
             "academy/session_qr.html",
             {
                 "object": tc,
+                "title": "签到码",
                 "session": session,
                 "svg": svg,
                 "url": url,

@@ -93,6 +93,7 @@ class EvaluationQrView(ScopedMixin, View):
             "academy/evaluation_qr.html",
             {
                 "object": tc,
+                "title": "评价码",
                 "svg": segno.make(url, error="m").svg_inline(scale=8),
                 "url": url,
                 "open": tc.status in evaluations.RATEABLE,
