@@ -94,7 +94,7 @@ class EvaluationQrView(ScopedMixin, View):
             {
                 "object": tc,
                 "title": "评价码",
-                "svg": segno.make(url, error="m").svg_inline(scale=8),
+                "svg": segno.make(url, error="m").svg_inline(scale=8, omitsize=True),
                 "url": url,
                 "open": tc.status in evaluations.RATEABLE,
             },
