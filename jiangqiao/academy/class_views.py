@@ -512,13 +512,14 @@ class SessionQrView(ScopedMixin, View):
         tc = self.get_object()
         session = get_object_or_404(ClassSession, pk=session_pk, training_class=tc)
         url = request.build_absolute_uri(classes.checkin_url(session))
-        svg = segno.make(url, error="m").svg_inline(scale=8)
+        svg = segno.make(url, error="m").svg_inline(scale=8, omitsize=True)
         _start, end = classes.session_bounds(session)
         return render(
             request,
             "academy/session_qr.html",
             {
                 "object": tc,
+                "title": "签到码",
                 "session": session,
                 "svg": svg,
                 "url": url,

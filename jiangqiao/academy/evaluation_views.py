@@ -93,7 +93,8 @@ class EvaluationQrView(ScopedMixin, View):
             "academy/evaluation_qr.html",
             {
                 "object": tc,
-                "svg": segno.make(url, error="m").svg_inline(scale=8),
+                "title": "评价码",
+                "svg": segno.make(url, error="m").svg_inline(scale=8, omitsize=True),
                 "url": url,
                 "open": tc.status in evaluations.RATEABLE,
             },

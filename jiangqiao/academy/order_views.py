@@ -88,7 +88,7 @@ class MyOrderListView(ObjectListView):
     ]
 
     def add_url(self) -> str | None:
-        return reverse("academy:order_custom") if self.perm("add") else None
+        return None  # 课程菜单点单 and 定制培训 above are the two ways in; no third, generic button
 
     def get_table_queryset(self) -> Any:
         return selectors.order_list(user=self.request.user)
@@ -284,12 +284,19 @@ class OrderPlaceView(SubmitOnceMixin, View):
         return course, lecturer
 
     def _render(self, form: Any, status: int = 200, **extra: Any) -> HttpResponse:
+        lecturer, course = extra.get("lecturer"), extra.get("course")
+        title = "定制培训（院企订单式）" if self.custom else "我要点单"
+        if lecturer is not None and course is None:
+            # 邀请讲师: no course to name the order after; the service names it after the lecturer.
+            title = "邀请讲师"
+            if "topic" in form.fields:
+                form.fields["topic"].help_text = f"留空则为“邀请{lecturer.display_name}授课”"
         return render(
             self.request,
             PHONE_FORM,
             {
                 "form": form,
-                "title": "定制培训（院企订单式）" if self.custom else "我要点单",
+                "title": title,
                 "form_token": getattr(self, "form_token", ""),
                 **extra,
             },
