@@ -248,7 +248,9 @@ CACHES = {"default": env.cache("JIANGQIAO_CACHE_URL", default="locmemcache://")}
 
 # A filter left empty filters nothing: its select says 不限 (django-filter's default is ---------).
 FILTERS_EMPTY_CHOICE_LABEL = "不限"
-FILTERS_NULL_CHOICE_LABEL = "（空）"
+# No "（空）" option in choice filters: the fields filtered by choice (statuses, kinds) are never
+# empty, and the option only confused users (a status list offering 「（空）」).
+FILTERS_NULL_CHOICE_LABEL = None
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

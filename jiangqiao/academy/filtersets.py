@@ -193,7 +193,10 @@ def menu_filter(queryset: QuerySet[Any], params: Any) -> QuerySet[Any]:
             | Q(academy__industries__icontains=f'"{industry}')
         )
     if region.isdigit():
-        queryset = queryset.filter(academy__region_code__startswith=region.rstrip("0") or region)
+        prefix = region
+        while len(prefix) > 2 and prefix.endswith("00"):  # 441000 → 4410 (not 441: 441900 ≠ 江门)
+            prefix = prefix[:-2]
+        queryset = queryset.filter(academy__region_code__startswith=prefix)
     if lecturer:
         queryset = queryset.filter(
             Q(lecturers__name__icontains=lecturer)

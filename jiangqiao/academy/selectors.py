@@ -148,6 +148,31 @@ def public_menu() -> QuerySet[Course]:
     )
 
 
+def public_menu_choices() -> dict[str, list[tuple[str, str]]]:
+    """The 行业 and 地区 options of the public menu's filters: the industry divisions (GB/T 4754
+    大类, two digits) and the cities (GB/T 2260, ``xxxx00``) that published courses or their
+    academies name — a phone user picks a name instead of typing a code."""
+    from jiangqiao.taxonomy.selectors import term_labels
+
+    industries: set[str] = set()
+    regions: set[str] = set()
+    rows = Course.objects.filter(
+        status=CourseStatus.PUBLISHED, academy__status=Status.ACTIVE
+    ).values_list("industries", "academy__industries", "academy__region_code")
+    for own, academy_codes, region in rows:
+        for code in [*(own or []), *(academy_codes or [])]:
+            if len(str(code)) >= 2 and str(code)[:2].isdigit():
+                industries.add(str(code)[:2])
+        if region and len(region) >= 4:
+            regions.add(f"{region[:4]}00")
+    industry_names = term_labels("industry", sorted(industries))
+    region_names = term_labels("region", sorted(regions))
+    return {
+        "industries": [(c, industry_names[c]) for c in sorted(industries) if c in industry_names],
+        "regions": [(c, region_names[c]) for c in sorted(regions) if c in region_names],
+    }
+
+
 def academy_tree(academy: Academy) -> list[Academy]:
     """The academy's ancestors, root first (for breadcrumbs)."""
     chain: list[Academy] = []

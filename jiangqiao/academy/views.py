@@ -610,6 +610,7 @@ class MenuView(View):
                 "cards": cards,
                 "fields": list(fields.items()),
                 "formats": CourseFormat.choices,
+                **selectors.public_menu_choices(),
                 "selected": {
                     k: str(request.GET.get(k) or "")
                     for k in ("field", "format", "industry", "region", "lecturer", "q")

@@ -203,6 +203,15 @@ class PublicMenuTests(WorldTestCase):
         self.assertNotIn("人工智能入门", get(format="online"))
         self.assertIn("车工实操", get(region="4403"))
         self.assertNotIn("车工实操", get(region="4401"))
+        # The phone filters offer names, not codes: the city of the academy (深圳市 = 440300,
+        # which must not match 江门 441000's prefix logic either) and the industry division.
+        page = get()
+        self.assertIn('<option value="440300"', page)
+        self.assertIn('<option value="34"', page)
+        self.assertIn("车工实操", get(region="440300"))
+        self.assertNotIn("车工实操", get(region="441000"))
+        self.assertIn("车工实操", get(industry="34"))
+        self.assertNotIn("车工实操", get(industry="13"))
         for bad in ({"page": "x"}, {"region": "'; drop"}, {"field": "x" * 500}, {"lecturer": "张"}):
             self.assertEqual(self.client.get(reverse("academy:menu"), bad).status_code, 200)
 

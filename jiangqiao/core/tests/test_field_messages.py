@@ -112,6 +112,16 @@ def test_user_list_active_filter_defaults_to_any(world):
     assert "---------" not in page
 
 
+def test_status_filters_offer_no_empty_status(world):
+    """A status is never empty: the filter lists 不限 and the statuses, no 「（空）」."""
+    client = APIClient()
+    client.force_login(world.superuser)
+    for name in ("demands:demand_list", "academy:trainingclass_list", "academy:order_list"):
+        page = client.get(reverse(name)).content.decode()
+        assert 'name="status"' in page, name
+        assert "（空）" not in page and 'value="null"' not in page, name
+
+
 def test_api_messages_name_the_field(world):
     client = APIClient()
     client.force_authenticate(world.city_admin_a)
