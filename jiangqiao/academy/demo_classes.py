@@ -1,5 +1,5 @@
 """Demo classes of 深圳市工匠学院 (called by ``demo.build`` after the courses exist): a finished
-class at the training base with attendance, results and certificates, a running class at the HQ
+class at the training base with attendance, results, certificates and three skill upgrades, a running class at the HQ
 with a waitlist and attendance of its past sessions, and a class open for self-registration.
 Dates are relative to today, so the demo always shows one class of each kind. Everything goes
 through the class services, as staff would enter it."""
@@ -128,4 +128,24 @@ def build_classes(actor: Any, academies: list[Academy], *, seed: int = 2026) -> 
         classes.certificates_issue_for_class(
             actor=actor, training_class=TrainingClass.objects.get(pk=tc.pk), issued_on=tc.end_date
         )
+        _upgrades(actor, tc, seated[:3], issued_on=tc.end_date + dt.timedelta(days=7))
     return enrolled
+
+
+def _upgrades(actor: Any, tc: TrainingClass, enrolments: list[Enrolment], issued_on: Any) -> None:
+    """Three trainees of the finished class reach 三级/高级工 in the class's occupation."""
+    from . import upgrades
+
+    lecturer = tc.lecturers.first()
+    for n, enrolment in enumerate(enrolments, start=1):
+        upgrades.trainee_upgrade_record(
+            actor=actor,
+            enrolment=enrolment,
+            lecturer=lecturer,
+            occupation=tc.course.occupation or "6-18-01-01",
+            level_before="intermediate_worker",
+            level_after="senior_worker",
+            certificate_no=f"Y4403002026{n:05d}",
+            issuer="深圳市职业技能鉴定指导中心",
+            issued_on=issued_on,
+        )

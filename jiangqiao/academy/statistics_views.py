@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 
@@ -43,7 +44,12 @@ class StatisticsView(LoginRequiredMixin, View):
         user = request.user
         if not user.has_perm(PERMISSION):
             raise PermissionDenied("您没有查看工匠学院统计报表的权限")
-        form = StatisticsFilterForm(request.GET)
+        params = request.GET.copy()
+        if not params.get("period") and not params.get("year"):
+            # The default period (this year) is shown in the form, not left as an empty box.
+            params.setdefault("period", "year")
+            params["year"] = str(timezone.localdate().year)
+        form = StatisticsFilterForm(params)
         context: dict[str, Any] = {"form": form, "title": "统计报表", "report": None}
         if not form.is_valid():
             return render(request, "academy/statistics.html", context, status=400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from jiangqiao.academy import demo
-from jiangqiao.academy.class_models import Attendance, Certificate, TrainingClass
+from jiangqiao.academy.class_models import Attendance, Certificate, TraineeUpgrade, TrainingClass
 from jiangqiao.academy.io import AcademyImporter
 from jiangqiao.academy.models import Academy, Competition, Course, Innovation, Lecturer, Score
 from jiangqiao.core.testing.cases import WorldTestCase
@@ -41,6 +41,9 @@ class DemoTests(WorldTestCase):
         self.assertEqual(finished.academy.academy_type, "training_base")
         self.assertEqual(finished.enrolments.filter(status="enrolled").count(), 18)
         self.assertEqual(Certificate.objects.filter(enrolment__training_class=finished).count(), 16)
+        self.assertEqual(
+            TraineeUpgrade.objects.filter(enrolment__training_class=finished).count(), 3
+        )
         self.assertEqual(
             Attendance.objects.filter(session__training_class=finished).count(), 18 * 4
         )

@@ -237,6 +237,10 @@ class StatisticsTests(WorldTestCase):
     def test_page_drills_down_and_links_to_the_filtered_class_list(self) -> None:
         w = self.world
         self.login(w.province_admin)
+        opened = self.client.get(URL)  # no parameters: this year, shown in the form
+        year = str(timezone.localdate().year)
+        self.assertEqual(opened.context["form"]["year"].value(), year)
+        self.assertEqual(opened.context["form"]["period"].value(), "year")
         response = self.client.get(URL, {"year": 2026})
         self.assertEqual(response.status_code, 200)
         rows = {r["label"]: r for r in response.context["rows"]}
