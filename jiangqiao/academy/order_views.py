@@ -44,9 +44,21 @@ def _is_portal(user: Any) -> bool:
     )
 
 
+#: The service's session fields as the schedule form names them (the first session is entered
+#: with the class), so a double-booked time is shown on the form's own 开始时间 box.
+SESSION_FORM_FIELDS = {
+    "date": "session_date",
+    "start_time": "session_start",
+    "end_time": "session_end",
+    "hours": "session_hours",
+    "hour_type": "session_hour_type",
+}
+
+
 def _form_error(form: Any, exc: Exception) -> None:
     if isinstance(exc, BusinessError):
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        field = exc.field if exc.field in form.fields else SESSION_FORM_FIELDS.get(exc.field)
+        form.add_error(field if field in form.fields else None, exc.message)
     elif isinstance(exc, ValidationError):
         for message in exc.messages:
             form.add_error(None, message)

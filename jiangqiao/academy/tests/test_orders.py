@@ -401,6 +401,35 @@ class DoubleBookingTests(OrderWorld):
         order.refresh_from_db()
         self.assertEqual((order.status, order.training_class_id), ("accepted", None))
 
+    def test_the_schedule_page_shows_a_place_clash_on_its_time_box(self) -> None:
+        busy = self.make(place="实训楼101", lecturers=[], first=20)
+        classes.session_add(
+            actor=self.staff,
+            training_class=busy,
+            data={"date": _day(20), "start_time": "09:00", "end_time": "12:00", "hours": "3"},
+        )
+        order = orders.order_accept(actor=self.staff, order=self.order())
+        self.client.force_login(self.staff)
+        response = self.client.post(
+            reverse("academy:order_schedule", args=[order.pk]),
+            {
+                "academy": self.academy.pk,
+                "start_date": _day(20).isoformat(),
+                "end_date": _day(21).isoformat(),
+                "place": "实训楼101",
+                "session_date": _day(20).isoformat(),
+                "session_start": "10:00",
+                "session_end": "11:00",
+                "session_hours": "1",
+                "session_hour_type": "theory",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        errors = response.context["form"].errors
+        self.assertIn("session_start", errors)
+        self.assertIn("同一场地同一时间不能重复安排", errors["session_start"][0])
+        self.assertNotIn("__all__", errors)
+
 
 class DemandConversionTests(OrderWorld):
     def training_demand(self, unit: Any = None, **extra: Any) -> Demand:
