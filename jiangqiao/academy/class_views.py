@@ -258,6 +258,8 @@ class ClassFormPage(ScopedMixin, View):
                 "form": form,
                 "title": title,
                 "cancel_url": tc.get_absolute_url(),
+                "parent_url": tc.get_absolute_url(),  # the breadcrumb leads back to the class
+                "parent_label": tc.title,
                 "form_token": getattr(self, "form_token", ""),
             },
             status=status,

@@ -321,7 +321,10 @@ class PageAndApiTests(UpgradeTestBase):
         cert = classes.certificate_issue(actor=self.me, enrolment=self.seated)
         self.login(self.me)
         page = self.client.get(reverse("academy:upgrade", args=[self.tc.pk, self.seated.pk]))
-        self.assertIn(f'value="{cert.number}"', page.content.decode())
+        html = page.content.decode()
+        self.assertIn(f'value="{cert.number}"', html)
+        # The breadcrumb leads back to the class.
+        self.assertIn(f'<li class="breadcrumb-item"><a href="{self.tc.get_absolute_url()}">', html)
 
     def test_the_api_lists_and_records(self) -> None:
         api = self.api(self.me)
