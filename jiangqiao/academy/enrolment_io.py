@@ -129,6 +129,21 @@ class EnrolmentImporter(Importer):
     masked_fields = ("id_number", "mobile")
     foreign_noun = "班次"
 
+    @classmethod
+    def came_from(cls, batch: Any, user: Any) -> dict[str, str] | None:
+        """An import opened on a class page leads back to that class (if the user may change it)."""
+        from django.urls import reverse
+
+        pk = class_context(batch)
+        tc = TrainingClass.objects.visible_to(user, "change").filter(pk=pk).first() if pk else None
+        if tc is None:
+            return None
+        return {
+            "url": tc.get_absolute_url(),
+            "label": tc.title,
+            "upload": reverse("academy:class_import", args=[tc.pk]),
+        }
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._classes: dict[str, TrainingClass | str] = {}

@@ -57,7 +57,7 @@ SESSION_FORM_FIELDS = {
 
 def _form_error(form: Any, exc: Exception) -> None:
     if isinstance(exc, BusinessError):
-        field = exc.field if exc.field in form.fields else SESSION_FORM_FIELDS.get(exc.field)
+        field = exc.field if exc.field in form.fields else SESSION_FORM_FIELDS.get(exc.field or "")
         form.add_error(field if field in form.fields else None, exc.message)
     elif isinstance(exc, ValidationError):
         for message in exc.messages:

@@ -256,6 +256,9 @@ class TestImportPages(ImportMixin):
         self.assertRedirects(response, batch.get_absolute_url())
         detail = self.client.get(batch.get_absolute_url())
         self.assertContains(detail, "第5行【身份证号】")
+        # The batch page leads back to the class, and 上传新文件 opens the class's import again.
+        self.assertContains(detail, f'href="{tc.get_absolute_url()}" class="btn btn-primary"')
+        self.assertContains(detail, f'<a href="{url}" class="btn">上传新文件</a>', html=False)
         self.assertNotContains(detail, people[3]["id_number"][:-1])
         self.assertFalse(tc.enrolments.exists())  # checked, not written
         action = reverse("core:import_action", args=[batch.pk])

@@ -179,6 +179,14 @@ class Importer(ABC):
     #: rows (``write_new``, inside ``writing``) while the rest of the file is still being checked.
     key_columns: ClassVar[tuple[str, ...]] = ()
 
+    @classmethod
+    def came_from(cls, batch: Any, user: Any) -> dict[str, str] | None:
+        """Where an import was opened for one object (an app's own import page, e.g. the trainees
+        of one class): ``{"url", "label", "upload"}`` — the batch page leads back to ``url`` and
+        its 上传新文件 opens ``upload`` instead of the general import page. ``None``: the general
+        import page. Read through the user's scope (a hidden object gives ``None``)."""
+        return None
+
     def __init__(self, *, user: Any, source_label: str = "", batch: Any = None) -> None:
         self.user = user
         self.mode = "all"

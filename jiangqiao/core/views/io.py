@@ -217,12 +217,16 @@ class ImportBatchDetailView(SubmitOnceMixin, BatchMixin, View):
             return render(request, "core/_import_progress.html", {"batch": batch, "job": job})
         importer = importer_class(batch.spec)
         _nav_to_list(request, importer)
+        came_from = importer.came_from(batch, request.user)
+        if came_from:
+            request.nav_path = came_from["url"]  # type: ignore[attr-defined]
         result = batch.result or {}
         conflicts = result.get("conflicts") or []
         return render(
             request,
             "core/import_detail.html",
             {
+                "came_from": came_from,
                 "title": f"导入{importer.spec.title}：{batch.file_name}",
                 "batch": batch,
                 "spec": importer.spec,
