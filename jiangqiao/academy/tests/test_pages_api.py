@@ -267,3 +267,35 @@ class AllianceStatusPageTests(WorldTestCase):
         self.login(w.city_admin_b)  # another city's staff: out of scope
         self.assertEqual(self.client.post(url, {"status": "active"}).status_code, 404)
         self.assertEqual(Alliance.objects.get(pk=alliance.pk).status, "disabled")
+
+    def test_academies_and_lecturers_are_disabled_and_enabled_the_same_way(self) -> None:
+        from jiangqiao.core.models import OperationLog
+
+        w = self.world
+        academy = make_academy(w.county_a1, w.city_admin_a)
+        lecturer = make_lecturer(w.county_a1, w.city_admin_a, academy=academy)
+        self.login(w.city_admin_a)
+        for obj, name, noun in (
+            (academy, "academy_status", "工匠学院"),
+            (lecturer, "lecturer_status", "师资"),
+        ):
+            with self.subTest(name=name):
+                model = type(obj)
+                url = reverse(f"academy:{name}", args=[obj.pk])
+                version = model.objects.get(pk=obj.pk).version
+                self.client.post(url, {"status": "disabled"})
+                row = model.objects.get(pk=obj.pk)
+                self.assertEqual((row.status, row.version), ("disabled", version + 1))
+                self.client.post(url, {"status": "disabled"})  # again: nothing changes
+                self.assertEqual(model.objects.get(pk=obj.pk).version, version + 1)
+                self.assertEqual(
+                    OperationLog.objects.filter(action__startswith=f"停用{noun}“").count(), 1
+                )
+                self.client.post(url, {"status": "active"})
+                self.assertEqual(model.objects.get(pk=obj.pk).status, "active")
+                self.client.post(url, {"status": "bogus"})
+                self.assertEqual(model.objects.get(pk=obj.pk).status, "active")
+        self.login(w.city_admin_b)
+        url = reverse("academy:lecturer_status", args=[lecturer.pk])
+        self.assertEqual(self.client.post(url, {"status": "disabled"}).status_code, 404)
+        self.assertEqual(type(lecturer).objects.get(pk=lecturer.pk).status, "active")
