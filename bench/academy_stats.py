@@ -449,6 +449,14 @@ def extras(args: argparse.Namespace) -> dict[str, Any]:
                 """,
                 [owner, DUP_ISSUER, BENCH_ISSUER],
             )
+            # Rows written around the services get their dedup keys and once-a-year flags the
+            # way the services keep them (casework.upgrade_count).
+            from jiangqiao.casework import upgrade_count
+
+            began = time.perf_counter()
+            upgrade_count.rekey_all()
+            upgrade_count.recount_all()
+            timings["upgrade_flags_s"] = round(time.perf_counter() - began, 1)
     if not TrainingOrder.objects.exists():
         with transaction.atomic():
             # Orders placed over 2025–2026 by 8,000 of the enterprises, each academy with its own

@@ -21,7 +21,7 @@ from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import workdays_between
 from jiangqiao.demands.models import Demand
 
-from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus, UpgradeSource
+from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
 from .models import Offer, Outcome, ServiceRecord, SkillUpgrade
 
 
@@ -55,7 +55,7 @@ class UpgradeCount:
     by_level: dict[str, int]
     by_source: dict[str, int]
     #: The counted upgrades by owning unit: ``{org_id: {"total", "source:<s>", "level:<l>": n}}``
-    #: (duplicates removed over the whole count first, so the units add up to the total).
+    #: (the units add up to the total).
     by_org: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
@@ -66,51 +66,31 @@ def skill_upgrade_counts(
 
     An upgrade counts on its certificate date (``issued_on``; a session's upgrade defaults to the
     session's day) when that falls in ``start ≤ day ≤ end``, for the units of ``org``'s subtree
-    (all the user may see when ``org`` is None) within the user's data scope. Within one calendar
-    year an upgrade is counted once: a later record of the same worker (same enterprise staff
-    number for sessions, same academy trainee code for training) reaching the same level in the
-    same occupation, or a record of the same certificate number for the same occupation and
-    level (a certificate recorded by a session and by a class), is a duplicate and not counted —
-    in the period of the first record or in no period at all.
+    (all the user may see when ``org`` is None) within the user's data scope — **if it is the
+    first of its keys in its calendar year** (``counted``, kept on write by
+    :mod:`.upgrade_count`): a later record of the same worker (same enterprise staff number for
+    sessions, same academy trainee code for training) reaching the same level in the same
+    occupation, or of the same certificate number for the same occupation and level, is a
+    duplicate and counted in no period. The rule is decided over all records, so a unit's count
+    is the sum of its subunits'. One aggregate over the ``counted``/``issued_on`` index.
     """
-    rows = SkillUpgrade.objects.visible_to(user, "view")
+    rows = SkillUpgrade.objects.visible_to(user, "view").filter(
+        counted=True, issued_on__gte=start, issued_on__lte=end
+    )
     if org is not None:
         rows = rows.filter(subtree_q(org.path, field="org"))
-    candidates = (
-        rows.filter(issued_on__gte=dt.date(start.year, 1, 1), issued_on__lte=end)
-        .order_by("issued_on", "pk")
-        .values_list(
-            "issued_on",
-            "source",
-            "session__demand__enterprise_id",
-            "worker_code",
-            "occupation",
-            "level_after",
-            "certificate_no",
-            "org_id",
-        )
-    )
-    seen: set[tuple[Any, ...]] = set()
     by_level: dict[str, int] = {}
     by_source: dict[str, int] = {}
     by_org: dict[int, dict[str, int]] = {}
-    for row in candidates.iterator():
-        day, source, enterprise_id, code, occupation, level, certificate, org_id = row
-        namespace = enterprise_id if source == UpgradeSource.SESSION else source
-        keys: list[tuple[Any, ...]] = [
-            ("worker", day.year, namespace, code.upper(), occupation, level)
-        ]
-        if certificate:
-            keys.append(("certificate", day.year, certificate.upper(), occupation, level))
-        duplicate = any(key in seen for key in keys)
-        seen.update(keys)
-        if duplicate or day < start:
-            continue
-        by_level[level] = by_level.get(level, 0) + 1
-        by_source[source] = by_source.get(source, 0) + 1
-        unit = by_org.setdefault(org_id, {})
+    grouped = rows.values("org_id", "source", "level_after").annotate(n=Count("pk")).order_by()
+    for row in grouped:
+        n = row["n"]
+        level, source = row["level_after"], row["source"]
+        by_level[level] = by_level.get(level, 0) + n
+        by_source[source] = by_source.get(source, 0) + n
+        unit = by_org.setdefault(row["org_id"], {})
         for key in ("total", f"source:{source}", f"level:{level}"):
-            unit[key] = unit.get(key, 0) + 1
+            unit[key] = unit.get(key, 0) + n
     return UpgradeCount(sum(by_level.values()), by_level, by_source, by_org)
 
 

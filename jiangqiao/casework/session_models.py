@@ -241,6 +241,18 @@ class SkillUpgrade(AuditedModel):
     certificate_no = models.CharField("证书编号", max_length=64, blank=True)
     issuer = NormalizedCharField("发证机构", max_length=100, blank=True)
     issued_on = models.DateField("取证日期")
+    #: The once-a-year rule of docs/kpi.md §1, kept on write (``upgrade_count.refresh``): the
+    #: worker key (enterprise or source, worker code, occupation, level reached), the certificate
+    #: key (number, occupation, level reached) and whether this record is the first of its keys
+    #: in its calendar year — the one counted.
+    worker_key = models.CharField("职工去重键", max_length=200, editable=False, default="")
+    certificate_key = models.CharField(
+        "证书去重键", max_length=200, editable=False, blank=True, default=""
+    )
+    counted = models.BooleanField("计入技能提升人次", default=True, editable=False)
+
+    #: The dedup keys and flag are bookkeeping, not history.
+    audit_exclude: ClassVar[tuple[str, ...]] = ("worker_key", "certificate_key", "counted")
 
     objects = ScopedManager()
     scope_org_field: ClassVar[str] = "org"
@@ -253,7 +265,12 @@ class SkillUpgrade(AuditedModel):
         verbose_name = "技能提升"
         verbose_name_plural = "技能提升"
         ordering = ["pk"]
-        indexes = [models.Index(fields=["issued_on"], name="casework_upgrade_issued")]
+        indexes = [
+            models.Index(fields=["issued_on"], name="casework_upgrade_issued"),
+            models.Index(fields=["counted", "issued_on"], name="casework_upgrade_counted"),
+            models.Index(fields=["worker_key"], name="casework_upgrade_wkey"),
+            models.Index(fields=["certificate_key"], name="casework_upgrade_ckey"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "worker_code", "occupation"],

@@ -43,6 +43,7 @@ from jiangqiao.matching.choices import SuggestionStatus
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.text import normalize
 
+from . import upgrade_count
 from .choices import OfferStatus, ProblemResult, UpgradeSource
 from .models import Offer
 from .session_models import NOTES_MAX, ServiceRecord, SessionEvidence, SkillUpgrade
@@ -439,9 +440,12 @@ def session_update(
     assert_visible(ServiceRecord, actor, current.pk, "change")
     if current.date != old_date:
         # Upgrades dated on the session's day (the default) follow a corrected date.
-        SkillUpgrade.objects.filter(session=current, issued_on=old_date).update(
-            issued_on=current.date, updated_at=timezone.now()
-        )
+        moved = SkillUpgrade.objects.filter(session=current, issued_on=old_date)
+        seeds = upgrade_count.seeds_of(moved.values("issued_on", "worker_key", "certificate_key"))
+        moved.update(issued_on=current.date, updated_at=timezone.now())
+        after = SkillUpgrade.objects.filter(session=current, issued_on=current.date)
+        seeds |= upgrade_count.seeds_of(after.values("issued_on", "worker_key", "certificate_key"))
+        upgrade_count.refresh(seeds)
     _set_participants(current, participants, current.offer, current.match)
     record_operation(
         actor=_user(actor),
@@ -634,7 +638,9 @@ def _add_upgrade(
         raise BusinessError(
             f"{prefix}：职工“{row.worker_code}”该职业的技能提升已登记", field="worker_code"
         )
+    upgrade_count.set_keys(row)
     row.save()
+    upgrade_count.refresh(upgrade_count.seeds_of([row]))
     return row
 
 
@@ -678,8 +684,10 @@ def training_upgrade_record(
         raise BusinessError(f"{prefix}：请填写技能等级证书编号", field="certificate_no")
     if not row.issuer:
         raise BusinessError(f"{prefix}：请填写发证机构", field="issuer")
+    upgrade_count.set_keys(row)
     row.save()
     assert_visible(SkillUpgrade, actor, row.pk, "view")
+    upgrade_count.refresh(upgrade_count.seeds_of([row]))
     record_operation(
         actor=_user(actor),
         module="技能提升",
@@ -711,7 +719,9 @@ def skill_upgrade_delete(*, actor: Any, upgrade: SkillUpgrade) -> None:
     _check_perm(actor, "casework.change_servicerecord")
     assert_visible(ServiceRecord, actor, record.pk, "change")
     code = upgrade.worker_code
+    seeds = upgrade_count.seeds_of([SkillUpgrade.objects.get(pk=upgrade.pk)])
     upgrade.delete()
+    upgrade_count.refresh(seeds)  # a later record of the same keys may now be the first
     record_operation(
         actor=_user(actor),
         module=MODULE,

@@ -234,12 +234,14 @@ class CountTests(UpgradeTestBase):
         )
         again = kpi.skill_upgrade_counts(user=self.me, org=self.world.city_a, start=start, end=end)
         self.assertEqual(again.total, 2)
-        # Duplicates are recognised among the records counted: the county's count has its two
-        # session upgrades (the class and its certificate are the city's, not the county's).
+        # The rule is decided over all records: the session's copy of the certificate is a
+        # duplicate wherever it is read, so the county counts its first session upgrade only and
+        # the city's figure is the sum of its units' (the training upgrade is the city's own).
         county = kpi.skill_upgrade_counts(
             user=self.me, org=self.world.county_a1, start=start, end=end
         )
-        self.assertEqual(county.by_source, {"session": 2})
+        self.assertEqual(county.by_source, {"session": 1})
+        self.assertEqual(sum(unit["total"] for unit in again.by_org.values()), again.total)
         # The period follows the certificate date.
         early = kpi.skill_upgrade_counts(
             user=self.me, start=start, end=TODAY - dt.timedelta(days=4)

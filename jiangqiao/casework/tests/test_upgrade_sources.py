@@ -65,6 +65,9 @@ def test_the_migration_gives_existing_session_upgrades_their_unit_and_date() -> 
     assert moved.org_id == world.county_a1.pk == record.demand.org_id
     assert moved.issued_on == day
     assert (moved.source, moved.issuer, moved.session_id) == ("session", "", record.pk)
+    # 0010 gives it its dedup keys and the once-a-year flag.
+    assert moved.worker_key == f"{record.demand.enterprise_id}|GH-0417|6-18-01-01|senior_worker"
+    assert moved.counted is True
 
 
 class UpgradeSourceTests(WorldTestCase):
@@ -163,3 +166,108 @@ class UpgradeSourceTests(WorldTestCase):
         )
         row.refresh_from_db()
         self.assertEqual(row.org_id, self.world.county_a2.pk)
+
+
+def reference_flags() -> dict[int, bool]:
+    """The once-a-year rule computed from scratch over every record (the rule of docs/kpi.md §1,
+    written out independently of ``upgrade_count``)."""
+    seen: set[tuple[Any, ...]] = set()
+    flags: dict[int, bool] = {}
+    rows = SkillUpgrade.objects.order_by("issued_on", "pk").values_list(
+        "pk",
+        "issued_on",
+        "source",
+        "session__demand__enterprise_id",
+        "worker_code",
+        "occupation",
+        "level_after",
+        "certificate_no",
+    )
+    for pk, day, source, enterprise, code, occupation, level, certificate in rows:
+        namespace = enterprise if source == "session" else source
+        keys = {("w", day.year, namespace, code.upper(), occupation, level)}
+        if certificate:
+            keys.add(("c", day.year, certificate.upper(), occupation, level))
+        flags[pk] = not (keys & seen)
+        seen |= keys
+    return flags
+
+
+class OnceAYearFlagTests(WorldTestCase):
+    """The ``counted`` flag kept on write equals a recount from scratch after a random mix of
+    records, deletions and corrected dates — and so does ``recount_all``."""
+
+    setUp = UpgradeSourceTests.setUp
+    training = UpgradeSourceTests.training
+
+    def stored(self) -> dict[int, bool]:
+        return dict(SkillUpgrade.objects.values_list("pk", "counted"))
+
+    def test_flags_kept_on_write_equal_a_recount_after_random_writes(self) -> None:
+        import random
+
+        from jiangqiao.casework import kpi, upgrade_count
+
+        rng = random.Random(15)
+        today = timezone.localdate()
+        second = sessions.session_create(
+            actor=self.me,
+            offer=accepted_offer(confirmed_match(self.world.county_a1, self.me)),
+            data=record_data(date=today - dt.timedelta(days=10)),
+        )
+        records = [self.record, second]
+        codes, certificates = ["A1", "A2", "a1", "B7"], ["", "", "Z-1", "z-1", "Z-2"]
+        levels = ["intermediate_worker", "senior_worker"]
+        done = 0
+        for step in range(60):
+            op = rng.random()
+            try:
+                if op < 0.4:
+                    self.training(
+                        worker_code=f"XY{rng.choice(codes)}",
+                        certificate_no=rng.choice(certificates[2:]),
+                        level_before="junior_worker",
+                        level_after=rng.choice(levels),
+                        issued_on=today - dt.timedelta(days=rng.choice([0, 5, 40, 400])),
+                    )
+                elif op < 0.75:
+                    sessions.skill_upgrade_add(
+                        actor=self.me,
+                        record=rng.choice(records),
+                        data={
+                            "worker_code": rng.choice(codes),
+                            "occupation": "6-18-01-01",
+                            "level_after": rng.choice(levels),
+                            "certificate_no": rng.choice(certificates),
+                        },
+                    )
+                elif op < 0.9:
+                    victims = list(SkillUpgrade.objects.filter(source="session"))
+                    if victims:
+                        sessions.skill_upgrade_delete(actor=self.me, upgrade=rng.choice(victims))
+                else:
+                    record = rng.choice(records)
+                    sessions.session_update(
+                        actor=self.me,
+                        record=record,
+                        data={"date": today - dt.timedelta(days=rng.choice([1, 2, 20]))},
+                    )
+                    record.refresh_from_db()
+            except BusinessError:
+                continue  # a refused write (same worker twice in one session): nothing changed
+            done += 1
+            self.assertEqual(self.stored(), reference_flags(), f"step {step}")
+        self.assertGreater(done, 40)
+        self.assertIn(False, self.stored().values())  # the mix did produce duplicates
+        # recount_all from wrong flags gives the same; the count reads the flags.
+        SkillUpgrade.objects.update(counted=True)
+        upgrade_count.recount_all()
+        self.assertEqual(self.stored(), reference_flags())
+        start, end = today - dt.timedelta(days=30), today
+        counted = sum(
+            1
+            for pk, flag in reference_flags().items()
+            if flag and start <= SkillUpgrade.objects.get(pk=pk).issued_on <= end
+        )
+        total = kpi.skill_upgrade_counts(user=self.me, start=start, end=end).total
+        self.assertEqual(total, counted)
