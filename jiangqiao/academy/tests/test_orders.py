@@ -439,7 +439,7 @@ class DemandConversionTests(OrderWorld):
             self.contact if unit is None else None,
             kind="skill_training",
             trainee_count=25,
-            status="submitted",
+            status=extra.pop("status", "submitted"),
             title="数控车工技能提升培训",
             description="25名车工，希望提升编程与故障诊断",
             min_skill_level="senior_worker",
@@ -493,8 +493,7 @@ class DemandConversionTests(OrderWorld):
         )
 
     def test_a_withdrawn_order_puts_the_demand_back_where_it_was(self) -> None:
-        demand = self.training_demand()
-        Demand.objects.filter(pk=demand.pk).update(status="triaged")
+        demand = self.training_demand(status="triaged")  # made in that state, not moved there
         order = self.convert(demand)
         self.assertEqual(order.demand_status_before, "triaged")
         orders.order_withdraw(actor=self.contact, order=order)
@@ -510,13 +509,11 @@ class DemandConversionTests(OrderWorld):
         self.assertIn("学院订单", caught.exception.message)
 
     def test_an_offered_or_non_training_demand_is_refused(self) -> None:
-        offered = self.training_demand()
-        Demand.objects.filter(pk=offered.pk).update(has_open_offer=True)
+        offered = self.training_demand(has_open_offer=True)
         with self.assertRaises(BusinessError) as caught:
             self.convert(offered)
         self.assertIn("服务邀请", caught.exception.message)
-        matching = self.training_demand()
-        Demand.objects.filter(pk=matching.pk).update(status="matching")
+        matching = self.training_demand(status="matching")
         with self.assertRaises(BusinessError):
             self.convert(matching)
         tech = make_demand(self.ent, kind="tech_problem", status="submitted")
