@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from jiangqiao.accounts.choices import BuiltinRole
-from jiangqiao.core.home import HomePanel, TodoItem, filtered_count, list_link, register
+from jiangqiao.core.home import HomePanel, WorkCount, filtered_count, list_link, register
 
 from . import selectors
 from .choices import ORDER_STATUS_COLORS, ClassStatus, OrderStatus
@@ -28,7 +28,7 @@ UPCOMING_DAYS = 7
 UPCOMING_MAX = 8
 
 
-def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
+def work_items(*, user: Any, request: Any = None) -> list[WorkCount]:
     classes = class_list(user=user)
     items = []
     if user.has_perm("academy.handle_trainingorder"):
@@ -38,7 +38,7 @@ def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
         ):
             url = list_link("academy:order_list", status=status)
             n = filtered_count(OrderFilterSet, selectors.order_list(user=user), url, request)
-            items.append(TodoItem(key, label, n, url, red=key == "orders_pending" and n > 0))
+            items.append(WorkCount(key, label, n, url, red=key == "orders_pending" and n > 0))
     for key, label, params in (
         ("open", "报名中班次", {"status": ClassStatus.OPEN}),
         ("running", "进行中班次", {"status": ClassStatus.RUNNING}),
@@ -47,7 +47,7 @@ def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
     ):
         url = list_link("academy:trainingclass_list", **params)
         items.append(
-            TodoItem(key, label, filtered_count(ClassFilterSet, classes, url, request), url)
+            WorkCount(key, label, filtered_count(ClassFilterSet, classes, url, request), url)
         )
     return items
 
@@ -71,7 +71,7 @@ def upcoming_sessions(*, user: Any, today: dt.date | None = None) -> list[ClassS
 
 def work_context(request: Any) -> dict[str, Any]:
     return {
-        "items": todo_items(user=request.user, request=request),
+        "items": work_items(user=request.user, request=request),
         "sessions": upcoming_sessions(user=request.user),
         "today": timezone.localdate(),
     }

@@ -21,7 +21,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from jiangqiao.accounts.choices import BuiltinRole
-from jiangqiao.core.home import TodoItem, filtered_count, list_link
+from jiangqiao.core.home import WorkCount, filtered_count, list_link
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import add_workdays, age_cutoff, workdays_between
 from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus, OwnerLevel
@@ -357,7 +357,7 @@ def queue_rows(
 # ----------------------------------------------------------------------------------------------
 
 
-def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
+def todo_items(*, user: Any, request: Any = None) -> list[WorkCount]:
     """待分级 / 待确认 / 待联系 / 逾期: each count is that of the filtered list it links to."""
     from jiangqiao.demands.filtersets import DemandFilterSet
     from jiangqiao.matching.filtersets import SuggestionFilterSet
@@ -371,14 +371,14 @@ def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
     if user.has_perm("demands.view_demand"):
         url = list_link("demands:demand_list", status=[S.SUBMITTED, S.TRANSFERRED, S.ESCALATED])
         items.append(
-            TodoItem(
+            WorkCount(
                 "triage", "待分级", filtered_count(DemandFilterSet, demands, url, request), url
             )
         )
     if user.has_perm("matching.view_matchsuggestion"):
         url = list_link("matching:matchsuggestion_list", status="proposed")
         items.append(
-            TodoItem(
+            WorkCount(
                 "confirm",
                 "待确认匹配",
                 filtered_count(SuggestionFilterSet, suggestion_list(user=user), url, request),
@@ -389,17 +389,17 @@ def todo_items(*, user: Any, request: Any = None) -> list[TodoItem]:
         offers = offer_list(user=user)
         url = list_link("casework:offer_list", awaiting_contact="true")
         items.append(
-            TodoItem(
+            WorkCount(
                 "contact", "待联系企业", filtered_count(OfferFilterSet, offers, url, request), url
             )
         )
         url = list_link("casework:offer_list", overdue="true")
         n = filtered_count(OfferFilterSet, offers, url, request)
-        items.append(TodoItem("overdue_offers", "逾期邀请", n, url, red=n > 0))
+        items.append(WorkCount("overdue_offers", "逾期邀请", n, url, red=n > 0))
     if user.has_perm("demands.view_demand"):
         url = list_link("casework:queue", overdue="true", subtree="1")
         n = filtered_count(QueueFilterSet, board_demands(user=user), url, request)
-        items.append(TodoItem("overdue_demands", "逾期未承接需求", n, url, red=n > 0))
+        items.append(WorkCount("overdue_demands", "逾期未承接需求", n, url, red=n > 0))
     return items
 
 

@@ -95,7 +95,7 @@ class Registry:
 
 
 @dataclass(frozen=True)
-class TodoItem:
+class WorkCount:
     """One count on a to-do panel: a label, the count and the list it links to."""
 
     key: str

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiangqiao.academy import classes
-from jiangqiao.academy.home import todo_items, upcoming_sessions
+from jiangqiao.academy.home import upcoming_sessions, work_items
 from jiangqiao.core.testing.cases import WorldTestCase
 
 from .helpers import make_class, make_contact, make_order, worker
@@ -77,7 +77,7 @@ class AcademyHomeTests(WorldTestCase):
         make_order(contact, enterprise, self.theirs.course)
 
     def test_counts_equal_the_lists_they_link_to_and_leave_out_other_units(self) -> None:
-        items = {i.key: i for i in todo_items(user=self.me)}
+        items = {i.key: i for i in work_items(user=self.me)}
         self.assertEqual(
             {k: i.count for k, i in items.items()},
             {
@@ -112,10 +112,10 @@ class AcademyHomeTests(WorldTestCase):
         e = classes.enrol(actor=self.me, training_class=self.running, worker=worker())
         classes.assess(actor=self.me, enrolment=e, score=80)
         classes.class_move(actor=self.me, training_class=self.running, to="finished")
-        items = {i.key: i.count for i in todo_items(user=self.me)}
+        items = {i.key: i.count for i in work_items(user=self.me)}
         self.assertEqual(items["certificates"], 1)
         classes.certificates_issue_for_class(actor=self.me, training_class=self.running)
-        self.assertEqual({i.key: i.count for i in todo_items(user=self.me)}["certificates"], 0)
+        self.assertEqual({i.key: i.count for i in work_items(user=self.me)}["certificates"], 0)
 
     def test_the_panel_is_not_shown_without_the_class_permission(self) -> None:
         self.assertFalse(self.world.auditor.has_perm("academy.change_trainingclass"))
