@@ -151,7 +151,21 @@ def public_menu() -> QuerySet[Course]:
 def public_menu_choices() -> dict[str, list[tuple[str, str]]]:
     """The 行业 and 地区 options of the public menu's filters: the industry divisions (GB/T 4754
     大类, two digits) and the cities (GB/T 2260, ``xxxx00``) that published courses or their
-    academies name — a phone user picks a name instead of typing a code."""
+    academies name — a phone user picks a name instead of typing a code. Kept in the cache for
+    five minutes (the public menu is the busiest page; a newly published field shows soon)."""
+    from django.core.cache import cache
+
+    choices = cache.get("academy:menu_choices")
+    if choices is None:
+        choices = _menu_choices()
+        cache.set("academy:menu_choices", choices, MENU_CHOICES_TTL)
+    return choices  # type: ignore[no-any-return]
+
+
+MENU_CHOICES_TTL = 300
+
+
+def _menu_choices() -> dict[str, list[tuple[str, str]]]:
     from jiangqiao.taxonomy.selectors import term_labels
 
     industries: set[str] = set()
