@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jiangqiao.matching",
     "jiangqiao.casework",
     "jiangqiao.academy",
+    "jiangqiao.dashboards",
     "jiangqiao.exchange",
 ]
 

@@ -40,6 +40,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from jiangqiao.core import rollups
 from jiangqiao.core.choices import BusinessType, Status
 from jiangqiao.core.concurrency import claim_version
 from jiangqiao.core.crypto import blind_index
@@ -150,6 +151,9 @@ def tally_refresh(training_class_id: int) -> ClassTally:
         setattr(tally, key, value)
     tally.refreshed_at = timezone.now()
     tally.save()
+    # The campaign's figures (工匠学院培训人次) of the class's unit and start day follow.
+    cell = TrainingClass.objects.filter(pk=training_class_id).values_list("org_id", "start_date")
+    rollups.changed(cell)
     return tally
 
 
@@ -327,6 +331,7 @@ def class_update(
     tc = _lock(training_class)
     if tc.status in (ClassStatus.FINISHED, ClassStatus.CANCELLED):
         raise BusinessError(f"班次{tc.get_status_display()}，不能修改", field="status")
+    was = (tc.org_id, tc.start_date)
     _apply_class(tc, data)
     if TrainingClass.objects.filter(academy=tc.academy, code=tc.code).exclude(pk=tc.pk).exists():
         raise BusinessError(f"班次编号：本学院已有编号为“{tc.code}”的班次", field="code")
@@ -351,6 +356,7 @@ def class_update(
         check_double_booking(tc, list(tc.sessions.all()))
     _promote(tc, actor)
     tally_refresh(tc.pk)
+    rollups.changed([was])  # a class moved to another start day leaves its old day's figures
     return tc
 
 
@@ -373,6 +379,7 @@ def class_move(*, actor: Any, training_class: TrainingClass, to: str) -> Trainin
     tc.updated_by = actor
     tc.version += 1
     tc.save()
+    rollups.changed([(tc.org_id, tc.start_date)])  # a cancelled class counts no more
     record_operation(
         actor=actor,
         module=MODULE,

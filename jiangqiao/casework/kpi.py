@@ -13,12 +13,13 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
 
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import workdays_between
+from jiangqiao.demands.choices import DemandStatus
 from jiangqiao.demands.models import Demand
 
 from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
@@ -36,6 +37,34 @@ class Period:
         low = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
         high = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return low, high
+
+
+#: Demands that count in no figure of collected demands (withdrawn by the enterprise, cancelled).
+NOT_COLLECTED = (DemandStatus.WITHDRAWN, DemandStatus.CANCELLED)
+
+
+def session_people() -> Any:
+    """劳模工匠服务人次 of one session (docs/kpi.md §1): the larger of 参与工匠人数 and the
+    craftsmen named in it, at least 1 — an expression to annotate ``ServiceRecord`` rows with."""
+    named = (
+        ServiceRecord.participants.through.objects.filter(servicerecord=OuterRef("pk"))
+        .order_by()
+        .values("servicerecord")
+        .annotate(c=Count("pk"))
+        .values("c")  # type: ignore[misc]
+    )
+    return Greatest(Coalesce("experts", 0), Coalesce(Subquery(named), 0), 1)
+
+
+def first_sessions_of_year(sessions: Any) -> Any:
+    """The sessions among ``sessions`` that are their enterprise's first of the calendar year
+    (by date, then entry), judged over **all** sessions, whoever reads: 服务企业数 counts an
+    enterprise once a year, on that session's day, for the unit owning its demand."""
+    earlier = ServiceRecord.objects.filter(
+        demand__enterprise_id=OuterRef("demand__enterprise_id"),
+        date__year=OuterRef("session_year"),
+    ).filter(Q(date__lt=OuterRef("date")) | Q(date=OuterRef("date"), pk__lt=OuterRef("pk")))
+    return sessions.annotate(session_year=ExtractYear("date")).filter(~Exists(earlier))
 
 
 def _median(values: list[float]) -> float | None:
@@ -101,21 +130,8 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
     sessions = ServiceRecord.objects.filter(
         demand__in=demands.values("pk"), date__gte=start, date__lte=end
     )
-    # One person-time per craftsman per session: the larger of 参与工匠人数 and the craftsmen
-    # named in it, at least 1.
-    named = (
-        ServiceRecord.participants.through.objects.filter(servicerecord=OuterRef("pk"))
-        .order_by()
-        .values("servicerecord")
-        .annotate(c=Count("pk"))
-        .values("c")  # type: ignore[misc]
-    )
-    agg = sessions.annotate(
-        people=Greatest(Coalesce("experts", 0), Coalesce(Subquery(named), 0), 1)
-    ).aggregate(
-        n=Sum("people"),
-        enterprises=Count("demand__enterprise", distinct=True),
-        trainees=Sum("trainees"),
+    agg = sessions.annotate(people=session_people()).aggregate(
+        n=Sum("people"), trainees=Sum("trainees")
     )
     # The craftsmen of a session: those named in it (the offer's craftsman, the team members who
     # came, or for sessions older than offers the match's).
@@ -160,11 +176,14 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
         # National figures (docs/kpi.md §1).
         "person_times": agg["n"] or 0,
         "craftsmen_serving": len(serving),
-        "enterprises_served": agg["enterprises"] or 0,
+        "enterprises_served": first_sessions_of_year(sessions).count(),
         "problems_solved": demands.filter(
             solved_confirmed_at__gte=low, solved_confirmed_at__lt=high
         ).count(),
         "workers_trained": agg["trainees"] or 0,
+        "demands_collected": demands.filter(submitted_at__gte=low, submitted_at__lt=high)
+        .exclude(status__in=NOT_COLLECTED)
+        .count(),
         "skill_upgrades": skill_upgrade_counts(user=user, org=org, start=start, end=end).total,
         # Process figures (docs/kpi.md §2).
         "triage_hours_median": _median(triage_hours),

@@ -26,7 +26,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from jiangqiao.core import changelog
+from jiangqiao.core import changelog, rollups
 from jiangqiao.core.choices import BusinessType, ChangeAction, Status
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.notifications import notify
@@ -51,7 +51,15 @@ from .choices import (
     OfferStatus,
     OutcomeResult,
 )
-from .models import Agreement, AgreementStatus, ContactAttempt, FollowUp, Offer, Outcome
+from .models import (
+    Agreement,
+    AgreementStatus,
+    ContactAttempt,
+    FollowUp,
+    Offer,
+    Outcome,
+    ServiceRecord,
+)
 
 MODULE = "服务办理"
 SYSTEM_NAME = "系统"
@@ -183,8 +191,30 @@ def follow_demand_org(demand_ids: list[int], org_id: int) -> None:
     its sessions along: they are counted and seen where the demand is (docs/kpi.md)."""
     from .session_models import SkillUpgrade
 
-    SkillUpgrade.objects.filter(session__demand_id__in=demand_ids).exclude(org_id=org_id).update(
-        org_id=org_id, updated_at=timezone.now()
+    moving = SkillUpgrade.objects.filter(session__demand_id__in=demand_ids).exclude(org_id=org_id)
+    cells = list(moving.values_list("org_id", "issued_on").distinct())
+    moving.update(org_id=org_id, updated_at=timezone.now())
+    # The figures go with the demand: its upgrades' days at the unit left and the unit reached;
+    # its sessions' days are told by the callers, who know the unit left.
+    rollups.changed(cells + [(org_id, day) for _o, day in cells])
+
+
+def _figures_follow(before: Demand, after: Demand) -> None:
+    """The campaign's figures of the demand's days (collected, solved) at both units, when the
+    step changed what they count (docs/kpi.md §1: solved on the enterprise's confirmation)."""
+    from jiangqiao.casework.kpi import NOT_COLLECTED
+
+    if (
+        before.org_id == after.org_id
+        and before.submitted_at == after.submitted_at
+        and before.solved_confirmed_at == after.solved_confirmed_at
+        and (before.status in NOT_COLLECTED) == (after.status in NOT_COLLECTED)
+    ):
+        return
+    rollups.changed(
+        (demand.org_id, when)
+        for demand in (before, after)
+        for when in (demand.submitted_at, demand.solved_confirmed_at)
     )
 
 
@@ -235,6 +265,9 @@ def transition(
     result = Demand.objects.select_related("enterprise", "org").get(pk=pk)
     if result.org_id != before_obj.org_id:
         follow_demand_org([result.pk], result.org_id)
+        days = set(ServiceRecord.objects.filter(demand_id=pk).values_list("date", flat=True))
+        rollups.changed((org, day) for org in (before_obj.org_id, result.org_id) for day in days)
+    _figures_follow(before_obj, result)
     # The step as labelled for the state it left (办结 from 企业已确认 is not "企业逾期未确认").
     label = next(
         (
@@ -1687,6 +1720,11 @@ def _escalate_chunk(
     if updated != len(pks):  # cannot happen under the lock; never half-apply
         raise BusinessError("需求状态刚被修改，本批未升级", code="conflict")
     follow_demand_org(pks, parent_id)
+    days_of: set[Any] = set(
+        ServiceRecord.objects.filter(demand_id__in=pks).values_list("date", flat=True)
+    )
+    days_of |= {w for d in before_rows for w in (d.submitted_at, d.solved_confirmed_at) if w}
+    rollups.changed((org, day) for org in (org_id, parent_id) for day in days_of)
     days = rule("escalate_days")
     org = Organization.objects.filter(pk=org_id).values_list("name", flat=True).first() or ""
     parent = Organization.objects.get(pk=parent_id)

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jiangqiao.core import rollups
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
@@ -409,6 +410,7 @@ def session_create(
     _set_participants(record, participants, row_offer, row_match)
     for n, item in enumerate(skill_upgrades or [], 1):
         _add_upgrade(actor, record, item, prefix=f"技能提升第{n}项")
+    rollups.changed([(record.demand.org_id, record.date)])
     who = (row_offer.craftsman or row_offer.team) if row_offer else row_match.craftsman  # type: ignore[union-attr]
     record_operation(
         actor=_user(actor),
@@ -441,12 +443,15 @@ def session_update(
     if current.date != old_date:
         # Upgrades dated on the session's day (the default) follow a corrected date.
         moved = SkillUpgrade.objects.filter(session=current, issued_on=old_date)
+        rollups.changed((org, old_date) for org in moved.values_list("org_id", flat=True))
         seeds = upgrade_count.seeds_of(moved.values("issued_on", "worker_key", "certificate_key"))
         moved.update(issued_on=current.date, updated_at=timezone.now())
         after = SkillUpgrade.objects.filter(session=current, issued_on=current.date)
         seeds |= upgrade_count.seeds_of(after.values("issued_on", "worker_key", "certificate_key"))
         upgrade_count.refresh(seeds)
     _set_participants(current, participants, current.offer, current.match)
+    org_id = current.demand.org_id
+    rollups.changed([(org_id, old_date), (org_id, current.date)])
     record_operation(
         actor=_user(actor),
         module=MODULE,
@@ -720,7 +725,9 @@ def skill_upgrade_delete(*, actor: Any, upgrade: SkillUpgrade) -> None:
     assert_visible(ServiceRecord, actor, record.pk, "change")
     code = upgrade.worker_code
     seeds = upgrade_count.seeds_of([SkillUpgrade.objects.get(pk=upgrade.pk)])
+    cell = (upgrade.org_id, upgrade.issued_on)
     upgrade.delete()
+    rollups.changed([cell])
     upgrade_count.refresh(seeds)  # a later record of the same keys may now be the first
     record_operation(
         actor=_user(actor),

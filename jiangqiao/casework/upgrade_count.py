@@ -27,6 +27,8 @@ from typing import Any
 
 from django.db.models import Q
 
+from jiangqiao.core import rollups
+
 from .choices import UpgradeSource
 from .session_models import SkillUpgrade
 
@@ -84,7 +86,7 @@ def _year_rows(year: int, keys: set[str]) -> list[dict[str, Any]]:
     return list(
         SkillUpgrade.objects.filter(
             match, issued_on__gte=dt.date(year, 1, 1), issued_on__lte=dt.date(year, 12, 31)
-        ).values("pk", "issued_on", "worker_key", "certificate_key", "counted")
+        ).values("pk", "org_id", "issued_on", "worker_key", "certificate_key", "counted")
     )
 
 
@@ -124,7 +126,10 @@ def refresh(seeds: Iterable[Seed]) -> int:
                 if row["pk"] not in rows:
                     rows[row["pk"]] = row
                     pending |= seeds_of([row])
-    return _apply(rows.values())
+    changed = _apply(rows.values())
+    # 技能提升人次 of these records' units and days (a record written, or one whose flag moved).
+    rollups.changed((row["org_id"], row["issued_on"]) for row in rows.values())
+    return changed
 
 
 def recount_all(model: Any = SkillUpgrade) -> int:

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jiangqiao.core import rollups
 from jiangqiao.core.choices import BusinessType, Status
 from jiangqiao.core.concurrency import claim_version
 from jiangqiao.core.crypto import blind_index
@@ -192,6 +193,10 @@ def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterpri
     return ent
 
 
+#: The enterprise's attributes the campaign's figures are broken down by (docs/kpi.md §6).
+FIGURE_BREAKDOWN_FIELDS = ("industry_code", "region_code", "size_class", "quality_tier")
+
+
 @logs_foreign_matches
 @transaction.atomic
 def enterprise_update(
@@ -211,6 +216,7 @@ def enterprise_update(
         _check_org(actor, org)
         ent.org = org
     before = ent.uscc
+    grouped_by = [getattr(ent, f) for f in FIGURE_BREAKDOWN_FIELDS]
     for key, value in data.items():
         setattr(ent, key, value)
     _derive_enterprise(ent)
@@ -219,6 +225,8 @@ def enterprise_update(
     ent.full_clean()
     _save_unique(ent)
     assert_visible(Enterprise, actor, ent.pk, "change")
+    if grouped_by != [getattr(ent, f) for f in FIGURE_BREAKDOWN_FIELDS]:
+        rollups.changed(enterprises=[ent.pk])  # the figures broken down by these follow
     return ent
 
 

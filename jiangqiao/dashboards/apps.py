@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "jiangqiao.dashboards"
+    label = "dashboards"
+    verbose_name = "统计驾驶舱"
+
+    def ready(self) -> None:
+        from jiangqiao.core import rollups as hook
+
+        from . import rollups
+
+        hook.listen(rollups.on_changed)
