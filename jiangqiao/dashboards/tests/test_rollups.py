@@ -52,7 +52,7 @@ def stored() -> set[tuple[Any, ...]]:
     }
 
 
-class RollupRecountTests(CaseWorld):
+class Arrange(CaseWorld):
     def setUp(self) -> None:
         super().setUp()
         cache.clear()
@@ -112,8 +112,8 @@ class RollupRecountTests(CaseWorld):
                     for code, keys in parts.items():
                         self.assertEqual(sum(keys.values()), got.get(code, 0), f"{label}: {dim}")
 
-    # ---------------------------------------------------------------------------- the test
 
+class RollupRecountTests(Arrange):
     def test_rollups_equal_a_recount_after_random_writes(self) -> None:
         start = dt.datetime(2026, 3, 2, 10, tzinfo=TZ)
         demands: list[Demand] = []
@@ -227,3 +227,50 @@ class RollupRecountTests(CaseWorld):
             result = rollups.rebuild()
             self.assertEqual(stored(), kept, "rebuild = the rows kept on write")
             self.assertGreater(result["unit_months"], 0)
+
+
+class RebuildDuringWritesTests(Arrange):
+    """A rebuild that scanned the rows before a write landed does not store the stale scan:
+    the write's month is recounted under its lock, and the end equals a recount."""
+
+    def test_a_write_between_the_scan_and_the_store_is_kept(self) -> None:
+        from unittest import mock
+
+        from jiangqiao.dashboards import indicators
+
+        when = dt.datetime(2026, 5, 11, 10, tzinfo=TZ)
+        with time_machine.travel(when, tick=False):
+            demand = self.demand(self.ent)
+            match = self.serving(demand)
+            day = dt.date(2026, 5, 11)
+            session_services.session_create(
+                actor=self.staff, match=match, data={"date": day, "mode": "onsite", "trainees": 4}
+            )
+            real = indicators.cell_figures
+            writes: list[Any] = []
+
+            def scan_then_write(cells: Any) -> Any:
+                result = real(cells)
+                if cells is None and not writes:  # the full scan is done; a clerk saves
+                    writes.append(
+                        session_services.session_create(
+                            actor=self.staff,
+                            match=match,
+                            data={"date": day, "mode": "online", "trainees": 6},
+                        )
+                    )
+                return result
+
+            with mock.patch.object(rollups, "cell_figures", scan_then_write):
+                rollups.rebuild()
+            self.assertEqual(len(writes), 1)
+            got = selectors.totals(
+                user=self.world.superuser, unit=self.world.province, start=day, end=day
+            )
+            want = kpi.figures(
+                user=self.world.superuser, org=self.world.province, start=day, end=day
+            )
+        self.assertEqual(want["person_times"], 2)
+        self.assertEqual(want["workers_trained"], 10)
+        for code in KPI_CODES:
+            self.assertEqual(got.get(code, 0), want[code], code)
