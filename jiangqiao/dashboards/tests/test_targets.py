@@ -77,7 +77,10 @@ class TestSplit(TargetCase):
         w = self.world
         self.province_target(6000)
         result = split(
-            w.province_admin, w.province, {w.city_a.pk: 3500, w.city_b.pk: 2500}, comment="按工作要点"
+            w.province_admin,
+            w.province,
+            {w.city_a.pk: 3500, w.city_b.pk: 2500},
+            comment="按工作要点",
         )
         self.assertEqual(result.parent_value, 6000)
         self.assertEqual(result.total, 6000)
