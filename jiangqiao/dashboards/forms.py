@@ -88,6 +88,13 @@ class TargetValuesForm(LocalizedForm):
                     ),
                 )
 
+    def localize(self) -> None:
+        """As every form, but without the typing counter under each number box."""
+        super().localize()
+        for name, field in self.fields.items():
+            if name.startswith("v_"):
+                field.widget.attrs.pop("data-counter", None)
+
     def _changed(self, unit_id: int, code: str, raw: str) -> bool:
         current = self.current.get(unit_id, {}).get(code)
         try:
