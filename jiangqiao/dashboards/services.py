@@ -256,6 +256,15 @@ def _store(
     return target
 
 
+def _cockpits_stale(org_ids: set[int]) -> None:
+    """The cockpits cached under these units' figure version (and their ancestors', which list
+    them among the units below) show the old targets: bump the version (``rollups``)."""
+    from . import rollups
+
+    if org_ids:
+        rollups._bump(org_ids)
+
+
 def _source(source: Any) -> str:
     return str(source) if str(source) in TargetSource.values else str(TargetSource.FORM)
 
@@ -384,6 +393,7 @@ def _split(
         if target is not None:
             changed.append(target)
     if changed:
+        _cockpits_stale({t.org_id for t in changed})
         record_operation(
             actor=_user(actor),
             module=MODULE,
@@ -457,6 +467,7 @@ def _set_top(
             f"还差 {value - total:,}，请重新分解"
         )
     if target is not None:
+        _cockpits_stale({locked.pk})
         record_operation(
             actor=_user(actor),
             module=MODULE,

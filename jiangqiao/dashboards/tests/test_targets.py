@@ -99,6 +99,19 @@ class TestSplit(TargetCase):
         self.assertEqual(log.count(), 1)
         self.assertIn(PT_LABEL, log.get().action)
 
+    def test_a_change_makes_the_cached_cockpits_of_the_unit_and_above_stale(self) -> None:
+        from django.core.cache import cache
+
+        from jiangqiao.dashboards.rollups import scope_version
+
+        w = self.world
+        cache.clear()
+        before = {o.pk: scope_version(o.pk) for o in (w.province, w.city_a, w.city_b)}
+        split(w.province_admin, w.city_a, {w.county_a1.pk: 10})
+        self.assertNotEqual(scope_version(w.city_a.pk), before[w.city_a.pk])
+        self.assertNotEqual(scope_version(w.province.pk), before[w.province.pk])
+        self.assertEqual(scope_version(w.city_b.pk), before[w.city_b.pk])
+
     def test_a_short_split_is_refused_naming_the_shortfall_and_saves_nothing(self) -> None:
         w = self.world
         self.province_target(6000)
