@@ -21,6 +21,7 @@ urlpatterns = [
     path("v1/matching/", include("jiangqiao.matching.api.urls")),
     path("v1/casework/", include("jiangqiao.casework.api.urls")),
     path("v1/academy/", include("jiangqiao.academy.api.urls")),
+    path("v1/dashboards/", include("jiangqiao.dashboards.api.urls")),
     path("v1/exchange/", include("jiangqiao.exchange.api.urls")),
 ]
 

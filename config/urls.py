@@ -14,6 +14,7 @@ urlpatterns = [
     path("matching/", include("jiangqiao.matching.urls")),
     path("casework/", include("jiangqiao.casework.urls")),
     path("academy/", include("jiangqiao.academy.urls")),
+    path("dashboards/", include("jiangqiao.dashboards.urls")),
     path("exchange/", include("jiangqiao.exchange.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,

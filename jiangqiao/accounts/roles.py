@@ -180,6 +180,21 @@ ACADEMY_VIEW = (
     "academy.view_score",
     "academy.view_innovation",
 )
+# 统计驾驶舱 (issue 16): the cockpit, the upward report, the figures behind them, and the yearly
+# targets — set by the level above for the units below (``dashboards.set_target``; the service
+# checks the unit). ``add_target``/``change_target`` open the target import and the API's PATCH,
+# which go through the same services.
+DASHBOARDS_STAFF = (
+    "dashboards.view_cockpit",
+    "dashboards.export_report",
+    "dashboards.view_dailyfigure",
+    "dashboards.view_monthlyfigure",
+    "dashboards.view_target",
+    "dashboards.add_target",
+    "dashboards.change_target",
+    "dashboards.set_target",
+    "dashboards.view_targetrevision",
+)
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
 
@@ -266,6 +281,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *API_TOKENS,
             *CALENDAR_VIEW,
             *ACADEMY_VIEW,
+            *DASHBOARDS_STAFF,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -293,6 +309,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "talents.view_sensitive_craftsman",
             "demands.view_sensitive_enterprise",
             *ACADEMY_VIEW,
+            *DASHBOARDS_STAFF,
         ),
         "各级工会工作人员：处理本级及下级的数据。",
     ),

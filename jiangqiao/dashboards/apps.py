@@ -10,7 +10,10 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiangqiao.core import rollups as hook
+        from jiangqiao.core.io.registry import register_importer
 
         from . import rollups
+        from .io import TargetImporter
 
         hook.listen(rollups.on_changed)
+        register_importer(TargetImporter)

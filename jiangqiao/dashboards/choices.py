@@ -40,3 +40,11 @@ class Dimension(models.TextChoices):
     TIER = "tier", "优质中小企业梯度"
     SOURCE = "source", "来源"
     LEVEL = "level", "提升后等级"
+
+
+class TargetSource(models.TextChoices):
+    """Where a change of a target came from (``TargetRevision.source``)."""
+
+    FORM = "form", "页面"
+    IMPORT = "import", "导入"
+    API = "api", "接口"

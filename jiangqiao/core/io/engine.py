@@ -256,6 +256,12 @@ class Importer(ABC):
         ``rows`` new records); leaving it must leave every record written."""
         return _no_session()
 
+    def check_together(self, groups: list[Group]) -> dict[int, str]:
+        """Checks that need several rows at once (a split that must add up), run after the rows
+        were checked and grouped: ``{row: message}`` of the rows that fail; their groups become
+        error rows (in the "valid rows" mode the others are still written). Default: none."""
+        return {}
+
     def write_new(self, groups: list[Group]) -> None:
         """Create the records of these groups now (new records of one row each; ``group.pk``).
         By default through ``write``; an importer overrides it to share one session's setup."""
@@ -478,7 +484,25 @@ def analyse(
         policy,
         found=keyed.found if keyed else None,
     )
+    _check_together(importer, analysis)
     return analysis
+
+
+def _check_together(importer: Importer, analysis: Analysis) -> None:
+    """The importer's checks across rows (``Importer.check_together``) on the grouped rows."""
+    problems = importer.check_together(list(analysis.groups))
+    if not problems:
+        return
+    kept: list[Group] = []
+    for group in analysis.groups:
+        hit = [problems[m.row] for m in group.members if m.row in problems]
+        if not hit:
+            kept.append(group)
+            continue
+        for member in group.members:
+            analysis.row_errors.setdefault(member.row, []).append(problems.get(member.row, hit[0]))
+            analysis.outcomes[member.row] = RowOutcome.ERROR
+    analysis.groups = kept
 
 
 def _check_rows(

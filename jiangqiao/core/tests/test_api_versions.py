@@ -26,6 +26,7 @@ from jiangqiao.academy.tests.helpers import (
 )
 from jiangqiao.core.concurrency import STALE_MESSAGE, VersionedModel
 from jiangqiao.core.testing.api import list_endpoints
+from jiangqiao.dashboards import services as dashboards_services
 from jiangqiao.demands.tests.factories import make_demand, make_enterprise
 from jiangqiao.talents.tests.helpers import make_craftsman, make_team
 
@@ -50,6 +51,17 @@ ROWS: dict[str, tuple[Any, str]] = {
     "academy.lecturer": (lambda w: make_lecturer(w.county_a1, w.city_admin_a), "employer"),
     "academy.course": (lambda w: make_course(w.county_a1, w.city_admin_a), "assessment"),
     "academy.trainingclass": (lambda w: make_class(w.county_a1, w.city_admin_a), "title"),
+    "dashboards.target": (
+        lambda w: dashboards_services.target_split(
+            actor=w.city_admin_a,
+            parent=w.city_a,
+            campaign="zhuqixing",
+            year=2026,
+            indicator="person_times",
+            values={w.county_a1.pk: 10},
+        ).changed[0],
+        "note",
+    ),
     "academy.trainingorder": (
         lambda w: make_order(
             w.city_admin_a,

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views_targets
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("targets/", views_targets.TargetUnitView.as_view(), name="targets"),
+    path("targets/split/", views_targets.TargetSplitView.as_view(), name="target_split"),
+    path("targets/own/", views_targets.TargetOwnView.as_view(), name="target_own"),
+    path("targets/list/", views_targets.TargetListView.as_view(), name="target_list"),
+    path(
+        "targets/history/",
+        views_targets.TargetUnitHistoryView.as_view(),
+        name="target_unit_history",
+    ),
+    path(
+        "targets/<int:pk>/history/",
+        views_targets.TargetHistoryView.as_view(),
+        name="target_history",
+    ),
+]
