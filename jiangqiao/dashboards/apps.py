@@ -11,6 +11,6 @@ class DashboardsConfig(AppConfig):
     def ready(self) -> None:
         from jiangqiao.core import rollups as hook
 
-        from . import rollups
+        from . import report, rollups  # noqa: F401 — report registers its job kind
 
         hook.listen(rollups.on_changed)
