@@ -37,6 +37,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    CondPageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -205,7 +206,7 @@ def rules() -> list[tuple[str, str]]:
             "截至统计截止日期应完成的目标比例。线性：统计期间开始至截止日期的天数占全年天数的比例"
             "（期间从 1 月 1 日开始时即全年已过天数 ÷ 全年天数）；季节性：上年同期完成数占上年全年的比例"
             "（当月按已过天数折算）。合计行在有上年按月数据时按季节性，否则按线性；下级单位行一律按线性。"
-            "每个指标合计行所用的口径见上表最后一列。",
+            "每个指标合计行所用的口径见各指标的说明。",
         ),
         (
             "状态",
@@ -402,13 +403,13 @@ def percent_text(value: float | None) -> str:
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
+    cjk = {"fontName": font, "wordWrap": "CJK"}
     return {
-        "title": ParagraphStyle("t", fontName=font, fontSize=15, leading=20, spaceAfter=4),
-        "meta": ParagraphStyle("m", fontName=font, fontSize=8.5, leading=12, textColor="#444444"),
-        "h": ParagraphStyle("h", fontName=font, fontSize=11, leading=15, spaceBefore=8),
-        "cell": ParagraphStyle("c", fontName=font, fontSize=7.5, leading=9),
-        "bold": ParagraphStyle("b", fontName=font, fontSize=7.5, leading=9),
-        "note": ParagraphStyle("n", fontName=font, fontSize=8, leading=11, spaceAfter=3),
+        "title": ParagraphStyle("t", fontSize=15, leading=20, spaceAfter=4, **cjk),
+        "meta": ParagraphStyle("m", fontSize=8.5, leading=12, textColor="#444444", **cjk),
+        "h": ParagraphStyle("h", fontSize=11, leading=15, spaceBefore=8, **cjk),
+        "cell": ParagraphStyle("c", fontSize=7.5, leading=9, **cjk),
+        "note": ParagraphStyle("n", fontSize=8, leading=11, spaceAfter=3, **cjk),
     }
 
 
@@ -507,14 +508,16 @@ def pdf_bytes(report: Report) -> bytes:
 
     story: list[Any] = [
         Paragraph(_escape(report.title()), styles["title"]),
-        Paragraph(_escape("　".join(report.meta()[:3])), styles["meta"]),
+        Paragraph(_escape("；".join(report.meta()[:3])), styles["meta"]),
+        Spacer(1, 2),
     ]
     width = page[0] - 2 * margin
     for sheet in report.sheets:
+        # A heading is never left alone at the foot of a page.
+        story.append(CondPageBreak(40 * mm))
         story.append(Paragraph(_escape(sheet.title), styles["h"]))
-        story.append(Spacer(1, 3))
         story.append(_pdf_table(sheet, styles, width))
-    notes = [Paragraph("说明", styles["h"])]
+    notes = [CondPageBreak(40 * mm), Paragraph("说明", styles["h"])]
     for indicator in registry.REGISTRY.values():
         basis = report.pace_basis(indicator.code)
         notes.append(
