@@ -251,6 +251,7 @@ PACE_FILLS = {
 TITLE_ROWS = 4
 HEADER_ROWS = 2
 UNIT_WIDTH = 30
+NOTES_WIDTH = 90
 
 
 def first_column(index: int) -> int:
@@ -362,14 +363,24 @@ def _write_notes(ws: Any, report: Report) -> None:
     for label, text in rules():
         ws.append([label, text])
     for row in ws.iter_rows(min_row=header + 1):
-        row[0].alignment = Alignment(vertical="top")
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 2)
+        text = str(row[1].value or "")
+        if text:
+            # Not every reader fits a wrapped row's height: a Chinese character is two widths.
+            lines = -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in text) // (NOTES_WIDTH - 2))
+            ws.row_dimensions[row[1].row].height = 15 * max(1, lines)
     ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 90
+    ws.column_dimensions["B"].width = NOTES_WIDTH
     ws.column_dimensions["C"].width = 10
     ws.column_dimensions["D"].width = 10
     ws.column_dimensions["E"].width = 24
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def workbook_bytes(report: Report) -> bytes:

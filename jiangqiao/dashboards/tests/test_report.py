@@ -522,6 +522,38 @@ class AccessTests(ReportWorld):
         url = reverse("dashboards:report_download", args=[job.pk, "xlsx"])
         self.assertEqual(self.client.get(url).status_code, 404)
 
+    def test_the_job_runs_as_the_requester_with_his_scope_when_it_runs(self) -> None:
+        w = self.world
+        with self.captureOnCommitCallbacks() as queued:
+            job = report.report_start(
+                actor=w.city_admin_a,
+                unit=w.city_a,
+                year=YEAR,
+                start=dt.date(2025, 1, 1),
+                end=dt.date(2025, 12, 31),
+            )
+        self.assertEqual(job.params["today"], "2025-06-16")
+        # Before the worker takes it, the requester is moved to a county: 深圳 is out of scope.
+        User.objects.filter(pk=w.city_admin_a.pk).update(org=w.county_a2)
+        for callback in queued:
+            callback()
+        job.refresh_from_db()
+        self.assertEqual(job.status, JobStatus.FAILED)
+        self.assertIn("不在导出人的数据范围内", job.message)
+        self.assertFalse(
+            OperationLog.objects.filter(
+                business_type=BusinessType.EXPORT, module=report.MODULE
+            ).exists()
+        )
+        self.assertFalse((job.result or {}).get("files"))
+        # The job belongs to 深圳, out of his scope now: neither its page nor a file.
+        self.client.force_login(User.objects.get(pk=w.city_admin_a.pk))
+        for url in (
+            reverse("dashboards:report_progress", args=[job.pk]),
+            reverse("dashboards:report_download", args=[job.pk, "xlsx"]),
+        ):
+            self.assertEqual(self.client.get(url).status_code, 404)
+
     def test_each_export_is_logged_and_the_progress_page_offers_both_files(self) -> None:
         w = self.world
         job = self.export(w.city_admin_a, w.city_a)
