@@ -12,7 +12,7 @@ class DashboardsConfig(AppConfig):
         from jiangqiao.core import rollups as hook
         from jiangqiao.core.io.registry import register_importer
 
-        from . import rollups
+        from . import report, rollups  # noqa: F401 — report registers its job kind
         from .io import TargetImporter
 
         hook.listen(rollups.on_changed)

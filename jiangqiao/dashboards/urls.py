@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views_targets
+from . import urls_report, views_targets
 
 app_name = "dashboards"
 
@@ -22,3 +22,5 @@ urlpatterns = [
         name="target_history",
     ),
 ]
+
+urlpatterns += urls_report.urlpatterns
