@@ -99,6 +99,8 @@ SECOND_SESSION = 0.02
 RESULTS = (("solved", 0.96), ("partial", 0.03), ("unsolved", 0.01))
 #: Skill upgrades per session, against the upgrades' split of the target.
 UPGRADE_RATIO = 0.97
+#: The pipeline: demands submitted in the last this many working days, mostly not served yet.
+PIPELINE_DAYS = 8
 #: The share of a city's split of 服务企业数 that it reaches (distinct enterprises served).
 ENTERPRISE_RATIO = 0.92
 
@@ -240,7 +242,9 @@ def _earlier(rng: random.Random, day: dt.date, low: int, high: int) -> dt.date:
 
 @dataclass
 class Case:
-    """One served demand of the history, with its dates (None: after today, not there yet)."""
+    """One demand of the history with the dates of its steps. ``sessions`` are those up to
+    today; the outcome, the confirmation and the closing are None while they lie after today,
+    and so are, for a demand of the pipeline, the steps not taken yet (their dates lie ahead)."""
 
     city: str
     enterprise: Any
@@ -437,7 +441,21 @@ def _plan_cases(
         ),
         None,
     )
-    mine_left = {today.year - 1: 3, today.year: 10}  # the demo craftsman's own history
+    # The demo craftsman's own history: three services last year, ten this year, spread over the
+    # months (every ``mine_every``-th demand of 深圳 in the year).
+    mine_wanted = {today.year - 1: 3, today.year: 10}
+    shenzhen_demands = {
+        year: sum(
+            max(1, round(n / (1 + SECOND_SESSION)))
+            for (y, _), n in plan.get("440300", {}).items()
+            if y == year and n
+        )
+        for year in mine_wanted
+    }
+    mine_every = {
+        year: max(1, shenzhen_demands[year] // wanted) for year, wanted in mine_wanted.items()
+    }
+    mine_seen = dict.fromkeys(mine_wanted, 0)
     # Skill upgrades: this year, the upgrades' split of the target at the city's pace (less what
     # the demo's services recorded already); last year, as many per session.
     per_session = (
@@ -470,59 +488,50 @@ def _plan_cases(
             for i in range(n_demands):
                 enterprise, industry = pool[turn % len(pool)]
                 turn += 1
-                first = rng.choice(days)
-                sessions = [first]
-                if i < extra_sessions:
-                    second = _later(rng, first, 3, 10)
-                    if second <= today:
-                        sessions.append(second)
-                contacted = _earlier(rng, first, 0, 3)
-                accepted = _earlier(rng, contacted, 0, 1)
-                offered = _earlier(rng, accepted, 0, 2)
-                triaged = _earlier(rng, offered, 1, 4)
-                submitted = _earlier(rng, triaged, 0, 3)
-                recorded: dt.date | None = _later(rng, sessions[-1], 1, 5)
-                confirmed = closed = None
-                if recorded is not None and recorded > today:
-                    recorded = None
-                if recorded is not None:
-                    confirmed = _later(rng, recorded, 2, 12)
-                    if confirmed > today:
-                        confirmed = None
-                if confirmed is not None:
-                    closed = _later(rng, confirmed, 3, 15)
-                    if closed > today:
-                        closed = None
                 person = people_here[rng.randrange(len(people_here))]
-                if (
-                    demo_craftsman is not None
-                    and city.code == "440300"
-                    and mine_left.get(year, 0) > 0
-                    and rng.random() < 0.15
-                ):
-                    person = demo_craftsman
-                    mine_left[year] -= 1
-                cases.append(
-                    Case(
-                        city=city.code,
-                        enterprise=enterprise,
-                        industry=industry,
-                        craftsman=person,
-                        sessions=sessions,
-                        submitted=submitted,
-                        triaged=triaged,
-                        offered=offered,
-                        accepted=accepted,
-                        contacted=contacted,
-                        recorded=recorded,
-                        result=_pick(rng, RESULTS),
-                        confirmed=confirmed,
-                        closed=closed,
-                        experts=[_experts(city.code, counter) for _ in sessions],
-                        upgrades=[0 for _ in sessions],  # shared out below
-                        rating=_pick(rng, ((5, 0.62), (4, 0.3), (3, 0.08))),
-                    )
+                if demo_craftsman is not None and city.code == "440300":
+                    mine_seen[year] += 1
+                    if (
+                        mine_seen[year] % mine_every[year] == 0
+                        and mine_seen[year] // mine_every[year] <= mine_wanted[year]
+                    ):
+                        person = demo_craftsman
+                case = _case(
+                    rng,
+                    city.code,
+                    enterprise,
+                    industry,
+                    person,
+                    rng.choice(days),
+                    today,
+                    second=i < extra_sessions,
                 )
+                case.experts = [_experts(city.code, counter) for _ in case.sessions]
+                case.upgrades = [0 for _ in case.sessions]  # shared out below
+                cases.append(case)
+        # The pipeline: demands submitted in the last working days (at the pace of the last
+        # month, the latest on the last working day), most of their steps still ahead.
+        previous = today.replace(day=1) - dt.timedelta(days=1)
+        rate = plan[city.code].get((previous.year, previous.month), 0) / max(
+            1, len(_workdays_of(previous.year, previous.month, today))
+        )
+        recent: list[dt.date] = []
+        day = today + dt.timedelta(days=1)
+        while len(recent) < PIPELINE_DAYS:
+            day -= dt.timedelta(days=1)
+            if is_workday(day):
+                recent.append(day)
+        for n in range(max(1, round(rate * PIPELINE_DAYS))):
+            if not pool or not people_here:
+                break
+            enterprise, industry = pool[turn % len(pool)]
+            turn += 1
+            person = people_here[rng.randrange(len(people_here))]
+            submitted = recent[0] if n == 0 else rng.choice(recent)
+            case = _pipeline_case(rng, city.code, enterprise, industry, person, submitted, today)
+            case.experts = [_experts(city.code, counter) for _ in case.sessions]
+            case.upgrades = [0 for _ in case.sessions]
+            cases.append(case)
     # Each city's skill upgrades of each year, shared out over its sessions of that year with
     # uneven weights (the total is the plan's, exactly).
     for city in CITY_PLANS:
@@ -548,6 +557,92 @@ def _plan_cases(
     return cases
 
 
+def _case(
+    rng: random.Random,
+    city: str,
+    enterprise: Any,
+    industry: Any,
+    person: Any,
+    first: dt.date,
+    today: dt.date,
+    *,
+    second: bool = False,
+) -> Case:
+    """A demand served on ``first``: the steps before it a few working days apart."""
+    contacted = _earlier(rng, first, 0, 3)
+    accepted = _earlier(rng, contacted, 0, 1)
+    offered = _earlier(rng, accepted, 0, 2)
+    triaged = _earlier(rng, offered, 1, 4)
+    submitted = _earlier(rng, triaged, 0, 3)
+    dates = (submitted, triaged, offered, accepted, contacted, first)
+    return _assemble(rng, city, enterprise, industry, person, dates, today, second=second)
+
+
+def _pipeline_case(
+    rng: random.Random,
+    city: str,
+    enterprise: Any,
+    industry: Any,
+    person: Any,
+    submitted: dt.date,
+    today: dt.date,
+) -> Case:
+    """A demand submitted on ``submitted`` (recently): the next steps a few working days apart,
+    most of them still ahead."""
+    triaged = _later(rng, submitted, 0, 3)
+    offered = _later(rng, triaged, 1, 4)
+    accepted = _later(rng, offered, 0, 2)
+    contacted = _later(rng, accepted, 0, 1)
+    first = _later(rng, contacted, 0, 3)
+    dates = (submitted, triaged, offered, accepted, contacted, first)
+    return _assemble(rng, city, enterprise, industry, person, dates, today)
+
+
+def _assemble(
+    rng: random.Random,
+    city: str,
+    enterprise: Any,
+    industry: Any,
+    person: Any,
+    dates: tuple[dt.date, ...],
+    today: dt.date,
+    *,
+    second: bool = False,
+) -> Case:
+    """The case of these step dates: the outcome, the confirmation and the closing after the
+    sessions, each left out (None, or no session) when it falls after ``today``."""
+    submitted, triaged, offered, accepted, contacted, first = dates
+    sessions = [first] if first <= today else []
+    if second and sessions:
+        later = _later(rng, first, 3, 10)
+        if later <= today:
+            sessions.append(later)
+    recorded = confirmed = closed = None
+    if sessions:
+        recorded = _later(rng, sessions[-1], 1, 5)
+        confirmed = _later(rng, recorded, 2, 12)
+        closed = _later(rng, confirmed, 3, 15)
+    return Case(
+        city=city,
+        enterprise=enterprise,
+        industry=industry,
+        craftsman=person,
+        sessions=sessions,
+        submitted=submitted,
+        triaged=triaged,
+        offered=offered,
+        accepted=accepted,
+        contacted=contacted,
+        recorded=recorded if recorded and recorded <= today else None,
+        result=_pick(rng, RESULTS),
+        confirmed=confirmed if confirmed and confirmed <= today else None,
+        closed=closed if closed and closed <= today else None,
+        experts=[],
+        upgrades=[],
+        rating=_pick(rng, ((5, 0.62), (4, 0.3), (3, 0.08))),
+    )
+
+
 #: Which sessions had two craftsmen: every ``TWO_EVERY``-th of a city (``TWO_EXPERTS``).
 TWO_EVERY = round(1 / TWO_EXPERTS)
 
@@ -557,14 +652,25 @@ def _experts(city: str, counter: dict[str, int]) -> int:
     return 2 if counter[city] % TWO_EVERY == TWO_EVERY // 2 else 1
 
 
-def _status_of(case: Case) -> str:
-    if case.closed is not None:
-        return "closed"
-    if case.confirmed is not None:
-        return "confirmed"
-    if case.recorded is not None:
-        return _status_of_result(case.result)
-    return "in_service"
+def _steps(case: Case, today: dt.date) -> list[tuple[str, str, dt.date, int, str]]:
+    """The demand's moves of ``casework.lifecycle`` up to ``today``: (from, to, day, hour, note)."""
+    result_state = _status_of_result(case.result)
+    steps = [
+        ("", "draft", case.submitted, 8, "创建"),
+        ("draft", "submitted", case.submitted, 9, "提交"),
+        ("submitted", "triaged", case.triaged, 10, "县级承办"),
+        ("triaged", "matching", case.offered, 11, "发出服务邀请"),
+        ("matching", "in_service", case.accepted, 14, "劳模工匠接受邀请"),
+    ]
+    if case.recorded:
+        steps.append(("in_service", result_state, case.recorded, 16, "登记办理结果"))
+    if case.confirmed:
+        steps.append(
+            (result_state, "confirmed", case.confirmed, 16, f"企业确认，评分 {case.rating} 分")
+        )
+    if case.closed:
+        steps.append(("confirmed", "closed", case.closed, 17, "办结"))
+    return [step for step in steps if step[2] <= today]
 
 
 def _write(
@@ -592,10 +698,11 @@ def _write(
         data["visibility"] = "private"
         year = case.submitted.year
         sequence[year] += 1
-        status = _status_of(case)
-        submitted_at = _aware(case.submitted, 9, rng.randint(0, 59))
-        last_change = case.closed or case.confirmed or case.recorded or case.accepted
-        solved = case.confirmed is not None if case.result == "solved" else False
+        steps = _steps(case, today)
+        status, last_change = steps[-1][1], _aware(steps[-1][2], steps[-1][3], 30)
+        triaged = case.triaged <= today
+        submitted_at = _aware(case.submitted, 9, rng.randint(0, 29))
+        solved = case.confirmed is not None and case.result == "solved"
         d = Demand(
             org_id=case.enterprise.org_id,
             enterprise=case.enterprise,
@@ -606,13 +713,15 @@ def _write(
             status=status,
             submitted_at=submitted_at,
             submitted_by=actor,
-            triaged_at=_aware(case.triaged, 10),
-            grade=rng.choice(("a", "b", "b", "c")),
-            owner_level="county",
+            triaged_at=_aware(case.triaged, 10, 30) if triaged else None,
+            grade=rng.choice(("a", "b", "b", "c")) if triaged else "",
+            owner_level="county" if triaged else "",
             outcome=case.result if case.recorded else "",
-            solved_confirmed_at=_aware(case.confirmed, 16) if solved and case.confirmed else None,
-            status_changed_at=_aware(last_change, 15),
-            has_open_offer=status == "in_service",
+            solved_confirmed_at=_aware(case.confirmed, 16, 30)
+            if solved and case.confirmed
+            else None,
+            status_changed_at=last_change,
+            has_open_offer=status in ("matching", "in_service"),
             **data,
         )
         d.description_normalized = normalize(d.description, keep_newlines=True)
@@ -648,29 +757,7 @@ def _write(
             DemandCode(demand=d, scheme="tag", code=key)
             for key in {search_key(t)[:64] for t in d.tags if search_key(t)}
         )
-        steps = [
-            ("", "draft", case.submitted, 8, "创建"),
-            ("draft", "submitted", case.submitted, 9, "提交"),
-            ("submitted", "triaged", case.triaged, 10, "县级承办"),
-            ("triaged", "matching", case.offered, 11, "发出服务邀请"),
-            ("matching", "in_service", case.accepted, 14, "劳模工匠接受邀请"),
-        ]
-        if case.recorded:
-            steps.append(
-                ("in_service", _status_of_result(case.result), case.recorded, 16, "登记办理结果")
-            )
-        if case.confirmed:
-            steps.append(
-                (
-                    _status_of_result(case.result),
-                    "confirmed",
-                    case.confirmed,
-                    16,
-                    f"企业确认，评分 {case.rating} 分",
-                )
-            )
-        if case.closed:
-            steps.append(("confirmed", "closed", case.closed, 17, "办结"))
+        steps = _steps(case, today)
         for before, after, day, hour, comment in steps:
             events.append(
                 DemandEvent(
@@ -683,32 +770,16 @@ def _write(
                     at=_aware(day, hour, 30),
                 )
             )
-        user = case.craftsman.user
-        offers.append(
-            Offer(
-                demand=d,
-                craftsman=case.craftsman,
-                source="assignment",
-                status="accepted" if case.recorded is None else "completed",
-                offered_at=_aware(case.offered, 11),
-                accept_deadline=_aware(_later(rng, case.offered, 2, 2), 23, 59),
-                responded_at=_aware(case.accepted, 14),
-                responded_by=user,
-                contact_deadline=_aware(_later(rng, case.accepted, 2, 2), 23, 59),
-                first_contact_at=_aware(case.contacted, 10),
-                ended_at=_aware(case.recorded, 16) if case.recorded else None,
-                created_by=actor,
-                updated_by=actor,
-            )
-        )
+        offers.append(_offer(case, d, actor, rng, today))
     DemandCode.objects.bulk_create(codes, batch_size=5000, ignore_conflicts=True)
     DemandEvent.objects.bulk_create(events, batch_size=5000)
-    Offer.objects.bulk_create(offers, batch_size=1000)
+    made_offers = [o for o in offers if o is not None]
+    Offer.objects.bulk_create(made_offers, batch_size=1000)
     _stamp(
         Offer,
-        offers,
+        made_offers,
         created_at=F("offered_at"),
-        updated_at=Coalesce("ended_at", "responded_at"),
+        updated_at=Coalesce("ended_at", "responded_at", "offered_at"),
     )
 
     attempts: list[Any] = []
@@ -716,18 +787,21 @@ def _write(
     outcomes: list[Any] = []
     follow_ups: list[Any] = []
     for d, case, o in zip(demands, cases, offers, strict=True):
-        attempts.append(
-            ContactAttempt(
-                demand=d,
-                offer=o,
-                at=o.first_contact_at,
-                channel=rng.choice(("phone", "phone", "wechat")),
-                reached=True,
-                note="约定上门时间",
-                created_by=case.craftsman.user or actor,
-                updated_by=case.craftsman.user or actor,
+        if o is None:
+            continue  # not offered yet: nothing more happened
+        if o.first_contact_at is not None:
+            attempts.append(
+                ContactAttempt(
+                    demand=d,
+                    offer=o,
+                    at=o.first_contact_at,
+                    channel=rng.choice(("phone", "phone", "wechat")),
+                    reached=True,
+                    note="约定上门时间",
+                    created_by=case.craftsman.user or actor,
+                    updated_by=case.craftsman.user or actor,
+                )
             )
-        )
         for day, experts, ups in zip(case.sessions, case.experts, case.upgrades, strict=True):
             records.append(
                 ServiceRecord(
@@ -799,6 +873,12 @@ def _write(
                 )
     ContactAttempt.objects.bulk_create(attempts, batch_size=2000)
     ServiceRecord.objects.bulk_create(records, batch_size=1000)
+    # The craftsman who came, named in the session (as ``sessions.session_create`` names him).
+    named = ServiceRecord.participants.through
+    named.objects.bulk_create(
+        [named(servicerecord_id=r.pk, craftsman_id=r.offer.craftsman_id) for r in records],
+        batch_size=5000,
+    )
     Outcome.objects.bulk_create(outcomes, batch_size=1000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
     made.sessions = len(records)
@@ -863,6 +943,42 @@ def _stamp(model: Any, rows: list[Any], **values: Any) -> None:
     ids = [r.pk for r in rows]
     for start in range(0, len(ids), 2000):
         model.objects.filter(pk__in=ids[start : start + 2000]).update(**values)
+
+
+def _offer(case: Case, demand: Any, actor: Any, rng: random.Random, today: dt.date) -> Any:
+    """The offer of the case's craftsman, as it stands today (None before it was made): 待答复
+    within its answer deadline, 服务中 (the enterprise reached or not yet, within the contact
+    deadline), or 已完成 once the outcome is recorded. Deadlines as the settings give them."""
+    from django.conf import settings
+
+    from jiangqiao.casework.models import Offer
+
+    if case.offered > today:
+        return None
+    conf = settings.JIANGQIAO_CASEWORK
+    accepted = case.accepted <= today
+    status = "completed" if case.recorded else ("accepted" if accepted else "pending")
+    return Offer(
+        demand=demand,
+        craftsman=case.craftsman,
+        source="assignment",
+        status=status,
+        offered_at=_aware(case.offered, 11, 30),
+        accept_deadline=_aware(
+            _later(rng, case.offered, conf["accept_days"], conf["accept_days"]), 23, 59
+        ),
+        responded_at=_aware(case.accepted, 14, 30) if accepted else None,
+        responded_by=case.craftsman.user if accepted else None,
+        contact_deadline=(
+            _aware(_later(rng, case.accepted, conf["contact_days"], conf["contact_days"]), 23, 59)
+            if accepted
+            else None
+        ),
+        first_contact_at=_aware(case.contacted, 10) if case.contacted <= today else None,
+        ended_at=_aware(case.recorded, 16, 30) if case.recorded else None,
+        created_by=actor,
+        updated_by=actor,
+    )
 
 
 def _status_of_result(result: str) -> str:
