@@ -1,13 +1,16 @@
 """The home panels of the three administrators (三员): each one's own work, no raw totals.
 
-* 账号待处理 (系统管理员, who may change accounts): accounts locked now, never used, with an
-  expired or soon-expiring password, unused for ``DORMANT_DAYS`` (to be disabled).
+* 系统待处理 (系统管理员, who may change accounts): accounts locked now, never used, with an
+  expired or soon-expiring password, unused for ``DORMANT_DAYS`` (to be disabled); background
+  jobs running, queued, failed or interrupted (``core.home.job_counts``). The reference data's
+  versions are the taxonomy's panel.
 * 登录与授权安全 (安全管理员, who assigns roles): failed logins and lockouts in the last 24 hours
   and 7 days, accounts with privileged roles, API tokens expiring within 30 days, bulk exports
   waiting for his approval.
-* 审计关注 (审计管理员, who reads every log): the last 7 days' role grants, exports, views of
-  personal data, forced operations, failed operations and failed logins, and the latest of those
-  events, each linking to the log page filtered to it.
+* 审计关注 (审计管理员, who reads every log): the last 7 days' grants of roles, changes of roles,
+  API tokens issued or revoked, exports, views of personal data, forced operations, failed
+  operations and failed logins, and the latest of those events, each count linking to the log
+  page filtered to it.
 
 Every count is that of the list it links to, filtered by the same FilterSet on the same scoped
 rows (``core.home.filtered_count``): an administrator of a city sees his city's rows only.
@@ -89,12 +92,16 @@ def security_items(*, user: Any, request: Any = None) -> list[WorkCount]:
     return items
 
 
-#: 审计关注: the operation-log business types counted over the last 7 days.
-AUDIT_TYPES = (
-    ("grants", "授权变更", BusinessType.GRANT),
-    ("exports", "数据导出", BusinessType.EXPORT),
-    ("sensitive", "查看敏感信息", BusinessType.VIEW_SENSITIVE),
-    ("forced", "强制操作", BusinessType.FORCE),
+#: 审计关注: what is counted over the last 7 days — grants of roles to users, changes of roles'
+#: permissions or scopes, API tokens issued or revoked (all 授权, told apart by their module),
+#: exports, views of personal data in clear, forced operations (an administrator's password reset).
+AUDIT_COUNTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("user_grants", "用户授权", {"business_type": BusinessType.GRANT, "module": "用户管理"}),
+    ("role_changes", "角色权限变更", {"business_type": BusinessType.GRANT, "module": "角色管理"}),
+    ("tokens", "API令牌签发与吊销", {"business_type": BusinessType.GRANT, "module": "API 令牌"}),
+    ("exports", "数据导出", {"business_type": BusinessType.EXPORT}),
+    ("sensitive", "查看敏感信息", {"business_type": BusinessType.VIEW_SENSITIVE}),
+    ("forced", "强制操作", {"business_type": BusinessType.FORCE}),
 )
 AUDIT_WITHIN = "7d"
 AUDIT_RECENT = 8
@@ -109,13 +116,10 @@ def audit_items(*, user: Any, request: Any = None) -> list[WorkCount]:
 
     items = []
     ops = operationlog_list(user=user)
-    for key, label, business_type in AUDIT_TYPES:
-        url = list_link(
-            "core:operationlog_list", business_type=business_type.value, within=AUDIT_WITHIN
-        )
-        items.append(
-            WorkCount(key, label, filtered_count(OperationLogFilterSet, ops, url, request), url)
-        )
+    for key, label, params in AUDIT_COUNTS:
+        url = list_link("core:operationlog_list", **params, within=AUDIT_WITHIN)
+        n = filtered_count(OperationLogFilterSet, ops, url, request)
+        items.append(WorkCount(key, label, n, url))
     url = list_link(
         "core:operationlog_list", status=OperationStatus.FAIL.value, within=AUDIT_WITHIN
     )
@@ -126,31 +130,43 @@ def audit_items(*, user: Any, request: Any = None) -> list[WorkCount]:
             "accounts:loginlog_list", status=LoginStatus.FAILURE.value, within=AUDIT_WITHIN
         )
         logs = LoginLog.objects.visible_to(user, "view")
-        items.append(
-            WorkCount(
-                "failed_logins",
-                "登录失败",
-                filtered_count(LoginLogFilterSet, logs, url, request),
-                url,
-            )
-        )
+        n = filtered_count(LoginLogFilterSet, logs, url, request)
+        items.append(WorkCount("failed_logins", "登录失败", n, url))
     return items
 
 
+def _audit_q() -> Any:
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for _, _, params in AUDIT_COUNTS:
+        condition = Q(business_type=params["business_type"])
+        if "module" in params:
+            condition &= Q(module__icontains=params["module"])
+        q |= condition
+    return q
+
+
 def audit_events(*, user: Any, limit: int = AUDIT_RECENT) -> list[Any]:
-    """The latest grants, exports, views of personal data and forced operations the user may read."""
+    """The latest of the events counted above that the user may read, newest first."""
     from jiangqiao.core.selectors import operationlog_list
 
     return list(
         operationlog_list(user=user)
-        .filter(business_type__in=[t.value for _, _, t in AUDIT_TYPES])
+        .filter(_audit_q())
         .select_related("user")
         .order_by("-time", "-pk")[:limit]
     )
 
 
 def attention_context(request: Any) -> dict[str, Any]:
-    return {"items": attention_items(user=request.user, request=request)}
+    from jiangqiao.core.home import job_counts
+
+    user = request.user
+    return {
+        "items": attention_items(user=user, request=request),
+        "jobs": job_counts(user=user, request=request) if user.has_perm("core.view_job") else [],
+    }
 
 
 def security_context(request: Any) -> dict[str, Any] | None:
@@ -168,7 +184,7 @@ def audit_context(request: Any) -> dict[str, Any]:
 register(
     HomePanel(
         "accounts.attention",
-        "账号待处理",
+        "系统待处理",
         template="accounts/home/_attention.html",
         context=attention_context,
         permission="accounts.change_user",

@@ -171,10 +171,14 @@ JOB_COUNTS = (
 
 def job_counts(*, user: Any, request: Any = None) -> list[WorkCount]:
     """Running, queued, failed and interrupted jobs the user may see, each the count of the
-    job list filtered by that state (``core:job_list?status=…``)."""
+    job list filtered by that state (``core:job_list?status=…``); for the panels of other apps
+    (the system administrator's)."""
     from .filtersets import JobFilterSet
+    from .jobs import mark_stale_jobs
     from .selectors import job_list
 
+    # As the job list does first: a running job whose worker died is 已中断, not 运行中.
+    mark_stale_jobs()
     jobs = job_list(user=user)
     items = []
     for key, label, status, alarming in JOB_COUNTS:
@@ -185,15 +189,10 @@ def job_counts(*, user: Any, request: Any = None) -> list[WorkCount]:
 
 
 def _jobs_context(request: Any) -> dict[str, Any] | None:
-    from .jobs import mark_stale_jobs
     from .selectors import job_list
 
-    # As the job list does first: a running job whose worker died is 已中断, not 运行中.
-    mark_stale_jobs()
     jobs = list(job_list(user=request.user)[:5])
-    if not jobs:
-        return None
-    return {"recent_jobs": jobs, "items": job_counts(user=request.user, request=request)}
+    return {"recent_jobs": jobs} if jobs else None
 
 
 def _operations_context(request: Any) -> dict[str, Any]:

@@ -617,10 +617,13 @@ def _assemble(
         later = _later(rng, first, 3, 10)
         if later <= today:
             sessions.append(later)
+    # Each next step only when the previous one is not after today (no calendar of next year).
     recorded = confirmed = closed = None
     if sessions:
         recorded = _later(rng, sessions[-1], 1, 5)
+    if recorded and recorded <= today:
         confirmed = _later(rng, recorded, 2, 12)
+    if confirmed and confirmed <= today:
         closed = _later(rng, confirmed, 3, 15)
     return Case(
         city=city,

@@ -14,7 +14,11 @@ from .selectors import scheme_versions
 
 def versions_context(request: Any) -> dict[str, Any]:
     rows = scheme_versions()
-    return {"rows": rows, "outdated": sum(1 for r in rows if not r.current)}
+    return {
+        "rows": rows,
+        "outdated": sum(1 for r in rows if not r.current),
+        "last_loaded": max((r.loaded_at for r in rows if r.loaded_at), default=None),
+    }
 
 
 register(

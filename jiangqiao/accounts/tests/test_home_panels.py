@@ -14,8 +14,9 @@ from django.utils import timezone
 from jiangqiao.accounts import services
 from jiangqiao.accounts.home import attention_items, audit_events, audit_items, security_items
 from jiangqiao.accounts.models import LoginLog, User
-from jiangqiao.core import approvals
+from jiangqiao.core import approvals, jobs
 from jiangqiao.core.choices import BusinessType, OperationStatus
+from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.io.exporting import EXPORT_APPROVAL
 from jiangqiao.core.models import OperationLog
 from jiangqiao.core.operations import record_operation
@@ -23,6 +24,11 @@ from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.core.testing.personas import admin_user, make_user, scope_role
 
 ADMIN_PANELS = {"accounts.attention", "accounts.security", "accounts.audit"}
+
+
+@jobs.job_kind("home_panel_fail", title="测试：首页失败任务")
+def _failing_job(job: Any, progress: Any) -> Any:
+    raise BusinessError("测试失败")
 
 
 class HomePanelCase(WorldTestCase):
@@ -162,6 +168,23 @@ class AccountAttentionTests(HomePanelCase):
         for item in attention_items(user=self.me):
             self.assertIn(f'href="{item.url}" data-work="{item.key}"', html)
         self.assertNotIn("b_never", html)
+
+    def test_job_counts_equal_the_job_list_of_my_units(self) -> None:
+        from jiangqiao.core.home import job_counts
+
+        w = self.world
+        with self.captureOnCommitCallbacks(execute=True):
+            failed = jobs.job_start(actor=w.city_admin_a, kind="home_panel_fail")
+            jobs.job_start(actor=w.city_admin_b, kind="home_panel_fail")  # another city's
+        queued = jobs.job_start(actor=w.city_admin_a, kind="home_panel_fail")  # not run yet
+        items = {i.key: i for i in job_counts(user=self.me)}
+        self.assertEqual(items["failed"].count, 1)
+        self.assertTrue(items["failed"].red)
+        self.assertEqual(self.listed(self.me, items["failed"].url), {failed.pk})
+        self.assertEqual(self.listed(self.me, items["queued"].url), {queued.pk})
+        self.assertEqual(items["running"].count, 0)
+        html = self.panels(self.me)["accounts.attention"]
+        self.assertIn(f'href="{items["failed"].url}" data-work="failed"', html)
 
     def test_the_province_system_administrator_counts_every_city(self) -> None:
         system = admin_user("sys_all", self.world.province, "system_admin")
@@ -320,24 +343,28 @@ class AuditPanelTests(HomePanelCase):
     def setUp(self) -> None:
         w = self.world
         now = timezone.now()
+        a, b = w.city_admin_a, w.city_admin_b
         self.ops = {
-            "grant": self.op(w.city_admin_a, BusinessType.GRANT, "设置用户“张三”的角色", now),
+            "grant": self.op(a, "用户管理", BusinessType.GRANT, "设置用户“张三”的角色", now),
             "grant_old": self.op(
-                w.city_admin_a,
+                a,
+                "用户管理",
                 BusinessType.GRANT,
                 "设置用户“李四”的角色",
                 now - dt.timedelta(days=9),
             ),
-            "export": self.op(w.city_admin_b, BusinessType.EXPORT, "导出需求 300 条", now),
-            "sensitive": self.op(w.city_admin_a, BusinessType.VIEW_SENSITIVE, "查看身份证号", now),
+            "role": self.op(b, "角色管理", BusinessType.GRANT, "修改角色“审核员”的数据范围", now),
+            "token": self.op(a, "API 令牌", BusinessType.GRANT, "签发 API 令牌“交换”", now),
+            # A craftsman's consent is a 授权 too, of personal data: not a grant of rights.
+            "consent": self.op(a, "人才库", BusinessType.GRANT, "“王五”同意：公开展示", now),
+            "export": self.op(b, "数据导出", BusinessType.EXPORT, "导出需求 300 条", now),
+            "sensitive": self.op(a, "人才库", BusinessType.VIEW_SENSITIVE, "查看身份证号", now),
             "failed": self.op(
-                w.city_admin_a, BusinessType.UPDATE, "修改企业", now, status=OperationStatus.FAIL
+                a, "企业库", BusinessType.UPDATE, "修改企业", now, status=OperationStatus.FAIL
             ),
-            "insert": self.op(w.city_admin_a, BusinessType.INSERT, "新增企业", now),
+            "insert": self.op(a, "企业库", BusinessType.INSERT, "新增企业", now),
         }
-        LoginLog.objects.create(
-            username="nobody", status="failure", org_id=None
-        )  # an unknown name: the auditor reads it too
+        LoginLog.objects.create(username="nobody", status="failure", org_id=None)
         LoginLog.objects.create(
             username=w.county_operator.username,
             user=w.county_operator,
@@ -345,9 +372,11 @@ class AuditPanelTests(HomePanelCase):
             status="failure",
         )
 
-    def op(self, actor: User, kind: str, action: str, when: Any, **extra: Any) -> OperationLog:
+    def op(
+        self, actor: User, module: str, kind: str, action: str, when: Any, **extra: Any
+    ) -> OperationLog:
         row = record_operation(
-            actor=actor, module="测试", business_type=kind, action=action, **extra
+            actor=actor, module=module, business_type=kind, action=action, **extra
         )
         OperationLog.objects.filter(pk=row.pk).update(time=when)
         return OperationLog.objects.get(pk=row.pk)
@@ -355,12 +384,15 @@ class AuditPanelTests(HomePanelCase):
     def test_counts_equal_the_filtered_logs(self) -> None:
         auditor = self.world.auditor
         items = {i.key: i for i in audit_items(user=auditor)}
+        pk = {k: v.pk for k, v in self.ops.items()}
         expected = {
-            "grants": {self.ops["grant"].pk},
-            "exports": {self.ops["export"].pk},
-            "sensitive": {self.ops["sensitive"].pk},
+            "user_grants": {pk["grant"]},
+            "role_changes": {pk["role"]},
+            "tokens": {pk["token"]},
+            "exports": {pk["export"]},
+            "sensitive": {pk["sensitive"]},
             "forced": set(),
-            "failed_operations": {self.ops["failed"].pk},
+            "failed_operations": {pk["failed"]},
         }
         for key, pks in expected.items():
             with self.subTest(key=key):
@@ -368,24 +400,20 @@ class AuditPanelTests(HomePanelCase):
                 self.assertEqual(self.listed(auditor, items[key].url), pks)
         failed_logins = self.listed(auditor, items["failed_logins"].url)
         self.assertEqual(items["failed_logins"].count, len(failed_logins))
-        self.assertEqual(len(failed_logins), 2)
+        self.assertEqual(len(failed_logins), 2)  # the unknown name too: the auditor reads all
 
-    def test_recent_events_are_grants_exports_and_sensitive_views_linked_to_their_rows(
-        self,
-    ) -> None:
-        events = audit_events(user=self.world.auditor)
+    def test_recent_events_are_the_counted_kinds_linked_to_their_rows(self) -> None:
+        events = [e.pk for e in audit_events(user=self.world.auditor)]
+        pk = {k: v.pk for k, v in self.ops.items()}
         self.assertEqual(
-            [e.pk for e in events],
-            [
-                self.ops["sensitive"].pk,
-                self.ops["export"].pk,
-                self.ops["grant"].pk,
-                self.ops["grant_old"].pk,
-            ],
+            set(events),
+            {pk[k] for k in ("grant", "grant_old", "role", "token", "export", "sensitive")},
         )
+        self.assertEqual(events[-1], pk["grant_old"])  # newest first
         html = self.panels(self.world.auditor)["accounts.audit"]
         self.assertIn(self.ops["grant"].get_absolute_url(), html)
         self.assertNotIn("新增企业", html)
+        self.assertNotIn("同意：公开展示", html)
 
     def test_the_audit_panel_is_the_auditors_only(self) -> None:
         self.assertNotIn("accounts.audit", self.panels(self.world.city_admin_a))
