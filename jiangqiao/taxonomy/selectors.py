@@ -597,7 +597,7 @@ def scheme_versions() -> list[SchemeVersion]:
         .annotate(n=Count("id"), at=Max("updated_at"))
         .order_by()
     )
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[Any]] = {}
     for row in rows:
         found.setdefault(row["scheme"], []).append(row)
     out = []
