@@ -29,3 +29,26 @@ class BuiltinRole(models.TextChoices):
     ENTERPRISE_CONTACT = "enterprise_contact", "企业联络人"
     CRAFTSMAN = "craftsman", "劳模工匠"
     ACADEMY_ADMIN = "academy_admin", "学院管理员"
+
+
+class AccountAttention(models.TextChoices):
+    """Accounts that need the system administrator (the user list's 需关注 filter, the home panel).
+
+    ``dormant``: an enabled account not used for ``DORMANT_DAYS`` — to be disabled (等保: 及时
+    删除或停用多余的、过期的账户); ``password_expiring``: the password expires within
+    ``PASSWORD_WARN_DAYS`` days (the account will then be forced to change it)."""
+
+    LOCKED = "locked", "当前被锁定"
+    NEVER = "never", "从未登录"
+    PASSWORD_EXPIRED = "password_expired", "密码已过期"
+    PASSWORD_EXPIRING = "password_expiring", "密码14天内过期"
+    DORMANT = "dormant", "长期未登录（宜停用）"
+
+
+class TokenState(models.TextChoices):
+    """The state of an API token as the 令牌管理 page filters it."""
+
+    ACTIVE = "active", "有效"
+    EXPIRING = "expiring", "30天内到期"
+    EXPIRED = "expired", "已过期"
+    REVOKED = "revoked", "已吊销"

@@ -24,7 +24,8 @@ from jiangqiao.core.views.generic import (
 )
 
 from . import selectors, services
-from .filtersets import LoginLogFilterSet, RoleFilterSet, UserFilterSet
+from .choices import TokenState
+from .filtersets import ApiTokenFilterSet, LoginLogFilterSet, RoleFilterSet, UserFilterSet
 from .forms import (
     LoginForm,
     PasswordChangeForm,
@@ -369,15 +370,22 @@ def token_all(request: HttpRequest) -> HttpResponse:
     """令牌管理: every token in the viewer's scope (the security administrator's view)."""
     if not request.user.has_perm("accounts.view_apitoken"):
         raise PermissionDenied("您没有查看 API 令牌的权限")
-    tokens = (
-        ApiToken.objects.visible_to(request.user, "view")
-        .select_related("user", "user__org", "revoked_by")
-        .order_by("-created_at", "-pk")[:500]
+    filterset = ApiTokenFilterSet(
+        request.GET, queryset=ApiToken.objects.visible_to(request.user, "view"), request=request
     )
+    # An unknown state shows nothing rather than every token.
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    tokens = qs.select_related("user", "user__org", "revoked_by").order_by("-created_at", "-pk")
+    state = request.GET.get("state", "") if filterset.is_valid() else ""
     return render(
         request,
         "accounts/token_all.html",
-        {"title": "API 令牌管理", "tokens": tokens},
+        {
+            "title": "API 令牌管理",
+            "tokens": tokens[:500],
+            "state": state,
+            "states": TokenState.choices,
+        },
     )
 
 

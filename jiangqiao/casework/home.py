@@ -1,7 +1,8 @@
 """Home-page panels of the service casework (collected by ``jiangqiao.core.home.autodiscover``).
 
-Each role gets its own work: staff a to-do panel, the enterprise contact his demands, the
-craftsman his offers. Staff are told apart by the permission to assign offers; the enterprise
+Each role gets its own work: staff a to-do panel, the enterprise contact his demands (by stage,
+the ones waiting for him first), the craftsman his offers and his standing this year (sessions,
+person-times, workers trained, open offers, the enterprises' ratings). Staff are told apart by the permission to assign offers; the enterprise
 contact and the craftsman by their roles (test and custom roles may hold many permissions).
 """
 
@@ -28,11 +29,21 @@ def todo_context(request: Any) -> dict[str, Any]:
 
 
 def my_demands_context(request: Any) -> dict[str, Any]:
-    return {"rows": queues.my_demands(user=request.user)}
+    return {
+        "rows": queues.my_demands(user=request.user),
+        "items": queues.my_demand_counts(user=request.user, request=request),
+    }
 
 
 def my_offers_context(request: Any) -> dict[str, Any]:
-    return {**queues.my_offer_groups(user=request.user), "colors": OFFER_STATUS_COLORS}
+    from .selectors import craftsman_rating
+
+    return {
+        **queues.my_offer_groups(user=request.user),
+        "colors": OFFER_STATUS_COLORS,
+        "items": queues.my_year_items(user=request.user, request=request),
+        "rating": craftsman_rating(user=request.user),
+    }
 
 
 register(

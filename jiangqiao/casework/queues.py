@@ -18,10 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from jiangqiao.accounts.choices import BuiltinRole
-from jiangqiao.core.home import WorkCount, filtered_count, list_link
+from jiangqiao.core.home import WorkCount, filtered_count, filtered_rows, list_link
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import add_workdays, age_cutoff, workdays_between
 from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus, OwnerLevel
@@ -411,8 +412,9 @@ class MyDemand:
     confirm: bool
 
 
-def my_demands(*, user: Any, limit: int = 20) -> list[MyDemand]:
-    """The enterprise contact's own demands (his enterprises'), the ones still open first."""
+def my_demands(*, user: Any, limit: int = 8) -> list[MyDemand]:
+    """The enterprise contact's own demands (his enterprises'): those waiting for him to confirm
+    the outcome first, then the ones still open (the home panel; the list has them all)."""
     if not getattr(user, "is_authenticated", False):
         return []
     rows = list(
@@ -423,7 +425,9 @@ def my_demands(*, user: Any, limit: int = 20) -> list[MyDemand]:
         .order_by("-status_changed_at", "-pk")[: limit * 3]
     )
     final = set(lifecycle.FINAL_STATES)
-    rows.sort(key=lambda d: d.status in final)  # stable: open ones first, newest first within
+    waiting_for_him = set(lifecycle.OUTCOME_STATES)
+    # Stable: those waiting for his confirmation first, then the open ones, newest first within.
+    rows.sort(key=lambda d: (d.status not in waiting_for_him, d.status in final))
     rows = rows[:limit]
     pending: dict[int, Any] = {}
     contact: dict[int, Any] = {}
@@ -452,6 +456,25 @@ def my_demands(*, user: Any, limit: int = 20) -> list[MyDemand]:
     return result
 
 
+def my_demand_counts(*, user: Any, request: Any = None) -> list[WorkCount]:
+    """The enterprise contact's demands by stage (草稿 only when there is one), each the count of
+    his 我的需求 list filtered by that stage; 待我确认结果 is red while something waits for him."""
+    from jiangqiao.demands.choices import DemandStage
+    from jiangqiao.demands.filtersets import PortalDemandFilterSet
+    from jiangqiao.demands.selectors import demand_list
+
+    demands = demand_list(user=user)
+    items = []
+    for stage in DemandStage:
+        url = list_link("demands:demand_list", stage=stage.value)
+        n = filtered_count(PortalDemandFilterSet, demands, url, request)
+        if stage == DemandStage.DRAFT and not n:
+            continue
+        red = stage in (DemandStage.CONFIRM, DemandStage.DRAFT) and n > 0
+        items.append(WorkCount(stage.value, str(stage.label), n, url, red=red))
+    return items
+
+
 def my_offer_groups(*, user: Any, limit: int = 10) -> dict[str, Any]:
     """The craftsman's pending offers (with deadlines) and services under way."""
     from .selectors import PENDING_ORDER, SERVING_ORDER, craftsman_figures, my_offers
@@ -467,3 +490,32 @@ def my_offer_groups(*, user: Any, limit: int = 10) -> dict[str, Any]:
             o.first_contact_at is None and o.contact_deadline and o.contact_deadline < now
         )
     return {"pending": pending, "serving": serving, "figures": craftsman_figures(user=user)}
+
+
+def my_year_items(
+    *, user: Any, request: Any = None, today: dt.date | None = None
+) -> list[WorkCount]:
+    """The craftsman's standing this year: his sessions, their person-times (docs/kpi.md §1) and
+    workers trained, and his open offers. The session figures are read from his 服务记录 list
+    filtered from 1 January (the count is its rows, the others sum them); the open offers are
+    those of 我的服务邀请 (待答复 + 服务中)."""
+    from django.db.models import Sum
+
+    from .kpi import session_people
+    from .selectors import my_offers
+    from .session_pages import ServiceRecordFilterSet, session_list
+
+    today = today or timezone.localdate()
+    url = list_link("casework:servicerecord_list", date_from=dt.date(today.year, 1, 1).isoformat())
+    rows = filtered_rows(ServiceRecordFilterSet, session_list(user=user), url, request)
+    n = rows.count()
+    sums = rows.annotate(people=session_people()).aggregate(
+        person_times=Sum("people"), trainees_sum=Sum("trainees")
+    )
+    open_offers = my_offers(user=user).filter(status__in=OPEN_OFFER_STATUSES).count()
+    return [
+        WorkCount("sessions", f"{today.year}年服务场次", n, url),
+        WorkCount("person_times", "服务人次", int(sums["person_times"] or 0), url),
+        WorkCount("trainees", "培训职工", int(sums["trainees_sum"] or 0), url),
+        WorkCount("open_offers", "待答复与服务中", open_offers, reverse("casework:my_offers")),
+    ]

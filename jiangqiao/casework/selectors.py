@@ -257,6 +257,19 @@ def craftsman_figures(*, user: Any) -> dict[str, int]:
     }
 
 
+def craftsman_rating(*, user: Any) -> dict[str, Any]:
+    """The enterprises' ratings (1–5) of the services the craftsman completed: the mean, one
+    decimal, and how many rated (``mean`` None when nobody rated yet)."""
+    from django.db.models import Avg, Count
+
+    rated = Outcome.objects.filter(
+        demand__in=my_offers(user=user).filter(status=OfferStatus.COMPLETED).values("demand_id"),
+        rating__isnull=False,
+    ).aggregate(mean=Avg("rating"), n=Count("pk"))
+    mean = rated["mean"]
+    return {"mean": round(float(mean), 1) if mean is not None else None, "count": rated["n"]}
+
+
 def offer_contacts(*, user: Any, offer: Offer) -> list[dict[str, str]]:
     """The enterprise's contacts for the craftsman serving it (names; mobiles masked)."""
     from jiangqiao.core.sensitive import mask

@@ -7,10 +7,10 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from jiangqiao.core.filters import OrgSubtreeFilter
+from jiangqiao.core.filters import OrgSubtreeFilter, RecentFilter
 
-from .choices import BusinessType, ChangeAction, JobStatus, OperationStatus
-from .models import ChangeLog, Job, OperationLog
+from .choices import ApprovalStatus, BusinessType, ChangeAction, JobStatus, OperationStatus
+from .models import ApprovalRequest, ChangeLog, Job, OperationLog
 
 
 def _audited_types() -> QuerySet[ContentType]:
@@ -48,6 +48,7 @@ class ChangeLogFilterSet(filters.FilterSet):
     request_id = filters.UUIDFilter(label="请求编号")
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
     time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
+    within = RecentFilter()
     org_id = OrgSubtreeFilter()
 
     class Meta:
@@ -61,6 +62,7 @@ class ChangeLogFilterSet(filters.FilterSet):
             "request_id",
             "time_after",
             "time_before",
+            "within",
             "org_id",
         ]
 
@@ -73,6 +75,7 @@ class OperationLogFilterSet(filters.FilterSet):
     request_id = filters.UUIDFilter(label="请求编号")
     time_after = filters.DateFilter(label="开始日期", field_name="time", lookup_expr="date__gte")
     time_before = filters.DateFilter(label="结束日期", field_name="time", lookup_expr="date__lte")
+    within = RecentFilter()
     org_id = OrgSubtreeFilter()
 
     class Meta:
@@ -85,6 +88,7 @@ class OperationLogFilterSet(filters.FilterSet):
             "request_id",
             "time_after",
             "time_before",
+            "within",
             "org_id",
         ]
 
@@ -95,4 +99,21 @@ class JobFilterSet(filters.FilterSet):
 
     class Meta:
         model = Job
+        fields = ["status", "kind"]
+
+
+def _approval_kinds() -> list[tuple[str, str]]:
+    from .approvals import KINDS
+
+    return [(code, kind.label) for code, kind in sorted(KINDS.items())]
+
+
+class ApprovalFilterSet(filters.FilterSet):
+    """The 审批事项 page: by state (the page opens on 待审批) and by kind (大批量导出, 调动…)."""
+
+    status = filters.ChoiceFilter(label="状态", choices=ApprovalStatus.choices)
+    kind = filters.ChoiceFilter(label="类型", choices=_approval_kinds)
+
+    class Meta:
+        model = ApprovalRequest
         fields = ["status", "kind"]

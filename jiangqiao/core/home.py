@@ -115,15 +115,20 @@ def list_link(name: str, **params: Any) -> str:
     return reverse(name) + (f"?{query}" if query else "")
 
 
-def filtered_count(filterset_class: Any, queryset: Any, url: str, request: Any) -> int:
-    """Count what the list behind ``url`` shows: the same FilterSet on the same scoped rows."""
+def filtered_rows(filterset_class: Any, queryset: Any, url: str, request: Any) -> Any:
+    """The rows the list behind ``url`` shows: the same FilterSet on the same scoped rows."""
     from django.http import QueryDict
 
     data = QueryDict(url.split("?", 1)[1] if "?" in url else "")
     filterset = filterset_class(data, queryset=queryset, request=request)
     if not filterset.is_valid():  # pragma: no cover - the links are built by the panels
-        return 0
-    return int(filterset.qs.count())
+        return queryset.none()
+    return filterset.qs
+
+
+def filtered_count(filterset_class: Any, queryset: Any, url: str, request: Any) -> int:
+    """Count what the list behind ``url`` shows: the same FilterSet on the same scoped rows."""
+    return int(filtered_rows(filterset_class, queryset, url, request).count())
 
 
 registry = Registry()
@@ -153,6 +158,34 @@ def autodiscover() -> None:
 
 def _account_context(request: Any) -> dict[str, Any]:
     return {}
+
+
+#: The job states a panel counts: what runs now and what ended badly (each links to its list).
+JOB_COUNTS = (
+    ("running", "运行中", "running", False),
+    ("queued", "排队中", "queued", False),
+    ("failed", "失败", "failed", True),
+    ("interrupted", "已中断", "interrupted", True),
+)
+
+
+def job_counts(*, user: Any, request: Any = None) -> list[WorkCount]:
+    """Running, queued, failed and interrupted jobs the user may see, each the count of the
+    job list filtered by that state (``core:job_list?status=…``); for the panels of other apps
+    (the system administrator's)."""
+    from .filtersets import JobFilterSet
+    from .jobs import mark_stale_jobs
+    from .selectors import job_list
+
+    # As the job list does first: a running job whose worker died is 已中断, not 运行中.
+    mark_stale_jobs()
+    jobs = job_list(user=user)
+    items = []
+    for key, label, status, alarming in JOB_COUNTS:
+        url = list_link("core:job_list", status=status)
+        n = filtered_count(JobFilterSet, jobs, url, request)
+        items.append(WorkCount(key, label, n, url, red=alarming and n > 0))
+    return items
 
 
 def _jobs_context(request: Any) -> dict[str, Any] | None:

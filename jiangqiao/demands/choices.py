@@ -120,6 +120,38 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
 EDITABLE_STATUSES = frozenset({DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED})
 
 
+class DemandStage(models.TextChoices):
+    """Where an enterprise's demand stands, in the enterprise's words (我的需求: its home panel
+    and the 办理阶段 filter of its list). Each state belongs to one stage (``STAGE_STATUSES``) but
+    已撤回 and 已取消, which the enterprise's list shows under no stage."""
+
+    DRAFT = "draft", "草稿未提交"
+    WAITING = "waiting", "等待安排"
+    SERVING = "serving", "服务中"
+    CONFIRM = "confirm", "待我确认结果"
+    DONE = "done", "已完成"
+
+
+STAGE_STATUSES: dict[str, tuple[str, ...]] = {
+    DemandStage.DRAFT: (DemandStatus.DRAFT,),
+    DemandStage.WAITING: (
+        DemandStatus.SUBMITTED,
+        DemandStatus.TRIAGED,
+        DemandStatus.PUBLISHED,
+        DemandStatus.MATCHING,
+        DemandStatus.ESCALATED,
+        DemandStatus.TRANSFERRED,
+    ),
+    DemandStage.SERVING: (DemandStatus.IN_SERVICE,),
+    DemandStage.CONFIRM: (
+        DemandStatus.RESOLVED,
+        DemandStatus.PARTIALLY_RESOLVED,
+        DemandStatus.UNRESOLVED,
+    ),
+    DemandStage.DONE: (DemandStatus.CONFIRMED, DemandStatus.CLOSED),
+}
+
+
 class DemandOutcome(models.TextChoices):
     """办理结果, recorded by ``casework`` when the service ends (kept on the demand for filters)."""
 

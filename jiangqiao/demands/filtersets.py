@@ -32,7 +32,16 @@ from jiangqiao.taxonomy.codelists import DEMAND_CATEGORIES, QUALITY_TIERS
 from jiangqiao.taxonomy.filters import TermFilter
 from jiangqiao.text import search_key
 
-from .choices import Channel, DemandKind, DemandStatus, Grade, OwnerLevel, SizeClass
+from .choices import (
+    STAGE_STATUSES,
+    Channel,
+    DemandKind,
+    DemandStage,
+    DemandStatus,
+    Grade,
+    OwnerLevel,
+    SizeClass,
+)
 from .models import Demand, DemandCode, Enterprise
 from .sizing import _SECTION_RANGES
 
@@ -244,10 +253,16 @@ class PortalDemandFilterSet(filters.FilterSet):
 
     q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
     status = filters.ChoiceFilter(label="状态", choices=DemandStatus.choices)
+    stage = filters.ChoiceFilter(
+        label="办理阶段", choices=DemandStage.choices, method="filter_stage"
+    )
 
     class Meta:
         model = Demand
-        fields = ["q", "status"]
+        fields = ["q", "status", "stage"]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return substring_search(queryset, value)
+
+    def filter_stage(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(status__in=STAGE_STATUSES[value]) if value else queryset

@@ -562,3 +562,55 @@ def term_tag(scheme: str, code: str) -> dict[str, str] | None:
     if info is None:
         return None
     return {"scheme": info.scheme, "code": info.code, "label": info.name, "version": info.version}
+
+
+# --------------------------------------------------------------------------------------------
+# Versions (the system administrator's home panel)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeVersion:
+    """One scheme's reference data as loaded, against the version this release ships."""
+
+    scheme: str
+    label: str
+    shipped: str
+    loaded: tuple[str, ...]
+    count: int
+    loaded_at: Any
+
+    @property
+    def current(self) -> bool:
+        """Loaded, and every active entry is of the shipped version."""
+        return self.loaded == (self.shipped,)
+
+
+def scheme_versions() -> list[SchemeVersion]:
+    """Per scheme: the versions of its active entries, their number and the last load's time —
+    a scheme whose entries are not all of the shipped version needs ``load_reference_data``."""
+    from django.db.models import Max
+
+    rows = (
+        Term.objects.filter(is_active=True)
+        .values("scheme", "version")
+        .annotate(n=Count("id"), at=Max("updated_at"))
+        .order_by()
+    )
+    found: dict[str, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row["scheme"], []).append(row)
+    out = []
+    for scheme, info in SCHEMES.items():
+        parts = found.get(scheme, [])
+        out.append(
+            SchemeVersion(
+                scheme=scheme,
+                label=info.label,
+                shipped=info.version,
+                loaded=tuple(sorted(p["version"] for p in parts)),
+                count=sum(p["n"] for p in parts),
+                loaded_at=max((p["at"] for p in parts), default=None),
+            )
+        )
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from jiangqiao.academy import classes
 from jiangqiao.academy.home import upcoming_sessions, work_items
 from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.demands.tests.factories import make_demand
 
 from .helpers import make_class, make_contact, make_order, worker
 
@@ -73,8 +75,24 @@ class AcademyHomeTests(WorldTestCase):
         # One order waiting for each city's academy.
         contact, enterprise = make_contact(w.county_a1, "qy_home_a")
         make_order(contact, enterprise, self.open.course)
+        self.order_enterprise_a = enterprise
         contact, enterprise = make_contact(w.county_b1, "qy_home_b")
         make_order(contact, enterprise, self.theirs.course)
+        # A 技能培训 demand waiting in each city (convertible into an order), and one of ours
+        # already offered to a craftsman (not convertible).
+        self.to_convert = self.training_demand(self.order_enterprise_a, "车工培训")
+        self.training_demand(enterprise, "钳工培训")
+        self.training_demand(self.order_enterprise_a, "焊工培训", has_open_offer=True)
+
+    def training_demand(self, enterprise: Any, title: str, **extra: Any) -> Any:
+        return make_demand(
+            enterprise,
+            kind="skill_training",
+            trainee_count=20,
+            status="submitted",
+            title=title,
+            **extra,
+        )
 
     def test_counts_equal_the_lists_they_link_to_and_leave_out_other_units(self) -> None:
         items = {i.key: i for i in work_items(user=self.me)}
@@ -83,6 +101,7 @@ class AcademyHomeTests(WorldTestCase):
             {
                 "orders_pending": 1,
                 "orders_accepted": 0,
+                "demands_to_convert": 1,
                 "open": 1,
                 "running": 1,
                 "waitlist": 1,
@@ -94,6 +113,11 @@ class AcademyHomeTests(WorldTestCase):
         for item in items.values():
             page = self.client.get(item.url)
             self.assertEqual(page.status_code, 200)
+            if item.key == "demands_to_convert":
+                prefix = reverse("academy:order_from_demand", args=[0]).replace("/0/", "/")
+                shown = set(re.findall(rf'href="{prefix}(\d+)/"', page.content.decode()))
+                self.assertEqual(shown, {str(self.to_convert.pk)})
+                continue
             kind = "orders" if item.key.startswith("orders") else "classes"
             shown = set(re.findall(rf'href="/academy/{kind}/(\d+)/"', page.content.decode()))
             self.assertEqual(len(shown), item.count, item.key)

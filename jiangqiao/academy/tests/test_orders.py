@@ -745,3 +745,42 @@ class PhonePageTests(OrderWorld):
         self.assertEqual(order.status, "scheduled")
         self.assertEqual(OrderEvent.objects.filter(order=order).count(), 3)
         assert_visible(TrainingOrder, self.staff, order.pk, "change")
+
+
+class MyOrdersPanelTests(OrderWorld):
+    """我的培训订单 on the contact's home page: his orders by state, each count that of 我的培训订单
+    filtered by the state; 已交付 (waiting for his evaluation) first and red."""
+
+    def test_counts_by_state_equal_his_list_and_leave_out_other_enterprises(self) -> None:
+        from jiangqiao.academy.home import my_order_items
+
+        waiting = self.order()
+        accepted = orders.order_accept(actor=self.staff, order=self.order())
+        delivered = self.run_class(
+            self.schedule(orders.order_accept(actor=self.staff, order=self.order()))
+        )
+        make_order(self.other_contact, self.other_ent, self.course)  # another enterprise's
+        items = {i.key: i for i in my_order_items(user=self.contact)}
+        expected = {
+            "pending": {waiting.pk},
+            "accepted": {accepted.pk},
+            "scheduled": set(),
+            "to_evaluate": {delivered.pk},
+        }
+        self.client.force_login(self.contact)
+        for key, pks in expected.items():
+            with self.subTest(key=key):
+                self.assertEqual(items[key].count, len(pks))
+                page = self.client.get(items[key].url)
+                self.assertEqual(page.status_code, 200)
+                shown = set(page.context["table"].data.data.values_list("pk", flat=True))
+                self.assertEqual(shown, pks)
+        self.assertTrue(items["to_evaluate"].red)
+        self.assertFalse(items["pending"].red)
+        html = self.client.get(reverse("core:home")).content.decode()
+        self.assertLess(
+            html.index(f'data-order="{delivered.pk}"'), html.index(f'data-order="{waiting.pk}"')
+        )
+        self.assertIn("培训已交付，请评价", html)
+        other = {i.key: i.count for i in my_order_items(user=self.other_contact)}
+        self.assertEqual(other, {"pending": 1, "accepted": 0, "scheduled": 0, "to_evaluate": 0})

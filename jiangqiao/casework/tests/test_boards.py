@@ -278,7 +278,8 @@ class HomePanelTests(BoardWorld):
         self.assertIn("casework.todo", staff)
         self.assertNotIn("casework.my_demands", staff)
         self.assertNotIn("casework.my_offers", staff)
-        self.assertNotIn("accounts.system", staff)  # no raw org/user counts for staff
+        for admin_panel in ("accounts.attention", "accounts.security", "accounts.audit"):
+            self.assertNotIn(admin_panel, staff)  # the administrators' work is theirs
         boss = self.panel_names(self.boss)
         self.assertIn("casework.my_demands", boss)
         self.assertNotIn("casework.todo", boss)
@@ -288,7 +289,9 @@ class HomePanelTests(BoardWorld):
         self.assertNotIn("casework.todo", gj)
         self.assertNotIn("casework.my_demands", gj)
         admin = make_user("sys_board", self.world.province, Role.objects.get(code="system_admin"))
-        self.assertIn("accounts.system", self.panel_names(admin))
+        admin_panels = self.panel_names(admin)
+        self.assertIn("accounts.attention", admin_panels)
+        self.assertNotIn("accounts.security", admin_panels)  # 三员: not the security duty's
 
     def test_core_registers_no_panel_that_knows_an_app(self) -> None:
         for panel in home.registry.panels():

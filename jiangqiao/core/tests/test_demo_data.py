@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 
 import pytest
 
@@ -73,6 +74,7 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     from jiangqiao.demands.models import Demand, Enterprise
     from jiangqiao.talents.models import Craftsman, ServiceTeam
 
+    out = io.StringIO()
     call_command(
         "demo_data",
         "--size",
@@ -83,12 +85,19 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
         "20",
         "--demands",
         "40",
-        stdout=io.StringIO(),
+        stdout=out,
     )
+    # The year of history (demo/history.py, tested in demo/tests/test_history.py) comes on top:
+    # its demands, and the enterprises it added where a city had too few.
+    history = re.search(r"历史数据（去年至今）：需求 (\d+)，.*新增企业 (\d+)", out.getvalue())
+    assert history, out.getvalue()
+    history_demands, history_enterprises = int(history[1]), int(history[2])
+    assert history_demands > 500
     assert Craftsman.objects.count() == 30
     # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there.
-    assert Enterprise.objects.count() in (20, 21)
-    assert Demand.objects.count() == 40 + 9  # and the casework story of 南山区's demo accounts
+    assert Enterprise.objects.count() - history_enterprises in (20, 21)
+    # and the casework story of 南山区's demo accounts
+    assert Demand.objects.count() == 40 + 9 + history_demands
     assert set(ServiceTeam.objects.values_list("level", flat=True)) >= {
         "province",
         "city",

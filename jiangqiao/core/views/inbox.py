@@ -48,10 +48,21 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def approval_list(request: HttpRequest) -> HttpResponse:
-    qs = approvals.approval_list(user=request.user).select_related("requested_by", "decided_by")
-    status = request.GET.get("status", ApprovalStatus.PENDING)
-    if status in ApprovalStatus.values:
-        qs = qs.filter(status=status)
+    from jiangqiao.core.filtersets import ApprovalFilterSet
+
+    data = request.GET.copy()
+    data.setdefault("status", ApprovalStatus.PENDING)
+    filterset = ApprovalFilterSet(
+        data,
+        queryset=approvals.approval_list(user=request.user).select_related(
+            "requested_by", "decided_by"
+        ),
+        request=request,
+    )
+    # A state or kind that does not exist shows nothing rather than everything.
+    qs = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    status = data.get("status", "")
+    kind = data.get("kind", "") if "kind" not in filterset.errors else ""
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     for row in page:
         row.kind_label = _kind_label(row.kind)  # type: ignore[attr-defined]
@@ -63,6 +74,8 @@ def approval_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": ApprovalStatus.choices,
+            "kind": kind,
+            "kind_label": _kind_label(kind) if kind else "",
         },
     )
 

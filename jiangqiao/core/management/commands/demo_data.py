@@ -60,12 +60,26 @@ class Command(BaseCommand):
             if apps.is_installed("jiangqiao.academy"):  # core knows no app above it by import
                 demo = __import__("jiangqiao.academy.demo", fromlist=["build"])
                 made["courses"] = demo.build(build.system_actor())
+            if apps.is_installed("jiangqiao.dashboards"):
+                # A year of the six cities' history (bulk, dated), then every figure rebuilt.
+                from jiangqiao.demo import history
+
+                history_started = time.perf_counter()
+                past = history.build(ctx, build.system_actor())
+                made["history"] = past.demands
+                self.stdout.write(
+                    f"历史数据（去年至今）：需求 {past.demands}，服务记录 {past.sessions}，"
+                    f"技能提升 {past.upgrades}，新增企业 {past.enterprises}；统计已重算"
+                    f"（{past.counts.get('unit_months', 0)} 个单位月），"
+                    f"用时 {time.perf_counter() - history_started:.0f} 秒"
+                )
         self.stdout.write(
             f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
             f"企业 {made['enterprises']}，需求 {made['demands']}"
             + (f"，服务记录 {made['service_records']}" if made.get("service_records") else "")
             + (f"，办理演示需求 {made['cases']}" if made.get("cases") else "")
             + (f"，学院课程 {made['courses']}" if made.get("courses") else "")
+            + (f"，历史需求 {made['history']}" if made.get("history") else "")
             + f"；用时 {time.perf_counter() - started:.0f} 秒"
         )
 
