@@ -41,27 +41,15 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from jiangqiao.core.workdays import is_workday
+from jiangqiao.dashboards import demo as demo_targets
 from jiangqiao.text import normalize, search_key
 
 from . import people
 
-#: Demo targets of Guangdong for the year (the real ones ×0.1; ×1 for skill upgrades, whose
-#: real target is 60,000 trainings), split over the cities by ``SHARE``.
-DEMO_TARGETS = {
-    "person_times": 600,
-    "problems_solved": 600,
-    "skill_upgrades": 6000,
-    "enterprises_served": 600,
-}
-#: Each city's share of the province's targets (its size: workforce and manufacturing).
-SHARE = {
-    "440300": 0.30,
-    "440100": 0.25,
-    "441900": 0.20,
-    "440800": 0.10,
-    "440200": 0.08,
-    "441500": 0.07,
-}
+#: Demo targets of Guangdong for the year and each city's share of them: the targets the
+#: dashboards' demo sets (``jiangqiao/dashboards/demo.py``), which this history is planned against.
+DEMO_TARGETS = demo_targets.TARGETS
+SHARE = demo_targets.SHARE
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,10 @@ class Command(BaseCommand):
                     f"（{past.counts.get('unit_months', 0)} 个单位月），"
                     f"用时 {time.perf_counter() - history_started:.0f} 秒"
                 )
+                targets = __import__("jiangqiao.dashboards.demo", fromlist=["build"])
+                self.stdout.write(
+                    f"年度目标：已分解 {targets.build()} 项（广东省 → 六个试点市 → 深圳各区）"
+                )
         self.stdout.write(
             f"演示数据（{options['size']}）：劳模工匠 {made['craftsmen']}，服务队 {made['teams']}，"
             f"企业 {made['enterprises']}，需求 {made['demands']}"
