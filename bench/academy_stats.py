@@ -43,10 +43,8 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +56,23 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchkit import (  # noqa: E402
+    academy_network,
+    count,
+    min_id,
+    org,
+    published_courses,
+    sql,
+    timed,
+    user,
+)
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from jiangqiao.academy import classes  # noqa: E402
 from jiangqiao.academy.models import (  # noqa: E402
     Academy,
-    Alliance,
     ClassTally,
     Course,
     Enrolment,
@@ -81,59 +86,7 @@ from jiangqiao.core.scope import subtree_q  # noqa: E402
 from jiangqiao.demands.models import Enterprise  # noqa: E402
 from jiangqiao.orgs.models import Organization  # noqa: E402
 
-FIELDS = [
-    "ai",
-    "biomedicine",
-    "aerospace",
-    "craftsman_spirit",
-    "intelligent_manufacturing",
-    "integrated_circuits",
-    "new_energy_vehicles",
-    "precision_machining",
-    "electrical_automation",
-    "digital_skills",
-    "quality_safety",
-    "green_low_carbon",
-    "management",
-    "innovation_methods",
-    "occupational_health",
-    "modern_services",
-]
 YEAR = 2026
-
-
-def org(parent: Organization | None, level: str, name: str, region: str) -> Organization:
-    row = Organization.objects.create(
-        parent=parent,
-        level=level,
-        name=name,
-        region_code=region,
-        depth=(parent.depth + 1) if parent else 0,
-        path="/",
-    )
-    row.path = f"{parent.path if parent else '/'}{row.pk}/"
-    Organization.objects.filter(pk=row.pk).update(path=row.path)
-    return row
-
-
-def user(username: str, unit: Organization, role: Role) -> User:
-    u = User.objects.create(
-        username=username,
-        real_name=username,
-        org=unit,
-        is_active=True,
-        must_change_password=False,
-        password_changed_at=timezone.now(),
-    )
-    u.roles.add(role)
-    return u
-
-
-def sql(statement: str, params: list[Any] | None = None) -> float:
-    started = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute(statement, params or [])
-    return round(time.perf_counter() - started, 1)
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
@@ -158,62 +111,13 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         )
     owner = User.objects.get(username="bench_province")
 
-    alliances = {
-        c.pk: Alliance.objects.create(org=c, name=f"{c.name}学院联盟", created_by=owner)
-        for c in cities
-    }
-    nodes: list[Academy] = [
-        Academy(org=province, name="省工匠学院", level="province", academy_type="hq")
-    ]
-    for c in cities:
-        hq = Academy(org=c, name=f"{c.name}工匠学院", level="city", academy_type="hq")
-        nodes += [hq, Academy(org=c, name=f"{c.name}分院", level="city", academy_type="branch")]
-    for k in counties:
-        nodes += [
-            Academy(org=k, name=f"{k.name}工匠学院", level="county", academy_type="hq"),
-            Academy(org=k, name=f"{k.name}实训基地", level="county", academy_type="training_base"),
-            Academy(org=k, name=f"{k.name}企业学院", level="enterprise", academy_type="hq"),
-        ]
-    city_of = {k.pk: k.parent_id for k in counties} | {c.pk: c.pk for c in cities}
-    for i, node in enumerate(nodes):
-        node.created_by = owner
-        node.host_uscc = ""
-        if i % 2 == 0 and node.org_id in city_of:
-            node.alliance = alliances[city_of[node.org_id]]
-    Academy.objects.bulk_create(nodes, batch_size=1000)
-    courses, lecturers = [], []
-    for node in nodes:
-        for j in range(args.courses_per_academy):
-            courses.append(
-                Course(
-                    org_id=node.org_id,
-                    academy=node,
-                    code=f"KC{node.pk}-{j}",
-                    title=f"{node.name}课程{j}",
-                    field=FIELDS[(node.pk + j) % len(FIELDS)],
-                    level="intermediate",
-                    hours=16,
-                    format="practical",
-                    capacity=40,
-                    status="published" if j < args.courses_per_academy - 1 else "draft",
-                    edition=1,
-                    published_at=timezone.now(),
-                    created_by=owner,
-                )
-            )
-        for j in range(5):
-            lecturers.append(
-                Lecturer(
-                    org_id=node.org_id,
-                    academy=node,
-                    kind="external",
-                    name=f"{node.name}专家{j}",
-                    shared=j == 0,
-                    created_by=owner,
-                )
-            )
-    Course.objects.bulk_create(courses, batch_size=5000)
-    Lecturer.objects.bulk_create(lecturers, batch_size=5000)
+    nodes, courses, _ = academy_network(
+        province=province,
+        cities=cities,
+        counties=counties,
+        owner=owner,
+        courses_per_academy=args.courses_per_academy,
+    )
     enterprises = [
         Enterprise(
             org=counties[i % len(counties)],
@@ -231,14 +135,10 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     ent_ids = [e.pk for e in enterprises]
     county_ids = [k.pk for k in counties]
     # Academy nodes and their published courses, as parallel arrays for the SQL below.
-    published: dict[int, list[int]] = {}
-    for c in courses:
-        if c.status == "published":
-            published.setdefault(c.academy_id, []).append(c.pk)
     per = args.courses_per_academy - 1
     acad_ids = [n.pk for n in nodes]
     acad_orgs = [n.org_id for n in nodes]
-    course_ids = [pid for n in nodes for pid in published[n.pk][:per]]
+    course_ids = published_courses(nodes, courses, per)
     with transaction.atomic():
         timings["trainees_s"] = sql(
             """
@@ -282,7 +182,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             ],
         )
     c_lo = TrainingClass.objects.order_by("pk").values_list("pk", flat=True).first()
-    t_lo = trainee_lo()
+    t_lo = min_id("academy_trainee")
     per_class = args.enrolments // args.classes
     with transaction.atomic():
         timings["enrolments_s"] = sql(
@@ -356,7 +256,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "lecturers": Lecturer.objects.count(),
         "classes": TrainingClass.objects.count(),
         "enrolments": Enrolment.objects.count(),
-        "attendance": _count("academy_attendance"),
+        "attendance": count("academy_attendance"),
     }
 
 
@@ -401,8 +301,8 @@ def extras(args: argparse.Namespace) -> dict[str, Any]:
     # see, so their indicators would read nothing). Restore the roles as the code defines them.
     roles = ensure_builtin_roles(reset=True)
     owner = User.objects.get(username="bench_province").pk
-    t_lo = trainee_lo()
-    trainees = _count("academy_trainee")
+    t_lo = min_id("academy_trainee")
+    trainees = count("academy_trainee")
     if not SkillUpgrade.objects.exists():
         with transaction.atomic():
             # One upgrade for every 13th seated enrolment, on the certificate issued 3–33 days after
@@ -638,26 +538,14 @@ def extras(args: argparse.Namespace) -> dict[str, Any]:
         "roles_reset": roles["updated"],
         "skill_upgrades": SkillUpgrade.objects.count(),
         "skill_upgrades_duplicate": SkillUpgrade.objects.filter(issuer=DUP_ISSUER).count(),
-        "trainee_upgrades": _count("academy_traineeupgrade"),
+        "trainee_upgrades": count("academy_traineeupgrade"),
         "training_orders": TrainingOrder.objects.count(),
         "order_enterprises": TrainingOrder.objects.values("enterprise").distinct().count(),
         "competitions": Competition.objects.count(),
         "contestants": Contestant.objects.count(),
         "innovations": Innovation.objects.count(),
-        "innovation_status_changes": _count("academy_innovationstatuschange"),
+        "innovation_status_changes": count("academy_innovationstatuschange"),
     }
-
-
-def trainee_lo() -> int:
-    with connection.cursor() as cur:
-        cur.execute("SELECT min(id) FROM academy_trainee")
-        return int(cur.fetchone()[0])
-
-
-def _count(table: str) -> int:
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (a constant table name)
-        return int(cur.fetchone()[0])
 
 
 def check_tallies(sample: int) -> dict[str, int]:
@@ -670,29 +558,6 @@ def check_tallies(sample: int) -> dict[str, int]:
         if any(getattr(tally, k) != v for k, v in counts.items()):
             bad += 1
     return {"checked": len(ids), "mismatched": bad}
-
-
-def timed(fn: Callable[[], Any], runs: int, warm: int = 2) -> dict[str, Any]:
-    timings: list[float] = []
-    slowest = 0.0
-    queries = 0
-    for i in range(runs + warm):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            fn()
-            elapsed = (time.perf_counter() - started) * 1000
-        if i >= warm:
-            timings.append(elapsed)
-            queries = len(captured)
-            slowest = max(slowest, max(float(q["time"]) for q in captured) * 1000)
-    ordered = sorted(timings)
-    return {
-        "runs": runs,
-        "median_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(ordered[max(0, round(0.95 * (len(ordered) - 1)))], 1),
-        "queries": queries,
-        "slowest_query_ms": round(slowest, 1),
-    }
 
 
 def plain_trainings(q: StatsQuery) -> dict[int, dict[str, int]]:
@@ -745,7 +610,7 @@ def main() -> int:
 
     result: dict[str, Any] = {
         "database": connection.vendor,
-        "cpus": os.cpu_count(),
+        "cpus": os.cpucount(),
         "load_average_before": os.getloadavg(),
     }
     if args.build:
