@@ -311,13 +311,14 @@ def extras(args: argparse.Namespace) -> dict[str, Any]:
                 """
                 INSERT INTO casework_skillupgrade (created_at, updated_at, created_by_id, org_id,
                     source, session_id, worker_code, worker_initials, occupation, level_before,
-                    level_after, certificate_no, issuer, issued_on)
+                    level_after, certificate_no, issuer, issued_on, worker_key, certificate_key,
+                    counted)
                 SELECT now(), now(), %s, c.org_id, 'training', NULL,
                     'XY' || lpad(e.trainee_id::text, 8, '0'), '',
                     (%s::text[])[1 + e.id %% 6],
                     (%s::text[])[1 + e.id %% 4], (%s::text[])[2 + e.id %% 4],
                     'Y37' || lpad(e.id::text, 12, '0'), %s,
-                    LEAST(c.end_date + 3 + (e.id %% 31)::int, DATE '2026-12-31')
+                    LEAST(c.end_date + 3 + (e.id %% 31)::int, DATE '2026-12-31'), '', '', true
                 FROM academy_enrolment e
                 JOIN academy_trainingclass c ON c.id = e.training_class_id
                 WHERE e.status = 'enrolled' AND e.id %% %s = 0 AND c.status <> 'cancelled'
@@ -339,11 +340,13 @@ def extras(args: argparse.Namespace) -> dict[str, Any]:
                 """
                 INSERT INTO casework_skillupgrade (created_at, updated_at, created_by_id, org_id,
                     source, session_id, worker_code, worker_initials, occupation, level_before,
-                    level_after, certificate_no, issuer, issued_on)
+                    level_after, certificate_no, issuer, issued_on, worker_key, certificate_key,
+                    counted)
                 SELECT now(), now(), %s, u.org_id, 'training', NULL,
                     'DUP' || u.id, '', u.occupation, u.level_before, u.level_after,
                     lower(u.certificate_no), %s,
-                    LEAST(u.issued_on + 5, make_date(extract(year FROM u.issued_on)::int, 12, 31))
+                    LEAST(u.issued_on + 5, make_date(extract(year FROM u.issued_on)::int, 12, 31)),
+                    '', '', true
                 FROM casework_skillupgrade u
                 WHERE u.issuer = %s AND u.id %% 33 = 0
                 """,
@@ -610,7 +613,7 @@ def main() -> int:
 
     result: dict[str, Any] = {
         "database": connection.vendor,
-        "cpus": os.cpucount(),
+        "cpus": os.cpu_count(),
         "load_average_before": os.getloadavg(),
     }
     if args.build:
