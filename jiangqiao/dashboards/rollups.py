@@ -21,13 +21,14 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from jiangqiao.casework.models import ServiceRecord
 from jiangqiao.orgs.models import Organization
 
-from .indicators import Cell, cell_figures
+from .indicators import Cell, CellFigures, cell_figures
 from .models import DailyFigure, MonthlyFigure, RollupLock, ServedEnterprise
 
 CACHE_PREFIX = "dashboards:v:"
@@ -40,6 +41,14 @@ def month_of(day: dt.date) -> dt.date:
 def month_end(month: dt.date) -> dt.date:
     nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return nxt - dt.timedelta(days=1)
+
+
+def _purge(rows: QuerySet[Any]) -> int:
+    """Delete ``rows`` in one statement. ``QuerySet.delete()`` would first load every row: the
+    change log listens to the deletes of every model (``core.changelog``), so Django cannot
+    fast-delete, and at province size that cost more than the rest of a refresh. The rollups are
+    derived rows — not audited, nothing points at them — so nothing is lost."""
+    return rows._raw_delete(rows.db)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -151,7 +160,7 @@ def _store_month(org_id: int, month: dt.date) -> None:
         .annotate(total=Sum("value"))
         .order_by()
     )
-    MonthlyFigure.objects.filter(org_id=org_id, month=month).delete()
+    _purge(MonthlyFigure.objects.filter(org_id=org_id, month=month))
     MonthlyFigure.objects.bulk_create(
         [
             MonthlyFigure(
@@ -180,7 +189,7 @@ def refresh_cells(cells: Iterable[Cell]) -> int:
             _lock(org_id, month)
         figures = cell_figures(wanted)
         for org_id, day in sorted(wanted):
-            DailyFigure.objects.filter(org_id=org_id, day=day).delete()
+            _purge(DailyFigure.objects.filter(org_id=org_id, day=day))
             DailyFigure.objects.bulk_create(
                 [
                     DailyFigure(
@@ -248,7 +257,7 @@ def served_rebuild() -> int:
         if key not in firsts:
             firsts[key] = (day, pk, org)
     with transaction.atomic():
-        ServedEnterprise.objects.all().delete()
+        _purge(ServedEnterprise.objects.all())
         ServedEnterprise.objects.bulk_create(
             [
                 ServedEnterprise(enterprise_id=e, year=y, org_id=org, day=day)
@@ -263,42 +272,88 @@ def _month_cells(org_id: int, month: dt.date) -> set[Cell]:
     return {(org_id, month + dt.timedelta(days=i)) for i in range(month_end(month).day)}
 
 
+def _months_q(months: Iterable[dt.date], field: str = "day") -> Q:
+    q = Q(pk__in=[])
+    for month in months:
+        q |= Q(**{f"{field}__gte": month, f"{field}__lte": month_end(month)})
+    return q
+
+
+def _rebuild_unit(
+    org_id: int, months: dict[dt.date, list[Cell]], figures: CellFigures, started: dt.datetime
+) -> None:
+    """Store the scanned figures of one unit's months, under their locks (in month order, the
+    order writers take them in too). A month a writer touched since the scan began is recounted."""
+    keys = sorted(months)
+    RollupLock.objects.bulk_create(
+        [RollupLock(org_id=org_id, month=m) for m in keys], ignore_conflicts=True
+    )
+    locks = (
+        RollupLock.objects.select_for_update()
+        .filter(org_id=org_id, month__in=keys)
+        .order_by("month")
+        .values_list("month", "refreshed_at")
+    )
+    touched = {m for m, at in locks if at is not None and at >= started}
+    fresh: CellFigures = {
+        cell: figures[cell] for m in keys if m not in touched for cell in months[m]
+    }
+    if touched:  # a writer came by: recount those months
+        fresh.update(cell_figures(set().union(*(_month_cells(org_id, m) for m in touched))))
+    _purge(DailyFigure.objects.filter(_months_q(keys), org_id=org_id))
+    DailyFigure.objects.bulk_create(
+        [
+            DailyFigure(org_id=o, day=d, indicator=ind, dimension=dim, key=key, value=value)
+            for (o, d), values in fresh.items()
+            for (ind, dim, key), value in values.items()
+        ],
+        batch_size=5000,
+    )
+    # The month rows: the sums of the day rows just stored (as ``_store_month`` makes them).
+    sums: dict[tuple[dt.date, str, str, str], int] = {}
+    for (_o, day), values in fresh.items():
+        month = month_of(day)
+        for slot, value in values.items():
+            sums[(month, *slot)] = sums.get((month, *slot), 0) + value
+    _purge(MonthlyFigure.objects.filter(_months_q(keys, "month"), org_id=org_id))
+    MonthlyFigure.objects.bulk_create(
+        [
+            MonthlyFigure(org_id=org_id, month=m, indicator=ind, dimension=dim, key=key, value=v)
+            for (m, ind, dim, key), v in sums.items()
+            if v
+        ],
+        batch_size=5000,
+    )
+
+
 def rebuild(*, progress: Any = None) -> dict[str, int]:
-    """Recompute every rollup from the raw rows, one unit-month at a time under its lock, so
-    writes may go on meanwhile: a month a writer touched after the scan started (its lock row's
-    ``refreshed_at``) is recounted under the lock instead of taken from the scan, and the first
-    sessions of the year of those months are derived again at the end."""
+    """Recompute every rollup from the raw rows, one unit at a time (all its months in one
+    transaction, under their locks), so writes may go on meanwhile: a month a writer touched
+    after the scan started (its lock row's ``refreshed_at``) is recounted under the lock instead
+    of taken from the scan, and the first sessions of the year of those months are derived again
+    at the end. (One transaction per unit, not per unit-month: at province size — 50,000
+    unit-months — the per-month round trips and commits took most of the time; docs/performance.md.)"""
     started = timezone.now()
     served = served_rebuild()
     figures = cell_figures(None)
-    months: dict[tuple[int, dt.date], list[Cell]] = {}
+    units: dict[int, dict[dt.date, list[Cell]]] = {}
     for cell in figures:
-        months.setdefault((cell[0], month_of(cell[1])), []).append(cell)
+        units.setdefault(cell[0], {}).setdefault(month_of(cell[1]), []).append(cell)
     # Months that have rows today but no figures any more are emptied too.
-    for org_id, day in DailyFigure.objects.values_list("org_id", "day").distinct():
-        months.setdefault((org_id, month_of(day)), [])
-    total = len(months)
-    for done, ((org_id, month), month_cells) in enumerate(sorted(months.items()), 1):
+    for org_id, month in (
+        DailyFigure.objects.annotate(m=TruncMonth("day"))
+        .values_list("org_id", "m")
+        .distinct()
+        .order_by()
+    ):
+        units.setdefault(org_id, {}).setdefault(month, [])
+    total = sum(len(months) for months in units.values())
+    done = 0
+    for n, org_id in enumerate(sorted(units), 1):
         with transaction.atomic():
-            RollupLock.objects.get_or_create(org_id=org_id, month=month)
-            lock = RollupLock.objects.select_for_update().get(org_id=org_id, month=month)
-            if lock.refreshed_at is not None and lock.refreshed_at >= started:
-                fresh = cell_figures(_month_cells(org_id, month))  # a writer came by: recount
-            else:
-                fresh = {cell: figures[cell] for cell in month_cells}
-            DailyFigure.objects.filter(
-                org_id=org_id, day__gte=month, day__lte=month_end(month)
-            ).delete()
-            DailyFigure.objects.bulk_create(
-                [
-                    DailyFigure(org_id=o, day=d, indicator=ind, dimension=dim, key=key, value=value)
-                    for (o, d), values in fresh.items()
-                    for (ind, dim, key), value in values.items()
-                ],
-                batch_size=5000,
-            )
-            _store_month(org_id, month)
-        if progress is not None and (done % 200 == 0 or done == total):
+            _rebuild_unit(org_id, units[org_id], figures, started)
+        done += len(units[org_id])
+        if progress is not None and (n % 50 == 0 or done == total):
             progress(done, total)
     # Writers during the rebuild: derive their months' first sessions again and recount.
     touched = RollupLock.objects.filter(refreshed_at__gte=started).values_list("org_id", "month")
@@ -307,7 +362,7 @@ def rebuild(*, progress: Any = None) -> dict[str, int]:
         cells |= _month_cells(org_id, month)
     if cells:
         on_changed(cells, set())
-    _bump({org_id for org_id, _ in months})
+    _bump(units)
     return {
         "served_enterprises": served,
         "unit_months": total,
