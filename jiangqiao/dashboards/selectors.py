@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest, StrIndex, Substr
 from django.utils import timezone
 
 from jiangqiao.core.scope import subtree_q
@@ -83,15 +84,18 @@ def sums(
     group: Iterable[str] = (),
     dimension: str = "",
     indicators: Iterable[str] | None = None,
+    annotate: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Figures of ``unit``'s subtree in [start, end] the user may see, summed by ``group``
-    (fields of the rollup: ``org_id``, ``indicator``, ``key``; ``month`` is not allowed — use
-    :func:`by_month`). ``dimension`` "" reads the totals."""
+    (fields of the rollup: ``org_id``, ``indicator``, ``key``, or names of ``annotate``;
+    ``month`` is not allowed — use :func:`by_month`). ``dimension`` "" reads the totals."""
     group = tuple(group)
     month_q, day_q = _period_q(start, end)
     out: dict[tuple[Any, ...], int] = {}
     for model, q in ((MonthlyFigure, month_q), (DailyFigure, day_q)):
         rows = _figures(model, user, unit).filter(q, dimension=dimension)
+        if annotate:
+            rows = rows.annotate(**annotate)
         if indicators is not None:
             rows = rows.filter(indicator__in=list(indicators))
         for row in rows.values(*group).annotate(total=Sum("value")).order_by():
@@ -110,16 +114,25 @@ def totals(*, user: Any, unit: Organization, start: dt.date, end: dt.date) -> di
 
 def by_month(*, user: Any, unit: Organization, year: int) -> dict[str, list[int]]:
     """``{indicator: [Jan … Dec]}`` of the unit's subtree in ``year``."""
-    out: dict[str, list[int]] = {}
+    return by_months(user=user, unit=unit, first=year, last=year).get(year, {})
+
+
+def by_months(
+    *, user: Any, unit: Organization, first: int, last: int
+) -> dict[int, dict[str, list[int]]]:
+    """``{year: {indicator: [Jan … Dec]}}`` of the unit's subtree, years ``first``–``last``, in
+    one query (the cockpit reads this year's trend and last year's shape together)."""
+    out: dict[int, dict[str, list[int]]] = {}
     rows = (
         _figures(MonthlyFigure, user, unit)
-        .filter(dimension="", month__year=year)
+        .filter(dimension="", month__gte=dt.date(first, 1, 1), month__lte=dt.date(last, 12, 31))
         .values("indicator", "month")
         .annotate(total=Sum("value"))
         .order_by()
     )
     for row in rows:
-        out.setdefault(row["indicator"], [0] * 12)[row["month"].month - 1] += int(row["total"])
+        year = out.setdefault(row["month"].year, {})
+        year.setdefault(row["indicator"], [0] * 12)[row["month"].month - 1] += int(row["total"])
     return out
 
 
@@ -304,13 +317,12 @@ def child_units(*, user: Any, unit: Organization) -> list[Organization]:
     )
 
 
-def _child_of(unit: Organization, paths: dict[int, str]) -> dict[int, int | None]:
-    depth = len(unit.ancestor_ids())
-    out: dict[int, int | None] = {}
-    for org_id, path in paths.items():
-        parts = [int(p) for p in path.strip("/").split("/") if p]
-        out[org_id] = parts[depth] if len(parts) > depth and org_id != unit.pk else None
-    return out
+def child_key(unit: Organization) -> Any:
+    """SQL: the id (as text) of the child of ``unit`` whose subtree a rollup row's unit lies in
+    — the path segment after ``unit.path`` — or "" for the unit's own rows. The cockpit sums by
+    it, so a province gets one row per city and indicator instead of one per unit below."""
+    rest = Substr("org__path", len(unit.path) + 1)
+    return Substr(rest, 1, Greatest(StrIndex(rest, Value("/")) - 1, 0))
 
 
 def cockpit(
@@ -345,26 +357,29 @@ def cockpit(
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     as_of = min(max(today, start), end)
-    per_org = sums(user=user, unit=unit, start=start, end=end, group=("org_id", "indicator"))
-    children = child_units(user=user, unit=unit)
-    paths = dict(
-        Organization.objects.filter(pk__in={r["org_id"] for r in per_org}).values_list("pk", "path")
+    per_child = sums(
+        user=user,
+        unit=unit,
+        start=start,
+        end=end,
+        group=("child", "indicator"),
+        annotate={"child": child_key(unit)},
     )
-    owner = _child_of(unit, paths)
+    children = child_units(user=user, unit=unit)
     child_ids = {c.pk for c in children}
     total: dict[str, int] = {}
     by_child: dict[int, dict[str, int]] = {c.pk: {} for c in children}
     other: dict[str, int] = {}
-    for row in per_org:
+    for row in per_child:
         code, value = row["indicator"], row["value"]
         total[code] = total.get(code, 0) + value
-        child = owner.get(row["org_id"])
+        child = int(row["child"]) if row["child"] else None
         if child in child_ids:
             by_child[child][code] = by_child[child].get(code, 0) + value  # type: ignore[index]
         elif child is not None:
             other[code] = other.get(code, 0) + value  # units below he may not see by name
-    trend = by_month(user=user, unit=unit, year=year)
-    last_year = by_month(user=user, unit=unit, year=year - 1)
+    years = by_months(user=user, unit=unit, first=year - 1, last=year)
+    trend, last_year = years.get(year, {}), years.get(year - 1, {})
     targets = _targets(user, [unit.pk, *child_ids], campaign, year)
     own_targets = targets.get(unit.pk, {})
     standings = [
