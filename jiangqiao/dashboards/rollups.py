@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -301,13 +301,14 @@ def _rebuild_unit(
     if touched:  # a writer came by: recount those months
         fresh.update(cell_figures(set().union(*(_month_cells(org_id, m) for m in touched))))
     _purge(DailyFigure.objects.filter(_months_q(keys), org_id=org_id))
-    DailyFigure.objects.bulk_create(
-        [
-            DailyFigure(org_id=o, day=d, indicator=ind, dimension=dim, key=key, value=value)
+    _insert(
+        DailyFigure,
+        ("org_id", "day", "indicator", "dimension", "key", "value"),
+        (
+            (o, d, ind, dim, key, value)
             for (o, d), values in fresh.items()
             for (ind, dim, key), value in values.items()
-        ],
-        batch_size=5000,
+        ),
     )
     # The month rows: the sums of the day rows just stored (as ``_store_month`` makes them).
     sums: dict[tuple[dt.date, str, str, str], int] = {}
@@ -316,14 +317,27 @@ def _rebuild_unit(
         for slot, value in values.items():
             sums[(month, *slot)] = sums.get((month, *slot), 0) + value
     _purge(MonthlyFigure.objects.filter(_months_q(keys, "month"), org_id=org_id))
-    MonthlyFigure.objects.bulk_create(
-        [
-            MonthlyFigure(org_id=org_id, month=m, indicator=ind, dimension=dim, key=key, value=v)
-            for (m, ind, dim, key), v in sums.items()
-            if v
-        ],
-        batch_size=5000,
+    _insert(
+        MonthlyFigure,
+        ("org_id", "month", "indicator", "dimension", "key", "value"),
+        ((org_id, m, ind, dim, key, v) for (m, ind, dim, key), v in sums.items() if v),
     )
+
+
+def _insert(model: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """INSERT plain tuples, many rows per statement (a rebuild writes millions of rows: a model
+    instance per row, or a statement per row, cost more than the database's work)."""
+    qn = connection.ops.quote_name
+    table, names = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 (names from the model)
+    one = f"({', '.join(['%s'] * len(columns))})"
+    limit = connection.features.max_query_params
+    size = 2000 if limit is None else max(1, limit // len(columns))
+    batch = list(rows)
+    with connection.cursor() as cur:
+        for i in range(0, len(batch), size):
+            chunk = batch[i : i + size]
+            cur.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
 
 
 def rebuild(*, progress: Any = None) -> dict[str, int]:
