@@ -35,7 +35,7 @@ and reads as a province-level 工会工作人员:
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboards
     export DJANGO_SETTINGS_MODULE=config.settings.bench
     .venv/bin/python manage.py migrate --noinput
-    .venv/bin/python bench/dashboards.py --runs 20               # load (~20 min), rebuild, measure
+    .venv/bin/python bench/dashboards.py --runs 20               # load (8 min), rebuild (15), measure
     .venv/bin/python bench/dashboards.py --reuse --no-rebuild    # measure again on the same set
 """
 
