@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from jiangqiao.core.forms import LocalizedForm, model_choice
+from jiangqiao.core.periods import PeriodForm
 from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
 from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.talents.models import Craftsman, ServiceItem
@@ -481,71 +482,11 @@ class UpgradeForm(LocalizedForm):
         )
 
 
-class StatisticsFilterForm(LocalizedForm):
-    """统计报表的筛选：期间（年/季/月/自定义）、学院级别；下钻单位由表格行的链接带入。"""
+class StatisticsFilterForm(PeriodForm):
+    """统计报表的筛选：期间（年/季/月/自定义，``core.periods.PeriodForm``）、学院级别；下钻单位由
+    表格行的链接带入。"""
 
-    PERIODS = (("year", "年度"), ("quarter", "季度"), ("month", "月度"), ("custom", "自定义"))
-
-    period = forms.ChoiceField(label="统计期间", choices=PERIODS, required=False)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100, required=False)
-    quarter = forms.TypedChoiceField(
-        label="季度",
-        choices=[(str(i), f"第{i}季度") for i in range(1, 5)],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-    month = forms.TypedChoiceField(
-        label="月份",
-        choices=[(str(i), f"{i}月") for i in range(1, 13)],
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-    start = forms.DateField(label="开始日期", required=False, widget=DATE)
-    end = forms.DateField(label="结束日期", required=False, widget=DATE)
     level = forms.ChoiceField(
         label="学院级别", choices=[("", "全部级别"), *AcademyLevel.choices], required=False
     )
     unit = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-
-    def clean(self) -> dict[str, Any]:
-        from django.utils import timezone
-
-        from .statistics import MAX_DAY, MIN_DAY, period_bounds
-
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        kind = data.get("period") or "year"
-        data["period"] = kind
-        today = timezone.localdate()
-        year = data.get("year") or today.year
-        data["year"] = year
-        if kind == "custom":
-            start, end = data.get("start"), data.get("end")
-            if start is None:
-                self.add_error("start", "自定义期间请填写开始日期")
-            if end is None:
-                self.add_error("end", "自定义期间请填写结束日期")
-            if start is None or end is None:
-                return data
-            if end < start:
-                self.add_error("end", "结束日期不能早于开始日期")
-                return data
-            if start < MIN_DAY or end > MAX_DAY:
-                self.add_error("start", "统计期间应在 2000-01-01 至 2100-12-31 之间")
-                return data
-        if kind == "quarter" and not data.get("quarter"):
-            data["quarter"] = (today.month - 1) // 3 + 1
-        if kind == "month" and not data.get("month"):
-            data["month"] = today.month
-        data["start_day"], data["end_day"] = period_bounds(
-            kind,
-            year=year,
-            quarter=data.get("quarter"),
-            month=data.get("month"),
-            start=data.get("start"),
-            end=data.get("end"),
-        )
-        return data

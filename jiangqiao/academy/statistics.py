@@ -46,7 +46,6 @@ Nothing else changes: the page, the export and the roll-up read the registry.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,8 +57,17 @@ from django.urls import reverse
 
 from jiangqiao.casework.choices import UpgradeSource
 from jiangqiao.core.choices import Status
+
+# The period helpers and the drill path are shared with the dashboards (re-exported here).
+from jiangqiao.core.periods import MAX_DAY as MAX_DAY
+from jiangqiao.core.periods import MIN_DAY as MIN_DAY
+from jiangqiao.core.periods import PERIOD_KINDS as PERIOD_KINDS
+from jiangqiao.core.periods import period_bounds as period_bounds
+from jiangqiao.core.periods import period_label as period_label
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.orgs.models import Organization
+from jiangqiao.orgs.selectors import default_unit as default_unit
+from jiangqiao.orgs.selectors import drill_trail as drill_trail
 
 from . import selectors
 from .choices import (
@@ -73,11 +81,6 @@ from .choices import (
 from .models import Academy, Contestant, Course, Lecturer, TrainingClass, TrainingOrder
 
 Counts = dict[int, dict[str, int]]
-
-#: Periods a year can be cut into (the form's "统计期间").
-PERIOD_KINDS = (("year", "年度"), ("quarter", "季度"), ("month", "月度"), ("custom", "自定义"))
-MIN_DAY = dt.date(2000, 1, 1)
-MAX_DAY = dt.date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -700,32 +703,6 @@ def stats_units(*, user: Any) -> QuerySet[Organization]:
     return Organization.objects.visible_to(user, "view")
 
 
-def default_unit(*, user: Any) -> Organization | None:
-    """The unit a user's page opens on: his own, else the top unit he sees."""
-    units = stats_units(user=user)
-    own = getattr(user, "org", None)
-    if own is not None and units.filter(pk=own.pk).exists():
-        return own  # type: ignore[no-any-return]
-    return units.order_by("depth", "sort", "pk").first()
-
-
-def drill_trail(*, user: Any, unit: Organization) -> list[Organization]:
-    """The drill path from the highest unit the user sees down to ``unit`` (breadcrumb)."""
-    visible = {
-        o.pk: o
-        for o in stats_units(user=user)
-        .filter(pk__in=unit.ancestor_ids())
-        .only("pk", "name", "path", "depth", "parent_id", "level")
-    }
-    trail: list[Organization] = []
-    for pk in unit.ancestor_ids():
-        if pk in visible:
-            trail.append(visible[pk])
-        else:
-            trail = []  # a gap: the user's view starts below it
-    return trail
-
-
 def statistics_report(*, user: Any, query: StatsQuery) -> Report:
     """Every registered indicator for ``query.unit`` (its subtree), with one row per child unit
     the user sees, the unit's own rows, and the rest (lower units he may not see by name)."""
@@ -770,39 +747,3 @@ def statistics_report(*, user: Any, query: StatsQuery) -> Report:
         total=total,
         trail=drill_trail(user=user, unit=unit),
     )
-
-
-# ------------------------------------------------------------------------------------------------
-# Periods
-# ------------------------------------------------------------------------------------------------
-
-
-def period_bounds(
-    kind: str,
-    *,
-    year: int | None = None,
-    quarter: int | None = None,
-    month: int | None = None,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of a year, a quarter, a month or a custom range."""
-    if kind == "custom":
-        if start is None or end is None:
-            raise ValueError("custom needs start and end")
-        return start, end
-    if year is None:
-        raise ValueError("year needed")
-    if kind == "quarter":
-        q = quarter or 1
-        first = dt.date(year, 3 * q - 2, 1)
-        last_month = 3 * q
-        return first, dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
-    if kind == "month":
-        m = month or 1
-        return dt.date(year, m, 1), dt.date(year, m, calendar.monthrange(year, m)[1])
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"

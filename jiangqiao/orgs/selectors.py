@@ -55,3 +55,30 @@ def unit_edit_allowed(*, user: Any, org: Organization) -> bool:
         return True
     own = getattr(user, "org", None)
     return own is not None and org.pk != own.pk and org.path.startswith(own.path)
+
+
+def default_unit(*, user: Any) -> Organization | None:
+    """The unit a user's statistics page opens on: his own, else the top unit he sees."""
+    units = Organization.objects.visible_to(user, "view")
+    own = getattr(user, "org", None)
+    if own is not None and units.filter(pk=own.pk).exists():
+        return own  # type: ignore[no-any-return]
+    return units.order_by("depth", "sort", "pk").first()
+
+
+def drill_trail(*, user: Any, unit: Organization) -> list[Organization]:
+    """The drill path from the highest unit the user sees down to ``unit`` (breadcrumb of the
+    statistics pages: the academy's 统计报表, the cockpit)."""
+    visible = {
+        o.pk: o
+        for o in Organization.objects.visible_to(user, "view")
+        .filter(pk__in=unit.ancestor_ids())
+        .only("pk", "name", "path", "depth", "parent_id", "level")
+    }
+    trail: list[Organization] = []
+    for pk in unit.ancestor_ids():
+        if pk in visible:
+            trail.append(visible[pk])
+        else:
+            trail = []  # a gap: the user's view starts below it
+    return trail
