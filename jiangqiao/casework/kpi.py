@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.core.workdays import workdays_between
-from jiangqiao.demands.choices import DemandStatus
+from jiangqiao.demands import choices as demand_choices
 from jiangqiao.demands.models import Demand
 
 from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferStatus
@@ -39,8 +39,9 @@ class Period:
         return low, high
 
 
-#: Demands that count in no figure of collected demands (withdrawn by the enterprise, cancelled).
-NOT_COLLECTED = (DemandStatus.WITHDRAWN, DemandStatus.CANCELLED)
+#: Demands that count in no figure of collected demands (withdrawn by the enterprise, cancelled);
+#: kept with the demand's states, so the demand list's 计入征集 filter shares it.
+NOT_COLLECTED = demand_choices.NOT_COLLECTED
 
 
 def session_people() -> Any:

@@ -29,6 +29,9 @@ register(
         visible=_answers_offers,
     ),
     MenuItem("服务记录", "casework:servicerecord_list", "casework.view_servicerecord", weight=500),
+    MenuItem(
+        "技能提升记录", "casework:skillupgrade_list", "casework.view_skillupgrade", weight=550
+    ),
     MenuItem("结对协议", "casework:agreement_list", "casework.view_agreement", weight=600),
     MenuItem("需求队列", "casework:queue", "casework.assign_offer", weight=300),
     MenuItem("超期看板", "casework:aging", "casework.assign_offer", weight=310),

@@ -33,6 +33,8 @@ from jiangqiao.core.views.generic import (
     ObjectListView,
     ScopedMixin,
 )
+from jiangqiao.demands.choices import DemandKind
+from jiangqiao.demands.filtersets import EnterpriseBreakdownFilterSet
 from jiangqiao.talents.models import Craftsman
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 
@@ -63,7 +65,9 @@ def session_list(*, user: Any, action: str = "view") -> QuerySet[ServiceRecord]:
 # ----------------------------------------------------------------------------------------------
 
 
-class ServiceRecordFilterSet(filters.FilterSet):
+class ServiceRecordFilterSet(EnterpriseBreakdownFilterSet):
+    enterprise_path = "demand__enterprise__"
+
     demand_id = ObjectFilter("demand", label="需求", field_name="demand")
     offer_id = ObjectFilter("offer", label="服务邀请", field_name="offer")
     match_id = ObjectFilter("suggestion", label="匹配", field_name="match")
@@ -93,6 +97,15 @@ class ServiceRecordFilterSet(filters.FilterSet):
         widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
     )
     org_id = OrgSubtreeFilter(org_field="demand__org", label="需求所属工会（含下级）")
+    kind = filters.ChoiceFilter(
+        label="需求类型", field_name="demand__kind", choices=DemandKind.choices
+    )
+    # 服务企业数 (docs/kpi.md §1) links here: an enterprise's first session of the calendar year.
+    first_of_year = filters.BooleanFilter(
+        label="企业当年首次服务",
+        method="filter_first_of_year",
+        widget=forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")]),
+    )
 
     class Meta:
         model = ServiceRecord
@@ -107,7 +120,22 @@ class ServiceRecordFilterSet(filters.FilterSet):
             "enterprise_confirmed",
             "benefit_verified",
             "org_id",
+            "kind",
+            "first_of_year",
+            "ent_industry",
+            "ent_region",
+            "ent_size",
+            "ent_tier",
         ]
+
+    def filter_first_of_year(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        from .kpi import first_sessions_of_year
+
+        if value is None:
+            return queryset
+        if value:
+            return first_sessions_of_year(queryset)  # type: ignore[no-any-return]
+        return queryset.exclude(pk__in=first_sessions_of_year(queryset).values("pk"))
 
     def filter_craftsman(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         if not value:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import urls_claims, views, views_boards
+from . import upgrade_pages, urls_claims, views, views_boards
 from .session_pages import urlpatterns as session_urlpatterns
 
 app_name = "casework"
@@ -31,3 +31,5 @@ urlpatterns = [
 
 # Publication, claims, direct requests, assignments (issue 13 points 2 and 5).
 urlpatterns += urls_claims.urlpatterns
+# 技能提升记录: the list behind 技能提升人次 (issue 16).
+urlpatterns += upgrade_pages.urlpatterns

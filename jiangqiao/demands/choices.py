@@ -98,6 +98,11 @@ class DemandStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
+#: Demands that count in no figure of collected demands (征集需求数, docs/kpi.md §1): withdrawn by
+#: the enterprise or cancelled by the union.
+NOT_COLLECTED = (DemandStatus.WITHDRAWN, DemandStatus.CANCELLED)
+
+
 DEMAND_STATUS_COLORS: dict[str, str] = {
     DemandStatus.DRAFT: "secondary",
     DemandStatus.SUBMITTED: "blue",

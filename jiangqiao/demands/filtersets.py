@@ -20,6 +20,7 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from jiangqiao.taxonomy.filters import TermFilter
 from jiangqiao.text import search_key
 
 from .choices import (
+    NOT_COLLECTED,
     STAGE_STATUSES,
     Channel,
     DemandKind,
@@ -100,6 +102,100 @@ def age_q(
     return q
 
 
+#: The value of a breakdown filter that selects the rows with nothing filled in (未填写).
+UNFILLED = "-"
+
+YES_NO = forms.Select(choices=[("", "不限"), ("true", "是"), ("false", "否")])
+
+
+def day_range_filters(field: str, label: str) -> tuple[filters.DateFilter, filters.DateFilter]:
+    """A pair of date filters (from, to; days inclusive, Asia/Shanghai) on the timestamp
+    ``field``, each one bound on the indexed column."""
+
+    def after(queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(**{f"{field}__gte": start_of_day(value)}) if value else queryset
+
+    def before(queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        return queryset.filter(**{f"{field}__lt": start_of_day(value + dt.timedelta(days=1))})
+
+    widget = forms.DateInput(attrs={"type": "date"})
+    return (
+        filters.DateFilter(label=f"{label}起", method=after, widget=widget),
+        filters.DateFilter(label=f"{label}止", method=before, widget=widget),
+    )
+
+
+class EnterpriseBreakdownFilterSet(filters.FilterSet):
+    """The breakdowns of the campaign's figures by the enterprise served (docs/kpi.md §6), as
+    filters of the lists behind them: 门类 of its industry, the 地市 of its region, its size and
+    quality tier. ``-`` selects the rows with the attribute not filled in. Subclasses name the
+    path to the enterprise (``enterprise_path``)."""
+
+    enterprise_path = "enterprise__"
+
+    ent_industry = filters.CharFilter(
+        label="企业行业门类",
+        method="filter_ent_industry",
+        max_length=1,
+        validators=[RegexValidator(r"^[A-T-]$", "请填写行业门类字母（A–T）")],
+    )
+    ent_region = filters.CharFilter(
+        label="企业所在地市",
+        method="filter_ent_region",
+        max_length=6,
+        validators=[RegexValidator(r"^(-|\d{4}00)$", "请填写地市的六位行政区划代码")],
+    )
+    ent_size = filters.ChoiceFilter(
+        label="企业规模",
+        method="filter_ent_size",
+        choices=[*SizeClass.choices, (UNFILLED, "未划型")],
+    )
+    ent_tier = filters.ChoiceFilter(
+        label="企业梯度",
+        method="filter_ent_tier",
+        choices=[*((e.code, e.name) for e in QUALITY_TIERS), (UNFILLED, "未填写")],
+    )
+
+    def _field(self, name: str) -> str:
+        return f"{self.enterprise_path}{name}"
+
+    def _blank(self, name: str) -> Q:
+        field = self._field(name)
+        return Q(**{field: ""}) | Q(**{f"{field}__isnull": True})
+
+    def filter_ent_industry(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        if value == UNFILLED:
+            return queryset.filter(self._blank("industry_code"))
+        return queryset.filter(industry_subtree_q(value, field=self._field("industry_code")))
+
+    def filter_ent_region(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        field = self._field("region_code")
+        if value == UNFILLED:
+            return queryset.filter(self._blank("region_code"))
+        city = value[:4]
+        return queryset.filter(**{f"{field}__gte": f"{city}00", f"{field}__lte": f"{city}99"})
+
+    def filter_ent_size(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        if value == UNFILLED:
+            return queryset.filter(self._blank("size_class"))
+        return queryset.filter(**{self._field("size_class"): value})
+
+    def filter_ent_tier(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if not value:
+            return queryset
+        if value == UNFILLED:
+            return queryset.filter(self._blank("quality_tier"))
+        return queryset.filter(**{self._field("quality_tier"): value})
+
+
 _CATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if not e.parent_code]
 _SUBCATEGORY_CHOICES = [(e.code, e.name) for e in DEMAND_CATEGORIES if e.parent_code]
 
@@ -142,7 +238,7 @@ class EnterpriseFilterSet(filters.FilterSet):
         return queryset.filter(region_subtree_q(value)) if value else queryset
 
 
-class DemandFilterSet(filters.FilterSet):
+class DemandFilterSet(EnterpriseBreakdownFilterSet):
     q = filters.CharFilter(label="关键字", method="search", max_length=SEARCH_MAX)
     industry = TermFilter("industry", label="行业（含下级）", method="filter_industry")
     region = TermFilter("region", label="服务地点（含下级）", method="filter_region")
@@ -167,6 +263,13 @@ class DemandFilterSet(filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # The campaign's figures (dashboards) link here: 征集需求数 by submission day, 解决技术难题数 by
+    # the day the enterprise confirmed it solved (docs/kpi.md §1).
+    submitted_after, submitted_before = day_range_filters("submitted_at", "提交日期")
+    solved_after, solved_before = day_range_filters("solved_confirmed_at", "企业确认解决日期")
+    collected = filters.BooleanFilter(
+        label="计入征集需求数", method="filter_collected", widget=YES_NO
     )
     # Age in the current state, in working days (the aging board's bands link here).
     age_min = filters.NumberFilter(
@@ -208,10 +311,26 @@ class DemandFilterSet(filters.FilterSet):
             "age_max",
             "changed_after",
             "changed_before",
+            "submitted_after",
+            "submitted_before",
+            "solved_after",
+            "solved_before",
+            "collected",
+            "ent_industry",
+            "ent_region",
+            "ent_size",
+            "ent_tier",
         ]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return substring_search(queryset, value)
+
+    def filter_collected(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(submitted_at__isnull=False).exclude(status__in=NOT_COLLECTED)
+        return queryset.filter(Q(submitted_at__isnull=True) | Q(status__in=NOT_COLLECTED))
 
     def filter_age_min(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return queryset.filter(age_q(min_age=int(value))) if value is not None else queryset
