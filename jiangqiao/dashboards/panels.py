@@ -115,8 +115,8 @@ class StandingRow:
     @property
     def expected_kind(self) -> str:
         if self.standing.expected_seasonal is not None:
-            return "季节性（按上年各月分布）"
-        return "线性（按天数）" if self.standing.expected_linear is not None else ""
+            return "季节性：按上年各月分布"
+        return "线性：按天数" if self.standing.expected_linear is not None else ""
 
     @property
     def gap_text(self) -> str:
@@ -297,6 +297,18 @@ def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
 PIE = (Dimension.KIND, Dimension.SIZE, Dimension.TIER, Dimension.SOURCE)
 
 
+#: Colours of a breakdown's slices, in order (Tabler's names; the chart takes the same hex).
+PALETTE = ("blue", "green", "orange", "purple", "red", "yellow", "teal", "pink", "azure", "lime")
+HEX.update(
+    {
+        "orange": "#f76707",
+        "purple": "#ae3ec9",
+        "pink": "#d6336c",
+        "lime": "#74b816",
+    }
+)
+
+
 @dataclass
 class Slice:
     key: str
@@ -304,6 +316,7 @@ class Slice:
     value: int
     share: str
     url: str | None
+    color: str = "secondary"
 
 
 @dataclass
@@ -345,6 +358,8 @@ def breakdowns(
             )
             for key, value in ordered
         ]
+        for i, item in enumerate(slices):
+            item.color = PALETTE[i % len(PALETTE)]
         panel = BreakdownPanel(
             dim,
             str(Dimension(dim).label),
@@ -368,7 +383,10 @@ def breakdown_charts(panels: list[BreakdownPanel]) -> list[dict[str, Any]]:
             "id": f"breakdown-{p.dimension}",
             "type": p.chart,
             "title": p.title,
-            "items": [{"name": s.label, "value": s.value, "url": s.url} for s in p.slices],
+            "items": [
+                {"name": s.label, "value": s.value, "url": s.url, "color": HEX[s.color]}
+                for s in p.slices
+            ],
         }
         for p in panels
         if p.slices

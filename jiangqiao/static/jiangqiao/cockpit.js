@@ -113,8 +113,9 @@
       if (b.type === "pie") {
         make(el, {
           tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
-          series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}\n{d}%" },
-            data: items.map(function (i) { return { name: i.name, value: i.value }; }) }]
+          series: [{ type: "pie", radius: ["45%", "75%"], label: { show: false },
+            emphasis: { label: { show: true, formatter: "{b}\n{d}%", fontWeight: "bold" } },
+            data: items.map(function (i) { return { name: i.name, value: i.value, itemStyle: { color: i.color } }; }) }]
         }, urls);
       } else {
         var top = items.slice(0, 12);
@@ -124,8 +125,8 @@
           xAxis: { type: "value", minInterval: 1 },
           yAxis: { type: "category", inverse: true, data: top.map(function (i) { return i.name; }),
             axisLabel: { width: 110, overflow: "truncate" } },
-          series: [{ type: "bar", itemStyle: { color: "#4299e1" },
-            data: top.map(function (i) { return i.value; }) }]
+          series: [{ type: "bar",
+            data: top.map(function (i) { return { value: i.value, itemStyle: { color: i.color } }; }) }]
         }, urls);
       }
     });
