@@ -528,5 +528,60 @@ class LinkedFiguresTests(CockpitWorld):
             seen.add(path)
             response = self.client.get(url)
             self.assertEqual(response.status_code, 200, url)
-            self.assertNotIn("is-invalid", response.content.decode(), url)
+            self.assertFalse("invalid-feedback" in response.content.decode(), url)
         self.assertGreaterEqual(len(seen), 3)
+
+    def test_new_list_filters_scope_and_bad_input(self) -> None:
+        w = self.world
+        url = reverse("casework:skillupgrade_list")
+        self.client.force_login(w.city_admin_b)
+        page = self.client.get(url).content.decode()
+        self.assertNotIn("GH-0417", page)  # 深圳's upgrade is not 广州's to see
+        self.client.force_login(w.city_admin_a)
+        self.assertIn("GH-0417", self.client.get(url).content.decode())
+        for bad in (
+            {"ent_region": "44"},
+            {"ent_industry": "CC"},
+            {"ent_size": "9"},
+            {"solved_after": "yesterday"},
+            {"submitted_before": "2026-13-01"},
+        ):
+            response = self.client.get(reverse("demands:demand_list"), bad)
+            self.assertEqual(response.status_code, 200, bad)
+            # The field is named in the error and no rows are listed.
+            self.assertTrue("invalid-feedback" in response.content.decode(), bad)
+        response = self.client.get(
+            reverse("casework:servicerecord_list"), {"first_of_year": "x", "ent_tier": "?"}
+        )
+        self.assertEqual(response.status_code, 200)
+        # 未填写 (``-``) and a city code select what the breakdowns count.
+        rows = list_rows(
+            reverse("casework:servicerecord_list") + "?ent_size=-&ent_region=440300", w.city_admin_a
+        )
+        sizes = {r.demand.enterprise.size_class for r in rows}
+        self.assertTrue(sizes <= {"", None})
+
+
+class QueryBudgetTests(CockpitWorld):
+    def queries(self, user: Any) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.client.force_login(user)
+        self.client.get(URL)  # the session's first save is not the page's
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            self.assertEqual(self.client.get(URL).status_code, 200)
+        return len(ctx.captured_queries)
+
+    def test_the_page_does_not_grow_with_the_units_below(self) -> None:
+        from jiangqiao.core.testing.personas import make_org
+        from jiangqiao.orgs.choices import OrgLevel
+
+        w = self.world
+        before = self.queries(w.province_admin)
+        self.assertLessEqual(before, 40)
+        for i in range(3):
+            city = make_org(w.province, OrgLevel.CITY, f"测试市{i}总工会", f"44{i + 5}000")
+            Target.objects.create(org=city, year=2026, indicator="person_times", value=5)
+        self.assertEqual(self.queries(w.province_admin), before)

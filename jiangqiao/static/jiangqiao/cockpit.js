@@ -94,7 +94,7 @@
       xAxis: { type: "category", data: months.map(function (m) { return m.label; }) },
       yAxis: { type: "value", minInterval: 1, name: data.unit },
       series: [
-        { name: data.year + " 年", type: "bar", itemStyle: { color: "#206bc4" },
+        { name: data.year + " 年", type: "bar", barMaxWidth: 40, itemStyle: { color: "#206bc4" },
           data: months.map(function (m) { return m.value; }) },
         { name: (data.year - 1) + " 年", type: "line", smooth: true, itemStyle: { color: "#f59f00" },
           data: months.map(function (m) { return m.last; }) }
@@ -125,7 +125,7 @@
           xAxis: { type: "value", minInterval: 1 },
           yAxis: { type: "category", inverse: true, data: top.map(function (i) { return i.name; }),
             axisLabel: { width: 110, overflow: "truncate" } },
-          series: [{ type: "bar",
+          series: [{ type: "bar", barMaxWidth: 28,
             data: top.map(function (i) { return { value: i.value, itemStyle: { color: i.color } }; }) }]
         }, urls);
       }
