@@ -96,7 +96,7 @@
       series: [
         { name: data.year + " 年", type: "bar", barMaxWidth: 40, itemStyle: { color: "#206bc4" },
           data: months.map(function (m) { return m.value; }) },
-        { name: (data.year - 1) + " 年", type: "line", smooth: true, itemStyle: { color: "#f59f00" },
+        { name: (data.year - 1) + " 年", type: "line", itemStyle: { color: "#f59f00" },
           data: months.map(function (m) { return m.last; }) }
       ]
     }, function (p) { return p.seriesIndex === 0 && months[p.dataIndex] ? months[p.dataIndex].url : null; });
