@@ -74,7 +74,23 @@ def target_url(user: Any, unit: Organization, year: int) -> str | None:
     if not user.has_perm("dashboards.set_target"):
         return None
     try:
-        return list_link("dashboards:target_list", org_id=unit.pk, year=year)
+        return list_link("dashboards:targets", org=unit.pk, year=year)
+    except NoReverseMatch:
+        return None
+
+
+def report_url(user: Any, unit: Organization, start: dt.date, end: dt.date) -> str | None:
+    """The upward report (上报统计表) of the same unit and period, if the user may export it."""
+    if not user.has_perm("dashboards.export_report"):
+        return None
+    try:
+        return list_link(
+            "dashboards:report_export",
+            unit=unit.pk,
+            year=start.year,
+            start=start.isoformat(),
+            end=end.isoformat(),
+        )
     except NoReverseMatch:
         return None
 

@@ -94,6 +94,7 @@ class CockpitView(_CockpitBase):
                 "no_data": not any(s.actual for s in cp.standings),
                 "no_target": not any(s.target for s in cp.standings),
                 "set_target_url": panels.target_url(user, period.unit, cp.year),
+                "report_url": panels.report_url(user, period.unit, cp.start, cp.end),
                 "lines": panels.unit_lines(cp, period, user),
                 "national_labels": [registry.REGISTRY[c].label for c in national_codes],
                 "rank_label": registry.REGISTRY[period.indicator].label,

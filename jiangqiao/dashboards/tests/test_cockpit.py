@@ -370,37 +370,34 @@ class CockpitPageTests(CockpitWorld):
         status, page = self.page(lonely)
         self.assertEqual((status, 'data-empty="no-unit"' in page), (200, True))
 
-    def test_set_target_link_only_for_who_may(self) -> None:
+    def test_set_target_and_report_links_only_for_who_may(self) -> None:
+        from django.contrib.auth.models import Group, Permission
+
         w = self.world
         _, page = self.page(w.province_admin, period="year", year=2030)
-        may = w.province_admin.has_perm("dashboards.set_target")
-        self.assertTrue(may)
-        try:
-            reverse("dashboards:target_list")
-            wired = True
-        except Exception:
-            wired = False
-        self.assertEqual("设定年度目标" in page, wired)
-        viewer = make_user(
-            "viewer",
-            w.city_a,
-            scope_role(
-                "org_and_below_viewer",
-                perms=__import__(
-                    "django.contrib.auth.models", fromlist=["Permission"]
-                ).Permission.objects.filter(
-                    content_type__app_label="dashboards", codename__startswith="view_"
-                ),
-            ),
+        self.assertIn("设定年度目标", page)
+        self.assertIn(f"/dashboards/targets/?org={w.province.pk}&amp;year=2030", page)
+        self.assertIn(f"/dashboards/report/?unit={w.province.pk}&amp;year=2030", page)
+        group = Group.objects.create(name="role:test_cockpit_viewer")
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="dashboards", codename__startswith="view_"
+            )
         )
-        Role.objects.filter(code="test_org_and_below_viewer").update(
-            data_scope=DataScope.ORG_AND_BELOW
+        viewer_role = Role.objects.create(
+            group=group,
+            code="test_cockpit_viewer",
+            name="测试-只看驾驶舱",
+            data_scope=DataScope.ORG_AND_BELOW,
         )
+        viewer = make_user("viewer", w.city_a, viewer_role)
         status, page = self.page(viewer, period="year", year=2030)
         self.assertEqual(status, 200)
         self.assertNotIn("设定年度目标", page)
+        self.assertNotIn("/dashboards/report/", page)
         # Without the lists' permissions the figures are shown, not linked.
         self.assertEqual(figures_of(page), {})
+        self.assertIn("深圳市总工会", page)
 
     def test_permission_needed(self) -> None:
         w = self.world
