@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import urls_report, views_targets
+from . import urls_cockpit, urls_report, views_targets
 
 app_name = "dashboards"
 
@@ -24,3 +24,4 @@ urlpatterns = [
 ]
 
 urlpatterns += urls_report.urlpatterns
+urlpatterns += urls_cockpit.urlpatterns
