@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiangqiao.orgs.models import Organization
@@ -16,6 +18,7 @@ from ..models import Target, TargetRevision
 MAX_UNITS = 2000
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleOrgField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     """A unit the caller may see (another unit reads as “does not exist”)."""
 
