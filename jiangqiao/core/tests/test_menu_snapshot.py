@@ -30,6 +30,9 @@ URLS = {
     "清单匹配": "/matching/list/",
     "平台匹配": "/matching/runs/",
     "服务记录": "/casework/sessions/",
+    "技能提升记录": "/casework/upgrades/",
+    "统计驾驶舱": "/dashboards/",
+    "年度目标": "/dashboards/targets/",
     "利益冲突申报": "/matching/conflicts/",
     "组织机构": "/orgs/",
     "用户": "/accounts/users/",
@@ -90,10 +93,24 @@ ACADEMY = (
         "统计报表",
     ),
 )
-CASEWORK = ("服务办理", ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "结对协议"))
+CASEWORK = (
+    "服务办理",
+    ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "技能提升记录", "结对协议"),
+)
+# 统计驾驶舱 (issue 16): the cockpit and the yearly targets.
+DASHBOARDS = ("统计驾驶舱", ("统计驾驶舱", "年度目标"))
 TASK_FORCE_CASEWORK = (
     "服务办理",
-    ("服务邀请", "认领审核", "需求队列", "超期看板", "省总工作专班队列", "服务记录", "结对协议"),
+    (
+        "服务邀请",
+        "认领审核",
+        "需求队列",
+        "超期看板",
+        "省总工作专班队列",
+        "服务记录",
+        "技能提升记录",
+        "结对协议",
+    ),
 )
 # Test personas hold every business permission, the craftsman's 认领 too.
 CASEWORK_ALL = (
@@ -107,6 +124,7 @@ CASEWORK_ALL = (
         "超期看板",
         "省总工作专班队列",
         "服务记录",
+        "技能提升记录",
         "结对协议",
     ),
 )
@@ -116,6 +134,7 @@ STAFF = [
     MATCHING,
     CASEWORK,
     ACADEMY,
+    DASHBOARDS,
     ("系统管理", ("组织机构", "用户", "后台任务", "导入记录", "工作日历")),
     TAXONOMY,
     LOGS,
@@ -132,6 +151,7 @@ EVERYTHING = [
     MATCHING,
     CASEWORK_ALL,
     ACADEMY,
+    DASHBOARDS,
     ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名", "工作日历")),
     TAXONOMY,
     LOGS,
@@ -169,7 +189,7 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
     BuiltinRole.CRAFTSMAN: [
         TALENTS,
-        ("服务办理", ("需求认领清单", "我的认领", "服务记录", "结对协议")),
+        ("服务办理", ("需求认领清单", "我的认领", "服务记录", "技能提升记录", "结对协议")),
         TAXONOMY,
     ],
     # 工匠学院 (issue 15): academies, lecturers drawn from the talent pool, the course menu.
@@ -177,6 +197,7 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     BuiltinRole.ACADEMY_ADMIN: [
         ("人才资源库", ("劳模工匠", "我的档案")),
         ("企业需求库", ("企业", "需求")),
+        ("服务办理", ("技能提升记录",)),
         ACADEMY,
         ("系统管理", ("组织机构", "后台任务", "导入记录")),
         TAXONOMY,
