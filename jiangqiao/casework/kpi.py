@@ -136,10 +136,16 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
     )
     # The craftsmen of a session: those named in it (the offer's craftsman, the team members who
     # came, or for sessions older than offers the match's).
+    # A join, not nested IN-subqueries (PostgreSQL planned those as minutes-long loops on freshly
+    # loaded tables without statistics).
     serving = set(
         ServiceRecord.participants.through.objects.filter(
-            servicerecord__in=sessions.values("pk")
-        ).values_list("craftsman_id", flat=True)
+            servicerecord__date__gte=start,
+            servicerecord__date__lte=end,
+            servicerecord__demand__in=demands.values("pk"),
+        )
+        .values_list("craftsman_id", flat=True)
+        .distinct()
     )
     offers = Offer.objects.filter(demand__in=demands.values("pk"))
     answered = offers.filter(
