@@ -114,16 +114,17 @@ class TestSessionNamesAndConfirmation(OfferWorld):
         return session_services.session_create(
             actor=self.user_a,
             offer=offer,
-            data={"date": dt.date(2026, 12, 5), "mode": "onsite", **data},
+            data={"date": timezone.localdate(), "mode": "onsite", **data},
         )
 
     def test_a_session_is_named_by_its_demand_day_and_mode(self) -> None:
         demand, offer = self.accepted()
         record = self.session(demand, offer)
-        self.assertEqual(str(record), "数控机床主轴异响（2026-12-05 现场）")
+        name = f"数控机床主轴异响（{timezone.localdate().isoformat()} 现场）"
+        self.assertEqual(str(record), name)
         self.client.force_login(self.staff)
         page = self.client.get(reverse("casework:servicerecord_list")).content.decode()
-        self.assertIn("数控机床主轴异响（2026-12-05 现场）", page)
+        self.assertIn(name, page)
         self.assertNotIn(f"服务记录 #{record.pk}", page)
         detail = self.client.get(record.get_absolute_url()).content.decode()
         self.assertNotIn(f"#{record.pk}", detail)
