@@ -92,6 +92,30 @@ def scope_q(
     return q
 
 
+def access_key(user: User | AnonymousUser) -> str:
+    """A short digest of everything ``scope_q`` and the permission checks read for ``user``: his
+    organisation, his active roles with their data scopes and chosen organisations, and his
+    permissions. A cache of scoped answers keyed by it goes stale the moment a role, a scope or a
+    permission of the user changes (not when its timeout ends)."""
+    import hashlib
+
+    if not user.is_authenticated:
+        return "anonymous"
+    roles = sorted(
+        (role.pk, str(role.data_scope), tuple(sorted(role.custom_org_ids())))
+        for role in user.active_roles()  # type: ignore[union-attr]
+    )
+    parts = (
+        user.pk,
+        getattr(user, "org_id", None),
+        user.is_superuser,
+        user.is_active,
+        roles,
+        sorted(user.get_all_permissions()),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 def permission_name(model: type[models.Model], action: str) -> str:
     meta = model._meta
     return f"{meta.app_label}.{action}_{meta.model_name}"

@@ -422,12 +422,8 @@ class ProcessFigure:
     url: str | None = None
 
 
-def process_figures(
-    *, user: Any, unit: Organization, start: dt.date, end: dt.date
-) -> list[ProcessFigure]:
-    from jiangqiao.casework import kpi
-
-    got = kpi.figures(user=user, org=unit, start=start, end=end)
+def process_figures(got: dict[str, Any], *, user: Any, unit: Organization) -> list[ProcessFigure]:
+    """The panel's figures of ``got`` (``selectors.process``)."""
 
     def num(value: Any, suffix: str) -> str:
         return "—" if value is None else f"{value:g} {suffix}"

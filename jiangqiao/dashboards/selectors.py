@@ -8,23 +8,27 @@ rollups are kept equal to a recount by ``rollups.py``.
 :func:`cockpit` is the one answer the pages and the report share: actual vs target to date, the
 expected pace (linear, and seasonal where last year's monthly shape exists), the status colour,
 the units below ranked by completion, and the trend by month. It is cached per user, unit and
-period under the unit's figure version (bumped on every write below it).
+period under the unit's figure version (bumped on every write below it) and the user's access key
+(his roles, scopes and permissions: a change of those is a new key at once); so are the
+breakdowns. The process figures (:func:`process`) are counted from the raw rows — offers and
+contacts change them, which the rollups do not follow — and are cached for
+``PROCESS_CACHE_SECONDS`` besides.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest, StrIndex, Substr
 from django.utils import timezone
 
-from jiangqiao.core.scope import subtree_q
+from jiangqiao.core.scope import access_key, subtree_q
 from jiangqiao.orgs.models import Organization
 
 from . import indicators as registry
@@ -33,6 +37,31 @@ from .models import DailyFigure, MonthlyFigure, Target
 from .rollups import month_end, month_of, scope_version
 
 CACHE_SECONDS = 600
+#: The process figures are at most this old (the panel says when they were counted).
+PROCESS_CACHE_SECONDS = 300
+
+T = TypeVar("T")
+
+
+def _cached(
+    name: str,
+    user: Any,
+    unit: Organization,
+    parts: Iterable[Any],
+    compute: Callable[[], T],
+    seconds: int = CACHE_SECONDS,
+) -> T:
+    """``compute()`` cached under the user's access key and the unit's figure version."""
+    key = ":".join(
+        str(p)
+        for p in ("dashboards", name, access_key(user), unit.pk, *parts, scope_version(unit.pk))
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    cache.set(key, value, seconds)
+    return value
 
 
 # ------------------------------------------------------------------------------------------------
@@ -140,17 +169,37 @@ def breakdown(
     *, user: Any, unit: Organization, start: dt.date, end: dt.date, dimension: str
 ) -> dict[str, dict[str, int]]:
     """``{indicator: {key: value}}`` of one breakdown (``Dimension``) of the unit's subtree."""
-    out: dict[str, dict[str, int]] = {}
-    for row in sums(
-        user=user,
-        unit=unit,
-        start=start,
-        end=end,
-        group=("indicator", "key"),
-        dimension=dimension,
-    ):
-        out.setdefault(row["indicator"], {})[row["key"]] = row["value"]
-    return out
+
+    def compute() -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for row in sums(
+            user=user,
+            unit=unit,
+            start=start,
+            end=end,
+            group=("indicator", "key"),
+            dimension=dimension,
+        ):
+            out.setdefault(row["indicator"], {})[row["key"]] = row["value"]
+        return out
+
+    return _cached("breakdown", user, unit, (start, end, dimension), compute)
+
+
+def process(*, user: Any, unit: Organization, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The process figures of docs/kpi.md §2 (``casework.kpi.figures``) of the unit's subtree,
+    with ``counted_at``: the moment they were counted (at most ``PROCESS_CACHE_SECONDS`` ago)."""
+    from jiangqiao.casework import kpi
+
+    def compute() -> dict[str, Any]:
+        return {
+            **kpi.figures(user=user, org=unit, start=start, end=end),
+            "counted_at": timezone.now(),
+        }
+
+    return _cached(
+        "process", user, unit, (start, end, timezone.localdate()), compute, PROCESS_CACHE_SECONDS
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -339,23 +388,24 @@ def cockpit(
     today = today or timezone.localdate()
     start = start or dt.date(year, 1, 1)
     end = end or dt.date(year, 12, 31)
-    key = ":".join(
-        str(p)
-        for p in (
-            "dashboards:cockpit",
-            user.pk,
-            unit.pk,
-            campaign,
-            year,
-            start,
-            end,
-            today,
-            scope_version(unit.pk),
-        )
+    return _cached(
+        "cockpit",
+        user,
+        unit,
+        (campaign, year, start, end, today),
+        lambda: _cockpit(user, unit, year, start, end, campaign, today),
     )
-    cached = cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+
+
+def _cockpit(
+    user: Any,
+    unit: Organization,
+    year: int,
+    start: dt.date,
+    end: dt.date,
+    campaign: str,
+    today: dt.date,
+) -> Cockpit:
     as_of = min(max(today, start), end)
     per_child = sums(
         user=user,
@@ -404,7 +454,7 @@ def cockpit(
         )
         for child in children
     ]
-    result = Cockpit(
+    return Cockpit(
         unit=unit,
         campaign=campaign,
         year=year,
@@ -417,5 +467,3 @@ def cockpit(
         last_year=last_year,
         other=other,
     )
-    cache.set(key, result, CACHE_SECONDS)
-    return result

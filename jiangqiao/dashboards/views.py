@@ -24,7 +24,7 @@ from jiangqiao.orgs.selectors import default_unit, drill_trail
 from . import indicators as registry
 from . import panels
 from .forms_cockpit import CockpitForm
-from .selectors import cockpit
+from .selectors import PROCESS_CACHE_SECONDS, cockpit, process
 
 PERMISSION = "dashboards.view_cockpit"
 
@@ -118,13 +118,18 @@ class CockpitProcessView(_CockpitBase):
         _form, period, _no_unit = self.resolve(request)
         if period is None:
             return HttpResponse("统计条件有误或没有可统计的单位。", status=400)
-        figures = panels.process_figures(
-            user=request.user, unit=period.unit, start=period.start, end=period.end
-        )
+        got = process(user=request.user, unit=period.unit, start=period.start, end=period.end)
+        figures = panels.process_figures(got, user=request.user, unit=period.unit)
         return render(
             request,
             "dashboards/_cockpit_process.html",
-            {"figures": figures, "unit": period.unit, "period": period},
+            {
+                "figures": figures,
+                "unit": period.unit,
+                "period": period,
+                "counted_at": got["counted_at"],
+                "refresh_minutes": PROCESS_CACHE_SECONDS // 60,
+            },
         )
 
 

@@ -36,7 +36,7 @@ from jiangqiao.casework.tests.test_sessions import accepted_offer, confirmed_mat
 from jiangqiao.casework.upgrade_pages import SkillUpgradeFilterSet, upgrade_list
 from jiangqiao.core.choices import DataScope
 from jiangqiao.core.testing.personas import make_user, scope_role
-from jiangqiao.dashboards import indicators, rollups
+from jiangqiao.dashboards import indicators, rollups, selectors
 from jiangqiao.dashboards.models import Target
 from jiangqiao.demands.filtersets import DemandFilterSet
 from jiangqiao.demands.selectors import demand_list
@@ -582,3 +582,64 @@ class QueryBudgetTests(CockpitWorld):
             city = make_org(w.province, OrgLevel.CITY, f"测试市{i}总工会", f"44{i + 5}000")
             Target.objects.create(org=city, year=2026, indicator="person_times", value=5)
         self.assertEqual(self.queries(w.province_admin), before)
+
+
+class CacheTests(CockpitWorld):
+    """The cockpit, its breakdowns and process figures are cached; a change of the user's roles
+    or of the figures below is seen at once, the process figures within their refresh time."""
+
+    def test_a_narrower_role_is_seen_at_once_not_after_the_cache_time(self) -> None:
+        w = self.world
+        _, page = self.page(w.city_admin_a)  # cached under his roles
+        self.assertEqual(figures_of(page)["person_times"], 6)
+        panel = self.panel(w.city_admin_a, "cockpit_breakdown", indicator="person_times")[1]
+        self.assertIn("breakdown-industry", panel)
+        # Now 仅本级: the city's own rows only (its sessions are all in the counties below).
+        w.city_admin_a.roles.set([scope_role(DataScope.ORG)])
+        status, page = self.page(w.city_admin_a, unit=w.city_a.pk)
+        self.assertEqual(status, 200)
+        self.assertIn("深圳市总工会", page)
+        self.assertEqual(figures_of(page).get("person_times", 0), 0)
+        status, panel = self.panel(
+            w.city_admin_a, "cockpit_breakdown", unit=w.city_a.pk, indicator="person_times"
+        )
+        self.assertEqual(status, 200)
+        self.assertNotIn("breakdown-industry", panel)
+
+    def test_a_breakdown_follows_a_session_at_once(self) -> None:
+        w = self.world
+        dim = "kind"
+
+        def kinds() -> int:
+            got = selectors.breakdown(
+                user=w.city_admin_a,
+                unit=w.city_a,
+                start=dt.date(2026, 1, 1),
+                end=dt.date(2026, 12, 31),
+                dimension=dim,
+            )
+            return sum(got.get("person_times", {}).values())
+
+        self.assertEqual(kinds(), 6)
+        match = confirmed_match(w.county_a2, w.city_admin_a, decided_at=NOW - dt.timedelta(days=3))
+        sessions.session_create(
+            actor=w.city_admin_a, offer=accepted_offer(match), data=record_data(date=TODAY)
+        )
+        self.assertEqual(kinds(), 7)
+
+    def test_process_figures_are_kept_for_their_refresh_time_and_say_when_counted(self) -> None:
+        w = self.world
+        with time_machine.travel(NOW, tick=False):
+            status, panel = self.panel(w.province_admin, "cockpit_process")
+            self.assertEqual(status, 200)
+            self.assertIn("统计于 10:00，每 5 分钟重新统计", panel)
+            first = selectors.process(
+                user=w.province_admin, unit=w.province, start=TODAY, end=TODAY
+            )
+        later = NOW + dt.timedelta(seconds=selectors.PROCESS_CACHE_SECONDS - 60)
+        with time_machine.travel(later, tick=False):
+            kept = selectors.process(user=w.province_admin, unit=w.province, start=TODAY, end=TODAY)
+            self.assertEqual(kept["counted_at"], first["counted_at"])
+            # Another user's answer is his own (his scope), not the province's.
+            county = selectors.process(user=w.city_admin_b, unit=w.province, start=TODAY, end=TODAY)
+            self.assertEqual(county["counted_at"], later)
