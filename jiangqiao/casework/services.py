@@ -70,6 +70,8 @@ ORG_LEVEL_TO_OWNER = {
     "county": OwnerLevel.COUNTY,
     "grassroots": OwnerLevel.GRASSROOTS,
 }
+#: The follow-ups of a confirmed outcome: how many days after the confirmation each is due.
+FOLLOW_UP_DAYS = ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180))
 _RESULT_RANK = {OutcomeResult.UNSOLVED: 0, OutcomeResult.PARTIAL: 1, OutcomeResult.SOLVED: 2}
 
 #: Set while the deadline tick reassigns: the offer it creates is marked 自动改派.
@@ -1244,7 +1246,7 @@ def outcome_confirm(
     )
     _confirm_sessions(actor, current)
     today = timezone.localdate()
-    for kind, days in ((FollowUpKind.DAYS_90, 90), (FollowUpKind.DAYS_180, 180)):
+    for kind, days in FOLLOW_UP_DAYS:
         FollowUp.objects.get_or_create(
             demand=current,
             kind=kind,

@@ -2,16 +2,17 @@
 
 The demo's other builders write *today's* work through the services; the services date what they
 do now (a demand's ``submitted_at`` and ``solved_confirmed_at`` are set by the submitting and
-confirming services), so they cannot write last March. This module writes the history as
-``bulk.py`` writes the large set: the rows and their derived columns directly, in batches, with
-coherent dates —
+confirming services), so they cannot write last March. This module plans the history — which
+demand of which enterprise, served by whom, and the dates of its steps —
 
     submitted → triaged → offered → accepted → contacted → session(s) → outcome → confirmed → closed
 
-each a few (working) days after the previous one, so every demand of the history went through
-the life cycle of ``casework.lifecycle`` (its ``DemandEvent`` rows say so), and what lies after
-today is simply not there yet: a recent outcome still waits for the enterprise's confirmation, a
-very recent session's demand is still 服务中.
+each a few (working) days after the previous one, and invents the content (the demand's text,
+the sessions' details, the outcome's summary, the ratings, the follow-ups' answers, the skill
+upgrades). What lies after today is simply not there yet: a recent outcome still waits for the
+enterprise's confirmation, a very recent session's demand is still 服务中. The rows are written
+by casework, the lifecycle's owner (``casework.history_load``): it derives every status from the
+dates through ``casework.lifecycle`` (the ``DemandEvent`` rows say so) and writes in bulk.
 
 Volumes follow a plan (``CITY_PLANS``): the demo targets of Guangdong split over the cities in
 proportion to their size (``SHARE``), and each city's pace — 深圳 and 广州 ahead, 韶关 and 汕尾
@@ -20,8 +21,8 @@ mid-February in 2026), the summer heat of August, the 国庆 week, the push befo
 Last year is smaller (the campaign was starting). Skill upgrades are recorded with the sessions
 (pseudonymised worker codes, one certificate each).
 
-Nothing here updates the figures row by row: ``build`` ends with the recount of the skill
-upgrades' once-a-year flags and ``dashboards.rollups.rebuild()``, which recompute everything the
+Nothing here updates the figures row by row: the load recounts the skill upgrades' once-a-year
+flags, and ``build`` ends with ``dashboards.rollups.rebuild()``, which recomputes the figures the
 bulk writes bypassed.
 """
 
@@ -33,18 +34,19 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import DateTimeField, F
-from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from jiangqiao.core.workdays import is_workday
 from jiangqiao.dashboards import demo as demo_targets
-from jiangqiao.text import normalize, search_key
+from jiangqiao.text import normalize
 
 from . import people
+
+if TYPE_CHECKING:
+    from jiangqiao.casework.history_load import PastCase
 
 #: Demo targets of Guangdong for the year and each city's share of them: the targets the
 #: dashboards' demo sets (``jiangqiao/dashboards/demo.py``), which this history is planned against.
@@ -255,7 +257,7 @@ class Case:
 
 def build(ctx: Any, actor: Any, *, today: dt.date | None = None) -> Made:
     """Write last year's and this year's history (to ``today``) and rebuild the figures."""
-    from jiangqiao.casework import upgrade_count
+    from jiangqiao.casework.history_load import history_load
     from jiangqiao.dashboards.rollups import rebuild
 
     today = today or timezone.localdate()
@@ -268,8 +270,8 @@ def build(ctx: Any, actor: Any, *, today: dt.date | None = None) -> Made:
         pools = _enterprise_pools(ctx, actor, rng, plan, today, made, already)
         craftsmen = _craftsmen_by_city()
         cases = _plan_cases(rng, plan, pools, craftsmen, today, already)
-        _write(ctx, actor, rng, cases, today, made)
-        upgrade_count.recount_all()
+        loaded = history_load(actor=actor, cases=_past_cases(rng, cases, today), today=today)
+    made.demands, made.sessions, made.upgrades = loaded.demands, loaded.sessions, loaded.upgrades
     made.write_seconds = time.perf_counter() - started
     started = time.perf_counter()
     made.counts = rebuild()
@@ -643,334 +645,123 @@ def _experts(city: str, counter: dict[str, int]) -> int:
     return 2 if counter[city] % TWO_EVERY == TWO_EVERY // 2 else 1
 
 
-def _steps(case: Case, today: dt.date) -> list[tuple[str, str, dt.date, int, str]]:
-    """The demand's moves of ``casework.lifecycle`` up to ``today``: (from, to, day, hour, note)."""
-    result_state = _status_of_result(case.result)
-    steps = [
-        ("", "draft", case.submitted, 8, "创建"),
-        ("draft", "submitted", case.submitted, 9, "提交"),
-        ("submitted", "triaged", case.triaged, 10, "县级承办"),
-        ("triaged", "matching", case.offered, 11, "发出服务邀请"),
-        ("matching", "in_service", case.accepted, 14, "劳模工匠接受邀请"),
-    ]
-    if case.recorded:
-        steps.append(("in_service", result_state, case.recorded, 16, "登记办理结果"))
-    if case.confirmed:
-        steps.append(
-            (result_state, "confirmed", case.confirmed, 16, f"企业确认，评分 {case.rating} 分")
-        )
-    if case.closed:
-        steps.append(("confirmed", "closed", case.closed, 17, "办结"))
-    return [step for step in steps if step[2] <= today]
+def _past_cases(rng: random.Random, cases: list[Case], today: dt.date) -> list[PastCase]:
+    """The cases as ``casework.history_load`` takes them: the steps taken by ``today`` and the
+    content invented for them (the statuses, numbers and deadlines are casework's to derive).
 
+    The content is drawn in four passes over the cases — the demand, the offer, the service, the
+    skill upgrades — in the order the demo drew it when it wrote the rows itself, so the seed
+    still gives the same history."""
+    from jiangqiao.casework.history_load import PastCase, PastFollowUp, PastSession, PastUpgrade
+    from jiangqiao.casework.services import FOLLOW_UP_DAYS
 
-def _write(
-    ctx: Any, actor: Any, rng: random.Random, cases: list[Case], today: dt.date, made: Made
-) -> None:
-    from jiangqiao.casework.models import ContactAttempt, FollowUp, Offer, Outcome
-    from jiangqiao.casework.session_models import ServiceRecord, SkillUpgrade
-    from jiangqiao.casework.upgrade_count import keys_for
-    from jiangqiao.demands.models import Demand, DemandCode, DemandCounter, DemandEvent
-    from jiangqiao.demands.numbering import format_number
+    def taken(day: dt.date | None) -> dt.date | None:
+        return day if day is not None and day <= today else None
 
-    from .bulk import _get_term
-
-    # Numbers continue each year's counter (this year's already has today's demands).
-    sequence = {
-        year: DemandCounter.objects.filter(province="GD", year=year)
-        .values_list("last", flat=True)
-        .first()
-        or 0
-        for year in {c.submitted.year for c in cases}
-    }
-    demands: list[Any] = []
+    fields: list[dict[str, Any]] = []
     for case in cases:
         data = people.demand(rng, case.industry, case.enterprise.region_code)
         data["visibility"] = "private"
-        year = case.submitted.year
-        sequence[year] += 1
-        steps = _steps(case, today)
-        status, last_change = steps[-1][1], _aware(steps[-1][2], steps[-1][3], 30)
-        triaged = case.triaged <= today
-        submitted_at = _aware(case.submitted, 9, rng.randint(0, 29))
-        solved = case.confirmed is not None and case.result == "solved"
-        d = Demand(
-            org_id=case.enterprise.org_id,
-            enterprise=case.enterprise,
-            created_by=actor,
-            updated_by=actor,
-            channel=rng.choice(("online", "online", "offline", "imported")),
-            number=format_number("GD", case.enterprise.region_code, year, sequence[year]),
-            status=status,
-            submitted_at=submitted_at,
-            submitted_by=actor,
-            triaged_at=_aware(case.triaged, 10, 30) if triaged else None,
-            grade=rng.choice(("a", "b", "b", "c")) if triaged else "",
-            owner_level="county" if triaged else "",
-            outcome=case.result if case.recorded else "",
-            solved_confirmed_at=_aware(case.confirmed, 16, 30)
-            if solved and case.confirmed
-            else None,
-            status_changed_at=last_change,
-            has_open_offer=status in ("matching", "in_service"),
-            **data,
+        submitted = _aware(case.submitted, 9, rng.randint(0, 29))
+        data["channel"] = rng.choice(("online", "online", "offline", "imported"))
+        triaged = taken(case.triaged)
+        fields.append(
+            {
+                "enterprise": case.enterprise,
+                "demand": data,
+                "submitted": submitted,
+                "triaged": triaged,
+                "grade": rng.choice(("a", "b", "b", "c")) if triaged else "",
+                "owner_level": "county" if triaged else "",
+                "offered": taken(case.offered),
+                "craftsman": case.craftsman if taken(case.offered) else None,
+                "accepted": taken(case.accepted),
+                "contacted": taken(case.contacted),
+                "recorded": case.recorded,
+                "result": case.result if case.recorded else "",
+                "confirmed": case.confirmed,
+                "closed": case.closed,
+            }
         )
-        d.description_normalized = normalize(d.description, keep_newlines=True)
-        d.search_text = search_key(
-            " ".join(
-                [d.number or "", d.title, d.description, " ".join(d.tags), case.enterprise.name]
-            )
-        )
-        demands.append(d)
-    Demand.objects.bulk_create(demands, batch_size=1000)
-    # Created (a draft) shortly before it was submitted; last changed with its state.
-    _stamp(
-        Demand,
-        demands,
-        created_at=F("submitted_at") - dt.timedelta(minutes=40),
-        updated_at=F("status_changed_at"),
-    )
-    for year, last in sequence.items():
-        DemandCounter.objects.update_or_create(province="GD", year=year, defaults={"last": last})
-    made.demands = len(demands)
-
-    codes: list[Any] = []
-    events: list[Any] = []
-    offers: list[Any] = []
-    for d, case in zip(demands, cases, strict=True):
-        for code in d.industry_codes:
-            term = _get_term("industry", code)
-            path = term.path.split("/") if term is not None and term.path else [code]
-            codes.extend(
-                DemandCode(demand=d, scheme="industry", code=a, selected=(a == code)) for a in path
-            )
-        codes.extend(
-            DemandCode(demand=d, scheme="tag", code=key)
-            for key in {search_key(t)[:64] for t in d.tags if search_key(t)}
-        )
-        steps = _steps(case, today)
-        for before, after, day, hour, comment in steps:
-            events.append(
-                DemandEvent(
-                    demand=d,
-                    from_status=before,
-                    to_status=after,
-                    actor=actor,
-                    actor_name=actor.username,
-                    comment=comment,
-                    at=_aware(day, hour, 30),
-                )
-            )
-        offers.append(_offer(case, d, actor, rng, today))
-    DemandCode.objects.bulk_create(codes, batch_size=5000, ignore_conflicts=True)
-    DemandEvent.objects.bulk_create(events, batch_size=5000)
-    made_offers = [o for o in offers if o is not None]
-    Offer.objects.bulk_create(made_offers, batch_size=1000)
-    _stamp(
-        Offer,
-        made_offers,
-        created_at=F("offered_at"),
-        updated_at=Coalesce("ended_at", "responded_at", "offered_at"),
-    )
-
-    attempts: list[Any] = []
-    records: list[Any] = []
-    outcomes: list[Any] = []
-    follow_ups: list[Any] = []
-    for d, case, o in zip(demands, cases, offers, strict=True):
-        if o is None:
+    for f in fields:
+        # The offer's two deadlines took a draw each when the demo counted them (n to n working
+        # days); casework counts them now, the draws keep the stream of the seed.
+        for step in (f["offered"], f["accepted"]):
+            if step is not None:
+                rng.randint(0, 0)
+    sessions: list[list[dict[str, Any]]] = []
+    for case, f in zip(cases, fields, strict=True):
+        sessions.append([])
+        if f["offered"] is None:
             continue  # not offered yet: nothing more happened
-        if o.first_contact_at is not None:
-            attempts.append(
-                ContactAttempt(
-                    demand=d,
-                    offer=o,
-                    at=o.first_contact_at,
-                    channel=rng.choice(("phone", "phone", "wechat")),
-                    reached=True,
-                    note="约定上门时间",
-                    created_by=case.craftsman.user or actor,
-                    updated_by=case.craftsman.user or actor,
-                )
-            )
+        if f["contacted"] is not None:
+            f["contact_channel"] = rng.choice(("phone", "phone", "wechat"))
+            f["contact_note"] = "约定上门时间"
         for day, experts, ups in zip(case.sessions, case.experts, case.upgrades, strict=True):
-            records.append(
-                ServiceRecord(
-                    demand=d,
-                    offer=o,
-                    date=day,
-                    duration_min=rng.choice((90, 120, 180, 240)),
-                    prep_min=rng.choice((None, 30, 60)),
-                    travel_min=rng.choice((None, 20, 40, 60)),
-                    mode=rng.choice(("onsite", "onsite", "onsite", "online")),
-                    activities=rng.sample(
+            sessions[-1].append(
+                {
+                    "day": day,
+                    "duration_min": rng.choice((90, 120, 180, 240)),
+                    "prep_min": rng.choice((None, 30, 60)),
+                    "travel_min": rng.choice((None, 20, 40, 60)),
+                    "mode": rng.choice(("onsite", "onsite", "onsite", "online")),
+                    "activities": rng.sample(
                         ["tech_service", "tech_consulting", "skill_training", "mentoring"], k=2
                     ),
-                    location=d.region_code,
-                    experts=experts if experts > 1 else None,
-                    attendees=rng.randint(3, 15),
+                    "experts": experts if experts > 1 else None,
+                    "attendees": rng.randint(3, 15),
                     # the workers trained: at least those whose skill level was raised
-                    trainees=max(ups, rng.randint(3, 12)) + rng.randint(0, 6),
-                    problems_solved=1 if case.result == "solved" else 0,
-                    problems=[
+                    "trainees": max(ups, rng.randint(3, 12)) + rng.randint(0, 6),
+                    "problems": [
                         {
-                            "description": d.title[:60],
+                            # the demand's title as stored (normalised), cut to 60
+                            "description": normalize(f["demand"]["title"])[:60],
                             "result": {"solved": "solved", "partial": "partial"}.get(
                                 case.result, "not"
                             ),
                         }
                     ],
-                    notes=rng.choice(NOTES),
-                    economic_benefit=rng.choice((None, None, Decimal("5.00"), Decimal("12.50"))),
-                    enterprise_confirmed=case.confirmed is not None,
-                    created_by=actor,
-                    updated_by=actor,
-                )
+                    "notes": rng.choice(NOTES),
+                    "economic_benefit": rng.choice((None, None, Decimal("5.00"), Decimal("12.50"))),
+                }
             )
         if case.recorded:
-            outcomes.append(
-                Outcome(
-                    demand=d,
-                    result=case.result,
-                    summary=rng.choice(SUMMARIES)
-                    if case.result == "solved"
-                    else "部分问题仍需跟进。",
-                    recorded_at=_aware(case.recorded, 16),
-                    recorded_by=case.craftsman.user or actor,
-                    confirmed_at=_aware(case.confirmed, 16) if case.confirmed else None,
-                    enterprise_answer=case.result if case.confirmed else "",
-                    rating=case.rating if case.confirmed else None,
-                    enterprise_comment=rng.choice(COMMENTS) if case.confirmed else "",
-                    created_by=actor,
-                    updated_by=actor,
-                )
+            f["summary"] = (
+                rng.choice(SUMMARIES) if case.result == "solved" else "部分问题仍需跟进。"
             )
         if case.confirmed:
-            for kind, days in (("d90", 90), ("d180", 180)):
-                due = case.confirmed + dt.timedelta(days=days)
-                answered = due + dt.timedelta(days=rng.randint(0, 5))
-                done = answered <= today
-                follow_ups.append(
-                    FollowUp(
-                        demand=d,
-                        kind=kind,
-                        due_on=due,
-                        notified_at=_aware(due, 9) if due <= today else None,
-                        answered_at=_aware(answered, 15) if done else None,
-                        held=(rng.random() < 0.92) if done else None,
-                        created_by=actor,
-                        updated_by=actor,
-                    )
-                )
-    ContactAttempt.objects.bulk_create(attempts, batch_size=2000)
-    ServiceRecord.objects.bulk_create(records, batch_size=1000)
-    # The craftsman who came, named in the session (as ``sessions.session_create`` names him).
-    named = ServiceRecord.participants.through
-    named.objects.bulk_create(
-        [named(servicerecord_id=r.pk, craftsman_id=r.offer.craftsman_id) for r in records],
-        batch_size=5000,
-    )
-    Outcome.objects.bulk_create(outcomes, batch_size=1000)
-    FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
-    made.sessions = len(records)
-
+            f["rating"] = case.rating
+            f["comment"] = rng.choice(COMMENTS)
+            answers = []
+            for kind, days in FOLLOW_UP_DAYS:
+                answered = case.confirmed + dt.timedelta(days=days + rng.randint(0, 5))
+                if answered <= today:
+                    answers.append(PastFollowUp(kind, answered, rng.random() < 0.92))
+            f["follow_ups"] = answers
     # Skill upgrades with the sessions (their trainees are at least as many), one certificate each.
-    upgrades: list[Any] = []
-    by_record = iter(records)
     serial = 0
-    for d, case in zip(demands, cases, strict=True):
+    for case, done in zip(cases, sessions, strict=True):
         occupations = [o.code for o in case.industry.occupations] or ["6-18-01-01"]
-        for n in case.upgrades:
-            record = next(by_record)
+        for session, n in zip(done, case.upgrades, strict=True):
+            upgrades = []
             for _ in range(n):
                 serial += 1
                 before, after = _pick(rng, [((b, a), w) for b, a, w in LEVEL_STEPS])
-                row = SkillUpgrade(
-                    org_id=d.org_id,
-                    source="session",
-                    session=record,
-                    worker_code=f"GH-{serial:05d}",
-                    worker_initials="".join(rng.choice("ABCDEFGHJKLMNPQRSTWXYZ") for _ in range(2)),
-                    occupation=rng.choice(occupations),
-                    level_before=before,
-                    level_after=after,
-                    certificate_no=f"S{record.date:%Y}4400{serial:010d}",
-                    issuer="广东省职业技能鉴定指导中心",
-                    issued_on=record.date,
-                    created_by=actor,
-                    updated_by=actor,
+                upgrades.append(
+                    PastUpgrade(
+                        worker_code=f"GH-{serial:05d}",
+                        worker_initials="".join(
+                            rng.choice("ABCDEFGHJKLMNPQRSTWXYZ") for _ in range(2)
+                        ),
+                        occupation=rng.choice(occupations),
+                        level_before=before,
+                        level_after=after,
+                        certificate_no=f"S{session['day']:%Y}4400{serial:010d}",
+                        issuer="广东省职业技能鉴定指导中心",
+                    )
                 )
-                row.worker_key, row.certificate_key = keys_for(row, d.enterprise_id)
-                upgrades.append(row)
-    SkillUpgrade.objects.bulk_create(upgrades, batch_size=5000)
-    made.upgrades = len(upgrades)
-
-    # Dated rows: their creation is when they happened, not the moment of the demo build (a
-    # session is logged the evening of its day: 10:00 UTC is 18:00 in Asia/Shanghai).
-    _stamp(
-        ServiceRecord,
-        records,
-        created_at=Cast("date", DateTimeField()) + dt.timedelta(hours=10),
-        updated_at=Cast("date", DateTimeField()) + dt.timedelta(hours=10),
-    )
-    _stamp(
-        Outcome,
-        outcomes,
-        created_at=F("recorded_at"),
-        updated_at=Coalesce("confirmed_at", "recorded_at"),
-    )
-    _stamp(ContactAttempt, attempts, created_at=F("at"), updated_at=F("at"))
-    _stamp(
-        SkillUpgrade,
-        upgrades,
-        created_at=Cast("issued_on", DateTimeField()) + dt.timedelta(hours=10),
-        updated_at=Cast("issued_on", DateTimeField()) + dt.timedelta(hours=10),
-    )
-
-
-def _stamp(model: Any, rows: list[Any], **values: Any) -> None:
-    """Set the time stamps of bulk-created ``rows`` from their own dates (``auto_now_add`` stamps
-    them with the build's moment), one set-based UPDATE per chunk of rows."""
-    ids = [r.pk for r in rows]
-    for start in range(0, len(ids), 2000):
-        model.objects.filter(pk__in=ids[start : start + 2000]).update(**values)
-
-
-def _offer(case: Case, demand: Any, actor: Any, rng: random.Random, today: dt.date) -> Any:
-    """The offer of the case's craftsman, as it stands today (None before it was made): 待答复
-    within its answer deadline, 服务中 (the enterprise reached or not yet, within the contact
-    deadline), or 已完成 once the outcome is recorded. Deadlines as the settings give them."""
-    from django.conf import settings
-
-    from jiangqiao.casework.models import Offer
-
-    if case.offered > today:
-        return None
-    conf = settings.JIANGQIAO_CASEWORK
-    accepted = case.accepted <= today
-    status = "completed" if case.recorded else ("accepted" if accepted else "pending")
-    return Offer(
-        demand=demand,
-        craftsman=case.craftsman,
-        source="assignment",
-        status=status,
-        offered_at=_aware(case.offered, 11, 30),
-        accept_deadline=_aware(
-            _later(rng, case.offered, conf["accept_days"], conf["accept_days"]), 23, 59
-        ),
-        responded_at=_aware(case.accepted, 14, 30) if accepted else None,
-        responded_by=case.craftsman.user if accepted else None,
-        contact_deadline=(
-            _aware(_later(rng, case.accepted, conf["contact_days"], conf["contact_days"]), 23, 59)
-            if accepted
-            else None
-        ),
-        first_contact_at=_aware(case.contacted, 10) if case.contacted <= today else None,
-        ended_at=_aware(case.recorded, 16, 30) if case.recorded else None,
-        created_by=actor,
-        updated_by=actor,
-    )
-
-
-def _status_of_result(result: str) -> str:
-    return {"solved": "resolved", "partial": "partially_resolved"}.get(result, "unresolved")
+            session["upgrades"] = upgrades
+    return [
+        PastCase(**f, sessions=[PastSession(**s) for s in done])
+        for f, done in zip(fields, sessions, strict=True)
+    ]
