@@ -192,20 +192,23 @@ def process_figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dic
     low, high = Period(start, end).bounds()
     demands = scoped_demands(user=user, org=org)
     offers = Offer.objects.filter(demand__in=demands.values("pk"))
-    answered = offers.filter(
-        Q(responded_at__gte=low, responded_at__lt=high)
-        | Q(status=OfferStatus.EXPIRED, ended_at__gte=low, ended_at__lt=high)
-    ).aggregate(
-        accepted=Count("pk", filter=Q(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED])),
-        answered=Count("pk", filter=~Q(status=OfferStatus.WITHDRAWN)),
+    # One pass over the offers of the period: answered (or expired) in it, or made in it.
+    answered = Q(responded_at__gte=low, responded_at__lt=high) | Q(
+        status=OfferStatus.EXPIRED, ended_at__gte=low, ended_at__lt=high
     )
-    accepted, answered_n = answered["accepted"], answered["answered"]
-    with_offers = offers.filter(offered_at__gte=low, offered_at__lt=high).values("demand")
-    staffed = Demand.objects.filter(pk__in=with_offers)
-    refused = Offer.objects.filter(demand=OuterRef("pk"), status__in=REFUSED_OFFER_STATUSES)
-    staffing = staffed.aggregate(
-        staffed=Count("pk"), reassigned=Count("pk", filter=Exists(refused))
+    made = Q(offered_at__gte=low, offered_at__lt=high)
+    refused = Offer.objects.filter(status__in=REFUSED_OFFER_STATUSES).values("demand")
+    counted = offers.filter(answered | made).aggregate(
+        accepted=Count(
+            "pk", filter=answered & Q(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED])
+        ),
+        answered=Count("pk", filter=answered & ~Q(status=OfferStatus.WITHDRAWN)),
+        # Demands offered in the period, and those of them with a declined or expired offer.
+        staffed=Count("demand", distinct=True, filter=made),
+        reassigned=Count("demand", distinct=True, filter=made & Q(demand__in=refused)),
     )
+    accepted, answered_n = counted["accepted"], counted["answered"]
+    staffed_n, reassigned_n = counted["staffed"], counted["reassigned"]
     confirmed = Outcome.objects.filter(
         demand__in=demands.values("pk"), confirmed_at__gte=low, confirmed_at__lt=high
     ).aggregate(avg=Avg("rating"), n=Count("pk"))
@@ -220,9 +223,7 @@ def process_figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dic
         "triage_hours_median": _triage_hours_median(demands, low, high),
         "first_contact_workdays_median": _first_contact_workdays_median(offers, low, high),
         "acceptance_rate": round(accepted / answered_n, 3) if answered_n else None,
-        "reassignment_rate": (
-            round(staffing["reassigned"] / staffing["staffed"], 3) if staffing["staffed"] else None
-        ),
+        "reassignment_rate": round(reassigned_n / staffed_n, 3) if staffed_n else None,
         "overdue_offers": offers.filter(
             status=OfferStatus.PENDING, accept_deadline__lt=timezone.now()
         ).count(),
@@ -239,11 +240,13 @@ def _triage_hours_median(demands: Any, low: dt.datetime, high: dt.datetime) -> f
     n = triaged.count()
     if not n:
         return None
-    ordered = triaged.annotate(
-        took=ExpressionWrapper(F("triaged_at") - F("submitted_at"), output_field=DurationField())
-    ).order_by("took", "pk")
-    middle = ordered.values_list("submitted_at", "triaged_at")[(n - 1) // 2 : n // 2 + 1]
-    return _median([(t - s).total_seconds() / 3600 for s, t in middle])
+    took = ExpressionWrapper(F("triaged_at") - F("submitted_at"), output_field=DurationField())
+    middle = (
+        triaged.annotate(took=took)
+        .order_by("took")
+        .values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1]
+    )
+    return _median([t.total_seconds() / 3600 for t in middle])
 
 
 def _first_contact_workdays_median(
