@@ -13,12 +13,23 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractYear, Greatest
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, TruncDate
 from django.utils import timezone
 
 from jiangqiao.core.scope import subtree_q
-from jiangqiao.core.workdays import workdays_between
+from jiangqiao.core.workdays import CALENDAR_TZ, workdays_between
 from jiangqiao.demands import choices as demand_choices
 from jiangqiao.demands.models import Demand
 
@@ -125,8 +136,16 @@ def skill_upgrade_counts(
 
 
 def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
-    period = Period(start, end)
-    low, high = period.bounds()
+    """Every figure of docs/kpi.md §1 and §2 of ``org``'s subtree in the period."""
+    return {
+        **national_figures(user=user, org=org, start=start, end=end),
+        **process_figures(user=user, org=org, start=start, end=end),
+    }
+
+
+def national_figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The national figures (docs/kpi.md §1) counted from the raw rows (the rollups' reference)."""
+    low, high = Period(start, end).bounds()
     demands = scoped_demands(user=user, org=org)
     sessions = ServiceRecord.objects.filter(
         demand__in=demands.values("pk"), date__gte=start, date__lte=end
@@ -147,40 +166,7 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
         .values_list("craftsman_id", flat=True)
         .distinct()
     )
-    offers = Offer.objects.filter(demand__in=demands.values("pk"))
-    answered = offers.filter(
-        Q(responded_at__gte=low, responded_at__lt=high)
-        | Q(status=OfferStatus.EXPIRED, ended_at__gte=low, ended_at__lt=high)
-    )
-    accepted = answered.filter(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED]).count()
-    answered_n = answered.exclude(status=OfferStatus.WITHDRAWN).count()
-    with_offers = offers.filter(offered_at__gte=low, offered_at__lt=high).values("demand")
-    staffed = Demand.objects.filter(pk__in=with_offers)
-    reassigned = staffed.filter(offers__status__in=REFUSED_OFFER_STATUSES).distinct().count()
-    triage_hours = [
-        (t - s).total_seconds() / 3600
-        for s, t in demands.filter(
-            triaged_at__gte=low, triaged_at__lt=high, submitted_at__isnull=False
-        ).values_list("submitted_at", "triaged_at")
-    ]
-    contact_days = [
-        float(workdays_between(a, c))
-        for a, c in offers.filter(
-            first_contact_at__gte=low, first_contact_at__lt=high, responded_at__isnull=False
-        ).values_list("responded_at", "first_contact_at")
-    ]
-    confirmed = Outcome.objects.filter(
-        demand__in=demands.values("pk"), confirmed_at__gte=low, confirmed_at__lt=high
-    )
-    from jiangqiao.talents.models import Craftsman
-
-    craftsmen = Craftsman.objects.filter(subtree_q(org.path, field="org"), status="active")
-    capacity = craftsmen.aggregate(total=Sum("max_open_services"))["total"] or 0
-    busy = Offer.objects.filter(
-        craftsman__in=craftsmen.values("pk"), status__in=OPEN_OFFER_STATUSES
-    ).count()
     return {
-        # National figures (docs/kpi.md §1).
         "person_times": agg["n"] or 0,
         "craftsmen_serving": len(serving),
         "enterprises_served": first_sessions_of_year(sessions).count(),
@@ -192,15 +178,112 @@ def figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, A
         .exclude(status__in=NOT_COLLECTED)
         .count(),
         "skill_upgrades": skill_upgrade_counts(user=user, org=org, start=start, end=end).total,
-        # Process figures (docs/kpi.md §2).
-        "triage_hours_median": _median(triage_hours),
-        "first_contact_workdays_median": _median(contact_days),
+    }
+
+
+def process_figures(*, user: Any, org: Any, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The process figures (docs/kpi.md §2) and the count of confirmed outcomes.
+
+    Counted in the database: no row of the period comes to Python. The triage median reads the
+    middle one or two demands by triage time (ordered in SQL); the first-contact median groups
+    the contacts by (day answered, day of first contact) — a few thousand pairs for a province's
+    year — and counts the working days once per pair.
+    """
+    low, high = Period(start, end).bounds()
+    demands = scoped_demands(user=user, org=org)
+    offers = Offer.objects.filter(demand__in=demands.values("pk"))
+    # One pass over the offers of the period: answered (or expired) in it, or made in it.
+    answered = Q(responded_at__gte=low, responded_at__lt=high) | Q(
+        status=OfferStatus.EXPIRED, ended_at__gte=low, ended_at__lt=high
+    )
+    made = Q(offered_at__gte=low, offered_at__lt=high)
+    refused = Offer.objects.filter(status__in=REFUSED_OFFER_STATUSES).values("demand")
+    counted = offers.filter(answered | made).aggregate(
+        accepted=Count(
+            "pk", filter=answered & Q(status__in=[OfferStatus.ACCEPTED, OfferStatus.COMPLETED])
+        ),
+        answered=Count("pk", filter=answered & ~Q(status=OfferStatus.WITHDRAWN)),
+        # Demands offered in the period, and those of them with a declined or expired offer.
+        staffed=Count("demand", distinct=True, filter=made),
+        reassigned=Count("demand", distinct=True, filter=made & Q(demand__in=refused)),
+    )
+    accepted, answered_n = counted["accepted"], counted["answered"]
+    staffed_n, reassigned_n = counted["staffed"], counted["reassigned"]
+    confirmed = Outcome.objects.filter(
+        demand__in=demands.values("pk"), confirmed_at__gte=low, confirmed_at__lt=high
+    ).aggregate(avg=Avg("rating"), n=Count("pk"))
+    from jiangqiao.talents.models import Craftsman
+
+    craftsmen = Craftsman.objects.filter(subtree_q(org.path, field="org"), status="active")
+    capacity = craftsmen.aggregate(total=Sum("max_open_services"))["total"] or 0
+    busy = Offer.objects.filter(
+        craftsman__in=craftsmen.values("pk"), status__in=OPEN_OFFER_STATUSES
+    ).count()
+    return {
+        "triage_hours_median": _triage_hours_median(demands, low, high),
+        "first_contact_workdays_median": _first_contact_workdays_median(offers, low, high),
         "acceptance_rate": round(accepted / answered_n, 3) if answered_n else None,
-        "reassignment_rate": round(reassigned / staffed.count(), 3) if staffed.exists() else None,
+        "reassignment_rate": round(reassigned_n / staffed_n, 3) if staffed_n else None,
         "overdue_offers": offers.filter(
             status=OfferStatus.PENDING, accept_deadline__lt=timezone.now()
         ).count(),
         "utilisation": round(busy / capacity, 3) if capacity else None,
-        "satisfaction": confirmed.aggregate(avg=Avg("rating"))["avg"],
-        "confirmed_outcomes": confirmed.count(),
+        "satisfaction": confirmed["avg"],
+        "confirmed_outcomes": confirmed["n"],
     }
+
+
+def _triage_hours_median(demands: Any, low: dt.datetime, high: dt.datetime) -> float | None:
+    """Median hours from submission to triage of the demands triaged in [low, high): the middle
+    one or two, ordered by their time to triage in the database."""
+    triaged = demands.filter(triaged_at__gte=low, triaged_at__lt=high, submitted_at__isnull=False)
+    n = triaged.count()
+    if not n:
+        return None
+    took = ExpressionWrapper(F("triaged_at") - F("submitted_at"), output_field=DurationField())
+    middle = (
+        triaged.annotate(took=took)
+        .order_by("took")
+        .values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1]
+    )
+    return _median([t.total_seconds() / 3600 for t in middle])
+
+
+def _first_contact_workdays_median(
+    offers: Any, low: dt.datetime, high: dt.datetime
+) -> float | None:
+    """Median working days from acceptance to first contact of the contacts in [low, high),
+    counted once per (day answered, day contacted) pair (days in the calendar's time zone)."""
+    pairs = (
+        offers.filter(
+            first_contact_at__gte=low, first_contact_at__lt=high, responded_at__isnull=False
+        )
+        .annotate(
+            answered_on=TruncDate("responded_at", tzinfo=CALENDAR_TZ),
+            contacted_on=TruncDate("first_contact_at", tzinfo=CALENDAR_TZ),
+        )
+        .values("answered_on", "contacted_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counted: dict[int, int] = {}
+    for row in pairs:
+        days = workdays_between(row["answered_on"], row["contacted_on"])
+        counted[days] = counted.get(days, 0) + row["n"]
+    return _weighted_median(counted)
+
+
+def _weighted_median(counted: dict[int, int]) -> float | None:
+    """``_median`` of a list holding each key ``counted[key]`` times (without building it)."""
+    n = sum(counted.values())
+    if not n:
+        return None
+    wanted = sorted({(n - 1) // 2, n // 2})
+    found: list[float] = []
+    seen = 0
+    for value in sorted(counted):
+        seen += counted[value]
+        while wanted and wanted[0] < seen:
+            wanted.pop(0)
+            found.append(float(value))
+    return _median(found)

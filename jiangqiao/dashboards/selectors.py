@@ -187,13 +187,14 @@ def breakdown(
 
 
 def process(*, user: Any, unit: Organization, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """The process figures of docs/kpi.md §2 (``casework.kpi.figures``) of the unit's subtree,
-    with ``counted_at``: the moment they were counted (at most ``PROCESS_CACHE_SECONDS`` ago)."""
+    """The process figures of docs/kpi.md §2 (``casework.kpi.process_figures``) of the unit's
+    subtree, with ``counted_at``: the moment they were counted (at most ``PROCESS_CACHE_SECONDS``
+    ago). The national figures are the rollups' (``cockpit``), not counted again here."""
     from jiangqiao.casework import kpi
 
     def compute() -> dict[str, Any]:
         return {
-            **kpi.figures(user=user, org=unit, start=start, end=end),
+            **kpi.process_figures(user=user, org=unit, start=start, end=end),
             "counted_at": timezone.now(),
         }
 

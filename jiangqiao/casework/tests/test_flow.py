@@ -464,3 +464,59 @@ class KpiTests(CaseWorld):
         self.assertEqual(got["satisfaction"], 4.0)
         self.assertEqual(outsider["person_times"], 0)  # another city's staff count nothing here
         self.assertEqual(outsider["problems_solved"], 0)
+
+    def test_medians_of_triage_and_first_contact(self) -> None:
+        """Even and odd counts, a contact counted on its Shanghai day (00:30 is the next day),
+        the National Day holiday and its 调休 Saturday, rows outside the period left out."""
+        from jiangqiao.casework import kpi
+
+        people = [self.cnc_a, self.cnc_b, self.cnc_c, self.cnc_a, self.cnc_b]
+        # (submitted, triaged; responded, first contact) of five demands.
+        plan = [
+            (at(2025, 9, 29, 9), at(2025, 9, 29, 10), at(2025, 9, 29, 10), at(2025, 9, 29, 16)),
+            (at(2025, 9, 29, 8), at(2025, 9, 29, 10), at(2025, 9, 29, 10), at(2025, 9, 30, 0, 30)),
+            (at(2025, 9, 29, 5), at(2025, 9, 29, 10), at(2025, 9, 30, 10), at(2025, 10, 13, 9)),
+            (at(2025, 9, 29, 10), at(2025, 9, 30, 16), at(2025, 9, 30, 10), at(2025, 10, 13, 11)),
+            (at(2025, 11, 2, 10), at(2025, 11, 6, 14), at(2025, 10, 9, 10), at(2025, 11, 3, 10)),
+        ]
+        with time_machine.travel(at(2025, 9, 29, 10), tick=False):
+            for person, (submitted, triaged, responded, contacted) in zip(
+                people, plan, strict=True
+            ):
+                demand = self.triage(self.new_demand())
+                (suggestion,) = self.propose(demand, person)
+                matching_services.suggestion_confirm(actor=self.staff, suggestion=suggestion)
+                offer = self.offer_of(person, demand)
+                services.offer_accept(actor=person.user, offer=offer)
+                Demand.objects.filter(pk=demand.pk).update(
+                    submitted_at=submitted, triaged_at=triaged
+                )
+                Offer.objects.filter(pk=offer.pk).update(
+                    responded_at=responded, first_contact_at=contacted
+                )
+        october = kpi.process_figures(
+            user=self.staff,
+            org=self.world.city_a,
+            start=dt.date(2025, 9, 1),
+            end=dt.date(2025, 10, 31),
+        )
+        # Triaged in the period after 1, 2, 5 and 30 hours: (2 + 5) / 2.
+        self.assertEqual(october["triage_hours_median"], 3.5)
+        # Working days 0, 1 (00:30 on 30 Sep), 4 and 4 (9, 10, 11 调休 and 13 Oct): (1 + 4) / 2.
+        self.assertEqual(october["first_contact_workdays_median"], 2.5)
+        until_29 = kpi.process_figures(
+            user=self.staff,
+            org=self.world.city_a,
+            start=dt.date(2025, 9, 1),
+            end=dt.date(2025, 9, 29),
+        )
+        self.assertEqual(until_29["triage_hours_median"], 2.0)  # 1, 2 and 5 hours
+        self.assertEqual(until_29["first_contact_workdays_median"], 0.0)  # the same-day contact
+        # The same as every figure of docs/kpi.md counts them.
+        whole = kpi.figures(
+            user=self.staff,
+            org=self.world.city_a,
+            start=dt.date(2025, 9, 1),
+            end=dt.date(2025, 10, 31),
+        )
+        self.assertEqual({k: whole[k] for k in october}, october)
