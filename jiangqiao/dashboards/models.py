@@ -70,6 +70,10 @@ class CustomIndicatorQuerySet(ScopedQuerySet):
         return scoped | self.filter(org_id__in=org.ancestor_ids())
 
 
+class CustomIndicatorManager(ScopedManager.from_queryset(CustomIndicatorQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class CustomIndicator(OrgOwnedModel):
     """An indicator defined by a unit's staff without code: one registered indicator (``base``)
     restricted to one key of one of its breakdowns (e.g. 服务企业数 of 专精特新中小企业). Its
@@ -89,7 +93,7 @@ class CustomIndicator(OrgOwnedModel):
         "状态", max_length=16, choices=CustomStatus.choices, default=CustomStatus.ACTIVE
     )
 
-    objects = models.Manager.from_queryset(CustomIndicatorQuerySet)()
+    objects = CustomIndicatorManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "自定义指标"

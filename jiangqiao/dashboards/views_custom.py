@@ -49,7 +49,7 @@ def definable_units(user: Any) -> list[Organization]:
 def key_tables() -> list[dict[str, Any]]:
     """The keys each breakdown can take (the form's reference table); 地区 is too long a list
     to print: its hint says how to write one."""
-    out = []
+    out: list[dict[str, Any]] = []
     for dim, label in Dimension.choices:
         if dim == Dimension.REGION:
             out.append(
