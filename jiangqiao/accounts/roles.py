@@ -183,7 +183,8 @@ ACADEMY_VIEW = (
 # 统计驾驶舱 (issue 16): the cockpit, the upward report, the figures behind them, and the yearly
 # targets — set by the level above for the units below (``dashboards.set_target``; the service
 # checks the unit). ``add_target``/``change_target`` open the target import and the API's PATCH,
-# which go through the same services.
+# which go through the same services. ``*_customindicator`` open the 自定义指标 pages (defining one
+# needs ``set_target`` at the unit: ``custom.may_define``).
 DASHBOARDS_STAFF = (
     "dashboards.view_cockpit",
     "dashboards.export_report",
@@ -194,6 +195,9 @@ DASHBOARDS_STAFF = (
     "dashboards.change_target",
     "dashboards.set_target",
     "dashboards.view_targetrevision",
+    "dashboards.view_customindicator",
+    "dashboards.add_customindicator",
+    "dashboards.change_customindicator",
 )
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)

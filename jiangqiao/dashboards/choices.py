@@ -48,3 +48,11 @@ class TargetSource(models.TextChoices):
     FORM = "form", "页面"
     IMPORT = "import", "导入"
     API = "api", "接口"
+
+
+class CustomStatus(models.TextChoices):
+    """A custom indicator's state: a retired one keeps its targets and history readable but
+    takes no new target and leaves the cockpit."""
+
+    ACTIVE = "active", "启用"
+    RETIRED = "retired", "已停用"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters as filters
 
 from jiangqiao.core.filters import OrgSubtreeFilter
@@ -24,6 +26,14 @@ class TargetFilterSet(filters.FilterSet):
     class Meta:
         model = Target
         fields = ["year", "campaign", "indicator", "org_id"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # The registered indicators and the custom ones the user may see.
+        self.filters["indicator"].extra["choices"] = [
+            (i.code, i.label) for i in indicators.available(user, active_only=False)
+        ]
 
 
 class TargetRevisionFilterSet(filters.FilterSet):

@@ -13,7 +13,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.forms import LocalizedForm
 
 from . import indicators, services
-from .choices import Campaign
+from .choices import Campaign, Dimension
 
 
 def value_field_name(org_id: int, code: str) -> str:
@@ -30,9 +30,10 @@ class TargetPageForm(LocalizedForm):
     campaign = forms.ChoiceField(label="专项行动", required=False, choices=Campaign.choices)
     indicator = forms.ChoiceField(label="只看指标", required=False, choices=())
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = [("", "全部指标"), *indicators.choices()]  # type: ignore[attr-defined]
+        choices = [(i.code, i.label) for i in indicators.available(user, active_only=False)]
+        self.fields["indicator"].choices = [("", "全部指标"), *choices]  # type: ignore[attr-defined]
 
     def year_value(self) -> int:
         return int(self.cleaned_data.get("year") or timezone.localdate().year)
@@ -40,11 +41,11 @@ class TargetPageForm(LocalizedForm):
     def campaign_value(self) -> str:
         return str(self.cleaned_data.get("campaign") or Campaign.ZHUQIXING)
 
-    def shown(self) -> list[indicators.Indicator]:
+    def shown(self, available: list[indicators.Indicator]) -> list[indicators.Indicator]:
+        """``available`` (the indicators of the page's unit), or only the one asked for."""
         code = self.cleaned_data.get("indicator") or ""
-        if code and code in indicators.REGISTRY:
-            return [indicators.REGISTRY[code]]
-        return list(indicators.REGISTRY.values())
+        chosen = [i for i in available if i.code == code]
+        return chosen or list(available)
 
 
 class TargetValuesForm(LocalizedForm):
@@ -148,3 +149,42 @@ class TargetValuesForm(LocalizedForm):
             else:
                 columns.setdefault(code, []).extend(messages)
         return columns
+
+
+class CustomIndicatorForm(LocalizedForm):
+    """A custom indicator's definition (``custom.custom_create``/``custom_update`` check it and
+    name the field of each error). ``units``: the units the user may define one for (none when
+    editing: the defining unit does not change)."""
+
+    org = forms.ChoiceField(label="定义单位", choices=())
+    label = forms.CharField(
+        label="指标名称", max_length=40, help_text="如：专精特新企业服务数、制造业服务人次"
+    )
+    base = forms.ChoiceField(label="基础指标", choices=())
+    dimension = forms.ChoiceField(label="分组维度", choices=())
+    key = forms.CharField(
+        label="分组取值",
+        max_length=40,
+        help_text="填写代码或名称，如 制造业（或 C）、专精特新中小企业、线上服务；可选取值见下表",
+    )
+    description = forms.CharField(
+        label="说明",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="为什么考核这个指标（可不填）",
+    )
+
+    def __init__(self, *args: Any, units: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if units is None:
+            del self.fields["org"]
+        else:
+            self.fields["org"].choices = [(u.pk, u.name) for u in units]  # type: ignore[attr-defined]
+        self.fields["base"].choices = [("", "请选择"), *indicators.choices()]  # type: ignore[attr-defined]
+        self.fields["dimension"].choices = [("", "请选择"), *Dimension.choices]  # type: ignore[attr-defined]
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

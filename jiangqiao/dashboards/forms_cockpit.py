@@ -18,11 +18,13 @@ class CockpitForm(PeriodForm):
     indicator = forms.ChoiceField(label="排名与趋势指标", required=False, choices=())
     unit = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["indicator"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = indicators.choices()
+        # The registered indicators and the custom ones the user may see (the view falls back to
+        # the default when the chosen one does not apply to the unit shown).
+        field.choices = [(i.code, i.label) for i in indicators.available(user)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -48,6 +48,19 @@ class Indicator:
     national: bool = True
     #: The breakdowns kept for it.
     dimensions: tuple[str, ...] = ()
+    #: A custom indicator (``CustomIndicator``, code ``c<id>``): the registered indicator it is
+    #: part of, and the breakdown key it keeps; "" for a registered one.
+    base: str = ""
+    dimension: str = ""
+    key: str = ""
+    #: The unit that defined a custom indicator (it applies to that unit's subtree).
+    org_id: int | None = None
+    #: A retired custom indicator takes no new target.
+    active: bool = True
+
+    @property
+    def custom(self) -> bool:
+        return bool(self.base)
 
 
 REGISTRY: dict[str, Indicator] = {}
@@ -66,6 +79,161 @@ def get(code: str) -> Indicator | None:
 
 def choices() -> list[tuple[str, str]]:
     return [(i.code, i.label) for i in REGISTRY.values()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Custom indicators (``models.CustomIndicator``): a registered indicator's breakdown key
+# ------------------------------------------------------------------------------------------------
+
+CUSTOM_PREFIX = "c"
+
+
+def custom_code(pk: int) -> str:
+    return f"{CUSTOM_PREFIX}{pk}"
+
+
+def custom_pk(code: str) -> int | None:
+    """The id of a custom indicator's code (``"c12"`` → 12), or ``None``."""
+    code = str(code or "")
+    rest = code[len(CUSTOM_PREFIX) :]
+    if code.startswith(CUSTOM_PREFIX) and rest.isdigit() and len(rest) < 18:
+        return int(rest)
+    return None
+
+
+def custom_rule(base: Indicator, dimension: str, key_label: str, description: str = "") -> str:
+    """The counting rule of a custom indicator, in Chinese (the cockpit, the report)."""
+    rule = f"「{base.label}」中「{Dimension(dimension).label}：{key_label}」的部分"
+    return f"{rule}。{description}" if description else rule
+
+
+def key_labels(dimension: str, keys: Iterable[str]) -> dict[str, str]:
+    """Labels of a breakdown's keys (the cockpit's slices, custom indicators)."""
+    from jiangqiao.casework.choices import UpgradeSource
+    from jiangqiao.demands.choices import DemandKind, SizeClass
+    from jiangqiao.taxonomy.selectors import term_labels
+
+    keys = list(keys)
+    if dimension == Dimension.INDUSTRY:
+        return term_labels("industry", keys)
+    if dimension == Dimension.REGION:
+        return term_labels("region", keys)
+    if dimension == Dimension.KIND:
+        return {k: str(v) for k, v in DemandKind.choices}
+    if dimension == Dimension.SIZE:
+        return {**{k: str(v) for k, v in SizeClass.choices}, **ACADEMY_SIZE_LABELS}
+    if dimension == Dimension.TIER:
+        return term_labels("quality_tier", keys)
+    if dimension == Dimension.SOURCE:
+        return {k: str(v) for k, v in UpgradeSource.choices}
+    if dimension == Dimension.LEVEL:
+        return term_labels("skill_level", keys)
+    return {}
+
+
+#: The employer groups of 工匠学院培训人次's ``size`` breakdown (docs/kpi.md §4).
+ACADEMY_SIZE_LABELS = {
+    "sme": "中小微企业",
+    "large": "大型企业",
+    "unsized": "企业未划型",
+    "no_enterprise": "未关联企业",
+}
+#: The taxonomy scheme (and level) of a breakdown's keys; the others are choices in code.
+KEY_SCHEMES = {
+    Dimension.INDUSTRY: ("industry", 1),  # 门类
+    Dimension.REGION: ("region", 2),  # 地市
+    Dimension.TIER: ("quality_tier", None),
+    Dimension.LEVEL: ("skill_level", None),
+}
+
+
+def key_options(dimension: str, base: str = "") -> list[tuple[str, str]]:
+    """The keys a breakdown can take (``[(key, label)]``, without 未填写): what a custom
+    indicator may keep."""
+    from jiangqiao.casework.choices import UpgradeSource
+    from jiangqiao.demands.choices import DemandKind, SizeClass
+    from jiangqiao.taxonomy.selectors import term_list
+
+    if dimension in KEY_SCHEMES:
+        scheme, level = KEY_SCHEMES[Dimension(dimension)]
+        rows = term_list(scheme=scheme, level=level).values_list("code", "name")
+        return [(str(code), str(name)) for code, name in rows]
+    if dimension == Dimension.KIND:
+        return [(k, str(v)) for k, v in DemandKind.choices]
+    if dimension == Dimension.SIZE:
+        if base == "academy_trained":
+            return list(ACADEMY_SIZE_LABELS.items())
+        return [(k, str(v)) for k, v in SizeClass.choices if k]
+    if dimension == Dimension.SOURCE:
+        return [(k, str(v)) for k, v in UpgradeSource.choices]
+    return []
+
+
+def from_custom(row: Any) -> Indicator:
+    """The uniform view of a ``CustomIndicator`` row (label, unit, rule, base, key…)."""
+    base = REGISTRY[row.base]
+    key_label = key_labels(row.dimension, [row.key]).get(row.key, row.key)
+    return Indicator(
+        custom_code(row.pk),
+        row.label,
+        row.unit,
+        custom_rule(base, row.dimension, key_label, row.description),
+        national=False,
+        base=row.base,
+        dimension=row.dimension,
+        key=row.key,
+        org_id=row.org_id,
+        active=row.status == "active",
+    )
+
+
+def custom_for(user: Any, unit: Any, *, active_only: bool = True) -> list[Indicator]:
+    """The custom indicators that apply to ``unit`` (defined by it or a unit above it) and that
+    ``user`` may see, oldest first. The caller has checked that the user may see ``unit``."""
+    from .models import CustomIndicator
+
+    rows = CustomIndicator.objects.visible_to(user).filter(org_id__in=unit.ancestor_ids())
+    if active_only:
+        rows = rows.filter(status="active")
+    return [from_custom(r) for r in rows.order_by("pk") if r.base in REGISTRY]
+
+
+def resolve(
+    code: str, *, user: Any = None, unit: Any = None, active_only: bool = False
+) -> Indicator | None:
+    """The indicator of ``code``: a registered one, or a custom one (``c<id>``) the user may see
+    and — with ``unit`` — that applies to that unit. ``None`` when there is none."""
+    found = REGISTRY.get(str(code or ""))
+    if found is not None:
+        return found
+    pk = custom_pk(code)
+    if pk is None or user is None:
+        return None
+    from .models import CustomIndicator
+
+    rows = CustomIndicator.objects.visible_to(user).filter(pk=pk)
+    if unit is not None:
+        rows = rows.filter(org_id__in=unit.ancestor_ids())
+    if active_only:
+        rows = rows.filter(status="active")
+    row = rows.first()
+    return from_custom(row) if row is not None and row.base in REGISTRY else None
+
+
+def available(user: Any, unit: Any = None, *, active_only: bool = True) -> list[Indicator]:
+    """The registered indicators and the custom ones the user may see (applying to ``unit``
+    when given, else every one he may see), in that order."""
+    from .models import CustomIndicator
+
+    if unit is not None:
+        return [*REGISTRY.values(), *custom_for(user, unit, active_only=active_only)]
+    rows = CustomIndicator.objects.visible_to(user)
+    if active_only:
+        rows = rows.filter(status="active")
+    return [
+        *REGISTRY.values(),
+        *(from_custom(r) for r in rows.order_by("pk") if r.base in REGISTRY),
+    ]
 
 
 ENTERPRISE_DIMS = (Dimension.INDUSTRY, Dimension.REGION, Dimension.SIZE, Dimension.TIER)

@@ -2,7 +2,7 @@
 
 One row is one unit's target: 单位 (name, short name or 统一社会信用代码 as the other importers
 resolve units, within the importer's scope, or the 行政区划代码 of a local union), 年度, 指标 (label
-or code of a registered indicator), 目标值, 说明 (kept as the target's note and the revision's
+or code of a registered indicator, or of a custom one the importer may see), 目标值, 说明 (kept as the target's note and the revision's
 comment), and optionally 专项行动. Rows are checked one by one (the unit must be one the importer
 may set: strictly below his own unit, or his own unit when it has no parent), then together: the
 rows of one parent, year and indicator are one split (``services.target_split``) and must add up to
@@ -14,6 +14,7 @@ all-or-nothing mode. Messages never name a unit: a unit outside the scope reads 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,6 +117,16 @@ class TargetImporter(Importer):
         self._seen: dict[str, int] = {}
         #: hard key → the row's prepared data (the existing targets are compared with it).
         self._rows: dict[str, dict[str, Any]] = {}
+        # The 指标 column also takes the custom indicators the importer may see (by name or
+        # code; the services check that each applies to the row's unit and is not retired).
+        customs = tuple((i.code, i.label) for i in indicators.available(self.user) if i.custom)
+        self._labels = dict((*indicators.choices(), *customs))
+        if customs:
+            columns = tuple(
+                replace(c, choices=(*c.choices, *customs)) if c.name == "indicator" else c
+                for c in TARGET_SPEC.columns
+            )
+            self.spec = replace(TARGET_SPEC, columns=columns)  # type: ignore[misc]
 
     # -- the unit --------------------------------------------------------------------------------
 
@@ -269,7 +280,7 @@ class TargetImporter(Importer):
                 indicator=indicator,
             ).exclude(org_id__in=new)
             total = sum(int(v) for v in kept.values_list("value", flat=True)) + sum(new.values())
-            label = indicators.REGISTRY[indicator].label
+            label = self._labels.get(indicator, indicator)
             refusal, _ = services.split_check(label, parent_value, total)
             if refusal:
                 for group in members:

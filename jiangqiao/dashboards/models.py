@@ -7,7 +7,7 @@ rebuilt at any time by ``manage.py rollups_rebuild``. Targets are the one thing 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -15,9 +15,9 @@ from django.db.models import Q
 
 from jiangqiao.core.concurrency import VersionedModel
 from jiangqiao.core.models import OrgOwnedModel
-from jiangqiao.core.scope import ScopedManager
+from jiangqiao.core.scope import ScopedManager, ScopedQuerySet
 
-from .choices import Campaign
+from .choices import Campaign, CustomStatus, Dimension
 
 
 class Target(VersionedModel, OrgOwnedModel):
@@ -54,6 +54,59 @@ class Target(VersionedModel, OrgOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.indicator} {self.value}"
+
+
+class CustomIndicatorQuerySet(ScopedQuerySet):
+    """``visible_to`` as every model (the data scope), plus — for reading — the definitions of
+    the units above the user's own: a province's custom indicator is the figure its cities and
+    counties are assessed on, so they see its definition (not the province's figures). Changing
+    one stays within the data scope."""
+
+    def visible_to(self, user: Any, action: str = "view") -> CustomIndicatorQuerySet:
+        scoped = super().visible_to(user, action)
+        org = getattr(user, "org", None) if getattr(user, "is_authenticated", False) else None
+        if action != "view" or org is None or not user.has_perm("dashboards.view_customindicator"):
+            return scoped
+        return scoped | self.filter(org_id__in=org.ancestor_ids())
+
+
+class CustomIndicatorManager(ScopedManager.from_queryset(CustomIndicatorQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class CustomIndicator(OrgOwnedModel):
+    """An indicator defined by a unit's staff without code: one registered indicator (``base``)
+    restricted to one key of one of its breakdowns (e.g. 服务企业数 of 专精特新中小企业). Its
+    figures are the rollup rows of that breakdown key, so they are exact, summed over the
+    subtree and linked to their list like the registered ones (docs/dashboards.md 自定义指标).
+
+    ``org`` is the defining unit: the indicator applies to it and to every unit below it. Its
+    targets are ``Target`` rows with ``indicator = "c<id>"`` (``indicators.custom_code``)."""
+
+    label = models.CharField("指标名称", max_length=40)
+    base = models.CharField("基础指标", max_length=32)
+    dimension = models.CharField("分组维度", max_length=16, choices=Dimension.choices)
+    key = models.CharField("分组取值", max_length=32)
+    unit = models.CharField("计量单位", max_length=8)
+    description = models.CharField("说明", max_length=300, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=CustomStatus.choices, default=CustomStatus.ACTIVE
+    )
+
+    objects = CustomIndicatorManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = "自定义指标"
+        verbose_name_plural = "自定义指标"
+        ordering = ["org__path", "pk"]
+        indexes = [models.Index(fields=["org", "status"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def code(self) -> str:
+        return f"c{self.pk}"
 
 
 class TargetRevision(models.Model):

@@ -47,6 +47,28 @@ def national_first() -> list[registry.Indicator]:
     return sorted(registry.REGISTRY.values(), key=lambda i: not i.national)
 
 
+def link(
+    ind: registry.Indicator, *, org_id: int, start: dt.date, end: dt.date, user: Any
+) -> str | None:
+    """The list behind a figure of ``ind``: a custom indicator's is its base indicator's list
+    filtered by its breakdown key (the same rows its rollup counts)."""
+    if ind.custom:
+        return figure_link(
+            ind.base,
+            org_id=org_id,
+            start=start,
+            end=end,
+            dimension=ind.dimension,
+            key=ind.key,
+            user=user,
+        )
+    return figure_link(ind.code, org_id=org_id, start=start, end=end, user=user)
+
+
+def link_title(ind: registry.Indicator) -> str:
+    return measure(ind.base or ind.code)
+
+
 @dataclass
 class Period:
     unit: Organization
@@ -147,17 +169,17 @@ class StandingRow:
 
 
 def standing_rows(cp: Cockpit, period: Period, user: Any) -> list[StandingRow]:
-    by_code = {s.indicator.code: s for s in cp.standings}
     set_url = target_url(user, cp.unit, cp.year)
     rows = []
-    for ind in national_first():
-        st = by_code[ind.code]
+    # The national indicators, the other registered ones, then the custom ones.
+    for st in sorted(cp.standings, key=lambda s: (not s.indicator.national, s.indicator.custom)):
+        ind = st.indicator
         rows.append(
             StandingRow(
                 ind,
                 st,
-                figure_link(ind.code, org_id=cp.unit.pk, start=cp.start, end=cp.end, user=user),
-                measure(ind.code),
+                link(ind, org_id=cp.unit.pk, start=cp.start, end=cp.end, user=user),
+                link_title(ind),
                 set_target_url=None if st.target else set_url,
             )
         )
@@ -208,16 +230,17 @@ class UnitLine:
 def unit_lines(cp: Cockpit, period: Period, user: Any) -> list[UnitLine]:
     """The units below, ranked by completion of the chosen indicator (who is behind first), then
     the unit's own rows (本级) and the rows of units below he may not see by name."""
-    codes = [i.code for i in registry.REGISTRY.values() if i.national]
+    shown = ranking_indicators(cp, period)
+    codes = [i.code for i in shown]
     lines = []
     for row in cp.ranked(period.indicator):
         cells = []
-        for code in codes:
-            st = row.standings[code]
+        for ind in shown:
+            st = row.standings[ind.code]
             cells.append(
                 UnitCell(
                     st.actual,
-                    figure_link(code, org_id=row.unit.pk, start=cp.start, end=cp.end, user=user),
+                    link(ind, org_id=row.unit.pk, start=cp.start, end=cp.end, user=user),
                     st.target,
                     pct(st.completion),
                     str(Pace(st.pace).label),
@@ -238,6 +261,15 @@ def unit_lines(cp: Cockpit, period: Period, user: Any) -> list[UnitLine]:
     return lines
 
 
+def ranking_indicators(cp: Cockpit, period: Period) -> list[registry.Indicator]:
+    """The ranking's columns: the national indicators, and the chosen one when it is not."""
+    shown = [i for i in registry.REGISTRY.values() if i.national]
+    chosen = cp.indicator(period.indicator)
+    if chosen is not None and chosen not in shown:
+        shown.append(chosen)
+    return shown
+
+
 def _plain(label: str, values: dict[str, int], codes: list[str], kind: str) -> UnitLine:
     secondary = PACE_COLORS[Pace.NO_TARGET]
     cells = [UnitCell(values.get(c, 0), None, None, "—", "", secondary) for c in codes]
@@ -247,6 +279,7 @@ def _plain(label: str, values: dict[str, int], codes: list[str], kind: str) -> U
 def trend(cp: Cockpit, period: Period, user: Any, today: dt.date) -> dict[str, Any]:
     """This year's months (bars) against last year's (line), with each month's list."""
     code = period.indicator
+    indicator = cp.indicator(code) or registry.REGISTRY[code]
     this = cp.trend.get(code, [0] * 12)
     last = cp.last_year.get(code, [0] * 12)
     months = []
@@ -260,12 +293,11 @@ def trend(cp: Cockpit, period: Period, user: Any, today: dt.date) -> dict[str, A
                 "last": last[m],
                 "url": None
                 if future
-                else figure_link(
-                    code, org_id=cp.unit.pk, start=first, end=month_end(first), user=user
+                else link(
+                    indicator, org_id=cp.unit.pk, start=first, end=month_end(first), user=user
                 ),
             }
         )
-    indicator = registry.REGISTRY[code]
     return {
         "indicator": indicator.label,
         "unit": indicator.unit,
@@ -282,31 +314,7 @@ def trend(cp: Cockpit, period: Period, user: Any, today: dt.date) -> dict[str, A
 
 
 def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
-    from jiangqiao.casework.choices import UpgradeSource
-    from jiangqiao.demands.choices import DemandKind, SizeClass
-    from jiangqiao.taxonomy.selectors import term_labels
-
-    if dimension == Dimension.INDUSTRY:
-        return term_labels("industry", keys)
-    if dimension == Dimension.REGION:
-        return term_labels("region", keys)
-    if dimension == Dimension.KIND:
-        return {k: str(v) for k, v in DemandKind.choices}
-    if dimension == Dimension.SIZE:
-        academy = {
-            "sme": "中小微企业",
-            "large": "大型企业",
-            "unsized": "企业未划型",
-            "no_enterprise": "未关联企业",
-        }
-        return {**{k: str(v) for k, v in SizeClass.choices}, **academy}
-    if dimension == Dimension.TIER:
-        return term_labels("quality_tier", keys)
-    if dimension == Dimension.SOURCE:
-        return {k: str(v) for k, v in UpgradeSource.choices}
-    if dimension == Dimension.LEVEL:
-        return term_labels("skill_level", keys)
-    return {}
+    return registry.key_labels(dimension, keys)
 
 
 #: Breakdowns drawn as a pie (few slices); the others as bars.
@@ -349,7 +357,11 @@ class BreakdownPanel:
 def breakdowns(
     *, user: Any, unit: Organization, start: dt.date, end: dt.date, code: str
 ) -> list[BreakdownPanel]:
-    indicator = registry.REGISTRY[code]
+    """The breakdowns of a registered indicator (a custom one is itself one breakdown key: the
+    rollups keep no breakdown of it, so it has none)."""
+    indicator = registry.REGISTRY.get(code)
+    if indicator is None:
+        return []
     panels = []
     for dim in indicator.dimensions:
         values = breakdown(user=user, unit=unit, start=start, end=end, dimension=dim).get(code, {})

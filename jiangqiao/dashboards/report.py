@@ -133,6 +133,11 @@ class Report:
         return self.cockpit.unit
 
     @property
+    def indicators(self) -> list[registry.Indicator]:
+        """Every indicator of the report (registered, then the unit's custom ones)."""
+        return [s.indicator for s in self.cockpit.standings]
+
+    @property
     def campaign_label(self) -> str:
         return str(Campaign(self.cockpit.campaign).label)
 
@@ -172,7 +177,8 @@ def build_report(cp: Cockpit, *, user: Any, now: dt.datetime | None = None) -> R
     by_code = {s.indicator.code: s for s in cp.standings}
     sheets = []
     for title, national in SETS:
-        chosen = [i for i in registry.REGISTRY.values() if i.national is national]
+        # Registered indicators first, then the unit's custom ones (其他指标).
+        chosen = [s.indicator for s in cp.standings if s.indicator.national is national]
         if not chosen:
             continue
         codes = [i.code for i in chosen]
@@ -344,7 +350,7 @@ def _write_notes(ws: Any, report: Report) -> None:
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.border = BORDER
-    for indicator in registry.REGISTRY.values():
+    for indicator in report.indicators:
         ws.append(
             [
                 indicator.label,
@@ -529,7 +535,7 @@ def pdf_bytes(report: Report) -> bytes:
         story.append(Paragraph(_escape(sheet.title), styles["h"]))
         story.append(_pdf_table(sheet, styles, width))
     notes = [CondPageBreak(40 * mm), Paragraph("说明", styles["h"])]
-    for indicator in registry.REGISTRY.values():
+    for indicator in report.indicators:
         basis = report.pace_basis(indicator.code)
         notes.append(
             Paragraph(

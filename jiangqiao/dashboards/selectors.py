@@ -165,6 +165,79 @@ def by_months(
     return out
 
 
+def _slots_q(customs: Iterable[registry.Indicator]) -> Q:
+    """The rollup rows of the custom indicators' breakdown keys."""
+    q = Q(pk__in=[])
+    for ind in customs:
+        q |= Q(indicator=ind.base, dimension=ind.dimension, key=ind.key)
+    return q
+
+
+def _by_slot(customs: Iterable[registry.Indicator]) -> dict[tuple[str, str, str], list[str]]:
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for ind in customs:
+        out.setdefault((ind.base, ind.dimension, ind.key), []).append(ind.code)
+    return out
+
+
+def custom_sums(
+    *,
+    user: Any,
+    unit: Organization,
+    start: dt.date,
+    end: dt.date,
+    customs: list[registry.Indicator],
+    group: Iterable[str] = (),
+    annotate: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """As :func:`sums` for custom indicators (``indicators.custom_for``): each one's figure is
+    its base indicator's rollup rows of its breakdown key; rows carry the custom ``indicator``
+    code. One query per rollup table, whatever the number of custom indicators."""
+    if not customs:
+        return []
+    group = tuple(group)
+    slots = _by_slot(customs)
+    month_q, day_q = _period_q(start, end)
+    out: dict[tuple[Any, ...], int] = {}
+    for model, q in ((MonthlyFigure, month_q), (DailyFigure, day_q)):
+        rows = _figures(model, user, unit).filter(q, _slots_q(customs))
+        if annotate:
+            rows = rows.annotate(**annotate)
+        fields = (*group, "indicator", "dimension", "key")
+        for row in rows.values(*fields).annotate(total=Sum("value")).order_by():
+            for code in slots.get((row["indicator"], row["dimension"], row["key"]), []):
+                key = (*(row[g] for g in group), code)
+                out[key] = out.get(key, 0) + int(row["total"] or 0)
+    return [
+        {**dict(zip(group, key[:-1], strict=True)), "indicator": key[-1], "value": value}
+        for key, value in out.items()
+    ]
+
+
+def custom_months(
+    *, user: Any, unit: Organization, first: int, last: int, customs: list[registry.Indicator]
+) -> dict[int, dict[str, list[int]]]:
+    """As :func:`by_months` for custom indicators (one query)."""
+    out: dict[int, dict[str, list[int]]] = {}
+    if not customs:
+        return out
+    slots = _by_slot(customs)
+    rows = (
+        _figures(MonthlyFigure, user, unit)
+        .filter(
+            _slots_q(customs), month__gte=dt.date(first, 1, 1), month__lte=dt.date(last, 12, 31)
+        )
+        .values("indicator", "dimension", "key", "month")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for row in rows:
+        year = out.setdefault(row["month"].year, {})
+        for code in slots.get((row["indicator"], row["dimension"], row["key"]), []):
+            year.setdefault(code, [0] * 12)[row["month"].month - 1] += int(row["total"])
+    return out
+
+
 def breakdown(
     *, user: Any, unit: Organization, start: dt.date, end: dt.date, dimension: str
 ) -> dict[str, dict[str, int]]:
@@ -307,6 +380,10 @@ class Cockpit:
     last_year: dict[str, list[int]]
     other: dict[str, int] = field(default_factory=dict)
 
+    def indicator(self, code: str) -> registry.Indicator | None:
+        """A registered indicator, or a custom one shown on this cockpit."""
+        return next((s.indicator for s in self.standings if s.indicator.code == code), None)
+
     @property
     def is_empty(self) -> bool:
         return not any(s.actual for s in self.standings) and not any(
@@ -336,7 +413,7 @@ def _targets(
 
 
 def _standing(
-    code: str,
+    indicator: registry.Indicator,
     actual: int,
     target: int | None,
     window: tuple[dt.date, dt.date],
@@ -344,7 +421,6 @@ def _standing(
 ) -> Standing:
     """Expected = the target × the share of the year between the period's start and ``as_of``
     (a period that starts on 1 January: the share of the year gone by)."""
-    indicator = registry.REGISTRY[code]
     start, as_of = window
     linear = seasonal = None
     if target:
@@ -389,13 +465,23 @@ def cockpit(
     today = today or timezone.localdate()
     start = start or dt.date(year, 1, 1)
     end = end or dt.date(year, 12, 31)
+    customs = registry.custom_for(user, unit)
     return _cached(
         "cockpit",
         user,
         unit,
-        (campaign, year, start, end, today),
-        lambda: _cockpit(user, unit, year, start, end, campaign, today),
+        (campaign, year, start, end, today, customs_key(customs)),
+        lambda: _cockpit(user, unit, year, start, end, campaign, today, customs),
     )
+
+
+def customs_key(customs: list[registry.Indicator]) -> str:
+    """A short digest of the custom indicators a cockpit shows: a definition added, changed or
+    retired above the unit is seen at once (the unit's figure version does not follow it)."""
+    import hashlib
+
+    text = repr([(i.code, i.label, i.base, i.dimension, i.key, i.rule) for i in customs])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _cockpit(
@@ -406,14 +492,24 @@ def _cockpit(
     end: dt.date,
     campaign: str,
     today: dt.date,
+    customs: list[registry.Indicator] | None = None,
 ) -> Cockpit:
     as_of = min(max(today, start), end)
+    customs = customs or []
     per_child = sums(
         user=user,
         unit=unit,
         start=start,
         end=end,
         group=("child", "indicator"),
+        annotate={"child": child_key(unit)},
+    ) + custom_sums(
+        user=user,
+        unit=unit,
+        start=start,
+        end=end,
+        customs=customs,
+        group=("child",),
         annotate={"child": child_key(unit)},
     )
     children = child_units(user=user, unit=unit)
@@ -430,27 +526,36 @@ def _cockpit(
         elif child is not None:
             other[code] = other.get(code, 0) + value  # units below he may not see by name
     years = by_months(user=user, unit=unit, first=year - 1, last=year)
+    for y, codes in custom_months(
+        user=user, unit=unit, first=year - 1, last=year, customs=customs
+    ).items():
+        years.setdefault(y, {}).update(codes)
     trend, last_year = years.get(year, {}), years.get(year - 1, {})
     targets = _targets(user, [unit.pk, *child_ids], campaign, year)
     own_targets = targets.get(unit.pk, {})
+    shown = [*registry.REGISTRY.values(), *customs]
     standings = [
         _standing(
-            code, total.get(code, 0), own_targets.get(code), (start, as_of), last_year.get(code)
+            ind,
+            total.get(ind.code, 0),
+            own_targets.get(ind.code),
+            (start, as_of),
+            last_year.get(ind.code),
         )
-        for code in registry.REGISTRY
+        for ind in shown
     ]
     rows = [
         UnitRow(
             child,
             {
-                code: _standing(
-                    code,
-                    by_child[child.pk].get(code, 0),
-                    targets.get(child.pk, {}).get(code),
+                ind.code: _standing(
+                    ind,
+                    by_child[child.pk].get(ind.code, 0),
+                    targets.get(child.pk, {}).get(ind.code),
                     (start, as_of),
                     None,
                 )
-                for code in registry.REGISTRY
+                for ind in shown
             },
         )
         for child in children

@@ -103,15 +103,25 @@ def clean_year(value: Any) -> int:
     return year
 
 
-def clean_indicator(value: Any) -> indicators.Indicator:
-    """A registered indicator by code or label (custom indicators are added by registering them,
-    docs/dashboards.md)."""
+def clean_indicator(
+    value: Any, *, user: Any = None, unit: Organization | None = None
+) -> indicators.Indicator:
+    """An indicator by code or label: a registered one, or a custom one (``c<id>`` or its name)
+    that ``user`` may see and that applies to ``unit`` (docs/dashboards.md 自定义指标). A retired
+    custom indicator takes no new target."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
-    found = indicators.get(text)
+    found = indicators.resolve(text, user=user, unit=unit)
     if found is None:
         found = next((i for i in indicators.REGISTRY.values() if i.label == text), None)
+    if found is None and user is not None and unit is not None and text:
+        found = next(
+            (i for i in indicators.custom_for(user, unit, active_only=False) if i.label == text),
+            None,
+        )
     if found is None:
-        raise BusinessError("指标：不是已登记的统计指标", field="indicator")
+        raise BusinessError("指标：不是已登记的统计指标或本单位适用的自定义指标", field="indicator")
+    if not found.active:
+        raise BusinessError("指标：该自定义指标已停用，不能再设定目标", field="indicator")
     return found
 
 
@@ -322,7 +332,6 @@ def _split(
     _need_permission(actor)
     campaign = clean_campaign(campaign)
     year = clean_year(year)
-    ind = clean_indicator(indicator)
     comment = _text(comment, "说明", "comment")
     source = _source(source)
     # One split of a unit at a time: the row lock orders concurrent splits of the same children.
@@ -332,6 +341,7 @@ def _split(
     parent = locked
     if not may_split(actor, parent):
         raise BusinessError(NOT_BELOW, field="org")
+    ind = clean_indicator(indicator, user=actor, unit=parent)
     children = set(
         Organization.objects.filter(parent=parent, status=Status.ACTIVE).values_list(
             "pk", flat=True
@@ -505,11 +515,12 @@ def target_set(
     if not Organization.objects.visible_to(actor).filter(pk=org.pk).exists():
         raise BusinessError(NOT_VISIBLE, field="org")
     org = Organization.objects.get(pk=org.pk)
-    if not may_set(actor, org):
+    own = defines(actor, org, indicator)
+    if own is None and not may_set(actor, org):
         raise BusinessError(NOT_BELOW, field="org")
     if note is not None:
         note = _text(note, "说明", "note")
-    if org.parent_id is not None:
+    if org.parent_id is not None and own is None:
         assert org.parent is not None
         try:
             return _split(
@@ -533,12 +544,25 @@ def target_set(
         org=org,
         campaign=clean_campaign(campaign),
         year=clean_year(year),
-        ind=clean_indicator(indicator),
+        ind=own or clean_indicator(indicator, user=actor, unit=org),
         value=parsed,
         comment=_text(comment, "说明", "comment"),
         source=_source(source),
         note=note,
     )
+
+
+def defines(actor: Any, org: Organization, indicator: Any) -> indicators.Indicator | None:
+    """The custom indicator ``indicator`` when ``org`` defined it and the actor may set its
+    target: a unit's own custom indicator has no level above it, so the unit sets its own
+    target (as a top unit does) and splits it. ``None`` otherwise."""
+    try:
+        found = clean_indicator(indicator, user=actor, unit=org)
+    except BusinessError:
+        return None
+    if not found.custom or found.org_id != org.pk or not may_split(actor, org):
+        return None
+    return found
 
 
 def _single_field(exc: ValidationError) -> ValidationError:
@@ -570,7 +594,8 @@ def target_update(
     row = Target.objects.select_for_update().select_related("org").filter(pk=target.pk).first()
     if row is None or not Target.objects.visible_to(actor, "change").filter(pk=row.pk).exists():
         raise BusinessError(NOT_VISIBLE, field="org")
-    if not may_set(actor, row.org):
+    own = defines(actor, row.org, row.indicator)
+    if own is None and not may_set(actor, row.org):
         raise BusinessError(NOT_BELOW, field="org")
     claim_version(row, version)
     note = _text(data["note"], "说明", "note") if "note" in data else None
@@ -584,7 +609,7 @@ def target_update(
             row.save()
         return row
     org = row.org
-    if org.parent_id is not None:
+    if org.parent_id is not None and own is None:
         assert org.parent is not None
         try:
             _split(
@@ -607,7 +632,7 @@ def target_update(
             org=org,
             campaign=row.campaign,
             year=row.year,
-            ind=clean_indicator(row.indicator),
+            ind=own or clean_indicator(row.indicator, user=actor, unit=org),
             value=value,
             comment=_text(comment, "说明", "comment"),
             source=_source(source),

@@ -11,14 +11,27 @@ from django.utils.html import format_html
 from jiangqiao.core.tables import BaseTable
 
 from . import indicators
-from .models import Target
+from .models import CustomIndicator, Target
 
 ATTRS = {"class": "table table-vcenter card-table table-hover"}
 
 
-def indicator_label(code: str) -> str:
-    found = indicators.get(code)
-    return found.label if found else code
+def indicator_labels(user: Any, codes: Any) -> dict[str, str]:
+    """``{code: label}`` of registered indicators and of the custom ones the user may see."""
+    out = {i.code: i.label for i in indicators.REGISTRY.values()}
+    wanted = [pk for pk in (indicators.custom_pk(c) for c in codes) if pk is not None]
+    if wanted:
+        for row in CustomIndicator.objects.visible_to(user).filter(pk__in=wanted):
+            out[indicators.custom_code(row.pk)] = row.label
+    return out
+
+
+def label_of(record: Any) -> str:
+    """The indicator's name of a target row of ``targets.target_list``."""
+    found = indicators.get(record.indicator)
+    if found is not None:
+        return found.label
+    return getattr(record, "custom_label", None) or str(record.indicator)
 
 
 def number(value: Any) -> str:
@@ -49,18 +62,19 @@ class TargetTable(BaseTable):
         return format_html('<a href="{}">{}</a>', url, value)
 
     def render_indicator(self, value: str, record: Target) -> str:
-        return indicator_label(value)
+        return label_of(record)
 
     def render_value(self, value: Any, record: Target) -> str:
         found = indicators.get(record.indicator)
-        return f"{number(value)} {found.unit}" if found else number(value)
+        unit = found.unit if found else getattr(record, "custom_unit", None)
+        return f"{number(value)} {unit}" if unit else number(value)
 
     def render_history(self, value: Any, record: Target) -> Any:
         url = reverse("dashboards:target_history", args=[record.pk])
         return format_html('<a href="{}">查看</a>', url)
 
     def value_indicator(self, value: str, record: Target) -> str:
-        return indicator_label(value)
+        return label_of(record)
 
     def value_history(self, value: Any, record: Target) -> str:
         return ""

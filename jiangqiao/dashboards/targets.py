@@ -15,21 +15,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from jiangqiao.core.choices import Status
 from jiangqiao.orgs.models import Organization
 
 from . import indicators
 from .choices import Campaign
-from .models import Target, TargetRevision
+from .models import CustomIndicator, Target, TargetRevision
 
 SET_PERMISSION = "dashboards.set_target"
 
 
 def target_list(user: Any, action: str = "view") -> QuerySet[Target]:
-    """The targets the user may see (``action``: ``view``, or ``change`` for writes)."""
-    return Target.objects.visible_to(user, action).select_related("org")
+    """The targets the user may see (``action``: ``view``, or ``change`` for writes), with the
+    name and unit of a custom indicator (``custom_label``/``custom_unit``, read through its own
+    ``visible_to``)."""
+    customs = (
+        CustomIndicator.objects.visible_to(user)
+        .annotate(code=Concat(Value(indicators.CUSTOM_PREFIX), Cast("pk", CharField())))
+        .filter(code=OuterRef("indicator"))
+    )
+    return (
+        Target.objects.visible_to(user, action)
+        .select_related("org")
+        .annotate(
+            custom_label=Subquery(customs.values("label")[:1]),
+            custom_unit=Subquery(customs.values("unit")[:1]),
+        )
+    )
 
 
 def targets_for(
@@ -111,6 +126,17 @@ def may_split(user: Any, parent: Organization) -> bool:
     if own is None or not user.has_perm(SET_PERMISSION) or not _visible(user, parent):
         return False
     return parent.path.startswith(own.path)
+
+
+def own_indicators(user: Any, org: Organization) -> list[indicators.Indicator]:
+    """The indicators whose target of ``org`` the user sets on the 设定本级目标 form: every one
+    when he may set ``org``'s targets, else the custom ones ``org`` defined itself when he may
+    split ``org``'s (a unit's own custom indicator has no level above it)."""
+    if may_set(user, org):
+        return indicators.available(user, org)
+    if may_split(user, org):
+        return [i for i in indicators.custom_for(user, org) if i.org_id == org.pk]
+    return []
 
 
 def split_children(user: Any, parent: Organization) -> QuerySet[Organization]:
@@ -200,9 +226,11 @@ def unit_targets(
     kids = list(split_children(user, org))
     by_child = children_targets(user, org, year, campaign)
     rows = []
-    for ind in indicators.REGISTRY.values():
+    for ind in indicators.available(user, org, active_only=False):
         values = [by_child[c.pk][ind.code] for c in kids if ind.code in by_child.get(c.pk, {})]
         own = own_rows.get(ind.code)
+        if not ind.active and own is None and not values:
+            continue  # a retired custom indicator without targets here
         rows.append(
             IndicatorRow(
                 indicator=ind,
@@ -231,7 +259,7 @@ def unit_targets(
         children=[(c, by_child.get(c.pk, {})) for c in kids],
         trail=trail,
         can_split=bool(kids) and may_split(user, org),
-        can_set_own=may_set(user, org),
+        can_set_own=bool(own_indicators(user, org)),
     )
 
 

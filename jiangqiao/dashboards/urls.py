@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import urls_cockpit, urls_report, views_targets
+from . import urls_cockpit, urls_report, views_custom, views_targets
 
 app_name = "dashboards"
 
@@ -23,5 +23,28 @@ urlpatterns = [
     ),
 ]
 
+urlpatterns += [
+    path("indicators/", views_custom.CustomIndicatorListView.as_view(), name="custom_indicators"),
+    path(
+        "indicators/new/",
+        views_custom.CustomIndicatorFormView.as_view(),
+        name="custom_indicator_add",
+    ),
+    path(
+        "indicators/<int:pk>/edit/",
+        views_custom.CustomIndicatorFormView.as_view(),
+        name="custom_indicator_edit",
+    ),
+    path(
+        "indicators/<int:pk>/retire/",
+        views_custom.CustomIndicatorStatusView.as_view(action="retire"),
+        name="custom_indicator_retire",
+    ),
+    path(
+        "indicators/<int:pk>/restore/",
+        views_custom.CustomIndicatorStatusView.as_view(action="restore"),
+        name="custom_indicator_restore",
+    ),
+]
 urlpatterns += urls_report.urlpatterns
 urlpatterns += urls_cockpit.urlpatterns

@@ -23,7 +23,7 @@ from jiangqiao.orgs.selectors import default_unit, drill_trail
 
 from . import indicators as registry
 from . import panels
-from .forms_cockpit import CockpitForm
+from .forms_cockpit import DEFAULT_INDICATOR, CockpitForm
 from .selectors import PROCESS_CACHE_SECONDS, cockpit, process
 
 PERMISSION = "dashboards.view_cockpit"
@@ -42,7 +42,7 @@ class _CockpitBase(LoginRequiredMixin, View):
         if not params.get("period") and not params.get("year"):
             params.setdefault("period", "year")
             params["year"] = str(timezone.localdate().year)
-        form = CockpitForm(params)
+        form = CockpitForm(params, user=user)
         if not form.is_valid():
             return form, None, False
         data = form.cleaned_data
@@ -77,8 +77,10 @@ class CockpitView(_CockpitBase):
             end=period.end,
             today=today,
         )
+        if cp.indicator(period.indicator) is None:
+            period.indicator = DEFAULT_INDICATOR  # a custom one of another unit's subtree
         rows = panels.standing_rows(cp, period, user)
-        national_codes = [i.code for i in registry.REGISTRY.values() if i.national]
+        ranked = panels.ranking_indicators(cp, period)
         trend = panels.trend(cp, period, user, today)
         context.update(
             {
@@ -96,8 +98,8 @@ class CockpitView(_CockpitBase):
                 "set_target_url": panels.target_url(user, period.unit, cp.year),
                 "report_url": panels.report_url(user, period.unit, cp.start, cp.end),
                 "lines": panels.unit_lines(cp, period, user),
-                "national_labels": [registry.REGISTRY[c].label for c in national_codes],
-                "rank_label": registry.REGISTRY[period.indicator].label,
+                "national_labels": [i.label for i in ranked],
+                "rank_label": (cp.indicator(period.indicator) or ranked[0]).label,
                 "trend": trend,
                 "chart_data": {"gauges": panels.gauges(rows), "trend": trend},
                 "trail": [
@@ -147,7 +149,9 @@ class CockpitBreakdownView(_CockpitBase):
             end=period.end,
             code=period.indicator,
         )
-        indicator = registry.REGISTRY[period.indicator]
+        indicator = registry.resolve(period.indicator, user=request.user, unit=period.unit)
+        if indicator is None:
+            raise Http404("指标不存在，或不适用于该单位")
         return render(
             request,
             "dashboards/_cockpit_breakdown.html",

@@ -25,7 +25,7 @@ from .choices import TargetSource
 from .filtersets import TargetFilterSet
 from .forms import TargetPageForm, TargetValuesForm
 from .models import Target
-from .tables import TargetTable, indicator_label
+from .tables import TargetTable, indicator_labels
 
 VIEW_PERMISSION = "dashboards.view_target"
 IMPORT_KEY = "dashboards.target"
@@ -42,7 +42,7 @@ class TargetPageMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def page_form(self) -> TargetPageForm:
-        form = TargetPageForm(self.request.GET)
+        form = TargetPageForm(self.request.GET, user=self.request.user)
         if not form.is_valid():
             raise Http404("参数不正确")
         return form
@@ -78,7 +78,7 @@ class TargetUnitView(TargetPageMixin, View):
             return render(request, "dashboards/targets.html", context)
         year, campaign = form.year_value(), form.campaign_value()
         data = targets.unit_targets(request.user, org, year, campaign)
-        shown = form.shown()
+        shown = form.shown([r.indicator for r in data.rows])
         codes = [i.code for i in shown]
         context.update(
             {
@@ -133,7 +133,11 @@ class TargetValuesView(TargetPageMixin, View):
             raise Http404("您的账号没有关联组织")
         self.org = org
         self.year, self.campaign = self.form.year_value(), self.form.campaign_value()
-        self.shown = self.form.shown()
+        self.shown = self.form.shown(self.available())
+
+    def available(self) -> list[indicators.Indicator]:
+        """The indicators of the form (active ones: a retired one takes no new target)."""
+        return indicators.available(self.request.user, self.org)
 
     def units(self) -> list[Organization]:
         raise ImproperlyConfigured(f"{type(self).__name__} must define this")
@@ -269,8 +273,11 @@ class TargetOwnView(TargetValuesView):
 
     def setup_page(self) -> None:
         super().setup_page()
-        if not targets.may_set(self.request.user, self.org):
+        if not self.shown:
             raise PermissionDenied(services.NOT_BELOW)
+
+    def available(self) -> list[indicators.Indicator]:
+        return targets.own_indicators(self.request.user, self.org)
 
     def units(self) -> list[Organization]:
         return [self.org]
@@ -308,14 +315,16 @@ class TargetListView(ObjectListView):
         return targets.target_list(self.request.user)
 
 
-def revision_rows(revisions: Any) -> list[dict[str, Any]]:
+def revision_rows(revisions: Any, user: Any) -> list[dict[str, Any]]:
     """The revisions as the history page shows them (numbers with separators, names)."""
     sources = dict(TargetSource.choices)
+    revisions = list(revisions)
+    labels = indicator_labels(user, {r.target.indicator for r in revisions})
     return [
         {
             "at": r.at,
             "unit": r.target.org.name,
-            "indicator": indicator_label(r.target.indicator),
+            "indicator": labels.get(r.target.indicator, r.target.indicator),
             "before": targets.number(r.before) or "（未设定）",
             "after": targets.number(r.after),
             "actor": r.actor,
@@ -334,8 +343,8 @@ class TargetHistoryView(ScopedMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         target = self.get_object()
-        rows = revision_rows(targets.target_revisions(request.user, target)[:500])
-        found = indicators.get(target.indicator)
+        rows = revision_rows(targets.target_revisions(request.user, target)[:500], request.user)
+        found = indicators.resolve(target.indicator, user=request.user)
         return render(
             request,
             "dashboards/target_history.html",
@@ -362,7 +371,9 @@ class TargetUnitHistoryView(TargetPageMixin, View):
         if org is None:
             raise Http404("您的账号没有关联组织")
         year, campaign = form.year_value(), form.campaign_value()
-        rows = revision_rows(targets.unit_revisions(request.user, org, year, campaign)[:500])
+        rows = revision_rows(
+            targets.unit_revisions(request.user, org, year, campaign)[:500], request.user
+        )
         return render(
             request,
             "dashboards/target_history.html",

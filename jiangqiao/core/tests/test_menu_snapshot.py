@@ -33,6 +33,7 @@ URLS = {
     "技能提升记录": "/casework/upgrades/",
     "统计驾驶舱": "/dashboards/",
     "年度目标": "/dashboards/targets/",
+    "自定义指标": "/dashboards/indicators/",
     "利益冲突申报": "/matching/conflicts/",
     "组织机构": "/orgs/",
     "用户": "/accounts/users/",
@@ -98,7 +99,7 @@ CASEWORK = (
     ("服务邀请", "认领审核", "需求队列", "超期看板", "服务记录", "技能提升记录", "结对协议"),
 )
 # 统计驾驶舱 (issue 16): the cockpit and the yearly targets.
-DASHBOARDS = ("统计驾驶舱", ("统计驾驶舱", "年度目标"))
+DASHBOARDS = ("统计驾驶舱", ("统计驾驶舱", "年度目标", "自定义指标"))
 TASK_FORCE_CASEWORK = (
     "服务办理",
     (

@@ -153,7 +153,7 @@ class CockpitView(APIView):
         if not params.get("period") and not params.get("year"):
             params["period"] = "year"
             params["year"] = str(timezone.localdate().year)
-        form = CockpitForm(params)
+        form = CockpitForm(params, user=request.user)
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         data = form.cleaned_data

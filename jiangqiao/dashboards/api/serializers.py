@@ -66,12 +66,17 @@ class TargetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
         read_only_fields = ["org", "campaign", "year", "indicator", "created_at", "updated_at"]
 
+    def _indicator(self, obj: Target) -> indicators.Indicator | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return indicators.resolve(obj.indicator, user=user)
+
     def get_indicator_label(self, obj: Target) -> str:
-        found = indicators.get(obj.indicator)
+        found = self._indicator(obj)
         return found.label if found else obj.indicator
 
     def get_indicator_unit(self, obj: Target) -> str:
-        found = indicators.get(obj.indicator)
+        found = self._indicator(obj)
         return found.unit if found else ""
 
     def to_representation(self, instance: Any) -> Any:
@@ -96,7 +101,11 @@ class _KeysSerializer(serializers.Serializer):  # type: ignore[type-arg]
     year = serializers.IntegerField(
         label="年度", min_value=services.YEAR_MIN, max_value=services.YEAR_MAX
     )
-    indicator = serializers.ChoiceField(choices=indicators.choices(), label="指标")
+    indicator = serializers.CharField(
+        max_length=40,
+        label="指标",
+        help_text="已登记指标的代码或名称，或本单位适用的自定义指标（c<编号>或名称）",
+    )
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=services.NOTE_MAX, label="调整说明"
     )
