@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jiangqiao.academy",
     "jiangqiao.dashboards",
     "jiangqiao.exchange",
+    "jiangqiao.demo",
 ]
 
 MIDDLEWARE = [

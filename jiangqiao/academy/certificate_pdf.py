@@ -1,28 +1,20 @@
-"""The printable certificate (结业证书) as a PDF: ReportLab with its built-in CID font STSong-Light
-(Adobe-GB1), so Chinese renders offline with no font file and no download at run time."""
+"""The printable certificate (结业证书) as a PDF: ReportLab with the built-in Chinese CID font
+(``core.pdf.cjk_font``), so Chinese renders offline with no font file and no download at run time."""
 
 from __future__ import annotations
 
 import io
 
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+
+from jiangqiao.core.pdf import cjk_font
 
 from .models import Certificate
 
-FONT = "STSong-Light"
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
 
 def render(cert: Certificate, verify_url: str = "") -> bytes:
-    font = _font()
+    font = cjk_font()
     buf = io.BytesIO()
     width, height = landscape(A4)
     pdf = canvas.Canvas(buf, pagesize=(width, height))

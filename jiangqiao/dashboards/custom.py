@@ -13,7 +13,6 @@ writes one operation-log row (module 自定义指标). Messages name the field, 
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import subtree_q
 from jiangqiao.orgs.models import Organization
+from jiangqiao.text import normalize
 
 from . import indicators
 from .choices import CustomStatus, Dimension
@@ -42,7 +42,7 @@ NOT_FOUND = "该自定义指标不存在，或不在您的数据范围内"
 
 
 def _text(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value or "")).strip()
+    return normalize(None if value is None else str(value))
 
 
 def _user(actor: Any) -> Any:

@@ -1,5 +1,7 @@
 """Demo targets: Guangdong's yearly targets split over the six pilot cities (and 深圳's over its
-districts), set through the services by the province's task force, for last year and this year.
+districts), set through the services by the province's task force, for last year and this year;
+and one custom indicator of the province, 「制造业服务人次」 (劳模工匠服务人次 of enterprises of
+门类 C), with this year's target split over the cities the same way.
 
 The figures they are measured against are the demo's year of history (``jiangqiao/demo/history``),
 planned against the same targets and shares, so some cities are ahead and some behind.
@@ -15,7 +17,7 @@ from jiangqiao.accounts.models import User
 from jiangqiao.core.choices import Status
 from jiangqiao.orgs.models import Organization
 
-from . import services
+from . import custom, services
 from .choices import Campaign
 
 #: The real targets ×0.1 (×1 for skill upgrades, whose real Guangdong figure is 60,000 trainings).
@@ -34,6 +36,15 @@ SHARE = {
     "440200": 0.08,
     "441500": 0.07,
 }
+#: The province's custom indicator and its target (most of the services go to manufacturing).
+CUSTOM = {
+    "label": "制造业服务人次",
+    "base": "person_times",
+    "dimension": "industry",
+    "key": "C",
+    "description": "劳模工匠服务人次中服务制造业企业的部分（省总重点：制造业当家）",
+}
+CUSTOM_TARGET = 420
 #: Last year's targets, a little lower.
 LAST_YEAR = 0.8
 ACTOR = "gd_taskforce"
@@ -111,4 +122,32 @@ def build(*, today: dt.date | None = None) -> int:
                 comment="演示：深圳市分解到各区",
             )
             count += len(city) * len(districts)
-    return count
+    return count + _custom(
+        actor, province, year, {cities[c].pk: w for c, w in SHARE.items() if c in cities}
+    )
+
+
+def _custom(actor: User, province: Organization, year: int, weights: dict[int, float]) -> int:
+    """The province's custom indicator with this year's target split over the cities (once)."""
+    from .models import CustomIndicator
+
+    if CustomIndicator.objects.filter(org=province, label=CUSTOM["label"]).exists():
+        return 0
+    row = custom.custom_create(actor=actor, org=province, data=dict(CUSTOM))
+    services.target_set_many(
+        actor=actor,
+        org=province,
+        campaign=Campaign.ZHUQIXING,
+        year=year,
+        values={row.code: CUSTOM_TARGET},
+        comment="演示：自定义指标年度目标",
+    )
+    services.target_split_many(
+        actor=actor,
+        parent=province,
+        campaign=Campaign.ZHUQIXING,
+        year=year,
+        splits={row.code: _spread(CUSTOM_TARGET, weights)},
+        comment="演示：按各市规模分解",
+    )
+    return 1 + len(weights)

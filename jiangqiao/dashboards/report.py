@@ -45,7 +45,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from jiangqiao.academy.certificate_pdf import _font as cid_font
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
@@ -54,6 +53,7 @@ from jiangqiao.core.io.exporting import EXPORT_DIR, _cleanup_old_files
 from jiangqiao.core.jobs import job_kind, job_start
 from jiangqiao.core.models import Job
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.pdf import cjk_font
 from jiangqiao.orgs.models import Organization
 
 from . import indicators as registry
@@ -498,7 +498,7 @@ def _pdf_table(sheet: Sheet, styles: dict[str, ParagraphStyle], width: float) ->
 
 def pdf_bytes(report: Report) -> bytes:
     """The cockpit as a printable A4 landscape PDF: the same tables and status words."""
-    font = cid_font()
+    font = cjk_font()
     styles = _styles(font)
     buf = io.BytesIO()
     page = landscape(A4)

@@ -1,1 +1,1 @@
-"""Deterministic demo data for a fictional Guangdong campaign (not an app; used by ``demo_data``)."""
+"""Deterministic demo data for a fictional Guangdong campaign (the ``demo`` app: ``manage.py demo_data``)."""

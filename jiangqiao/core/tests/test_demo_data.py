@@ -154,7 +154,7 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
 def test_statistics_are_refreshed_after_a_bulk_load_even_inside_a_transaction() -> None:
     from django.db import connection
 
-    from jiangqiao.core.management.commands.demo_data import _analyse
+    from jiangqiao.demo.management.commands.demo_data import _analyse
 
     assert connection.in_atomic_block  # the test's transaction: ANALYZE only, no VACUUM
     _analyse()

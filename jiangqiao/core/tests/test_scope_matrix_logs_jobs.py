@@ -114,6 +114,7 @@ COVERED_ELSEWHERE = {
     "dashboards.targetrevision": "jiangqiao/dashboards/tests/test_scope.py",
     "dashboards.dailyfigure": "jiangqiao/dashboards/tests/test_scope.py",
     "dashboards.monthlyfigure": "jiangqiao/dashboards/tests/test_scope.py",
+    "dashboards.customindicator": "jiangqiao/dashboards/tests/test_scope.py",
     "academy.competition": "jiangqiao/academy/tests/test_competition_pages_api.py",
     "academy.contestant": "jiangqiao/academy/tests/test_competition_pages_api.py",
     "academy.innovation": "jiangqiao/academy/tests/test_competition_pages_api.py",
