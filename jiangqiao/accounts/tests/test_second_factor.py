@@ -422,3 +422,36 @@ def test_gate_is_on_outside_the_test_settings():
     from config.settings import base
 
     assert base.JIANGQIAO_SECOND_FACTOR_ENFORCED is True
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+def test_demo_privileged_accounts_log_in_with_the_published_secret(client, settings):
+    from base64 import b32decode
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from jiangqiao.accounts.management.commands.demo_accounts import (
+        DEMO_PASSWORD,
+        DEMO_TOTP_SECRET,
+    )
+
+    settings.JIANGQIAO_ALLOW_DEMO = True
+    out = StringIO()
+    call_command("demo_accounts", stdout=out)
+    assert DEMO_TOTP_SECRET in out.getvalue()
+    enrolled = set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+    )
+    assert enrolled == {"sysadmin", "secadmin", "auditor", "gd_taskforce"}
+    device = TOTPDevice.objects.get(user__username="secadmin")
+    assert device.bin_key == b32decode(DEMO_TOTP_SECRET)
+    login(client, "secadmin", DEMO_PASSWORD)
+    assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302
+    assert client.get("/accounts/users/").status_code == 200
+    # An ordinary demo account logs in with the password alone.
+    other = client.__class__()
+    login(other, "ns_staff", DEMO_PASSWORD)
+    assert other.get("/accounts/profile/").status_code == 200
