@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "jiangqiao.core",
@@ -82,10 +85,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jiangqiao.core.middleware.RequestContextMiddleware",
+    "jiangqiao.accounts.middleware.SecondFactorMiddleware",
     "jiangqiao.accounts.middleware.PasswordPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,6 +212,16 @@ AXES_VERBOSE = False
 # office behind one NAT address after five mistakes of different people, so axes' IP warning is
 # silenced deliberately; the address has its own, higher limit (JIANGQIAO_LOGIN_IP_*).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Second factor (TOTP, django-otp; accounts/second_factor.py, docs/security.md). Required for the
+# 三员 administrators and the 省总工作专班, optional for everyone else. Wrong codes count against
+# the account with the login lockout's limit and pause (AXES_FAILURE_LIMIT, AXES_COOLOFF_TIME);
+# django-otp's own exponential back-off is off so that one policy applies. Only the test settings
+# turn the gate off (as they turn axes off); the second-factor tests turn it back on.
+JIANGQIAO_SECOND_FACTOR_ENFORCED = True
+OTP_TOTP_ISSUER = env.str("JIANGQIAO_TOTP_ISSUER", default="匠桥")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Duplicate checks that match another unit's records (core/probes.py, docs/import-export.md): each
 # user may hit this many distinct records of other units per window; over it, the user's duplicate

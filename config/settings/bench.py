@@ -15,3 +15,5 @@ from .base import *  # noqa: F403
 JIANGQIAO_ALLOW_DEMO = True
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# bench/ signs in with force_login (no login form, so no second factor): the gate stays off here.
+JIANGQIAO_SECOND_FACTOR_ENFORCED = False

@@ -18,6 +18,9 @@ from .base import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = False
+# force_login skips the login form and so both factors: tests log users in without a TOTP device.
+# The second-factor tests (accounts/tests/test_second_factor.py) turn the gate on.
+JIANGQIAO_SECOND_FACTOR_ENFORCED = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Files written by tests; CI's PostgreSQL pass, running beside the SQLite one, uses its own place.
 _TEST_VAR = BASE_DIR / os.environ.get("JIANGQIAO_TEST_VAR_DIR", "var")

@@ -54,6 +54,8 @@ DUTY_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.add_role",
             "accounts.change_role",
             "accounts.assign_role",
+            # Resetting another person's second factor (he must enrol again): login security.
+            "accounts.reset_second_factor",
             # Releasing bulk exports of personal data is a security decision.
             "core.approve_export",
         }

@@ -340,3 +340,13 @@ class TokenIssueForm(LocalizedForm):
         from django.core.validators import MaxValueValidator
 
         days.validators.append(MaxValueValidator(max_days, message=f"有效天数：最长 {max_days} 天"))
+
+
+class SecondFactorForm(LocalizedForm):
+    code = forms.CharField(
+        label="动态口令",
+        max_length=32,
+        strip=True,
+        help_text="手机验证器显示的 6 位数字；手机不在身边时，可输入一个恢复码。",
+        error_messages={"required": "动态口令：请输入验证器显示的 6 位数字或一个恢复码"},
+    )

@@ -108,6 +108,7 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
         ordering = ["username"]
         swappable = "AUTH_USER_MODEL"
+        permissions = [("reset_second_factor", "重置他人的动态口令（二次验证）")]
 
     def __str__(self) -> str:
         return f"{self.real_name}（{self.username}）" if self.real_name else self.username

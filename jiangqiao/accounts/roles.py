@@ -253,6 +253,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "accounts.view_loginlog",
             "accounts.view_apitoken",
             "accounts.revoke_apitoken",
+            "accounts.reset_second_factor",
             "core.approve_export",
             "orgs.view_organization",
         ),

@@ -15,7 +15,7 @@ from .choices import LoginStatus
 from .models import LoginLog
 
 
-def _write(
+def log_login(
     request: Any, *, username: str, status: str, user: Any = None, message: str = ""
 ) -> None:
     if user is None and username:
@@ -33,12 +33,20 @@ def _write(
 
 @receiver(user_logged_in, dispatch_uid="loginlog_success")
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    _write(
+    from . import second_factor
+
+    message = "登录成功"
+    if second_factor.enforced():
+        if second_factor.has_device(user):
+            message = "口令正确，待验证动态口令"
+        elif second_factor.is_required(user):
+            message = "口令正确，须先绑定动态口令"
+    log_login(
         request,
         username=user.get_username(),
         status=LoginStatus.SUCCESS,
         user=user,
-        message="登录成功",
+        message=message,
     )
 
 
@@ -46,7 +54,7 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def on_login_failed(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
-    _write(
+    log_login(
         request,
         username=str(credentials.get("username", "")),
         status=LoginStatus.FAILURE,
@@ -61,7 +69,7 @@ def on_login_failed(
 @receiver(user_logged_out, dispatch_uid="loginlog_logout")
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        _write(
+        log_login(
             request,
             username=user.get_username(),
             status=LoginStatus.LOGOUT,
@@ -72,7 +80,7 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_locked_out, dispatch_uid="loginlog_locked")
 def on_locked_out(sender: Any, request: Any, username: str | None = None, **kwargs: Any) -> None:
-    _write(
+    log_login(
         request,
         username=username or "",
         status=LoginStatus.LOCKED,

@@ -8,6 +8,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    # Under login/: both gates (second factor, password policy) let these pages by.
+    path("login/verify/", views.second_factor_verify, name="second_factor_verify"),
+    path("login/enrol/", views.second_factor_enrol, name="second_factor_enrol"),
+    path("two-factor/", views.second_factor_manage, name="second_factor"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("profile/", views.profile, name="profile"),
@@ -21,6 +25,11 @@ urlpatterns = [
         "users/<int:pk>/reset-password/",
         views.UserResetPasswordView.as_view(),
         name="user_reset_password",
+    ),
+    path(
+        "users/<int:pk>/reset-second-factor/",
+        views.UserResetSecondFactorView.as_view(),
+        name="user_reset_second_factor",
     ),
     path("roles/", views.RoleListView.as_view(), name="role_list"),
     path("roles/new/", views.RoleEditView.as_view(), name="role_create"),

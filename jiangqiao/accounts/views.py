@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
@@ -23,13 +25,14 @@ from jiangqiao.core.views.generic import (
     ScopedMixin,
 )
 
-from . import selectors, services
+from . import second_factor, selectors, services
 from .choices import TokenState
 from .filtersets import ApiTokenFilterSet, LoginLogFilterSet, RoleFilterSet, UserFilterSet
 from .forms import (
     LoginForm,
     PasswordChangeForm,
     RoleForm,
+    SecondFactorForm,
     TokenIssueForm,
     UserForm,
     UserRolesForm,
@@ -135,7 +138,11 @@ class UserDetailView(ObjectDetailView):
     template_name = "accounts/user_detail.html"
 
     def get_extra_context(self, obj: User) -> dict[str, Any]:
-        return {"actions": selectors.account_actions(actor=self.request.user, user=obj)}
+        return {
+            "actions": selectors.account_actions(actor=self.request.user, user=obj),
+            "second_factor": second_factor.has_device(obj),
+            "second_factor_required": second_factor.is_required(obj),
+        }
 
 
 class UserEditView(ObjectEditView):
@@ -403,3 +410,129 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"令牌“{token.name}”已吊销")
     return redirect("accounts:token_list" if own else "accounts:token_all")
+
+
+def _next_url(request: HttpRequest) -> str:
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second login step: a 6-digit code (or a recovery code) after the password."""
+    user: User = request.user  # type: ignore[assignment]
+    if second_factor.is_verified(user) or not second_factor.has_device(user):
+        return redirect(_next_url(request))
+    form = SecondFactorForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = second_factor.verify(request, form.cleaned_data["code"])
+        if result.ok:
+            messages.success(request, result.message)
+            return redirect(_next_url(request))
+        if result.locked:
+            # 登录失败处理: the session ends; the password must be given again after the pause.
+            auth_logout(request)
+            return render(
+                request,
+                "accounts/login.html",
+                {"form": LoginForm(request), "locked_message": result.message},
+                status=429,
+            )
+        form.add_error("code", result.message)
+    if request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "accounts/second_factor_verify.html",
+        {"form": form, "next": _next_url(request), "required": second_factor.is_required(user)},
+        status=status,
+    )
+
+
+@login_required
+def second_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Enrolment: QR code and secret of a new TOTP device, confirmed with a code from it; then the
+    recovery codes, shown once."""
+    user: User = request.user  # type: ignore[assignment]
+    if second_factor.has_device(user):
+        if second_factor.is_verified(user):
+            return redirect("accounts:second_factor")
+        return redirect("accounts:second_factor_verify")
+    device = second_factor.enrolment_device(user)
+    form = SecondFactorForm(request.POST or None)
+    form.fields["code"].help_text = "扫码后，验证器显示的 6 位数字。"
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = second_factor.confirm_enrolment(request, form.cleaned_data["code"])
+        except BusinessError as exc:
+            form.add_error("code" if exc.field == "code" else None, exc.message)
+        else:
+            return render(
+                request,
+                "accounts/second_factor_codes.html",
+                {"codes": codes, "next": _next_url(request), "enrolled": True},
+            )
+    return render(
+        request,
+        "accounts/second_factor_enrol.html",
+        {
+            "form": form,
+            "qr_svg": second_factor.qr_svg(device),
+            "secret": second_factor.secret_text(device),
+            "required": second_factor.is_required(user),
+            "next": _next_url(request),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def second_factor_manage(request: HttpRequest) -> HttpResponse:
+    """二次验证 on the own profile: state, new recovery codes; turning it on for optional users."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        try:
+            codes = second_factor.regenerate_recovery_codes(request)
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:second_factor")
+        return render(
+            request,
+            "accounts/second_factor_codes.html",
+            {"codes": codes, "next": reverse("accounts:second_factor"), "enrolled": False},
+        )
+    device = second_factor.device_of(user)
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {
+            "title": "二次验证（动态口令）",
+            "device": device,
+            "required": second_factor.is_required(user),
+            "codes_left": second_factor.recovery_codes_left(user) if device else 0,
+        },
+    )
+
+
+class UserResetSecondFactorView(ScopedMixin, View):
+    model = User
+    action = "view"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self.get_object()
+        try:
+            second_factor.reset(actor=request.user, user=user)
+        except (BusinessError, ScopeViolation) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(request, "已重置该用户的动态口令；本人下次操作时须重新绑定。")
+        return redirect(user.get_absolute_url())

@@ -8,12 +8,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from jiangqiao.accounts import second_factor
 from jiangqiao.accounts.models import Role, User
 from jiangqiao.core.identifiers import make_uscc
 from jiangqiao.orgs.choices import OrgLevel
 from jiangqiao.orgs.models import Organization
 
 DEMO_PASSWORD = "Jiangqiao@2026"  # noqa: S105 — demo only, printed by `make run`
+#: The TOTP secret (base32) of every demo account that must use a second factor (the 三员 and the
+#: 省总工作专班): published in the README so that a tester can add it to an authenticator app.
+DEMO_TOTP_SECRET = "JIANGQIAODEMOTOTPJIANGQIAODEMO23"  # noqa: S105 — demo only, printed
 
 # (name, region code, [(county name, code), ...]) — the six pilot cities of the Guangdong plan.
 PILOT_CITIES = [
@@ -63,9 +67,21 @@ class Command(BaseCommand):
             created = self._build()
         self.stdout.write(f"演示账号：新建 {created} 个")
         self.stdout.write(f"\n演示登录（密码均为 {DEMO_PASSWORD}）：")
+        totp_users = []
         for username, real_name, role_code, org_name in DEMO_USERS:
             role = Role.objects.get(code=role_code)
-            self.stdout.write(f"  {username:<14} {role.name:<8} {org_name}（{real_name}）")
+            user = User.objects.get(username=username)
+            mark = ""
+            if second_factor.has_device(user):
+                mark = "  [动态口令]"
+                totp_users.append(username)
+            self.stdout.write(f"  {username:<14} {role.name:<8} {org_name}（{real_name}）{mark}")
+        if totp_users:
+            self.stdout.write(
+                f"\n标 [动态口令] 的账号登录时还须输入 6 位动态口令：在手机验证器中手动添加密钥 "
+                f"{DEMO_TOTP_SECRET}（基于时间，30 秒，6 位），或运行 "
+                f"oathtool --totp -b {DEMO_TOTP_SECRET}。仅供演示，切勿用于生产。"
+            )
 
     def _build(self) -> int:
         province = _org(None, OrgLevel.PROVINCE, "广东省总工会", "440000")
@@ -99,4 +115,26 @@ class Command(BaseCommand):
             user.save()
             user.roles.set([Role.objects.get(code=role_code)])
             created += 1
+        for username, *_ in DEMO_USERS:
+            _enrol_demo_totp(User.objects.get(username=username))
         return created
+
+
+def _enrol_demo_totp(user: User) -> None:
+    """Give a demo account that must use a second factor a device with the published secret, so
+    that `make run` stays usable; an account with a device of its own, or an enrolment under way,
+    is left alone."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not second_factor.is_required(user) or second_factor.has_device(user):
+        return
+    if TOTPDevice.objects.filter(user=user).exists():
+        return
+    TOTPDevice.objects.create(
+        user=user,
+        name=second_factor.TOTP_NAME,
+        key=b32decode(DEMO_TOTP_SECRET).hex(),
+        confirmed=True,
+    )
