@@ -30,7 +30,8 @@ The rows are written in batches (``bulk_create``) and their time stamps set from
 A bulk load for history: it writes no change-log, operation-log or notification rows, and it
 does not report the figures' cells row by row (``core.rollups.changed``) — the caller rebuilds
 the figures after the load (``dashboards.rollups.rebuild()``), as the demo does. The skill
-upgrades' once-a-year flags are recounted at the end (``upgrade_count.recount_all``). Call it
+upgrades' once-a-year flags are recounted at the end (``upgrade_count.recount_all``) and the
+loaded tables analysed (``core.bulk.analyze``: the planner's statistics). Call it
 from a data load (the demo builder, an operator's command), never from a request.
 """
 
@@ -47,6 +48,7 @@ from django.db.models import DateTimeField, F
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from jiangqiao.core.bulk import analyze
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.workdays import add_workdays
 from jiangqiao.demands import numbering
@@ -360,6 +362,10 @@ def history_load(*, actor: Any, cases: Sequence[PastCase], today: dt.date | None
     records = _write_service(actor, cases, demands, offers, today)
     loaded.upgrades = _write_upgrades(actor, cases, demands, records)
     upgrade_count.recount_all()
+    # The planner's statistics of what was loaded (PostgreSQL planned the figures' joins over
+    # tables it believed empty as minutes-long loops).
+    loaded_models = (Demand, DemandCode, DemandEvent, Offer, ContactAttempt, ServiceRecord)
+    analyze([*loaded_models, Outcome, FollowUp, SkillUpgrade])
     loaded.demands = len(demands)
     loaded.sessions = sum(len(rows) for rows in records)
     for d in demands:

@@ -258,7 +258,10 @@ class Case:
 def build(ctx: Any, actor: Any, *, today: dt.date | None = None) -> Made:
     """Write last year's and this year's history (to ``today``) and rebuild the figures."""
     from jiangqiao.casework.history_load import history_load
+    from jiangqiao.core.bulk import analyze
     from jiangqiao.dashboards.rollups import rebuild
+    from jiangqiao.demands.models import Enterprise
+    from jiangqiao.orgs.models import Organization
 
     today = today or timezone.localdate()
     rng = random.Random(20251201)
@@ -271,6 +274,7 @@ def build(ctx: Any, actor: Any, *, today: dt.date | None = None) -> Made:
         craftsmen = _craftsmen_by_city()
         cases = _plan_cases(rng, plan, pools, craftsmen, today, already)
         loaded = history_load(actor=actor, cases=_past_cases(rng, cases, today), today=today)
+        analyze([Enterprise, Organization])  # the casework rows are analysed by the load
     made.demands, made.sessions, made.upgrades = loaded.demands, loaded.sessions, loaded.upgrades
     made.write_seconds = time.perf_counter() - started
     started = time.perf_counter()
