@@ -26,6 +26,9 @@ class CoreConfig(AppConfig):
         # Each app declares the buttons it adds to other apps' detail pages in object_actions.py.
         object_actions.autodiscover()
         checks.register(navigation.check_menu, checks.Tags.urls)
+        from . import auditchain
+
+        checks.register(auditchain.retention_check, checks.Tags.security)
         _untranslated_messages_in_chinese()
 
 

@@ -276,6 +276,12 @@ def bulk_write(
                 "message": message[:500],
             }
         )
+    from django.db import transaction
+
+    from .auditchain import chain_rows
     from .bulk import insert_rows
 
-    insert_rows(ChangeLog, rows, batch_size=batch_size)
+    with transaction.atomic(savepoint=False):
+        move_head = chain_rows(ChangeLog, rows)
+        insert_rows(ChangeLog, rows, batch_size=batch_size)
+        move_head()
