@@ -124,8 +124,10 @@ def main() -> None:
         finally:
             connections.close_all()
 
-    for chained in (False, True):
-        threads = [threading.Thread(target=writer, args=(k, chained)) for k in range(args.threads)]
+    for with_chain in (False, True):
+        threads = [
+            threading.Thread(target=writer, args=(k, with_chain)) for k in range(args.threads)
+        ]
         t = time.perf_counter()
         for th in threads:
             th.start()
@@ -134,7 +136,7 @@ def main() -> None:
         elapsed = time.perf_counter() - t
         results.append(
             f"{args.threads} threads × {per_thread} login appends "
-            f"{'chained' if chained else 'without chain'}: {elapsed:.2f} s, "
+            f"{'chained' if with_chain else 'without chain'}: {elapsed:.2f} s, "
             f"{args.threads * per_thread / elapsed:.0f} appends/s"
         )
     LoginLog.objects.filter(chain_seq__isnull=True).delete()
