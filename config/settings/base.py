@@ -408,6 +408,11 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jiangqiao@loc
 JIANGQIAO_LOG_RETENTION_DAYS = env.int("JIANGQIAO_LOG_RETENTION_DAYS", default=180)
 # Hours between two integrity checks of the audit-log chains (``run_periodic``).
 JIANGQIAO_AUDIT_VERIFY_HOURS = env.float("JIANGQIAO_AUDIT_VERIFY_HOURS", default=6)
+# Log rows are sealed into their chain after their transaction commits; ``run_periodic`` seals
+# every JIANGQIAO_AUDIT_SEAL_SECONDS what a dead process left unsealed. A row still unsealed after
+# JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES is reported by ``audit_verify`` (未封存).
+JIANGQIAO_AUDIT_SEAL_SECONDS = env.float("JIANGQIAO_AUDIT_SEAL_SECONDS", default=60)
+JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES = env.int("JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES", default=10)
 
 LOGGING = {
     "version": 1,

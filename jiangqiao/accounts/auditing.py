@@ -18,8 +18,9 @@ from . import duties
 
 
 def check_audit_chains() -> list[auditchain.Report]:
-    """Verify every chain, store the result, notify the security and audit administrators of new
-    problems; returns the reports."""
+    """Seal what is left unsealed, verify every chain, store the result, notify the security and
+    audit administrators of new problems; returns the reports."""
+    auditchain.seal_all()
     reports = auditchain.verify_all()
     news = auditchain.record_check(reports)
     if news:

@@ -1,20 +1,32 @@
 """Tamper-evident audit logs: every change-, operation- and login-log row is chained by a keyed hash.
 
-Each log (``ChainedLog`` subclass, named by ``chain_name``) is a chain of its own. A row stores its
-position ``chain_seq`` (1, 2, 3, … per log) and ``chain_hash``::
+Each log (``ChainedLog`` subclass, named by ``chain_name``) is a chain of its own. A row is written
+with only a MAC of its own content and no position::
+
+    row_mac = HMAC-SHA256(key, "row\\n<log>\\n" + content)
+
+and is **sealed after its transaction commits**: the sealer gives the visible unsealed rows, in id
+order, their position ``chain_seq`` (1, 2, 3, … per log) and ``chain_hash``::
 
     chain_hash = HMAC-SHA256(key, "<log>\\n<previous row's chain_hash>\\n<chain_seq>\\n" + content)
 
 where ``content`` is the row's ``chain_fields`` as canonical JSON (sorted keys, no spaces, UTF-8,
 timestamps in UTC ISO 8601, JSON fields as they come back from the database). Editing, deleting,
-inserting or reordering a row breaks the chain at that row, and without the key (settings
-``JIANGQIAO_AUDIT_CHAIN_KEY``) nobody with only database access can recompute it.
+inserting or reordering a sealed row breaks the chain at that row; editing a row not yet sealed
+breaks its ``row_mac``. Without the key (settings ``JIANGQIAO_AUDIT_CHAIN_KEY``) nobody with only
+database access can recompute either.
 
-Appends of one log are serialised by locking its ``AuditChainHead`` row in the transaction that
-inserts the log row (on SQLite the database write lock does it); the head holds the last sequence
-number and hash. A purge of old rows (``purge``) keeps the chain verifiable by storing the last
-purged row's position and hash, with a MAC, as the log's anchor in ``AuditChainState``.
-``verify`` walks a chain (or an exported file, ``verify_lines``) and names each broken row.
+No lock is taken in the business transaction that writes a log row. Sealing (``seal``) runs in a
+short transaction of its own that locks the log's ``AuditChainHead`` row (on SQLite the database
+write lock does it): after the commit of each transaction that wrote log rows (``on_commit``, once
+per transaction and log) and periodically, for rows whose process died before sealing them. The
+chain order is the sealing order: a transaction that commits late gets positions after rows with
+higher ids; verification walks ``chain_seq``. A row left unsealed longer than
+``JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES`` is itself a finding (未封存).
+
+A purge of old rows (``purge``) keeps the chain verifiable by storing the last purged row's position
+and hash, with a MAC, as the log's anchor in ``AuditChainState``. ``verify`` walks a chain (or an
+exported file, ``verify_lines``) and names each broken row.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,8 +46,10 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 #: 网络安全法 Art. 21: network logs are kept for at least six months.
@@ -43,6 +58,10 @@ FILE_FORMAT = "jiangqiao-audit-chain"
 FILE_VERSION = 1
 #: Broken rows examined for swaps (pairwise); more than this are reported as edits only.
 MAX_PAIRED = 200
+#: Rows sealed per statement batch.
+SEAL_BATCH = 1000
+#: Unsealed rows named one by one in a report.
+MAX_UNSEALED_NAMED = 50
 
 
 # ---------------------------------------------------------------------------------------- key
@@ -71,6 +90,11 @@ def _mac(message: bytes) -> str:
 
 def link_hash(log: str, prev: str, seq: int, content: bytes) -> str:
     return _mac(f"{log}\n{prev}\n{seq}\n".encode() + content)
+
+
+def row_mac(log: str, content: bytes) -> str:
+    """The MAC of one row's own content, given at insert (before the row has a position)."""
+    return _mac(f"row\n{log}\n".encode() + content)
 
 
 def anchor_mac(log: str, seq: int, hash_: str) -> str:
@@ -176,7 +200,7 @@ def _locked_head(log: str, model: type[models.Model]) -> Any:
     head = AuditChainHead.objects.select_for_update().filter(log=log).first()
     if head is not None:
         return head
-    # First append (or the head row was removed): start from the last chained row, if any.
+    # First seal (or the head row was removed): start from the last chained row, if any.
     last = (
         model._default_manager.filter(chain_seq__isnull=False)
         .order_by("-chain_seq")
@@ -190,43 +214,124 @@ def _locked_head(log: str, model: type[models.Model]) -> Any:
     return AuditChainHead.objects.select_for_update().get(log=log)
 
 
+class _SealAfterCommit:
+    """The ``on_commit`` callback that seals one log; at most one per transaction and log."""
+
+    def __init__(self, log: str, using: str) -> None:
+        self.log = log
+        self.using = using
+
+    def __call__(self) -> None:
+        try:
+            seal(self.log)
+        except Exception:  # the business transaction has committed: the periodic sealer retries
+            logger.exception("审计日志封存失败（%s），将由定时封存补上", self.log)
+
+
+def seal_after_commit(log: str, using: str) -> None:
+    """Seal ``log`` once the current transaction commits (at once in autocommit)."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        for _sids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _SealAfterCommit) and func.log == log and func.using == using:
+                return
+    transaction.on_commit(_SealAfterCommit(log, using), using=using)
+
+
 def append(instance: models.Model, insert: Callable[[], None]) -> None:
-    """Give ``instance`` the next position of its log and run ``insert`` (the real save), in one
-    transaction with the head row locked."""
+    """Give ``instance`` the MAC of its content, run ``insert`` (the real save) and seal the row
+    after the transaction commits. No lock is taken here."""
     model = type(instance)
     log = model.chain_name  # type: ignore[attr-defined]
-    content = canonical_bytes(instance_content(instance))
-    with transaction.atomic(savepoint=False):
-        head = _locked_head(log, model)
-        seq = head.seq + 1
-        hash_ = link_hash(log, head.hash, seq, content)
-        instance.chain_seq = seq  # type: ignore[attr-defined]
-        instance.chain_hash = hash_  # type: ignore[attr-defined]
-        insert()
-        type(head).objects.filter(pk=log).update(seq=seq, hash=hash_)
+    instance.row_mac = row_mac(log, canonical_bytes(instance_content(instance)))  # type: ignore[attr-defined]
+    instance.chain_seq = None  # type: ignore[attr-defined]
+    instance.chain_hash = ""  # type: ignore[attr-defined]
+    insert()
+    seal_after_commit(log, instance._state.db or router.db_for_write(model))
 
 
-def chain_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> Callable[[], None]:
-    """Stamp ``rows`` (dicts for ``core.bulk.insert_rows``) with positions and hashes.
-
-    Must run inside a transaction; returns the function that moves the head once the rows are
-    inserted (same transaction)."""
+def mac_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Stamp ``rows`` (dicts for ``core.bulk.insert_rows``) with their ``row_mac``; the caller
+    inserts them and calls ``seal_after_commit``."""
     log = model.chain_name  # type: ignore[attr-defined]
     names = model.chain_fields  # type: ignore[attr-defined]
-    head = _locked_head(log, model)
     now = timezone.now()
-    seq, hash_ = head.seq, head.hash
     for row in rows:
         row.setdefault("time", now)
-        seq += 1
-        hash_ = link_hash(log, hash_, seq, canonical_bytes(content_of(model, names, row)))
-        row["chain_seq"] = seq
-        row["chain_hash"] = hash_
+        row["row_mac"] = row_mac(log, canonical_bytes(content_of(model, names, row)))
+        row["chain_seq"] = None
+        row["chain_hash"] = ""
 
-    def move_head() -> None:
-        type(head).objects.filter(pk=log).update(seq=seq, hash=hash_)
 
-    return move_head
+# --------------------------------------------------------------------------------------- seal
+
+
+@dataclass(frozen=True)
+class Sealed:
+    log: str
+    sealed: int
+    refused: int  # unsealed rows whose row_mac does not check: left out of the chain
+
+
+def _seal_batch(log: str, model: type[models.Model], after_pk: Any) -> tuple[int, int, Any]:
+    """Seal up to ``SEAL_BATCH`` unsealed rows with ids above ``after_pk``, in one transaction
+    under the head lock. Returns ``(sealed, refused, last pk seen)``; ``last pk`` is None when
+    there was nothing left."""
+    names = model.chain_fields  # type: ignore[attr-defined]
+    columns = [f.attname for f in _fields(model, names)]
+    manager = model._default_manager
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            # A seal lost in a server crash is only a seal not done yet: the rows are unsealed
+            # again, with the head, and the next sealer redoes it. No fsync to wait for.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        head = _locked_head(log, model)
+        unsealed = manager.filter(chain_seq__isnull=True)
+        if after_pk is not None:
+            unsealed = unsealed.filter(pk__gt=after_pk)
+        rows = list(unsealed.order_by("pk").values("pk", "row_mac", *columns)[:SEAL_BATCH])
+        if not rows:
+            return 0, 0, None
+        seq, hash_ = head.seq, head.hash
+        stamped = []
+        refused = 0
+        for row in rows:
+            content = canonical_bytes(content_of(model, names, row))
+            if not hmac.compare_digest(row["row_mac"] or "", row_mac(log, content)):
+                refused += 1  # edited before sealing, or written around the platform
+                continue
+            seq += 1
+            hash_ = link_hash(log, hash_, seq, content)
+            stamped.append(model(pk=row["pk"], chain_seq=seq, chain_hash=hash_))
+        if stamped:
+            manager.bulk_update(stamped, ["chain_seq", "chain_hash"], batch_size=500)
+            type(head).objects.filter(pk=log).update(seq=seq, hash=hash_)
+        return len(stamped), refused, rows[-1]["pk"]
+
+
+def seal(log: str) -> Sealed:
+    """Give every unsealed row of ``log`` whose ``row_mac`` checks the next position, in id order.
+
+    Each batch is its own short transaction under the head lock, so appends never wait for it
+    and two sealers take turns (the second finds the rows already sealed)."""
+    model = model_for(log)
+    if not model._default_manager.filter(chain_seq__isnull=True).exists():
+        return Sealed(log, 0, 0)
+    sealed = refused = 0
+    after: Any = None
+    while True:
+        done, bad, after = _seal_batch(log, model, after)
+        sealed += done
+        refused += bad
+        if after is None or done + bad < SEAL_BATCH:
+            return Sealed(log, sealed, refused)
+
+
+def seal_all() -> list[Sealed]:
+    """Seal every chained log (the periodic sealer, and before a check or a purge)."""
+    return [seal(log) for log in sorted(chained_models())]
 
 
 # ------------------------------------------------------------------------------------- verify
@@ -240,11 +345,12 @@ class Link:
     id: Any
     hash: str
     content: bytes
+    mac: str | None = None  # row_mac (absent in files exported before it existed)
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # modified / deleted / swapped / inserted / head / anchor
+    kind: str  # modified / deleted / swapped / inserted / unsealed / head / anchor
     seq: int | None
     message: str
 
@@ -323,6 +429,10 @@ def walk(
             )
         elif link_hash(log, prev_hash, link.seq, link.content) != link.hash:
             broken.append(_Broken(link, prev_hash))
+        elif link.mac is not None and not hmac.compare_digest(link.mac, row_mac(log, link.content)):
+            report.problems.append(
+                Problem("modified", link.seq, f"{_row_name(link)}的行校验码被改动")
+            )
         prev_seq, prev_hash = link.seq, link.hash
     report.problems.extend(_explain(log, broken))
     if head_seq is not None:
@@ -390,12 +500,14 @@ def _explain(log: str, broken: list[_Broken]) -> list[Problem]:
 def _db_links(model: type[models.Model], queryset: Any) -> Iterator[Link]:
     names = model.chain_fields  # type: ignore[attr-defined]
     columns = [f.attname for f in _fields(model, names)]
-    for row in queryset.values("pk", "chain_seq", "chain_hash", *columns).iterator(chunk_size=2000):
+    rows = queryset.values("pk", "chain_seq", "chain_hash", "row_mac", *columns)
+    for row in rows.iterator(chunk_size=2000):
         yield Link(
             row["chain_seq"],
             row["pk"],
             row["chain_hash"],
             canonical_bytes(content_of(model, names, row)),
+            row["row_mac"],
         )
 
 
@@ -457,10 +569,7 @@ def verify(log: str, *, since: int | None = None, until: int | None = None) -> R
                     f"{_row_name(link)}在链头之后，是绕过系统写入的（插入）",
                 )
             )
-        for pk in manager.filter(chain_seq__isnull=True).values_list("pk", flat=True)[:50]:
-            report.problems.append(
-                Problem("inserted", None, f"id={pk} 没有链序号，是绕过系统写入的（插入）")
-            )
+        report.problems.extend(unsealed_problems(log))
     if anchor_seq:
         for pk, seq in manager.filter(chain_seq__lte=anchor_seq).values_list("pk", "chain_seq")[
             :50
@@ -469,6 +578,50 @@ def verify(log: str, *, since: int | None = None, until: int | None = None) -> R
                 Problem("inserted", seq, f"第 {seq} 条（id={pk}）在清理锚点之前，是插入的")
             )
     return report
+
+
+def seal_grace() -> datetime.timedelta:
+    """How long a row may stay unsealed before it is a finding."""
+    return datetime.timedelta(minutes=getattr(settings, "JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES", 10))
+
+
+def unsealed_problems(log: str) -> list[Problem]:
+    """The unsealed rows of ``log`` that are a finding: a ``row_mac`` that is missing (written
+    around the platform) or does not check (edited before sealing), or a row older than the grace
+    period (its process died before sealing and the periodic sealer has not run, or sealing
+    fails). Rows of transactions still in flight are not visible here."""
+    model = model_for(log)
+    names = model.chain_fields  # type: ignore[attr-defined]
+    columns = [f.attname for f in _fields(model, names)]
+    cutoff = timezone.now() - seal_grace()
+    minutes = int(seal_grace().total_seconds() // 60)
+    problems: list[Problem] = []
+    found = 0
+    unsealed = model._default_manager.filter(chain_seq__isnull=True).order_by("pk")
+    for row in unsealed.values("pk", "row_mac", *columns).iterator(chunk_size=2000):
+        pk, mac = row["pk"], row["row_mac"] or ""
+        if not mac:
+            message = f"id={pk} 没有行校验码，是绕过系统写入的（插入）"
+            kind = "inserted"
+        elif not hmac.compare_digest(
+            mac, row_mac(log, canonical_bytes(content_of(model, names, row)))
+        ):
+            message = f"id={pk} 未封存，内容被修改（与行校验码不符）"
+            kind = "modified"
+        else:
+            time = row.get("time")
+            if time is None or time >= cutoff:
+                continue  # sealed after its commit in a moment
+            message = f"id={pk} 未封存（写入已超过 {minutes} 分钟）"
+            kind = "unsealed"
+        found += 1
+        if found <= MAX_UNSEALED_NAMED:
+            problems.append(Problem(kind, None, message))
+    if found > MAX_UNSEALED_NAMED:
+        problems.append(
+            Problem("unsealed", None, f"另有 {found - MAX_UNSEALED_NAMED} 条未封存的记录有问题")
+        )
+    return problems
 
 
 def verify_all(logs: Iterable[str] | None = None, *, since: int | None = None) -> list[Report]:
@@ -520,6 +673,7 @@ def export_lines(log: str, *, since: int, actor_name: str) -> tuple[dict[str, An
                 "seq": link.seq,
                 "id": link.id,
                 "hash": link.hash,
+                "mac": link.mac,
                 "content": json.loads(link.content),
             }
             yield json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
@@ -557,6 +711,7 @@ def verify_lines(lines: Iterable[str]) -> Report:
                     item.get("id"),
                     str(item["hash"]),
                     canonical_bytes(item["content"]),
+                    str(item["mac"]) if item.get("mac") is not None else None,
                 )
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 raise FileError(f"第 {number} 行格式不对（应为一条日志记录）") from None
@@ -738,6 +893,29 @@ def chain_existing(
         manager.bulk_update(pending, ["chain_seq", "chain_hash"])
         done += len(pending)
     head_model._default_manager.update_or_create(log=log, defaults={"seq": seq, "hash": hash_})
+    return done
+
+
+def fill_row_macs(
+    model: type[models.Model], *, log: str, names: Sequence[str], batch_size: int = 2000
+) -> int:
+    """Give the rows written before ``row_mac`` existed their MAC (data migrations: ``model`` is
+    the historical model, ``names`` the chained fields at that time)."""
+    manager = model._default_manager
+    columns = [f.attname for f in _fields(model, tuple(names))]
+    pending: list[models.Model] = []
+    done = 0
+    for obj in manager.filter(row_mac="").order_by("pk").iterator(chunk_size=batch_size):
+        row = {c: getattr(obj, c) for c in columns}
+        obj.row_mac = row_mac(log, canonical_bytes(content_of(model, names, row)))  # type: ignore[attr-defined]
+        pending.append(obj)
+        if len(pending) >= batch_size:
+            manager.bulk_update(pending, ["row_mac"])
+            done += len(pending)
+            pending = []
+    if pending:
+        manager.bulk_update(pending, ["row_mac"])
+        done += len(pending)
     return done
 
 

@@ -276,12 +276,13 @@ def bulk_write(
                 "message": message[:500],
             }
         )
-    from django.db import transaction
+    if not rows:
+        return
+    from django.db import router
 
-    from .auditchain import chain_rows
+    from .auditchain import mac_rows, seal_after_commit
     from .bulk import insert_rows
 
-    with transaction.atomic(savepoint=False):
-        move_head = chain_rows(ChangeLog, rows)
-        insert_rows(ChangeLog, rows, batch_size=batch_size)
-        move_head()
+    mac_rows(ChangeLog, rows)
+    insert_rows(ChangeLog, rows, batch_size=batch_size)
+    seal_after_commit(ChangeLog.chain_name, router.db_for_write(ChangeLog))

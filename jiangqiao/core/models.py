@@ -121,12 +121,16 @@ class StatusMixin(models.Model):
 class ChainedLog(models.Model):
     """An append-only audit log whose rows are chained by a keyed hash (``core.auditchain``).
 
+    A row is inserted with ``row_mac`` (a MAC of its own content) only; ``chain_seq`` and
+    ``chain_hash`` are set when it is sealed, after the inserting transaction commits.
+
     ``chain_fields`` are the fields the hash covers. The user and organisation foreign keys are
     left out: the database sets them to NULL when the account or unit is deleted (the account name
     is covered). Rows are only ever inserted: saving an existing row is refused."""
 
     chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
     chain_hash = models.CharField("链哈希", max_length=64, blank=True, editable=False)
+    row_mac = models.CharField("行校验码", max_length=64, blank=True, editable=False)
 
     chain_name: ClassVar[str] = ""
     chain_fields: ClassVar[tuple[str, ...]] = ()
@@ -143,7 +147,7 @@ class ChainedLog(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last position and hash of one chained log, locked by every append to that log."""
+    """The last position and hash of one chained log, locked by the sealer (never by an append)."""
 
     log = models.CharField("日志", max_length=20, primary_key=True)
     seq = models.BigIntegerField("最后序号", default=0)

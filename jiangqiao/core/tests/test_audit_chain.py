@@ -1,5 +1,9 @@
-"""Tamper-evident audit logs (issue 17, point 2): attacks on the chained logs first, then the
-export, the retention floor, the purge anchor and the periodic check."""
+"""Tamper-evident audit logs (issue 17, point 2): attacks on the chained logs first, then sealing
+after commit, the export, the retention floor, the purge anchor and the periodic check.
+
+Log rows are sealed (given their position) after their transaction commits. In these tests the
+test case's transaction never commits, so they seal explicitly (``auditchain.seal``) where the
+platform would have sealed on commit."""
 
 from __future__ import annotations
 
@@ -14,14 +18,14 @@ import pytest
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.core.management.base import SystemCheckError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from jiangqiao.accounts.auditing import check_audit_chains
 from jiangqiao.accounts.models import LoginLog
-from jiangqiao.core import auditchain
+from jiangqiao.core import auditchain, periodic
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.models import (
     AuditChainHead,
@@ -36,11 +40,14 @@ from jiangqiao.core.testing.personas import admin_user
 pytestmark = pytest.mark.django_db
 
 
-def _logins(n: int, prefix: str = "u") -> list[LoginLog]:
-    return [
+def _logins(n: int, prefix: str = "u", *, sealed: bool = True) -> list[LoginLog]:
+    rows = [
         LoginLog.objects.create(username=f"{prefix}{i}", status="success", message=f"第{i}次")
         for i in range(n)
     ]
+    if sealed:
+        auditchain.seal("login")  # what the commit would have done
+    return rows
 
 
 def _verify(*args: str) -> tuple[bool, str]:
@@ -57,6 +64,11 @@ def _seq(row: Any) -> int:
     return int(row.chain_seq)
 
 
+def _seq_or_none(row: Any) -> int | None:
+    row.refresh_from_db()
+    return row.chain_seq
+
+
 # ------------------------------------------------------------------------------------ attacks
 
 
@@ -65,6 +77,7 @@ def test_untouched_logs_verify(world):
     record_operation(
         actor=world.auditor, module="测试", business_type=BusinessType.OTHER, action="a"
     )
+    auditchain.seal_all()
     ok, out = _verify()
     assert ok, out
     assert "链完整" in out and "变更日志" in out and "登录日志" in out
@@ -87,10 +100,11 @@ def test_edit_in_raw_sql_names_the_row(world):
     record_operation(
         actor=world.auditor, module="测试", business_type=BusinessType.OTHER, action="a"
     )
-    target = OperationLog.objects.order_by("-chain_seq").first()
     record_operation(
         actor=world.auditor, module="测试", business_type=BusinessType.OTHER, action="b"
     )
+    auditchain.seal("operation")
+    target = OperationLog.objects.get(action="a")
     table = OperationLog._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["掩盖", target.pk])  # noqa: S608
@@ -156,13 +170,16 @@ def test_row_inserted_in_sql_is_detected(world):
     table = LoginLog._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (time, username, status, user_agent, message, chain_hash) "  # noqa: S608
-            "VALUES (%s, %s, %s, '', '', '')",
+            f"INSERT INTO {table} (time, username, status, user_agent, message, chain_hash, "  # noqa: S608
+            "row_mac) VALUES (%s, %s, %s, '', '', '', '')",
             [timezone.now(), "ghost", "success"],
         )
     ghost = LoginLog.objects.get(username="ghost")
+    # The sealer does not take it into the chain: it has no valid row MAC.
+    assert auditchain.seal("login").refused == 1
+    assert _seq_or_none(ghost) is None
     ok, out = _verify("--log", "login")
-    assert not ok and f"id={ghost.pk} 没有链序号，是绕过系统写入的（插入）" in out
+    assert not ok and f"id={ghost.pk} 没有行校验码，是绕过系统写入的（插入）" in out
 
 
 def test_row_inserted_after_the_head_is_detected(world):
@@ -173,7 +190,7 @@ def test_row_inserted_after_the_head_is_detected(world):
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (time, username, status, user_agent, message, chain_seq, "  # noqa: S608
-            "chain_hash) VALUES (%s, %s, %s, '', '', %s, %s)",
+            "chain_hash, row_mac) VALUES (%s, %s, %s, '', '', %s, %s, '')",
             [forged["time"], "ghost", "success", head + 1, "f" * 64],
         )
     ok, out = _verify("--log", "login")
@@ -226,6 +243,10 @@ def test_bulk_change_log_rows_are_chained(world):
     before = ChangeLog.objects.count()
     bulk_write([(world.county_a1, None), (world.county_a2, None)], "create", message="导入")
     assert ChangeLog.objects.count() == before + 2
+    done = auditchain.seal("change")
+    # The world's own change rows and the two imported ones, all with a valid row MAC.
+    assert done.refused == 0 and done.sealed >= 2
+    assert not ChangeLog.objects.filter(chain_seq__isnull=True).exists()
     ok, out = _verify("--log", "change")
     assert ok, out
 
@@ -235,7 +256,6 @@ def test_chaining_existing_rows_in_id_order(world):
     _logins(4)
     LoginLog.objects.update(chain_seq=None, chain_hash="")
     AuditChainHead.objects.filter(log="login").delete()
-    assert not _verify("--log", "login")[0]
     n = auditchain.chain_existing(
         LoginLog, AuditChainHead, log="login", names=LoginLog.chain_fields
     )
@@ -274,6 +294,146 @@ def test_concurrent_appends_keep_the_chain(world):
     assert LoginLog.objects.filter(username__startswith="t").count() == 3 * per_writer
     seqs = list(LoginLog.objects.order_by("chain_seq").values_list("chain_seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+    ok, out = _verify("--log", "login")
+    assert ok, out
+
+
+# -------------------------------------------------------------------------- sealing after commit
+
+
+def test_an_append_is_sealed_once_its_transaction_commits(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        rows = _logins(3, sealed=False)
+        record_operation(
+            actor=world.auditor, module="测试", business_type=BusinessType.OTHER, action="a"
+        )
+        # Inside the business transaction: a row MAC, no position, no head row touched.
+        assert all(_seq_or_none(r) is None and len(r.row_mac) == 64 for r in rows)
+    sealers = [c for c in callbacks if isinstance(c, auditchain._SealAfterCommit)]
+    # One sealer per log the transaction wrote, not one per row.
+    assert sorted(c.log for c in sealers) == ["login", "operation"]
+    seqs = [_seq(r) for r in rows]
+    assert seqs == sorted(seqs) and seqs[-1] - seqs[0] == 2
+    ok, out = _verify()
+    assert ok, out
+
+
+def test_a_rolled_back_append_leaves_nothing_to_seal(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _logins(1, "gone", sealed=False)
+            raise RuntimeError
+        kept = _logins(1, "kept", sealed=False)[0]
+    # The rolled-back savepoint took its sealer with it; the later append registered its own.
+    assert [c.log for c in callbacks if isinstance(c, auditchain._SealAfterCommit)] == ["login"]
+    assert not LoginLog.objects.filter(username__startswith="gone").exists()
+    assert _seq_or_none(kept) is not None
+
+
+def test_row_edited_before_sealing_is_caught_by_its_row_mac(world):
+    rows = _logins(3, sealed=False)
+    LoginLog.objects.filter(pk=rows[1].pk).update(message="封存前改过")
+    done = auditchain.seal("login")
+    # The sealer leaves it out of the chain; the others are sealed and chain on each other.
+    assert (done.sealed, done.refused) == (2, 1)
+    assert _seq_or_none(rows[1]) is None
+    ok, out = _verify("--log", "login")
+    assert not ok
+    assert f"id={rows[1].pk} 未封存，内容被修改（与行校验码不符）" in out
+    assert out.count("id=") == 1
+
+
+def test_row_mac_of_a_sealed_row_is_checked(world):
+    rows = _logins(3)
+    LoginLog.objects.filter(pk=rows[2].pk).update(row_mac="0" * 64)
+    ok, out = _verify("--log", "login")
+    assert not ok and f"第 {_seq(rows[2])} 条（id={rows[2].pk}）的行校验码被改动" in out
+
+
+def test_an_unsealed_old_row_is_reported_and_the_periodic_sealer_seals_it(world):
+    grace = auditchain.seal_grace()
+    stale = LoginLog.objects.create(
+        username="stale", status="success", time=timezone.now() - grace - timedelta(minutes=1)
+    )
+    fresh = LoginLog.objects.create(username="fresh", status="success")
+    ok, out = _verify("--log", "login")
+    assert not ok
+    minutes = int(grace.total_seconds() // 60)
+    assert f"id={stale.pk} 未封存（写入已超过 {minutes} 分钟）" in out
+    # A row just written is being sealed after its commit: not a finding.
+    assert f"id={fresh.pk}" not in out
+    jobs = {job.name: job.func for job in periodic.registered()}
+    jobs["audit_chain_seal"]()
+    assert _seq_or_none(stale) is not None and _seq_or_none(fresh) is not None
+    ok, out = _verify("--log", "login")
+    assert ok, out
+
+
+def test_chain_order_is_the_sealing_order(world):
+    """A transaction that commits late gets positions after rows with higher ids."""
+    late = LoginLog.objects.create(username="late", status="success")
+    # Until its commit the row is invisible to the sealer; here it is hidden by taking its MAC.
+    mac = late.row_mac
+    LoginLog.objects.filter(pk=late.pk).update(row_mac="")
+    early = _logins(2, "early")
+    LoginLog.objects.filter(pk=late.pk).update(row_mac=mac)
+    auditchain.seal("login")
+    assert _seq(late) > _seq(early[1]) > _seq(early[0])
+    assert late.pk < early[0].pk
+    ok, out = _verify("--log", "login")
+    assert ok, out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_log_and_business_writes_in_opposite_orders_do_not_deadlock(world):
+    """T1 writes a log row then updates a business row; T2 updates that row then writes a log
+    row. With the head locked in the business transaction this was a deadlock."""
+    org = world.county_a1
+    orgs = type(org).objects
+    barrier = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def t1() -> None:
+        with transaction.atomic():
+            LoginLog.objects.create(username="t1", status="success")
+            barrier.wait()
+            orgs.filter(pk=org.pk).update(short_name="甲")
+
+    def t2() -> None:
+        with transaction.atomic():
+            orgs.filter(pk=org.pk).update(short_name="乙")
+            barrier.wait()
+            LoginLog.objects.create(username="t2", status="success")
+
+    def run(func: Any) -> None:
+        try:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '10s'")
+            func()
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    if connection.vendor == "postgresql":
+        threads = [threading.Thread(target=run, args=(f,)) for f in (t1, t2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    else:  # SQLite: one writer at a time (the database lock); the two run one after the other
+        barrier = threading.Barrier(1)
+        run(t2)
+        run(t1)
+    assert errors == []
+    assert orgs.get(pk=org.pk).short_name in {"甲", "乙"}
+    seqs = dict(
+        LoginLog.objects.filter(username__in=["t1", "t2"]).values_list("username", "chain_seq")
+    )
+    assert set(seqs) == {"t1", "t2"} and None not in seqs.values()
     ok, out = _verify("--log", "login")
     assert ok, out
 
@@ -421,6 +581,7 @@ def test_purge_refuses_when_the_rows_to_delete_were_tampered_with(world):
         LoginLog.objects.create(username=f"old{i}", status="success", time=old_time)
         for i in range(3)
     ]
+    auditchain.seal("login")
     LoginLog.objects.filter(pk=rows[1].pk).update(username="someone_else")
     with pytest.raises(CommandError, match="内容被修改"):
         call_command("prune_logs", stdout=io.StringIO())
