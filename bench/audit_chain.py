@@ -3,8 +3,11 @@
 On PostgreSQL, in a fresh database ``bench_audit`` (dropped and migrated on each run):
 
 * median and p95 of one append (autocommit, as a login or a single service write) of a login-log
-  row and of a change-log row with a ~1 KB snapshot, chained (``objects.create``) and, as the
-  baseline, the same INSERT without the chain (``Model.save`` of the plain model);
+  row and of a change-log row with a ~1 KB snapshot, chained (``objects.create``: the insert with
+  its row MAC, then the seal after the commit) and, as the baseline, the same INSERT without the
+  chain (``Model.save`` of the plain model);
+* the same inside one service transaction (the seal runs once, after the commit: timed apart);
+* the sealer's rate over rows written and left unsealed;
 * ``--threads`` writers appending login rows at once: total appends per second, chain still valid;
 * the verifier's walk over the login log (rows per second).
 
@@ -98,21 +101,46 @@ def main() -> None:
     for label, make in (("login log", login), ("change log (~1 KB snapshot)", change)):
         _times(lambda i, m=make: m(i).save(), 50)  # warm-up
         base = _times(lambda i, m=make: plain(m(i)), args.n)
+        # The baseline rows are not in the chain: remove them before the chained ones.
+        type(make(0))._default_manager.filter(chain_seq__isnull=True, row_mac="").delete()
         chained = _times(lambda i, m=make: m(i).save(), args.n)
         results.append(_line(f"{label}: INSERT without chain", base))
         results.append(_line(f"{label}: chained append", chained))
         extra = statistics.median(chained) - statistics.median(base)
         results.append(f"{'':<42} extra per append {extra:6.3f} ms")
-        # Inside a service's transaction (no commit per row): the chain's own queries show.
+        # Inside a service's transaction (no commit per row): only the row MAC is added; the
+        # seal of all of them runs once, after the commit.
         with transaction.atomic():
             base = _times(lambda i, m=make: plain(m(i)), args.n)
+        # The baseline rows are not in the chain: remove them before the chained ones.
+        type(make(0))._default_manager.filter(chain_seq__isnull=True).delete()
+        with transaction.atomic():
             chained = _times(lambda i, m=make: m(i).save(), args.n)
+            t = time.perf_counter()
+        commit_and_seal = time.perf_counter() - t
         results.append(_line(f"{label}: in a transaction, without chain", base))
         results.append(_line(f"{label}: in a transaction, chained", chained))
         extra = statistics.median(chained) - statistics.median(base)
         results.append(f"{'':<42} extra per append {extra:6.3f} ms")
-        # The baseline rows are not in the chain: remove them before verifying.
-        type(make(0))._default_manager.filter(chain_seq__isnull=True).delete()
+        results.append(
+            f"{'':<42} commit + seal of the {args.n} rows after it {commit_and_seal * 1000:.0f} ms"
+        )
+        # The sealer on its own: rows written (with their MAC) and left unsealed, then sealed.
+        model = type(make(0))
+        log = model.chain_name
+        rows = [make(i) for i in range(args.n)]
+        for row in rows:
+            row.row_mac = auditchain.row_mac(
+                log, auditchain.canonical_bytes(auditchain.instance_content(row))
+            )
+        model._default_manager.bulk_create(rows, batch_size=500)
+        t = time.perf_counter()
+        done = auditchain.seal(log)
+        elapsed = time.perf_counter() - t
+        results.append(
+            f"{label}: seal {done.sealed} unsealed rows in {elapsed:.2f} s "
+            f"({done.sealed / elapsed:,.0f} rows/s)"
+        )
 
     per_thread = args.n // args.threads
 
@@ -125,6 +153,8 @@ def main() -> None:
             connections.close_all()
 
     for with_chain in (False, True):
+        # The baseline rows have no row MAC: out of the way before the sealers run.
+        LoginLog.objects.filter(chain_seq__isnull=True, row_mac="").delete()
         threads = [
             threading.Thread(target=writer, args=(k, with_chain)) for k in range(args.threads)
         ]
@@ -139,7 +169,9 @@ def main() -> None:
             f"{'chained' if with_chain else 'without chain'}: {elapsed:.2f} s, "
             f"{args.threads * per_thread / elapsed:.0f} appends/s"
         )
-    LoginLog.objects.filter(chain_seq__isnull=True).delete()
+    LoginLog.objects.filter(chain_seq__isnull=True, row_mac="").delete()
+    unsealed = LoginLog.objects.filter(chain_seq__isnull=True).count()
+    results.append(f"unsealed login rows after the writers: {unsealed}")
     total = LoginLog.objects.count()
     t = time.perf_counter()
     report = auditchain.verify("login")
