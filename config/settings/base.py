@@ -34,6 +34,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Key for field-level encryption of personal data (base64 of 32 bytes). Separate from SECRET_KEY so
 # that rotating the session key never makes stored ID numbers unreadable.
 FIELD_ENCRYPTION_KEY = env_secret("JIANGQIAO_FIELD_ENCRYPTION_KEY")
+# HMAC key of the audit-log hash chain (docs/security.md, 审计日志防篡改). Without it nobody can
+# recompute the chain after editing a log row in the database. Unset, it is derived from the
+# field-encryption key — set it on its own before ever rotating that key, and never change it.
+JIANGQIAO_AUDIT_CHAIN_KEY = env_secret("JIANGQIAO_AUDIT_CHAIN_KEY", default="")
 # Identifier of this instance in data exchange (province ↔ national).
 INSTANCE_ID = env.str("JIANGQIAO_INSTANCE_ID", default="jiangqiao-local")
 # National exchange (docs/exchange.md): how personal identifiers leave this instance by default
@@ -415,7 +419,16 @@ JIANGQIAO_NOTIFY_BY_EMAIL = env.bool("JIANGQIAO_NOTIFY_BY_EMAIL", default=False)
 vars().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jiangqiao@localhost")
 
+# Days the change, operation and login logs are kept; never below 180 (网络安全法 Art. 21): a
+# smaller value stops the start-up (system check jiangqiao.audit.E001).
 JIANGQIAO_LOG_RETENTION_DAYS = env.int("JIANGQIAO_LOG_RETENTION_DAYS", default=180)
+# Hours between two integrity checks of the audit-log chains (``run_periodic``).
+JIANGQIAO_AUDIT_VERIFY_HOURS = env.float("JIANGQIAO_AUDIT_VERIFY_HOURS", default=6)
+# Log rows are sealed into their chain after their transaction commits; ``run_periodic`` seals
+# every JIANGQIAO_AUDIT_SEAL_SECONDS what a dead process left unsealed. A row still unsealed after
+# JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES is reported by ``audit_verify`` (未封存).
+JIANGQIAO_AUDIT_SEAL_SECONDS = env.float("JIANGQIAO_AUDIT_SEAL_SECONDS", default=60)
+JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES = env.int("JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES", default=10)
 
 LOGGING = {
     "version": 1,

@@ -32,6 +32,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "False")
 os.environ.setdefault("DJANGO_SECRET_KEY", _local_secret("secret_key", 48))
 os.environ.setdefault("JIANGQIAO_FIELD_ENCRYPTION_KEY", _local_secret("field_key", 32))
 os.environ.setdefault("JIANGQIAO_EXCHANGE_HASH_KEY", _local_secret("exchange_key", 32))
+os.environ.setdefault("JIANGQIAO_AUDIT_CHAIN_KEY", _local_secret("audit_chain_key", 32))
 
 from .base import *  # noqa: E402, F403
 

@@ -10,6 +10,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("JIANGQIAO_TASK_BACKEND", "immediate")
 os.environ.setdefault("JIANGQIAO_EXCHANGE_HASH_KEY", "test-exchange-key-shared-by-instances")
+os.environ.setdefault("JIANGQIAO_AUDIT_CHAIN_KEY", "test-audit-chain-key")
 # The matching tests exercise the plumbing, not the sentence model: a hashed bag of bigrams.
 os.environ.setdefault("JIANGQIAO_MATCH_ENCODER", "hash")
 

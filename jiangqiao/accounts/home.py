@@ -175,9 +175,12 @@ def security_context(request: Any) -> dict[str, Any] | None:
 
 
 def audit_context(request: Any) -> dict[str, Any]:
+    from jiangqiao.core import auditchain
+
     return {
         "items": audit_items(user=request.user, request=request),
         "events": audit_events(user=request.user),
+        "chains": auditchain.states(),
     }
 
 

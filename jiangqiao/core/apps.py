@@ -26,6 +26,19 @@ class CoreConfig(AppConfig):
         # Each app declares the buttons it adds to other apps' detail pages in object_actions.py.
         object_actions.autodiscover()
         checks.register(navigation.check_menu, checks.Tags.urls)
+        from django.conf import settings
+
+        from . import auditchain, periodic
+
+        checks.register(auditchain.retention_check, checks.Tags.security)
+        # Rows are sealed after their transaction commits; this catches those whose process died
+        # before sealing them.
+        periodic.register(
+            "audit_chain_seal",
+            auditchain.seal_all,
+            every=settings.JIANGQIAO_AUDIT_SEAL_SECONDS,
+            label="审计日志封存",
+        )
         _untranslated_messages_in_chinese()
 
 

@@ -276,6 +276,13 @@ def bulk_write(
                 "message": message[:500],
             }
         )
+    if not rows:
+        return
+    from django.db import router
+
+    from .auditchain import mac_rows, seal_after_commit
     from .bulk import insert_rows
 
+    mac_rows(ChangeLog, rows)
     insert_rows(ChangeLog, rows, batch_size=batch_size)
+    seal_after_commit(ChangeLog.chain_name, router.db_for_write(ChangeLog))

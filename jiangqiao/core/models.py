@@ -118,10 +118,78 @@ class StatusMixin(models.Model):
         return self.status == Status.ACTIVE
 
 
-class ChangeLog(models.Model):
+class ChainedLog(models.Model):
+    """An append-only audit log whose rows are chained by a keyed hash (``core.auditchain``).
+
+    A row is inserted with ``row_mac`` (a MAC of its own content) only; ``chain_seq`` and
+    ``chain_hash`` are set when it is sealed, after the inserting transaction commits.
+
+    ``chain_fields`` are the fields the hash covers. The user and organisation foreign keys are
+    left out: the database sets them to NULL when the account or unit is deleted (the account name
+    is covered). Rows are only ever inserted: saving an existing row is refused."""
+
+    chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField("链哈希", max_length=64, blank=True, editable=False)
+    row_mac = models.CharField("行校验码", max_length=64, blank=True, editable=False)
+
+    chain_name: ClassVar[str] = ""
+    chain_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{self._meta.verbose_name}只能追加，不能修改")
+        from . import auditchain
+
+        auditchain.append(self, lambda: super(ChainedLog, self).save(*args, **kwargs))
+
+
+class AuditChainHead(models.Model):
+    """The last position and hash of one chained log, locked by the sealer (never by an append)."""
+
+    log = models.CharField("日志", max_length=20, primary_key=True)
+    seq = models.BigIntegerField("最后序号", default=0)
+    hash = models.CharField("最后哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "审计日志链头"
+        verbose_name_plural = "审计日志链头"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.log} #{self.seq}"
+
+
+class AuditChainState(models.Model):
+    """One chained log's anchor (the last purged row, with a MAC) and its last integrity check.
+
+    Kept apart from ``AuditChainHead`` so that a purge or a check never waits for appends."""
+
+    log = models.CharField("日志", max_length=20, primary_key=True)
+    anchor_seq = models.BigIntegerField("锚点序号", default=0)
+    anchor_hash = models.CharField("锚点哈希", max_length=64, default="0" * 64)
+    anchor_mac = models.CharField("锚点校验码", max_length=64, blank=True)
+    purged_before = models.DateTimeField("已清理至", null=True, blank=True)
+    checked_at = models.DateTimeField("最近校验时间", null=True, blank=True)
+    checked_ok = models.BooleanField("最近校验结果", null=True, blank=True)
+    checked_rows = models.BigIntegerField("最近校验条数", default=0)
+    check_report = models.TextField("最近校验发现的问题", blank=True)
+
+    class Meta:
+        verbose_name = "审计日志链状态"
+        verbose_name_plural = "审计日志链状态"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.log} ⚓{self.anchor_seq}"
+
+
+class ChangeLog(ChainedLog):
     """One create/update/delete of an audited object, with before/after snapshots (NetBox style)."""
 
-    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    time = models.DateTimeField("时间", default=timezone_now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -155,6 +223,20 @@ class ChangeLog(models.Model):
     scope_org_field: ClassVar[str] = "org"
     scope_owner_field: ClassVar[str | None] = "user"
     scope_widen_all: ClassVar[bool] = False
+    chain_name: ClassVar[str] = "change"
+    chain_fields: ClassVar[tuple[str, ...]] = (
+        "time",
+        "user_name",
+        "request_id",
+        "source",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "prechange_data",
+        "postchange_data",
+        "message",
+    )
 
     class Meta:
         verbose_name = "变更日志"
@@ -163,6 +245,10 @@ class ChangeLog(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id"], name="changelog_object"),
             models.Index(fields=["org", "time"], name="changelog_org_time"),
+            # The sealer's lookup: only the rows not sealed yet, whatever the table's size.
+            models.Index(
+                fields=["id"], condition=models.Q(chain_seq__isnull=True), name="changelog_unsealed"
+            ),
         ]
         permissions = [("view_all_logs", "查看全部日志（审计管理员）")]
 
@@ -182,10 +268,10 @@ class ChangeLog(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-class OperationLog(models.Model):
+class OperationLog(ChainedLog):
     """A business operation (import, export, confirm, grant, ...) as RuoYi's 操作日志."""
 
-    time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    time = models.DateTimeField("时间", default=timezone_now, editable=False, db_index=True)
     module = models.CharField("模块", max_length=50)
     business_type = models.CharField("业务类型", max_length=20, choices=BusinessType.choices)
     action = models.CharField("操作", max_length=200)
@@ -233,6 +319,26 @@ class OperationLog(models.Model):
     scope_org_field: ClassVar[str] = "org"
     scope_owner_field: ClassVar[str | None] = "user"
     scope_widen_all: ClassVar[bool] = False
+    chain_name: ClassVar[str] = "operation"
+    chain_fields: ClassVar[tuple[str, ...]] = (
+        "time",
+        "module",
+        "business_type",
+        "action",
+        "user_name",
+        "method",
+        "path",
+        "ip",
+        "user_agent",
+        "request_id",
+        "params",
+        "status",
+        "error",
+        "cost_ms",
+        "target_id",
+        "target_repr",
+        "extra",
+    )
 
     class Meta:
         verbose_name = "操作日志"
@@ -241,6 +347,10 @@ class OperationLog(models.Model):
         indexes = [
             models.Index(fields=["module", "business_type", "time"], name="oplog_module_type"),
             models.Index(fields=["org", "time"], name="oplog_org_time"),
+            # The sealer's lookup: only the rows not sealed yet, whatever the table's size.
+            models.Index(
+                fields=["id"], condition=models.Q(chain_seq__isnull=True), name="oplog_unsealed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -189,4 +189,5 @@ register(
     LOGS,
     MenuItem("变更日志", "core:changelog_list", "core.view_changelog", weight=100),
     MenuItem("操作日志", "core:operationlog_list", "core.view_operationlog", weight=200),
+    MenuItem("日志完整性与导出", "core:audit_chain", "core.view_all_logs", weight=900),
 )

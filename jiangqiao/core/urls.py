@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import inbox, io, pages, pickers, tables, workdays
+from .views import audit, inbox, io, pages, pickers, tables, workdays
 
 app_name = "core"
 
@@ -17,6 +17,8 @@ urlpatterns = [
         pages.OperationLogDetailView.as_view(),
         name="operationlog_detail",
     ),
+    path("logs/audit/", audit.audit_chain, name="audit_chain"),
+    path("logs/audit/export/", audit.audit_export, name="audit_export"),
     path("notifications/", inbox.notification_list, name="notification_list"),
     path("notifications/<int:pk>/", inbox.notification_detail, name="notification_detail"),
     path("notifications/read-all/", inbox.notification_read_all, name="notification_read_all"),

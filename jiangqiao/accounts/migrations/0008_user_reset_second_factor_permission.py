@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_api_tokens_password_history'),
+        ('accounts', '0007_unsealed_index'),
     ]
 
     operations = [
