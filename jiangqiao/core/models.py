@@ -129,8 +129,15 @@ class ChainedLog(models.Model):
     is covered). Rows are only ever inserted: saving an existing row is refused."""
 
     chain_seq = models.BigIntegerField("链序号", null=True, blank=True, unique=True, editable=False)
-    chain_hash = models.CharField("链哈希", max_length=64, blank=True, editable=False)
-    row_mac = models.CharField("行校验码", max_length=64, blank=True, editable=False)
+    # ``db_default``: a row inserted by code that does not know the chain (a data migration's
+    # historical model, raw SQL) is stored unsealed with no MAC — and reported by audit_verify —
+    # instead of failing the insert.
+    chain_hash = models.CharField(
+        "链哈希", max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    row_mac = models.CharField(
+        "行校验码", max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     chain_name: ClassVar[str] = ""
     chain_fields: ClassVar[tuple[str, ...]] = ()

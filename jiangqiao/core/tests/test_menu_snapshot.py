@@ -45,6 +45,7 @@ URLS = {
     "变更日志": "/logs/changes/",
     "操作日志": "/logs/operations/",
     "登录日志": "/accounts/login-logs/",
+    "日志完整性与导出": "/logs/audit/",
     "API 文档": "/api/docs/",
     "我的 API 令牌": "/accounts/tokens/",
     "API 令牌管理": "/accounts/tokens/all/",
@@ -78,6 +79,8 @@ DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
 MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
+# The chain's check and the append-only export: the audit administrator's (core.view_all_logs).
+LOGS_AUDIT = ("日志审计", (*LOGS[1], "日志完整性与导出"))
 EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
 ACADEMY = (
     "工匠学院",
@@ -161,11 +164,11 @@ EVERYTHING = [
 ]
 
 EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
-    "superuser": EVERYTHING,
+    "superuser": [LOGS_AUDIT if g == LOGS else g for g in EVERYTHING],
     # Not the 省总工作专班: no task-force queue.
     "province_admin": [WITHOUT_TASK_FORCE if g == CASEWORK_ALL else g for g in EVERYTHING],
     "grassroots_clerk": [WITHOUT_TASK_FORCE if g == CASEWORK_ALL else g for g in EVERYTHING],
-    "auditor": [TAXONOMY, LOGS],
+    "auditor": [TAXONOMY, LOGS_AUDIT],
     BuiltinRole.SYSTEM_ADMIN: [
         ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入表头别名", "工作日历")),
         TAXONOMY,
@@ -176,7 +179,7 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("日志审计", ("登录日志",)),
         ("接口", ("API 文档", "API 令牌管理")),
     ],
-    BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS],
+    BuiltinRole.AUDIT_ADMIN: [TAXONOMY, LOGS_AUDIT],
     BuiltinRole.PROVINCIAL_TASK_FORCE: [
         TASK_FORCE_CASEWORK if group == CASEWORK else group for group in STAFF
     ],
