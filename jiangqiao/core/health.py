@@ -42,8 +42,17 @@ def register(name: str, func: Callable[[], dict[str, Any]], *, required: bool = 
     _extra[name] = Check(name, func, required)
 
 
+def _task_settings() -> dict[str, Any]:
+    tasks: dict[str, Any] = settings.TASKS
+    return dict(tasks.get("default", {}))
+
+
+def _queues() -> list[str]:
+    return list(_task_settings().get("QUEUES", ["default"]))
+
+
 def task_backend() -> str:
-    backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
+    backend = str(_task_settings().get("BACKEND", ""))
     if "django_tasks_rq" in backend:
         return "rq"
     if "django_tasks_db" in backend:
@@ -85,10 +94,7 @@ def queue_depths() -> dict[str, int]:
         from rq import Queue
 
         conn = redis_connection()
-        return {
-            name: Queue(name, connection=conn).count
-            for name in settings.TASKS["default"].get("QUEUES", ["default"])
-        }
+        return {name: Queue(name, connection=conn).count for name in _queues()}
     if kind == "database":
         from django_tasks_db.models import DBTaskResult
 
@@ -107,7 +113,7 @@ def failed_jobs() -> int:
         from rq.registry import FailedJobRegistry
 
         conn = redis_connection()
-        for name in settings.TASKS["default"].get("QUEUES", ["default"]):
+        for name in _queues():
             count += FailedJobRegistry(queue=Queue(name, connection=conn)).count
     return count
 
@@ -130,8 +136,11 @@ def latest_worker_beat() -> Any:
     if kind == "rq":
         from rq import Worker
 
-        beats = [w.last_heartbeat for w in Worker.all(connection=redis_connection())]
-        beats = [b if timezone.is_aware(b) else b.replace(tzinfo=dt.UTC) for b in beats if b]
+        beats: list[dt.datetime] = [
+            b if timezone.is_aware(b) else b.replace(tzinfo=dt.UTC)
+            for b in (w.last_heartbeat for w in Worker.all(connection=redis_connection()))
+            if b is not None
+        ]
         return max(beats, default=None)
     from .models import WorkerHeartbeat
 
