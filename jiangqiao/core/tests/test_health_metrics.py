@@ -86,6 +86,18 @@ class TestHealthz:
     def test_no_worker_at_all_is_503(self) -> None:
         assert Client().get("/healthz").status_code == 503
 
+    @override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
+        REDIS_URL="redis://127.0.0.1:1/0",
+    )
+    def test_rq_configured_and_redis_unreachable_is_503(self) -> None:
+        response = Client().get("/healthz")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["task_queue"]["status"] == "fail"
+        assert checks["task_queue"]["required"] is True
+        assert "127.0.0.1" not in response.content.decode()  # no connection details
+
     def test_no_login_needed_even_when_password_must_change(self, world: Any) -> None:
         user = world.grassroots_clerk
         user.must_change_password = True
