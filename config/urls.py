@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from jiangqiao.core.views.health import healthz, metrics_view
+
 from .api import schema_urlpatterns
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("jiangqiao.core.urls")),
     path("orgs/", include("jiangqiao.orgs.urls")),
     path("accounts/", include("jiangqiao.accounts.urls")),

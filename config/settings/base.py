@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jiangqiao.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiangqiao.core.sessions.SessionMiddleware",
@@ -430,14 +431,38 @@ JIANGQIAO_AUDIT_VERIFY_HOURS = env.float("JIANGQIAO_AUDIT_VERIFY_HOURS", default
 JIANGQIAO_AUDIT_SEAL_SECONDS = env.float("JIANGQIAO_AUDIT_SEAL_SECONDS", default=60)
 JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES = env.int("JIANGQIAO_AUDIT_SEAL_GRACE_MINUTES", default=10)
 
+# JIANGQIAO_LOG_JSON=1: one JSON object per line (core.jsonlog: request id, user id, and on the
+# per-request line of jiangqiao.request the route, status and duration). Off: plain lines, and the
+# per-request line is not written.
+JIANGQIAO_LOG_JSON = env.bool("JIANGQIAO_LOG_JSON", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "jiangqiao.core.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if JIANGQIAO_LOG_JSON else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "jiangqiao.request": {"level": "INFO" if JIANGQIAO_LOG_JSON else "WARNING"},
+    },
 }
+
+# Health and metrics (core.health, core.metrics): /healthz answers 503 when the latest worker
+# heartbeat is older than this; /metrics answers only these client addresses (JIANGQIAO_METRICS_ALLOW,
+# comma-separated) or a request with "Authorization: Bearer <JIANGQIAO_METRICS_TOKEN>", else 404.
+JIANGQIAO_HEALTH_WORKER_STALE_MINUTES = env.float(
+    "JIANGQIAO_HEALTH_WORKER_STALE_MINUTES", default=2
+)
+JIANGQIAO_METRICS_ALLOW = env.list("JIANGQIAO_METRICS_ALLOW", default=["127.0.0.1", "::1"])
+JIANGQIAO_METRICS_TOKEN = env_secret("JIANGQIAO_METRICS_TOKEN", default="")
 
 # 服务办理 (casework): deadlines in working days on the Chinese public-holiday calendar, and counts.
 # ``levels`` overrides them per owner level (province/city/county/grassroots).

@@ -20,6 +20,8 @@ EXEMPT_PREFIXES = (
     "/accounts/logout/",
     "/accounts/password/",
     "/api/schema/",
+    "/healthz",
+    "/metrics",
     SECOND_FACTOR_PREFIX,
 )
 #: Browser pages under /api/ (Swagger UI): sent to the password page like any other page.
@@ -63,7 +65,7 @@ class SecondFactorMiddleware:
     personal token (machine clients) are not concerned — they carry no session.
     """
 
-    EXEMPT = ("/static/", "/accounts/logout/", SECOND_FACTOR_PREFIX)
+    EXEMPT = ("/static/", "/accounts/logout/", "/healthz", "/metrics", SECOND_FACTOR_PREFIX)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

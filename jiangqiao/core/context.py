@@ -80,9 +80,25 @@ def request_source(request: HttpRequest) -> str:
     return "api" if (request.path or "").startswith("/api/") else "web"
 
 
+def incoming_request_id(request: HttpRequest) -> uuid.UUID:
+    """The proxy's ``X-Request-ID`` (a UUID or 32 hex digits, e.g. nginx's ``$request_id``) when
+    behind a trusted proxy (``JIANGQIAO_TRUST_X_FORWARDED_FOR``); otherwise a new one."""
+    from django.conf import settings
+
+    if getattr(settings, "JIANGQIAO_TRUST_X_FORWARDED_FOR", False):
+        given = request.META.get("HTTP_X_REQUEST_ID", "").strip()
+        if given:
+            try:
+                return uuid.UUID(given[:64])
+            except ValueError:
+                pass
+    return uuid.uuid4()
+
+
 def context_from_request(request: HttpRequest) -> AuditContext:
     return AuditContext(
         request=request,
+        request_id=incoming_request_id(request),
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
         method=request.method or "",

@@ -12,3 +12,15 @@ class MatchingConfig(AppConfig):
         from . import jobs, signals  # noqa: F401 — job kinds and the embedding hooks
 
         signals.connect()
+
+        from jiangqiao.core import health as core_health
+        from jiangqiao.core import metrics
+
+        from . import health
+
+        core_health.register("matching_index", health.index_status)
+        metrics.register_gauge(
+            "jiangqiao_matching_index_age_seconds",
+            "Seconds since the matching index of the process that answers was synced",
+            health.index_age_seconds,
+        )
