@@ -35,7 +35,7 @@ class RotationReport:
     unreadable_count: int = 0
 
 
-def encrypted_columns() -> Iterator[tuple[type[models.Model], list[models.Field]]]:
+def encrypted_columns() -> Iterator[tuple[type[models.Model], list[crypto.EncryptedTextField]]]:
     """Every concrete model with its ``EncryptedTextField`` columns."""
     for model in apps.get_models():
         meta = model._meta
@@ -59,8 +59,8 @@ def rotate(
     for model, fields in encrypted_columns():
         label = model._meta.label
         table = quote(model._meta.db_table)
-        pk = quote(model._meta.pk.column)
-        columns = [quote(f.column) for f in fields]
+        pk = quote(str(model._meta.pk.column))
+        columns = [quote(str(f.column)) for f in fields]
         last = None
         model_rows = model_rewritten = 0
         while True:
