@@ -31,7 +31,7 @@ from typing import Any
 import environ
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import load_backend
 from django.utils import timezone
@@ -117,13 +117,24 @@ def backup(out: Path, *, using: str = "default") -> dict[str, Any]:
     if vendor not in ("postgresql", "sqlite"):
         raise BackupError(f"不支持的数据库：{vendor}")
     pg_dump = _tool("pg_dump") if vendor == "postgresql" else ""
+    if connection.in_atomic_block:
+        raise BackupError("备份不能在事务中进行")
     out.mkdir(parents=True, exist_ok=True)
     connection.ensure_connection()
-    counts = table_counts(connection)
-    migrations = _migrations(connection)
     if vendor == "postgresql":
         dump = out / "database.dump"
-        _run([pg_dump, "-Fc", "--no-owner", "-f", str(dump)], _pg_env(connection.settings_dict))
+        # The counts and pg_dump read one snapshot, so writes during the backup never make the
+        # manifest disagree with the dump.
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts = table_counts(connection)
+            migrations = _migrations(connection)
+            _run(
+                [pg_dump, "-Fc", "--no-owner", f"--snapshot={snapshot}", "-f", str(dump)],
+                _pg_env(connection.settings_dict),
+            )
     else:
         dump = out / "database.sqlite3"
         target = sqlite3.connect(dump)
@@ -131,6 +142,15 @@ def backup(out: Path, *, using: str = "default") -> dict[str, Any]:
             connection.connection.backup(target)  # type: ignore[union-attr]
         finally:
             target.close()
+        # Counted in the copy itself: what was copied is what the manifest describes.
+        copy = load_backend(connection.settings_dict["ENGINE"]).DatabaseWrapper(
+            {**connection.settings_dict, "NAME": str(dump)}, alias="backup_copy"
+        )
+        try:
+            counts = table_counts(copy)
+            migrations = _migrations(copy)
+        finally:
+            copy.close()
     for name, setting in TREES.items():
         root = getattr(settings, setting, None)
         with tarfile.open(out / name, "w:gz") as archive:
