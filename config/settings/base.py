@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 APP_DIR = BASE_DIR / "jiangqiao"
@@ -34,6 +35,15 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Key for field-level encryption of personal data (base64 of 32 bytes). Separate from SECRET_KEY so
 # that rotating the session key never makes stored ID numbers unreadable.
 FIELD_ENCRYPTION_KEY = env_secret("JIANGQIAO_FIELD_ENCRYPTION_KEY")
+# Key rotation (docs/deploy.md, 密钥轮换与备份恢复): retired field keys still accepted for decryption
+# (comma-separated), and the key the blind indexes were built with (required while old keys are set).
+FIELD_ENCRYPTION_OLD_KEYS = env.list("JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS", default=[])
+FIELD_INDEX_KEY = env_secret("JIANGQIAO_FIELD_INDEX_KEY", default="")
+if FIELD_ENCRYPTION_OLD_KEYS and not FIELD_INDEX_KEY:
+    raise ImproperlyConfigured(
+        "配置了 JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS 却未配置 JIANGQIAO_FIELD_INDEX_KEY："
+        "请把 JIANGQIAO_FIELD_INDEX_KEY 设为原来的字段加密密钥"
+    )
 # HMAC key of the audit-log hash chain (docs/security.md, 审计日志防篡改). Without it nobody can
 # recompute the chain after editing a log row in the database. Unset, it is derived from the
 # field-encryption key — set it on its own before ever rotating that key, and never change it.

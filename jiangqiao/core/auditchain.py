@@ -80,7 +80,10 @@ def _key(secret: str, field_key: str) -> bytes:
 def chain_key() -> bytes:
     return _key(
         getattr(settings, "JIANGQIAO_AUDIT_CHAIN_KEY", "") or "",
-        getattr(settings, "FIELD_ENCRYPTION_KEY", "") or "",
+        # The index key when pinned for a key rotation: the chain must not change with the cipher key.
+        getattr(settings, "FIELD_INDEX_KEY", "")
+        or getattr(settings, "FIELD_ENCRYPTION_KEY", "")
+        or "",
     )
 
 

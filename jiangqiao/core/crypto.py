@@ -7,6 +7,13 @@
 
 The key is ``JIANGQIAO_FIELD_ENCRYPTION_KEY`` (base64 of 32 bytes), separate from ``SECRET_KEY``. Both
 the cipher key and the index key are derived from it with HKDF, so one secret never serves two purposes.
+
+Key rotation (docs/deploy.md, 密钥轮换与备份恢复): the ciphertext carries no key id, so decryption tries
+the primary key and then each key of ``JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS`` in turn (AES-GCM
+authenticates, so a wrong key never yields a wrong plaintext). ``manage.py rotate_field_key`` rewrites
+every value under the primary key. Blind indexes must not change with the cipher key, so while old
+keys are configured the index key comes from ``JIANGQIAO_FIELD_INDEX_KEY`` (set it to the key the
+indexes were built with); without it the settings are refused rather than silently breaking lookups.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -52,6 +60,31 @@ def _master() -> str:
     return str(key)
 
 
+def old_masters() -> list[str]:
+    """The retired keys still accepted for decryption, oldest last."""
+    value = getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", None) or []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(key).strip() for key in value if str(key).strip()]
+
+
+def _index_master() -> str:
+    pinned = getattr(settings, "FIELD_INDEX_KEY", None)
+    if pinned:
+        return str(pinned)
+    if old_masters():
+        raise ImproperlyConfigured(
+            "配置了 JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS 却未配置 JIANGQIAO_FIELD_INDEX_KEY："
+            "请把 JIANGQIAO_FIELD_INDEX_KEY 设为原来的字段加密密钥，否则身份证号、手机号的查重索引会失效"
+        )
+    return _master()
+
+
+def _cipher_keys() -> list[bytes]:
+    """The primary cipher key first, then the old ones."""
+    return [_keys(master)[0] for master in [_master(), *old_masters()]]
+
+
 def encrypt(plaintext: str) -> str:
     cipher_key, _ = _keys(_master())
     nonce = os.urandom(12)
@@ -59,12 +92,25 @@ def encrypt(plaintext: str) -> str:
     return PREFIX + base64.b64encode(nonce + data).decode("ascii")
 
 
-def decrypt(token: str) -> str:
+def decrypt_with_key_index(token: str) -> tuple[str, int]:
+    """Decrypt ``token`` and say which key opened it: 0 is the primary, 1.. the old keys in order.
+
+    Raises ``InvalidTag`` when no configured key opens it.
+    """
     if not token.startswith(PREFIX):
         raise ValueError("not an encrypted value")
-    cipher_key, _ = _keys(_master())
     raw = base64.b64decode(token[len(PREFIX) :])
-    return AESGCM(cipher_key).decrypt(raw[:12], raw[12:], b"jiangqiao").decode("utf-8")
+    for position, cipher_key in enumerate(_cipher_keys()):
+        try:
+            plain = AESGCM(cipher_key).decrypt(raw[:12], raw[12:], b"jiangqiao")
+        except InvalidTag:
+            continue
+        return plain.decode("utf-8"), position
+    raise InvalidTag()
+
+
+def decrypt(token: str) -> str:
+    return decrypt_with_key_index(token)[0]
 
 
 def encrypt_bytes(data: bytes) -> bytes:
@@ -78,15 +124,19 @@ def decrypt_bytes(blob: bytes) -> bytes:
     blob = bytes(blob)
     if not blob.startswith(b"v1:"):
         raise ValueError("not an encrypted file")
-    cipher_key, _ = _keys(_master())
-    return AESGCM(cipher_key).decrypt(blob[3:15], blob[15:], b"jiangqiao-file")
+    for cipher_key in _cipher_keys():
+        try:
+            return AESGCM(cipher_key).decrypt(blob[3:15], blob[15:], b"jiangqiao-file")
+        except InvalidTag:
+            continue
+    raise InvalidTag()
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash for equality lookups; ``purpose`` separates e.g. ID numbers from mobiles."""
     if not value:
         return ""
-    _, index_key = _keys(_master())
+    _, index_key = _keys(_index_master())
     return hmac.new(index_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
