@@ -75,20 +75,20 @@ class SecondFactorMiddleware:
 
         if second_factor.enforced() and not request.path.startswith(self.EXEMPT):
             user = getattr(request, "user", None)
-            todo = second_factor.pending(user) if not _token_call(request) else None
-            if todo is not None:
+            pending_step = second_factor.pending(user) if not _token_call(request) else None
+            if pending_step is not None:
                 if request.path.startswith("/api/") and not request.path.startswith(
                     PAGES_UNDER_API
                 ):
                     detail = (
                         "请先在登录页输入动态口令完成二次验证"
-                        if todo == second_factor.VERIFY
+                        if pending_step == second_factor.VERIFY
                         else "该账号须先绑定动态口令（二次验证）才能使用"
                     )
                     return JsonResponse({"detail": detail}, status=403)
                 name = (
                     "accounts:second_factor_verify"
-                    if todo == second_factor.VERIFY
+                    if pending_step == second_factor.VERIFY
                     else "accounts:second_factor_enrol"
                 )
                 url = reverse(name)
