@@ -542,16 +542,7 @@ def verify(log: str, *, since: int | None = None, until: int | None = None) -> R
     head_seq, head_hash = head if head else (0, GENESIS)
     bound = head_seq if until is None else min(until, head_seq)
     start = max(since or 1, anchor_seq + 1)
-    prev_seq, prev_hash = anchor_seq, anchor_hash
-    if start > anchor_seq + 1:
-        before = (
-            manager.filter(chain_seq__gt=anchor_seq, chain_seq__lt=start)
-            .order_by("-chain_seq")
-            .values_list("chain_seq", "chain_hash")
-            .first()
-        )
-        if before:
-            prev_seq, prev_hash = before
+    prev_seq, prev_hash = _link_before(manager, start, anchor_seq, anchor_hash)
     rows = manager.filter(chain_seq__gt=prev_seq, chain_seq__lte=bound).order_by("chain_seq")
     walk(
         log,
@@ -647,16 +638,7 @@ def export_lines(log: str, *, since: int, actor_name: str) -> tuple[dict[str, An
     anchor_seq, anchor_hash, _ = anchor(log)
     head_seq = AuditChainHead.objects.filter(log=log).values_list("seq", flat=True).first() or 0
     start = max(since, anchor_seq + 1)
-    prev_seq, prev_hash = anchor_seq, anchor_hash
-    if start > anchor_seq + 1:
-        before = (
-            manager.filter(chain_seq__gt=anchor_seq, chain_seq__lt=start)
-            .order_by("-chain_seq")
-            .values_list("chain_seq", "chain_hash")
-            .first()
-        )
-        if before:
-            prev_seq, prev_hash = before
+    prev_seq, prev_hash = _link_before(manager, start, anchor_seq, anchor_hash)
     header = {
         "format": FILE_FORMAT,
         "version": FILE_VERSION,
@@ -973,3 +955,18 @@ def export_start(*, actor: Any, log: Any, since: Any) -> tuple[dict[str, Any], I
             extra={k: header[k] for k in ("from_seq", "to_seq", "prev_seq", "prev_hash")},
         )
     return header, lines
+
+
+def _link_before(manager: Any, start: int, anchor_seq: int, anchor_hash: str) -> tuple[int, str]:
+    """The (seq, hash) the chain continues from at ``start``: the sealed row just before it,
+    or the purge anchor when ``start`` follows the anchor."""
+    if start > anchor_seq + 1:
+        before = (
+            manager.filter(chain_seq__gt=anchor_seq, chain_seq__lt=start)
+            .order_by("-chain_seq")
+            .values_list("chain_seq", "chain_hash")
+            .first()
+        )
+        if before:
+            return int(before[0]), str(before[1])
+    return anchor_seq, anchor_hash
