@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
 app_name = "api"
@@ -27,6 +27,8 @@ urlpatterns = [
 
 # The schema lists every endpoint and field: only signed-in users (or API clients with a token)
 # read it; the docs page sends a browser to the login page first.
+# The split view serves Swagger UI's settings as a script file (``?script``), not inline: the
+# Content-Security-Policy allows no inline script.
 schema_urlpatterns = [
     path(
         "api/schema/",
@@ -36,7 +38,7 @@ schema_urlpatterns = [
     path(
         "api/docs/",
         login_required(
-            SpectacularSwaggerView.as_view(
+            SpectacularSwaggerSplitView.as_view(
                 url_name="api-schema", permission_classes=[IsAuthenticated]
             )
         ),

@@ -95,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "jiangqiao.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jiangqiao.core.middleware.PermissionsPolicyMiddleware",
+    "jiangqiao.core.uploads.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiangqiao.core.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +205,52 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Response headers (docs/security.md, 响应头与内容安全策略). The full URL never leaves the site
+# (record ids and search terms are in it); other sites get the origin only.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from files of this site, never inline or eval;
+# style elements only from files; style *attributes* stay allowed (the pages set widths of
+# progress bars and columns with them, and a style attribute cannot run script). Old browsers
+# without style-src-elem/-attr fall back to style-src. No page may be framed (frame-ancestors).
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF, "'unsafe-inline'"],
+        "style-src-elem": [_CSP_SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [_CSP_SELF, "data:"],
+        "font-src": [_CSP_SELF, "data:"],
+        "connect-src": [_CSP_SELF],
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_NONE],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],
+    }
+}
+# Permissions-Policy (core.middleware.PermissionsPolicyMiddleware): every powerful feature off; no
+# page uses the camera (check-in is by the phone's own QR scanner), microphone or location.
+JIANGQIAO_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "serial",
+        "bluetooth",
+        "xr-spatial-tracking",
+    )
+}
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -304,6 +353,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "jiangqiao.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "jiangqiao.core.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Rate limits (core/api/throttles.py, docs/security.md): per address without sign-in, per user,
+    # and per user for writes; counted in the default cache (Redis in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "jiangqiao.core.api.throttles.ApiAnonThrottle",
+        "jiangqiao.core.api.throttles.ApiUserThrottle",
+        "jiangqiao.core.api.throttles.ApiWriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("JIANGQIAO_API_RATE_ANON", default="60/min"),
+        "user": env.str("JIANGQIAO_API_RATE_USER", default="600/min"),
+        "write": env.str("JIANGQIAO_API_RATE_WRITE", default="120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "匠桥 API",
@@ -420,8 +481,12 @@ JIANGQIAO_WORKER_HEARTBEAT_SECONDS = env.float("JIANGQIAO_WORKER_HEARTBEAT_SECON
 # waiting JIANGQIAO_JOB_RETRY_DELAY seconds, doubled after each attempt (capped at 5 s).
 JIANGQIAO_JOB_DB_RETRIES = env.int("JIANGQIAO_JOB_DB_RETRIES", default=6)
 JIANGQIAO_JOB_RETRY_DELAY = env.float("JIANGQIAO_JOB_RETRY_DELAY", default=0.25)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies (core/uploads.py, docs/security.md 上传与请求大小): form fields without files up
+# to 10 MB in total and 2000 fields; files above 2.5 MB go to a temporary file, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("JIANGQIAO_FORM_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # 站内消息: also send a copy by e-mail to recipients with an address (an intranet mail server, e.g.
 # DJANGO_EMAIL_URL=smtp+tls://user:password@mail.example.org:587). The one-time secrets of a split
@@ -498,3 +563,17 @@ JIANGQIAO_PRIVATE_ROOT = env.path(
     "JIANGQIAO_PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")
 )
 JIANGQIAO_EVIDENCE_MAX_BYTES = env.int("JIANGQIAO_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Largest file per kind (core/uploads.py): JIANGQIAO_IMPORT_MAX_BYTES, JIANGQIAO_EXCHANGE_MAX_BYTES and
+# JIANGQIAO_EVIDENCE_MAX_BYTES; forms and API refuse larger files with a message naming the field
+# and the limit. The whole request body may be at most JIANGQIAO_REQUEST_MAX_BYTES (HTTP 413 above
+# it); nginx's client_max_body_size must be the same figure (70m).
+JIANGQIAO_REQUEST_MAX_BYTES = env.int("JIANGQIAO_REQUEST_MAX_BYTES", default=70 * 1024 * 1024)
+if (
+    max(JIANGQIAO_IMPORT_MAX_BYTES, JIANGQIAO_EXCHANGE_MAX_BYTES, JIANGQIAO_EVIDENCE_MAX_BYTES)
+    > JIANGQIAO_REQUEST_MAX_BYTES
+):
+    raise ImproperlyConfigured(
+        "JIANGQIAO_REQUEST_MAX_BYTES 小于最大的单个上传文件上限（JIANGQIAO_*_MAX_BYTES），"
+        "这类文件将永远无法上传"
+    )

@@ -26,7 +26,7 @@ from jiangqiao.core.views.generic import (
 )
 
 from . import second_factor, selectors, services
-from .choices import TokenState
+from .choices import LoginStatus, TokenState
 from .filtersets import ApiTokenFilterSet, LoginLogFilterSet, RoleFilterSet, UserFilterSet
 from .forms import (
     LoginForm,
@@ -54,7 +54,16 @@ class LoginView(auth_views.LoginView):
 
         wait = blocked_for(client_ip(request))
         if wait:
+            from .signals import log_login
+
             minutes = max(1, -(-wait // 60))
+            # In the login log (the security administrator's 登录日志), as a lock of the address.
+            log_login(
+                request,
+                username=str(request.POST.get("username", "")),
+                status=LoginStatus.LOCKED,
+                message=f"该网络地址登录失败次数过多（按地址限制），暂停登录 {minutes} 分钟",
+            )
             return render(
                 request,
                 "accounts/login.html",

@@ -27,6 +27,7 @@ from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm
 from jiangqiao.core.pickers import ObjectChoiceField, ObjectFilter
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.tables import BaseTable
+from jiangqiao.core.uploads import LimitedFileField, human_size, upload_limit
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
     ObjectEditView,
@@ -341,10 +342,13 @@ class SkillUpgradeForm(LocalizedForm):
 
 
 class EvidenceForm(LocalizedForm):
-    file = forms.FileField(
-        label="佐证材料", help_text="jpg、png、pdf、docx、xlsx，单个不超过 10 MB"
-    )
+    file = LimitedFileField(kind="evidence", label="佐证材料")
     caption = forms.CharField(label="说明", max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = human_size(upload_limit("evidence"))
+        self.fields["file"].help_text = f"jpg、png、pdf、docx、xlsx，单个不超过 {limit}"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -39,6 +38,7 @@ from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
+from jiangqiao.core.uploads import check_size, too_large_message, upload_limit
 from jiangqiao.core.validators import validate_date_between
 from jiangqiao.matching.choices import SuggestionStatus
 from jiangqiao.matching.models import MatchSuggestion
@@ -788,18 +788,11 @@ def evidence_add(
     _may_add_parts(actor, record)
     if upload is None:
         raise BusinessError("佐证材料：请选择文件", field="file")
-    limit = int(settings.JIANGQIAO_EVIDENCE_MAX_BYTES)
-    size = int(getattr(upload, "size", 0) or 0)
-    if size > limit:
-        raise BusinessError(
-            f"佐证材料：文件大小 {size / 1024 / 1024:.1f} MB 超过上限 {limit / 1024 / 1024:.0f} MB",
-            field="file",
-        )
+    limit = upload_limit("evidence")
+    check_size(int(getattr(upload, "size", 0) or 0), "evidence")
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise BusinessError(
-            f"佐证材料：文件大小超过上限 {limit / 1024 / 1024:.0f} MB", field="file"
-        )
+        raise BusinessError(too_large_message("佐证材料", len(data), limit), field="file")
     if not data:
         raise BusinessError("佐证材料：文件是空的", field="file")
     name = _safe_name(getattr(upload, "name", ""))

@@ -8,6 +8,7 @@ from django import forms
 
 from jiangqiao.core.forms import LocalizedForm, model_choice
 from jiangqiao.core.pickers import ObjectChoiceField
+from jiangqiao.core.uploads import LimitedFileField
 from jiangqiao.orgs.selectors import organization_choices_for
 
 from . import format as fmt
@@ -37,7 +38,7 @@ class ExportForm(LocalizedForm):
 
 
 class ImportForm(LocalizedForm):
-    file = forms.FileField(label="交换文件（.jsonl）")
+    file = LimitedFileField(kind="exchange", label="交换文件（.jsonl）")
     target_org = ObjectChoiceField(
         "organization",
         label="导入到（含下级）",

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -35,6 +34,7 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.probes import Hits, ProbeLimited, elsewhere, guard, in_scope, record_key
 from jiangqiao.core.scope import ScopeViolation, scope_q
 from jiangqiao.core.sensitive import can_view_sensitive
+from jiangqiao.core.uploads import too_large_message, upload_limit
 from jiangqiao.demands.models import Demand, Enterprise
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.orgs.models import Organization
@@ -52,7 +52,6 @@ IMPORT_PERMISSION = "exchange.import_exchange"
 CHUNK = 500
 #: Entries kept per list in a batch report (the counts are always complete).
 REPORT_CAP = 2000
-MAX_FILE_BYTES = int(getattr(settings, "JIANGQIAO_EXCHANGE_MAX_BYTES", 50 * 1024 * 1024))
 
 
 def _root_org_id() -> int | None:
@@ -766,10 +765,9 @@ def import_file(
     if not getattr(actor, "is_authenticated", False) or not actor.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied("您没有导入交换文件的权限")
     guard(actor)  # over the limit of matches with other units' records (core.probes)
-    if len(content) > MAX_FILE_BYTES:
+    if len(content) > (limit := upload_limit("exchange")):
         raise BusinessError(
-            f"文件过大（{len(content) // 1024 // 1024} MB），单个交换文件不超过 "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB，请按类型或游标分批导出",
+            too_large_message("交换文件", len(content), limit) + "，请按类型或游标分批导出",
             field="file",
         )
     if target_org is None:

@@ -172,8 +172,6 @@ class ImportView(SubmitOnceMixin, ScopedMixin, View):
             return self._render(request, form, status=400)
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > services.MAX_FILE_BYTES:
-                raise BusinessError("文件过大，请按类型或游标分批导出", field="file")
             done = self.create_once(
                 lambda: services.import_file(
                     actor=request.user,

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.exceptions import ErrorDetail, ParseError, Throttled, ValidationError
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from jiangqiao.core.api.parsers import chinese_parse_error
+from jiangqiao.core.api.throttles import throttled_message
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.field_messages import localize_drf_detail
 from jiangqiao.core.probes import ForeignMatch, ProbeLimited
@@ -102,6 +103,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(exc.retry_after)},
         )
+    if isinstance(exc, Throttled):
+        # Over an API rate (core/api/throttles.py): DRF adds Retry-After from exc.wait.
+        wait = getattr(exc, "wait", None)
+        exc.detail = ErrorDetail(throttled_message(wait), code="throttled")
     if isinstance(exc, ForeignMatch):
         # The record exists in another unit: say so, and nothing else (no existing_id).
         return Response(

@@ -35,6 +35,7 @@ from jiangqiao.core.io.template import build_template, kind_hint
 from jiangqiao.core.models import ImportBatch
 from jiangqiao.core.probes import ProbeLimited
 from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.uploads import LimitedUploadField
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -94,7 +95,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 class UploadSerializer(serializers.Serializer):
     spec = serializers.ChoiceField(choices=[], help_text="导入类型，如 talents.craftsman")
-    file = serializers.FileField(help_text=".xlsx 或 .csv")
+    file = LimitedUploadField(kind="import", label="导入文件", help_text=".xlsx 或 .csv")
     source_label = serializers.CharField(max_length=100, required=False, allow_blank=True)
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.ALL)
     policy = serializers.ChoiceField(choices=MergePolicy.choices, default=MergePolicy.FILL_BLANKS)

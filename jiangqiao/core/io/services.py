@@ -35,7 +35,6 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.probes import Hits, guard
 
 from . import engine
-from .files import limits
 from .registry import IMPORTERS, check_importer, importer_class
 
 logger = logging.getLogger(__name__)
@@ -75,14 +74,14 @@ def import_upload(
 
 def check_upload_size(size: int) -> None:
     """Refuse an empty or oversized upload (called before the upload is read into memory)."""
-    max_bytes, _, _ = limits()
+    from jiangqiao.core.uploads import too_large_message, upload_limit
+
+    max_bytes = upload_limit("import")
     if not size:
         raise BusinessError("文件是空的（0 字节），请重新选择文件", field="file")
     if size > max_bytes:
         raise BusinessError(
-            f"文件大小 {size / 1024 / 1024:.1f} MB 超过上限 {max_bytes / 1024 / 1024:.0f} MB，"
-            "请拆分后分批导入",
-            field="file",
+            too_large_message("导入文件", size, max_bytes) + "，请拆分后分批导入", field="file"
         )
 
 

@@ -27,6 +27,14 @@ def _respond(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        # A form body (files aside) above DATA_UPLOAD_MAX_MEMORY_SIZE: 413 naming the limit.
+        from jiangqiao.core.uploads import request_too_large
+
+        return request_too_large(request, int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     return _respond(request, 400)
 
 

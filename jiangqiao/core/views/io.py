@@ -29,6 +29,7 @@ from jiangqiao.core.io.registry import check_importer, importer_class
 from jiangqiao.core.io.template import build_template, kind_hint
 from jiangqiao.core.models import ImportAlias, ImportBatch, Job
 from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.core.uploads import LimitedFileField
 
 from .generic import ObjectEditView, ObjectListView, ObjectStatusView, SubmitOnceMixin
 
@@ -37,8 +38,9 @@ CONFLICTS_SHOWN = 50
 
 
 class UploadForm(LocalizedForm):
-    file = forms.FileField(
-        label="选择文件",
+    file = LimitedFileField(
+        kind="import",
+        label="导入文件",
         help_text="支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )

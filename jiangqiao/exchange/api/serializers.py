@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from jiangqiao.core.api.serializers import BriefSerializerMixin, ChoiceDisplayField
+from jiangqiao.core.uploads import LimitedUploadField
 from jiangqiao.orgs.models import Organization
 
 from .. import format as fmt
@@ -81,8 +82,10 @@ class ExportQuerySerializer(serializers.Serializer[Any]):
 
 
 class ImportSerializer(serializers.Serializer[Any]):
-    file = serializers.FileField(
-        help_text="交换文件（.jsonl）；也可以直接以 application/x-ndjson 作为请求体上传"
+    file = LimitedUploadField(
+        kind="exchange",
+        label="交换文件",
+        help_text="交换文件（.jsonl）；也可以直接以 application/x-ndjson 作为请求体上传",
     )
     dry_run = serializers.BooleanField(required=False, default=False, help_text="只预检，不写入")
     target_org = serializers.PrimaryKeyRelatedField(

@@ -9,13 +9,14 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiangqiao.core.api.viewsets import ScopedReadOnlyViewSet
+from jiangqiao.core.uploads import upload_limit
 
 from .. import format as fmt
 from .. import services
@@ -30,7 +31,7 @@ class JsonLinesParser(parsers.BaseParser):
     media_type = fmt.CONTENT_TYPE
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return {"_raw": stream.read(services.MAX_FILE_BYTES + 1)}
+        return {"_raw": stream.read(upload_limit("exchange") + 1)}
 
 
 class BatchViewSet(ScopedReadOnlyViewSet):
@@ -134,8 +135,6 @@ class ImportView(APIView):
             serializer = ImportSerializer(data=request.data, context={"request": request})
             serializer.is_valid(raise_exception=True)
             upload = serializer.validated_data["file"]
-            if upload.size > services.MAX_FILE_BYTES:
-                raise ValidationError({"file": ["文件过大，请按类型或游标分批导出"]})
             content, name = upload.read(), upload.name
         batch = services.import_file(
             actor=request.user,

@@ -17,6 +17,29 @@ document.addEventListener("change", function (evt) {
     el.form.submit();
   }
 });
+// Confirmations without inline handlers (the Content-Security-Policy allows no inline script): a
+// button or form with data-confirm="问题" asks first and stops the submission on 取消.
+document.addEventListener("click", function (evt) {
+  var el = evt.target.closest && evt.target.closest("[data-confirm]");
+  if (el && el.tagName !== "FORM" && !window.confirm(el.getAttribute("data-confirm"))) {
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+  }
+}, true);
+document.addEventListener("submit", function (evt) {
+  var form = evt.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+    evt.preventDefault();
+  }
+}, true);
+// 返回上一页 on the error pages: the browser's history when there is one, else the link (home).
+document.addEventListener("click", function (evt) {
+  var link = evt.target.closest && evt.target.closest("[data-history-back]");
+  if (link && window.history.length > 1) {
+    evt.preventDefault();
+    window.history.back();
+  }
+});
 // 列设置: ↑ / ↓ move a column in the dialog (the form posts the ticked columns in list order).
 document.addEventListener("click", function (evt) {
   var button = evt.target.closest && evt.target.closest("[data-move]");
