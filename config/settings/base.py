@@ -247,7 +247,6 @@ JIANGQIAO_PERMISSIONS_POLICY: dict[str, list[str]] = {
         "payment",
         "usb",
         "serial",
-        "bluetooth",
         "xr-spatial-tracking",
     )
 }
