@@ -95,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "jiangqiao.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The header middlewares come before anything that may answer early (the request-size limit),
+    # so that every answer carries the headers.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "jiangqiao.core.middleware.PermissionsPolicyMiddleware",
     "jiangqiao.core.uploads.RequestSizeLimitMiddleware",
@@ -105,7 +108,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jiangqiao.core.middleware.RequestContextMiddleware",
     "jiangqiao.accounts.middleware.SecondFactorMiddleware",

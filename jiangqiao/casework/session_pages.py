@@ -363,11 +363,12 @@ def _error(exc: Exception) -> str:
 
 
 def _form_errors(form: forms.BaseForm) -> str:
-    return "；".join(
-        f"{form.fields[name].label if name in form.fields else ''}：{e}".lstrip("：")
-        for name, errs in form.errors.items()
-        for e in errs
-    )
+    def named(name: str, error: str) -> str:
+        label = str(form.fields[name].label or "") if name in form.fields else ""
+        # The field messages already name their field (core/field_messages.py, core/uploads.py).
+        return error if not label or error.startswith(label) else f"{label}：{error}"
+
+    return "；".join(named(name, str(e)) for name, errs in form.errors.items() for e in errs)
 
 
 class ServiceRecordListView(ObjectListView):

@@ -48,11 +48,13 @@ def request_limit() -> int:
 
 
 def human_size(size: int) -> str:
-    """``10 MB``, ``12.3 MB``, ``800 KB``: how the messages show a size."""
+    """``10 MB``, ``12.3 MB``, ``800 KB``, ``72 字节``: how the messages show a size."""
     if size >= 1024 * 1024:
         text = f"{size / 1024 / 1024:.1f}".removesuffix(".0")
         return f"{text} MB"
-    return f"{max(1, round(size / 1024))} KB"
+    if size >= 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size} 字节"
 
 
 def too_large_message(label: str, size: int, limit: int) -> str:

@@ -571,6 +571,23 @@ class TestCraftsmanSessions(WorldTestCase):
         # Nothing under MEDIA_URL serves it.
         self.assertEqual(self.client.get(f"/media/{row.file.name}").status_code, 404)
 
+    def test_an_oversized_evidence_file_on_the_page_names_the_field_and_saves_nothing(self) -> None:
+        record = self.log()
+        self.client.force_login(self.me)
+        url = reverse("casework:servicerecord_evidence", args=[record.pk])
+        with self.settings(JIANGQIAO_EVIDENCE_MAX_BYTES=32):
+            response = self.client.post(
+                url, {"file": _upload("现场.png", PNG), "caption": "现场"}, follow=True
+            )
+        self.assertEqual(response.status_code, 200)
+        text = response.content.decode()
+        self.assertIn("佐证材料：文件大小 72 字节，超过上限 32 字节", text)
+        self.assertNotIn("佐证材料：佐证材料", text)
+        self.assertEqual(record.evidence.count(), 0)
+        # Under the limit the same file is taken.
+        self.client.post(url, {"file": _upload("现场.png", PNG), "caption": "现场"})
+        self.assertEqual(record.evidence.count(), 1)
+
     def test_a_rolled_back_upload_leaves_no_file_behind(self) -> None:
         import datetime as dt
         import os
