@@ -474,23 +474,17 @@ class TestInterruptedJobs(WorldTestCase):
 class TestUploadLimits(WorldTestCase):
     @override_settings(JIANGQIAO_IMPORT_MAX_BYTES=100)
     def test_an_oversized_upload_is_refused_before_anything_is_stored(self) -> None:
-        self.login(self.world.city_admin_a)
+        from jiangqiao.core.tests.test_security_headers import upload_import
+        from jiangqiao.core.uploads import human_size
+
         before = ImportBatch.objects.count()
         data = xlsx([HEADER, ["王工", id_number(381), "甲厂", "C3421"]])
-        response = self.client.post(
-            reverse("core:import_start", args=["talents.craftsman"]),
-            {"file": SimpleUploadedFile("名单.xlsx", data), "mode": "all", "policy": "fill"},
-        )
-        self.assertContains(response, "超过上限", status_code=400)
-        api = APIClient()
-        api.force_authenticate(self.world.city_admin_a)
-        response = api.post(
-            "/api/v1/imports/batches/",
-            {"spec": "talents.craftsman", "file": SimpleUploadedFile("a.xlsx", data)},
-            format="multipart",
-        )
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("超过上限", response.content.decode())
+        page, api = upload_import(self.client, self.world.city_admin_a, data)
+        # The message names the field and both sizes (core/uploads.py).
+        expected = f"导入文件：文件大小 {human_size(len(data))}，超过上限 {human_size(100)}"
+        self.assertContains(page, expected, status_code=400)
+        self.assertEqual(api.status_code, 400)
+        self.assertEqual(api.json()["file"], [expected])
         self.assertEqual(ImportBatch.objects.count(), before)
 
 
