@@ -122,6 +122,16 @@ class TestSecurityHeaders(WorldTestCase):
         self.assertEqual(script.status_code, 200)
         self.assertIn("SwaggerUIBundle", script.content.decode())
 
+    def test_the_browsable_api_has_no_inline_style_or_script(self) -> None:
+        self.login(self.world.city_admin_a)
+        response = self.client.get("/api/v1/orgs/organizations/", HTTP_ACCEPT="text/html")
+        self.assertEqual(response.status_code, 200)
+        page = response.content.decode()
+        self.assertIn("rest_framework/js/default.js", page)
+        self.assertNotIn("<style", page)
+        self.assertEqual(inline_script_findings(page), [])
+        self.assert_secure_headers(response, "browsable API")
+
 
 class TestNoInlineScriptInTemplates(WorldTestCase):
     def test_no_template_has_an_inline_script_handler_or_javascript_url(self) -> None:
