@@ -153,6 +153,19 @@ class TestNoInlineScriptInTemplates(WorldTestCase):
                 findings.append(f"{path.relative_to(APP_DIR)}: {hit}")
         self.assertEqual(findings, [])
 
+    def test_no_static_script_of_ours_evaluates_strings_or_writes_handlers(self) -> None:
+        forbidden = re.compile(
+            r"\beval\(|new Function\(|setTimeout\(\s*[\"']|\son[a-z]+\s*=\s*[\"']"
+        )
+        scripts = sorted(APP_DIR.rglob("static/**/*.js"))
+        self.assertGreater(len(scripts), 3)
+        findings = [
+            f"{path.relative_to(APP_DIR)}: {m.group(0)}"
+            for path in scripts
+            for m in forbidden.finditer(path.read_text(encoding="utf-8"))
+        ]
+        self.assertEqual(findings, [])
+
     def test_the_scanner_finds_what_it_looks_for(self) -> None:
         bad = [
             "<script>alert(1)</script>",
