@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 
 from jiangqiao.core.messages import csv_error_zh
+from jiangqiao.core.uploads import upload_limit
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -88,7 +89,7 @@ class Table:
 
 def limits() -> tuple[int, int, int]:
     return (
-        int(getattr(settings, "JIANGQIAO_IMPORT_MAX_BYTES", 64 * 1024 * 1024)),
+        upload_limit("import"),
         int(getattr(settings, "JIANGQIAO_IMPORT_MAX_ROWS", 200_000)),
         int(getattr(settings, "JIANGQIAO_IMPORT_MAX_UNCOMPRESSED", 768 * 1024 * 1024)),
     )
