@@ -36,6 +36,7 @@ from jiangqiao.core.views.generic import (
 )
 from jiangqiao.demands.choices import DemandKind
 from jiangqiao.demands.filtersets import EnterpriseBreakdownFilterSet
+from jiangqiao.demands.models import Demand
 from jiangqiao.talents.models import Craftsman
 from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 
@@ -159,7 +160,7 @@ class ServiceRecordTable(BaseTable):
         "需求",
         accessor="demand",
         orderable=False,
-        linkify=lambda record: record.demand.get_absolute_url(),
+        linkify=lambda record, table: table.demand_url(record),
         attrs={"td": {"class": "wrap"}},
     )
     enterprise = tables.Column("企业", accessor="demand__enterprise__name", orderable=False)
@@ -182,6 +183,22 @@ class ServiceRecordTable(BaseTable):
     )
     key_columns = ("display", "date", "demand")
     truncate = {"display": "md", "enterprise": "md", "craftsman": "sm"}
+
+    def demand_url(self, record: ServiceRecord) -> str | None:
+        """The demand's page where the viewer may open it, else his invitation's (a craftsman)."""
+        visible = getattr(self, "_visible_demands", None)
+        if visible is None:
+            user = getattr(getattr(self, "request", None), "user", None)
+            page = getattr(self, "page", None)
+            rows = [getattr(r, "record", r) for r in getattr(page, "object_list", [])] or [record]
+            ids = {r.demand_id for r in rows} | {record.demand_id}
+            visible = set(
+                Demand.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            self._visible_demands = visible
+        if record.demand_id in visible:
+            return str(record.demand.get_absolute_url())
+        return record.offer.get_absolute_url() if record.offer_id else None
 
     class Meta:
         model = ServiceRecord

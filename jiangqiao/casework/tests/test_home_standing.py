@@ -4,6 +4,7 @@ craftsman's standing this year, each count equal to the list it links to, nobody
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.urls import reverse
@@ -146,6 +147,17 @@ class CraftsmanPanelTests(StandingWorld):
         self.assertEqual(items["open_offers"].count, 1)  # mid, waiting for his answer
         page = self.client.get(items["open_offers"].url).content.decode()
         self.assertIn(f"/casework/offers/{self.pending.pk}/", page)
+
+    def test_his_session_list_links_only_to_pages_he_may_open(self) -> None:
+        self.login(self.gj_user)
+        page = self.client.get(reverse("casework:servicerecord_list")).content.decode()
+        self.assertNotIn(f"/demands/{self.this_year.demand_id}/", page)  # 403 for a craftsman
+        self.assertIn(f"/casework/offers/{self.this_year.offer_id}/", page)
+        for href in sorted(set(re.findall(r'href="(/(?:demands|casework)/[^"?#]+/)"', page))):
+            self.assertEqual(self.client.get(href).status_code, 200, href)
+        self.login(self.county_staff)  # staff still reach the demand from the same list
+        page = self.client.get(reverse("casework:servicerecord_list")).content.decode()
+        self.assertIn(f"/demands/{self.this_year.demand_id}/", page)
 
     def test_the_enterprises_rating_is_his(self) -> None:
         self.assertEqual(craftsman_rating(user=self.gj_user), {"mean": None, "count": 0})
