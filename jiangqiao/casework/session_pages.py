@@ -198,7 +198,7 @@ class ServiceRecordTable(BaseTable):
             self._visible_demands = visible
         if record.demand_id in visible:
             return str(record.demand.get_absolute_url())
-        return record.offer.get_absolute_url() if record.offer_id else None
+        return record.offer.get_absolute_url() if record.offer is not None else None
 
     class Meta:
         model = ServiceRecord
