@@ -820,7 +820,7 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
 
 
-def _centroids(item_expert: np.ndarray, dense: np.ndarray) -> dict[str, np.ndarray]:
+def _centroids(item_expert: np.ndarray, dense: np.ndarray) -> dict[str, Any]:
     """Per expert of a segment, the normalised mean of its item vectors (items are contiguous)."""
     if not len(item_expert):
         return {"centroid_experts": item_expert, "centroids": dense}

@@ -42,6 +42,8 @@ from .vocab import Vocabulary
 
 FORMAT = 1
 CURRENT = "CURRENT"
+#: Flush every file to disk before it is published (off in tests only: a crash there loses nothing).
+FSYNC = True
 META = "meta.json"
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -101,14 +103,14 @@ class Lookup(Mapping[str, int]):
         self, hashes: np.ndarray, values: np.ndarray, verify: Sequence[str] | None = None
     ) -> None:
         self.hashes = hashes
-        self.values = values
+        self.targets = values
         self.verify = verify
 
     def get(self, key: str, default: Any = None) -> Any:
         h = hash_keys([key])[0]
         i = int(np.searchsorted(self.hashes, h))
         while i < len(self.hashes) and self.hashes[i] == h:
-            value = int(self.values[i])
+            value = int(self.targets[i])
             if self.verify is None or self.verify[value] == key:
                 return value
             i += 1
@@ -120,7 +122,7 @@ class Lookup(Mapping[str, int]):
             return np.zeros(0, dtype=np.int64)
         h = hash_keys(keys)
         i = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
-        return np.asarray(self.values[i[self.hashes[i] == h]], dtype=np.int64)
+        return np.asarray(self.targets[i[self.hashes[i] == h]], dtype=np.int64)
 
     def __getitem__(self, key: str) -> int:
         value = self.get(key)
@@ -134,7 +136,7 @@ class Lookup(Mapping[str, int]):
     def __iter__(self) -> Iterator[str]:
         if self.verify is None:
             raise TypeError("无法列出仅按散列值保存的键")
-        return (self.verify[int(v)] for v in self.values)
+        return (self.verify[int(v)] for v in self.targets)
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -221,10 +223,15 @@ def expert_from_record(record: dict[str, Any]) -> Expert:
 # ------------------------------------------------------------------------------------------------
 
 
-def _save(folder: Path, name: str, array: np.ndarray) -> None:
+def save(folder: Path, name: str, array: np.ndarray) -> None:
     with open(folder / f"{name}.npy", "wb") as fh:
         np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-        fh.flush()
+        _flush(fh)
+
+
+def _flush(fh: Any) -> None:
+    fh.flush()
+    if FSYNC:
         os.fsync(fh.fileno())
 
 
@@ -242,8 +249,8 @@ def save_strings(folder: Path, name: str, strings: Iterable[str]) -> None:
     encoded = [s.encode() for s in strings]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    _save(folder, f"{name}.blob", np.frombuffer(b"".join(encoded), dtype=np.uint8))
-    _save(folder, f"{name}.off", offsets)
+    save(folder, f"{name}.blob", np.frombuffer(b"".join(encoded), dtype=np.uint8))
+    save(folder, f"{name}.off", offsets)
 
 
 def load_strings(folder: Path, name: str) -> Strings:
@@ -253,8 +260,8 @@ def load_strings(folder: Path, name: str) -> Strings:
 def save_lookup(folder: Path, name: str, keys: Sequence[str], values: np.ndarray) -> None:
     hashes = hash_keys(keys)
     order = np.argsort(hashes, kind="stable")
-    _save(folder, f"{name}.hash", hashes[order])
-    _save(folder, f"{name}.value", np.asarray(values, dtype=np.int64)[order])
+    save(folder, f"{name}.hash", hashes[order])
+    save(folder, f"{name}.value", np.asarray(values, dtype=np.int64)[order])
 
 
 def load_lookup(folder: Path, name: str, verify: Sequence[str] | None = None) -> Lookup:
@@ -264,8 +271,7 @@ def load_lookup(folder: Path, name: str, verify: Sequence[str] | None = None) ->
 def write_json(path: Path, data: Any) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
+        _flush(fh)
 
 
 def read_json(path: Path) -> Any:
@@ -277,6 +283,8 @@ def read_json(path: Path) -> Any:
 
 
 def _fsync_dir(path: Path) -> None:
+    if not FSYNC:
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -285,9 +293,9 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _save_sparse(folder: Path, name: str, matrix: Any) -> dict[str, Any]:
-    _save(folder, f"{name}.data", matrix.data)
-    _save(folder, f"{name}.indices", matrix.indices)
-    _save(folder, f"{name}.indptr", matrix.indptr)
+    save(folder, f"{name}.data", matrix.data)
+    save(folder, f"{name}.indices", matrix.indices)
+    save(folder, f"{name}.indptr", matrix.indptr)
     return {"shape": list(matrix.shape)}
 
 
@@ -311,8 +319,8 @@ def _write_segment(root: Path, index: MatchIndex, seg: _Segment) -> None:
     tmp.mkdir(parents=True)
     kinds = sorted(set(seg.kinds))
     code = {k: i for i, k in enumerate(kinds)}
-    _save(tmp, "experts", seg.experts)
-    _save(tmp, "kinds", np.array([code[k] for k in seg.kinds], dtype=np.int16))
+    save(tmp, "experts", seg.experts)
+    save(tmp, "kinds", np.array([code[k] for k in seg.kinds], dtype=np.int16))
     save_strings(tmp, "texts", seg.texts)
     save_strings(tmp, "titles", seg.titles)
     shapes = {
@@ -321,9 +329,9 @@ def _write_segment(root: Path, index: MatchIndex, seg: _Segment) -> None:
         "grams": _save_sparse(tmp, "grams", seg.grams),
         "gram_rows": _save_sparse(tmp, "gram_rows", seg.gram_rows),
     }
-    _save(tmp, "dense", seg.dense)
-    _save(tmp, "centroid_experts", seg.centroid_experts)
-    _save(tmp, "centroids", seg.centroids)
+    save(tmp, "dense", seg.dense)
+    save(tmp, "centroid_experts", seg.centroid_experts)
+    save(tmp, "centroids", seg.centroids)
     lo, hi = seg.expert_lo, seg.expert_hi
     save_strings(
         tmp,
@@ -331,10 +339,12 @@ def _write_segment(root: Path, index: MatchIndex, seg: _Segment) -> None:
         (json.dumps(expert_record(index.experts[p]), ensure_ascii=False) for p in range(lo, hi)),
     )
     # Rows of each expert of the segment: contiguous, in position order.
-    counts = np.bincount(seg.experts.astype(np.int64) - lo, minlength=hi - lo) if hi > lo else []
+    counts: Any = (
+        np.bincount(seg.experts.astype(np.int64) - lo, minlength=hi - lo) if hi > lo else []
+    )
     item_starts = np.zeros(hi - lo + 1, dtype=np.int64)
     np.cumsum(counts, out=item_starts[1:])
-    _save(tmp, "item_starts", item_starts)
+    save(tmp, "item_starts", item_starts)
     write_json(
         tmp / META,
         {"format": FORMAT, "kinds": kinds, "expert_lo": lo, "expert_hi": hi, "shapes": shapes},
@@ -355,11 +365,15 @@ def write_index(index: MatchIndex, root: Path, folder: Path) -> dict[str, Any]:
     for seg in index.segments:
         _write_segment(root, index, seg)
     n = len(index.experts)
-    _save(folder, "alive", index.alive)
-    _save(folder, "seg_alive", np.concatenate([s.alive for s in index.segments] or [np.zeros(0, bool)]))
-    _save(folder, "word_df", index.word_df)
-    _save(folder, "word_expert_df", index.word_expert_df)
-    _save(folder, "gram_df", index.gram_df)
+    save(folder, "alive", index.alive)
+    save(
+        folder,
+        "seg_alive",
+        np.concatenate([s.alive for s in index.segments] or [np.zeros(0, bool)]),
+    )
+    save(folder, "word_df", index.word_df)
+    save(folder, "word_expert_df", index.word_expert_df)
+    save(folder, "gram_df", index.gram_df)
     words = index._word_list()[: len(index.words)]
     save_strings(folder, "words", words)
     save_lookup(folder, "words", words, np.arange(len(words)))
@@ -371,11 +385,11 @@ def write_index(index: MatchIndex, root: Path, folder: Path) -> dict[str, Any]:
     ids = list(index.position)
     save_lookup(folder, "position", ids, np.array([index.position[i] for i in ids], np.int64))
     for name, values in index._structured_arrays().items():
-        _save(folder, f"arr_{name}", values)
+        save(folder, f"arr_{name}", values)
     employers = [str(e) for e in index._employers]
     unique = sorted(set(employers))
     code = {e: i for i, e in enumerate(unique)}
-    _save(folder, "employer_codes", np.array([code[e] for e in employers], dtype=np.int32))
+    save(folder, "employer_codes", np.array([code[e] for e in employers], dtype=np.int32))
     save_strings(folder, "employers", unique)
     tables: dict[str, list[str]] = {}
     for name in _TABLES:
@@ -384,8 +398,8 @@ def write_index(index: MatchIndex, root: Path, folder: Path) -> dict[str, Any]:
         indptr = np.zeros(len(codes) + 1, dtype=np.int64)
         np.cumsum([len(table[c]) for c in codes], out=indptr[1:])
         members = [p for c in codes for p in table[c]]
-        _save(folder, f"{name}.indptr", indptr)
-        _save(folder, f"{name}.members", np.array(members, dtype=np.int64))
+        save(folder, f"{name}.indptr", indptr)
+        save(folder, f"{name}.members", np.array(members, dtype=np.int64))
         tables[name] = codes
     meta = {
         "format": FORMAT,
@@ -415,7 +429,9 @@ class FrozenIndex(MatchIndex):
     employers: Strings
     employer_codes: np.ndarray
 
-    def add(self, experts: Sequence[Expert], embeddings: Mapping[str, np.ndarray] | None = None) -> None:
+    def add(
+        self, experts: Sequence[Expert], embeddings: Mapping[str, np.ndarray] | None = None
+    ) -> None:
         raise TypeError("快照索引只读：请由索引构建任务更新")
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -450,7 +466,9 @@ def open_index(
     if meta.get("format") != FORMAT:
         raise SnapshotError(f"快照格式 {meta.get('format')} 与程序（{FORMAT}）不一致")
     if meta.get("encoder") != encoder.name:
-        raise SnapshotError(f"快照的语义模型 {meta.get('encoder')} 与本进程（{encoder.name}）不一致")
+        raise SnapshotError(
+            f"快照的语义模型 {meta.get('encoder')} 与本进程（{encoder.name}）不一致"
+        )
     index = FrozenIndex(encoder, vocab, config)
     seg_alive = _load(folder, "seg_alive")
     segments: list[_Segment] = []
@@ -470,9 +488,13 @@ def open_index(
             texts=load_strings(sfolder, "texts"),  # type: ignore[arg-type]
             titles=load_strings(sfolder, "titles"),  # type: ignore[arg-type]
             bm25=_load_sparse(sfolder, "bm25", shapes["bm25"]["shape"], sp.csc_matrix),
-            bm25_rows=_load_sparse(sfolder, "bm25_rows", shapes["bm25_rows"]["shape"], sp.csr_matrix),
+            bm25_rows=_load_sparse(
+                sfolder, "bm25_rows", shapes["bm25_rows"]["shape"], sp.csr_matrix
+            ),
             grams=_load_sparse(sfolder, "grams", shapes["grams"]["shape"], sp.csc_matrix),
-            gram_rows=_load_sparse(sfolder, "gram_rows", shapes["gram_rows"]["shape"], sp.csr_matrix),
+            gram_rows=_load_sparse(
+                sfolder, "gram_rows", shapes["gram_rows"]["shape"], sp.csr_matrix
+            ),
             dense=_load(sfolder, "dense"),
             alive=seg_alive[offset : offset + n_items],
             centroid_experts=_load(sfolder, "centroid_experts"),
@@ -539,8 +561,7 @@ def publish(root: Path, name: str, tmp: Path) -> Path:
     pointer = root / f".{CURRENT}.{os.getpid()}"
     with open(pointer, "w", encoding="utf-8") as fh:
         fh.write(name)
-        fh.flush()
-        os.fsync(fh.fileno())
+        _flush(fh)
     os.replace(pointer, root / CURRENT)
     _fsync_dir(root)
     return final
@@ -567,7 +588,7 @@ def prune(root: Path, *, keep: int = 3) -> list[str]:
     named = [p for p in gens.iterdir() if p.is_dir()]
     named.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
     pinned = current(root)
-    kept = [p for p in named[:keep]] + [p for p in named[keep:] if p.name == pinned]
+    kept = list(named[:keep]) + [p for p in named[keep:] if p.name == pinned]
     removed = [p.name for p in named if p not in kept]
     for name in removed:
         shutil.rmtree(gens / name, ignore_errors=True)
