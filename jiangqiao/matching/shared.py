@@ -226,10 +226,9 @@ def _writer_lock(root: Path) -> Iterator[bool]:
 
 
 def _fragmented(state: IndexState) -> bool:
+    """Too many incremental segments (each sync with changes appends one): rebuild in full."""
     limit = int(_setting("JIANGQIAO_MATCH_INDEX_MAX_SEGMENTS", 100))
-    index = state.experts
-    items = sum(seg.size for seg in index.segments)
-    return len(index.segments) > limit or index.live_items < 0.75 * items
+    return len(state.experts.segments) > limit
 
 
 def refresh(*, force: bool = False) -> dict[str, Any]:
