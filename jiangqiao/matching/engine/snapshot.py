@@ -75,6 +75,15 @@ def hash_keys(keys: Sequence[str]) -> np.ndarray:
     return h
 
 
+def hash_key(key: str) -> int:
+    """:func:`hash_keys` of one key, without numpy's per-call overhead."""
+    h = 0xCBF29CE484222325
+    for byte in key.encode():
+        if byte:
+            h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
 class Strings(Sequence[str]):
     """A read-only list of strings: UTF-8 bytes and offsets (``name.blob.npy``/``name.off.npy``)."""
 
@@ -105,13 +114,21 @@ class Lookup(Mapping[str, int]):
         self.hashes = hashes
         self.targets = values
         self.verify = verify
+        self._hits: dict[str, int] = {}
 
     def get(self, key: str, default: Any = None) -> Any:
-        h = hash_keys([key])[0]
+        known = self._hits.get(key)
+        if known is not None:
+            return known
+        h = np.uint64(hash_key(key))
         i = int(np.searchsorted(self.hashes, h))
         while i < len(self.hashes) and self.hashes[i] == h:
             value = int(self.targets[i])
-            if self.verify is None or self.verify[value] == key:
+            if self.verify is None:
+                return value
+            if self.verify[value] == key:
+                # Verified keys are the corpus words and grams: a bounded set, kept per process.
+                self._hits[key] = value
                 return value
             i += 1
         return default
@@ -240,7 +257,8 @@ def _load(folder: Path, name: str) -> np.ndarray:
     if not path.exists():
         raise SnapshotError(f"缺少文件 {path.name}")
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        # A plain ndarray view of the mapping (slicing a memmap object costs more per call).
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
     except ValueError as exc:
         raise SnapshotError(f"文件 {path.name} 已损坏：{exc}") from exc
 
