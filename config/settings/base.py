@@ -398,6 +398,9 @@ JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS = env.float(
 JIANGQIAO_MATCH_INDEX_CHECK_SECONDS = env.float("JIANGQIAO_MATCH_INDEX_CHECK_SECONDS", default=2)
 JIANGQIAO_MATCH_INDEX_MAX_SEGMENTS = env.int("JIANGQIAO_MATCH_INDEX_MAX_SEGMENTS", default=100)
 JIANGQIAO_MATCH_INDEX_KEEP = env.int("JIANGQIAO_MATCH_INDEX_KEEP", default=3)
+# Who builds it: "periodic" (run_periodic --loop, as make run does) or "service" (each web node runs
+# manage.py matching_index --loop; run_periodic, then a timer on one node, leaves it alone).
+JIANGQIAO_MATCH_INDEX_BUILDER = env.str("JIANGQIAO_MATCH_INDEX_BUILDER", default="periodic")
 # Tests only: readers run the builder themselves before reading (no periodic worker in tests).
 JIANGQIAO_MATCH_INDEX_INLINE = False
 JIANGQIAO_MATCH_INDEX_FSYNC = True

@@ -31,9 +31,12 @@ class MatchingConfig(AppConfig):
 
         from . import shared
 
-        periodic.register(
-            "matching_index",
-            shared.refresh,
-            every=float(getattr(settings, "JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS", 20)),
-            label="更新共享的匹配索引",
-        )
+        if getattr(settings, "JIANGQIAO_MATCH_INDEX_BUILDER", "periodic") == "periodic":
+            # make run / one server: run_periodic --loop is the builder. On several web nodes each
+            # runs ``manage.py matching_index --loop`` instead (builder "service", docs/deploy.md).
+            periodic.register(
+                "matching_index",
+                shared.refresh,
+                every=float(getattr(settings, "JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS", 20)),
+                label="更新共享的匹配索引",
+            )
