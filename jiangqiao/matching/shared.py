@@ -113,7 +113,7 @@ def _open(root: Path, name: str) -> SharedState:
     )
     items = snap.open_index(root, folder / "items", encoder=encoder, vocab=vocab, config=DEFAULT)
     item_ids = snap.load_strings(folder, "item_ids")
-    owners = np.load(folder / "item_owners.npy", mmap_mode="r")
+    owners = snap.load(folder, "item_owners")
     if len(owners) != len(item_ids):
         raise snap.SnapshotError("服务项目与其所属工匠的条数不一致")
     return SharedState(

@@ -190,39 +190,44 @@ class _Codes(Sequence[str]):
         return self.labels[int(self.codes[i])]
 
 
-class _Experts(Sequence[Expert]):
+class _PerExpert(Sequence[Any]):
+    """Something per expert position, stored by segment (each segment adds a run of positions)."""
+
+    def __init__(self, n: int, starts: np.ndarray) -> None:
+        self.n = n
+        self.starts = starts  # expert_lo of each segment
+
+    def __len__(self) -> int:
+        return self.n
+
+    def locate(self, pos: Any) -> tuple[int, int]:
+        """(segment number, position within the segment's experts)."""
+        k = int(np.searchsorted(self.starts, int(pos), side="right")) - 1
+        return k, int(pos) - int(self.starts[k])
+
+
+class _Experts(_PerExpert):
     """Expert records by position, decoded from the segments' JSON on access."""
 
     def __init__(self, n: int, starts: np.ndarray, records: list[Strings]) -> None:
-        self.n = n
-        self.starts = starts  # expert_lo of each segment
+        super().__init__(n, starts)
         self.records = records
 
-    def __len__(self) -> int:
-        return self.n
-
     def __getitem__(self, pos: Any) -> Any:
-        pos = int(pos)
-        k = int(np.searchsorted(self.starts, pos, side="right")) - 1
-        return expert_from_record(json.loads(self.records[k][pos - int(self.starts[k])]))
+        k, j = self.locate(pos)
+        return expert_from_record(json.loads(self.records[k][j]))
 
 
-class _ExpertItems(Sequence[list[tuple[int, int]]]):
+class _ExpertItems(_PerExpert):
     """Per expert position, its ``(segment, row)`` items (contiguous rows of one segment)."""
 
     def __init__(self, n: int, starts: np.ndarray, item_starts: list[np.ndarray]) -> None:
-        self.n = n
-        self.starts = starts
+        super().__init__(n, starts)
         self.item_starts = item_starts
 
-    def __len__(self) -> int:
-        return self.n
-
     def __getitem__(self, pos: Any) -> Any:
-        pos = int(pos)
-        k = int(np.searchsorted(self.starts, pos, side="right")) - 1
+        k, j = self.locate(pos)
         offsets = self.item_starts[k]
-        j = pos - int(self.starts[k])
         return [(k, row) for row in range(int(offsets[j]), int(offsets[j + 1]))]
 
 
@@ -252,7 +257,7 @@ def _flush(fh: Any) -> None:
         os.fsync(fh.fileno())
 
 
-def _load(folder: Path, name: str) -> np.ndarray:
+def load(folder: Path, name: str) -> np.ndarray:
     path = folder / f"{name}.npy"
     if not path.exists():
         raise SnapshotError(f"缺少文件 {path.name}")
@@ -272,7 +277,7 @@ def save_strings(folder: Path, name: str, strings: Iterable[str]) -> None:
 
 
 def load_strings(folder: Path, name: str) -> Strings:
-    return Strings(_load(folder, f"{name}.blob"), _load(folder, f"{name}.off"))
+    return Strings(load(folder, f"{name}.blob"), load(folder, f"{name}.off"))
 
 
 def save_lookup(folder: Path, name: str, keys: Sequence[str], values: np.ndarray) -> None:
@@ -283,7 +288,7 @@ def save_lookup(folder: Path, name: str, keys: Sequence[str], values: np.ndarray
 
 
 def load_lookup(folder: Path, name: str, verify: Sequence[str] | None = None) -> Lookup:
-    return Lookup(_load(folder, f"{name}.hash"), _load(folder, f"{name}.value"), verify)
+    return Lookup(load(folder, f"{name}.hash"), load(folder, f"{name}.value"), verify)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -319,7 +324,7 @@ def _save_sparse(folder: Path, name: str, matrix: Any) -> dict[str, Any]:
 
 def _load_sparse(folder: Path, name: str, shape: list[int], kind: Any) -> Any:
     """A scipy matrix over the mapped arrays (scipy keeps them: no copy is made)."""
-    parts = tuple(_load(folder, f"{name}.{part}") for part in ("data", "indices", "indptr"))
+    parts = tuple(load(folder, f"{name}.{part}") for part in ("data", "indices", "indptr"))
     return kind(parts, shape=tuple(shape))
 
 
@@ -488,7 +493,7 @@ def open_index(
             f"快照的语义模型 {meta.get('encoder')} 与本进程（{encoder.name}）不一致"
         )
     index = FrozenIndex(encoder, vocab, config)
-    seg_alive = _load(folder, "seg_alive")
+    seg_alive = load(folder, "seg_alive")
     segments: list[_Segment] = []
     records: list[Strings] = []
     item_starts: list[np.ndarray] = []
@@ -498,11 +503,11 @@ def open_index(
         sfolder = root / "segments" / uid
         smeta = read_json(sfolder / META)
         shapes = smeta["shapes"]
-        experts = _load(sfolder, "experts")
+        experts = load(sfolder, "experts")
         n_items = len(experts)
         seg = _Segment(
             experts=experts,
-            kinds=_Codes(_load(sfolder, "kinds"), smeta["kinds"]),  # type: ignore[arg-type]
+            kinds=_Codes(load(sfolder, "kinds"), smeta["kinds"]),  # type: ignore[arg-type]
             texts=load_strings(sfolder, "texts"),  # type: ignore[arg-type]
             titles=load_strings(sfolder, "titles"),  # type: ignore[arg-type]
             bm25=_load_sparse(sfolder, "bm25", shapes["bm25"]["shape"], sp.csc_matrix),
@@ -513,10 +518,10 @@ def open_index(
             gram_rows=_load_sparse(
                 sfolder, "gram_rows", shapes["gram_rows"]["shape"], sp.csr_matrix
             ),
-            dense=_load(sfolder, "dense"),
+            dense=load(sfolder, "dense"),
             alive=seg_alive[offset : offset + n_items],
-            centroid_experts=_load(sfolder, "centroid_experts"),
-            centroids=_load(sfolder, "centroids"),
+            centroid_experts=load(sfolder, "centroid_experts"),
+            centroids=load(sfolder, "centroids"),
             expert_lo=int(smeta["expert_lo"]),
             expert_hi=int(smeta["expert_hi"]),
             uid=uid,
@@ -524,7 +529,7 @@ def open_index(
         offset += n_items
         segments.append(seg)
         records.append(load_strings(sfolder, "records"))
-        item_starts.append(_load(sfolder, "item_starts"))
+        item_starts.append(load(sfolder, "item_starts"))
         starts.append(seg.expert_lo)
     if offset != len(seg_alive):
         raise SnapshotError("快照的条目数与分段不一致")
@@ -532,24 +537,24 @@ def open_index(
     index.segments = segments
     index.experts = _Experts(n, np.array(starts, dtype=np.int64), records)  # type: ignore[assignment]
     index._expert_items = _ExpertItems(n, np.array(starts, dtype=np.int64), item_starts)  # type: ignore[assignment]
-    index.alive = _load(folder, "alive")
+    index.alive = load(folder, "alive")
     if len(index.alive) != n:
         raise SnapshotError("快照的人数与分段不一致")
-    index.word_df = _load(folder, "word_df")
-    index.word_expert_df = _load(folder, "word_expert_df")
-    index.gram_df = _load(folder, "gram_df")
+    index.word_df = load(folder, "word_df")
+    index.word_expert_df = load(folder, "word_expert_df")
+    index.gram_df = load(folder, "gram_df")
     index.words_by_id = load_strings(folder, "words")
     index.words = load_lookup(folder, "words", index.words_by_id)  # type: ignore[assignment]
     index.grams = load_lookup(folder, "grams", load_strings(folder, "grams"))  # type: ignore[assignment]
     index.position = load_lookup(folder, "position")  # type: ignore[assignment]
-    index._arrays = {name: _load(folder, f"arr_{name}") for name in _STRUCTURED}
+    index._arrays = {name: load(folder, f"arr_{name}") for name in _STRUCTURED}
     index.employers = load_strings(folder, "employers")
-    index.employer_codes = _load(folder, "employer_codes")
+    index.employer_codes = load(folder, "employer_codes")
     for name in _TABLES:
         table = _Table(
             meta["tables"][name],
-            _load(folder, f"{name}.indptr"),
-            _load(folder, f"{name}.members"),
+            load(folder, f"{name}.indptr"),
+            load(folder, f"{name}.members"),
         )
         setattr(index, name, table)
     index.total_len = float(meta["total_len"])
