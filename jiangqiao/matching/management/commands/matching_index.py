@@ -36,7 +36,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         force = bool(options["force"])
         while True:
-            close_old_connections()
+            if options["loop"]:
+                # A long-running builder: drop connections the database side may have closed.
+                close_old_connections()
             try:
                 self.stdout.write(f"matching_index: {shared.refresh(force=force)}")
             except Exception:  # the loop outlives one failed refresh; the next one retries
