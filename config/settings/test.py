@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault(
@@ -27,6 +29,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 _TEST_VAR = BASE_DIR / os.environ.get("JIANGQIAO_TEST_VAR_DIR", "var")
 MEDIA_ROOT = _TEST_VAR / "test-media"
 JIANGQIAO_PRIVATE_ROOT = _TEST_VAR / "test-private"
+# The shared matching index: one directory per test process, refreshed by the reader itself.
+JIANGQIAO_MATCH_INDEX_DIR = _TEST_VAR / f"test-match-index-{os.getpid()}"
+JIANGQIAO_MATCH_INDEX_INLINE = True
+JIANGQIAO_MATCH_INDEX_CHECK_SECONDS = 0.0
+JIANGQIAO_MATCH_INDEX_FSYNC = False
+atexit.register(shutil.rmtree, JIANGQIAO_MATCH_INDEX_DIR, ignore_errors=True)
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # API rates high enough for the API fuzz and the API tests (thousands of requests a minute from one

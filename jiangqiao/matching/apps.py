@@ -21,6 +21,22 @@ class MatchingConfig(AppConfig):
         core_health.register("matching_index", health.index_status)
         metrics.register_gauge(
             "jiangqiao_matching_index_age_seconds",
-            "Seconds since the matching index of the process that answers was synced",
+            "Seconds since the index builder last synced the shared matching index",
             health.index_age_seconds,
         )
+
+        from django.conf import settings
+
+        from jiangqiao.core import periodic
+
+        from . import shared
+
+        if getattr(settings, "JIANGQIAO_MATCH_INDEX_BUILDER", "periodic") == "periodic":
+            # make run / one server: run_periodic --loop is the builder. On several web nodes each
+            # runs ``manage.py matching_index --loop`` instead (builder "service", docs/deploy.md).
+            periodic.register(
+                "matching_index",
+                shared.refresh,
+                every=float(getattr(settings, "JIANGQIAO_MATCH_INDEX_REFRESH_SECONDS", 20)),
+                label="更新共享的匹配索引",
+            )

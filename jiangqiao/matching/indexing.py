@@ -1,6 +1,7 @@
 """The process-level matching index, kept in step with the database without full rebuilds.
 
-Every process (web workers, the task worker) holds one :class:`IndexHolder`. On each use it
+The index builder (``shared.refresh``, issue 17 point 8) holds one :class:`IndexHolder` and
+publishes it as a memory-mapped snapshot; web processes rank on that and never build. On each use it
 *syncs*: it asks the database which craftsmen changed since its last sync (``updated_at`` — a
 profile edit, a service item or honour edit, a status change — and the confirmed matches that change
 a craftsman's remaining capacity) and re-adds only those; removed or paused craftsmen are

@@ -21,12 +21,14 @@ from django.utils import timezone
 
 from jiangqiao.core.scope import ScopeViolation
 
+from . import shared
 from .choices import EXCLUDING_STATUSES, SuggestionStatus
 from .engine import DEFAULT, Filters, Ranked, relevance, why
 from .engine.explain import PUBLIC_KINDS
 from .evidence import query_for
-from .indexing import HOLDER, IndexState, demand_vectors, item_pk
+from .indexing import IndexNotReady, demand_vectors, item_pk
 from .models import DeclaredConflict, MatchRun, MatchSuggestion
+from .shared import SharedState
 
 
 def suggestion_list(*, user: Any, action: str = "view") -> QuerySet[MatchSuggestion]:
@@ -179,13 +181,13 @@ class RankedCraftsman:
 def rank_demand(
     demand: Any,
     *,
-    state: IndexState,
+    state: SharedState,
     vector: np.ndarray | None,
     top: int,
     visible: set[int] | None,
     exclude: set[int],
 ) -> list[RankedCraftsman]:
-    """Rank craftsmen for ``demand`` on a synced index (the caller holds ``HOLDER.lock``)."""
+    """Rank craftsmen for ``demand`` on the shared index (``shared.state()``)."""
     query = query_for(demand)
     blocked = exclude | state.unavailable(timezone.localdate())
     filters = Filters(
@@ -215,18 +217,11 @@ def demand_ranking(*, user: Any, demand: Any, top: int) -> list[RankedCraftsman]
     exclude = excluded_craftsmen([demand.pk])[demand.pk]
     exclude |= conflicts_by_enterprise([demand.enterprise_id]).get(demand.enterprise_id, set())
     visible = candidate_ids(user, demand)
-    with HOLDER.lock:
-        state = HOLDER.get(encode_limit=_inline_limit())
-        vector = demand_vectors([demand]).get(demand.pk)
-        return rank_demand(
-            demand, state=state, vector=vector, top=top, visible=visible, exclude=exclude
-        )
-
-
-def _inline_limit() -> int:
-    from django.conf import settings
-
-    return int(getattr(settings, "JIANGQIAO_MATCH_INLINE_ENCODE_MAX", 300))
+    state = shared.state()
+    vector = demand_vectors([demand]).get(demand.pk)
+    return rank_demand(
+        demand, state=state, vector=vector, top=top, visible=visible, exclude=exclude
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,45 +262,38 @@ def matchlist_lines(*, user: Any, demands: list[Any], per_demand: int = 3) -> li
     conflicts = conflicts_by_enterprise(sorted({d.enterprise_id for d in demands}))
     lines: list[DemandLine] = []
     owners: dict[int, int] = {}
-    with HOLDER.lock:
-        state = HOLDER.get(items=True, encode_limit=_inline_limit())
-        assert state.items is not None
-        vectors = demand_vectors(demands)
-        unavailable = state.unavailable(timezone.localdate())
-        allowed = [
-            item_id
-            for cid, item_ids in state.craftsman_items.items()
-            if (visible is None or cid in visible) and cid not in unavailable
-            for item_id in item_ids
-        ]
-        for demand in demands:
-            query = query_for(demand)
-            blocked = conflicts.get(demand.enterprise_id, set())
-            only = [i for i in allowed if state.item_owner.get(i) not in blocked]
-            ranked = state.items.rank(
-                query,
-                top=per_demand,
-                filters=Filters(only=only),
-                query_vector=vectors.get(demand.pk),
-            )
-            line = DemandLine(demand=demand)
-            for r in ranked:
-                explanation = plain_json(why(r, query, state.items.vocab, DEFAULT))
-                owner = state.item_owner.get(r.expert.id, 0)
-                owners[item_pk(r.expert.id)] = owner
-                line.items.append(
-                    ItemMatch(
-                        item_id=item_pk(r.expert.id),
-                        title=r.expert.name,
-                        craftsman_id=owner,
-                        craftsman_name="",
-                        craftsman_org="",
-                        score=float(r.score),
-                        summary=[str(s) for s in explanation.get("summary", [])],
-                        why=explanation,
-                    )
+    state = shared.state()
+    vectors = demand_vectors(demands)
+    unavailable = state.unavailable(timezone.localdate())
+    allowed = state.allowed_items(visible, unavailable)
+    for demand in demands:
+        query = query_for(demand)
+        blocked = conflicts.get(demand.enterprise_id, set())
+        only = state.allowed_items(visible, unavailable | blocked) if blocked else allowed
+        ranked = state.items.rank(
+            query,
+            top=per_demand,
+            filters=Filters(only=only),
+            query_vector=vectors.get(demand.pk),
+        )
+        line = DemandLine(demand=demand)
+        for r in ranked:
+            explanation = plain_json(why(r, query, state.items.vocab, DEFAULT))
+            owner = state.item_owner.get(r.expert.id, 0)
+            owners[item_pk(r.expert.id)] = owner
+            line.items.append(
+                ItemMatch(
+                    item_id=item_pk(r.expert.id),
+                    title=r.expert.name,
+                    craftsman_id=owner,
+                    craftsman_name="",
+                    craftsman_org="",
+                    score=float(r.score),
+                    summary=[str(s) for s in explanation.get("summary", [])],
+                    why=explanation,
                 )
-            lines.append(line)
+            )
+        lines.append(line)
     names = {
         row["pk"]: row
         for row in Craftsman.objects.filter(pk__in=set(owners.values())).values(
@@ -322,16 +310,18 @@ def matchlist_lines(*, user: Any, demands: list[Any], per_demand: int = 3) -> li
 
 
 def index_status() -> dict[str, Any]:
-    """What the process index holds (for the 平台匹配 page)."""
-    state = HOLDER.peek()
-    if state is None:
+    """What the shared index holds (for the 平台匹配 page); never builds or waits."""
+    try:
+        state = shared.state()
+    except IndexNotReady:
         return {"built": False}
     return {
         "built": True,
         "craftsmen": len(state.experts),
-        "items": len(state.items) if state.items is not None else None,
+        "items": len(state.items),
         "encoder": state.encoder_name,
         "built_at": state.built_at,
         "synced_at": state.synced_at,
+        "generation": state.generation,
         "fusion_version": DEFAULT.version,
     }

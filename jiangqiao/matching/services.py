@@ -32,6 +32,7 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import ScopeViolation, assert_visible, subtree_q
 from jiangqiao.text import normalize
 
+from . import shared
 from .choices import (
     EXCLUDING_STATUSES,
     RunStatus,
@@ -41,7 +42,7 @@ from .choices import (
 from .engine import DEFAULT
 from .engine.assign import Candidate, DemandSpec, ExpertSpec, assign
 from .evidence import OPEN_DEMAND_STATUSES, load_craftsmen, skill_level_no
-from .indexing import HOLDER, craftsman_vectors, demand_vectors, get_encoder
+from .indexing import craftsman_vectors, demand_vectors, get_encoder
 from .models import DeclaredConflict, MatchRun, MatchSuggestion
 from .selectors import (
     RankedCraftsman,
@@ -744,28 +745,27 @@ def platform_run_execute(run: MatchRun, progress: Callable[..., None]) -> dict[s
     actor = run.created_by
     demands = _open_demands(run)
     total = len(demands) + 3
-    progress(0, total, "正在同步劳模工匠索引")
+    progress(0, total, "正在读取共享的劳模工匠索引")
     by_demand: dict[int, list[RankedCraftsman]] = {}
     excluded = excluded_craftsmen([d.pk for d in demands])
     conflicts = conflicts_by_enterprise(sorted({d.enterprise_id for d in demands}))
     visible = visible_craftsman_ids(actor)
     step = max(1, len(demands) // 50)
-    with HOLDER.lock:
-        state = HOLDER.get()
-        progress(1, total, "正在计算需求的语义向量")
-        vectors = demand_vectors(demands)
-        for i, demand in enumerate(demands, start=1):
-            blocked = excluded.get(demand.pk, set()) | conflicts.get(demand.enterprise_id, set())
-            by_demand[demand.pk] = rank_demand(
-                demand,
-                state=state,
-                vector=vectors.get(demand.pk),
-                top=run.top_k,
-                visible=visible,
-                exclude=blocked,
-            )
-            if i % step == 0 or i == len(demands):
-                progress(1 + i, total, f"已为 {i}/{len(demands)} 个需求排出候选人")
+    state = shared.state()
+    progress(1, total, "正在计算需求的语义向量")
+    vectors = demand_vectors(demands)
+    for i, demand in enumerate(demands, start=1):
+        blocked = excluded.get(demand.pk, set()) | conflicts.get(demand.enterprise_id, set())
+        by_demand[demand.pk] = rank_demand(
+            demand,
+            state=state,
+            vector=vectors.get(demand.pk),
+            top=run.top_k,
+            visible=visible,
+            exclude=blocked,
+        )
+        if i % step == 0 or i == len(demands):
+            progress(1 + i, total, f"已为 {i}/{len(demands)} 个需求排出候选人")
     progress(len(demands) + 2, total, "正在求解分配（容量、回避与资质约束）")
     assignment = _assign(demands, by_demand, excluded, conflicts)
     stored = _store_run(run, demands, by_demand, assignment)

@@ -65,6 +65,7 @@ from .forms import (
 )
 from .indexing import IndexNotReady
 from .models import DeclaredConflict, MatchRun, MatchSuggestion
+from .shared import IndexNotBuilt
 from .tables import ConflictTable, RunTable, SuggestionTable
 
 #: Demand states for which suggestions are (re)computed; other demands show what is stored.
@@ -187,6 +188,9 @@ def _needs_refresh(request: HttpRequest, demand: Demand) -> bool:
 
 
 def _not_ready(request: HttpRequest, exc: IndexNotReady) -> dict[str, Any]:
+    if isinstance(exc, IndexNotBuilt):
+        # The builder (periodic worker) is at work; nothing to start from here.
+        return {"index_building": str(exc)}
     job = None
     if request.user.has_perm("core.view_job"):
         try:

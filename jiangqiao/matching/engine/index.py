@@ -27,6 +27,7 @@ Ranking one demand
 from __future__ import annotations
 
 import math
+import uuid
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -87,6 +88,11 @@ class _Segment:
     alive: np.ndarray  # bool per item
     centroid_experts: np.ndarray  # expert positions of this segment
     centroids: np.ndarray  # their normalised mean item vectors (dense_aggregate="centroid")
+    # The expert positions added with this segment, [expert_lo, expert_hi) (snapshots store them
+    # per segment), and the segment's name in a snapshot (``snapshot.write_index``).
+    expert_lo: int = 0
+    expert_hi: int = 0
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def size(self) -> int:
@@ -213,6 +219,8 @@ class MatchIndex:
         dim = self.encoder.dim
         dense = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
         self._add_segment(np.asarray(item_expert, dtype=np.int32), kinds, texts, titles, dense)
+        self.segments[-1].expert_lo = positions[0]
+        self.segments[-1].expert_hi = positions[-1] + 1
 
     def _add_segment(
         self,
@@ -424,20 +432,23 @@ class MatchIndex:
                 mask &= arrays["skill"] <= f.max_skill_level
         if f.need_capacity:
             mask &= ~(arrays["capacity"] <= 0)
-        for expert_id in f.exclude:
-            pos = self.position.get(expert_id)
-            if pos is not None:
-                mask[pos] = False
+        mask[self._positions(f.exclude)] = False
         if f.only is not None:
             keep = np.zeros_like(mask)
-            for expert_id in f.only:
-                pos = self.position.get(expert_id)
-                if pos is not None:
-                    keep[pos] = True
+            keep[self._positions(f.only)] = True
             mask &= keep
         if query.employer_uscc:
-            mask &= self._employers != query.employer_uscc
+            mask &= self._other_employer(query.employer_uscc)
         return mask
+
+    def _positions(self, ids: Iterable[str]) -> np.ndarray:
+        """Positions of the live experts among ``ids`` (unknown ids are skipped)."""
+        found = (self.position.get(expert_id) for expert_id in ids)
+        return np.fromiter((p for p in found if p is not None), dtype=np.int64)
+
+    def _other_employer(self, uscc: str) -> np.ndarray:
+        """Per expert position: employed elsewhere than ``uscc`` (conflict of interest)."""
+        return np.asarray(self._employers != uscc, dtype=bool)
 
     def structured(self, query: Query, mask: np.ndarray) -> dict[str, np.ndarray]:
         n = len(self.experts)
@@ -809,7 +820,7 @@ def _grow(values: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([values, np.zeros(size - len(values), dtype=values.dtype)])
 
 
-def _centroids(item_expert: np.ndarray, dense: np.ndarray) -> dict[str, np.ndarray]:
+def _centroids(item_expert: np.ndarray, dense: np.ndarray) -> dict[str, Any]:
     """Per expert of a segment, the normalised mean of its item vectors (items are contiguous)."""
     if not len(item_expert):
         return {"centroid_experts": item_expert, "centroids": dense}

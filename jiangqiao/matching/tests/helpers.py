@@ -61,6 +61,25 @@ def craftsman(
     return Craftsman.objects.get(pk=c.pk)
 
 
+def index_trio(world: Any) -> tuple[Craftsman, Craftsman, Craftsman]:
+    """The welder, the CNC technician and the painter the index tests rank."""
+    w = world
+    welder = craftsman(
+        w.county_a1,
+        w.city_admin_a,
+        expertise="焊接变形控制",
+        items=["焊接工艺评定", "不锈钢焊接培训"],
+    )
+    cnc = craftsman(
+        w.county_a1,
+        w.city_admin_a,
+        expertise="数控机床故障诊断",
+        items=["数控系统维修", "主轴异响诊断"],
+    )
+    painter = craftsman(w.county_a2, w.city_admin_a, expertise="汽车涂装", items=["喷涂缺陷分析"])
+    return welder, cnc, painter
+
+
 def enterprise(unit: Any, owner: Any = None, **fields: Any) -> Enterprise:
     return make_enterprise(unit, owner, **fields)
 

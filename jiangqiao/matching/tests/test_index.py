@@ -13,7 +13,7 @@ from jiangqiao.matching.models import CraftsmanEmbedding, DemandEmbedding
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import ServiceItem
 
-from .helpers import CountingEncoder, craftsman, open_demand
+from .helpers import CountingEncoder, craftsman, index_trio, open_demand
 
 
 class IndexTests(TestCase):
@@ -21,21 +21,7 @@ class IndexTests(TestCase):
     def setUpTestData(cls) -> None:
         cls.world = build_world()
         w = cls.world
-        cls.welder = craftsman(
-            w.county_a1,
-            w.city_admin_a,
-            expertise="焊接变形控制",
-            items=["焊接工艺评定", "不锈钢焊接培训"],
-        )
-        cls.cnc = craftsman(
-            w.county_a1,
-            w.city_admin_a,
-            expertise="数控机床故障诊断",
-            items=["数控系统维修", "主轴异响诊断"],
-        )
-        cls.painter = craftsman(
-            w.county_a2, w.city_admin_a, expertise="汽车涂装", items=["喷涂缺陷分析"]
-        )
+        cls.welder, cls.cnc, cls.painter = index_trio(w)
         cls.demand = open_demand(
             w.county_a1,
             w.city_admin_a,
