@@ -735,6 +735,7 @@ def consent_grant(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
     )
     consent.full_clean()
     consent.save()
+    _touch(craftsman, actor)
     record_operation(
         actor=actor,
         module=MODULE,
@@ -746,10 +747,47 @@ def consent_grant(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
     return consent
 
 
+#: Longest reason for a withdrawal recorded by staff.
+WITHDRAW_REASON_MAX = 200
+
+
+def _is_self(actor: Any, craftsman: Craftsman) -> bool:
+    return actor is not None and craftsman.user_id is not None and actor.pk == craftsman.user_id
+
+
+def _touch(craftsman: Craftsman, actor: Any) -> None:
+    """Move ``updated_at`` so every matching index re-reads the craftsman on its next sync."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    Craftsman.objects.filter(pk=craftsman.pk).update(updated_by=user, updated_at=now)
+    craftsman.updated_at = now  # the caller's copy stays equal to the row
+    craftsman.updated_by = user
+
+
 @transaction.atomic
-def consent_withdraw(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
-    """Withdraw the consent in force for ``purpose``; the row stays as history."""
-    _check_child_access(actor, craftsman)
+def consent_withdraw(
+    *, actor: Any, craftsman: Craftsman, purpose: str, reason: str = ""
+) -> Consent:
+    """Withdraw the consent in force for ``purpose``; the row stays as history.
+
+    It takes effect at once: matching and casework read consents when they act (``talents.
+    selectors``), and ``consent_withdrawn`` is sent inside this transaction so the owners of what
+    depended on it (casework's open invitations, matching's open proposals) end them with their
+    own services. Staff recording it on the craftsman's behalf must give a reason (audited)."""
+    if purpose not in ConsentPurpose.values:
+        raise BusinessError("【授权用途】不是有效的选项", field="purpose")
+    own = _is_self(actor, craftsman)
+    if own:
+        assert_visible(Craftsman, actor, craftsman.pk, "view")
+    else:
+        _check_child_access(actor, craftsman)
+    reason = normalize(reason or "")
+    if not own and actor is not None and not reason:
+        raise BusinessError(
+            "【撤回原因】代劳模工匠撤回同意时必须填写原因（如：本人书面申请）", field="reason"
+        )
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise BusinessError(f"【撤回原因】最多 {WITHDRAW_REASON_MAX} 个字", field="reason")
     consent = (
         Consent.objects.select_for_update()
         .filter(craftsman=craftsman, purpose=purpose, withdrawn_at__isnull=True)
@@ -760,13 +798,25 @@ def consent_withdraw(*, actor: Any, craftsman: Craftsman, purpose: str) -> Conse
     consent.withdrawn_at = timezone.now()
     consent.updated_by = actor
     consent.save()
+    _touch(craftsman, actor)
+    who = "本人" if own else "工作人员代为"
     record_operation(
         actor=actor,
         module=MODULE,
         business_type=BusinessType.GRANT,
-        action=f"“{craftsman.name}”撤回同意：{consent.get_purpose_display()}",
+        action=f"“{craftsman.name}”撤回同意：{consent.get_purpose_display()}（{who}撤回）",
         target=craftsman,
-        params={"purpose": purpose},
+        params={"purpose": purpose, "reason": reason} if reason else {"purpose": purpose},
+        extra={"by_self": own},
+    )
+    from .signals import consent_withdrawn
+
+    consent_withdrawn.send(
+        sender=Consent,
+        craftsman=craftsman,
+        purpose=purpose,
+        actor=actor,
+        reason=reason or f"劳模工匠{who}撤回同意：{consent.get_purpose_display()}",
     )
     return consent
 
