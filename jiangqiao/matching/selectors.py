@@ -315,9 +315,7 @@ def matchlist_lines(*, user: Any, demands: list[Any], per_demand: int = 3) -> li
         line.items = [item for item in line.items if item.craftsman_id in usable]
     names = {
         row["pk"]: row
-        for row in Craftsman.objects.filter(pk__in=usable).values(
-            "pk", "name", "org__name"
-        )
+        for row in Craftsman.objects.filter(pk__in=usable).values("pk", "name", "org__name")
     }
     for line in lines:
         for item in line.items:

@@ -565,6 +565,97 @@ def craftsman_link_user(*, actor: Any, craftsman: Craftsman, user: Any) -> Craft
     return craftsman
 
 
+#: Name a profile takes when it is erased (personal information deleted, PIPL art. 47).
+ERASED_NAME = "已删除的劳模工匠"
+
+
+@transaction.atomic
+def craftsman_erase(*, actor: Any, craftsman: Craftsman, reason: str) -> Craftsman:
+    """Delete a craftsman's personal information (PIPL art. 47) and keep what law and the
+    statistics need, de-identified.
+
+    Cleared: name (→ “已删除的劳模工匠”), ID number, mobile, birth year, employer, department,
+    position, certificate number and issuer, expertise, bio, service items; the login account is
+    unlinked and every consent in force withdrawn. Kept: the row itself (so service records and
+    the KPI figures that count it stay consistent), its unit, industries, occupations, skill level
+    and honour types — none of which names the person on its own. The audit logs keep their rows
+    until their retention ends (网络安全法 art. 21, at least 180 days). Needs
+    ``talents.manage_craftsman``; status becomes 已移出 with ``reason``."""
+    if not _has_manage(actor):
+        raise BusinessError("您没有删除劳模工匠个人信息的权限", field="status")
+    reason = normalize(reason or "")
+    if not reason:
+        raise BusinessError("【删除原因】不能为空", field="reason")
+    assert_visible(Craftsman, actor, craftsman.pk, "change")
+    return _erase(actor, craftsman, reason)
+
+
+def _erase(actor: Any, craftsman: Craftsman, reason: str) -> Craftsman:
+    craftsman = Craftsman.objects.select_for_update().get(pk=craftsman.pk)
+    for purpose in sorted(active_consents(craftsman)):
+        consent_withdraw(actor=actor, craftsman=craftsman, purpose=purpose, reason=reason)
+    craftsman.refresh_from_db()
+    old_name = craftsman.name
+    ServiceItem.objects.filter(craftsman=craftsman).delete()
+    for field in (
+        "id_number",
+        "mobile",
+        "employer_name",
+        "employer_uscc",
+        "department",
+        "position",
+        "skill_cert_no",
+        "skill_cert_issuer",
+        "expertise",
+        "bio",
+    ):
+        setattr(craftsman, field, "")
+    craftsman.name = ERASED_NAME
+    craftsman.birth_year = None
+    craftsman.skill_cert_date = None
+    craftsman.user = None
+    craftsman.status = CraftsmanStatus.REMOVED
+    craftsman.status_reason = f"已删除个人信息：{reason}"[:200]
+    craftsman.regions_served = []
+    craftsman.expertise_tags = []
+    set_derived(craftsman)
+    craftsman.version += 1
+    craftsman.updated_by = actor
+    craftsman.save()
+    _sync_derived(craftsman)
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.DELETE,
+        action=f"删除劳模工匠“{old_name}”的个人信息（保留去标识化的统计数据）",
+        target=craftsman,
+        params={"reason": reason},
+    )
+    return craftsman
+
+
+#: Years a profile stays after it was 移出 (removed) before its personal information is erased.
+REMOVED_KEEP_DAYS = 3 * 365
+
+
+def purge_removed(cutoff: dt.datetime, *, dry_run: bool, batch: int) -> int:
+    """Retention: erase the personal information of craftsmen 已移出 since before ``cutoff``
+    (idempotent: an erased profile no longer matches)."""
+    ids = list(
+        Craftsman.objects.filter(status=CraftsmanStatus.REMOVED, updated_at__lt=cutoff)
+        .exclude(name=ERASED_NAME)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if dry_run:
+        return len(ids)
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            for craftsman in Craftsman.objects.filter(pk__in=ids[start : start + batch]):
+                _erase(None, craftsman, "已移出满三年，按留存期限删除个人信息")
+    return len(ids)
+
+
 def craftsman_reveal(*, actor: Any, craftsman: Craftsman, purpose: str) -> dict[str, str]:
     """Plaintext ID number and mobile for a permitted viewer who states a purpose (logged with
     it); masked otherwise."""
@@ -779,7 +870,7 @@ def consent_withdraw(
     own = _is_self(actor, craftsman)
     if own:
         assert_visible(Craftsman, actor, craftsman.pk, "view")
-    else:
+    elif actor is not None:  # ``None``: the retention job, acting for the platform
         _check_child_access(actor, craftsman)
     reason = normalize(reason or "")
     if not own and actor is not None and not reason:

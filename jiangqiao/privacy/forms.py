@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jiangqiao.core.forms import LocalizedForm
+
+from .services import ANSWER_MAX, CORRECTABLE, DETAILS_MAX, VALUE_MAX
+
+
+class CorrectionForm(LocalizedForm):
+    """One box per correctable field; the person fills in only those that are wrong."""
+
+    details = forms.CharField(
+        label="说明（可选）",
+        required=False,
+        max_length=DETAILS_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, subject_kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.correctable = CORRECTABLE[subject_kind]
+        for name, label in self.correctable.items():
+            self.fields[f"fix_{name}"] = forms.CharField(
+                label=f"正确的{label}",
+                required=False,
+                max_length=VALUE_MAX,
+                help_text="不需要更正的请留空",
+            )
+        self.order_fields([*(f"fix_{n}" for n in self.correctable), "details"])
+
+    def corrections(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[f"fix_{name}"].strip()
+            for name in self.correctable
+            if (self.cleaned_data.get(f"fix_{name}") or "").strip()
+        }
+
+
+class DeletionForm(LocalizedForm):
+    details = forms.CharField(
+        label="删除哪些信息、为什么（可选）",
+        required=False,
+        max_length=DETAILS_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label="我知道删除后账号将停用，且法律要求保存的记录（如操作日志）会按期限保存后再删除",
+        required=True,
+    )
+
+
+class AnswerForm(LocalizedForm):
+    answer = forms.CharField(
+        label="处理说明 / 拒绝理由",
+        required=False,
+        max_length=ANSWER_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
