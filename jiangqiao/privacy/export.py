@@ -45,6 +45,12 @@ def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
         related = getattr(obj, field.name, None)
         return str(related) if related is not None else None
     value = getattr(obj, field.attname)
+    scheme = getattr(field, "scheme", None)  # a taxonomy code: its label, then the code
+    if scheme and isinstance(value, str) and value:
+        from jiangqiao.taxonomy.selectors import term_label
+
+        label = term_label(scheme, value)
+        return f"{label}（{value}）" if label else value
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):

@@ -6,7 +6,7 @@ from django import forms
 
 from jiangqiao.core.forms import LocalizedForm
 
-from .services import ANSWER_MAX, CORRECTABLE, DETAILS_MAX, VALUE_MAX
+from .services import ANSWER_MAX, CORRECTABLE, DETAILS_MAX
 
 
 class CorrectionForm(LocalizedForm):
@@ -23,11 +23,13 @@ class CorrectionForm(LocalizedForm):
         super().__init__(*args, **kwargs)
         self.correctable = CORRECTABLE[subject_kind]
         for name, label in self.correctable.items():
-            self.fields[f"fix_{name}"] = forms.CharField(
-                label=f"正确的{label}",
-                required=False,
-                max_length=VALUE_MAX,
-                help_text="不需要更正的请留空",
+            # No maxlength counter under each box: the service checks the length (【…】最多 N 个字).
+            self.fields[f"fix_{name}"] = forms.CharField(label=f"正确的{label}", required=False)
+        if "gender" in self.correctable:
+            from jiangqiao.talents.choices import Gender
+
+            self.fields["fix_gender"] = forms.ChoiceField(
+                label="正确的性别", required=False, choices=[("", "不更正"), *Gender.choices]
             )
         self.order_fields([*(f"fix_{n}" for n in self.correctable), "details"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from .choices import OPEN_STATUSES
@@ -19,9 +19,19 @@ def my_requests(*, user: Any) -> QuerySet[DataSubjectRequest]:
 
 
 def request_queue(*, user: Any) -> QuerySet[DataSubjectRequest]:
-    """Requests the staff member may see (his unit and below, through ``visible_to``)."""
-    return DataSubjectRequest.objects.visible_to(user, "view").select_related(
-        "org", "handler", "craftsman"
+    """Requests the staff member may see (his unit and below, through ``visible_to``): open
+    ones first, the nearest due date first."""
+    return (
+        DataSubjectRequest.objects.visible_to(user, "view")
+        .select_related("org", "handler", "craftsman")
+        .annotate(
+            closed=Case(
+                When(status__in=OPEN_STATUSES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("closed", "due_date", "-pk")
     )
 
 

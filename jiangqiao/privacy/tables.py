@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from jiangqiao.core.tables import BaseTable
 
-from .choices import REQUEST_STATUS_COLORS
+from .choices import REQUEST_STATUS_COLORS, RequestKind
 from .models import DataSubjectRequest
 
 
@@ -21,7 +21,7 @@ class DataSubjectRequestTable(BaseTable):
     submitted_at = tables.DateTimeColumn(verbose_name="提交时间", format="Y-m-d H:i")
     due_date = tables.DateColumn(verbose_name="答复期限", format="Y-m-d")
     org = tables.Column("所属组织", orderable=False)
-    handler = tables.Column("经办人", orderable=False)
+    handler = tables.Column("经办人", orderable=False, empty_values=())
 
     key_columns = ("requester_name", "kind", "status", "due_date")
 
@@ -37,7 +37,6 @@ class DataSubjectRequestTable(BaseTable):
             "org",
             "handler",
         )
-        order_by = ("due_date",)
         attrs = {"class": "table table-vcenter card-table table-hover"}
         row_attrs = {"class": lambda record: "table-danger" if record.is_overdue else ""}
 
@@ -46,6 +45,11 @@ class DataSubjectRequestTable(BaseTable):
         return format_html(
             '<span class="badge bg-{}-lt">{}</span>', color, record.get_status_display()
         )
+
+    def render_handler(self, record: DataSubjectRequest) -> Any:
+        if record.handler is not None:
+            return str(record.handler)
+        return "系统即时办结" if record.kind == RequestKind.ACCESS and not record.is_open else "—"
 
     def render_due_date(self, record: DataSubjectRequest, value: Any) -> Any:
         if record.is_overdue:

@@ -25,6 +25,15 @@ from .models import DataSubjectRequest
 from .tables import DataSubjectRequestTable
 
 
+def _shown(field: str, value: str) -> str:
+    """A requested value as staff read it (a choice by its label)."""
+    from jiangqiao.talents.choices import Gender
+
+    if field == "gender" and value in Gender.values:
+        return str(Gender(value).label)
+    return value
+
+
 def _message(exc: Exception) -> str:
     return str(getattr(exc, "message", "") or exc)
 
@@ -188,7 +197,9 @@ class RequestDetailView(ScopedMixin, View):
             "object": dsr,
             "form": form,
             "colors": REQUEST_STATUS_COLORS,
-            "corrections": [(labels.get(k, k), v) for k, v in (dsr.corrections or {}).items()],
+            "corrections": [
+                (labels.get(k, k), _shown(k, v)) for k, v in (dsr.corrections or {}).items()
+            ],
             "may_handle": self.request.user.has_perm(services.HANDLE_PERMISSION),
         }
         return render(self.request, self.template_name, context, status=status)
