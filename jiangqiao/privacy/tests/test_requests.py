@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,7 +42,7 @@ class AttackTests(PrivacyWorld):
     def test_nobody_else_downloads_the_copy(self) -> None:
         dsr = services.request_submit(actor=self.user_a, kind=RequestKind.ACCESS)
         for intruder in (self.user_b, self.staff, self.world.superuser):
-            with self.assertRaises(Exception):
+            with self.assertRaises(PermissionDenied):
                 services.export_download(actor=intruder, dsr=dsr)
         self.client.force_login(self.user_b)
         response = self.client.get(reverse("privacy:export_download", args=[dsr.pk]))
@@ -69,7 +70,7 @@ class AttackTests(PrivacyWorld):
         dsr = services.request_submit(
             actor=self.user_b, kind=RequestKind.DELETE, details="不再参与"
         )
-        with self.assertRaises(Exception):
+        with self.assertRaises(PermissionDenied):
             services.request_start(actor=self.user_a, dsr=dsr)
         self.client.force_login(self.user_a)
         self.assertEqual(self.client.get(reverse("privacy:request_list")).status_code, 403)
