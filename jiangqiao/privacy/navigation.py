@@ -9,9 +9,11 @@ from jiangqiao.core.navigation import MenuItem, register, register_group
 
 def _is_subject(user: Any) -> bool:
     """Craftsmen and enterprise contacts with a login see “我的个人信息”."""
+    from jiangqiao.accounts.models import User
+
     from .services import subject_of
 
-    return subject_of(user) is not None
+    return isinstance(user, User) and subject_of(user) is not None
 
 
 register_group("privacy", "个人信息保护", weight=850)

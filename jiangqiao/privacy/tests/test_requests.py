@@ -237,3 +237,17 @@ class LifecycleTests(PrivacyWorld):
         self.assertIn("下载副本", page)
         self.assertNotIn("李秘密", page)
         self.assertEqual(page.count("data-request="), 1)
+
+
+class MenuTests(PrivacyWorld):
+    def test_my_page_is_in_the_menu_of_the_people_only(self) -> None:
+        from jiangqiao.core.navigation import menu_for
+
+        def labels(user) -> set[str]:
+            return {item["label"] for group in menu_for(user) for item in group["items"]}
+
+        self.assertIn("我的个人信息", labels(self.user_a))
+        self.assertIn("我的个人信息", labels(self.boss))
+        self.assertNotIn("我的个人信息", labels(self.staff))
+        self.assertIn("个人信息权利申请", labels(self.staff))
+        self.assertNotIn("个人信息权利申请", labels(self.user_a))
