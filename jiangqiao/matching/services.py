@@ -336,7 +336,6 @@ def _check_can_serve(suggestion: MatchSuggestion) -> None:
 
     craftsman = Craftsman.objects.get(pk=suggestion.craftsman_id)
     demand = Demand.objects.select_related("enterprise").get(pk=suggestion.demand_id)
-    _check_matching_consent(craftsman)
     if craftsman.status != CraftsmanStatus.ACTIVE:
         raise BusinessError(
             f"劳模工匠“{craftsman}”当前为“{craftsman.get_status_display()}”，不能确认承接",
@@ -383,6 +382,10 @@ def suggestion_confirm(
     current = MatchSuggestion.objects.select_related("demand").get(pk=suggestion.pk)
     _visible_demand(actor, current.demand)  # refuses a withdrawn, cancelled or closed demand
     if current.status == SuggestionStatus.PROPOSED:
+        # A person here uses him for this demand (an offer follows): his consent, read now.
+        # (An imported decision — ``suggestion_import`` — records what the instance it came
+        # from decided under its own consent records, and invites nobody here.)
+        _check_matching_consent(current.craftsman)
         _check_can_serve(current)
     row = _decide(
         actor=actor,
