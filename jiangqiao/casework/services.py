@@ -743,6 +743,17 @@ def _create_offer(
         # One offer decision per craftsman at a time: the caps are counted under his row lock.
         Craftsman.objects.select_for_update().filter(pk=craftsman.pk).first()
         check_can_offer(craftsman, demand)
+    elif team is not None and team.lead_id:
+        # A team's invitation goes to its 领衔人, who then deals with the enterprise.
+        from jiangqiao.talents.selectors import CONTACT_CONSENT, consent_refusal
+
+        refusal = consent_refusal(team.lead, CONTACT_CONSENT)
+        if refusal:
+            raise BusinessError(
+                f"服务队“{team}”的领衔人{refusal.removeprefix('劳模工匠')}",
+                field="team",
+                code="no_consent",
+            )
     now = timezone.now()
     offer = Offer(
         demand=demand,

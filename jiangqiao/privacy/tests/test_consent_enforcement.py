@@ -168,6 +168,22 @@ class ContactNeedsTheConsentTests(PrivacyWorld):
         self.assertFalse(Offer.objects.filter(craftsman=self.a).exists())
 
 
+    def test_team_invitation_needs_the_leads_consent(self) -> None:
+        from jiangqiao.talents.tests.helpers import make_team
+
+        demand = self.new_demand()
+        team = make_team(self.world.county_a1, self.world.city_admin_a, name="南山主轴服务队")
+        talent_services.team_add_member(actor=self.world.city_admin_a, team=team, craftsman=self.a)
+        talent_services.team_set_lead(actor=self.world.city_admin_a, team=team, craftsman=self.a)
+        talent_services.consent_withdraw(
+            actor=self.user_a, craftsman=self.a, purpose="contact_sharing"
+        )
+        with self.assertRaises(BusinessError) as refused:
+            claims.offer_assign(actor=self.staff, demand=demand, team=team, note="请服务队上门")
+        self.assertIn("服务队“南山主轴服务队”的领衔人“张主轴”未同意", refused.exception.message)
+        self.assertFalse(Offer.objects.filter(team=team).exists())
+
+
 class WithdrawalRulesTests(PrivacyWorld):
     def test_staff_must_give_a_reason_and_nothing_changes_without_one(self) -> None:
         with self.assertRaises(BusinessError) as refused:
