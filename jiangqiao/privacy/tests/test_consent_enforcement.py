@@ -167,7 +167,6 @@ class ContactNeedsTheConsentTests(PrivacyWorld):
         self.assertIn("未同意", refused.exception.message)
         self.assertFalse(Offer.objects.filter(craftsman=self.a).exists())
 
-
     def test_team_invitation_needs_the_leads_consent(self) -> None:
         from jiangqiao.talents.tests.helpers import make_team
 
