@@ -81,9 +81,8 @@ class DataSubjectRequest(OrgOwnedModel):
         indexes = [models.Index(fields=["org", "status", "due_date"], name="privacy_dsr_queue")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()}申请（{self.requester_name}，{self.submitted_at:%Y-%m-%d}）"
-        )
+        day = timezone.localtime(self.submitted_at)
+        return f"{self.get_kind_display()}申请（{self.requester_name}，{day:%Y-%m-%d}）"
 
     def get_absolute_url(self) -> str:
         return reverse("privacy:request_detail", args=[self.pk])

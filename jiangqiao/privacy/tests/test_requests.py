@@ -251,3 +251,13 @@ class MenuTests(PrivacyWorld):
         self.assertNotIn("我的个人信息", labels(self.staff))
         self.assertIn("个人信息权利申请", labels(self.staff))
         self.assertNotIn("个人信息权利申请", labels(self.user_a))
+
+
+class NamingTests(PrivacyWorld):
+    def test_the_title_uses_the_local_date(self) -> None:
+        # 23:30 UTC on 5 December is 07:30 on 6 December in 北京时间.
+        late = dt.datetime(2026, 12, 5, 23, 30, tzinfo=dt.UTC)
+        with time_machine.travel(late, tick=False):
+            dsr = services.request_submit(actor=self.user_a, kind=RequestKind.DELETE)
+        self.assertIn("2026-12-06", str(dsr))
+        self.assertEqual(dsr.due_date, dt.date(2026, 12, 21))
