@@ -51,6 +51,7 @@ class DeletionForm(LocalizedForm):
     confirm = forms.BooleanField(
         label="我知道删除后账号将停用，且法律要求保存的记录（如操作日志）会按期限保存后再删除",
         required=True,
+        error_messages={"required": "【确认】请勾选，表示您已知晓删除的后果"},
     )
 
 

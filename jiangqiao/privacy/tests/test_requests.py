@@ -261,3 +261,29 @@ class NamingTests(PrivacyWorld):
             dsr = services.request_submit(actor=self.user_a, kind=RequestKind.DELETE)
         self.assertIn("2026-12-06", str(dsr))
         self.assertEqual(dsr.due_date, dt.date(2026, 12, 21))
+
+
+class DeletionFormTests(PrivacyWorld):
+    def test_unconfirmed_deletion_is_refused_with_a_chinese_message(self) -> None:
+        self.client.force_login(self.boss)
+        response = self.client.post(reverse("privacy:request_create", args=["delete"]), {})
+        self.assertContains(response, "【确认】请勾选", status_code=400)
+        self.assertFalse(DataSubjectRequest.objects.exists())
+        response = self.client.post(
+            reverse("privacy:request_create", args=["delete"]), {"confirm": "on"}
+        )
+        self.assertEqual(response.status_code, 302)
+        dsr = DataSubjectRequest.objects.get()
+        self.assertEqual((dsr.subject_kind, dsr.org_id), ("contact", self.ent.org_id))
+
+    def test_contact_deletion_removes_the_contact_and_closes_the_account(self) -> None:
+        from jiangqiao.demands.models import EnterpriseContact
+
+        dsr = services.request_submit(actor=self.boss, kind=RequestKind.DELETE)
+        services.request_start(actor=self.staff, dsr=dsr)
+        services.request_complete(actor=self.staff, dsr=dsr)
+        self.assertFalse(EnterpriseContact.objects.filter(pk=self.contact.pk).exists())
+        self.boss.refresh_from_db()
+        self.assertFalse(self.boss.is_active)
+        dsr.refresh_from_db()
+        self.assertEqual((dsr.status, dsr.requester_name), ("done", "（已删除）"))
