@@ -35,37 +35,28 @@ class PrivacyWorld(WorldTestCase):
         cls.other_staff = make_user("th_staff", w.county_b1, staff_role)  # 天河 staff
         cls.user_a = make_user("gj_a", w.county_a1, craftsman_role)
         cls.user_b = make_user("gj_b", w.county_a1, craftsman_role)
-        cls.a = linked(
-            craftsman(
-                w.county_a1,
-                w.city_admin_a,
-                name="张主轴",
-                expertise=EXPERTISE,
-                items=["主轴异响诊断"],
-                id_number=id_number(8101),
-                mobile=mobile(8102),
-            ),
-            cls.user_a,
-            w.city_admin_a,
-        )
-        cls.b = linked(
-            craftsman(
-                w.county_a1,
-                w.city_admin_a,
-                name="李秘密",
-                expertise=EXPERTISE,
-                items=["电主轴动平衡校正"],
-                id_number=id_number(8201),
-                mobile=mobile(8202),
-            ),
-            cls.user_b,
-            w.city_admin_a,
-        )
+        cls.a = cls.person("张主轴", "主轴异响诊断", 8100, cls.user_a)
+        cls.b = cls.person("李秘密", "电主轴动平衡校正", 8200, cls.user_b)
         cls.ent = enterprise(w.county_a1)
         cls.boss = make_user("qy_boss", w.county_a1, contact_role)
         cls.contact = demand_services.contact_add(
             actor=w.city_admin_a, enterprise=cls.ent, name="赵经理", user=cls.boss
         )
+
+    @classmethod
+    def person(cls, name: str, item: str, n: int, user: Any) -> Craftsman:
+        """A 南山 craftsman with both consents, linked to ``user``."""
+        w = cls.world
+        made = craftsman(
+            w.county_a1,
+            w.city_admin_a,
+            name=name,
+            expertise=EXPERTISE,
+            items=[item],
+            id_number=id_number(n + 1),
+            mobile=mobile(n + 2),
+        )
+        return linked(made, user, w.city_admin_a)
 
     def new_demand(self) -> Demand:
         from jiangqiao.casework import services as casework_services
