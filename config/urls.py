@@ -20,6 +20,7 @@ urlpatterns = [
     path("academy/", include("jiangqiao.academy.urls")),
     path("dashboards/", include("jiangqiao.dashboards.urls")),
     path("exchange/", include("jiangqiao.exchange.urls")),
+    path("privacy/", include("jiangqiao.privacy.urls")),
     path("api/", include("config.api")),
     *schema_urlpatterns,
 ]

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "jiangqiao.academy",
     "jiangqiao.dashboards",
     "jiangqiao.exchange",
+    "jiangqiao.privacy",
     "jiangqiao.demo",
 ]
 

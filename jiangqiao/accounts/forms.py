@@ -234,6 +234,7 @@ PERMISSION_APPS = (
     "academy",
     "dashboards",
     "exchange",
+    "privacy",
 )
 
 

@@ -199,6 +199,12 @@ DASHBOARDS_STAFF = (
     "dashboards.add_customindicator",
     "dashboards.change_customindicator",
 )
+# 个人信息权利申请 (PIPL art. 44–47): the unit's staff answer the requests of the people whose
+# data the unit keeps (查阅复制 is answered by the platform at once; 更正/删除 by them).
+PRIVACY_STAFF = (
+    "privacy.view_datasubjectrequest",
+    "privacy.handle_datasubjectrequest",
+)
 # Personal API tokens for machine clients (the exchange with the national platform, scripts).
 API_TOKENS = ("accounts.add_apitoken",)
 
@@ -287,6 +293,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             *CALENDAR_VIEW,
             *ACADEMY_VIEW,
             *DASHBOARDS_STAFF,
+            *PRIVACY_STAFF,
         ),
         "协调需上报省级的需求，查看全省数据。",
     ),
@@ -315,6 +322,7 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
             "demands.view_sensitive_enterprise",
             *ACADEMY_VIEW,
             *DASHBOARDS_STAFF,
+            *PRIVACY_STAFF,
         ),
         "各级工会工作人员：处理本级及下级的数据。",
     ),

@@ -22,6 +22,11 @@ class CaseworkConfig(AppConfig):
         suggestion_confirmed.connect(
             services.on_suggestion_confirmed, dispatch_uid="casework.offer_from_suggestion"
         )
+        from jiangqiao.talents.signals import consent_withdrawn
+
+        consent_withdrawn.connect(
+            services.on_consent_withdrawn, dispatch_uid="casework.offers_after_consent_withdrawn"
+        )
         from jiangqiao.core.io.registry import register_importer
 
         from .session_io import ServiceRecordImporter

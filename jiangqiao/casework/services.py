@@ -669,9 +669,16 @@ def _month_start(now: dt.datetime) -> dt.datetime:
 
 
 def check_can_offer(craftsman: Any, demand: Demand) -> None:
-    """The caps and rules a craftsman must pass to be offered ``demand`` (a ``BusinessError``)."""
-    from jiangqiao.talents.choices import CraftsmanStatus
+    """The caps and rules a craftsman must pass to be offered ``demand`` (a ``BusinessError``).
 
+    First his separate consent 向服务对象企业提供联系方式 (PIPL art. 23): read now, so a
+    withdrawal counts from the moment it is recorded."""
+    from jiangqiao.talents.choices import CraftsmanStatus
+    from jiangqiao.talents.selectors import CONTACT_CONSENT, consent_refusal
+
+    refusal = consent_refusal(craftsman, CONTACT_CONSENT)
+    if refusal:
+        raise BusinessError(refusal, field="craftsman", code="no_consent")
     if craftsman.status != CraftsmanStatus.ACTIVE:
         raise BusinessError(
             f"劳模工匠“{craftsman}”当前为“{craftsman.get_status_display()}”，不能邀请",
@@ -736,6 +743,17 @@ def _create_offer(
         # One offer decision per craftsman at a time: the caps are counted under his row lock.
         Craftsman.objects.select_for_update().filter(pk=craftsman.pk).first()
         check_can_offer(craftsman, demand)
+    elif team is not None and team.lead_id:
+        # A team's invitation goes to its 领衔人, who then deals with the enterprise.
+        from jiangqiao.talents.selectors import CONTACT_CONSENT, consent_refusal
+
+        refusal = consent_refusal(team.lead, CONTACT_CONSENT)
+        if refusal:
+            raise BusinessError(
+                f"服务队“{team}”的领衔人{refusal.removeprefix('劳模工匠')}",
+                field="team",
+                code="no_consent",
+            )
     now = timezone.now()
     offer = Offer(
         demand=demand,
@@ -967,8 +985,12 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
         raise ScopeViolation(Offer, "change")
     if not (note or "").strip():
         raise BusinessError("撤回邀请时请说明原因", field="note")
+    return _withdraw_pending(actor=actor, offer_pk=offer.pk, note=note)
+
+
+def _withdraw_pending(*, actor: Any, offer_pk: int, note: str) -> Offer:
     now = timezone.now()
-    updated = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+    updated = Offer.objects.filter(pk=offer_pk, status=OfferStatus.PENDING).update(
         status=OfferStatus.WITHDRAWN,
         ended_at=now,
         note=note[:500],
@@ -976,9 +998,9 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
         updated_by=_user(actor),
     )
     if updated != 1:
-        raise _offer_refusal(offer.pk, "撤回")
-    _sync_open_offer(offer.demand_id)
-    current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer.pk)
+        raise _offer_refusal(offer_pk, "撤回")
+    _sync_open_offer(Offer.objects.filter(pk=offer_pk).values_list("demand_id", flat=True)[0])
+    current = Offer.objects.select_related("demand", "craftsman", "team").get(pk=offer_pk)
     if current.suggestion_id:
         MatchSuggestion.objects.filter(
             pk=current.suggestion_id, status=SuggestionStatus.CONFIRMED
@@ -996,6 +1018,55 @@ def offer_withdraw(*, actor: Any, offer: Offer, note: str) -> Offer:
         actor=_user(actor),
     )
     return current
+
+
+def on_consent_withdrawn(
+    sender: Any, *, craftsman: Any, purpose: str, actor: Any, reason: str = "", **_: Any
+) -> dict[str, int]:
+    """The craftsman withdrew (or staff recorded his withdrawal of) a consent. Without
+    向服务对象企业提供联系方式 no invitation may stay open: his 待答复 offers are withdrawn at once
+    (the demand returns to 待匹配 when nothing else is open) and the staff who sent them are told.
+    A service already under way (服务中) was agreed by him and goes on — the legal basis is then
+    the service he accepted (PIPL art. 13 (2)) —; its staff are told so they can decide."""
+    from jiangqiao.talents.selectors import CONTACT_CONSENT
+
+    counts = {"withdrawn": 0, "in_service": 0}
+    if purpose != CONTACT_CONSENT:
+        return counts
+    note = f"劳模工匠撤回了个人信息授权（向服务对象企业提供联系方式），邀请自动撤回：{reason}"
+    for offer_pk in list(
+        Offer.objects.filter(craftsman_id=craftsman.pk, status=OfferStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        _withdraw_pending(actor=actor, offer_pk=offer_pk, note=note)
+        counts["withdrawn"] += 1
+    running = list(
+        Offer.objects.filter(craftsman_id=craftsman.pk, status=OfferStatus.ACCEPTED)
+        .select_related("demand", "created_by")
+        .order_by("pk")
+    )
+    for offer in running:
+        staff = [offer.created_by] if offer.created_by else _unit_staff(offer.demand.org_id)
+        notify(
+            staff,
+            title=f"需求“{offer.demand.title}”：承接的劳模工匠撤回了联系方式授权",
+            body="服务已在进行中，平台不再向企业提供其联系方式；请与本人确认是否继续服务。",
+            link=offer.demand.get_absolute_url(),
+            level="warning",
+        )
+        counts["in_service"] += 1
+    if counts["withdrawn"] or counts["in_service"]:
+        record_operation(
+            actor=_user(actor),
+            module=MODULE,
+            business_type=BusinessType.UPDATE,
+            action=f"劳模工匠“{craftsman}”撤回联系方式授权：自动撤回待答复邀请 "
+            f"{counts['withdrawn']} 项，服务中 {counts['in_service']} 项已通知工作人员",
+            target=craftsman,
+            extra=counts,
+        )
+    return counts
 
 
 # ----------------------------------------------------------------------------------------------

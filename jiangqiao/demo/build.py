@@ -105,6 +105,17 @@ def system_actor() -> Any:
     return user
 
 
+#: The separate consents of a demo craftsman: most gave both (matching needs 公开展示个人档案,
+#: an invitation 向服务对象企业提供联系方式), some only the first, a few none — so the demo
+#: shows what each missing consent prevents.
+def demo_consents(draw: float) -> list[str]:
+    if draw < 0.85:
+        return ["profile_publication", "contact_sharing"]
+    if draw < 0.93:
+        return ["profile_publication"]
+    return []
+
+
 def build_small(ctx: Context, counts: dict[str, int]) -> dict[str, int]:
     """Through the services, one record at a time, as staff would enter them."""
     from jiangqiao.demands import services as demand_services
@@ -123,7 +134,7 @@ def build_small(ctx: Context, counts: dict[str, int]) -> dict[str, int]:
                 actor=actor,
                 org=ctx.tree.counties[county],
                 data=data,
-                consents=["profile_publication"] if rng.random() < 0.6 else [],
+                consents=demo_consents(rng.random()),
             )
             for honour in honours:
                 verified = honour.pop("verified")
@@ -315,6 +326,10 @@ def link_demo_users(ctx: Context) -> None:
                     actor=actor, craftsman=profile, data={"name": craftsman_user.real_name}
                 )
             talent_services.craftsman_link_user(actor=actor, craftsman=profile, user=craftsman_user)
+    mine = Craftsman.objects.filter(user__username="craftsman").first()
+    if mine is not None:  # the demo craftsman agreed to both, so the demo matches and invites him
+        for purpose in ("profile_publication", "contact_sharing"):
+            talent_services.consent_grant(actor=actor, craftsman=mine, purpose=purpose)
     contact_user = User.objects.filter(username="ent_contact").first()
     if contact_user is not None and contact_user.org is not None:
         county = contact_user.org

@@ -20,7 +20,7 @@ from jiangqiao.taxonomy.selectors import get_term
 from jiangqiao.text import normalize, search_key
 
 from . import people
-from .build import Context, build_teams, pick_county, system_actor
+from .build import Context, build_teams, demo_consents, pick_county, system_actor
 
 BATCH = 2000
 # Reference lookups hit the database each time; the generator asks about the same few thousand codes
@@ -77,11 +77,13 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
     from jiangqiao.talents.codes import code_key as uncached_code_key
 
     code_key = _cached(uncached_code_key)
-    from jiangqiao.talents.models import Craftsman, CraftsmanCode, Honour, ServiceItem
+    from jiangqiao.talents.choices import CONSENT_VERSION
+    from jiangqiao.talents.models import Consent, Craftsman, CraftsmanCode, Honour, ServiceItem
     from jiangqiao.talents.services import code_rows as craftsman_code_rows
     from jiangqiao.talents.services import search_text_for, set_derived
 
     rng = ctx.rng
+    now = timezone.now()
     rows, children = [], []
     for i in batch:
         county, city = pick_county(ctx)
@@ -119,6 +121,22 @@ def _craftsmen(ctx: Context, actor: Any, batch: range, sample_by_city: dict[str,
         )
     Honour.objects.bulk_create(honour_rows, batch_size=BATCH)
     ServiceItem.objects.bulk_create(item_rows, batch_size=BATCH)
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                craftsman=c,
+                purpose=purpose,
+                version=CONSENT_VERSION,
+                granted_at=now,
+                created_by=actor,
+                updated_by=actor,
+            )
+            # A fixed spread by position, so the seeded generator's stream is left as it was.
+            for i, c in zip(batch, rows, strict=True)
+            for purpose in demo_consents((i * 7919 % 1000) / 1000)
+        ],
+        batch_size=BATCH * 2,
+    )
     CraftsmanCode.objects.bulk_create(code_rows, batch_size=BATCH * 3)
     return len(rows)
 

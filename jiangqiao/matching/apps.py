@@ -13,6 +13,14 @@ class MatchingConfig(AppConfig):
 
         signals.connect()
 
+        from jiangqiao.talents.signals import consent_withdrawn
+
+        from . import services
+
+        consent_withdrawn.connect(
+            services.on_consent_withdrawn, dispatch_uid="matching.proposals_after_consent_withdrawn"
+        )
+
         from jiangqiao.core import health as core_health
         from jiangqiao.core import metrics
 

@@ -117,11 +117,13 @@ class CraftsmanRow:
 
 
 def load_craftsmen(ids: Iterable[int] | None = None) -> list[CraftsmanRow]:
-    """Active craftsmen (all, or ``ids``) with items, honours and match counts; 5 queries."""
-    from jiangqiao.talents.choices import CraftsmanStatus
-    from jiangqiao.talents.models import Craftsman, Honour, ServiceItem
+    """Craftsmen matching may use (all, or ``ids``) with items, honours and match counts; 5
+    queries. Who may be used is ``talents.selectors.matchable_craftsmen`` (在库 and the consent
+    公开展示个人档案 in force)."""
+    from jiangqiao.talents.models import Honour, ServiceItem
+    from jiangqiao.talents.selectors import matchable_craftsmen
 
-    qs = Craftsman.objects.filter(status=CraftsmanStatus.ACTIVE)
+    qs = matchable_craftsmen()
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     rows: dict[int, CraftsmanRow] = {}

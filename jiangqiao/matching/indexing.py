@@ -324,12 +324,11 @@ class IndexHolder:
         return changed
 
     def _sync(self, state: IndexState, encode_limit: int | None) -> None:
-        from jiangqiao.talents.choices import CraftsmanStatus
-        from jiangqiao.talents.models import Craftsman
+        from jiangqiao.talents.selectors import matchable_craftsmen
 
         started = timezone.now()
         changed = self._changed_ids(state)
-        active = Craftsman.objects.filter(status=CraftsmanStatus.ACTIVE)
+        active = matchable_craftsmen()
         if active.count() != len(state.stamps):
             # A craftsman vanished without a timestamp (deleted): reconcile the id sets.
             current = set(active.values_list("pk", flat=True))

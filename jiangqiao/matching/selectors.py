@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from jiangqiao.core.scope import ScopeViolation
+from jiangqiao.talents.selectors import matchable_ids
 
 from . import shared
 from .choices import EXCLUDING_STATUSES, SuggestionStatus
@@ -196,6 +197,9 @@ def rank_demand(
         need_capacity=True,
     )
     ranked = state.experts.rank(query, top=top, filters=filters, query_vector=vector)
+    # Consents are read now, not when the index was synced: a withdrawal counts at once.
+    usable = matchable_ids(int(r.expert.id) for r in ranked)
+    ranked = [r for r in ranked if int(r.expert.id) in usable]
     return [
         RankedCraftsman(
             craftsman_id=int(r.expert.id),
@@ -294,11 +298,12 @@ def matchlist_lines(*, user: Any, demands: list[Any], per_demand: int = 3) -> li
                 )
             )
         lines.append(line)
+    usable = matchable_ids(owners.values())  # consents as they are now, not at the last sync
+    for line in lines:
+        line.items = [item for item in line.items if item.craftsman_id in usable]
     names = {
         row["pk"]: row
-        for row in Craftsman.objects.filter(pk__in=set(owners.values())).values(
-            "pk", "name", "org__name"
-        )
+        for row in Craftsman.objects.filter(pk__in=usable).values("pk", "name", "org__name")
     }
     for line in lines:
         for item in line.items:

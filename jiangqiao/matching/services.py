@@ -106,6 +106,41 @@ def _check_visible_craftsman(actor: Any, craftsman: Any) -> None:
         raise BusinessError("劳模工匠：不存在或不在您的数据范围内", field="craftsman")
 
 
+def _check_matching_consent(craftsman: Any) -> None:
+    """Matching uses a craftsman only with the consent 公开展示个人档案 in force (read now)."""
+    from jiangqiao.talents.selectors import MATCHING_CONSENT, consent_refusal
+
+    refusal = consent_refusal(craftsman, MATCHING_CONSENT)
+    if refusal:
+        raise BusinessError(refusal, field="craftsman", code="no_consent")
+
+
+def on_consent_withdrawn(
+    sender: Any, *, craftsman: Any, purpose: str, actor: Any, reason: str = "", **_: Any
+) -> int:
+    """Without 公开展示个人档案 the craftsman's open proposals (待确认) lapse (已失效) at once;
+    decided ones stay as history. Returns how many lapsed."""
+    from jiangqiao.talents.selectors import MATCHING_CONSENT
+
+    if purpose != MATCHING_CONSENT:
+        return 0
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    lapsed = MatchSuggestion.objects.filter(
+        craftsman_id=craftsman.pk, status=SuggestionStatus.PROPOSED
+    ).update(status=SuggestionStatus.SUPERSEDED, updated_at=now, updated_by=user)
+    if lapsed:
+        record_operation(
+            actor=user,
+            module=MODULE,
+            business_type=BusinessType.UPDATE,
+            action=f"劳模工匠“{craftsman}”撤回“公开展示个人档案”授权：{lapsed} 条待确认的匹配建议失效",
+            target=craftsman,
+            extra={"superseded": lapsed, "reason": reason[:200]},
+        )
+    return lapsed
+
+
 # ------------------------------------------------------------------------------------------------
 # Suggestions for one demand
 # ------------------------------------------------------------------------------------------------
@@ -207,6 +242,7 @@ def suggestion_add_manual(
     _check_perm(actor, "matching.add_matchsuggestion")
     demand = _visible_demand(actor, demand)
     _check_visible_craftsman(actor, craftsman)
+    _check_matching_consent(craftsman)
     reason = _reason(reason, required=False, label="推荐理由")
     row = MatchSuggestion.objects.select_for_update().filter(demand=demand, craftsman=craftsman)
     existing = row.first()
@@ -347,6 +383,10 @@ def suggestion_confirm(
     current = MatchSuggestion.objects.select_related("demand").get(pk=suggestion.pk)
     _visible_demand(actor, current.demand)  # refuses a withdrawn, cancelled or closed demand
     if current.status == SuggestionStatus.PROPOSED:
+        # A person here uses him for this demand (an offer follows): his consent, read now.
+        # (An imported decision — ``suggestion_import`` — records what the instance it came
+        # from decided under its own consent records, and invites nobody here.)
+        _check_matching_consent(current.craftsman)
         _check_can_serve(current)
     row = _decide(
         actor=actor,

@@ -5,9 +5,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from .models import Craftsman, ServiceTeam, TeamMembership
+from .choices import ConsentPurpose, CraftsmanStatus
+from .models import Consent, Craftsman, ServiceTeam, TeamMembership
+
+# ------------------------------------------------------------------------------------------------
+# Consents in force (PIPL art. 14, 23, 25): the one place that says who may be used and contacted
+# ------------------------------------------------------------------------------------------------
+
+#: The separate consent that matching needs: being suggested shows the craftsman's profile to the
+#: staff of the demand's unit (possibly another union) and, once confirmed, to the enterprise.
+MATCHING_CONSENT = ConsentPurpose.PROFILE_PUBLICATION
+#: The separate consent that an offer (invitation) needs: an accepted offer puts the craftsman
+#: in touch with the enterprise's contact (his name and number reach another handler).
+CONTACT_CONSENT = ConsentPurpose.CONTACT_SHARING
+
+#: Why a craftsman without the consent is left out, as staff read it.
+CONSENT_REFUSALS: dict[str, str] = {
+    MATCHING_CONSENT: "该劳模工匠未同意“公开展示个人档案”（或已撤回），不能用于匹配推荐",
+    CONTACT_CONSENT: "该劳模工匠未同意“向服务对象企业提供联系方式”（或已撤回），不能向其发出服务邀请",
+}
+
+
+def consent_in_force_q(purpose: str, prefix: str = "") -> Q:
+    """``Q`` on craftsmen (or on rows whose ``prefix`` leads to a craftsman, e.g. ``craftsman__``)
+    holding a consent for ``purpose`` that is not withdrawn."""
+    return Q(
+        Exists(
+            Consent.objects.filter(
+                craftsman=OuterRef(f"{prefix}pk" if prefix else "pk"),
+                purpose=purpose,
+                withdrawn_at__isnull=True,
+            )
+        )
+    )
+
+
+def matchable_craftsmen() -> QuerySet[Craftsman]:
+    """Craftsmen that matching may use (index, suggestions, 平台匹配, 清单匹配): 在库 and with the
+    consent 公开展示个人档案 in force. Pausing is handled by the index (it is a date, not a right).
+    Not scoped on purpose: callers intersect it with what the user may see."""
+    return Craftsman.objects.filter(status=CraftsmanStatus.ACTIVE).filter(
+        consent_in_force_q(MATCHING_CONSENT)
+    )
+
+
+def matchable_ids(ids: Any) -> set[int]:
+    """Those of ``ids`` that :func:`matchable_craftsmen` holds now (one query): matching filters
+    its results with it, so a withdrawal counts at once, before any index catches up."""
+    wanted = {int(pk) for pk in ids}
+    if not wanted:
+        return set()
+    return set(matchable_craftsmen().filter(pk__in=wanted).values_list("pk", flat=True))
+
+
+def has_consent(craftsman: Any, purpose: str) -> bool:
+    """Whether ``craftsman`` has a consent for ``purpose`` in force (read now, never cached)."""
+    if craftsman is None or getattr(craftsman, "pk", None) is None:
+        return False
+    return Consent.objects.filter(
+        craftsman_id=craftsman.pk, purpose=purpose, withdrawn_at__isnull=True
+    ).exists()
+
+
+def consent_refusal(craftsman: Any, purpose: str) -> str:
+    """The Chinese reason shown to staff when ``craftsman`` lacks the consent, or ``""``."""
+    if has_consent(craftsman, purpose):
+        return ""
+    return CONSENT_REFUSALS[purpose].replace("该劳模工匠", f"劳模工匠“{craftsman}”", 1)
 
 
 def craftsman_list(*, user: Any, action: str = "view") -> QuerySet[Craftsman]:
@@ -81,24 +147,17 @@ def serviceable_for(demand: Any) -> QuerySet[Craftsman]:
     * membership of an enabled service team whose unit covers the demand's region (a province team
       serves the province, a city team the city, a county team the county).
     """
-    from django.db.models import Exists, OuterRef, Q
     from django.utils import timezone
 
     from jiangqiao.core.choices import Status
 
-    from .choices import ConsentPurpose, CraftsmanStatus
     from .codes import prefix_range_q
-    from .models import Consent, CraftsmanCode
+    from .models import CraftsmanCode
 
     region = getattr(demand, "region_code", "") or ""
     ancestors = region_ancestors(region)
     if not ancestors:
         return Craftsman.objects.none()
-    consent = Consent.objects.filter(
-        craftsman=OuterRef("pk"),
-        purpose=ConsentPurpose.PROFILE_PUBLICATION,
-        withdrawn_at__isnull=True,
-    )
     served = CraftsmanCode.objects.filter(
         craftsman=OuterRef("pk"), scheme="region", code__in=ancestors
     )
@@ -112,7 +171,7 @@ def serviceable_for(demand: Any) -> QuerySet[Craftsman]:
     return (
         Craftsman.objects.filter(status=CraftsmanStatus.ACTIVE)
         .filter(Q(pause_until__isnull=True) | Q(pause_until__lt=today))
-        .filter(Exists(consent))
+        .filter(consent_in_force_q(MATCHING_CONSENT))
         .filter(Q(Exists(served)) | province_wide | Q(Exists(team)))
     )
 

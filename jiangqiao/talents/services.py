@@ -565,6 +565,97 @@ def craftsman_link_user(*, actor: Any, craftsman: Craftsman, user: Any) -> Craft
     return craftsman
 
 
+#: Name a profile takes when it is erased (personal information deleted, PIPL art. 47).
+ERASED_NAME = "已删除的劳模工匠"
+
+
+@transaction.atomic
+def craftsman_erase(*, actor: Any, craftsman: Craftsman, reason: str) -> Craftsman:
+    """Delete a craftsman's personal information (PIPL art. 47) and keep what law and the
+    statistics need, de-identified.
+
+    Cleared: name (→ “已删除的劳模工匠”), ID number, mobile, birth year, employer, department,
+    position, certificate number and issuer, expertise, bio, service items; the login account is
+    unlinked and every consent in force withdrawn. Kept: the row itself (so service records and
+    the KPI figures that count it stay consistent), its unit, industries, occupations, skill level
+    and honour types — none of which names the person on its own. The audit logs keep their rows
+    until their retention ends (网络安全法 art. 21, at least 180 days). Needs
+    ``talents.manage_craftsman``; status becomes 已移出 with ``reason``."""
+    if not _has_manage(actor):
+        raise BusinessError("您没有删除劳模工匠个人信息的权限", field="status")
+    reason = normalize(reason or "")
+    if not reason:
+        raise BusinessError("【删除原因】不能为空", field="reason")
+    assert_visible(Craftsman, actor, craftsman.pk, "change")
+    return _erase(actor, craftsman, reason)
+
+
+def _erase(actor: Any, craftsman: Craftsman, reason: str) -> Craftsman:
+    craftsman = Craftsman.objects.select_for_update().get(pk=craftsman.pk)
+    for purpose in sorted(active_consents(craftsman)):
+        consent_withdraw(actor=actor, craftsman=craftsman, purpose=purpose, reason=reason)
+    craftsman.refresh_from_db()
+    old_name = craftsman.name
+    ServiceItem.objects.filter(craftsman=craftsman).delete()
+    for field in (
+        "id_number",
+        "mobile",
+        "employer_name",
+        "employer_uscc",
+        "department",
+        "position",
+        "skill_cert_no",
+        "skill_cert_issuer",
+        "expertise",
+        "bio",
+    ):
+        setattr(craftsman, field, "")
+    craftsman.name = ERASED_NAME
+    craftsman.birth_year = None
+    craftsman.skill_cert_date = None
+    craftsman.user = None
+    craftsman.status = CraftsmanStatus.REMOVED
+    craftsman.status_reason = f"已删除个人信息：{reason}"[:200]
+    craftsman.regions_served = []
+    craftsman.expertise_tags = []
+    set_derived(craftsman)
+    craftsman.version += 1
+    craftsman.updated_by = actor
+    craftsman.save()
+    _sync_derived(craftsman)
+    record_operation(
+        actor=actor,
+        module=MODULE,
+        business_type=BusinessType.DELETE,
+        action=f"删除劳模工匠“{old_name}”的个人信息（保留去标识化的统计数据）",
+        target=craftsman,
+        params={"reason": reason},
+    )
+    return craftsman
+
+
+#: Years a profile stays after it was 移出 (removed) before its personal information is erased.
+REMOVED_KEEP_DAYS = 3 * 365
+
+
+def purge_removed(cutoff: dt.datetime, *, dry_run: bool, batch: int) -> int:
+    """Retention: erase the personal information of craftsmen 已移出 since before ``cutoff``
+    (idempotent: an erased profile no longer matches)."""
+    ids = list(
+        Craftsman.objects.filter(status=CraftsmanStatus.REMOVED, updated_at__lt=cutoff)
+        .exclude(name=ERASED_NAME)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if dry_run:
+        return len(ids)
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            for craftsman in Craftsman.objects.filter(pk__in=ids[start : start + batch]):
+                _erase(None, craftsman, "已移出满三年，按留存期限删除个人信息")
+    return len(ids)
+
+
 def craftsman_reveal(*, actor: Any, craftsman: Craftsman, purpose: str) -> dict[str, str]:
     """Plaintext ID number and mobile for a permitted viewer who states a purpose (logged with
     it); masked otherwise."""
@@ -735,6 +826,7 @@ def consent_grant(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
     )
     consent.full_clean()
     consent.save()
+    _touch(craftsman, actor)
     record_operation(
         actor=actor,
         module=MODULE,
@@ -746,10 +838,47 @@ def consent_grant(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
     return consent
 
 
+#: Longest reason for a withdrawal recorded by staff.
+WITHDRAW_REASON_MAX = 200
+
+
+def _is_self(actor: Any, craftsman: Craftsman) -> bool:
+    return actor is not None and craftsman.user_id is not None and actor.pk == craftsman.user_id
+
+
+def _touch(craftsman: Craftsman, actor: Any) -> None:
+    """Move ``updated_at`` so every matching index re-reads the craftsman on its next sync."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    Craftsman.objects.filter(pk=craftsman.pk).update(updated_by=user, updated_at=now)
+    craftsman.updated_at = now  # the caller's copy stays equal to the row
+    craftsman.updated_by = user
+
+
 @transaction.atomic
-def consent_withdraw(*, actor: Any, craftsman: Craftsman, purpose: str) -> Consent:
-    """Withdraw the consent in force for ``purpose``; the row stays as history."""
-    _check_child_access(actor, craftsman)
+def consent_withdraw(
+    *, actor: Any, craftsman: Craftsman, purpose: str, reason: str = ""
+) -> Consent:
+    """Withdraw the consent in force for ``purpose``; the row stays as history.
+
+    It takes effect at once: matching and casework read consents when they act (``talents.
+    selectors``), and ``consent_withdrawn`` is sent inside this transaction so the owners of what
+    depended on it (casework's open invitations, matching's open proposals) end them with their
+    own services. Staff recording it on the craftsman's behalf must give a reason (audited)."""
+    if purpose not in ConsentPurpose.values:
+        raise BusinessError("【授权用途】不是有效的选项", field="purpose")
+    own = _is_self(actor, craftsman)
+    if own:
+        assert_visible(Craftsman, actor, craftsman.pk, "view")
+    elif actor is not None:  # ``None``: the retention job, acting for the platform
+        _check_child_access(actor, craftsman)
+    reason = normalize(reason or "")
+    if not own and actor is not None and not reason:
+        raise BusinessError(
+            "【撤回原因】代劳模工匠撤回同意时必须填写原因（如：本人书面申请）", field="reason"
+        )
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise BusinessError(f"【撤回原因】最多 {WITHDRAW_REASON_MAX} 个字", field="reason")
     consent = (
         Consent.objects.select_for_update()
         .filter(craftsman=craftsman, purpose=purpose, withdrawn_at__isnull=True)
@@ -760,13 +889,25 @@ def consent_withdraw(*, actor: Any, craftsman: Craftsman, purpose: str) -> Conse
     consent.withdrawn_at = timezone.now()
     consent.updated_by = actor
     consent.save()
+    _touch(craftsman, actor)
+    who = "本人" if own else "工作人员代为"
     record_operation(
         actor=actor,
         module=MODULE,
         business_type=BusinessType.GRANT,
-        action=f"“{craftsman.name}”撤回同意：{consent.get_purpose_display()}",
+        action=f"“{craftsman.name}”撤回同意：{consent.get_purpose_display()}（{who}撤回）",
         target=craftsman,
-        params={"purpose": purpose},
+        params={"purpose": purpose, "reason": reason} if reason else {"purpose": purpose},
+        extra={"by_self": own},
+    )
+    from .signals import consent_withdrawn
+
+    consent_withdrawn.send(
+        sender=Consent,
+        craftsman=craftsman,
+        purpose=purpose,
+        actor=actor,
+        reason=reason or f"劳模工匠{who}撤回同意：{consent.get_purpose_display()}",
     )
     return consent
 

@@ -515,7 +515,12 @@ class ConsentView(ScopedMixin, View):
                 services.consent_grant(actor=request.user, craftsman=craftsman, purpose=purpose)
                 messages.success(request, "已记录同意")
             else:
-                services.consent_withdraw(actor=request.user, craftsman=craftsman, purpose=purpose)
+                services.consent_withdraw(
+                    actor=request.user,
+                    craftsman=craftsman,
+                    purpose=purpose,
+                    reason=request.POST.get("reason", ""),
+                )
                 messages.success(request, "已撤回同意")
         except (BusinessError, ScopeViolation) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))

@@ -178,7 +178,7 @@ def test_the_detail_page_says_where_the_change_came_from(client, world):
 
 
 def test_empty_to_empty_on_a_create_is_not_listed(world):
-    c = make_craftsman(world.county_a1, world.city_admin_a)
+    c = make_craftsman(world.county_a1, world.city_admin_a, consents=())
     created = ChangeLog.objects.filter(object_id=str(c.pk), action="create").latest("pk")
     name_changes([created], world.city_admin_a)
     shown = {name: (before, after) for name, before, after in created.named_diff}

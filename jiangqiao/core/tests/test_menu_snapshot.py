@@ -69,6 +69,7 @@ URLS = {
     "统计报表": "/academy/statistics/",
     "竞赛": "/academy/competitions/",
     "创新活动": "/academy/innovations/",
+    "个人信息权利申请": "/privacy/requests/",
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
@@ -78,6 +79,9 @@ TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
 DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
 MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
+# 个人信息权利申请 (issue 17 point 4): the unit's staff answer the people's requests. 我的个人信息
+# is shown only to an account linked to a craftsman profile or an enterprise contact.
+PRIVACY = ("个人信息保护", ("个人信息权利申请",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 # The chain's check and the append-only export: the audit administrator's (core.view_all_logs).
 LOGS_AUDIT = ("日志审计", (*LOGS[1], "日志完整性与导出"))
@@ -141,6 +145,7 @@ STAFF = [
     DASHBOARDS,
     ("系统管理", ("组织机构", "用户", "后台任务", "导入记录", "工作日历")),
     TAXONOMY,
+    PRIVACY,
     LOGS,
     ("接口", ("API 文档", "我的 API 令牌")),
     EXCHANGE,
@@ -158,6 +163,7 @@ EVERYTHING = [
     DASHBOARDS,
     ("系统管理", ("组织机构", "用户", "角色", "后台任务", "导入记录", "导入表头别名", "工作日历")),
     TAXONOMY,
+    PRIVACY,
     LOGS,
     ("接口", ("API 文档", "我的 API 令牌", "API 令牌管理")),
     EXCHANGE,

@@ -71,7 +71,12 @@ class CrossUnitSuggestionTests(WorldTestCase):
         talent_services.team_add_member(actor=w.city_admin_b, team=team, craftsman=cls.outsider)
         # Same expertise, but no consent / paused / serving only 天河: never suggested to 南山.
         cls.no_consent = craftsman(
-            w.county_b1, w.city_admin_b, expertise=EXPERTISE, items=ITEMS, regions_served=["440300"]
+            w.county_b1,
+            w.city_admin_b,
+            expertise=EXPERTISE,
+            items=ITEMS,
+            regions_served=["440300"],
+            consents=(),
         )
         cls.paused = craftsman(
             w.county_b1,
@@ -154,7 +159,10 @@ class CrossUnitSuggestionTests(WorldTestCase):
 
     def test_withdrawing_the_consent_leaves_the_pool(self) -> None:
         talent_services.consent_withdraw(
-            actor=self.world.city_admin_b, craftsman=self.outsider, purpose="profile_publication"
+            actor=self.world.city_admin_b,
+            craftsman=self.outsider,
+            purpose="profile_publication",
+            reason="本人书面申请",
         )
         self.assertNotIn(
             self.outsider.pk, set(serviceable_for(self.demand).values_list("pk", flat=True))

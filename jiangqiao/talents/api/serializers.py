@@ -71,6 +71,13 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 class ConsentActionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices, label="授权用途")
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        label="撤回原因",
+        help_text="代劳模工匠撤回时必填（如：本人书面申请）",
+    )
 
 
 class StatusSerializer(serializers.Serializer):  # type: ignore[type-arg]

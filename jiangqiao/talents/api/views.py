@@ -205,7 +205,10 @@ class CraftsmanViewSet(ScopedModelViewSet):
         body = ConsentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consent = services.consent_withdraw(
-            actor=request.user, craftsman=craftsman, purpose=body.validated_data["purpose"]
+            actor=request.user,
+            craftsman=craftsman,
+            purpose=body.validated_data["purpose"],
+            reason=body.validated_data.get("reason", ""),
         )
         return Response(ConsentSerializer(consent).data)
 

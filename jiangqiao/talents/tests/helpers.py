@@ -56,8 +56,17 @@ def craftsman_data(**extra: Any) -> dict[str, Any]:
     return data
 
 
-def make_craftsman(unit: Any, owner: Any, **extra: Any) -> Craftsman:
-    return services.craftsman_create(actor=owner, org=unit, data=craftsman_data(**extra))
+#: The separate consents a registered craftsman of the tests has given (matching needs the first,
+#: an invitation the second); pass ``consents=()`` for one who has given none.
+ALL_CONSENTS = ("profile_publication", "contact_sharing")
+
+
+def make_craftsman(
+    unit: Any, owner: Any, *, consents: Any = ALL_CONSENTS, **extra: Any
+) -> Craftsman:
+    return services.craftsman_create(
+        actor=owner, org=unit, data=craftsman_data(**extra), consents=consents
+    )
 
 
 def make_team(unit: Any, owner: Any, **extra: Any) -> ServiceTeam:

@@ -239,7 +239,9 @@ def test_consent_withdraw_keeps_history(world):
         consents=["contact_sharing"],
     )
     assert services.active_consents(c) == {"contact_sharing"}
-    services.consent_withdraw(actor=world.city_admin_a, craftsman=c, purpose="contact_sharing")
+    services.consent_withdraw(
+        actor=world.city_admin_a, craftsman=c, purpose="contact_sharing", reason="本人书面申请"
+    )
     assert services.active_consents(c) == set()
     services.consent_grant(actor=world.city_admin_a, craftsman=c, purpose="contact_sharing")
     rows = Consent.objects.filter(craftsman=c, purpose="contact_sharing")
@@ -247,12 +249,12 @@ def test_consent_withdraw_keeps_history(world):
     assert rows.filter(withdrawn_at__isnull=False).count() == 1
     with pytest.raises(BusinessError):
         services.consent_withdraw(
-            actor=world.city_admin_a, craftsman=c, purpose="profile_publication"
+            actor=world.city_admin_a, craftsman=c, purpose="profile_publication", reason="本人申请"
         )
 
 
 def test_no_consent_unless_ticked(world):
-    c = make_craftsman(world.county_a1, world.city_admin_a)
+    c = make_craftsman(world.county_a1, world.city_admin_a, consents=())
     assert services.active_consents(c) == set()
 
 
