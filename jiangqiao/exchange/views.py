@@ -91,10 +91,6 @@ class ExportView(SubmitOnceMixin, ScopedMixin, View):
         return super(ScopedMixin, self).dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def _render(self, request: HttpRequest, form: ExportForm, status: int = 200) -> HttpResponse:
-        from django.db.models import Max
-
-        from jiangqiao.core.models import ChangeLog
-
         return render(
             request,
             "exchange/export.html",
@@ -102,7 +98,7 @@ class ExportView(SubmitOnceMixin, ScopedMixin, View):
                 "title": "导出交换文件",
                 "form": form,
                 "instance": fmt.instance_id(),
-                "cursor_now": ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0,
+                "cursor_now": selectors.cursor_now(),
                 "last": selectors.batch_list(user=request.user)
                 .filter(direction="export", status="done")
                 .order_by("-pk")
