@@ -311,7 +311,7 @@ def _export_lines(
 
     try:
         yield emit(header)
-        ctx = DataContext(pii=mode)
+        ctx = DataContext(pii=mode, actor=actor)
         changes = (
             _changes(actor, cursor_from, cursor_to, types) if cursor_from is not None else None
         )
@@ -714,7 +714,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
             )
             return Outcome.SKIPPED
         if handler.local_fingerprint(obj) != row.local_fingerprint:
-            fields = diff_fields(handler.local_values(obj), values)
+            fields = diff_fields(handler.local_values(obj, data), values)
             _conflict(report, item, obj, fields, "本地在上次导入后修改过，来源也有新版本", handler)
             return Outcome.CONFLICT
         ctx.require(handler, obj, handler.update_action, "id")
@@ -737,7 +737,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
     if existing is not None:
         # Found by its natural key: another unit's object is neither linked nor compared.
         ctx.require(handler, existing, "view", handler.key_field)
-        local = handler.local_values(existing)
+        local = handler.local_values(existing, data)
         fields = diff_fields(local, values)
         if not fields:
             _save_mapping(ctx, item, handler, existing, None)
