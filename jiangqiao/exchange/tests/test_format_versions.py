@@ -303,7 +303,9 @@ def test_a_1_0_file_may_not_carry_1_1_keys(world, settings, source):
     assert batch.status == "failed"
     fields = {e["field"] for e in batch.report["errors"]}
     assert "data.skill_upgrades" in fields and "data.problems" in fields
-    assert all("格式 1.0 的文件不能包含此字段" in e["message"] for e in batch.report["errors"]), batch.report["errors"]
+    assert all("格式 1.0 的文件不能包含此字段" in e["message"] for e in batch.report["errors"]), (
+        batch.report["errors"]
+    )
     assert not ServiceRecord.objects.exists() and not Enterprise.objects.exists()
 
 
@@ -433,7 +435,11 @@ def test_a_file_of_version_2_0_is_refused_with_a_chinese_message(world, settings
     batch = import_text(world.province_admin, dump({**header, "version": "2.0"}, records))
     assert batch.status == "failed"
     assert batch.report["errors"] == [
-        {"line": 1, "field": "version", "message": "格式版本“2.0”不受支持（本实例支持 1.0, 1.1, 1.2）"}
+        {
+            "line": 1,
+            "field": "version",
+            "message": "格式版本“2.0”不受支持（本实例支持 1.0, 1.1, 1.2）",
+        }
     ]
     assert not Enterprise.objects.exists() and not ServiceRecord.objects.exists()
 
