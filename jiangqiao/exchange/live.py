@@ -57,8 +57,8 @@ BATCH_HEADER = "X-Exchange-Batch"
 SYNC_PERMISSION = "exchange.sync_exchangepeer"
 MANAGE_PERMISSION = "exchange.change_exchangepeer"
 #: One sync holds the peer at most this long (a process killed mid-sync frees it after that).
-LEASE = dt.timedelta(minutes=10)
-TIMEOUT_SECONDS = 120
+LEASE = dt.timedelta(minutes=3)
+TIMEOUT_SECONDS = 120  # under LEASE: a sync that waits this long still holds its lease
 #: Conflicts kept per answer on the sending side (the receiver's batch keeps them all).
 CONFLICTS_KEPT = 200
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
