@@ -14,14 +14,19 @@ from . import format as fmt
 from .choices import PiiMode, RecordType
 
 
-class ExportForm(LocalizedForm):
-    types = forms.MultipleChoiceField(
+def types_field() -> forms.MultipleChoiceField:
+    """Record types to exchange (none ticked: every type)."""
+    return forms.MultipleChoiceField(
         label="记录类型",
         choices=[(t, RecordType(t).label) for t in fmt.SUPPORTED_TYPES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="不选即全部类型",
     )
+
+
+class ExportForm(LocalizedForm):
+    types = types_field()
     since = forms.IntegerField(
         label="起始游标（增量）",
         min_value=0,
@@ -78,13 +83,7 @@ class PeerForm(LocalizedForm):
     run_as: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="导出账号", queryset=None, help_text="按此账号的数据范围与权限导出"
     )
-    types = forms.MultipleChoiceField(
-        label="记录类型",
-        choices=[(t, RecordType(t).label) for t in fmt.SUPPORTED_TYPES],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="不选即全部类型",
-    )
+    types = types_field()
     pii = forms.ChoiceField(label="个人标识形式", choices=PiiMode.choices, initial=PiiMode.HASH)
     interval_minutes = forms.IntegerField(
         label="同步间隔（分钟）", min_value=1, max_value=1440, initial=10

@@ -335,3 +335,16 @@ def test_sync_now_needs_the_permission(world, peer, wire):
     assert response.status_code == 302 and len(wire.sent) == 1
     peer.refresh_from_db()
     assert peer.acked_cursor > 0
+
+
+def test_the_lag_is_a_prometheus_gauge(world, peer, wire):
+    from jiangqiao.core import metrics
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        text = metrics.exposition().decode()
+    line = next(x for x in text.splitlines() if x.startswith("jiangqiao_exchange_lag_seconds "))
+    assert float(line.split()[1]) >= 120
+    live.peer_sync(peer=peer)
+    text = metrics.exposition().decode()
+    line = next(x for x in text.splitlines() if x.startswith("jiangqiao_exchange_lag_seconds "))
+    assert float(line.split()[1]) == 0
