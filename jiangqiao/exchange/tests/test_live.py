@@ -326,8 +326,8 @@ def test_the_token_is_stored_encrypted_and_never_shown(world, peer, token):
 
 def test_sync_now_needs_the_permission(world, peer, wire):
     client = Client()
-    client.force_login(world.grassroots_clerk)
-    assert client.post(f"/exchange/peers/{peer.pk}/sync/").status_code in (403, 404)
+    client.force_login(make_user("no_sync_role", world.county_a1))
+    assert client.post(f"/exchange/peers/{peer.pk}/sync/").status_code == 403
     assert wire.sent == []
     admin = Client()
     admin.force_login(world.province_admin)
@@ -348,3 +348,31 @@ def test_the_lag_is_a_prometheus_gauge(world, peer, wire):
     text = metrics.exposition().decode()
     line = next(x for x in text.splitlines() if x.startswith("jiangqiao_exchange_lag_seconds "))
     assert float(line.split()[1]) == 0
+
+
+def test_the_peer_form_saves_and_names_a_bad_field(world, token):
+    client = Client()
+    client.force_login(world.province_admin)
+    form = {
+        "name": "全国平台",
+        "base_url": "https://national.test",
+        "token": token,
+        "run_as": world.province_admin.pk,
+        "pii": "hash",
+        "interval_minutes": 15,
+        "is_active": "on",
+    }
+    bad = client.post("/exchange/peers/add/", {**form, "interval_minutes": 0})
+    assert bad.status_code == 400 and not ExchangePeer.objects.exists()
+    saved = client.post("/exchange/peers/add/", form)
+    peer = ExchangePeer.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == peer.get_absolute_url()
+    assert (peer.interval_minutes, peer.token, peer.types) == (15, token, [])
+    # Editing without a token keeps the stored one.
+    client.post(f"/exchange/peers/{peer.pk}/edit/", {**form, "token": "", "interval_minutes": 30})
+    peer.refresh_from_db()
+    assert (peer.interval_minutes, peer.token) == (30, token)
+    nobody = Client()
+    nobody.force_login(make_user("no_exchange_role", world.county_a1))
+    assert nobody.post("/exchange/peers/add/", {**form, "name": "另一个"}).status_code == 403
+    assert ExchangePeer.objects.count() == 1
