@@ -214,6 +214,12 @@ def _copy_test_database(names: list[str], tmp: Path) -> Iterator[list[str]]:
     copies = [f"{source}_live_{name}".replace("-", "_")[:60] for name in names]
     connections.close_all()  # a template must have no other session
     with psycopg.connect(**params) as admin:
+        # A connection left open by an earlier test (another thread's) would block the copy.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
         for copy in copies:
             admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
             admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
