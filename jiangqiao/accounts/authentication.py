@@ -65,7 +65,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         reason = password_change_required(user)
         if reason:
             raise exceptions.PermissionDenied(f"{reason}（在此之前该账号的 API 令牌不能使用）")
-        if not token.allows_path(request.path):
+        if not token.allows_path(request.path_info):
             message = f"该令牌的使用范围为【{token.scope_labels}】，不能调用此接口"
             _log_use(request, token, allowed=False, message=message)
             raise exceptions.PermissionDenied(message)
