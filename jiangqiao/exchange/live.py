@@ -170,14 +170,16 @@ def _take_lease(peer: ExchangePeer) -> bool:
 
 def _prepare(peer: ExchangePeer) -> None:
     """Export the changes after ``acked_cursor`` into the pending batch (nothing to send: the
-    cursor moves on without a batch)."""
+    cursor moves on without a batch). A new link starts with a snapshot: the change log may have
+    been purged, and rows written around it are only in a snapshot."""
+    first = peer.acked_cursor <= 0
     cursor = services.current_cursor()
     carried = ChangeLog.objects.filter(
         chain_seq__gt=peer.acked_cursor,
         chain_seq__lte=cursor,
         content_type_id__in=list(services._change_roots()),
     )
-    if not carried.exists():
+    if not first and not carried.exists():
         # Nothing this link carries has changed: move on without a batch.
         _update(
             peer,
@@ -190,7 +192,7 @@ def _prepare(peer: ExchangePeer) -> None:
     batch, lines = services.export_start(
         actor=peer.run_as,
         types=peer.types or None,
-        since=peer.acked_cursor,
+        since=None if first else peer.acked_cursor,
         pii=peer.pii,
         file_name=f"live-{peer.name}-{key}.jsonl"[:255],
     )

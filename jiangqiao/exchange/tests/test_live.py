@@ -242,6 +242,14 @@ def test_conflicts_are_recorded_on_both_sides(world, peer, wire, province):
     assert "object" not in conflict and "url" not in conflict  # no local names cross over
     sent = ExchangeBatch.objects.filter(direction="export").latest("pk")
     assert sent.conflict_count == 1 and sent.report["remote"]["conflict_count"] == 1
+    # The link started with a snapshot; after that, changes since the acknowledged cursor.
+    kinds = list(
+        ExchangeBatch.objects.filter(direction="export")
+        .order_by("pk")
+        .values_list("kind", "cursor_from")
+    )
+    assert [kind for kind, _ in kinds] == ["snapshot", "changes"]
+    assert kinds[0][1] is None and kinds[1][1] > 0
     page = Client()
     page.force_login(world.province_admin)
     html = page.get(peer.get_absolute_url()).content.decode()
