@@ -52,7 +52,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         )
         if token is None or not token.is_usable:
             _log_failure(request, token, key)
-            raise exceptions.AuthenticationFailed("令牌无效、已过期或已吊销")
+            if token is not None and token.revoked_at:
+                raise exceptions.AuthenticationFailed("API 令牌已吊销，请向令牌持有人重新签发")
+            if token is not None:
+                raise exceptions.AuthenticationFailed("API 令牌已过期，请重新签发")
+            raise exceptions.AuthenticationFailed("API 令牌无效")
         user = token.user
         if not user.is_active:
             raise exceptions.AuthenticationFailed("该账号已停用")
@@ -61,8 +65,14 @@ class ApiTokenAuthentication(BaseAuthentication):
         reason = password_change_required(user)
         if reason:
             raise exceptions.PermissionDenied(f"{reason}（在此之前该账号的 API 令牌不能使用）")
+        if not token.allows_path(request.path_info):
+            message = f"该令牌的使用范围为【{token.scope_labels}】，不能调用此接口"
+            _log_use(request, token, allowed=False, message=message)
+            raise exceptions.PermissionDenied(message)
         if token.read_only and request.method not in SAFE_METHODS:
+            _log_use(request, token, allowed=False, message="只读令牌不能修改数据")
             raise exceptions.PermissionDenied("只读令牌不能修改数据")
+        _log_use(request, token, allowed=True)
         _touch(request, token)
         return user, token
 
@@ -79,6 +89,22 @@ def _touch(request: Any, token: Any) -> None:
     if token.last_used_at and now - token.last_used_at < TOUCH_EVERY:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=client_ip(request))
+
+
+def _log_use(request: Any, token: Any, *, allowed: bool, message: str = "") -> None:
+    """Every request made with a token is written down (``ApiTokenUse``), refused ones too."""
+    from jiangqiao.core.context import client_ip
+
+    from .models import ApiTokenUse
+
+    ApiTokenUse.objects.create(
+        token=token,
+        method=str(request.method or "")[:10],
+        path=str(request.path or "")[:300],
+        ip=client_ip(request),
+        allowed=allowed,
+        message=message[:200],
+    )
 
 
 def _log_failure(request: Any, token: Any, key: str) -> None:

@@ -52,3 +52,15 @@ class TokenState(models.TextChoices):
     EXPIRING = "expiring", "30天内到期"
     EXPIRED = "expired", "已过期"
     REVOKED = "revoked", "已吊销"
+
+
+class TokenScope(models.TextChoices):
+    """API areas a token can be limited to (none ticked: every API its owner may use)."""
+
+    EXCHANGE = "exchange", "数据交换"
+
+
+#: The API paths each area covers (a scoped token is refused everywhere else).
+TOKEN_SCOPE_PATHS: dict[str, tuple[str, ...]] = {
+    TokenScope.EXCHANGE: ("/api/v1/exchange/",),
+}

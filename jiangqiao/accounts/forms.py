@@ -13,6 +13,7 @@ from jiangqiao.core.pickers import ObjectChoiceField, ObjectMultipleChoiceField
 from jiangqiao.orgs.models import Organization
 from jiangqiao.orgs.selectors import organization_choices_for
 
+from .choices import TokenScope
 from .models import Role, User
 from .permissions import permission_label
 from .roles import ADMIN_ROLES
@@ -328,6 +329,13 @@ class TokenIssueForm(LocalizedForm):
     )
     read_only = forms.BooleanField(
         label="只读", required=False, initial=True, help_text="只读令牌只能查询，不能修改数据"
+    )
+    scopes = forms.MultipleChoiceField(
+        label="使用范围",
+        required=False,
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="勾选后令牌只能调用这些接口（全国平台数据交换的令牌请勾选“数据交换”）；不勾选为全部接口",
     )
 
     def __init__(self, *args: Any, max_days: int, **kwargs: Any) -> None:

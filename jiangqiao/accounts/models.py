@@ -235,6 +235,12 @@ class ApiToken(models.Model):
     read_only = models.BooleanField(
         "只读", default=True, help_text="只读令牌只能查询，不能修改数据"
     )
+    scopes = models.JSONField(
+        "使用范围",
+        default=list,
+        blank=True,
+        help_text="令牌只能调用所列范围的接口（如“数据交换”）；为空时可调用账号有权使用的全部接口",
+    )
     created_at = models.DateTimeField("签发时间", auto_now_add=True)
     expires_at = models.DateTimeField("失效时间")
     last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
@@ -272,3 +278,45 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.state == "有效"
+
+    @property
+    def scope_labels(self) -> str:
+        from .choices import TokenScope
+
+        labels = [TokenScope(s).label for s in self.scopes or [] if s in TokenScope.values]
+        return "、".join(labels) or "全部接口"
+
+    def allows_path(self, path: str) -> bool:
+        from .choices import TOKEN_SCOPE_PATHS
+
+        if not self.scopes:
+            return True
+        return any(
+            path.startswith(prefix)
+            for scope in self.scopes
+            for prefix in TOKEN_SCOPE_PATHS.get(scope, ())
+        )
+
+
+class ApiTokenUse(models.Model):
+    """One request made with an API token (accepted or refused for its scope): who, when, what."""
+
+    token = models.ForeignKey(
+        ApiToken, models.CASCADE, related_name="uses", verbose_name="API 令牌"
+    )
+    time = models.DateTimeField("时间", default=timezone_now, db_index=True)
+    method = models.CharField("方法", max_length=10)
+    path = models.CharField("接口", max_length=300)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    allowed = models.BooleanField("已放行", default=True)
+    message = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌使用记录"
+        verbose_name_plural = "API 令牌使用记录"
+        default_permissions = ("view",)
+        ordering = ["-time", "-pk"]
+        indexes = [models.Index(fields=["token", "time"], name="apitokenuse_token_time")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"

@@ -83,6 +83,12 @@ EXCHANGE_STAFF = (
     "exchange.view_exchangebatch",
     "exchange.export_exchange",
     "exchange.import_exchange",
+    # 实时交换 (issue 17 point 9): the peers of this instance and the batches received live.
+    "exchange.view_exchangepeer",
+    "exchange.add_exchangepeer",
+    "exchange.change_exchangepeer",
+    "exchange.sync_exchangepeer",
+    "exchange.view_exchangereceipt",
 )
 # The working-day calendar (deadlines count 工作日): staff read it, the system administrator keeps it.
 CALENDAR_VIEW = ("core.view_calendarday",)

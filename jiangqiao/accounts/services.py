@@ -759,10 +759,21 @@ def token_max_days() -> int:
 
 @transaction.atomic
 def token_issue(
-    *, actor: User, name: str, days: int, read_only: bool = True
+    *, actor: User, name: str, days: int, read_only: bool = True, scopes: Any = ()
 ) -> tuple[ApiToken, str]:
-    """Issue a personal API token for ``actor``; returns the token and its key (shown once)."""
+    """Issue a personal API token for ``actor``; returns the token and its key (shown once).
+
+    ``scopes`` limits it to API areas (``TokenScope``; e.g. an exchange peer's token can call only
+    the exchange endpoints); none: every API the account may use."""
     from .authentication import KEY_PREFIX, hash_key
+    from .choices import TokenScope
+
+    if isinstance(scopes, str) or not all(isinstance(s, str) for s in scopes or ()):
+        raise BusinessError("使用范围：应为范围代码的列表", field="scopes")
+    unknown = [s for s in scopes or () if s not in TokenScope.values]
+    if unknown:
+        raise BusinessError(f"使用范围：未知的范围“{'、'.join(unknown)}”", field="scopes")
+    scope_list = [s for s in TokenScope.values if s in set(scopes or ())]
 
     if not actor.has_perm("accounts.add_apitoken"):
         raise BusinessError("您没有签发 API 令牌的权限")
@@ -788,13 +799,15 @@ def token_issue(
         key_prefix=key[:8],
         key_hash=hash_key(key),
         read_only=read_only,
+        scopes=scope_list,
         expires_at=timezone.now() + timedelta(days=days),
     )
     record_operation(
         actor=actor,
         module="API 令牌",
         business_type=BusinessType.GRANT,
-        action=f"签发 API 令牌“{token}”（{'只读' if read_only else '读写'}，{days} 天）",
+        action=f"签发 API 令牌“{token}”（{'只读' if read_only else '读写'}，{days} 天，"
+        f"范围：{token.scope_labels}）",
         target=actor,
     )
     return token, key

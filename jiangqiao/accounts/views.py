@@ -356,6 +356,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     days=form.cleaned_data["days"],
                     read_only=form.cleaned_data["read_only"],
+                    scopes=form.cleaned_data["scopes"],
                 )
             except BusinessError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -23,9 +23,10 @@ from jiangqiao.taxonomy.selectors import term_infos
 from .choices import PiiMode, RecordType
 
 FORMAT = "jiangqiao-exchange"
-VERSION = "1.1"
-#: Versions the importer reads. 1.1 only added optional keys, so a 1.0 file is read as before.
-SUPPORTED_VERSIONS = ("1.0", "1.1")
+VERSION = "1.2"
+#: Versions the importer reads. 1.1 and 1.2 only added optional keys, so older files are read as
+#: before.
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
 #: Keys of ``data`` that a version added, per record type: a file of an older version may not
 #: carry them (a 1.0 file with them was not written by a 1.0 exporter).
 ADDED_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -37,6 +38,12 @@ ADDED_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "benefit_verified_at",
             "skill_upgrades",
         ),
+    },
+    # Enterprise contacts, consents and preferred craftsmen travel too (issue 17 point 9).
+    "1.2": {
+        "enterprise": ("contacts",),
+        "craftsman": ("consents",),
+        "demand": ("preferred_craftsmen",),
     },
 }
 

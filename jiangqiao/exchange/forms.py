@@ -15,14 +15,19 @@ from . import format as fmt
 from .choices import PiiMode, RecordType
 
 
-class ExportForm(LocalizedForm):
-    types = forms.MultipleChoiceField(
+def types_field() -> forms.MultipleChoiceField:
+    """Record types to exchange (none ticked: every type)."""
+    return forms.MultipleChoiceField(
         label="记录类型",
         choices=[(t, RecordType(t).label) for t in fmt.SUPPORTED_TYPES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="不选即全部类型",
     )
+
+
+class ExportForm(LocalizedForm):
+    types = types_field()
     since = forms.IntegerField(
         label="起始游标（增量）",
         min_value=0,
@@ -59,3 +64,40 @@ class ImportForm(LocalizedForm):
         ).order_by("path")
         if getattr(user, "org_id", None):
             self.fields["target_org"].initial = user.org_id
+
+
+class PeerForm(LocalizedForm):
+    """A live exchange peer (``live.peer_save`` checks the rules)."""
+
+    name = forms.CharField(label="名称", max_length=100, help_text="如：全国平台")
+    base_url = forms.URLField(
+        assume_scheme="https",
+        label="对方地址",
+        help_text="对方实例的根地址，如 https://national.example.cn",
+    )
+    token = forms.CharField(
+        label="API 令牌",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="对方为本实例签发的令牌（使用范围“数据交换”，读写）；加密保存，修改时留空则不变",
+    )
+    run_as: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="导出账号", queryset=None, help_text="按此账号的数据范围与权限导出"
+    )
+    types = types_field()
+    pii = forms.ChoiceField(label="个人标识形式", choices=PiiMode.choices, initial=PiiMode.HASH)
+    interval_minutes = forms.IntegerField(
+        label="同步间隔（分钟）", min_value=1, max_value=1440, initial=10
+    )
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        model_choice(self, "run_as").queryset = (
+            get_user_model()
+            .objects.visible_to(user, "view")  # type: ignore[attr-defined]
+            .filter(is_active=True)
+            .order_by("username")
+        )

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 
+from jiangqiao.core.crypto import EncryptedTextField
 from jiangqiao.core.models import OrgOwnedModel
 
 from .choices import BatchStatus, Direction, FileKind, PiiMode, RecordType
@@ -128,3 +130,109 @@ class ExchangeRecord(models.Model):
     @property
     def source_label(self) -> str:
         return f"{self.source_instance}（{RecordType(self.record_type).label}）"
+
+
+class ExchangePeer(OrgOwnedModel):
+    """The other instance of a live exchange link (``docs/exchange.md`` §11 实时交换).
+
+    This side pushes incremental batches to the peer: the changes after ``acked_cursor`` (the
+    change log's commit-order position the peer has confirmed), exported as ``run_as`` sees them,
+    every ``interval_minutes``. The batch being delivered is kept whole (``pending_*``) until the
+    peer acknowledges it, and resent unchanged — same key, same bytes — after a failure, so the
+    peer applies it exactly once. The token (issued on the peer, scope 数据交换) is stored
+    encrypted and never shown again.
+    """
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    base_url = models.URLField("对方地址", help_text="如 https://national.example.cn")
+    token = EncryptedTextField("对方签发的 API 令牌", blank=True)
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        verbose_name="导出账号",
+        help_text="按此账号的数据范围与权限导出",
+    )
+    types = models.JSONField("记录类型", default=list, blank=True)
+    pii = models.CharField("个人标识形式", max_length=10, choices=PiiMode.choices)
+    interval_minutes = models.PositiveIntegerField("同步间隔（分钟）", default=10)
+    is_active = models.BooleanField("启用", default=True)
+    acked_cursor = models.BigIntegerField("对方已确认的游标", default=0, editable=False)
+    pending_key = models.CharField("待确认批次", max_length=64, blank=True, editable=False)
+    pending_content = models.BinaryField("待确认批次内容", null=True, blank=True, editable=False)
+    pending_cursor_to = models.BigIntegerField("待确认批次截止游标", null=True, editable=False)
+    pending_batch = models.ForeignKey(
+        ExchangeBatch,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="待确认的导出批次",
+    )
+    attempts = models.PositiveIntegerField("本批发送次数", default=0, editable=False)
+    lease_until = models.DateTimeField("同步占用至", null=True, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField("最近尝试", null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField("最近成功", null=True, blank=True, editable=False)
+    last_error = models.TextField("最近错误", blank=True, editable=False)
+    last_result = models.JSONField("最近结果", default=dict, blank=True, editable=False)
+
+    audit_exclude: ClassVar[tuple[str, ...]] = (
+        "token",
+        "pending_content",
+        "pending_key",
+        "pending_cursor_to",
+        "pending_batch",
+        "attempts",
+        "lease_until",
+        "last_attempt_at",
+        "last_success_at",
+        "last_error",
+        "last_result",
+        "acked_cursor",
+    )
+
+    class Meta:
+        verbose_name = "交换对端"
+        verbose_name_plural = "交换对端"
+        ordering = ["name"]
+        permissions = [("sync_exchangepeer", "立即同步交换对端")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("exchange:peer_detail", args=[self.pk])
+
+
+class ExchangeReceipt(models.Model):
+    """A live batch this instance has applied: ``(source instance, batch key)`` once, with the
+    SHA-256 of its bytes. Written in the transaction that applies the batch, so a batch is either
+    applied and receipted or neither; a resend of the same batch is answered from here."""
+
+    source_instance = models.CharField("来源实例", max_length=100)
+    batch_key = models.CharField("批次键", max_length=64)
+    sha256 = models.CharField("内容SHA-256", max_length=64)
+    batch = models.ForeignKey(
+        ExchangeBatch, models.PROTECT, related_name="receipts", verbose_name="导入批次"
+    )
+    cursor_from = models.BigIntegerField("起始游标", null=True, blank=True)
+    cursor_to = models.BigIntegerField("截止游标", null=True, blank=True)
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    resent = models.PositiveIntegerField("重复送达次数", default=0)
+
+    class Meta:
+        verbose_name = "交换批次回执"
+        verbose_name_plural = "交换批次回执"
+        ordering = ["-received_at", "-pk"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_instance", "batch_key"],
+                name="exchange_receipt_unique_batch",
+                violation_error_message="该批次已接收",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_instance}/{self.batch_key}"

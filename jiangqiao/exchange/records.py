@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,7 +32,7 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
-from jiangqiao.demands.models import Demand, Enterprise
+from jiangqiao.demands.models import Demand, Enterprise, EnterpriseContact
 from jiangqiao.matching import services as matching_services
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.orgs.models import Organization
@@ -46,8 +47,9 @@ from .models import ExchangeRecord
 #: Keys of ``data`` that are not compared (personal identifiers differ by PII form; the owning
 #: unit is placed by the importer, not copied).
 NOT_COMPARED = {"org", "id_number", "id_hash", "mobile", "mobile_hash"}
-#: Child lists compared as sets (order is presentation only).
-CHILD_LISTS = {"honours", "service_items", "members", "skill_upgrades"}
+#: Child lists compared as sets (order is presentation only); their items' personal identifiers
+#: are left out too.
+CHILD_LISTS = {"honours", "service_items", "members", "skill_upgrades", "contacts", "consents"}
 
 
 class LineError(Exception):
@@ -106,7 +108,13 @@ def comparable(data: dict[str, Any]) -> dict[str, Any]:
 
     result = {k: plain(v) for k, v in data.items() if k not in NOT_COMPARED}
     for key in CHILD_LISTS & set(result):
-        result[key] = sorted(result[key], key=fmt.canonical)
+        items = [
+            {k: v for k, v in item.items() if k not in NOT_COMPARED}
+            if isinstance(item, dict)
+            else item
+            for item in result[key] or []
+        ]
+        result[key] = sorted(items, key=fmt.canonical)
     return result
 
 
@@ -123,9 +131,12 @@ class DataContext:
     """Builds references while serialising. ``local=True`` makes references ``{"pk": n}``
     (used to compare with an incoming record); otherwise ``{"id": ..., <natural key>}``."""
 
-    def __init__(self, *, pii: str = PiiMode.HASH, local: bool = False) -> None:
+    def __init__(self, *, pii: str = PiiMode.HASH, local: bool = False, actor: Any = None) -> None:
         self.pii = pii
         self.local = local
+        #: Who exports: references to other objects (a demand's preferred craftsmen) are limited
+        #: to what this account may see.
+        self.actor = actor
         self.instance = fmt.instance_id()
         self._origin: dict[tuple[str, int], ExchangeRecord | None] = {}
         self._key_hash: dict[int, str] = {}
@@ -361,6 +372,10 @@ class Handler(ABC):
     key_field: ClassVar[str] = "id"
     #: The scope action an update (or delete) of an existing object needs.
     update_action: ClassVar[str] = "change"
+    #: Keys of ``data`` a later format version added: a record without them leaves them alone,
+    #: and an empty value is left out of the local fingerprint (mappings written before the key
+    #: existed still match).
+    optional_keys: ClassVar[tuple[str, ...]] = ()
 
     def export_queryset(self, user: Any) -> models.QuerySet[Any]:
         qs = self.model._default_manager.visible_to(user, "view")  # type: ignore[attr-defined]
@@ -377,15 +392,26 @@ class Handler(ABC):
     def to_data(self, obj: Any, ctx: DataContext) -> dict[str, Any]:
         """The record's ``data`` in the exchange format."""
 
-    def local_values(self, obj: Any) -> dict[str, Any]:
-        return comparable(self.to_data(obj, DataContext(local=True)))
+    def local_values(self, obj: Any, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The local object's comparable values; with ``data`` (an incoming record), without the
+        optional keys the record does not carry."""
+        values = comparable(self.to_data(obj, DataContext(local=True)))
+        if data is not None:
+            for key in self.optional_keys:
+                if key not in data:
+                    values.pop(key, None)
+        return values
 
     def local_fingerprint(self, obj: Any) -> str:
         extra = {
             "_org": getattr(obj, "org_id", None),
             "_pii": [getattr(obj, "id_number_index", ""), getattr(obj, "mobile_index", "")],
         }
-        return fmt.fingerprint({**self.local_values(obj), **extra})
+        values = self.local_values(obj)
+        for key in self.optional_keys:
+            if values.get(key) in ([], None):
+                values.pop(key, None)
+        return fmt.fingerprint({**values, **extra})
 
     # import side
     def resolve_refs(self, ctx: ImportContext, data: dict[str, Any]) -> dict[str, Any]:
@@ -444,7 +470,9 @@ class EnterpriseHandler(Handler):
     record_type = RecordType.ENTERPRISE
     model = Enterprise
     related = ("org",)
+    prefetch = ("contacts",)
     key_field = "data.uscc"
+    optional_keys = ("contacts",)
 
     def to_data(self, obj: Enterprise, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -471,7 +499,47 @@ class EnterpriseHandler(Handler):
             "union_uscc": obj.union_uscc,
             "remark": obj.remark,
             "status": obj.status,
+            "contacts": [
+                _contact_data(c, ctx)
+                for c in obj.contacts.all()
+                if not ctx.local or c.user_id is None
+            ],
         }
+
+    def _sync_contacts(self, ctx: ImportContext, ent: Enterprise, data: dict[str, Any]) -> None:
+        """Make the enterprise's contacts the incoming list, through the demands services: the ones
+        no longer listed are removed (a contact linked to a local account stays), the new ones
+        added — with the mobile number only when the file carries it in clear (``full``)."""
+        raw = [c for c in data.get("contacts") or [] if isinstance(c, dict)]
+        wanted = [_contact_key(comparable_contact(c)) for c in raw]
+        present: set[str] = set()
+        for contact in list(ent.contacts.all()):
+            key = _contact_key(
+                {"name": contact.name, "title": contact.title, "is_primary": contact.is_primary}
+            )
+            if key in wanted and key not in present:
+                present.add(key)
+                continue
+            if contact.user_id is None:
+                demand_services.contact_remove(actor=ctx.actor, contact=contact)
+        for n, item in enumerate(raw):
+            key = wanted[n]
+            if key in present:
+                continue
+            present.add(key)
+            mobile = (item.get("mobile") or "") if ctx.pii == PiiMode.FULL else ""
+            try:
+                demand_services.contact_add(
+                    actor=ctx.actor,
+                    enterprise=ent,
+                    name=item.get("name") or "",
+                    title=item.get("title") or "",
+                    mobile=mobile,
+                    is_primary=bool(item.get("is_primary")),
+                )
+            except (BusinessError, ValidationError) as exc:
+                message = getattr(exc, "message", None) or "；".join(exc.messages)  # type: ignore[union-attr]
+                raise LineError(f"data.contacts[{n}]", f"联系人第{n + 1}项：{message}") from exc
 
     def _input(self, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
         out = {}
@@ -506,6 +574,8 @@ class EnterpriseHandler(Handler):
             ent = demand_services.enterprise_set_status(
                 actor=ctx.actor, enterprise=ent, status=values["status"]
             )
+        if "contacts" in data:
+            self._sync_contacts(ctx, ent, data)
         return ent
 
     def update(
@@ -521,7 +591,34 @@ class EnterpriseHandler(Handler):
             obj = demand_services.enterprise_set_status(
                 actor=ctx.actor, enterprise=obj, status=values["status"]
             )
+        if "contacts" in data and local.get("contacts") != values.get("contacts"):
+            self._sync_contacts(ctx, obj, data)
         return obj
+
+
+def _contact_data(contact: EnterpriseContact, ctx: DataContext) -> dict[str, Any]:
+    mobile, mobile_hash = (None, None)
+    if not ctx.local:
+        mobile, mobile_hash = fmt.pii_form(ctx.pii, "mobile", contact.mobile or "")
+    return {
+        "name": contact.name,
+        "title": contact.title,
+        "mobile": mobile,
+        "mobile_hash": mobile_hash,
+        "is_primary": contact.is_primary,
+    }
+
+
+def comparable_contact(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": item.get("name") or "",
+        "title": item.get("title") or "",
+        "is_primary": bool(item.get("is_primary")),
+    }
+
+
+def _contact_key(item: dict[str, Any]) -> str:
+    return fmt.canonical(comparable_contact(item))
 
 
 # -- craftsman -----------------------------------------------------------------------------------
@@ -537,8 +634,9 @@ class CraftsmanHandler(Handler):
     record_type = RecordType.CRAFTSMAN
     model = Craftsman
     related = ("org",)
-    prefetch = ("honours", "service_items")
+    prefetch = ("honours", "service_items", "consents")
     key_field = "data.id_hash"
+    optional_keys = ("consents",)
 
     def to_data(self, obj: Craftsman, ctx: DataContext) -> dict[str, Any]:
         id_number, id_hash = (None, None)
@@ -604,7 +702,40 @@ class CraftsmanHandler(Handler):
                 }
                 for i in obj.service_items.all()
             ],
+            # PIPL: the receiving side must not use a craftsman without the consent (history too).
+            "consents": [
+                {
+                    "purpose": c.purpose,
+                    "version": c.version,
+                    "granted_at": _iso(c.granted_at),
+                    "withdrawn_at": _iso(c.withdrawn_at),
+                }
+                for c in obj.consents.all()
+            ],
         }
+
+    def _sync_consents(self, ctx: ImportContext, obj: Craftsman, data: dict[str, Any]) -> None:
+        items = []
+        for n, item in enumerate(data.get("consents") or []):
+            try:
+                granted, withdrawn = (
+                    _datetime(item.get("granted_at")),
+                    _datetime(item.get("withdrawn_at")),
+                )
+            except ValueError:
+                granted = withdrawn = None
+            if granted is None or (item.get("withdrawn_at") and withdrawn is None):
+                raise LineError(
+                    f"data.consents[{n}]",
+                    f"个人信息授权第{n + 1}项：时间应为 ISO 8601（如 2026-12-01T10:00:00+08:00）",
+                )
+            items.append({**item, "granted_at": granted, "withdrawn_at": withdrawn})
+        talent_services.consents_import(
+            actor=ctx.actor,
+            craftsman=obj,
+            consents=items,
+            note=f"数据交换导入（批次 #{ctx.batch.pk}）",
+        )
 
     def _input(self, values: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
         out = {}
@@ -673,6 +804,8 @@ class CraftsmanHandler(Handler):
         obj = talent_services.craftsman_create(actor=ctx.actor, org=org, data=fields)
         obj = self._set_status(ctx, obj, values)
         self._add_children(ctx, obj, values)
+        if "consents" in data:
+            self._sync_consents(ctx, obj, data)
         return obj
 
     def update(
@@ -694,6 +827,8 @@ class CraftsmanHandler(Handler):
             for item in list(obj.service_items.all()):
                 talent_services.service_item_delete(actor=ctx.actor, item=item)
             self._add_children(ctx, obj, {"service_items": values.get("service_items")})
+        if "consents" in data and local.get("consents") != values.get("consents"):
+            self._sync_consents(ctx, obj, data)
         return Craftsman.objects.get(pk=obj.pk)
 
 
@@ -823,6 +958,7 @@ class DemandHandler(Handler):
     model = Demand
     related = ("org", "enterprise")
     key_field = "data.number"
+    optional_keys = ("preferred_craftsmen",)
 
     def to_data(self, obj: Demand, ctx: DataContext) -> dict[str, Any]:
         return {
@@ -850,11 +986,35 @@ class DemandHandler(Handler):
             "status": obj.status,
             "submitted_at": _iso(obj.submitted_at),
             "triaged_at": _iso(obj.triaged_at),
+            "preferred_craftsmen": self._preferred(obj, ctx),
         }
+
+    def _preferred(self, obj: Demand, ctx: DataContext) -> list[dict[str, Any]]:
+        """The preferred craftsmen in the demand's order; on export only those the exporting
+        account may see (another unit's craftsman is not named, not even by id)."""
+        ids = [i for i in obj.preferred_craftsmen or [] if isinstance(i, int)]
+        if not ids:
+            return []
+        pool = Craftsman.objects.filter(pk__in=ids)
+        if not ctx.local and ctx.actor is not None:
+            pool = pool & Craftsman.objects.visible_to(ctx.actor, "view")
+        found = {c.pk: c for c in pool}
+        return [ctx.ref(RecordType.CRAFTSMAN, found[i]) for i in ids if i in found]
 
     def resolve_refs(self, ctx: ImportContext, data: dict[str, Any]) -> dict[str, Any]:
         ent = ctx.resolve(RecordType.ENTERPRISE, data.get("enterprise"), "data.enterprise")
-        return {**data, "enterprise": {"pk": ent.pk}}
+        resolved = {**data, "enterprise": {"pk": ent.pk}}
+        if "preferred_craftsmen" in data:
+            resolved["preferred_craftsmen"] = [
+                {"pk": ctx.resolve(RecordType.CRAFTSMAN, ref, f"data.preferred_craftsmen[{n}]").pk}
+                for n, ref in enumerate(data.get("preferred_craftsmen") or [])
+            ]
+        return resolved
+
+    def _fields(self, data: dict[str, Any]) -> tuple[str, ...]:
+        """The input fields a record carries (a record of format 1.1 or older has no preferred
+        craftsmen and leaves them as they are)."""
+        return DEMAND_INPUT + (("preferred_craftsmen",) if "preferred_craftsmen" in data else ())
 
     def place(self, ctx: ImportContext, data: dict[str, Any], values: dict[str, Any]) -> Any:
         # A demand belongs to its enterprise's unit (as demand_create does).
@@ -878,6 +1038,8 @@ class DemandHandler(Handler):
             v = values.get(f)
             if f == "deadline":
                 v = _date(v)
+            elif f == "preferred_craftsmen":
+                v = list(v or [])
             elif v is None and f not in ("trainee_count",):
                 v = [] if f in ("industry_codes", "tags") else ""
             out[f] = v
@@ -906,7 +1068,7 @@ class DemandHandler(Handler):
         demand = demand_services.demand_create(
             actor=ctx.actor,
             enterprise=enterprise,
-            data=self._input(values, DEMAND_INPUT),
+            data=self._input(values, self._fields(data)),
             channel=values.get("channel") or "imported",
         )
         return self._patch_state(ctx, demand, values)
@@ -917,7 +1079,7 @@ class DemandHandler(Handler):
         local = self.local_values(obj)
         if local.get("enterprise") != values.get("enterprise"):
             raise LineError("data.enterprise", "需求所属企业与本实例已有的同一需求不一致，未覆盖")
-        changed = _changed(local, values, DEMAND_INPUT)
+        changed = _changed(local, values, self._fields(data))
         if changed and obj.status in EDITABLE_STATUSES:
             obj = demand_services.demand_update(
                 actor=ctx.actor, demand=obj, data=self._input(values, changed)

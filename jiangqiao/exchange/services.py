@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jiangqiao.casework.models import ServiceRecord
+from jiangqiao.core import auditchain
 from jiangqiao.core.choices import BusinessType, OperationStatus
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog
@@ -126,6 +127,17 @@ def _change_roots() -> dict[int, tuple[str, str | None]]:
     }
 
 
+def current_cursor() -> int:
+    """The change log's last commit-order position, after sealing what has committed.
+
+    Sealing (``core.auditchain``) gives the committed rows their positions in the order it sees
+    them, under one lock, after their transactions commit; a row still in flight gets a higher
+    position than this one when it commits. So every change at or below the returned cursor is
+    committed and visible, and every later one will be above it."""
+    auditchain.seal(ChangeLog.chain_name)
+    return int(ChangeLog.objects.aggregate(m=Max("chain_seq"))["m"] or 0)
+
+
 @dataclass
 class ChangeSet:
     touched: dict[str, set[int]] = field(default_factory=dict)
@@ -135,8 +147,11 @@ class ChangeSet:
 def _changes(actor: Any, since: int, until: int, types: list[str]) -> ChangeSet:
     roots = _change_roots()
     result = ChangeSet({t: set() for t in types}, {t: set() for t in types})
+    # The cursor is the change log's commit-order position (``chain_seq``), not its id: a
+    # transaction that commits after a later one gets its position when it commits, so it can
+    # never fall below a cursor already handed out (docs/exchange.md §3.2).
     rows = ChangeLog.objects.filter(
-        pk__gt=since, pk__lte=until, content_type_id__in=list(roots)
+        chain_seq__gt=since, chain_seq__lte=until, content_type_id__in=list(roots)
     ).values_list(
         "pk", "content_type_id", "object_id", "action", "prechange_data", "postchange_data"
     )
@@ -201,7 +216,7 @@ def export_start(
         )
     if mode != PiiMode.MASKED:
         fmt.hash_key()  # fail now, with a clear message, rather than in the middle of a stream
-    cursor_to = ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0
+    cursor_to = current_cursor()
     kind = FileKind.SNAPSHOT if cursor_from is None else FileKind.CHANGES
     now = timezone.now()
     header = {
@@ -295,7 +310,7 @@ def _export_lines(
 
     try:
         yield emit(header)
-        ctx = DataContext(pii=mode)
+        ctx = DataContext(pii=mode, actor=actor)
         changes = (
             _changes(actor, cursor_from, cursor_to, types) if cursor_from is not None else None
         )
@@ -698,7 +713,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
             )
             return Outcome.SKIPPED
         if handler.local_fingerprint(obj) != row.local_fingerprint:
-            fields = diff_fields(handler.local_values(obj), values)
+            fields = diff_fields(handler.local_values(obj, data), values)
             _conflict(report, item, obj, fields, "本地在上次导入后修改过，来源也有新版本", handler)
             return Outcome.CONFLICT
         ctx.require(handler, obj, handler.update_action, "id")
@@ -721,7 +736,7 @@ def _apply(ctx: ImportContext, item: Parsed, report: Report) -> str:
     if existing is not None:
         # Found by its natural key: another unit's object is neither linked nor compared.
         ctx.require(handler, existing, "view", handler.key_field)
-        local = handler.local_values(existing)
+        local = handler.local_values(existing, data)
         fields = diff_fields(local, values)
         if not fields:
             _save_mapping(ctx, item, handler, existing, None)

@@ -8,8 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views import View
@@ -23,11 +30,11 @@ from jiangqiao.core.views.generic import (
 )
 
 from . import format as fmt
-from . import selectors, services
-from .choices import BATCH_STATUS_COLORS, Outcome
+from . import live, selectors, services
+from .choices import BATCH_STATUS_COLORS, Outcome, RecordType
 from .filtersets import BatchFilterSet
-from .forms import ExportForm, ImportForm
-from .models import ExchangeBatch
+from .forms import ExportForm, ImportForm, PeerForm
+from .models import ExchangeBatch, ExchangePeer
 from .tables import BatchTable
 
 
@@ -91,10 +98,6 @@ class ExportView(SubmitOnceMixin, ScopedMixin, View):
         return super(ScopedMixin, self).dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def _render(self, request: HttpRequest, form: ExportForm, status: int = 200) -> HttpResponse:
-        from django.db.models import Max
-
-        from jiangqiao.core.models import ChangeLog
-
         return render(
             request,
             "exchange/export.html",
@@ -102,7 +105,7 @@ class ExportView(SubmitOnceMixin, ScopedMixin, View):
                 "title": "导出交换文件",
                 "form": form,
                 "instance": fmt.instance_id(),
-                "cursor_now": ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0,
+                "cursor_now": selectors.cursor_now(),
                 "last": selectors.batch_list(user=request.user)
                 .filter(direction="export", status="done")
                 .order_by("-pk")
@@ -201,3 +204,127 @@ class ImportView(SubmitOnceMixin, ScopedMixin, View):
                 f"{batch.unchanged_count}，冲突 {batch.conflict_count}，跳过 {batch.skipped_count}",
             )
         return redirect(batch)
+
+
+# ------------------------------------------------------------------------------------------------
+# Live exchange peers (docs/exchange.md §11)
+# ------------------------------------------------------------------------------------------------
+
+
+def _peer_or_404(request: HttpRequest, pk: int) -> ExchangePeer:
+    peer = selectors.peer_list(user=request.user).filter(pk=pk).first()
+    if peer is None:
+        raise Http404("交换对端不存在或不在您的数据范围内")
+    return peer
+
+
+class PeerListView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("exchange.view_exchangepeer"):
+            raise PermissionDenied("您没有查看交换对端的权限")
+        peers = list(selectors.peer_list(user=request.user))
+        rows = [(p, live.lag_text(live.lag_seconds(p))) for p in peers]
+        return render(
+            request,
+            "exchange/peer_list.html",
+            {
+                "title": "实时交换",
+                "rows": rows,
+                "instance": fmt.instance_id(),
+                "cursor_now": selectors.cursor_now(),
+                "can_add": request.user.has_perm("exchange.add_exchangepeer"),
+                "can_sync": request.user.has_perm(live.SYNC_PERMISSION),
+                "outcomes": live.OUTCOME_LABELS,
+            },
+        )
+
+
+class PeerDetailView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("exchange.view_exchangepeer"):
+            raise PermissionDenied("您没有查看交换对端的权限")
+        peer = _peer_or_404(request, pk)
+        result = peer.last_result or {}
+        return render(
+            request,
+            "exchange/peer_detail.html",
+            {
+                "title": f"交换对端：{peer.name}",
+                "peer": peer,
+                "lag": live.lag_text(live.lag_seconds(peer)),
+                "result": result,
+                "result_label": live.OUTCOME_LABELS.get(result.get("result", ""), ""),
+                "conflicts": result.get("conflicts") or [],
+                "types": "、".join(RecordType(t).label for t in peer.types) or "全部类型",
+                "can_change": request.user.has_perm(live.MANAGE_PERMISSION),
+                "can_sync": request.user.has_perm(live.SYNC_PERMISSION),
+            },
+        )
+
+
+class PeerFormView(LoginRequiredMixin, View):
+    """新增 (no pk) or 修改 a peer."""
+
+    def _peer(self, request: HttpRequest, pk: int | None) -> ExchangePeer | None:
+        perm = live.MANAGE_PERMISSION if pk else "exchange.add_exchangepeer"
+        if not request.user.has_perm(perm):
+            raise PermissionDenied("您没有配置交换对端的权限")
+        return _peer_or_404(request, pk) if pk else None
+
+    def _render(
+        self, request: HttpRequest, form: PeerForm, peer: ExchangePeer | None, status: int = 200
+    ) -> HttpResponse:
+        title = f"修改交换对端：{peer.name}" if peer else "新增交换对端"
+        return render(
+            request,
+            "exchange/peer_form.html",
+            {"title": title, "form": form, "peer": peer},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        peer = self._peer(request, pk)
+        initial = (
+            {
+                "name": peer.name,
+                "base_url": peer.base_url,
+                "run_as": peer.run_as_id,
+                "types": peer.types,
+                "pii": peer.pii,
+                "interval_minutes": peer.interval_minutes,
+                "is_active": peer.is_active,
+            }
+            if peer
+            else None
+        )
+        return self._render(request, PeerForm(user=request.user, initial=initial), peer)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        peer = self._peer(request, pk)
+        form = PeerForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self._render(request, form, peer, status=400)
+        try:
+            saved = live.peer_save(actor=request.user, data=dict(form.cleaned_data), peer=peer)
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return self._render(request, form, peer, status=400)
+        messages.success(request, f"交换对端“{saved.name}”已保存")
+        return redirect(saved)
+
+
+class PeerSyncView(LoginRequiredMixin, View):
+    """立即同步 (POST)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm(live.SYNC_PERMISSION):
+            raise PermissionDenied("您没有立即同步交换对端的权限")
+        peer = _peer_or_404(request, pk)
+        outcome = live.peer_sync(peer=peer, actor=request.user)
+        label = live.OUTCOME_LABELS.get(outcome, outcome)
+        if outcome == "failed":
+            peer.refresh_from_db()
+            messages.error(request, f"同步失败（批次保留，下次原样重发）：{peer.last_error}")
+        else:
+            messages.success(request, f"同步完成：{label}")
+        return redirect(peer)

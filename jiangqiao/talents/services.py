@@ -912,6 +912,77 @@ def consent_withdraw(
     return consent
 
 
+@transaction.atomic
+def consents_import(
+    *, actor: Any, craftsman: Craftsman, consents: Iterable[dict[str, Any]], note: str = ""
+) -> None:
+    """Make the craftsman's consents those of the instance he was registered on (the exchange).
+
+    Each consent keeps its source's purpose, notice version, grant and withdrawal times: one not
+    held here is added, a withdrawal is copied; a consent in force here that the source does not
+    list is withdrawn (nothing is used without a consent the source knows of). History stays."""
+    _check_child_access(actor, craftsman)
+    wanted: dict[tuple[str, dt.datetime], dict[str, Any]] = {}
+    for n, item in enumerate(consents):
+        purpose, granted = item.get("purpose"), item.get("granted_at")
+        if purpose not in ConsentPurpose.values:
+            raise BusinessError(f"个人信息授权第{n + 1}项：用途不是有效的选项", field="consents")
+        if not isinstance(granted, dt.datetime):
+            raise BusinessError(f"个人信息授权第{n + 1}项：缺少同意时间", field="consents")
+        withdrawn = item.get("withdrawn_at")
+        if withdrawn is not None and (
+            not isinstance(withdrawn, dt.datetime) or withdrawn < granted
+        ):
+            raise BusinessError(
+                f"个人信息授权第{n + 1}项：撤回时间不能早于同意时间", field="consents"
+            )
+        wanted[(str(purpose), granted)] = item
+    active = [k for k, v in wanted.items() if v.get("withdrawn_at") is None]
+    if len({purpose for purpose, _ in active}) != len(active):
+        raise BusinessError("个人信息授权：同一用途只能有一项有效授权", field="consents")
+    local = {
+        (c.purpose, c.granted_at): c
+        for c in Consent.objects.select_for_update().filter(craftsman=craftsman)
+    }
+    now = timezone.now()
+    changed = []
+    # Withdrawals first: a new grant of a purpose may replace the one in force.
+    for key, consent in local.items():
+        source = wanted.get(key)
+        withdrawn = source.get("withdrawn_at") if source is not None else now
+        if consent.withdrawn_at is None and withdrawn is not None:
+            consent.withdrawn_at = withdrawn
+            consent.updated_by = actor
+            consent.save()
+            changed.append(f"撤回{consent.get_purpose_display()}")
+    for key, item in wanted.items():
+        if key in local:
+            continue
+        consent = Consent(
+            craftsman=craftsman,
+            purpose=key[0],
+            version=str(item.get("version") or "")[:20] or CONSENT_VERSION,
+            granted_at=key[1],
+            withdrawn_at=item.get("withdrawn_at"),
+            created_by=actor,
+            updated_by=actor,
+        )
+        consent.full_clean()
+        consent.save()
+        changed.append(
+            f"{'记录' if consent.withdrawn_at else '同意'}{consent.get_purpose_display()}"
+        )
+    if changed:
+        record_operation(
+            actor=actor,
+            module=MODULE,
+            business_type=BusinessType.GRANT,
+            action=f"“{craftsman.name}”的个人信息授权按来源实例同步：{'、'.join(changed)}"[:200],
+            target=craftsman,
+            params={"note": note} if note else None,
+        )
+
+
 def active_consents(craftsman: Craftsman) -> set[str]:
     return set(
         Consent.objects.filter(craftsman=craftsman, withdrawn_at__isnull=True).values_list(

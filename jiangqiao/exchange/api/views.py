@@ -149,3 +149,58 @@ class ImportView(APIView):
         return Response(
             data, status=status.HTTP_200_OK if batch.dry_run else status.HTTP_201_CREATED
         )
+
+
+class ReceiveView(APIView):
+    """A live batch pushed by a peer instance (``docs/exchange.md`` §11)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JsonLinesParser]
+
+    @extend_schema(
+        operation_id="exchange_receive",
+        summary="接收实时交换批次（恰好一次）",
+        description=(
+            "对端实例推送的增量批次：请求体为 JSON Lines 交换文件，请求头 `X-Exchange-Batch` 为批次键。"
+            "同一批次键、同一内容重发时不再写入，返回 200 与首次应用的结果（`already_applied`）；"
+            "首次应用成功返回 201（`applied`），应答在事务提交之后发出；文件有错误行则什么都不写入，返回 400；"
+            "同一批次键而内容不同返回 409。应答中的 `conflicts` 是未覆盖的冲突，发送方据此记录。"
+        ),
+        request={fmt.CONTENT_TYPE: OpenApiTypes.STR},
+        parameters=[
+            OpenApiParameter(
+                "X-Exchange-Batch",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="批次键（8–64 位字母、数字、下划线或连字符），重发时不变",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(description="此前已应用（重发）"),
+            201: OpenApiResponse(description="已应用"),
+            400: OpenApiResponse(description="文件有错误行（未写入）或批次键不合法"),
+            403: OpenApiResponse(description="没有导入权限，或令牌的使用范围不含数据交换"),
+            409: OpenApiResponse(description="批次键已用于内容不同的批次"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        from .. import live
+
+        if not request.user.has_perm(services.IMPORT_PERMISSION):
+            raise PermissionDenied("您没有导入交换文件的权限")
+        raw = request.data.get("_raw") if hasattr(request.data, "get") else None
+        if raw is None:
+            raise ValidationError({"file": [f"请求体应为 {fmt.CONTENT_TYPE} 交换文件"]})
+        key = request.headers.get(live.BATCH_HEADER, "")
+        try:
+            result, batch = live.receive_batch(
+                actor=request.user, content=bytes(raw), batch_key=key
+            )
+        except live.BatchKeyReused as exc:
+            return Response({"batch": [exc.message]}, status=status.HTTP_409_CONFLICT)
+        code = {
+            "applied": status.HTTP_201_CREATED,
+            "already_applied": status.HTTP_200_OK,
+        }.get(result, status.HTTP_400_BAD_REQUEST)
+        return Response(live.answer_of(batch, result), status=code)

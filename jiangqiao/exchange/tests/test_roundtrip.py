@@ -38,7 +38,7 @@ def source(world, settings):
 def test_snapshot_imported_into_an_empty_database_reproduces_every_record(world, settings, source):
     text = export(world.province_admin, pii="full")
     header, records = parse(text)
-    assert header["format"] == "jiangqiao-exchange" and header["version"] == "1.1"
+    assert header["format"] == "jiangqiao-exchange" and header["version"] == "1.2"
     assert header["instance"] == SOURCE and header["kind"] == "snapshot"
     assert [r["type"] for r in records] == [
         "enterprise",

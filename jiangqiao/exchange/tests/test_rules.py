@@ -169,7 +169,11 @@ def test_wrong_format_version_is_refused_on_the_header_line(world, settings, sou
     batch = import_text(world.province_admin, dump(header, records))
     assert batch.status == "failed"
     assert batch.report["errors"] == [
-        {"line": 1, "field": "version", "message": "格式版本“2.0”不受支持（本实例支持 1.0, 1.1）"}
+        {
+            "line": 1,
+            "field": "version",
+            "message": "格式版本“2.0”不受支持（本实例支持 1.0, 1.1, 1.2）",
+        }
     ]
     not_ours = import_text(world.province_admin, '{"format": "other"}\n')
     assert not_ours.report["errors"][0]["field"] == "format"
