@@ -30,7 +30,7 @@ from jiangqiao.core.operations import record_operation
 from jiangqiao.core.scope import assert_visible
 
 from . import duties
-from .models import ApiToken, Role, User
+from .models import ApiToken, ApiTokenUse, Role, User
 from .roles import ADMIN_ROLES, BUILTIN_ROLES
 
 USER_EDITABLE = ("real_name", "email", "remark")
@@ -841,6 +841,19 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
             body=f"{_display(actor)}于{_now_text()}吊销了您的 API 令牌“{token}”。",
         )
     return token
+
+
+def purge_token_uses(cutoff: Any, *, dry_run: bool, batch: int) -> int:
+    """Retention of the API token use log: rows older than ``cutoff`` go (core.retention)."""
+    from jiangqiao.core.retention import in_batches
+
+    ids = list(
+        ApiTokenUse.objects.filter(time__lt=cutoff).order_by("pk").values_list("pk", flat=True)
+    )
+    if not dry_run:
+        for chunk in in_batches(ids, batch):
+            ApiTokenUse.objects.filter(pk__in=chunk).delete()
+    return len(ids)
 
 
 def _revoke_all_tokens(*, actor: Any, user: User) -> int:

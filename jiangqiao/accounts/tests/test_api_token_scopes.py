@@ -82,3 +82,23 @@ def test_the_token_page_issues_a_scoped_token(world):
     token = ApiToken.objects.get(user=world.province_admin)
     assert token.scopes == ["exchange"] and token.scope_labels == "数据交换"
     assert not token.read_only
+
+
+def test_the_use_log_is_kept_the_legal_minimum_then_purged(world):
+    from jiangqiao.core import retention
+
+    token, key = services.token_issue(
+        actor=world.province_admin, name="交换", days=365, scopes=["exchange"]
+    )
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=200)):
+        assert _get(key, EXCHANGE).status_code == 200  # past the 180-day floor
+    with time_machine.travel(start - timedelta(days=170)):
+        assert _get(key, EXCHANGE).status_code == 200  # within it
+    dry = retention.run(dry_run=True, only=("api_token_uses",))
+    assert [o.count for o in dry] == [1] and ApiTokenUse.objects.filter(token=token).count() == 2
+    done = retention.run(only=("api_token_uses",))
+    assert [o.count for o in done] == [1]
+    left = ApiTokenUse.objects.filter(token=token)
+    assert left.count() == 1 and left.get().time > start - timedelta(days=180)
+    assert ApiToken.objects.filter(pk=token.pk).exists()  # the token itself stays
