@@ -900,16 +900,24 @@ def consent_withdraw(
         params={"purpose": purpose, "reason": reason} if reason else {"purpose": purpose},
         extra={"by_self": own},
     )
+    _announce_withdrawal(
+        consent, actor, reason or f"劳模工匠{who}撤回同意：{consent.get_purpose_display()}"
+    )
+    return consent
+
+
+def _announce_withdrawal(consent: Consent, actor: Any, reason: str) -> None:
+    """Tell the owners of what depended on the consent (casework's open invitations, matching's
+    open proposals), inside the withdrawing transaction, so they end them with their services."""
     from .signals import consent_withdrawn
 
     consent_withdrawn.send(
         sender=Consent,
-        craftsman=craftsman,
-        purpose=purpose,
+        craftsman=consent.craftsman,
+        purpose=consent.purpose,
         actor=actor,
-        reason=reason or f"劳模工匠{who}撤回同意：{consent.get_purpose_display()}",
+        reason=reason,
     )
-    return consent
 
 
 @transaction.atomic
@@ -946,6 +954,7 @@ def consents_import(
     }
     now = timezone.now()
     changed = []
+    withdrawn_here: list[Consent] = []
     # Withdrawals first: a new grant of a purpose may replace the one in force.
     for key, consent in local.items():
         source = wanted.get(key)
@@ -955,6 +964,7 @@ def consents_import(
             consent.updated_by = actor
             consent.save()
             changed.append(f"撤回{consent.get_purpose_display()}")
+            withdrawn_here.append(consent)
     for key, item in wanted.items():
         if key in local:
             continue
@@ -980,6 +990,11 @@ def consents_import(
             action=f"“{craftsman.name}”的个人信息授权按来源实例同步：{'、'.join(changed)}"[:200],
             target=craftsman,
             params={"note": note} if note else None,
+        )
+    for consent in withdrawn_here:  # a withdrawal at the source ends invitations here too
+        consent.craftsman = craftsman
+        _announce_withdrawal(
+            consent, actor, f"来源实例同步：劳模工匠撤回同意：{consent.get_purpose_display()}"
         )
 
 

@@ -62,7 +62,10 @@ def build(unit: Any, actor: Any) -> DataSet:
         bio="从事数控维修三十年",
         expertise_tags=[],
     )
-    second = make_craftsman(unit, actor, name="李师傅", gender="female", birth_year=1975)
+    # The second gave no consents (the records carry only the first's).
+    second = make_craftsman(
+        unit, actor, name="李师傅", gender="female", birth_year=1975, consents=()
+    )
     talent_services.honour_add(
         actor=actor,
         craftsman=first,

@@ -10,6 +10,7 @@ from jiangqiao.demands.models import Demand, Enterprise, EnterpriseContact
 from jiangqiao.exchange import format as fmt
 from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Consent, Craftsman
+from jiangqiao.talents.signals import consent_withdrawn
 from jiangqiao.talents.tests.helpers import make_craftsman
 
 from .helpers import build, dump, export, import_text, parse, wipe
@@ -41,7 +42,10 @@ def source(world, settings):
         actor=world.province_admin, craftsman=first, purpose="profile_publication"
     )
     talent_services.consent_withdraw(
-        actor=world.province_admin, craftsman=first, purpose="profile_publication"
+        actor=world.province_admin,
+        craftsman=first,
+        purpose="profile_publication",
+        reason="本人书面申请",
     )
     return data
 
@@ -145,9 +149,20 @@ def test_a_withdrawal_at_the_source_withdraws_on_the_receiver(world, settings, s
     ]
     newer = {**line, "updated_at": "2099-01-01T00:00:00+00:00", "data": data}
     header = {**parse(text)[0], "kind": "changes", "cursor_from": cursor}
-    batch = import_text(world.province_admin, dump(header, [newer]))
+    heard: list[tuple[int, str]] = []
+
+    def listener(sender, *, craftsman, purpose, **kwargs):
+        heard.append((craftsman.pk, purpose))
+
+    consent_withdrawn.connect(listener, dispatch_uid="test_exchange_withdrawal")
+    try:
+        batch = import_text(world.province_admin, dump(header, [newer]))
+    finally:
+        consent_withdrawn.disconnect(dispatch_uid="test_exchange_withdrawal")
     assert batch.status == "done" and batch.updated_count == 1, batch.report
     assert talent_services.active_consents(person) == set()
+    # The owners of invitations and proposals hear of it as of a withdrawal made here.
+    assert heard == [(person.pk, "contact_sharing")]  # profile_publication was withdrawn at source
 
 
 def test_a_preferred_craftsman_outside_the_exporters_scope_is_not_named(world, settings, source):
