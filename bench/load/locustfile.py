@@ -45,8 +45,13 @@ def hidden_fields(html: str) -> dict[str, str]:
 class JiangqiaoUser(HttpUser):
     abstract = True
     username = ""
+    #: Accounts taken in turn by the users of this class (instead of one fixed ``username``).
+    accounts: Any = None
 
     def on_start(self) -> None:
+        if self.accounts is not None:
+            self.username = next(self.accounts)
+        self.demands = TARGETS["demands"].get(self.username) or [0]
         self.client.get("/accounts/login/", name="登录页")
         token = self.client.cookies.get("csrftoken", "")
         with self.client.post(
@@ -83,11 +88,7 @@ class Clerk(JiangqiaoUser):
 
     weight = 12
     wait_time = between(5, 15)
-
-    def on_start(self) -> None:
-        self.username = next(_clerks)
-        self.demands = TARGETS["demands"].get(self.username) or [0]
-        super().on_start()
+    accounts = _clerks
 
     @task(4)
     def demand_list(self) -> None:
@@ -170,11 +171,7 @@ class Staff(JiangqiaoUser):
 
     weight = 3
     wait_time = between(10, 30)
-
-    def on_start(self) -> None:
-        self.username = next(_staff)
-        self.demands = TARGETS["demands"].get(self.username) or [0]
-        super().on_start()
+    accounts = _staff
 
     @task
     def suggestions(self) -> None:

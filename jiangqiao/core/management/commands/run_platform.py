@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiangqiao.core.worker import WorkerSupervisor
+from jiangqiao.core.worker import WorkerSupervisor, stop_process
 
 
 class Command(BaseCommand):
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\n正在停止……")
         finally:
-            stop_server(server)
+            stop_process(server, timeout=15.0)
             timer.stop()
             worker.stop()
 
@@ -103,15 +103,3 @@ def server_environment() -> dict[str, str]:
     metrics = Path(settings.BASE_DIR) / "var" / "metrics"
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics))
     return env
-
-
-def stop_server(server: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> None:
-    """SIGTERM (gunicorn finishes the requests in progress), then SIGKILL after ``timeout``."""
-    if server is None or server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=timeout)
