@@ -1,6 +1,7 @@
 """Settings for 匠桥, read from the environment (variables carry a ``DJANGO_``/``JIANGQIAO_`` prefix).
 
-Every variable is listed with a comment in ``.env.example``. Production has no settings file of its own:
+Every variable is listed with a comment in ``deploy/jiangqiao.env.example``
+(checked by ``jiangqiao/core/tests/test_deploy_files.py``). Production has no settings file of its own:
 it is this module plus environment variables.
 """
 
@@ -153,6 +154,10 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", env.str("JIANGQIAO_PG_OPTIONS", default="-c jit=off")
     )
+    # Persistent connections (seconds; 0 = one per request). Each request first checks a kept
+    # connection, so a restarted PostgreSQL costs one failed check, not a worker's errors.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("JIANGQIAO_DB_CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -258,6 +263,9 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind nginx (deploy/nginx/jiangqiao.conf): take the client address from X-Forwarded-For and keep
+# the proxy's X-Request-ID (core.context). Only when a proxy sets them; a client could forge both.
+JIANGQIAO_TRUST_X_FORWARDED_FOR = env.bool("JIANGQIAO_TRUST_X_FORWARDED_FOR", default=False)
 
 # Login lockout (django-axes): 5 failures lock the user name for 10 minutes.
 AXES_ENABLED = env.bool("JIANGQIAO_AXES_ENABLED", default=True)
