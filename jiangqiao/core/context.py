@@ -65,13 +65,15 @@ def audit_context(
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address. ``X-Forwarded-For`` is trusted only behind a configured proxy."""
+    """The client address. ``X-Forwarded-For`` is trusted only behind a configured proxy, and
+    only its last entry: the address our proxy saw (earlier entries are whatever the client sent,
+    when a proxy appends with ``$proxy_add_x_forwarded_for``; deploy/nginx replaces the header)."""
     from django.conf import settings
 
     if getattr(settings, "JIANGQIAO_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

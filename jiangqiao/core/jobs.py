@@ -28,7 +28,14 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from .choices import JOB_FINISHED, BusinessType, JobStatus
@@ -83,6 +90,37 @@ def is_transient_db_error(exc: BaseException) -> bool:
             if any(fragment in text for fragment in _TRANSIENT):
                 return True
         exc = exc.__cause__  # type: ignore[assignment]
+    return False
+
+
+#: The database was out of reach for a moment (PostgreSQL restarted or failed over, the connection
+#: dropped): SQLSTATE class 08 (connection exception) and 57P01–57P03 (shutdown, cannot connect now).
+_UNAVAILABLE = (
+    "server closed the connection",
+    "terminating connection",
+    "connection already closed",
+    "connection refused",
+    "could not connect to server",
+    "connection to server at",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
+_UNAVAILABLE_CODES = {"57P01", "57P02", "57P03"}
+
+
+def is_unavailable_db_error(exc: BaseException | None) -> bool:
+    """The database could not be reached (not a busy lock, not a wrong statement): a request
+    answers 503 with Retry-After; Django opens a new connection on the next one."""
+    while exc is not None:
+        if isinstance(exc, (DatabaseError, InterfaceError)):
+            for err in (exc, exc.__cause__):
+                code = str(getattr(err, "sqlstate", None) or "")
+                if code in _UNAVAILABLE_CODES or code.startswith("08"):
+                    return True
+            text = str(exc).lower()
+            if any(fragment in text for fragment in _UNAVAILABLE):
+                return True
+        exc = exc.__cause__
     return False
 
 

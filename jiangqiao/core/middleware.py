@@ -32,16 +32,20 @@ class RequestContextMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A number too large for the database in a URL or query string is bad input, not a 500.
         A database that stayed locked (SQLite's "database is locked" past the busy timeout, a
-        PostgreSQL lock timeout or deadlock) is 503 "系统繁忙，请稍后重试", not a 500."""
-        from .jobs import is_transient_db_error
+        PostgreSQL lock timeout or deadlock) or out of reach (restarted, connection dropped) is
+        503 "系统繁忙，请稍后重试" with Retry-After, not a 500."""
+        from .jobs import is_transient_db_error, is_unavailable_db_error
 
-        if is_transient_db_error(exception):
+        if is_transient_db_error(exception) or is_unavailable_db_error(exception):
             import logging
 
             from .views.errors import busy_response
 
             logging.getLogger(__name__).warning(
-                "%s %s: database busy (%s), answered 503", request.method, request.path, exception
+                "%s %s: database busy or unreachable (%s), answered 503",
+                request.method,
+                request.path,
+                exception,
             )
             return busy_response(request)
         if isinstance(exception, OverflowError):

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.db.utils import OperationalError
+from django.db.utils import InterfaceError, OperationalError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +142,37 @@ def test_a_locked_database_in_a_page_or_the_api_answers_503(world: Any, monkeypa
     api = client.get("/api/v1/logs/jobs/")
     assert api.status_code == 503
     assert api.json()["detail"] == "系统繁忙，请稍后重试"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("server closed the connection unexpectedly"),
+        OperationalError("terminating connection due to administrator command"),
+        InterfaceError("connection already closed"),
+    ],
+)
+def test_a_database_out_of_reach_answers_503_not_500(
+    world: Any, monkeypatch: Any, error: Exception
+) -> None:
+    """PostgreSQL restarted under a request (the soak in docs/performance.md): 503 + Retry-After."""
+    from django.test import Client
+
+    from jiangqiao.core.api import logs
+    from jiangqiao.core.views import pages
+
+    def gone(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(pages.JobListView, "get_table_queryset", gone)
+    monkeypatch.setattr(logs.JobViewSet, "list", gone)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.city_admin_a)
+    page = client.get(reverse("core:job_list"))
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "系统繁忙，请稍后重试" in page.content.decode()
+    api = client.get("/api/v1/logs/jobs/")
+    assert api.status_code == 503 and api.json()["detail"] == "系统繁忙，请稍后重试"
 
 
 def test_other_database_errors_are_still_500(world: Any, monkeypatch: Any) -> None:

@@ -197,3 +197,19 @@ def test_proxy_request_id_is_honoured_only_behind_a_trusted_proxy() -> None:
     with override_settings(JIANGQIAO_TRUST_X_FORWARDED_FOR=False):
         response, _ = _access_lines(Client(), "/healthz", HTTP_X_REQUEST_ID=given)
     assert response["X-Request-ID"].replace("-", "") != given
+
+
+def test_the_client_address_is_the_one_our_proxy_saw() -> None:
+    """A client cannot choose the address the login limits and logs see by sending its own
+    X-Forwarded-For: only the proxy's (last) entry counts, and only behind a trusted proxy."""
+    from django.test import RequestFactory
+
+    from jiangqiao.core.context import client_ip
+
+    spoofed = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="127.0.0.1"
+    )
+    with override_settings(JIANGQIAO_TRUST_X_FORWARDED_FOR=True):
+        assert client_ip(spoofed) == "203.0.113.9"
+    with override_settings(JIANGQIAO_TRUST_X_FORWARDED_FOR=False):
+        assert client_ip(spoofed) == "127.0.0.1"
