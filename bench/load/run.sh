@@ -54,7 +54,7 @@ $PY bench/load/prepare.py --out var/load
 PROMETHEUS_MULTIPROC_DIR="$PWD/$OUT/metrics" $PY -m gunicorn --config python:config.gunicorn config.wsgi >"$OUT/gunicorn.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 "$RQ_WORKERS"); do
-  $PY manage.py rqworker --job-class django_tasks_rq.backend.Job --name "load-$$-$i" default \
+  $PY manage.py rqworker --job-class django_tasks_rq.backend.Job --name "load-$$-$i" default matching \
     >"$OUT/rqworker-$i.log" 2>&1 &
   PIDS+=($!)
 done

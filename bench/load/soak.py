@@ -204,6 +204,7 @@ def main() -> int:
                 "--name",
                 f"soak-{os.getpid()}-{number}-{time.time():.0f}",
                 "default",
+                "matching",
             ],
         )
 

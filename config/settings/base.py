@@ -439,13 +439,20 @@ SPECTACULAR_SETTINGS = {
 # server; set JIANGQIAO_TASK_BACKEND=rq (and JIANGQIAO_REDIS_URL) in production.
 REDIS_URL = env.str("JIANGQIAO_REDIS_URL", default="redis://127.0.0.1:6379/0")
 TASK_BACKEND = env.str("JIANGQIAO_TASK_BACKEND", default="database")
+# Two queues: "default" (imports, exports, reports: what a clerk waits for) and "matching" (the
+# embedding refresh after each profile or demand save). Workers take "default" first (RQ: queues
+# in the order given; docs/deploy.md), so a burst of submissions never queues in front of an import.
+TASK_QUEUES = ["default", "matching"]
 _TASK_BACKENDS = {
-    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
-    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
-    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES},
+    "immediate": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASK_QUEUES,
+    },
 }
 TASKS = {"default": _TASK_BACKENDS[TASK_BACKEND]}
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
 if TASK_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 OK = "ok"
@@ -98,7 +99,13 @@ def queue_depths() -> dict[str, int]:
     if kind == "database":
         from django_tasks_db.models import DBTaskResult
 
-        return {"default": DBTaskResult.objects.filter(status="READY").count()}
+        waiting = dict(
+            DBTaskResult.objects.filter(status="READY")
+            .values_list("queue_name")
+            .annotate(n=Count("pk"))
+            .values_list("queue_name", "n")
+        )
+        return {name: int(waiting.get(name, 0)) for name in _queues()}
     return {}
 
 

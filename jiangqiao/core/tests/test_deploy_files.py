@@ -261,7 +261,9 @@ def test_the_web_unit_serves_gunicorn_with_a_clean_metrics_directory() -> None:
 def test_the_worker_runs_rq_with_the_django_tasks_job_class_and_the_ticks_loop() -> None:
     worker = _unit(DEPLOY / "systemd" / "jiangqiao-worker@.service")["Service"]
     assert "rqworker --job-class django_tasks_rq.backend.Job" in worker["ExecStart"]
-    assert worker["ExecStart"].endswith(" default")
+    # every queue is served, the clerk's ("default") first: RQ takes queues in the order given
+    assert worker["ExecStart"].split()[-len(settings.TASK_QUEUES) :] == settings.TASK_QUEUES
+    assert settings.TASK_QUEUES[0] == "default"
     ticks = _unit(DEPLOY / "systemd" / "jiangqiao-ticks.service")["Service"]
     assert ticks["ExecStart"].endswith("manage.py run_periodic --loop")
 

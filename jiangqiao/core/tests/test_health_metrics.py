@@ -19,7 +19,9 @@ from jiangqiao.core.jsonlog import JsonFormatter
 from jiangqiao.core.models import WorkerHeartbeat
 from jiangqiao.core.worker import record_heartbeat
 
-DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DB_BACKEND = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "matching"]}
+}
 
 
 def _counter(text: str, view: str, status: str) -> float:

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 "manage.py",
                 "task_worker",
                 "--queue-name",
-                "default",
+                ",".join(settings.TASK_QUEUES),
                 "--no-reload",
             ]
         )
