@@ -73,6 +73,7 @@ URLS = {
     "交换批次": "/exchange/",
     "导出交换文件": "/exchange/export/",
     "导入交换文件": "/exchange/import/",
+    "实时交换": "/exchange/peers/",
 }
 
 TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
@@ -85,7 +86,8 @@ PRIVACY = ("个人信息保护", ("个人信息权利申请",))
 LOGS = ("日志审计", ("变更日志", "操作日志", "登录日志"))
 # The chain's check and the append-only export: the audit administrator's (core.view_all_logs).
 LOGS_AUDIT = ("日志审计", (*LOGS[1], "日志完整性与导出"))
-EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件"))
+# 实时交换 (issue 17 point 9): the same staff who move exchange files keep the scheduled link.
+EXCHANGE = ("数据交换", ("交换批次", "导出交换文件", "导入交换文件", "实时交换"))
 ACADEMY = (
     "工匠学院",
     (

@@ -118,6 +118,8 @@ COVERED_ELSEWHERE = {
     "academy.competition": "jiangqiao/academy/tests/test_competition_pages_api.py",
     "academy.contestant": "jiangqiao/academy/tests/test_competition_pages_api.py",
     "academy.innovation": "jiangqiao/academy/tests/test_competition_pages_api.py",
+    "exchange.exchangepeer": "jiangqiao/exchange/tests/test_scope_peers.py",
+    "privacy.datasubjectrequest": "jiangqiao/privacy/tests/test_scope.py",
 }
 
 
