@@ -81,8 +81,8 @@ class PeerForm(LocalizedForm):
         widget=forms.PasswordInput(render_value=False),
         help_text="对方为本实例签发的令牌（使用范围“数据交换”，读写）；加密保存，修改时留空则不变",
     )
-    run_as: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label="导出账号", queryset=None, help_text="按此账号的数据范围与权限导出"
+    run_as = ObjectChoiceField(
+        "user", label="导出账号", help_text="按此账号的数据范围与权限导出（输入姓名或登录账号检索）"
     )
     types = types_field()
     pii = forms.ChoiceField(label="个人标识形式", choices=PiiMode.choices, initial=PiiMode.HASH)
