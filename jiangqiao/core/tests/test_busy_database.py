@@ -187,3 +187,30 @@ def test_other_database_errors_are_still_500(world: Any, monkeypatch: Any) -> No
     client = Client(raise_request_exception=False)
     client.force_login(world.city_admin_a)
     assert client.get(reverse("core:job_list")).status_code == 500
+
+
+def test_a_database_out_of_reach_in_a_middleware_answers_503_not_500(
+    world: Any, monkeypatch: Any
+) -> None:
+    """The soak of 2026-12-06: PostgreSQL shutting down while the session middleware loads the
+    session (before any view runs, so no view's exception hook sees it) answered 500; it is the
+    same outage as in a view and answers 503 + Retry-After."""
+    from django.test import Client
+
+    from jiangqiao.core import sessions
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.city_admin_a)
+
+    def gone(self: Any) -> Any:
+        raise OperationalError(
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+            "FATAL:  the database system is shutting down"
+        )
+
+    monkeypatch.setattr(sessions.SessionStore, "load", gone)
+    page = client.get(reverse("core:home"))
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "系统繁忙，请稍后重试" in page.content.decode()
+    api = client.get("/api/v1/logs/jobs/")
+    assert api.status_code == 503 and api.json()["detail"] == "系统繁忙，请稍后重试"

@@ -47,6 +47,17 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, unless the error is the database being locked or out of reach: then 503 with
+    Retry-After, as the exception middleware answers for views. Django calls this handler inside
+    its ``except``, so the error is ``sys.exc_info()``; this catches what is raised before or
+    around the view (a middleware loading the session while PostgreSQL restarts)."""
+    import sys
+
+    from jiangqiao.core.jobs import is_transient_db_error, is_unavailable_db_error
+
+    error = sys.exc_info()[1]
+    if error is not None and (is_transient_db_error(error) or is_unavailable_db_error(error)):
+        return busy_response(request)
     return _respond(request, 500)
 
 
