@@ -8,7 +8,8 @@ timeout, Django's session middleware turned the "database is locked" into HTTP 4
 * ``SessionMiddleware`` refreshes the session (and so its ``expire_date``, now +
   ``SESSION_COOKIE_AGE``) only when ``SESSION_REFRESH_SECONDS`` (60) have passed since the last
   write. The idle timeout stays ``SESSION_COOKIE_AGE`` (30 minutes) within a minute.
-* ``SessionStore`` (``SESSION_ENGINE``) retries a write that met a busy database a few times.
+* ``SessionStore`` (``SESSION_ENGINE``) retries a write that met a busy (or unreachable:
+  PostgreSQL restarting) database a few times.
 * A refresh that still meets a busy database is skipped (the next request refreshes); a real
   change of the session (login, logout) that does answers 503 "系统繁忙，请稍后重试".
 """
@@ -36,9 +37,10 @@ class SessionBusy(Exception):
 
 
 def _busy(exc: BaseException | None) -> bool:
-    from .jobs import is_transient_db_error
+    """Locked (SQLite, a lock timeout) or out of reach (PostgreSQL restarting): both pass."""
+    from .jobs import is_transient_db_error, is_unavailable_db_error
 
-    return exc is not None and is_transient_db_error(exc)
+    return exc is not None and (is_transient_db_error(exc) or is_unavailable_db_error(exc))
 
 
 class SessionStore(DbSessionStore):

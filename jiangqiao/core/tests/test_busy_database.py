@@ -38,11 +38,11 @@ def _session_writes(queries: CaptureQueriesContext) -> int:
 
 
 @contextmanager
-def locked_session_writes() -> Iterator[None]:
+def locked_session_writes(message: str = "database is locked") -> Iterator[None]:
     original = Session.save
 
     def save(self: Any, *args: Any, **kwargs: Any) -> None:
-        raise OperationalError("database is locked")
+        raise OperationalError(message)
 
     Session.save = save  # type: ignore[method-assign]
     try:
@@ -214,3 +214,20 @@ def test_a_database_out_of_reach_in_a_middleware_answers_503_not_500(
     assert "系统繁忙，请稍后重试" in page.content.decode()
     api = client.get("/api/v1/logs/jobs/")
     assert api.status_code == 503 and api.json()["detail"] == "系统繁忙，请稍后重试"
+
+
+def test_a_session_refresh_during_a_database_restart_does_not_fail_the_request(
+    client: Any, world: Any
+) -> None:
+    """The soak of 2026-12-06: the session's once-a-minute refresh met PostgreSQL's shutdown
+    (AdminShutdown, which Django hides behind UpdateError) and the page answered 400
+    (SessionInterrupted). A refresh is skipped; the page is served."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(world.city_admin_a)
+    with (
+        time_machine.travel(start + timedelta(minutes=5), tick=False),
+        locked_session_writes("terminating connection due to administrator command"),
+    ):
+        response = client.get(reverse("core:home"))
+    assert response.status_code == 200
