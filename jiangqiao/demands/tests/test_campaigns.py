@@ -182,7 +182,13 @@ class TestOtherUnitsAndAnonymous(CampaignBase):
         response = self.client.get(campaign.public_path())
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
-        for shown in (campaign.title, "南山区总工会", "生产设备改造、设施维护改进", "提交前请准备", "登录后填写需求"):
+        for shown in (
+            campaign.title,
+            "南山区总工会",
+            "生产设备改造、设施维护改进",
+            "提交前请准备",
+            "登录后填写需求",
+        ):
             self.assertIn(shown, html)
         for hidden in (
             demand.title,
