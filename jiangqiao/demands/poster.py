@@ -78,7 +78,7 @@ def render(
     pdf.rect(0, height - 120, width, 120, stroke=0, fill=1)
     pdf.setFillColor(white)
     pdf.setFont(font, 15)
-    pdf.drawCentredString(width / 2, height - 48, f"{unit_name} · 劳模工匠助企服务")
+    pdf.drawCentredString(width / 2, height - 48, f"{unit_name}　劳模工匠助企服务")
     size = 26
     title_lines = _wrap(campaign.title, font, size, text_width)
     while len(title_lines) > 2 and size > 16:
