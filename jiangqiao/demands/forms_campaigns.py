@@ -13,12 +13,9 @@ from jiangqiao.orgs.selectors import organization_choices_for
 from jiangqiao.taxonomy.forms import TermMultipleChoiceField
 from jiangqiao.taxonomy.selectors import term_labels, term_list
 
-from .campaigns import MAX_FOCUS
+from .campaigns import CAMPAIGN_FIELDS, MAX_FOCUS
+from .forms import _date_input
 from .models_campaigns import TARGET_MAX, Campaign
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -52,18 +49,7 @@ class CampaignForm(LocalizedModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "org",
-            "title",
-            "announcement",
-            "preparation",
-            "categories",
-            "region_codes",
-            "industry_codes",
-            "starts_on",
-            "deadline",
-            "target_count",
-        ]
+        fields = ["org", *CAMPAIGN_FIELDS]
         widgets = {
             "announcement": forms.Textarea(attrs={"rows": 5}),
             "preparation": forms.Textarea(attrs={"rows": 3}),

@@ -86,6 +86,25 @@ class CampaignBase(Base):
             )
         return campaign
 
+    def through(
+        self,
+        campaign: Campaign,
+        title: str,
+        *,
+        actor: Any = None,
+        enterprise: Any = None,
+        **kw: Any,
+    ) -> Demand:
+        """A demand created through ``campaign`` by the service (a draft unless ``submit``)."""
+        data = {"kind": "other", "category": "equipment", "title": title, "description": "说明"}
+        return services.demand_create(
+            actor=actor or self.contact_user,
+            enterprise=enterprise or self.enterprise,
+            data=data | kw.pop("data", {}),
+            campaign=campaign,
+            **kw,
+        )
+
     def form(self, campaign: Campaign, token: str = "", **extra: Any) -> dict[str, Any]:
         return {
             "campaign": campaign.token,
@@ -167,18 +186,7 @@ class TestOtherUnitsAndAnonymous(CampaignBase):
         other = self.make_campaign(
             title="宝安区另一个征集", actor=self.staff_a2, org=self.world.county_a2
         )
-        demand = services.demand_create(
-            actor=self.contact_user,
-            enterprise=self.enterprise,
-            data={
-                "kind": "tech_problem",
-                "category": "equipment",
-                "title": "保密的需求标题",
-                "description": "内部描述",
-            },
-            submit=True,
-            campaign=campaign,
-        )
+        demand = self.through(campaign, "保密的需求标题", submit=True)
         response = self.client.get(campaign.public_path())
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
@@ -323,12 +331,7 @@ class TestEnterprisePath(CampaignBase):
         self.assertIn("需求类别：请选择本次征集活动的征集类别之一", response.content.decode())
         self.assertFalse(Demand.objects.exists())
         with self.assertRaises(BusinessError) as caught:
-            services.demand_create(
-                actor=self.contact_user,
-                enterprise=self.enterprise,
-                data={"kind": "other", "category": "green", "title": "x", "description": "y"},
-                campaign=campaign,
-            )
+            self.through(campaign, "类别不符", data={"category": "green"})
         self.assertEqual(caught.exception.field, "category")
         self.assertFalse(Demand.objects.exists())
 
@@ -349,17 +352,7 @@ class TestDeadline(CampaignBase):
 
     def test_after_the_deadline_the_link_refuses_and_keeps_drafts(self) -> None:
         campaign = self.make_campaign()
-        draft = services.demand_create(
-            actor=self.contact_user,
-            enterprise=self.enterprise,
-            data={
-                "kind": "other",
-                "category": "equipment",
-                "title": "未完成的草稿",
-                "description": "…",
-            },
-            campaign=campaign,
-        )
+        draft = self.through(campaign, "未完成的草稿")
         self.login(self.contact_user)
         token = self.open_form(campaign)
         # The deadline passes while the form is open; the tick has not run (still 征集中).
@@ -385,17 +378,7 @@ class TestDeadline(CampaignBase):
             self.assertIn(message, html)
         self.assertIn("未完成的草稿", html)  # the draft is kept and shown
         with self.assertRaises(campaigns.CampaignClosed):
-            services.demand_create(
-                actor=self.contact_user,
-                enterprise=self.enterprise,
-                data={
-                    "kind": "other",
-                    "category": "equipment",
-                    "title": "迟到",
-                    "description": "…",
-                },
-                campaign=campaign,
-            )
+            self.through(campaign, "迟到")
         self.assertEqual(list(Demand.objects.filter(campaign=campaign)), [draft])
         self.assertTrue(Demand.objects.filter(pk=draft.pk, status="draft").exists())
 
@@ -541,19 +524,13 @@ class TestRollUp(CampaignBase):
             title="天河区征集", actor=w.city_admin_b, org=w.county_b1, target_count=99
         )
         for c in (nanshan, nanshan, baoan, tianhe):
-            services.demand_create(
-                actor=self.contact_user if c != tianhe else w.city_admin_b,
-                enterprise=self.enterprise
-                if c != tianhe
-                else make_enterprise(w.county_b1, w.city_admin_b),
-                data={
-                    "kind": "other",
-                    "category": "equipment",
-                    "title": "征集需求",
-                    "description": "说明",
-                },
+            tianhe_side = c == tianhe
+            self.through(
+                c,
+                "征集需求",
+                actor=w.city_admin_b if tianhe_side else None,
+                enterprise=make_enterprise(w.county_b1, w.city_admin_b) if tianhe_side else None,
                 submit=True,
-                campaign=c,
             )
         rollup = selectors.campaign_rollup(user=w.city_admin_a, unit=w.city_a)
         rows = {
