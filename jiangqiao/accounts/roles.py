@@ -37,6 +37,10 @@ DEMANDS_STAFF = (
     "demands.add_demand",
     "demands.change_demand",
     "demands.triage_demand",
+    # 征集活动 (issue 18 point 2): open, publish and close campaigns; see their figures.
+    "demands.view_campaign",
+    "demands.add_campaign",
+    "demands.change_campaign",
 )
 # Matching (issue 5): suggestions with explanations, decisions, 清单匹配 and 平台匹配 — for the staff
 # who handle demands only. Enterprise contacts and craftsmen never see other people's suggestions.

@@ -17,3 +17,12 @@ class DemandsConfig(AppConfig):
         register_importer(DemandImporter)
         register_export(ENTERPRISE_EXPORT)
         register_export(DEMAND_EXPORT)
+
+        from jiangqiao.core import periodic
+
+        from .campaigns import periodic_tick
+
+        # Campaigns past their deadline become 已截止 (a submission after it is refused anyway).
+        periodic.register(
+            "demands_campaign_tick", periodic_tick, every=3600, label="征集活动截止检查"
+        )

@@ -247,7 +247,7 @@ class DemandSubmitForm(LocalizedModelForm):
         }
         help_texts = {"trainee_count": "选择“技能培训需求”时必填"}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, campaign: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = enterprise_choices_for(user=user)
         field = model_choice(self, "enterprise")
@@ -262,6 +262,10 @@ class DemandSubmitForm(LocalizedModelForm):
         self.fields["title"].widget.attrs["placeholder"] = "如：数控机床主轴异响，需要诊断"
         for name in ("title", "description"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        if campaign is not None:  # reached through a campaign link (征集活动)
+            from .forms_campaigns import add_campaign_fields
+
+            add_campaign_fields(self, campaign)
 
     def clean_enterprise(self) -> Any:
         value = self.cleaned_data.get("enterprise")

@@ -332,6 +332,16 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     status_changed_at = models.DateTimeField(
         "状态变更时间", null=True, blank=True, editable=False, db_index=True
     )
+    campaign = models.ForeignKey(
+        "demands.Campaign",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="demands",
+        editable=False,
+        verbose_name="征集活动",
+        help_text="经征集活动链接提交时记录（征集活动，issue 18）",
+    )
     has_open_offer = models.BooleanField(
         "有未结束的服务邀请",
         default=False,
@@ -517,3 +527,7 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+# Collection campaigns (征集活动, issue 18 point 2): a model of this app, in its own module.
+from .models_campaigns import Campaign  # noqa: E402, F401

@@ -10,4 +10,5 @@ register(
     MenuItem("企业", "demands:enterprise_list", "demands.view_enterprise", weight=100),
     MenuItem("需求", "demands:demand_list", "demands.view_demand", weight=200),
     MenuItem("提交需求", "demands:demand_submit", "demands.add_demand", weight=300),
+    MenuItem("征集活动", "demands:campaign_list", "demands.view_campaign", weight=400),
 )

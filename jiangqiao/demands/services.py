@@ -586,13 +586,20 @@ def demand_create(
     data: dict[str, Any],
     channel: str = Channel.OFFLINE,
     submit: bool = False,
+    campaign: Any = None,
 ) -> Demand:
     """Create a demand of ``enterprise`` (a draft; ``submit=True`` submits it in one go).
 
-    The owning unit is the enterprise's; the location defaults to the enterprise's region.
+    The owning unit is the enterprise's; the location defaults to the enterprise's region. With
+    ``campaign`` (征集活动) the demand records it, provided the campaign accepts demands today and
+    collects the demand's category (``campaigns.lock_for_submission``); otherwise nothing is saved.
     """
     _check_fields(data, DEMAND_FIELDS)
     _check_enterprise_for_demand(actor, enterprise)
+    if campaign is not None:
+        from .campaigns import lock_for_submission
+
+        campaign = lock_for_submission(campaign, category=str(data.get("category") or ""))
     fields = dict(data)
     if not fields.get("region_code"):
         fields["region_code"] = enterprise.region_code
@@ -600,6 +607,7 @@ def demand_create(
         org_id=enterprise.org_id,
         enterprise=enterprise,
         channel=channel,
+        campaign=campaign,
         created_by=actor,
         updated_by=actor,
         **fields,
@@ -617,7 +625,7 @@ def demand_create(
         business_type=BusinessType.INSERT,
         action=f"新增需求“{demand}”",
         target=demand,
-        extra={"channel": channel},
+        extra={"channel": channel, **({"campaign_id": campaign.pk} if campaign else {})},
     )
     if submit:
         # Submitting is a step of the lifecycle, taken by its owner (casework), not here.

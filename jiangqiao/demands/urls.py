@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, views_campaigns
 
 app_name = "demands"
 
@@ -35,6 +35,35 @@ urlpatterns = [
     path("new/", views.DemandEditView.as_view(), name="demand_create"),
     path("submit/", views.DemandSubmitView.as_view(), name="demand_submit"),
     path("submit/<int:pk>/done/", views.DemandSubmittedView.as_view(), name="demand_submitted"),
+    # Collection campaigns (征集活动): staff pages, and the public link (c/<token>/).
+    path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaign_list"),
+    path(
+        "campaigns/summary/",
+        views_campaigns.CampaignSummaryView.as_view(),
+        name="campaign_summary",
+    ),
+    path("campaigns/new/", views_campaigns.CampaignEditView.as_view(), name="campaign_create"),
+    path(
+        "campaigns/<int:pk>/",
+        views_campaigns.CampaignDetailView.as_view(),
+        name="campaign_detail",
+    ),
+    path(
+        "campaigns/<int:pk>/edit/",
+        views_campaigns.CampaignEditView.as_view(),
+        name="campaign_edit",
+    ),
+    path(
+        "campaigns/<int:pk>/action/",
+        views_campaigns.CampaignActionView.as_view(),
+        name="campaign_action",
+    ),
+    path(
+        "campaigns/<int:pk>/poster.pdf",
+        views_campaigns.CampaignPosterView.as_view(),
+        name="campaign_poster",
+    ),
+    path("c/<str:token>/", views_campaigns.CampaignPublicView.as_view(), name="campaign_public"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
 ]

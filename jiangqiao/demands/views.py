@@ -29,6 +29,7 @@ from jiangqiao.core.views.generic import (
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from . import selectors, services
+from .campaigns import CampaignClosed
 from .choices import DEMAND_STATUS_COLORS, Channel
 from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
 from .forms import (
@@ -39,6 +40,7 @@ from .forms import (
 )
 from .models import Demand, Enterprise, EnterpriseContact
 from .tables import DemandTable, EnterpriseTable, PortalDemandTable
+from .views_campaigns import CampaignSubmitMixin
 
 
 def _form_error(form: Any, exc: Exception) -> None:
@@ -311,13 +313,14 @@ class DemandEditView(ObjectEditView):
         )
 
 
-class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
+class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
     """The phone form of an enterprise contact: create and submit (or save a draft) in one go.
 
     The enterprise is the contact's own (a select only if they are linked to several); the
     owning unit is the enterprise's. The POST redirects to “需求已提交” (a GET, so a reload
     changes nothing); the form's one-time token makes a repeated POST show the demand already
-    created instead of creating another (``core.submissions``).
+    created instead of creating another (``core.submissions``). Through a campaign link
+    (``?campaign=<token>``, ``CampaignSubmitMixin``) the demand records the campaign.
     """
 
     model = Demand
@@ -328,7 +331,13 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
         return render(
             self.request,
             self.template_name,
-            {"form": form, "title": "提交需求", "form_token": self.form_token, **extra},
+            {
+                "form": form,
+                "title": "提交需求",
+                "form_token": self.form_token,
+                **self.campaign_context(),
+                **extra,
+            },
             status=status,
         )
 
@@ -336,7 +345,7 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
         return reverse("demands:demand_list")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = localize_form(DemandSubmitForm(user=request.user))
+        form = localize_form(DemandSubmitForm(user=request.user, campaign=self.campaign))
         choices = model_choice(form, "enterprise").queryset
         no_enterprise = choices is None or not choices.exists()
         self.issue_form_token()
@@ -345,7 +354,9 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if (earlier := self.earlier_submission()) is not None:
             return earlier
-        form = localize_form(DemandSubmitForm(request.POST, user=request.user))
+        form = localize_form(
+            DemandSubmitForm(request.POST, user=request.user, campaign=self.campaign)
+        )
         submit = request.POST.get("action", "submit") != "draft"
         if form.is_valid():
             try:
@@ -356,9 +367,12 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
                         data=form.service_data(),
                         channel=Channel.ONLINE,
                         submit=submit,
+                        campaign=self.campaign,
                     ),
                     lambda demand: reverse("demands:demand_submitted", args=[demand.pk]),
                 )
+            except CampaignClosed as exc:  # the deadline passed while the form was open
+                return self.campaign_closed(exc)
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:

@@ -26,6 +26,7 @@ URLS = {
     "企业": "/demands/enterprises/",
     "需求": "/demands/",
     "提交需求": "/demands/submit/",
+    "征集活动": "/demands/campaigns/",
     "匹配建议": "/matching/suggestions/",
     "清单匹配": "/matching/list/",
     "平台匹配": "/matching/runs/",
@@ -77,7 +78,9 @@ URLS = {
 }
 
 TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
-DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
+# 征集活动 (issue 18 point 2): the staff who handle demands open collection campaigns.
+DEMANDS = ("企业需求库", ("企业", "需求", "提交需求", "征集活动"))
+DEMANDS_CONTACT = ("企业需求库", ("企业", "需求", "提交需求"))
 MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
 # 个人信息权利申请 (issue 17 point 4): the unit's staff answer the people's requests. 我的个人信息
@@ -194,7 +197,7 @@ EXPECTED: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     BuiltinRole.UNION_STAFF: STAFF,
     # The enterprise contact and the craftsman work in their own pages: no jobs, no API.
     BuiltinRole.ENTERPRISE_CONTACT: [
-        DEMANDS,
+        DEMANDS_CONTACT,
         ("服务办理", ("结对协议",)),
         ("工匠学院", ("培训订单",)),  # 我的培训订单 (issue 15 point 4)
         TAXONOMY,

@@ -225,6 +225,7 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
             "owner_level",
             "visibility",
             "channel",
+            "campaign",
             "matching_suggestion",
             "preferred_craftsmen",
             "trainee_count",
