@@ -26,6 +26,8 @@ URLS = {
     "企业": "/demands/enterprises/",
     "需求": "/demands/",
     "提交需求": "/demands/submit/",
+    "走访代录": "/demands/assisted/",
+    "企业注册审核": "/demands/registrations/",
     "匹配建议": "/matching/suggestions/",
     "清单匹配": "/matching/list/",
     "平台匹配": "/matching/runs/",
@@ -78,6 +80,8 @@ URLS = {
 
 TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
 DEMANDS = ("企业需求库", ("企业", "需求", "提交需求"))
+# 联络员代录 and the unit's queue of self-registrations (issue 18 points 1 and 3): union staff.
+DEMANDS_STAFF = ("企业需求库", (*DEMANDS[1], "走访代录", "企业注册审核"))
 MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
 # 个人信息权利申请 (issue 17 point 4): the unit's staff answer the people's requests. 我的个人信息
@@ -140,7 +144,7 @@ CASEWORK_ALL = (
 )
 STAFF = [
     TALENTS,
-    DEMANDS,
+    DEMANDS_STAFF,
     MATCHING,
     CASEWORK,
     ACADEMY,
@@ -158,7 +162,7 @@ WITHOUT_TASK_FORCE = (
 )
 EVERYTHING = [
     TALENTS,
-    DEMANDS,
+    DEMANDS_STAFF,
     MATCHING,
     CASEWORK_ALL,
     ACADEMY,
