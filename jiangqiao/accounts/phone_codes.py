@@ -112,11 +112,15 @@ def code_send(
     if paused is not None:
         raise BusinessError(pause_message(paused.paused_until, now), field="code")
     last = (
-        PhoneCode.objects.filter(purpose=purpose, mobile_index=index).order_by("-created_at").first()
+        PhoneCode.objects.filter(purpose=purpose, mobile_index=index)
+        .order_by("-created_at")
+        .first()
     )
     if last is not None and last.created_at > now - RESEND_INTERVAL:
         wait = math.ceil((last.created_at + RESEND_INTERVAL - now).total_seconds())
-        raise BusinessError(f"{CODE_LABEL}：发送过于频繁，请 {max(1, wait)} 秒后再获取", field="code")
+        raise BusinessError(
+            f"{CODE_LABEL}：发送过于频繁，请 {max(1, wait)} 秒后再获取", field="code"
+        )
     hour_ago = now - timedelta(hours=1)
     if PhoneCode.objects.filter(mobile_index=index, created_at__gte=hour_ago).count() >= (
         MOBILE_HOURLY_CAP

@@ -46,7 +46,9 @@ def _check_intake(intake_channel: str, intake_place: str) -> str:
         raise BusinessError("代录方式：请选择上门走访、坐镇、热线或园区行", field="intake_channel")
     place = normalize(intake_place or "")
     if not place:
-        raise BusinessError("代录地点：不能为空（如企业名称、园区或活动地点）", field="intake_place")
+        raise BusinessError(
+            "代录地点：不能为空（如企业名称、园区或活动地点）", field="intake_place"
+        )
     if len(place) > PLACE_MAX:
         raise BusinessError(f"代录地点：最多 {PLACE_MAX} 个字", field="intake_place")
     return place
@@ -73,7 +75,9 @@ def _new_enterprise(*, actor: Any, name: str, uscc: str) -> Enterprise:
     except ValidationError as exc:
         messages = getattr(exc, "message_dict", {})
         if "uscc" in messages:
-            raise BusinessError(f"统一社会信用代码：{messages['uscc'][0]}", field="new_uscc") from exc
+            raise BusinessError(
+                f"统一社会信用代码：{messages['uscc'][0]}", field="new_uscc"
+            ) from exc
         if "region_code" in messages:
             raise BusinessError(
                 f"统一社会信用代码：第3–8位地区码{messages['region_code'][0]}", field="new_uscc"

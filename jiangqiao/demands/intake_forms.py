@@ -66,7 +66,7 @@ class RegistrationForm(LocalizedForm):
     code = _code_field()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password") and data.get("password2") != data.get("password"):
             self.add_error("password2", "确认密码：两次输入的密码不一致")
         return data
@@ -126,7 +126,7 @@ class AssistedEntryForm(LocalizedModelForm):
         model_choice(self, "enterprise").queryset = enterprise_choices_for(user=user)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         picked = data.get("enterprise")
         typed = (data.get("new_name") or "").strip() or (data.get("new_uscc") or "").strip()
         if picked is None and not typed:

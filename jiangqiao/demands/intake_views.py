@@ -27,7 +27,7 @@ from .intake_forms import AssistedEntryForm, CodeForm, RefuseForm, RegistrationF
 from .models import Demand, EnterpriseRegistration
 from .views import _form_error
 
-_TOKEN_SALT = "jiangqiao.demands.registration"
+_PAGE_KEY_SALT = "jiangqiao.demands.registration"
 #: The session key of the registration this browser just made (its result page reads it).
 DONE_SESSION_KEY = "demands.registration_done"
 
@@ -69,7 +69,7 @@ class RegisterView(View):
             self.template_name,
             {
                 "form": form,
-                "page_key": signing.dumps(key, salt=_TOKEN_SALT),
+                "page_key": signing.dumps(key, salt=_PAGE_KEY_SALT),
                 "next": next_url,
                 "login_url": _login_url(next_url),
                 "sent": sent,
@@ -88,16 +88,14 @@ class RegisterView(View):
         form = RegistrationForm(request.POST)
         try:
             key = signing.loads(
-                request.POST.get("page_key", ""), salt=_TOKEN_SALT, max_age=24 * 3600
+                request.POST.get("page_key", ""), salt=_PAGE_KEY_SALT, max_age=24 * 3600
             )
         except signing.BadSignature:
             key = None
         if not isinstance(key, str) or not key:
             form.is_valid()
             form.add_error(None, "页面已过期，请核对内容后重新获取验证码")
-            return self._render(
-                form, key=secrets.token_urlsafe(16), next_url=next_url, status=400
-            )
+            return self._render(form, key=secrets.token_urlsafe(16), next_url=next_url, status=400)
         earlier = EnterpriseRegistration.objects.filter(submit_key=key).first()
         if earlier is not None:
             # The same page posted again (a double click): its first result, nothing new. The key
@@ -315,9 +313,7 @@ class AssistedConfirmView(AssistMixin, View):
         return self._render(demand, CodeForm())
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        demand = get_object_or_404(
-            self.get_queryset().select_related("intake_contact"), pk=pk
-        )
+        demand = get_object_or_404(self.get_queryset().select_related("intake_contact"), pk=pk)
         if demand.intake_confirmed_at is not None:
             messages.info(request, "该需求已由企业确认并提交")
             return redirect("demands:demand_submitted", pk=demand.pk)

@@ -199,9 +199,7 @@ def registration_submit(
     earlier = EnterpriseRegistration.objects.filter(submit_key=submit_key).first()
     if earlier is not None:
         return earlier
-    row = phone_codes.code_verify(
-        purpose=CodePurpose.REGISTRATION, mobile=data.mobile, code=code
-    )
+    row = phone_codes.code_verify(purpose=CodePurpose.REGISTRATION, mobile=data.mobile, code=code)
     try:
         return _register(data=data, code_row=row, submit_key=submit_key)
     except BusinessError:
@@ -228,9 +226,7 @@ def _first_message(exc: ValidationError) -> str:
 
 
 @transaction.atomic
-def _register(
-    *, data: RegistrationData, code_row: Any, submit_key: str
-) -> EnterpriseRegistration:
+def _register(*, data: RegistrationData, code_row: Any, submit_key: str) -> EnterpriseRegistration:
     from jiangqiao.accounts.models import Role
     from jiangqiao.accounts.services import user_create
 

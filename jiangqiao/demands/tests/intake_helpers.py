@@ -13,9 +13,11 @@ CODE_IN_SMS = re.compile(r"验证码(\d{6})")
 def sent_codes(case: TestCase, action: Any) -> tuple[Any, list[str]]:
     """Run ``action`` (after its transaction commits) and return its result and the codes the
     SMS provider interface (``core.channels.LoggingSmsBackend``) was asked to send."""
-    with case.assertLogs("jiangqiao.notify", level="INFO") as logs:
-        with case.captureOnCommitCallbacks(execute=True):
-            result = action()
+    with (
+        case.assertLogs("jiangqiao.notify", level="INFO") as logs,
+        case.captureOnCommitCallbacks(execute=True),
+    ):
+        result = action()
     codes = [m.group(1) for line in logs.output for m in CODE_IN_SMS.finditer(line)]
     return result, codes
 

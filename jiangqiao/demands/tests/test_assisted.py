@@ -61,7 +61,9 @@ class TestAssistedEntry(AssistedCase):
         self.assertEqual(demand.status, "draft")  # not submitted before the contact confirms
         self.assertEqual((demand.intake_channel, demand.channel), ("visit", "offline"))
         self.assertEqual(demand.intake_contact.mobile, "13700137001")
-        self.assertEqual(response["Location"], reverse("demands:assisted_confirm", args=[demand.pk]))
+        self.assertEqual(
+            response["Location"], reverse("demands:assisted_confirm", args=[demand.pk])
+        )
         page = self.client.get(response["Location"]).content.decode()
         self.assertIn("137****7001", page)
         self.assertNotIn("13700137001", page)
@@ -158,13 +160,13 @@ class TestAssistedEntry(AssistedCase):
         self.assertEqual(self.client.post(url, {"code": "123456"}).status_code, 404)
 
     def test_enterprise_contact_may_not_take_demands_down(self) -> None:
-        contact = make_user(
-            "assist_contact", None, Role.objects.get(code="enterprise_contact")
-        )
+        contact = make_user("assist_contact", None, Role.objects.get(code="enterprise_contact"))
         self.client.force_login(contact)
         self.assertEqual(self.client.get(ENTRY).status_code, 403)
 
     def test_union_staff_role_has_the_page_in_its_menu(self) -> None:
-        staff = make_user("assist_staff", self.world.county_a1, Role.objects.get(code="union_staff"))
+        staff = make_user(
+            "assist_staff", self.world.county_a1, Role.objects.get(code="union_staff")
+        )
         self.client.force_login(staff)
         self.assertEqual(self.client.get(ENTRY).status_code, 200)

@@ -328,9 +328,11 @@ class TestCodes(RegistrationPage):
 
     def test_expired_code(self) -> None:
         code = self._send()
-        with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-            with self.assertRaisesMessage(BusinessError, "验证码：已过期，请重新获取"):
-                self._verify(code)
+        with (
+            time_machine.travel(timezone.now() + timedelta(minutes=11)),
+            self.assertRaisesMessage(BusinessError, "验证码：已过期，请重新获取"),
+        ):
+            self._verify(code)
 
     def test_used_code_never_confirms_again(self) -> None:
         from django.db import transaction
@@ -367,9 +369,11 @@ class TestCodes(RegistrationPage):
         for minutes in (3, 4, 5):
             with time_machine.travel(now + timedelta(minutes=minutes)):
                 self._send()
-        with time_machine.travel(now + timedelta(minutes=6)):
-            with self.assertRaisesMessage(BusinessError, "手机号码：该号码一小时内获取验证码次数已达"):
-                phone_codes.code_send(purpose=CodePurpose.REGISTRATION, mobile=self.mobile)
+        with (
+            time_machine.travel(now + timedelta(minutes=6)),
+            self.assertRaisesMessage(BusinessError, "手机号码：该号码一小时内获取验证码次数已达"),
+        ):
+            phone_codes.code_send(purpose=CodePurpose.REGISTRATION, mobile=self.mobile)
 
     def test_client_address_cap(self) -> None:
         now = timezone.now()
@@ -415,7 +419,9 @@ class TestUnitQueue(RegistrationPage):
             self.client.get(reverse("demands:registration_detail", args=[reg.pk])).status_code,
             404,
         )
-        self.assertEqual(self.decide(self.world.city_admin_b, reg, action="approve").status_code, 404)
+        self.assertEqual(
+            self.decide(self.world.city_admin_b, reg, action="approve").status_code, 404
+        )
         self.assertEqual(
             self.decide(self.world.city_admin_b, reg, action="refuse", reason="x").status_code, 404
         )
@@ -431,7 +437,9 @@ class TestUnitQueue(RegistrationPage):
         self.client.force_login(self.world.city_admin_a)
         listing = self.client.get(reverse("demands:registration_list")).content.decode()
         self.assertIn(ent.name, listing)  # staff in scope see which enterprise it matched
-        self.assertEqual(self.decide(self.world.city_admin_a, reg, action="approve").status_code, 302)
+        self.assertEqual(
+            self.decide(self.world.city_admin_a, reg, action="approve").status_code, 302
+        )
         reg.refresh_from_db()
         self.assertEqual(reg.status, RegistrationStatus.APPROVED)
         self.assertTrue(ent.contacts.filter(user=reg.user).exists())
