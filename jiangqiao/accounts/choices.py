@@ -64,3 +64,11 @@ class TokenScope(models.TextChoices):
 TOKEN_SCOPE_PATHS: dict[str, tuple[str, ...]] = {
     TokenScope.EXCHANGE: ("/api/v1/exchange/",),
 }
+
+
+class CodePurpose(models.TextChoices):
+    """What a one-time SMS code confirms (``accounts.phone_codes``): a code of one purpose never
+    confirms another."""
+
+    REGISTRATION = "registration", "企业自助注册"
+    ASSISTED_CONFIRM = "assisted_confirm", "确认联络员代录的需求"

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.timezone import now as timezone_now
 
 from jiangqiao.core.choices import DataScope, Status
+from jiangqiao.core.crypto import EncryptedTextField
 from jiangqiao.core.models import AuditedModel, ChainedLog, StatusMixin
 from jiangqiao.core.scope import ScopedQuerySet
 
-from .choices import LoginStatus
+from .choices import CodePurpose, LoginStatus
 
 
 class Role(StatusMixin, AuditedModel):
@@ -320,3 +321,43 @@ class ApiTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
+
+
+class PhoneCode(models.Model):
+    """One one-time code sent by SMS to a mobile number (``accounts.phone_codes``).
+
+    Only a keyed hash of the code is kept (``code_hash``, with a per-row salt); the mobile number
+    is encrypted with a blind index (as ``EnterpriseContact.mobile``), and so is the client
+    address that asked for it (``client_index``, for the hourly cap per address). ``subject``
+    binds a code to what it confirms (e.g. ``demand:42``); ``attempts`` counts wrong entries and
+    ``paused_until`` stops both entering and sending for that purpose and mobile after too many.
+    Never shown on a page; rows older than a day are purged when new codes are sent.
+    """
+
+    purpose = models.CharField("用途", max_length=20, choices=CodePurpose.choices)
+    subject = models.CharField("确认对象", max_length=64, blank=True)
+    mobile = EncryptedTextField("手机号码")
+    mobile_index = models.CharField("手机号索引", max_length=64, db_index=True)
+    client_index = models.CharField("请求地址索引", max_length=64, blank=True, db_index=True)
+    salt = models.CharField("盐", max_length=32)
+    code_hash = models.CharField("验证码摘要", max_length=64)
+    attempts = models.PositiveSmallIntegerField("输错次数", default=0)
+    paused_until = models.DateTimeField("暂停至", null=True, blank=True)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        "User", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="发送人"
+    )
+    created_at = models.DateTimeField("发送时间", default=timezone_now, db_index=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        default_permissions = ()
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["purpose", "mobile_index", "created_at"], name="phone_code_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}（{self.created_at:%Y-%m-%d %H:%M}）"

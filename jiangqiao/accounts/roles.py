@@ -41,6 +41,10 @@ DEMANDS_STAFF = (
     "demands.view_campaign",
     "demands.add_campaign",
     "demands.change_campaign",
+    # 联络员代录 and 企业自助注册 (issue 18): take demands down on visits, confirm registrations.
+    "demands.assist_demand",
+    "demands.view_enterpriseregistration",
+    "demands.change_enterpriseregistration",
 )
 # Matching (issue 5): suggestions with explanations, decisions, 清单匹配 and 平台匹配 — for the staff
 # who handle demands only. Enterprise contacts and craftsmen never see other people's suggestions.

@@ -74,10 +74,12 @@ def user_create(
     remark: str = "",
     password: str | None = None,
     roles: list[Role] | None = None,
+    must_change_password: bool = True,
 ) -> tuple[User, str]:
     """Create an account with an initial password that must be changed at first login.
 
-    Returns the user and the initial password (shown once to the administrator).
+    Returns the user and the initial password (shown once to the administrator). A password the
+    person chose himself (企业自助注册) needs no change: ``must_change_password=False``.
     """
     if User.objects.filter(username__iexact=username).exists():
         raise BusinessError(f"登录账号“{username}”已存在", field="username")
@@ -88,7 +90,7 @@ def user_create(
         email=email,
         remark=remark,
         created_by=actor,
-        must_change_password=True,
+        must_change_password=must_change_password,
     )
     initial = password or generate_initial_password()
     _check_password(initial, user)

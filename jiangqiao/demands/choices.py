@@ -198,3 +198,45 @@ class DeliveryMode(models.TextChoices):
     ONSITE = "onsite", "需要现场服务"
     ONLINE = "online", "线上即可"
     EITHER = "either", "现场或线上均可"
+
+
+class IntakeChannel(models.TextChoices):
+    """How union staff took a demand down (联络员代录, docs/intake.md): the way unions collect."""
+
+    VISIT = "visit", "上门走访"
+    STATION = "station", "坐镇"
+    HOTLINE = "hotline", "热线"
+    PARK = "park", "园区行"
+
+
+class RegistrationKind(models.TextChoices):
+    """企业自助注册: a new enterprise, or a new contact of an enterprise already registered."""
+
+    NEW_ENTERPRISE = "new_enterprise", "新企业注册"
+    NEW_CONTACT = "new_contact", "已登记企业的新联系人"
+
+
+class RegistrationStatus(models.TextChoices):
+    """The registration's life cycle, changed only by ``demands.registration``: ``pending →
+    approved | refused``. A new enterprise is usable at once and approval marks it verified; a
+    new contact is linked to the enterprise only on approval."""
+
+    PENDING = "pending", "待核实"
+    APPROVED = "approved", "已确认"
+    REFUSED = "refused", "已拒绝"
+
+
+REGISTRATION_STATUS_COLORS: dict[str, str] = {
+    RegistrationStatus.PENDING: "orange",
+    RegistrationStatus.APPROVED: "green",
+    RegistrationStatus.REFUSED: "red",
+}
+
+#: Version of the registration's notice and consent (PIPL art. 13, 14, 17), stored with each
+#: registration; a new wording gets a new version (the talents' consents follow the same rule).
+REGISTRATION_CONSENT_VERSION = "2026.1"
+REGISTRATION_CONSENT_TEXT = (
+    "本人确认已获企业授权代表企业注册，同意匠桥平台及负责的工会组织为受理、核实和办理企业需求，"
+    "处理本人填写的姓名、手机号码和企业信息（企业名称、统一社会信用代码）；手机号码加密保存，"
+    "仅用于需求联系和身份验证，不向其他企业公开。可随时通过“个人信息权利申请”查阅、更正或删除。"
+)

@@ -39,7 +39,10 @@ from .choices import (
     DemandOutcome,
     DemandStatus,
     Grade,
+    IntakeChannel,
     OwnerLevel,
+    RegistrationKind,
+    RegistrationStatus,
     SizeClass,
     SizeIndustry,
     Visibility,
@@ -125,6 +128,13 @@ class Enterprise(LoadedValuesMixin, StatusMixin, VersionedModel, OrgOwnedModel):
         "工会统一社会信用代码", max_length=18, blank=True, validators=[validate_union_uscc]
     )
     remark = NormalizedCharField("备注", max_length=500, blank=True)
+    verified_at = models.DateTimeField(
+        "核实时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="工会核实企业信息的时间；企业自助注册的企业在负责的工会确认前为空（未核实）",
+    )
 
     scope_owner_field: ClassVar[str | None] = "contacts__user|created_by"
     scope_to_many: ClassVar[bool] = True
@@ -155,6 +165,11 @@ class Enterprise(LoadedValuesMixin, StatusMixin, VersionedModel, OrgOwnedModel):
     @property
     def former_name_list(self) -> list[str]:
         return [line.strip() for line in self.former_names.splitlines() if line.strip()]
+
+    @property
+    def is_verified(self) -> bool:
+        """Verified by its union unit (registered by staff, or a self-registration approved)."""
+        return self.verified_at is not None
 
     @property
     def tier_expired(self) -> bool:
@@ -288,6 +303,26 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     channel = models.CharField(
         "来源渠道", max_length=16, choices=Channel.choices, default=Channel.OFFLINE
     )
+    intake_channel = models.CharField(
+        "代录方式", max_length=16, choices=IntakeChannel.choices, blank=True
+    )
+    intake_place = NormalizedCharField("代录地点", max_length=200, blank=True)
+    intake_contact = models.ForeignKey(
+        "EnterpriseContact",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="确认的企业联系人",
+    )
+    intake_confirmed_at = models.DateTimeField(
+        "企业确认时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="联络员代录的需求由企业联系人以短信验证码确认的时间；确认前为草稿",
+    )
     matching_suggestion = NormalizedTextField(
         "匹配建议",
         blank=True,
@@ -384,7 +419,10 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
                 violation_error_message="技能培训需求必须填写培训人数",
             ),
         ]
-        permissions = [("triage_demand", "需求分级（受理）")]
+        permissions = [
+            ("triage_demand", "需求分级（受理）"),
+            ("assist_demand", "走访代录需求（联络员）"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}" if self.number else self.title
@@ -527,6 +565,70 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class EnterpriseRegistration(OrgOwnedModel):
+    """An enterprise's self-registration from a phone (企业自助注册, docs/intake.md).
+
+    ``org`` is the union unit that confirms it: for a new enterprise the unit derived from the
+    USCC's region code, for an enterprise already registered that enterprise's unit. The
+    registrant (``user``, an account made at registration) sees his own request (仅本人) but
+    never the enterprise it matched, nor its unit. ``status`` changes only in
+    ``demands.registration``. The mobile number is encrypted with a blind index.
+    """
+
+    kind = models.CharField("注册类型", max_length=20, choices=RegistrationKind.choices)
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.PENDING,
+        db_index=True,
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, models.PROTECT, related_name="registrations", verbose_name="企业"
+    )
+    claimed_name = NormalizedCharField("填写的企业名称", max_length=200)
+    contact_name = NormalizedCharField("联系人姓名", max_length=50)
+    contact_title = NormalizedCharField("职务", max_length=50, blank=True)
+    mobile = EncryptedTextField("手机号码")
+    mobile_index = models.CharField("手机号索引", max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="enterprise_registrations",
+        verbose_name="注册账号",
+    )
+    consent_version = models.CharField("告知同意文本版本", max_length=20)
+    consented_at = models.DateTimeField("同意时间")
+    submit_key = models.CharField("提交令牌", max_length=64, unique=True, editable=False)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="处理人",
+    )
+    reason = NormalizedCharField("拒绝原因", max_length=300, blank=True)
+
+    scope_owner_field: ClassVar[str | None] = "user|created_by"
+    audit_exclude: ClassVar[tuple[str, ...]] = ("mobile", "mobile_index", "submit_key")
+
+    class Meta:
+        verbose_name = "企业注册申请"
+        verbose_name_plural = "企业注册申请"
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ("view", "change")
+        indexes = [models.Index(fields=["org", "status"], name="registration_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.claimed_name}（{self.contact_name}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("demands:registration_detail", args=[self.pk])
 
 
 # Collection campaigns (征集活动, issue 18 point 2): a model of this app, in its own module.

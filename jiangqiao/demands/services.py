@@ -177,7 +177,10 @@ def enterprise_create(*, actor: Any, org: Any, data: dict[str, Any]) -> Enterpri
     """Register an enterprise owned by ``org`` (a unit within the actor's scope)."""
     _check_fields(data, ENTERPRISE_FIELDS)
     _check_org(actor, org)
-    ent = Enterprise(org=org, created_by=actor, updated_by=actor, **data)
+    # Registered by union staff: verified by them (a self-registration waits, ``registration``).
+    ent = Enterprise(
+        org=org, created_by=actor, updated_by=actor, verified_at=timezone.now(), **data
+    )
     _derive_enterprise(ent)
     _refuse_foreign_uscc(actor, ent)
     ent.full_clean()
@@ -276,6 +279,30 @@ def contact_add(
     """Add a contact; the mobile number is stored encrypted with a blind index."""
     ent = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     assert_visible(Enterprise, actor, ent.pk, "change")
+    return contact_create(
+        actor=actor,
+        enterprise=ent,
+        name=name,
+        mobile=mobile,
+        title=title,
+        user=user,
+        is_primary=is_primary,
+    )
+
+
+def contact_create(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    name: str,
+    mobile: str = "",
+    title: str = "",
+    user: Any = None,
+    is_primary: bool = False,
+) -> EnterpriseContact:
+    """Write a contact of ``enterprise`` (already locked and checked by the caller: ``contact_add``
+    for staff, ``registration`` for an enterprise registering itself) and audit it."""
+    ent = enterprise
     if mobile:
         try:
             mobile = normalize_mobile(mobile)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_campaigns
+from . import intake_views, views, views_campaigns
 
 app_name = "demands"
 
@@ -30,6 +30,29 @@ urlpatterns = [
         "enterprises/<int:pk>/contacts/<int:contact_pk>/remove/",
         views.ContactRemoveView.as_view(),
         name="enterprise_contact_remove",
+    ),
+    path("register/", intake_views.RegisterView.as_view(), name="register"),
+    path("register/done/", intake_views.RegisterDoneView.as_view(), name="register_done"),
+    path(
+        "registrations/",
+        intake_views.RegistrationListView.as_view(),
+        name="registration_list",
+    ),
+    path(
+        "registrations/<int:pk>/",
+        intake_views.RegistrationDetailView.as_view(),
+        name="registration_detail",
+    ),
+    path(
+        "registrations/<int:pk>/decide/",
+        intake_views.RegistrationDecideView.as_view(),
+        name="registration_decide",
+    ),
+    path("assisted/", intake_views.AssistedEntryView.as_view(), name="assisted_entry"),
+    path(
+        "assisted/<int:pk>/confirm/",
+        intake_views.AssistedConfirmView.as_view(),
+        name="assisted_confirm",
     ),
     path("", views.DemandListView.as_view(), name="demand_list"),
     path("new/", views.DemandEditView.as_view(), name="demand_create"),

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from jiangqiao.core.choices import DataScope, Status
 
+from .choices import OrgLevel
 from .models import Organization
 
 
@@ -82,3 +83,29 @@ def drill_trail(*, user: Any, unit: Organization) -> list[Organization]:
         else:
             trail = []  # a gap: the user's view starts below it
     return trail
+
+
+#: Levels that take enterprises of a region (grassroots and industry unions serve their members).
+REGION_UNIT_LEVELS = (OrgLevel.COUNTY, OrgLevel.CITY, OrgLevel.PROVINCE, OrgLevel.NATIONAL)
+
+
+def unit_for_region(region_code: str) -> Organization | None:
+    """The enabled union unit responsible for a GB/T 2260 region: the county's (区/县) unit, else
+    the city's, else the province's (the tree's fallback upwards); ``None`` if none serves it.
+
+    Not scoped on purpose: it answers who owns a self-registered enterprise (企业自助注册, an
+    anonymous visitor), and the unit found is never shown to that visitor.
+    """
+    code = (region_code or "").strip()
+    if len(code) != 6 or not code.isdigit():
+        return None
+    candidates = list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
+    rank = {level: n for n, level in enumerate(REGION_UNIT_LEVELS)}
+    units = Organization.objects.filter(
+        region_code__in=candidates, level__in=REGION_UNIT_LEVELS, status=Status.ACTIVE
+    )
+    best = sorted(
+        units,
+        key=lambda o: (candidates.index(o.region_code), rank[OrgLevel(o.level)], o.depth, o.pk),
+    )
+    return best[0] if best else None

@@ -27,6 +27,8 @@ URLS = {
     "需求": "/demands/",
     "提交需求": "/demands/submit/",
     "征集活动": "/demands/campaigns/",
+    "走访代录": "/demands/assisted/",
+    "企业注册审核": "/demands/registrations/",
     "匹配建议": "/matching/suggestions/",
     "清单匹配": "/matching/list/",
     "平台匹配": "/matching/runs/",
@@ -78,9 +80,9 @@ URLS = {
 }
 
 TALENTS = ("人才资源库", ("劳模工匠", "我的档案", "服务队"))
-# 征集活动 (issue 18 point 2): the staff who handle demands open collection campaigns.
-DEMANDS = ("企业需求库", ("企业", "需求", "提交需求", "征集活动"))
 DEMANDS_CONTACT = ("企业需求库", ("企业", "需求", "提交需求"))
+# 征集活动, 联络员代录 and the unit's queue of self-registrations (issue 18 points 1–3): union staff.
+DEMANDS_STAFF = ("企业需求库", (*DEMANDS_CONTACT[1], "征集活动", "走访代录", "企业注册审核"))
 MATCHING = ("供需匹配", ("匹配建议", "清单匹配", "平台匹配", "利益冲突申报"))
 TAXONOMY = ("基础数据", ("标准代码",))
 # 个人信息权利申请 (issue 17 point 4): the unit's staff answer the people's requests. 我的个人信息
@@ -143,7 +145,7 @@ CASEWORK_ALL = (
 )
 STAFF = [
     TALENTS,
-    DEMANDS,
+    DEMANDS_STAFF,
     MATCHING,
     CASEWORK,
     ACADEMY,
@@ -161,7 +163,7 @@ WITHOUT_TASK_FORCE = (
 )
 EVERYTHING = [
     TALENTS,
-    DEMANDS,
+    DEMANDS_STAFF,
     MATCHING,
     CASEWORK_ALL,
     ACADEMY,

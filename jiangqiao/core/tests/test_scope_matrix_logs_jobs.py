@@ -85,6 +85,7 @@ COVERED_ELSEWHERE = {
     "demands.enterprise": "jiangqiao/demands/tests/test_scope_pages_api.py",
     "demands.demand": "jiangqiao/demands/tests/test_scope_pages_api.py",
     "demands.campaign": "jiangqiao/demands/tests/test_campaigns.py",
+    "demands.enterpriseregistration": "jiangqiao/demands/tests/test_registration.py",
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
