@@ -17,3 +17,7 @@ class DemandsConfig(AppConfig):
         register_importer(DemandImporter)
         register_export(ENTERPRISE_EXPORT)
         register_export(DEMAND_EXPORT)
+
+        from . import attachments
+
+        attachments.register()

@@ -517,3 +517,6 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+from .attachment_models import DemandAttachment  # noqa: E402, F401

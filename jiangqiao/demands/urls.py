@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import attachment_pages, views
 
 app_name = "demands"
 
@@ -37,4 +37,5 @@ urlpatterns = [
     path("submit/<int:pk>/done/", views.DemandSubmittedView.as_view(), name="demand_submitted"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
+    *attachment_pages.urlpatterns,
 ]

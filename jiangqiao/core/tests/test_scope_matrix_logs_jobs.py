@@ -84,6 +84,8 @@ COVERED_ELSEWHERE = {
     "talents.serviceteam": "jiangqiao/talents/tests/test_scope_pages_api.py",
     "demands.enterprise": "jiangqiao/demands/tests/test_scope_pages_api.py",
     "demands.demand": "jiangqiao/demands/tests/test_scope_pages_api.py",
+    "demands.demandattachment": "through its demand (and the serving craftsman) — "
+    "jiangqiao/demands/tests/test_attachments.py",
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",
