@@ -23,8 +23,8 @@ from PIL import Image
 
 from jiangqiao.casework import claims
 from jiangqiao.casework import services as casework
-from jiangqiao.casework.tests.test_claims import ClaimsTestBase
 from jiangqiao.casework.models import Offer
+from jiangqiao.casework.tests.test_claims import ClaimsTestBase
 from jiangqiao.casework.tests.test_scope import make_offer
 from jiangqiao.core import retention
 from jiangqiao.core.exceptions import BusinessError
