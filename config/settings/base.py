@@ -598,14 +598,30 @@ JIANGQIAO_PRIVATE_ROOT = env.path(
     "JIANGQIAO_PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")
 )
 JIANGQIAO_EVIDENCE_MAX_BYTES = env.int("JIANGQIAO_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Attachments of demands (photos, drawings, PDFs; docs/intake.md "附件"): largest file, files per
+# demand. Kept privately like the evidence, downloaded only within the demand's scope.
+JIANGQIAO_ATTACHMENT_MAX_BYTES = env.int("JIANGQIAO_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+JIANGQIAO_ATTACHMENT_MAX_FILES = env.int("JIANGQIAO_ATTACHMENT_MAX_FILES", default=10)
+# Virus scanning of uploads (core/scanning.py, docs/security.md): a class with scan(data, name);
+# empty records files as 未扫描. ClamdScanner talks to a local clamd by unix socket or loopback TCP.
+JIANGQIAO_VIRUS_SCANNER = env.str("JIANGQIAO_VIRUS_SCANNER", default="")
+JIANGQIAO_CLAMD_SOCKET = env.str("JIANGQIAO_CLAMD_SOCKET", default="")
+JIANGQIAO_CLAMD_TCP = env.str("JIANGQIAO_CLAMD_TCP", default="")
+JIANGQIAO_CLAMD_TIMEOUT = env.float("JIANGQIAO_CLAMD_TIMEOUT", default=30.0)
 
-# Largest file per kind (core/uploads.py): JIANGQIAO_IMPORT_MAX_BYTES, JIANGQIAO_EXCHANGE_MAX_BYTES and
-# JIANGQIAO_EVIDENCE_MAX_BYTES; forms and API refuse larger files with a message naming the field
-# and the limit. The whole request body may be at most JIANGQIAO_REQUEST_MAX_BYTES (HTTP 413 above
-# it); nginx's client_max_body_size must be the same figure (70m).
+# Largest file per kind (core/uploads.py): JIANGQIAO_IMPORT_MAX_BYTES, JIANGQIAO_EXCHANGE_MAX_BYTES,
+# JIANGQIAO_EVIDENCE_MAX_BYTES and JIANGQIAO_ATTACHMENT_MAX_BYTES; forms and API refuse larger files
+# with a message naming the field and the limit. The whole request body may be at most
+# JIANGQIAO_REQUEST_MAX_BYTES (HTTP 413 above it); nginx's client_max_body_size must be the same
+# figure (70m).
 JIANGQIAO_REQUEST_MAX_BYTES = env.int("JIANGQIAO_REQUEST_MAX_BYTES", default=70 * 1024 * 1024)
 if (
-    max(JIANGQIAO_IMPORT_MAX_BYTES, JIANGQIAO_EXCHANGE_MAX_BYTES, JIANGQIAO_EVIDENCE_MAX_BYTES)
+    max(
+        JIANGQIAO_IMPORT_MAX_BYTES,
+        JIANGQIAO_EXCHANGE_MAX_BYTES,
+        JIANGQIAO_EVIDENCE_MAX_BYTES,
+        JIANGQIAO_ATTACHMENT_MAX_BYTES,
+    )
     > JIANGQIAO_REQUEST_MAX_BYTES
 ):
     raise ImproperlyConfigured(

@@ -35,7 +35,13 @@ class CaseworkConfig(AppConfig):
         periodic.register(
             "casework_tick", services.tick, every=TICK_SECONDS, label="服务办理期限检查"
         )
-        from .sessions import evidence_sweep
+        from jiangqiao.demands.attachment_models import register_serving
+
+        from .sessions import evidence_sweep, served_demand_ids
+
+        # The craftsman (or team lead) serving a demand sees its attachments (demands knows
+        # nothing of offers).
+        register_serving(served_demand_ids)
 
         periodic.register(
             "casework_evidence_sweep",

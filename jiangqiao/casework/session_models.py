@@ -16,16 +16,16 @@ or whoever logged the session.
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+# The migrations name ``jiangqiao.casework.session_models.private_storage``: kept importable here.
+from jiangqiao.core.files import private_storage as private_storage
 from jiangqiao.core.models import AuditedModel
 from jiangqiao.core.scope import ScopedManager
 from jiangqiao.core.textfields import NormalizedCharField, NormalizedTextField
@@ -44,29 +44,6 @@ def _minutes(label: str) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(
         label, null=True, blank=True, validators=[MaxValueValidator(MINUTES_MAX)]
     )
-
-
-class PrivateStorage(FileSystemStorage):
-    """Evidence files: under ``JIANGQIAO_PRIVATE_ROOT`` (var/private), never served by URL.
-
-    The location is read from the settings on each use (tests point it at a temporary folder).
-    """
-
-    @property  # type: ignore[override]
-    def base_location(self) -> str:
-        return str(settings.JIANGQIAO_PRIVATE_ROOT)
-
-    @property  # type: ignore[override]
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    @property  # type: ignore[override]
-    def base_url(self) -> str:
-        raise ValueError("佐证材料不提供公开网址，只能通过服务记录页面下载")
-
-
-def private_storage() -> PrivateStorage:
-    return PrivateStorage()
 
 
 class ServiceRecord(AuditedModel):

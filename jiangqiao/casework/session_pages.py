@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views import View
 
+from jiangqiao.core import files
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filters import OrgSubtreeFilter
 from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm
@@ -542,9 +543,9 @@ class EvidenceDownloadView(ScopedMixin, View):
         row = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
         response = FileResponse(
             row.file.open("rb"),
-            as_attachment=row.kind not in ("jpg", "png", "pdf"),
+            as_attachment=row.kind not in files.INLINE_KINDS,
             filename=row.name,
-            content_type=sessions.CONTENT_TYPES.get(row.kind, "application/octet-stream"),
+            content_type=files.content_type(row.kind),
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"

@@ -17,13 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import logging
-import os
 import re
 import uuid
-import zipfile
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jiangqiao.core import rollups
+from jiangqiao.core import files, rollups
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
@@ -48,8 +43,6 @@ from . import upgrade_count
 from .choices import OfferStatus, ProblemResult, UpgradeSource
 from .models import Offer
 from .session_models import NOTES_MAX, ServiceRecord, SessionEvidence, SkillUpgrade
-
-logger = logging.getLogger(__name__)
 
 MODULE = "服务记录"
 
@@ -88,19 +81,8 @@ SERVING_STATUSES = (OfferStatus.ACCEPTED, OfferStatus.COMPLETED)
 PROBLEMS_MAX_ITEMS = 50
 PROBLEM_TEXT_MAX = 500
 EVIDENCE_MAX_FILES = 20
-#: Evidence file types: extension → (kind, content type).
-EVIDENCE_TYPES: dict[str, tuple[str, str]] = {
-    ".jpg": ("jpg", "image/jpeg"),
-    ".jpeg": ("jpg", "image/jpeg"),
-    ".png": ("png", "image/png"),
-    ".pdf": ("pdf", "application/pdf"),
-    ".docx": (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ".xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
-CONTENT_TYPES = dict(EVIDENCE_TYPES.values())
+#: Evidence file types (``core.files.FILE_TYPES``): photos, PDFs and office documents.
+EVIDENCE_KINDS = ("jpg", "png", "pdf", "docx", "xlsx")
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 _MOBILE = re.compile(r"^1\d{10}$")
 
@@ -145,6 +127,15 @@ def may_log(actor: Any, offer: Offer) -> bool:
         and offer.status in SERVING_STATUSES
         and (answers(user, offer) or is_staff_for(user, offer))
     )
+
+
+def served_demand_ids(user: Any) -> Any:
+    """Ids of the demands ``user`` serves: his (or his team's) offer is accepted or completed."""
+    if not _user(user) or not user.has_perm("casework.view_offer"):
+        return Offer.objects.none().values("demand_id")
+    return Offer.objects.filter(
+        Q(craftsman__user=user) | Q(team__lead__user=user), status__in=SERVING_STATUSES
+    ).values("demand_id")
 
 
 def loggable_offers(*, user: Any) -> Any:
@@ -745,39 +736,7 @@ def skill_upgrade_delete(*, actor: Any, upgrade: SkillUpgrade) -> None:
 
 def sniff_evidence(data: bytes, filename: str) -> tuple[str, str]:
     """``(kind, extension)`` of an evidence file, from its content; the extension must agree."""
-    ext = os.path.splitext(filename or "")[1].lower()
-    if ext not in EVIDENCE_TYPES:
-        raise BusinessError("佐证材料：只接受 jpg、png、pdf、docx、xlsx 文件", field="file")
-    expected = EVIDENCE_TYPES[ext][0]
-    kind = ""
-    if data.startswith(b"\xff\xd8\xff"):
-        kind = "jpg"
-    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = "png"
-    elif data.startswith(b"%PDF-"):
-        kind = "pdf"
-    elif data.startswith(b"PK\x03\x04"):
-        try:
-            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = set()
-        if "word/document.xml" in names:
-            kind = "docx"
-        elif "xl/workbook.xml" in names:
-            kind = "xlsx"
-    if kind != expected:
-        raise BusinessError(
-            f"佐证材料：文件“{os.path.basename(filename)[:60]}”的内容与扩展名 {ext} 不符"
-            "（只接受真实的 jpg、png、pdf、docx、xlsx 文件）",
-            field="file",
-        )
-    return kind, ".jpg" if kind == "jpg" else ext
-
-
-def _safe_name(filename: str) -> str:
-    name = os.path.basename(str(filename or "").replace("\\", "/"))
-    name = re.sub(r"[\x00-\x1f<>:\"/\\|?*]", "_", name).strip(" .") or "附件"
-    return name[-200:]
+    return files.sniff(data, filename, allowed=EVIDENCE_KINDS, label="佐证材料")
 
 
 @transaction.atomic
@@ -795,7 +754,7 @@ def evidence_add(
         raise BusinessError(too_large_message("佐证材料", len(data), limit), field="file")
     if not data:
         raise BusinessError("佐证材料：文件是空的", field="file")
-    name = _safe_name(getattr(upload, "name", ""))
+    name = files.safe_name(getattr(upload, "name", ""))
     kind, ext = sniff_evidence(data, name)
     if SessionEvidence.objects.filter(session=record).count() >= EVIDENCE_MAX_FILES:
         raise BusinessError(f"佐证材料：每条服务记录最多 {EVIDENCE_MAX_FILES} 个文件", field="file")
@@ -852,50 +811,16 @@ def evidence_delete(*, actor: Any, evidence: SessionEvidence) -> None:
 EVIDENCE_DIR = "casework/evidence"
 
 
-def _storage_files(storage: Any, path: str) -> Iterator[str]:
-    try:
-        dirs, files = storage.listdir(path)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{path}/{name}"
-    for sub in dirs:
-        yield from _storage_files(storage, f"{path}/{sub}")
-
-
 def evidence_sweep(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
     """Delete evidence files no row names (left by a rolled-back upload); returns how many.
 
-    Only files older than ``older_than`` go, so an upload whose transaction is still open keeps
-    its file. Safe to run twice or concurrently (a missing file is skipped).
-    """
-    storage = SessionEvidence._meta.get_field("file").storage  # type: ignore[attr-defined]
-    cutoff = timezone.now() - older_than
-    removed = 0
-    batch: list[str] = []
-
-    def flush() -> int:
-        known = set(SessionEvidence.objects.filter(file__in=batch).values_list("file", flat=True))
-        gone = 0
-        for path in batch:
-            if path in known:
-                continue
-            try:
-                if storage.get_modified_time(path) >= cutoff:
-                    continue
-                storage.delete(path)
-                gone += 1
-            except FileNotFoundError:
-                continue
-        batch.clear()
-        return gone
-
-    for path in _storage_files(storage, EVIDENCE_DIR):
-        batch.append(path)
-        if len(batch) >= 500:
-            removed += flush()
-    if batch:
-        removed += flush()
-    if removed:
-        logger.info("清理未被引用的佐证材料文件 %d 个", removed)
-    return removed
+    Only files older than ``older_than`` go (``core.files.sweep_orphans``)."""
+    return files.sweep_orphans(
+        storage=SessionEvidence._meta.get_field("file").storage,  # type: ignore[attr-defined]
+        roots=[EVIDENCE_DIR],
+        known=lambda paths: set(
+            SessionEvidence.objects.filter(file__in=paths).values_list("file", flat=True)
+        ),
+        older_than=older_than,
+        label="佐证材料文件",
+    )

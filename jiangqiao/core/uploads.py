@@ -4,7 +4,8 @@ Kinds and their settings (read from the environment of the same name):
 
 * ``import`` — spreadsheets of the import pages and ``/api/v1/imports/`` (JIANGQIAO_IMPORT_MAX_BYTES);
 * ``exchange`` — national exchange files, page and API (JIANGQIAO_EXCHANGE_MAX_BYTES);
-* ``evidence`` — evidence files of service sessions (JIANGQIAO_EVIDENCE_MAX_BYTES).
+* ``evidence`` — evidence files of service sessions (JIANGQIAO_EVIDENCE_MAX_BYTES);
+* ``attachment`` — attachments of demands: photos, drawings, PDFs (JIANGQIAO_ATTACHMENT_MAX_BYTES).
 
 A new kind of upload adds its setting and a line to :data:`KIND_SETTINGS`.
 
@@ -34,8 +35,14 @@ KIND_SETTINGS = {
     "import": "JIANGQIAO_IMPORT_MAX_BYTES",
     "exchange": "JIANGQIAO_EXCHANGE_MAX_BYTES",
     "evidence": "JIANGQIAO_EVIDENCE_MAX_BYTES",
+    "attachment": "JIANGQIAO_ATTACHMENT_MAX_BYTES",
 }
-KIND_LABELS = {"import": "导入文件", "exchange": "交换文件", "evidence": "佐证材料"}
+KIND_LABELS = {
+    "import": "导入文件",
+    "exchange": "交换文件",
+    "evidence": "佐证材料",
+    "attachment": "附件",
+}
 
 
 def upload_limit(kind: str) -> int:

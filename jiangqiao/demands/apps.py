@@ -26,3 +26,7 @@ class DemandsConfig(AppConfig):
         periodic.register(
             "demands_campaign_tick", periodic_tick, every=3600, label="征集活动截止检查"
         )
+
+        from . import attachments
+
+        attachments.register()

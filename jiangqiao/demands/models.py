@@ -631,5 +631,7 @@ class EnterpriseRegistration(OrgOwnedModel):
         return reverse("demands:registration_detail", args=[self.pk])
 
 
-# Collection campaigns (征集活动, issue 18 point 2): a model of this app, in its own module.
+# Models of this app in their own modules: attachments (附件) and collection campaigns (征集活动),
+# issue 18 points 5 and 2.
+from .attachment_models import DemandAttachment  # noqa: E402, F401
 from .models_campaigns import Campaign  # noqa: E402, F401

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from jiangqiao.core.choices import Status
 
-from .models import Demand, DemandEvent, Enterprise
+from .models import Demand, DemandAttachment, DemandEvent, Enterprise
 
 
 def enterprise_list(*, user: Any, action: str = "view") -> QuerySet[Enterprise]:
@@ -37,3 +37,12 @@ def demand_events(*, user: Any, demand: Demand) -> QuerySet[DemandEvent]:
     if not Demand.objects.visible_to(user, "view").filter(pk=demand.pk).exists():
         return DemandEvent.objects.none()
     return DemandEvent.objects.filter(demand=demand).order_by("at", "pk")
+
+
+def attachment_list(*, user: Any, action: str = "view") -> QuerySet[DemandAttachment]:
+    """Attachments within the user's scope (the demand's, or the demand he serves)."""
+    return DemandAttachment.objects.visible_to(user, action).select_related("demand")
+
+
+def demand_attachments(*, user: Any, demand: Demand) -> QuerySet[DemandAttachment]:
+    return attachment_list(user=user).filter(demand=demand).select_related("created_by")

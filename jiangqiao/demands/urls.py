@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import intake_views, views, views_campaigns
+from . import attachment_pages, intake_views, views, views_campaigns
 
 app_name = "demands"
 
@@ -89,4 +89,5 @@ urlpatterns = [
     path("c/<str:token>/", views_campaigns.CampaignPublicView.as_view(), name="campaign_public"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
+    *attachment_pages.urlpatterns,
 ]

@@ -28,7 +28,7 @@ from jiangqiao.core.views.generic import (
 )
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
-from . import selectors, services
+from . import attachment_pages, selectors, services
 from .campaigns import CampaignClosed
 from .choices import DEMAND_STATUS_COLORS, Channel
 from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
@@ -328,6 +328,7 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
     template_name = "demands/demand_submit.html"
 
     def _render(self, form: DemandSubmitForm, status: int = 200, **extra: Any) -> HttpResponse:
+        extra.setdefault("attachment_form", attachment_pages.SubmitAttachmentForm())
         return render(
             self.request,
             self.template_name,
@@ -336,6 +337,7 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
                 "title": "提交需求",
                 "form_token": self.form_token,
                 **self.campaign_context(),
+                "attachment_hint": attachment_pages.submit_hint(),
                 **extra,
             },
             status=status,
@@ -357,30 +359,46 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
         form = localize_form(
             DemandSubmitForm(request.POST, user=request.user, campaign=self.campaign)
         )
+        # 附件: checked (content, size, scan, photo) before anything is saved; the demand and its
+        # files are then created in one transaction (attachment_pages.with_files).
+        files = attachment_pages.SubmitAttachmentForm(request.POST, request.FILES)
         submit = request.POST.get("action", "submit") != "draft"
-        if form.is_valid():
+        valid = [form.is_valid(), files.is_valid()]
+        prepared = (
+            attachment_pages.prepare_submit_files(request.user, files) if all(valid) else None
+        )
+        if prepared is not None:
             try:
                 done = self.create_once(
-                    lambda: services.demand_create(
-                        actor=request.user,
-                        enterprise=form.cleaned_data["enterprise"],
-                        data=form.service_data(),
-                        channel=Channel.ONLINE,
-                        submit=submit,
-                        campaign=self.campaign,
+                    attachment_pages.with_files(
+                        request.user,
+                        lambda: services.demand_create(
+                            actor=request.user,
+                            enterprise=form.cleaned_data["enterprise"],
+                            data=form.service_data(),
+                            channel=Channel.ONLINE,
+                            submit=submit,
+                            campaign=self.campaign,
+                        ),
+                        prepared,
                     ),
                     lambda demand: reverse("demands:demand_submitted", args=[demand.pk]),
                 )
             except CampaignClosed as exc:  # the deadline passed while the form was open
                 return self.campaign_closed(exc)
             except (BusinessError, ScopeViolation, ValidationError) as exc:
-                _form_error(form, exc)
+                if isinstance(exc, BusinessError) and exc.field == "attachment":
+                    files.add_error("attachment", exc.message)
+                else:
+                    _form_error(form, exc)
             else:
                 if done.replayed:
                     return self.replayed(done.url)
                 # Post/redirect/get: reloading the success page must not submit again.
                 return redirect(done.url)
-        return self._render(form, status=400)
+        return self._render(
+            form, status=400, attachment_form=files, files_dropped=bool(request.FILES)
+        )
 
 
 class DemandSubmittedView(ScopedMixin, View):

@@ -86,6 +86,8 @@ COVERED_ELSEWHERE = {
     "demands.demand": "jiangqiao/demands/tests/test_scope_pages_api.py",
     "demands.campaign": "jiangqiao/demands/tests/test_campaigns.py",
     "demands.enterpriseregistration": "jiangqiao/demands/tests/test_registration.py",
+    "demands.demandattachment": "through its demand (and the serving craftsman) — "
+    "jiangqiao/demands/tests/test_attachments.py",
     "matching.matchsuggestion": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.matchrun": "jiangqiao/matching/tests/test_scope_pages_api.py",
     "matching.declaredconflict": "jiangqiao/matching/tests/test_scope_pages_api.py",

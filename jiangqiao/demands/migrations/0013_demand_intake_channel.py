@@ -15,7 +15,7 @@ def verify_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("demands", "0011_demand_org_ids"),
+        ("demands", "0012_campaigns"),
         ("orgs", "0002_normalized_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

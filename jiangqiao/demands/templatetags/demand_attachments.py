@@ -1,0 +1,29 @@
+"""``{% demand_attachments object %}``: the 附件 card of a demand page (demands/_attachments.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from jiangqiao.core.uploads import human_size
+
+register = template.Library()
+
+
+@register.inclusion_tag("demands/_attachments.html", takes_context=True)
+def demand_attachments(context: Any, demand: Any) -> dict[str, Any]:
+    from jiangqiao.demands.attachment_pages import attachment_context
+
+    request = context["request"]
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "staff_view": request.user.has_perm("demands.triage_demand"),
+        **attachment_context(request.user, demand),
+    }
+
+
+@register.filter
+def file_size(value: Any) -> str:
+    return human_size(int(value or 0))
