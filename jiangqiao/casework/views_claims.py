@@ -32,6 +32,7 @@ from .forms_claims import (
     DirectOfferForm,
     PublishForm,
     ReasonForm,
+    ReturnForm,
 )
 from .models import Claim
 from .views import ERRORS, DemandCaseMixin, error_text, form_errors
@@ -285,6 +286,20 @@ class DemandClaimsStepView(SubmitOnceMixin, DemandCaseMixin, View):
                 raise BusinessError(form_errors(form))
             pub = claims.demand_publish(actor=user, demand=demand, **form.cleaned_data)
             return f"已发布到认领清单（匿名展示），截止 {pub.expires_on:%Y-%m-%d}"
+        if step == "renew":
+            form = PublishForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            pub = claims.publication_renew(actor=user, demand=demand, **form.cleaned_data)
+            return f"已续期，认领清单截止 {pub.expires_on:%Y-%m-%d}（第 {pub.renewals} 次续期）"
+        if step == "return":
+            form = ReturnForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            review = claims.demand_return(
+                actor=user, demand=demand, comment=form.cleaned_data["comment"]
+            )
+            return f"已退回企业补充（{len(review.to_add)} 项需补充），已通知企业联系人"
         if step == "unpublish":
             form = ReasonForm(post)
             if not form.is_valid():
