@@ -359,7 +359,7 @@ def demand_resubmit(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
         comment=f"企业补充后重新提交（质量评分 {report.total}/{report.maximum}）"
         + (f"：{comment}" if comment else ""),
         business_type=BusinessType.SUBMIT,
-        notify_users=services._unit_staff(current.org_id),
+        notify_users=_deciders(current.org, "demands.triage_demand"),
     )
 
 
@@ -541,12 +541,13 @@ def claim_create(*, actor: Any, demand: Any, note: str, team: Any = None) -> Cla
     return claim
 
 
-def _deciders(org: Any) -> list[Any]:
-    """Who is told of a new claim: the owning unit's staff who decide claims, or, when it has
-    none, the nearest unit above that has (the same people whose scope covers the demand)."""
+def _deciders(org: Any, perm: str = "casework.decide_claim") -> list[Any]:
+    """Who is told of a new claim (or a resubmitted demand, with ``demands.triage_demand``): the
+    owning unit's staff who hold ``perm``, or, when it has none, the nearest unit above that has
+    (the same people whose scope covers the demand)."""
     ids = [int(i) for i in (org.path or "").strip("/").split("/") if i.isdigit()]
     for org_id in reversed(ids or [org.pk]):
-        people = services._unit_staff(org_id, "casework.decide_claim")
+        people = services._unit_staff(org_id, perm)
         if people:
             return people
     return []
@@ -832,31 +833,31 @@ def _expiry_notices(
             expires_on__lte=today + dt.timedelta(days=days),
             demand__status=DemandStatus.PUBLISHED,
         )
-        .select_related("demand", "created_by")
+        .select_related("demand", "demand__org", "created_by")
         .order_by("expires_on", "pk")[:limit]
     ):
+        if pub.created_by is not None and pub.created_by.is_active:
+            staff = [pub.created_by]
+        else:
+            staff = _deciders(pub.demand.org, "casework.publish_demand")
+        left = renewals_max() - pub.renewals
         with services._step(counts, "expiry_notices"):
-            if (
-                Publication.objects.filter(pk=pub.pk, expiry_notified_on__isnull=True).update(
-                    expiry_notified_on=today, updated_at=now
-                )
-                != 1
-            ):
-                continue
-            staff = [pub.created_by] if pub.created_by and pub.created_by.is_active else []
-            left = renewals_max() - pub.renewals
-            notify(
-                staff or services._unit_staff(pub.demand.org_id, "casework.publish_demand"),
-                title=f"认领清单即将到期：{pub.demand.title}",
-                body=f"该需求在认领清单中的发布将于 {pub.expires_on:%Y-%m-%d} 到期，"
-                + (
-                    f"可续期（还可续 {left} 次）或撤下。"
-                    if left > 0
-                    else "已达续期上限，到期后自动撤下。"
-                ),
-                link=pub.demand.get_absolute_url(),
-                level="warning",
+            marked = Publication.objects.filter(pk=pub.pk, expiry_notified_on__isnull=True).update(
+                expiry_notified_on=today, updated_at=now
             )
+            if marked == 1:
+                notify(
+                    staff,
+                    title=f"认领清单即将到期：{pub.demand.title}",
+                    body=f"该需求在认领清单中的发布将于 {pub.expires_on:%Y-%m-%d} 到期，"
+                    + (
+                        f"可续期（还可续 {left} 次）或撤下。"
+                        if left > 0
+                        else "已达续期上限，到期后自动撤下。"
+                    ),
+                    link=pub.demand.get_absolute_url(),
+                    level="warning",
+                )
 
 
 def tick(*, now: dt.datetime, batch: int = 500) -> dict[str, int]:

@@ -274,6 +274,8 @@ def _clarity(demand: Any) -> CriterionScore:
         c.add(1, "有设备或工艺术语（" + "、".join(terms[:3]) + "）")
     else:
         c.lack("description", "需求描述", "请写明涉及的设备型号、工序或工艺名称")
+    if len(body) < DESCRIPTION_MIN:
+        c.score = min(c.score, 1)  # the problem itself must be told, not only its surroundings
     return c
 
 
@@ -304,12 +306,14 @@ def _completeness(demand: Any) -> CriterionScore:
             filled.append(label)
         else:
             c.lack(name, label, message)
+    # The share filled, rounded half up, of 5.
+    c.score = (len(filled) * MAX * 2 + len(_COMPLETENESS)) // (2 * len(_COMPLETENESS))
+    c.reasons.append(f"已填 {len(filled)}/{len(_COMPLETENESS)} 项：" + "、".join(filled))
     if demand.kind == DemandKind.SKILL_TRAINING and not demand.trainee_count:
         c.lack("trainee_count", "培训人数", "技能培训需求请填写培训人数")
-    else:
-        points = (len(filled) * MAX * 2 + len(_COMPLETENESS)) // (2 * len(_COMPLETENESS))
-        c.score = points
-        c.reasons.append(f"已填 {len(filled)}/{len(_COMPLETENESS)} 项：" + "、".join(filled))
+        c.score = min(c.score, 1)
+    if not demand.kind or not demand.category:
+        c.score = min(c.score, 1)  # without kind and category nobody can tell who may serve
     return c
 
 
@@ -393,8 +397,10 @@ def _feasibility(demand: Any, today: dt.date) -> CriterionScore:
         c.lack("region_code", "服务地点", "需要现场服务时请填写到区（县）")
     else:
         c.add(1, "服务方式与服务地点一致")
-    if not demand.category:
-        c.lack("category", "需求类别", "确定需求类别后才能判断有无可承接的劳模工匠")
+    if not region or not demand.category:
+        if not demand.category:
+            c.lack("category", "需求类别", "确定需求类别后才能判断有无可承接的劳模工匠")
+        c.score = min(c.score, 1)  # who could serve it cannot be judged
         return c
     found = _supply(demand)
     if found >= SUPPLY_FULL:
