@@ -27,18 +27,6 @@ class PublishForm(LocalizedForm):
     )
 
 
-class ReturnForm(LocalizedForm):
-    """退回企业补充: the score's advice goes with it; the staff may add their own words."""
-
-    comment = forms.CharField(
-        label="退回说明",
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
-        help_text="评分给出的“需补充”各项会一并告知企业，可再补充说明",
-    )
-
-
 class ReasonForm(LocalizedForm):
     """A required reason (撤下 / 不通过)."""
 

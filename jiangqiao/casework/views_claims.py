@@ -25,6 +25,7 @@ from . import claims, selectors_claims
 from .choices import OFFER_STATUS_COLORS
 from .choices_claims import CLAIM_STATUS_COLORS, ClaimStatus
 from .filtersets_claims import ClaimFilterSet, PublishedDemandFilterSet
+from .forms import CommentForm
 from .forms_claims import (
     ApproveForm,
     AssignForm,
@@ -32,7 +33,6 @@ from .forms_claims import (
     DirectOfferForm,
     PublishForm,
     ReasonForm,
-    ReturnForm,
 )
 from .models import Claim
 from .views import ERRORS, DemandCaseMixin, error_text, form_errors
@@ -293,7 +293,7 @@ class DemandClaimsStepView(SubmitOnceMixin, DemandCaseMixin, View):
             pub = claims.publication_renew(actor=user, demand=demand, **form.cleaned_data)
             return f"已续期，认领清单截止 {pub.expires_on:%Y-%m-%d}（第 {pub.renewals} 次续期）"
         if step == "return":
-            form = ReturnForm(post)
+            form = CommentForm(post)  # 退回说明; the score's advice goes with it
             if not form.is_valid():
                 raise BusinessError(form_errors(form))
             review = claims.demand_return(
