@@ -268,9 +268,14 @@ class ReturnTests(QualityTestBase):
         result = claims.demand_resubmit(actor=self.boss, demand=demand, comment="已补充")
         self.assertEqual(result.status, DemandStatus.SUBMITTED)
         self.assertEqual(result.number, demand.number)  # the same demand, not a new one
-        self.assertTrue(
-            Notification.objects.filter(recipient=self.staff, title__contains="补充后重新提交")
-        )
+        # The owning unit's triage staff (or the nearest unit above that has them) are told.
+        told = Notification.objects.filter(title__contains="补充后重新提交")
+        self.assertTrue(told.exists())
+        for note in told.select_related("recipient"):
+            self.assertTrue(note.recipient.has_perm("demands.triage_demand"))
+            self.assertTrue(
+                Demand.objects.visible_to(note.recipient, "change").filter(pk=demand.pk)
+            )
         purposes = list(
             QualityReview.objects.filter(demand=demand)
             .order_by("created_at", "pk")
