@@ -466,3 +466,25 @@ class TestQualityReviewScope(DataScopeMatrixTests):
             created_by=owner,
             updated_by=owner,
         )
+
+
+def test_every_list_of_demand_states_knows_the_returned_state() -> None:
+    """待补充 is in the state table, the colours, the enterprise's words and stages, the aging
+    board and the exchange format — so no count or import silently drops it."""
+    import json
+
+    from django.conf import settings
+
+    from jiangqiao.casework.selectors import PROGRESS_TEXT
+    from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, NOT_COLLECTED, STAGE_STATUSES
+
+    states = set(DemandStatus.values)
+    assert set(lifecycle.TRANSITIONS) == states
+    assert set(DEMAND_STATUS_COLORS) == states
+    assert set(PROGRESS_TEXT) == states
+    staged = {s for group in STAGE_STATUSES.values() for s in group}
+    assert staged == states - set(NOT_COLLECTED)
+    assert DemandStatus.RETURNED in queues.BOARD_STATES
+    schema = settings.BASE_DIR / "jiangqiao" / "exchange" / "schemas" / "demand.json"
+    enum = json.loads(schema.read_text(encoding="utf-8"))["properties"]["status"]["enum"]
+    assert sorted(enum) == sorted(states)
