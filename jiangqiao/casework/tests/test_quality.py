@@ -131,7 +131,7 @@ class CriterionTests(QualityTestBase):
         c = enterprise_verification(self.ent)  # valid USCC, a contact with mobile and login
         self.assertEqual(c.score, 4, c.reasons)  # no size inputs: not classified
         self.assertEqual([a.field for a in c.advice], ["staff_count"])
-        bare = make_enterprise(self.world.county_a1, uscc="91440300MA5FXXXX0X")
+        bare = make_enterprise(self.world.county_a1, uscc="91440300MA5F7LQ21A")  # check digit: B
         c = enterprise_verification(bare)
         self.assertEqual(c.score, 0)
         self.assertEqual(
