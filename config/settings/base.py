@@ -582,6 +582,13 @@ JIANGQIAO_CASEWORK = {
     "contact_attempts": env.int("JIANGQIAO_CASEWORK_CONTACT_ATTEMPTS", default=3),
     "escalate_days": env.int("JIANGQIAO_CASEWORK_ESCALATE_DAYS", default=10),
     "levels": {},
+    # 发布质量评分 (casework/quality.py): each of the four criteria at least this of 5, and the
+    # total at least this of 20, for a demand to be listed on the claim list (认领清单).
+    "quality_min_each": env.int("JIANGQIAO_CASEWORK_QUALITY_MIN_EACH", default=2),
+    "quality_min_total": env.int("JIANGQIAO_CASEWORK_QUALITY_MIN_TOTAL", default=12),
+    # 续期: renewals of one publication, and the days before expiry the publisher is told.
+    "publish_renewals_max": env.int("JIANGQIAO_CASEWORK_PUBLISH_RENEWALS_MAX", default=2),
+    "publish_notice_days": env.int("JIANGQIAO_CASEWORK_PUBLISH_NOTICE_DAYS", default=3),
 }
 
 # Notification channels besides the inbox (core.channels): the shipped SMS and WeChat backends

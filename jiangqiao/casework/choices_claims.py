@@ -30,3 +30,12 @@ class PublicationEnd(models.TextChoices):
     EXPIRED = "expired", "发布到期"
     UNPUBLISHED = "unpublished", "工作人员撤下"
     MOVED_ON = "moved_on", "需求已进入后续办理"
+
+
+class QualityPurpose(models.TextChoices):
+    """Why a demand's quality was scored (``QualityReview``: the score history)."""
+
+    PUBLISH = "publish", "发布"
+    RETURN = "return", "退回企业补充"
+    RESUBMIT = "resubmit", "企业补充后重新提交"
+    RENEW = "renew", "续期"

@@ -34,12 +34,10 @@ and assignments exactly as to confirmed suggestions).
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -55,11 +53,11 @@ from jiangqiao.demands.models import Demand
 
 from . import lifecycle, services
 from .choices import OPEN_OFFER_STATUSES, REFUSED_OFFER_STATUSES, OfferSource, OfferStatus
-from .choices_claims import ClaimStatus, PublicationEnd
-from .models import Claim, Offer, Publication
+from .choices_claims import ClaimStatus, PublicationEnd, QualityPurpose
+from .models import Claim, Offer, Publication, QualityReview
+from .quality import QualityReport, quality_check
 
 MODULE = "认领清单"
-DESCRIPTION_MIN = 30
 PUBLISH_DAYS_MAX = 90
 TASK_FORCE_ROLE = "provincial_task_force"
 
@@ -73,151 +71,14 @@ def default_expiry(today: dt.date | None = None) -> dt.date:
     return (today or timezone.localdate()) + dt.timedelta(days=publish_days())
 
 
-# ----------------------------------------------------------------------------------------------
-# The quality check before publication
-# ----------------------------------------------------------------------------------------------
+def renewals_max() -> int:
+    """How many times one publication may be renewed (``JIANGQIAO_CASEWORK['publish_renewals_max']``)."""
+    return int(settings.JIANGQIAO_CASEWORK.get("publish_renewals_max", 2))
 
 
-@dataclass(frozen=True)
-class Criterion:
-    key: str
-    field: str
-    label: str
-    ok: bool
-    message: str  # what to fix (empty when ok)
-    required: bool = True
-
-
-@dataclass
-class QualityReport:
-    """The criteria a demand must meet to be listed, and a 0–5 score (EEN-style profile quality:
-    one point each for a sufficient description, category, region, kind and industry or expected
-    outcome)."""
-
-    criteria: list[Criterion] = field(default_factory=list)
-
-    @property
-    def failures(self) -> list[Criterion]:
-        return [c for c in self.criteria if c.required and not c.ok]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    @property
-    def score(self) -> int:
-        return sum(1 for c in self.criteria if c.key != "anonymous" and c.ok)
-
-    def as_error(self) -> ValidationError:
-        errors: dict[str, list[str]] = {}
-        for c in self.failures:
-            errors.setdefault(c.field, []).append(c.message)
-        return ValidationError(errors)
-
-
-_LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "厂")
-_REGION_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,3}?(?:省|市|自治区|自治州|区|县)")
-
-
-def _identifying_terms(demand: Demand) -> list[str]:
-    """The enterprise's name (and its core without legal suffix or leading region), former names,
-    USCC and contacts' mobiles: none may appear in text shown on the anonymised list."""
-    ent = demand.enterprise
-    names = [ent.name, *(line.strip() for line in (ent.former_names or "").splitlines())]
-    terms: set[str] = set()
-    for name in filter(None, names):
-        terms.add(name)
-        core = name
-        for suffix in _LEGAL_SUFFIXES:
-            if core.endswith(suffix) and len(core) > len(suffix) + 1:
-                core = core[: -len(suffix)]
-                break
-        terms.add(core)
-        for _ in range(2):
-            stripped = _REGION_PREFIX.sub("", core, count=1)
-            if stripped == core:
-                break
-            core = stripped
-            terms.add(core)
-    if ent.uscc:
-        terms.add(ent.uscc.upper())
-    for mobile in ent.contacts.exclude(mobile="").values_list("mobile", flat=True):
-        terms.add(str(mobile))
-    return [t for t in terms if len(t) >= 4]
-
-
-_TEXT_FIELDS = (
-    ("title", "需求标题"),
-    ("description", "需求描述"),
-    ("current_state", "现状"),
-    ("desired_outcome", "期望效果"),
-)
-
-
-def quality_check(demand: Demand) -> QualityReport:
-    """Each criterion with a Chinese message naming the field to fix."""
-    report = QualityReport()
-    text = "".join((demand.description or "").split())
-    report.criteria.append(
-        Criterion(
-            "description",
-            "description",
-            f"需求描述不少于 {DESCRIPTION_MIN} 个字",
-            len(text) >= DESCRIPTION_MIN,
-            f"需求描述：至少 {DESCRIPTION_MIN} 个字（当前 {len(text)} 个字），"
-            "请写清现状、问题和期望效果",
-        )
-    )
-    report.criteria.append(
-        Criterion(
-            "category",
-            "category",
-            "已确定需求类别",
-            bool(demand.category),
-            "需求类别：请先确定需求类别（分级受理时填写）",
-        )
-    )
-    report.criteria.append(
-        Criterion(
-            "region",
-            "region_code",
-            "已填写服务地点",
-            bool(demand.region_code),
-            "服务地点：请填写服务地点（地区）",
-        )
-    )
-    report.criteria.append(
-        Criterion("kind", "kind", "已选择需求类型", bool(demand.kind), "需求类型：请选择需求类型")
-    )
-    report.criteria.append(
-        Criterion(
-            "detail",
-            "industry_codes",
-            "已填写所属行业或期望效果（便于工匠筛选和判断）",
-            bool(demand.industry_codes) or bool((demand.desired_outcome or "").strip()),
-            "所属行业 / 期望效果：建议至少填写一项",
-            required=False,
-        )
-    )
-    terms = _identifying_terms(demand)
-    leaked = [
-        (name, label)
-        for name, label in _TEXT_FIELDS
-        if any(t in (getattr(demand, name) or "").upper() for t in (s.upper() for s in terms))
-    ]
-    report.criteria.append(
-        Criterion(
-            "anonymous",
-            leaked[0][0] if leaked else "description",
-            "不含企业名称、统一社会信用代码或联系电话",
-            not leaked,
-            f"{'、'.join(label for _n, label in leaked)}：含有企业名称、统一社会信用代码或联系电话，"
-            "认领清单匿名展示，发布前请删去"
-            if leaked
-            else "",
-        )
-    )
-    return report
+def notice_days() -> int:
+    """Days before expiry the publisher is told (``JIANGQIAO_CASEWORK['publish_notice_days']``)."""
+    return int(settings.JIANGQIAO_CASEWORK.get("publish_notice_days", 3))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -276,11 +137,51 @@ def _editable_demand(actor: Any, demand: Any) -> Demand:
     return row
 
 
+def _record_review(
+    actor: Any, demand: Demand, report: QualityReport, purpose: str, comment: str = ""
+) -> QualityReview:
+    """Keep the scoring in the demand's score history (发布质量评分)."""
+    scores = report.scores()
+    return QualityReview.objects.create(
+        demand=demand,
+        purpose=purpose,
+        clarity_score=scores["clarity"],
+        completeness_score=scores["completeness"],
+        verification_score=scores["verification"],
+        feasibility_score=scores["feasibility"],
+        total=report.total,
+        passed=report.passed,
+        to_add=[a.text for a in report.to_add()],
+        comment=comment[:500],
+        created_by=services._user(actor),
+        updated_by=services._user(actor),
+    )
+
+
+def _score_fields(report: QualityReport) -> dict[str, int]:
+    scores = report.scores()
+    return {
+        "quality_score": report.total,
+        "clarity_score": scores["clarity"],
+        "completeness_score": scores["completeness"],
+        "verification_score": scores["verification"],
+        "feasibility_score": scores["feasibility"],
+    }
+
+
+def _clean_comment(comment: str, label: str) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise BusinessError(f"{label}：不能超过 500 个字", field="comment")
+    return comment
+
+
 @transaction.atomic
 def demand_publish(
     *, actor: Any, demand: Demand, expires_on: Any = None, comment: str = ""
 ) -> Publication:
-    """已分级 → 已发布 after the quality check; listed (anonymised) until ``expires_on``."""
+    """已分级 → 已发布 when the quality score reaches the threshold and the text is anonymous;
+    listed (anonymised) until ``expires_on``. A refusal names each field to improve."""
     services._check_perm(actor, "casework.publish_demand", "您没有发布需求到认领清单的权限")
     current = _editable_demand(actor, demand)
     if lifecycle.target(current.status, "publish") is None:
@@ -289,9 +190,7 @@ def demand_publish(
     if not report.passed:
         raise report.as_error()
     expires = _check_expiry(expires_on)
-    comment = (comment or "").strip()
-    if len(comment) > 500:
-        raise BusinessError("发布说明：不能超过 500 个字", field="comment")
+    comment = _clean_comment(comment, "发布说明")
     now = timezone.now()
     updates: dict[str, Any] = {}
     if current.visibility == Visibility.PRIVATE:
@@ -300,8 +199,8 @@ def demand_publish(
         actor=actor,
         demand=current,
         action="publish",
-        comment=f"发布到认领清单，截止 {expires:%Y-%m-%d}（质量评分 {report.score}/5）"
-        + (f"：{comment}" if comment else ""),
+        comment=f"发布到认领清单，截止 {expires:%Y-%m-%d}"
+        f"（质量评分 {report.total}/{report.maximum}）" + (f"：{comment}" if comment else ""),
         business_type=BusinessType.APPROVE,
         **updates,
     )
@@ -310,17 +209,170 @@ def demand_publish(
         demand=result,
         published_at=now,
         expires_on=expires,
-        quality_score=report.score,
         note=comment,
         created_by=services._user(actor),
         updated_by=services._user(actor),
+        **_score_fields(report),
     )
     try:
         with transaction.atomic():
             publication.save()
     except IntegrityError:
         raise BusinessError("该需求已在认领清单中", field="status", code="conflict") from None
+    _record_review(actor, result, report, QualityPurpose.PUBLISH, comment)
     return publication
+
+
+@transaction.atomic
+def publication_renew(
+    *, actor: Any, demand: Demand, expires_on: Any = None, comment: str = ""
+) -> Publication:
+    """续期: a listed demand stays on the claim list until a later date (at most
+    ``PUBLISH_DAYS_MAX`` days from today), after its score is checked again; at most
+    ``renewals_max()`` times per publication. Audited (change log, operation log, score history)."""
+    services._check_perm(actor, "casework.publish_demand", "您没有续期认领清单的权限")
+    current = _editable_demand(actor, demand)
+    if current.status != DemandStatus.PUBLISHED:
+        raise BusinessError(
+            f"续期：需求当前为“{current.get_status_display()}”，只有在认领清单中的需求可以续期"
+            "（已到期撤下的请重新发布）",
+            field="status",
+            code="conflict",
+        )
+    publication = (
+        Publication.objects.select_for_update()
+        .filter(demand=current, ended_at__isnull=True)
+        .first()
+    )
+    if publication is None:
+        raise BusinessError("续期：该需求不在认领清单中，请重新发布", field="status")
+    if publication.renewals >= renewals_max():
+        raise BusinessError(
+            f"续期：本次发布已续期 {publication.renewals} 次，达到上限 {renewals_max()} 次；"
+            "请撤下后补充需求再重新发布",
+            field="expires_on",
+        )
+    latest = timezone.localdate() + dt.timedelta(days=PUBLISH_DAYS_MAX)
+    expires = _check_expiry(
+        expires_on or min(publication.expires_on + dt.timedelta(days=publish_days()), latest)
+    )
+    if expires <= publication.expires_on:
+        raise BusinessError(
+            f"截止日期：续期后应晚于当前截止日期 {publication.expires_on:%Y-%m-%d}",
+            field="expires_on",
+        )
+    report = quality_check(current)
+    if not report.passed:
+        raise report.as_error()
+    comment = _clean_comment(comment, "续期说明")
+    before = changelog.snapshot(publication)
+    old_expiry = publication.expires_on
+    for name, value in _score_fields(report).items():
+        setattr(publication, name, value)
+    publication.expires_on = expires
+    publication.renewals += 1
+    publication.expiry_notified_on = None
+    publication.updated_by = services._user(actor)
+    publication.save()
+    changelog.write(
+        publication,
+        ChangeAction.UPDATE,
+        before=before,
+        after=changelog.snapshot(publication),
+        message="续期",
+    )
+    record_operation(
+        actor=services._user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"续期认领清单：需求“{current}”截止 {old_expiry:%Y-%m-%d} → {expires:%Y-%m-%d}"
+        f"（第 {publication.renewals} 次，质量评分 {report.total}/{report.maximum}）",
+        target=publication,
+        extra={"demand": current.pk, "comment": comment},
+    )
+    _record_review(actor, current, report, QualityPurpose.RENEW, comment)
+    return publication
+
+
+@transaction.atomic
+def demand_return(*, actor: Any, demand: Demand, comment: str = "") -> QualityReview:
+    """已提交 / 已分级 → 待补充: the demand goes back to its enterprise with what to add (the
+    score's advice, weakest criterion first, and the staff's own words); its contacts are told."""
+    services._check_perm(actor, "demands.triage_demand", "您没有退回需求的权限")
+    current = _editable_demand(actor, demand)
+    if lifecycle.target(current.status, "return") is None:
+        raise services.refusal(current.status, "return")
+    comment = _clean_comment(comment, "退回说明")
+    report = quality_check(current)
+    items = [a.text for a in report.to_add()]
+    if report.leaked:
+        items.insert(0, report.anonymity_message())
+    if not items and not comment:
+        raise BusinessError(
+            "退回说明：评分未发现需补充的内容，请写明需要企业补充什么", field="comment"
+        )
+    review = _record_review(actor, current, report, QualityPurpose.RETURN, comment)
+    if report.leaked:
+        review.to_add = items
+        review.save(update_fields=["to_add"])
+    lines = "；".join(f"{i}. {text}" for i, text in enumerate(items, 1))
+    text = (f"{comment}。" if comment else "") + (f"需补充：{lines}" if lines else "")
+    recipients = services._enterprise_users(current)
+    services.transition(
+        actor=actor,
+        demand=current,
+        action="return",
+        comment=f"退回企业补充（质量评分 {report.total}/{report.maximum}）：{text}"[:500],
+    )
+    if recipients:
+        notify(
+            recipients,
+            title=f"请补充需求信息：{current.title}",
+            body=f"工会审核了您的需求（质量评分 {report.total}/{report.maximum}），"
+            f"请补充后重新提交。{text}"[:2000],
+            link=current.get_absolute_url(),
+            actor=services._user(actor),
+            level="warning",
+        )
+    return review
+
+
+@transaction.atomic
+def demand_resubmit(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
+    """待补充 → 已提交: the enterprise (or staff for it) has added what was asked; the owning
+    unit's staff triage it again. The new score is kept in the history."""
+    current = services._may_act_on(
+        actor, demand, perms=("demands.add_demand", "demands.change_demand")
+    )
+    if not Demand.objects.visible_to(actor, "change").filter(pk=current.pk).exists():
+        raise ScopeViolation(Demand, "change")
+    if lifecycle.target(current.status, "resubmit") is None:
+        raise services.refusal(current.status, "resubmit")
+    comment = _clean_comment(comment, "补充说明")
+    current = Demand.objects.select_related("enterprise", "org").get(pk=current.pk)
+    report = quality_check(current)
+    _record_review(actor, current, report, QualityPurpose.RESUBMIT, comment)
+    return services.transition(
+        actor=actor,
+        demand=current,
+        action="resubmit",
+        comment=f"企业补充后重新提交（质量评分 {report.total}/{report.maximum}）"
+        + (f"：{comment}" if comment else ""),
+        business_type=BusinessType.SUBMIT,
+        notify_users=_deciders(current.org, "demands.triage_demand"),
+    )
+
+
+def return_request(demand: Demand) -> QualityReview | None:
+    """The latest request to complete the demand, while it waits for the enterprise (待补充).
+    Callers have checked that the user may see ``demand``."""
+    if demand.status != DemandStatus.RETURNED:
+        return None
+    return (
+        QualityReview.objects.filter(demand=demand, purpose=QualityPurpose.RETURN)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -489,12 +541,13 @@ def claim_create(*, actor: Any, demand: Any, note: str, team: Any = None) -> Cla
     return claim
 
 
-def _deciders(org: Any) -> list[Any]:
-    """Who is told of a new claim: the owning unit's staff who decide claims, or, when it has
-    none, the nearest unit above that has (the same people whose scope covers the demand)."""
+def _deciders(org: Any, perm: str = "casework.decide_claim") -> list[Any]:
+    """Who is told of a new claim (or a resubmitted demand, with ``demands.triage_demand``): the
+    owning unit's staff who hold ``perm``, or, when it has none, the nearest unit above that has
+    (the same people whose scope covers the demand)."""
     ids = [int(i) for i in (org.path or "").strip("/").split("/") if i.isdigit()]
     for org_id in reversed(ids or [org.pk]):
-        people = services._unit_staff(org_id, "casework.decide_claim")
+        people = services._unit_staff(org_id, perm)
         if people:
             return people
     return []
@@ -764,6 +817,49 @@ def offer_assign(
 # ----------------------------------------------------------------------------------------------
 
 
+def _expiry_notices(
+    *, now: dt.datetime, today: dt.date, counts: dict[str, int], limit: int
+) -> None:
+    """Tell the publisher (or the unit's publishing staff) ``notice_days()`` days before a listing
+    expires, once per publication and expiry date (a renewal clears the mark)."""
+    days = notice_days()
+    if days <= 0:
+        return
+    for pub in (
+        Publication.objects.filter(
+            ended_at__isnull=True,
+            expiry_notified_on__isnull=True,
+            expires_on__gte=today,
+            expires_on__lte=today + dt.timedelta(days=days),
+            demand__status=DemandStatus.PUBLISHED,
+        )
+        .select_related("demand", "demand__org", "created_by")
+        .order_by("expires_on", "pk")[:limit]
+    ):
+        if pub.created_by is not None and pub.created_by.is_active:
+            staff = [pub.created_by]
+        else:
+            staff = _deciders(pub.demand.org, "casework.publish_demand")
+        left = renewals_max() - pub.renewals
+        with services._step(counts, "expiry_notices"):
+            marked = Publication.objects.filter(pk=pub.pk, expiry_notified_on__isnull=True).update(
+                expiry_notified_on=today, updated_at=now
+            )
+            if marked == 1:
+                notify(
+                    staff,
+                    title=f"认领清单即将到期：{pub.demand.title}",
+                    body=f"该需求在认领清单中的发布将于 {pub.expires_on:%Y-%m-%d} 到期，"
+                    + (
+                        f"可续期（还可续 {left} 次）或撤下。"
+                        if left > 0
+                        else "已达续期上限，到期后自动撤下。"
+                    ),
+                    link=pub.demand.get_absolute_url(),
+                    level="warning",
+                )
+
+
 def tick(*, now: dt.datetime, batch: int = 500) -> dict[str, int]:
     """Expired publications come off the list (已发布 → 已分级); publications of demands that moved
     on are closed; pending claims on demands that can no longer be offered lapse. Conditional
@@ -771,6 +867,7 @@ def tick(*, now: dt.datetime, batch: int = 500) -> dict[str, int]:
     counts: dict[str, int] = {}
     today = timezone.localtime(now).date()
     offerable = lifecycle.allowed_from("offer")
+    _expiry_notices(now=now, today=today, counts=counts, limit=batch * 20)
     for pub in (
         Publication.objects.filter(ended_at__isnull=True, expires_on__lt=today)
         .select_related("demand")

@@ -12,6 +12,11 @@ suggestion could be offered.
 order): 服务中 while that line works on it; ``hand_back`` returns it to the state it came from when
 the other line gives it back (returned or withdrawn), which is why ``hand_back`` has one step per
 state ``hand_over`` may start from (``services.demand_hand_back`` names the one to take).
+
+``return`` sends a submitted or triaged demand back to the enterprise to add what the publication
+quality score found missing (待补充, ``claims.demand_return``); the enterprise edits it and
+``resubmit`` puts it back to 已提交 for the unit to triage again. While 待补充 the demand waits for
+the enterprise, not for a unit: it is not "unstaffed" and never escalates.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ _OUTCOMES = (S.RESOLVED, S.PARTIALLY_RESOLVED, S.UNRESOLVED)
 _WAITING = (S.SUBMITTED, S.TRIAGED, S.PUBLISHED, S.ESCALATED, S.TRANSFERRED)
 #: Handed over to another service line (a training order of an academy) while waiting.
 _HAND_OVER = Step("hand_over", "转交学院订单办理", S.IN_SERVICE, "工作人员")
+#: Sent back to the enterprise to add what the publication score found missing (claims.py).
+_RETURN = Step("return", "退回企业补充", S.RETURNED, "工作人员")
 
 TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.DRAFT: (
@@ -46,6 +53,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.SUBMITTED: (
         Step("triage", "分级受理", S.TRIAGED, "工作人员"),
         Step("offer", "发出服务邀请（未分级）", S.MATCHING, "工作人员"),
+        _RETURN,
         _HAND_OVER,
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
@@ -56,8 +64,14 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
         _HAND_OVER,
         Step("publish", "发布到认领清单", S.PUBLISHED, "工作人员"),  # claims.py
+        _RETURN,
         Step("transfer", "转办", S.TRANSFERRED, "工作人员"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
+        Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        Step("cancel", "取消", S.CANCELLED, "工作人员"),
+    ),
+    S.RETURNED: (
+        Step("resubmit", "补充后重新提交", S.SUBMITTED, "企业 / 工作人员"),  # claims.py
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
     ),

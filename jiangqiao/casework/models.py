@@ -359,5 +359,5 @@ class Agreement(AuditedModel):
 # Service sessions live in their own module (moved from ``matching``, issue 13 point 6).
 # --- Publication and claims (issue 13 point 5) live in their own module; imported here so Django
 # registers them with the app. ---
-from .models_claims import Claim, Publication  # noqa: E402, F401
+from .models_claims import Claim, Publication, QualityReview  # noqa: E402, F401
 from .session_models import ServiceRecord, SessionEvidence, SkillUpgrade  # noqa: E402, F401

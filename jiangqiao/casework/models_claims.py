@@ -20,8 +20,14 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .choices_claims import ClaimStatus, PublicationEnd
+from .choices_claims import ClaimStatus, PublicationEnd, QualityPurpose
 from .models import DemandScoped
+
+
+def _sub_score(label: str) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=[MaxValueValidator(5)], help_text="0–5 分"
+    )
 
 
 class Publication(DemandScoped):
@@ -31,7 +37,18 @@ class Publication(DemandScoped):
     published_at = models.DateTimeField("发布时间")
     expires_on = models.DateField("截止日期", db_index=True, help_text="含当日")
     quality_score = models.PositiveSmallIntegerField(
-        "质量评分", default=0, validators=[MaxValueValidator(5)], help_text="0–5 分"
+        "质量评分",
+        default=0,
+        validators=[MaxValueValidator(20)],
+        help_text="四项合计 0–20 分（2026-12 以前的发布为旧的 0–5 分）",
+    )
+    clarity_score = _sub_score("问题清晰度")
+    completeness_score = _sub_score("信息完整度")
+    verification_score = _sub_score("企业核验")
+    feasibility_score = _sub_score("可行性")
+    renewals = models.PositiveSmallIntegerField("续期次数", default=0)
+    expiry_notified_on = models.DateField(
+        "到期提醒日期", null=True, blank=True, help_text="已提醒工作人员即将到期的日期"
     )
     ended_at = models.DateTimeField("撤下时间", null=True, blank=True)
     end_reason = models.CharField(
@@ -145,3 +162,41 @@ class Claim(DemandScoped):
 
     def __str__(self) -> str:
         return f"认领：{self.craftsman or self.team}（{self.get_status_display()}）"
+
+
+class QualityReview(DemandScoped):
+    """One scoring of a demand's publication quality (发布质量评分): at publication, renewal,
+    return to the enterprise and resubmission — the score history, with what to add."""
+
+    demand = models.ForeignKey(
+        "demands.Demand", models.PROTECT, related_name="quality_reviews", verbose_name="需求"
+    )
+    purpose = models.CharField("评分环节", max_length=10, choices=QualityPurpose.choices)
+    clarity_score = models.PositiveSmallIntegerField("问题清晰度", default=0)
+    completeness_score = models.PositiveSmallIntegerField("信息完整度", default=0)
+    verification_score = models.PositiveSmallIntegerField("企业核验", default=0)
+    feasibility_score = models.PositiveSmallIntegerField("可行性", default=0)
+    total = models.PositiveSmallIntegerField(
+        "合计", default=0, validators=[MaxValueValidator(20)], help_text="0–20 分"
+    )
+    passed = models.BooleanField("达到发布要求", default=False)
+    to_add = models.JSONField("需补充的内容", default=list, blank=True)
+    comment = models.CharField("工作人员说明", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "发布质量评分"
+        verbose_name_plural = "发布质量评分"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["demand", "-created_at"], name="casework_quality_demand")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}：{self.total}/20"
+
+    @property
+    def scores(self) -> list[tuple[str, int]]:
+        return [
+            ("问题清晰度", self.clarity_score),
+            ("信息完整度", self.completeness_score),
+            ("企业核验", self.verification_score),
+            ("可行性", self.feasibility_score),
+        ]

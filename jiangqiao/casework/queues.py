@@ -43,6 +43,7 @@ BOARD_STATES: tuple[str, ...] = (
     S.TRANSFERRED,
     S.ESCALATED,
     S.TRIAGED,
+    S.RETURNED,  # waits for the enterprise: no escalation deadline
     S.PUBLISHED,
     S.MATCHING,
     S.IN_SERVICE,
@@ -468,9 +469,9 @@ def my_demand_counts(*, user: Any, request: Any = None) -> list[WorkCount]:
     for stage in DemandStage:
         url = list_link("demands:demand_list", stage=stage.value)
         n = filtered_count(PortalDemandFilterSet, demands, url, request)
-        if stage == DemandStage.DRAFT and not n:
+        if stage in (DemandStage.DRAFT, DemandStage.RETURNED) and not n:
             continue
-        red = stage in (DemandStage.CONFIRM, DemandStage.DRAFT) and n > 0
+        red = stage in (DemandStage.CONFIRM, DemandStage.DRAFT, DemandStage.RETURNED) and n > 0
         items.append(WorkCount(stage.value, str(stage.label), n, url, red=red))
     return items
 

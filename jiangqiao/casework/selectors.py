@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jiangqiao.demands.models import Demand, DemandEvent, EnterpriseContact
 
-from . import lifecycle
+from . import claims, lifecycle
 from .choices import OPEN_OFFER_STATUSES, OfferStatus
 from .models import ContactAttempt, FollowUp, Offer, Outcome
 
@@ -147,6 +147,7 @@ PROGRESS_TEXT = {
     "draft": "草稿尚未提交，提交后工会才会受理。",
     "submitted": "已提交，等待工会受理。",
     "triaged": "工会已受理，正在为您匹配劳模工匠。",
+    "returned": "工会请您补充需求信息：请按下方“需要补充的内容”修改需求，然后重新提交。",
     "published": "工会已受理，正在为您匹配劳模工匠。",
     "escalated": "已提交上级工会协调，正在为您匹配劳模工匠。",
     "transferred": "已转至更合适的工会办理。",
@@ -192,7 +193,12 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
     )
     steps = lifecycle.steps_from(demand.status)
     may_close = staff and lifecycle.target(demand.status, "close") is not None
+    returned = claims.return_request(demand) if (staff or contact) else None
     return {
+        "return_request": returned,
+        "may_resubmit": returned is not None
+        and (contact or staff)
+        and Demand.objects.visible_to(user, "change").filter(pk=demand.pk).exists(),
         "staff": staff,
         "contact": contact,
         # When 办结 is the next step by the table (企业已确认), it is the page's main button

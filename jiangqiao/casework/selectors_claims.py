@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
 
-from jiangqiao.demands.choices import DeliveryMode, DemandKind, SizeClass
+from jiangqiao.demands.choices import DeliveryMode, DemandKind, DemandStatus, SizeClass
 from jiangqiao.demands.models import Demand
 from jiangqiao.taxonomy.selectors import term_label
 
 from . import claims, lifecycle
 from .choices import OfferStatus
 from .choices_claims import ClaimStatus
-from .models import Claim, Offer, Publication
+from .models import Claim, Offer, Publication, QualityReview
 
 
 def may_browse(user: Any) -> bool:
@@ -50,6 +51,8 @@ class PublicDemand:
     deadline: dt.date | None
     published_at: dt.datetime | None
     expires_on: dt.date | None
+    #: The publication's quality score of 20 (None for listings scored on the old 0–5 scale).
+    quality: int | None = None
 
 
 def _region_label(code: str) -> str:
@@ -88,6 +91,9 @@ def public_card(demand: Demand, publication: Publication | None = None) -> Publi
         deadline=demand.deadline,
         published_at=publication.published_at if publication else None,
         expires_on=publication.expires_on if publication else None,
+        quality=publication.quality_score
+        if publication and publication.clarity_score is not None
+        else None,
     )
 
 
@@ -164,6 +170,7 @@ def panel(*, user: Any, demand: Demand) -> dict[str, Any]:
     may_offer = lifecycle.target(demand.status, "offer") is not None
     publication = Publication.objects.filter(demand=demand, ended_at__isnull=True).first()
     report = claims.quality_check(demand)
+    today = timezone.localdate()
     preferred_ids = [int(i) for i in (demand.preferred_craftsmen or [])]
     visible = {
         c.pk: c for c in Craftsman.objects.visible_to(user, "view").filter(pk__in=preferred_ids)
@@ -190,9 +197,25 @@ def panel(*, user: Any, demand: Demand) -> dict[str, Any]:
         and lifecycle.target(demand.status, "publish") is not None,
         "may_unpublish": user.has_perm("casework.publish_demand")
         and lifecycle.target(demand.status, "unpublish") is not None,
+        "may_return": user.has_perm("demands.triage_demand")
+        and lifecycle.target(demand.status, "return") is not None,
+        "may_renew": publication is not None
+        and user.has_perm("casework.publish_demand")
+        and demand.status == DemandStatus.PUBLISHED,
+        "renewals_max": claims.renewals_max(),
+        "renew_default": min(
+            publication.expires_on + dt.timedelta(days=claims.publish_days()),
+            today + dt.timedelta(days=claims.PUBLISH_DAYS_MAX),
+        )
+        if publication
+        else None,
+        "reviews": list(
+            QualityReview.objects.filter(demand=demand)
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")[:6]
+        ),
         "default_expiry": claims.default_expiry(),
-        "max_expiry": claims.default_expiry()
-        + dt.timedelta(days=claims.PUBLISH_DAYS_MAX - claims.publish_days()),
+        "max_expiry": today + dt.timedelta(days=claims.PUBLISH_DAYS_MAX),
         "preferred": preferred,
         "may_offer": may_offer and user.has_perm("casework.assign_offer"),
         "demand_claims": list(

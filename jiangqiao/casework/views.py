@@ -21,7 +21,7 @@ from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus
 from jiangqiao.demands.forms import DemandStatusForm, TriageForm
 from jiangqiao.demands.models import Demand
 
-from . import selectors, services
+from . import claims, selectors, services
 from .choices import OFFER_STATUS_COLORS
 from .filtersets import AgreementFilterSet, OfferFilterSet
 from .forms import (
@@ -114,6 +114,12 @@ class DemandStepView(DemandCaseMixin, View):
         if step == "submit":
             demand = services.demand_submit(actor=user, demand=demand)
             return f"需求已提交，编号 {demand.number}"
+        if step == "resubmit":
+            form = CommentForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            claims.demand_resubmit(actor=user, demand=demand, comment=form.cleaned_data["comment"])
+            return "已重新提交，工会将重新受理"
         if step in ("withdraw", "cancel"):
             form = DemandStatusForm(
                 {

@@ -25,6 +25,7 @@ from . import claims, selectors_claims
 from .choices import OFFER_STATUS_COLORS
 from .choices_claims import CLAIM_STATUS_COLORS, ClaimStatus
 from .filtersets_claims import ClaimFilterSet, PublishedDemandFilterSet
+from .forms import CommentForm
 from .forms_claims import (
     ApproveForm,
     AssignForm,
@@ -285,6 +286,20 @@ class DemandClaimsStepView(SubmitOnceMixin, DemandCaseMixin, View):
                 raise BusinessError(form_errors(form))
             pub = claims.demand_publish(actor=user, demand=demand, **form.cleaned_data)
             return f"已发布到认领清单（匿名展示），截止 {pub.expires_on:%Y-%m-%d}"
+        if step == "renew":
+            form = PublishForm(post)
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            pub = claims.publication_renew(actor=user, demand=demand, **form.cleaned_data)
+            return f"已续期，认领清单截止 {pub.expires_on:%Y-%m-%d}（第 {pub.renewals} 次续期）"
+        if step == "return":
+            form = CommentForm(post)  # 退回说明; the score's advice goes with it
+            if not form.is_valid():
+                raise BusinessError(form_errors(form))
+            review = claims.demand_return(
+                actor=user, demand=demand, comment=form.cleaned_data["comment"]
+            )
+            return f"已退回企业补充（{len(review.to_add)} 项需补充），已通知企业联系人"
         if step == "unpublish":
             form = ReasonForm(post)
             if not form.is_valid():

@@ -84,6 +84,9 @@ class DemandStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已提交"
     TRIAGED = "triaged", "已分级"
+    #: Sent back to the enterprise to add what the publication score found missing
+    #: (``casework.claims.demand_return``); its resubmission returns it to 已提交.
+    RETURNED = "returned", "待补充"
     PUBLISHED = "published", "已发布"
     MATCHING = "matching", "匹配中"
     IN_SERVICE = "in_service", "服务中"
@@ -107,6 +110,7 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
     DemandStatus.DRAFT: "secondary",
     DemandStatus.SUBMITTED: "blue",
     DemandStatus.TRIAGED: "cyan",
+    DemandStatus.RETURNED: "azure",
     DemandStatus.PUBLISHED: "indigo",
     DemandStatus.MATCHING: "purple",
     DemandStatus.IN_SERVICE: "orange",
@@ -122,7 +126,9 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
 }
 
 #: States in which the demand's content may still be edited.
-EDITABLE_STATUSES = frozenset({DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED})
+EDITABLE_STATUSES = frozenset(
+    {DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED, DemandStatus.RETURNED}
+)
 
 
 class DemandStage(models.TextChoices):
@@ -131,6 +137,7 @@ class DemandStage(models.TextChoices):
     已撤回 and 已取消, which the enterprise's list shows under no stage."""
 
     DRAFT = "draft", "草稿未提交"
+    RETURNED = "returned", "待我补充"
     WAITING = "waiting", "等待安排"
     SERVING = "serving", "服务中"
     CONFIRM = "confirm", "待我确认结果"
@@ -139,6 +146,7 @@ class DemandStage(models.TextChoices):
 
 STAGE_STATUSES: dict[str, tuple[str, ...]] = {
     DemandStage.DRAFT: (DemandStatus.DRAFT,),
+    DemandStage.RETURNED: (DemandStatus.RETURNED,),
     DemandStage.WAITING: (
         DemandStatus.SUBMITTED,
         DemandStatus.TRIAGED,

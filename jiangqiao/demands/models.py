@@ -33,6 +33,7 @@ from jiangqiao.core.validators import date_rule_errors, validate_union_uscc, val
 from jiangqiao.taxonomy.fields import TermCodeField
 
 from .choices import (
+    EDITABLE_STATUSES,
     Channel,
     DeliveryMode,
     DemandKind,
@@ -432,7 +433,7 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.TRIAGED)
+        return self.status in EDITABLE_STATUSES
 
     #: Date rules (``core.validators.date_rule_errors``): the expected completion date is a
     #: plan, from today to ``JIANGQIAO_DATE_MAX_YEARS_AHEAD`` years ahead.

@@ -97,8 +97,9 @@ DEMAND_FIELDS = (
 TRIAGE_FIELDS = ("category", "subcategory", "grade", "owner_level", "visibility")
 #: Fields the union fills in (at triage); an enterprise contact neither sees nor changes them.
 UNION_FIELDS = ("category", "subcategory", "visibility")
-#: States in which the enterprise itself may still change its demand (before the union triages).
-ENTERPRISE_EDITABLE = (DemandStatus.DRAFT, DemandStatus.SUBMITTED)
+#: States in which the enterprise itself may still change its demand (before the union triages,
+#: or when the union sent it back for completion).
+ENTERPRISE_EDITABLE = (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.RETURNED)
 
 
 def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:

@@ -30,7 +30,7 @@ from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from . import attachment_pages, selectors, services
 from .campaigns import CampaignClosed
-from .choices import DEMAND_STATUS_COLORS, Channel
+from .choices import DEMAND_STATUS_COLORS, Channel, DemandStatus
 from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
 from .forms import (
     ContactForm,
@@ -351,7 +351,8 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
         choices = model_choice(form, "enterprise").queryset
         no_enterprise = choices is None or not choices.exists()
         self.issue_form_token()
-        return self._render(form, no_enterprise=no_enterprise)
+        returned = selectors.demand_list(user=request.user).filter(status=DemandStatus.RETURNED)
+        return self._render(form, no_enterprise=no_enterprise, returned=returned.count())
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if (earlier := self.earlier_submission()) is not None:

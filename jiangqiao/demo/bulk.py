@@ -157,6 +157,7 @@ def _enterprises(
             org=ctx.tree.counties[county],
             created_by=actor,
             updated_by=actor,
+            verified_at=timezone.now(),  # entered by staff: confirmed by the unit
             **people.enterprise(rng, industry, county, ctx.city_names[city]),
         )
         _derive_enterprise(ent)

@@ -386,6 +386,7 @@ def _enterprise_pools(
                 org=county,
                 created_by=actor,
                 updated_by=actor,
+                verified_at=timezone.now(),  # entered by staff: confirmed by the unit
                 **people.enterprise(rng, industry, county.region_code, ctx.city_names[city.code]),
             )
             _derive_enterprise(ent)

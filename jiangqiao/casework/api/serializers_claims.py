@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Claim, Publication
+from ..models import Claim, Publication, QualityReview
 
 
 class PublicDemandSerializer(serializers.Serializer[Any]):
@@ -28,6 +28,9 @@ class PublicDemandSerializer(serializers.Serializer[Any]):
     deadline = serializers.DateField(read_only=True, allow_null=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     expires_on = serializers.DateField(read_only=True, allow_null=True)
+    quality = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="发布质量评分（0–20）"
+    )
 
 
 class ClaimSerializer(serializers.ModelSerializer[Claim]):
@@ -94,6 +97,11 @@ class PublicationSerializer(serializers.ModelSerializer[Publication]):
             "published_at",
             "expires_on",
             "quality_score",
+            "clarity_score",
+            "completeness_score",
+            "verification_score",
+            "feasibility_score",
+            "renewals",
             "ended_at",
             "end_reason",
             "note",
@@ -103,8 +111,37 @@ class PublicationSerializer(serializers.ModelSerializer[Publication]):
 
 class QualitySerializer(serializers.Serializer[Any]):
     passed = serializers.BooleanField()
-    score = serializers.IntegerField()
+    score = serializers.IntegerField(help_text="四项合计，0–20")
+    maximum = serializers.IntegerField()
+    threshold = serializers.DictField(child=serializers.IntegerField())
+    anonymous = serializers.BooleanField()
     criteria = serializers.ListField(child=serializers.DictField())
+    to_add = serializers.ListField(child=serializers.CharField())
+    refusal = serializers.ListField(child=serializers.CharField())
+
+
+class ReturnSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class QualityReviewSerializer(serializers.ModelSerializer[QualityReview]):
+    class Meta:
+        model = QualityReview
+        fields = [
+            "id",
+            "demand",
+            "purpose",
+            "clarity_score",
+            "completeness_score",
+            "verification_score",
+            "feasibility_score",
+            "total",
+            "passed",
+            "to_add",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class DirectOfferSerializer(serializers.Serializer[Any]):

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from django.http import Http404
@@ -39,7 +38,9 @@ from .serializers_claims import (
     PublicationSerializer,
     PublicDemandSerializer,
     PublishSerializer,
+    QualityReviewSerializer,
     QualitySerializer,
+    ReturnSerializer,
     UnpublishSerializer,
 )
 from .views import _valid
@@ -135,15 +136,9 @@ class CaseClaimsViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):  # type: i
     @extend_schema(request=None, responses=QualitySerializer)
     @action(detail=True, methods=["get"], scope_action="change")
     def quality(self, request: Request, pk: Any = None) -> Response:
-        """发布前的质量检查：每一项是否满足、未满足时如何修改，以及 0–5 分评分。"""
-        report = claims.quality_check(self.get_object())
-        return Response(
-            {
-                "passed": report.passed,
-                "score": report.score,
-                "criteria": [asdict(c) for c in report.criteria],
-            }
-        )
+        """发布质量评分：问题清晰度、信息完整度、企业核验、可行性各 0–5 分，每项的得分理由与需补充的内容，
+        合计与发布要求（每项、合计的最低分），以及不能发布的原因（含匿名检查）。"""
+        return Response(claims.quality_check(self.get_object()).as_dict())
 
     @extend_schema(request=PublishSerializer, responses=PublicationSerializer)
     @action(detail=True, methods=["post"], scope_action="change")
@@ -152,6 +147,22 @@ class CaseClaimsViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):  # type: i
         data = _valid(PublishSerializer, request)
         pub = claims.demand_publish(actor=request.user, demand=self.get_object(), **data)
         return Response(PublicationSerializer(pub).data)
+
+    @extend_schema(request=PublishSerializer, responses=PublicationSerializer)
+    @action(detail=True, methods=["post"], scope_action="change")
+    def renew(self, request: Request, pk: Any = None) -> Response:
+        """续期（重新评分；新的截止日期最长为今天起 90 天，每次发布最多续期的次数见配置）。"""
+        data = _valid(PublishSerializer, request)
+        pub = claims.publication_renew(actor=request.user, demand=self.get_object(), **data)
+        return Response(PublicationSerializer(pub).data)
+
+    @extend_schema(request=ReturnSerializer, responses=QualityReviewSerializer)
+    @action(detail=True, methods=["post"], scope_action="change", url_path="return")
+    def send_back(self, request: Request, pk: Any = None) -> Response:
+        """退回企业补充（已提交 / 已分级 → 待补充），并通知企业联系人需补充的内容。"""
+        data = _valid(ReturnSerializer, request)
+        review = claims.demand_return(actor=request.user, demand=self.get_object(), **data)
+        return Response(QualityReviewSerializer(review).data)
 
     @extend_schema(request=UnpublishSerializer, responses=None)
     @action(detail=True, methods=["post"], scope_action="change")

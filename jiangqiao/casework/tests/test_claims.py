@@ -42,6 +42,9 @@ DESCRIPTION = (
     "加工中心主轴高速运转时出现周期性异响，振动偏大，需要数控机床维修专家到现场诊断并给出整改方案"
 )
 
+CURRENT_STATE = "主轴转速 8000 转以上时异响明显，振动值约 4.5mm/s，本月已停机两次"
+DESIRED_OUTCOME = "消除异响，主轴振动降到 2.8mm/s 以内"
+
 
 def at(y: int, m: int, d: int, h: int = 10) -> dt.datetime:
     return dt.datetime(y, m, d, h, 0, tzinfo=TZ)
@@ -80,7 +83,13 @@ class ClaimsTestBase(WorldTestCase):
         )
 
     def new_demand(self, **data: Any) -> Demand:
-        values = {"kind": "tech_problem", "title": "数控机床主轴异响", "description": DESCRIPTION}
+        values = {
+            "kind": "tech_problem",
+            "title": "数控机床主轴异响",
+            "description": DESCRIPTION,
+            "current_state": CURRENT_STATE,
+            "desired_outcome": DESIRED_OUTCOME,
+        }
         values.update(data)
         return demand_services.demand_create(
             actor=self.boss, enterprise=self.ent, channel=Channel.ONLINE, submit=True, data=values
@@ -112,9 +121,24 @@ class PublishTests(ClaimsTestBase):
         self.assertEqual(demand.status, DemandStatus.PUBLISHED)
         self.assertEqual(demand.visibility, "anonymised")
         self.assertEqual(pub.expires_on, claims.default_expiry())
-        self.assertEqual(pub.quality_score, 4)  # no industry nor expected outcome: advisory only
-        fuller = self.triaged(desired_outcome="消除异响，主轴振动降到标准以内")
-        self.assertEqual(claims.demand_publish(actor=self.staff, demand=fuller).quality_score, 5)
+        # The four sub-scores and their total (of 20) are kept with the publication.
+        report = claims.quality_check(demand)
+        self.assertEqual(pub.quality_score, report.total)
+        self.assertEqual(
+            [
+                pub.clarity_score,
+                pub.completeness_score,
+                pub.verification_score,
+                pub.feasibility_score,
+            ],
+            [c.score for c in report.criteria],
+        )
+        self.assertGreaterEqual(pub.quality_score, 12)
+        fuller = self.triaged(industry_codes=["3421"], tags=["数控维修"])
+        self.assertGreater(
+            claims.demand_publish(actor=self.staff, demand=fuller).completeness_score,
+            pub.completeness_score,
+        )
         self.assertIn(demand.pk, set(claims.listed_demands().values_list("pk", flat=True)))
         # The lifecycle table names publish as a step of 已分级 and unpublish of 已发布.
         with self.assertRaises(BusinessError) as again:
@@ -136,7 +160,7 @@ class PublishTests(ClaimsTestBase):
             self.triaged(description="主轴异响，请帮忙看看"), "description", "至少 30 个字"
         )
         cases = [
-            ({"category": ""}, "category", "需求类别：请先确定需求类别"),
+            ({"category": ""}, "category", "需求类别：请在分级受理时确定需求类别"),
             ({"region_code": ""}, "region_code", "服务地点：请填写服务地点"),
             ({"kind": ""}, "kind", "需求类型：请选择需求类型"),
         ]

@@ -103,6 +103,7 @@ COVERED_ELSEWHERE = {
     "casework.followup": "jiangqiao/casework/tests/test_scope.py",
     "casework.agreement": "jiangqiao/casework/tests/test_scope.py",
     "casework.claim": "jiangqiao/casework/tests/test_claims.py",
+    "casework.qualityreview": "jiangqiao/casework/tests/test_quality.py",
     "casework.publication": "jiangqiao/casework/tests/test_claims.py",
     "academy.academy": "jiangqiao/academy/tests/test_scope.py",
     "academy.alliance": "jiangqiao/academy/tests/test_scope.py",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from django.utils import timezone
+
 from jiangqiao.core.identifiers import make_uscc
 
 from ..models import Demand, Enterprise
@@ -23,6 +25,8 @@ def make_enterprise(org: Any, owner: Any = None, **fields: Any) -> Enterprise:
         "name": f"测试企业{n}号有限公司",
         "region_code": org.region_code,
         "industry_code": "3461",
+        # Entered by staff (as enterprise_create does): confirmed by its unit at once.
+        "verified_at": timezone.now(),
     }
     values.update(fields)
     return Enterprise.objects.create(org=org, created_by=owner, updated_by=owner, **values)

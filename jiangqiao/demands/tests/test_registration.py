@@ -208,6 +208,23 @@ class TestNewEnterprise(RegistrationPage):
         self.assertEqual(demand.status, "submitted")
         self.assertTrue(demand.number)
 
+    def test_the_quality_gate_counts_the_units_confirmation(self) -> None:
+        """A self-registered enterprise scores one point less on 企业核验 until its unit
+        approves the registration (casework.quality.enterprise_verification)."""
+        from jiangqiao.casework.quality import enterprise_verification
+
+        data = self.form(new_uscc("440305"), "13800138019")
+        self.register(data)
+        ent = Enterprise.objects.get(uscc=data["uscc"])
+        before = enterprise_verification(ent)
+        self.assertIn("企业核实", [a.label for a in before.advice])
+        reg = EnterpriseRegistration.objects.get(enterprise=ent)
+        registration.registration_approve(actor=self.world.city_admin_a, registration=reg)
+        ent.refresh_from_db()
+        after = enterprise_verification(ent)
+        self.assertEqual(after.score, before.score + 1)
+        self.assertNotIn("企业核实", [a.label for a in after.advice])
+
     def test_falls_back_to_the_city_unit_when_the_county_has_none(self) -> None:
         data = self.form(new_uscc("440307"), "13800138012")  # 龙岗区: no unit in the tree
         final, _ = self.register(data)
