@@ -214,34 +214,39 @@ def rotate(
     progress: Callable[[str], None] | None = None,
 ) -> RotationReport:
     report = RotationReport()
-    for model, text_fields in encrypted_columns():
-        rows, rewritten = _rotate_table(
-            report,
+    kinds = (
+        (
+            encrypted_columns(),
             report.fields,
-            model,
-            text_fields,
-            decrypt=crypto.decrypt_with_key_index,
-            encrypt=crypto.encrypt,
-            batch=batch,
-            using=using,
-        )
-        report.rows += rows
-        if progress:
-            progress(f"{model._meta.label}：{rows} 行，重新加密 {rewritten} 个值")
-    for model, file_fields in encrypted_file_columns():
-        rows, rewritten = _rotate_table(
-            report,
+            "值",
+            batch,
+            crypto.decrypt_with_key_index,
+            crypto.encrypt,
+        ),
+        (
+            encrypted_file_columns(),
             report.files,
-            model,
-            file_fields,
-            decrypt=crypto.decrypt_bytes_with_key_index,
-            encrypt=crypto.encrypt_bytes,
-            batch=min(batch, FILE_BATCH),
-            using=using,
-        )
-        report.rows += rows
-        if progress:
-            progress(f"{model._meta.label}：{rows} 行，重新加密 {rewritten} 个文件")
+            "文件",
+            min(batch, FILE_BATCH),
+            crypto.decrypt_bytes_with_key_index,
+            crypto.encrypt_bytes,
+        ),
+    )
+    for columns, tally, unit, rows_per_batch, decrypt, encrypt in kinds:
+        for model, fields in columns:
+            rows, rewritten = _rotate_table(
+                report,
+                tally,
+                model,
+                fields,
+                decrypt=decrypt,
+                encrypt=encrypt,
+                batch=rows_per_batch,
+                using=using,
+            )
+            report.rows += rows
+            if progress:
+                progress(f"{model._meta.label}：{rows} 行，重新加密 {rewritten} 个{unit}")
     seen, rewritten = _rotate_stored_files(report)
     if progress:
         progress(f"{STORED_FILES}：{seen} 个，重新加密 {rewritten} 个文件")

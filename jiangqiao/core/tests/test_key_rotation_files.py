@@ -5,7 +5,6 @@ key made each of them unreadable."""
 
 from __future__ import annotations
 
-import tempfile
 from io import StringIO
 from unittest import mock
 
@@ -47,11 +46,7 @@ def retired() -> dict[str, object]:
 class StoredFilesRotationTests(PrivacyWorld):
     def setUp(self) -> None:
         super().setUp()
-        media = tempfile.TemporaryDirectory()
-        self.addCleanup(media.cleanup)
-        media_settings = override_settings(MEDIA_ROOT=media.name)
-        media_settings.enable()
-        self.addCleanup(media_settings.disable)
+        self.temporary_dir_setting("MEDIA_ROOT")
 
     def stored_files(self) -> dict[str, object]:
         """One file of every kind, all under the key configured now."""
