@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from django.apps import apps
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections, models, transaction
 
 from jiangqiao.core import crypto
@@ -153,14 +153,14 @@ def _rotate_table(
 
 def _replace_file(name: str, blob: bytes) -> bool:
     """Put ``blob`` in place of the stored file ``name`` under the same name; False if it is gone."""
-    try:
-        path = Path(default_storage.path(name))
-    except NotImplementedError:
+    if not isinstance(default_storage, FileSystemStorage):
+        # A storage without local paths: the same name written again.
         if not default_storage.exists(name):
             return False
         default_storage.delete(name)
         default_storage.save(name, ContentFile(blob))
         return True
+    path = Path(default_storage.path(name))
     if not path.exists():
         return False  # expired and cleaned up meanwhile
     spare = path.with_name(f".{path.name}.{os.getpid()}.rotating")
@@ -176,7 +176,7 @@ def _rotate_stored_files(report: RotationReport) -> tuple[int, int]:
 
     try:
         _, names = default_storage.listdir(EXPORT_DIR)
-    except (FileNotFoundError, NotImplementedError, OSError):
+    except (OSError, RuntimeError):  # no export yet, or a storage that cannot list
         return 0, 0
     tally = report.files
     seen = rewritten = 0
