@@ -23,6 +23,7 @@ urlpatterns = [
     path("v1/academy/", include("jiangqiao.academy.api.urls")),
     path("v1/dashboards/", include("jiangqiao.dashboards.api.urls")),
     path("v1/exchange/", include("jiangqiao.exchange.api.urls")),
+    path("v1/privacy/", include("jiangqiao.privacy.api.urls")),
 ]
 
 # The schema lists every endpoint and field: only signed-in users (or API clients with a token)

@@ -432,6 +432,9 @@ SPECTACULAR_SETTINGS = {
         "InnovationStatusEnum": "jiangqiao.academy.choices.InnovationStatus",
         "InnovationKindEnum": "jiangqiao.academy.choices.InnovationKind",
         "JudgeKindEnum": "jiangqiao.academy.choices.JudgeKind",
+        "RequestKindEnum": "jiangqiao.privacy.choices.RequestKind",
+        "RequestStatusEnum": "jiangqiao.privacy.choices.RequestStatus",
+        "SubjectKindEnum": "jiangqiao.privacy.choices.SubjectKind",
     },
 }
 

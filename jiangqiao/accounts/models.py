@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from binascii import unhexlify
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
 from django.urls import reverse
 from django.utils.timezone import now as timezone_now
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiangqiao.core.choices import DataScope, Status
 from jiangqiao.core.crypto import EncryptedTextField
@@ -361,3 +363,46 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+#: What django-otp's own ``key`` column holds once the secret is sealed: not hexadecimal, so a
+#: plain ``TOTPDevice`` (any code path that bypasses ``SealedTOTPDevice``) cannot verify a code.
+SEALED_KEY = "sealed"
+
+
+class TOTPSecret(models.Model):
+    """The TOTP secret of a device, encrypted at rest with the field key (``EncryptedTextField``,
+    rewritten by ``manage.py rotate_field_key``). django-otp keeps it in clear in its own ``key``
+    column, which holds ``SEALED_KEY`` instead."""
+
+    device = models.OneToOneField(
+        TOTPDevice,
+        models.CASCADE,
+        primary_key=True,
+        related_name="sealed_secret",
+        verbose_name="动态口令设备",
+    )
+    key = EncryptedTextField("动态口令密钥", editable=False)
+
+    class Meta:
+        verbose_name = "动态口令密钥"
+        verbose_name_plural = "动态口令密钥"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"动态口令密钥（设备 {self.pk}）"
+
+
+class SealedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP device (RFC 6238, HMAC-SHA1: what authenticator apps compute) whose
+    secret comes from ``TOTPSecret``. Verification, drift, replay and throttling are django-otp's."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "动态口令设备"
+        verbose_name_plural = "动态口令设备"
+        default_permissions = ()
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.sealed_secret.key.encode())

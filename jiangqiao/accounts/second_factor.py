@@ -12,8 +12,10 @@
   (``AXES_FAILURE_LIMIT`` failures, then ``AXES_COOLOFF_TIME`` from the last one); a new password
   login does not clear the count, only a right code does. A code is accepted once (django-otp keeps
   the last time step used), a recovery code once (it is deleted).
-* **secrets**: the TOTP secret is shown to its owner only while he enrols; recovery codes are
-  shown once and stored as keyed digests (django-otp's static tokens would keep them in clear).
+* **secrets**: the TOTP secret is shown to its owner only while he enrols and is stored encrypted
+  with the field key (``TOTPSecret``; django-otp's own ``key`` column holds ``SEALED_KEY``, so its
+  plain ``TOTPDevice`` cannot verify anything); recovery codes are shown once and stored as keyed
+  digests (django-otp's static tokens would keep them in clear).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
@@ -42,6 +45,7 @@ from jiangqiao.core.scope import assert_visible
 
 from . import duties
 from .choices import BuiltinRole, LoginStatus
+from .models import SEALED_KEY, SealedTOTPDevice, TOTPSecret
 
 #: Roles that need the second factor although their permissions do not say so.
 REQUIRED_ROLES = frozenset({str(BuiltinRole.PROVINCIAL_TASK_FORCE)})
@@ -71,9 +75,9 @@ def is_required(user: Any) -> bool:
     return bool(user.role_codes() & REQUIRED_ROLES)
 
 
-def device_of(user: Any) -> TOTPDevice | None:
+def device_of(user: Any) -> SealedTOTPDevice | None:
     """The user's confirmed TOTP device."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def has_device(user: Any) -> bool:
@@ -173,23 +177,34 @@ def recovery_codes_left(user: Any) -> int:
 # --- enrolment ---------------------------------------------------------------------------------
 
 
-def enrolment_device(user: Any) -> TOTPDevice:
-    """The device being enrolled: kept across reloads of the page until it is confirmed."""
-    if has_device(user):
-        raise BusinessError("您已绑定动态口令；如需更换手机，请联系安全管理员重置")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+def device_create(*, user: Any, confirmed: bool, key: str | None = None) -> SealedTOTPDevice:
+    """A TOTP device for ``user`` whose secret (``key``, hexadecimal; 20 random bytes when not
+    given) is stored encrypted in ``TOTPSecret``; django-otp's ``key`` column holds ``SEALED_KEY``."""
+    with transaction.atomic():
+        device = SealedTOTPDevice.objects.create(
+            user=user, name=TOTP_NAME, confirmed=confirmed, key=SEALED_KEY
+        )
+        TOTPSecret.objects.create(device=device, key=key or random_hex(20))
     return device
 
 
-def secret_text(device: TOTPDevice) -> str:
+def enrolment_device(user: Any) -> SealedTOTPDevice:
+    """The device being enrolled: kept across reloads of the page until it is confirmed."""
+    if has_device(user):
+        raise BusinessError("您已绑定动态口令；如需更换手机，请联系安全管理员重置")
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = device_create(user=user, confirmed=False)
+    return device
+
+
+def secret_text(device: SealedTOTPDevice) -> str:
     """The secret in base32, in groups of four (for typing it into an authenticator)."""
     key = b32encode(device.bin_key).decode()
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
-def qr_svg(device: TOTPDevice) -> str:
+def qr_svg(device: SealedTOTPDevice) -> str:
     """The enrolment QR code as inline SVG, drawn on the server (no script, nothing fetched)."""
     import segno
 
@@ -210,7 +225,7 @@ def confirm_enrolment(request: HttpRequest, code: str) -> list[str]:
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise BusinessError("您已绑定动态口令")
         device = (
-            TOTPDevice.objects.select_for_update()
+            SealedTOTPDevice.objects.select_for_update()
             .filter(user=user, confirmed=False)
             .order_by("pk")
             .first()
@@ -283,7 +298,7 @@ def verify(request: HttpRequest, code: str) -> Verification:
     log = ""
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            SealedTOTPDevice.objects.select_for_update()
             .filter(user=user, confirmed=True)
             .order_by("pk")
             .first()
@@ -351,7 +366,7 @@ def _locked_message(wait: int) -> str:
     )
 
 
-def _was_used(device: TOTPDevice, code: str) -> bool:
+def _was_used(device: SealedTOTPDevice, code: str) -> bool:
     """Is ``code`` a right code of the current window that was already used (a replay)?"""
     import time
 

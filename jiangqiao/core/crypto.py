@@ -11,7 +11,8 @@ the cipher key and the index key are derived from it with HKDF, so one secret ne
 Key rotation (docs/deploy.md, 密钥轮换与备份恢复): the ciphertext carries no key id, so decryption tries
 the primary key and then each key of ``JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS`` in turn (AES-GCM
 authenticates, so a wrong key never yields a wrong plaintext). ``manage.py rotate_field_key`` rewrites
-every value under the primary key. Blind indexes must not change with the cipher key, so while old
+every value, every encrypted file column (``EncryptedFileField``) and every stored export file
+under the primary key. Blind indexes must not change with the cipher key, so while old
 keys are configured the index key comes from ``JIANGQIAO_FIELD_INDEX_KEY`` (set it to the key the
 indexes were built with); without it the settings are refused rather than silently breaking lookups.
 """
@@ -120,16 +121,24 @@ def encrypt_bytes(data: bytes) -> bytes:
     return b"v1:" + nonce + AESGCM(cipher_key).encrypt(nonce, data, b"jiangqiao-file")
 
 
-def decrypt_bytes(blob: bytes) -> bytes:
+def decrypt_bytes_with_key_index(blob: bytes) -> tuple[bytes, int]:
+    """Decrypt a stored file and say which key opened it (0: the primary, 1.. the old keys).
+
+    Raises ``InvalidTag`` when no configured key opens it."""
     blob = bytes(blob)
     if not blob.startswith(b"v1:"):
         raise ValueError("not an encrypted file")
-    for cipher_key in _cipher_keys():
+    for position, cipher_key in enumerate(_cipher_keys()):
         try:
-            return AESGCM(cipher_key).decrypt(blob[3:15], blob[15:], b"jiangqiao-file")
+            data = AESGCM(cipher_key).decrypt(blob[3:15], blob[15:], b"jiangqiao-file")
         except InvalidTag:
             continue
+        return data, position
     raise InvalidTag()
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    return decrypt_bytes_with_key_index(blob)[0]
 
 
 def blind_index(value: str, *, purpose: str) -> str:
@@ -161,3 +170,11 @@ class EncryptedTextField(models.TextField):
         if lookup_name not in ("isnull", "exact"):
             return None
         return super().get_lookup(lookup_name)
+
+
+class EncryptedFileField(models.BinaryField):
+    """A binary column holding a whole file encrypted with ``encrypt_bytes`` (an uploaded workbook,
+    an error workbook, an access copy). The services encrypt and decrypt explicitly (a file is read
+    only when it is downloaded); the field type tells ``manage.py rotate_field_key`` to rewrite it."""
+
+    description = "加密文件"

@@ -25,7 +25,7 @@ from .choices import (
     RowOutcome,
     Status,
 )
-from .crypto import EncryptedTextField
+from .crypto import EncryptedFileField, EncryptedTextField
 from .scope import ScopedManager
 
 
@@ -472,7 +472,7 @@ class ImportBatch(OrgOwnedModel):
     file_name = models.CharField("文件名", max_length=255)
     file_sha256 = models.CharField("文件SHA-256", max_length=64, db_index=True)
     file_size = models.PositiveIntegerField("文件大小(字节)", default=0)
-    file_data = models.BinaryField("文件（加密）", editable=False)
+    file_data = EncryptedFileField("文件（加密）", editable=False)
     source_label = models.CharField(
         "来源名单",
         max_length=100,
@@ -493,7 +493,7 @@ class ImportBatch(OrgOwnedModel):
     )
     decisions = models.JSONField("逐项合并选择", default=dict, blank=True)
     result = models.JSONField("检查与导入结果", default=dict, blank=True)
-    error_workbook = models.BinaryField("错误数据表（加密）", null=True, blank=True, editable=False)
+    error_workbook = EncryptedFileField("错误数据表（加密）", null=True, blank=True, editable=False)
     job = models.ForeignKey(
         Job, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="后台任务"
     )

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
@@ -46,10 +43,9 @@ from reportlab.platypus import (
 )
 
 from jiangqiao.core.choices import BusinessType
-from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.io.export import neutralise
-from jiangqiao.core.io.exporting import EXPORT_DIR, _cleanup_old_files
+from jiangqiao.core.io.exporting import _cleanup_old_files, read_stored_file, store_file
 from jiangqiao.core.jobs import job_kind, job_start
 from jiangqiao.core.models import Job
 from jiangqiao.core.operations import record_operation
@@ -599,12 +595,6 @@ def report_start(
     )
 
 
-def _store(data: bytes, fmt: str) -> str:
-    return default_storage.save(
-        f"{EXPORT_DIR}/{uuid.uuid4().hex}.{fmt}.enc", ContentFile(encrypt_bytes(data))
-    )
-
-
 def file_name(unit: Organization, start: dt.date, end: dt.date, fmt: str) -> str:
     return f"上报统计表_{unit.name}_{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
 
@@ -639,7 +629,7 @@ def _report_job(job: Job, progress: Any) -> dict[str, Any]:
     pdf = pdf_bytes(report)
     progress(3, steps, "正在保存文件")
     _cleanup_old_files()
-    files = {"xlsx": _store(xlsx, "xlsx"), "pdf": _store(pdf, "pdf")}
+    files = {"xlsx": store_file(xlsx, "xlsx"), "pdf": store_file(pdf, "pdf")}
     record_operation(
         actor=user,
         module=MODULE,
@@ -669,11 +659,7 @@ def stored_file(job: Job, fmt: str) -> tuple[bytes, str]:
     """The decrypted file of a finished report job and its download name."""
     result = job.result or {}
     name = str((result.get("files") or {}).get(fmt, ""))
-    if fmt not in FORMATS or not name.startswith(f"{EXPORT_DIR}/") or ".." in name:
-        raise BusinessError("导出文件不存在")
-    try:
-        with default_storage.open(name, "rb") as handle:
-            data = decrypt_bytes(handle.read())
-    except (FileNotFoundError, OSError) as exc:
-        raise BusinessError("导出文件已过期被清理，请重新导出") from exc
+    if fmt not in FORMATS:
+        raise BusinessError("导出文件：文件不存在")
+    data = read_stored_file(name)
     return data, str((result.get("names") or {}).get(fmt) or f"report.{fmt}")

@@ -38,6 +38,24 @@ SKIPPED_FIELDS = {
 }
 
 
+#: JSON columns holding lists of taxonomy codes, and their schemes (as the detail pages label them,
+#: ``talents.views.craftsman_display`` and ``children_context``).
+CODE_LISTS = {
+    "industries": "industry",
+    "occupations": "occupation",
+    "regions_served": "region",
+    "service_modes": "service_mode",
+    "modes": "service_mode",
+    "expertise_tags": "demand_category",
+}
+
+
+def _term(label: str, code: str) -> str:
+    """A code as the copy shows it: its Chinese label with the code alongside (an unknown code
+    as it is)."""
+    return f"{label}（{code}）" if label else code
+
+
 def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
     if field.choices:
         return getattr(obj, f"get_{field.name}_display")()
@@ -49,8 +67,14 @@ def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
     if scheme and isinstance(value, str) and value:
         from jiangqiao.taxonomy.selectors import term_label
 
-        label = term_label(scheme, value)
-        return f"{label}（{value}）" if label else value
+        return _term(term_label(scheme, value), value)
+    list_scheme = CODE_LISTS.get(field.name)
+    if list_scheme and isinstance(value, list):
+        from jiangqiao.taxonomy.selectors import term_labels
+
+        codes = [str(code) for code in value]
+        labels = term_labels(list_scheme, codes)
+        return [_term(labels.get(code, ""), code) for code in codes]
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from jiangqiao.core.crypto import EncryptedFileField
 from jiangqiao.core.models import OrgOwnedModel
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus, SubjectKind
@@ -66,7 +67,7 @@ class DataSubjectRequest(OrgOwnedModel):
     )
     handled_at = models.DateTimeField("办结时间", null=True, blank=True)
     answer = models.CharField("处理结果/拒绝理由", max_length=500, blank=True)
-    export_data = models.BinaryField("副本（加密）", null=True, blank=True, editable=False)
+    export_data = EncryptedFileField("副本（加密）", null=True, blank=True, editable=False)
     export_name = models.CharField("副本文件名", max_length=100, blank=True)
     exported_at = models.DateTimeField("副本生成时间", null=True, blank=True)
     downloads = models.PositiveSmallIntegerField("下载次数", default=0)

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jiangqiao.accounts import second_factor, services
-from jiangqiao.accounts.models import LoginLog, Role, User
+from jiangqiao.accounts.models import LoginLog, Role, SealedTOTPDevice, User
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import OperationLog
 from jiangqiao.core.testing.personas import PASSWORD, admin_user, make_user
@@ -37,9 +37,9 @@ def code_for(device: TOTPDevice, *, at: float | None = None) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def enrol(user: User) -> TOTPDevice:
+def enrol(user: User) -> SealedTOTPDevice:
     """A confirmed TOTP device (no recovery codes: the enrolment tests make those)."""
-    return TOTPDevice.objects.create(user=user, name="动态口令", confirmed=True)
+    return second_factor.device_create(user=user, confirmed=True)
 
 
 def login(client, username: str, password: str = PASSWORD):
@@ -235,7 +235,7 @@ def test_recovery_code_works_once(client, world):
         login(client, "auditor")
         page = client.get(ENROL)
         assert page.status_code == 200
-        device = TOTPDevice.objects.get(user=user, confirmed=False)
+        device = SealedTOTPDevice.objects.get(user=user, confirmed=False)
         done = client.post(ENROL, {"code": code_for(device)})
     assert done.status_code == 200
     codes = shown_codes(done)
@@ -268,7 +268,7 @@ def test_enrolment_page_shows_qr_and_secret_only_to_the_owner_and_a_wrong_code_k
     page = client.get(ENROL)
     text = page.content.decode()
     assert "<svg" in text and "<script" not in text
-    device = TOTPDevice.objects.get(user=world.auditor, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=world.auditor, confirmed=False)
     assert second_factor.secret_text(device) in text
     # The page keeps the same secret across reloads until confirmed.
     assert second_factor.secret_text(device) in client.get(ENROL).content.decode()
@@ -281,7 +281,7 @@ def test_enrolment_page_shows_qr_and_secret_only_to_the_owner_and_a_wrong_code_k
     # Another user's session never sees it: his own page has his own secret.
     other = client.__class__()
     login(other, "superuser")
-    mine = TOTPDevice.objects.filter(user=world.superuser)
+    mine = SealedTOTPDevice.objects.filter(user=world.superuser)
     other_text = other.get(ENROL).content.decode()
     assert second_factor.secret_text(device) not in other_text
     assert second_factor.secret_text(mine.get()) in other_text
@@ -290,14 +290,14 @@ def test_enrolment_page_shows_qr_and_secret_only_to_the_owner_and_a_wrong_code_k
 def test_enrolment_verifies_the_session_and_is_audited(client, world):
     login(client, "auditor")
     client.get(ENROL)
-    device = TOTPDevice.objects.get(user=world.auditor, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=world.auditor, confirmed=False)
     assert client.post(ENROL, {"code": code_for(device)}).status_code == 200
     assert client.get("/accounts/login-logs/").status_code == 200
     assert OperationLog.objects.filter(action__contains="绑定动态口令").exists()
     # Once confirmed, the secret is not shown again, not even to the owner.
     assert client.get(ENROL).status_code == 302
     manage = client.get("/accounts/two-factor/").content.decode()
-    assert second_factor.secret_text(TOTPDevice.objects.get(user=world.auditor)) not in manage
+    assert second_factor.secret_text(SealedTOTPDevice.objects.get(user=world.auditor)) not in manage
 
 
 def test_optional_enrolment_for_an_ordinary_clerk(client, world):
@@ -306,7 +306,7 @@ def test_optional_enrolment_for_an_ordinary_clerk(client, world):
     assert client.get("/accounts/profile/").status_code == 200
     assert "未启用" in client.get("/accounts/two-factor/").content.decode()
     client.get(ENROL)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=user, confirmed=False)
     assert client.post(ENROL, {"code": code_for(device)}).status_code == 200
     client.post(reverse("accounts:logout"))
     # From now on his login asks for the code too.
@@ -446,7 +446,7 @@ def test_demo_privileged_accounts_log_in_with_the_published_secret(client, setti
         TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
     )
     assert enrolled == {"sysadmin", "secadmin", "auditor", "gd_taskforce"}
-    device = TOTPDevice.objects.get(user__username="secadmin")
+    device = SealedTOTPDevice.objects.get(user__username="secadmin")
     assert device.bin_key == b32decode(DEMO_TOTP_SECRET)
     login(client, "secadmin", DEMO_PASSWORD)
     assert client.post(VERIFY, {"code": code_for(device)}).status_code == 302

@@ -23,13 +23,14 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import Notification, OperationLog
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.core.testing.personas import make_user
-from jiangqiao.demands import services as demand_services
-from jiangqiao.demands.choices import Channel, DemandStatus
+from jiangqiao.demands.choices import DemandStatus
 from jiangqiao.demands.models import Demand, DemandEvent, EnterpriseContact
 from jiangqiao.matching import services as matching_services
 from jiangqiao.matching.models import MatchSuggestion
 from jiangqiao.matching.tests.helpers import craftsman, enterprise
 from jiangqiao.talents.models import Craftsman
+
+from .helpers import submitted_demand, triaged
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -72,24 +73,10 @@ class CaseWorld(WorldTestCase):
         EnterpriseContact.objects.create(enterprise=other_ent, user=cls.other_boss, name="钱经理")
 
     def new_demand(self) -> Demand:
-        return demand_services.demand_create(
-            actor=self.boss,
-            enterprise=self.ent,
-            channel=Channel.ONLINE,
-            submit=True,
-            data={
-                "kind": "tech_problem",
-                "title": "数控机床主轴异响",
-                "description": "加工中心主轴高速运转时异响，需要数控机床维修专家现场诊断",
-            },
-        )
+        return submitted_demand(actor=self.boss, enterprise=self.ent)
 
     def triage(self, demand: Demand) -> Demand:
-        return services.demand_triage(
-            actor=self.staff,
-            demand=demand,
-            data={"category": "tech", "grade": "b", "owner_level": "county"},
-        )
+        return triaged(actor=self.staff, demand=demand)
 
     def propose(self, demand: Demand, *people: Any) -> list[MatchSuggestion]:
         return [

@@ -386,16 +386,7 @@ class TestCraftsmanSessions(WorldTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        import tempfile
-
-        from django.test import override_settings
-
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        private = override_settings(JIANGQIAO_PRIVATE_ROOT=tmp.name)
-        private.enable()
-        self.addCleanup(private.disable)
-        self.private_root = tmp.name
+        self.private_root = self.temporary_dir_setting("JIANGQIAO_PRIVATE_ROOT")
 
     def log(self, actor: Any = None, **data: Any) -> ServiceRecord:
         return services.session_create(

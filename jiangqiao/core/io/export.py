@@ -468,12 +468,5 @@ def _flat(value: Any) -> Any:
     return value
 
 
-def encode_for_storage(handle: Any) -> bytes:
-    from jiangqiao.core.crypto import encrypt_bytes
-
-    handle.seek(0)
-    return encrypt_bytes(handle.read())
-
-
 def as_bytes_io(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)

@@ -282,6 +282,27 @@ def _rebuild(path: str, query: str, user: Any) -> tuple[Any, Any, Any, str, Any]
     return view.filtered_queryset(), cls.table_class, None, view.export_title(), request
 
 
+def store_file(data: bytes, fmt: str) -> str:
+    """Store a finished export file encrypted under ``EXPORT_DIR``; returns its storage name.
+
+    Export files are rewritten under a new field key by ``manage.py rotate_field_key``
+    (``core.keyrotation``), so a name kept in a job's result stays readable after a rotation."""
+    return default_storage.save(
+        f"{EXPORT_DIR}/{uuid.uuid4().hex}.{fmt}.enc", ContentFile(encrypt_bytes(data))
+    )
+
+
+def read_stored_file(name: str) -> bytes:
+    """The decrypted content of a stored export file (a name taken from a job's result)."""
+    if not name.startswith(f"{EXPORT_DIR}/") or ".." in name:
+        raise BusinessError("导出文件：文件不存在")
+    try:
+        with default_storage.open(name, "rb") as handle:
+            return decrypt_bytes(handle.read())
+    except (FileNotFoundError, OSError) as exc:
+        raise BusinessError("导出文件：已过期被清理，请重新导出") from exc
+
+
 def _cleanup_old_files() -> None:
     keep = int(getattr(settings, "JIANGQIAO_EXPORT_KEEP_DAYS", 3))
     cutoff = timezone.now() - dt.timedelta(days=keep)
@@ -337,9 +358,9 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
                 watermark=mark,
             )
         handle.seek(0)
-        data = encrypt_bytes(handle.read())
+        data = handle.read()
     _cleanup_old_files()
-    name = default_storage.save(f"{EXPORT_DIR}/{uuid.uuid4().hex}.{fmt}.enc", ContentFile(data))
+    name = store_file(data, fmt)
     _log(
         user,
         title,
@@ -361,14 +382,7 @@ def _export_job(job: Job, progress: Any) -> dict[str, Any]:
 
 def download_response(job: Job) -> HttpResponse:
     result = job.result or {}
-    name = str(result.get("file", ""))
-    if not name.startswith(f"{EXPORT_DIR}/") or ".." in name:
-        raise BusinessError("导出文件不存在")
-    try:
-        with default_storage.open(name, "rb") as handle:
-            data = decrypt_bytes(handle.read())
-    except (FileNotFoundError, OSError) as exc:
-        raise BusinessError("导出文件已过期被清理，请重新导出") from exc
+    data = read_stored_file(str(result.get("file", "")))
     fmt = str(result.get("format", "xlsx"))
     response = HttpResponse(data, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"))
     response["Content-Disposition"] = content_disposition_header(

@@ -67,6 +67,20 @@ class WorldTestCase(TestCase):
     def login(self, user: User) -> None:
         self.client.force_login(user)
 
+    def temporary_dir_setting(self, name: str) -> str:
+        """Point the directory setting ``name`` (``MEDIA_ROOT``, ``JIANGQIAO_PRIVATE_ROOT``) at a
+        fresh temporary directory for this test; returns its path (removed after the test)."""
+        import tempfile
+
+        from django.test import override_settings
+
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        changed = override_settings(**{name: tmp.name})
+        changed.enable()
+        self.addCleanup(changed.disable)
+        return tmp.name
+
 
 class DataScopeMatrixTests(WorldTestCase):
     """Subclasses set ``model`` and implement ``make_row(unit, owner) -> instance``.

@@ -18,6 +18,13 @@ STRANGER = "c3RyYW5nZXIta2V5LXN0cmFuZ2VyLWtleS1zdHJhbmdl"
 ROTATING = {"FIELD_ENCRYPTION_KEY": NEW, "FIELD_ENCRYPTION_OLD_KEYS": [OLD], "FIELD_INDEX_KEY": OLD}
 
 
+@pytest.fixture(autouse=True)
+def own_media_root(settings, tmp_path):
+    """The rotation rewrites stored export files too: files other tests left under the test key
+    (which these tests do not configure) would be reported unreadable."""
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
 def _raw(pk: int) -> tuple[str, str]:
     table = connection.ops.quote_name(Craftsman._meta.db_table)
     with connection.cursor() as cursor:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from jiangqiao.accounts.models import Role
+from jiangqiao.casework.tests.helpers import submitted_demand, triaged
 from jiangqiao.core.testing.cases import WorldTestCase
 from jiangqiao.core.testing.personas import make_user
 from jiangqiao.demands import services as demand_services
-from jiangqiao.demands.choices import Channel
 from jiangqiao.demands.models import Demand
 from jiangqiao.matching.tests.helpers import craftsman, enterprise
 from jiangqiao.talents import services as talent_services
@@ -59,21 +59,10 @@ class PrivacyWorld(WorldTestCase):
         return linked(made, user, w.city_admin_a)
 
     def new_demand(self) -> Demand:
-        from jiangqiao.casework import services as casework_services
-
-        demand = demand_services.demand_create(
+        """A demand of the enterprise, triaged, that the two craftsmen's expertise answers."""
+        demand = submitted_demand(
             actor=self.boss,
             enterprise=self.ent,
-            channel=Channel.ONLINE,
-            submit=True,
-            data={
-                "kind": "tech_problem",
-                "title": "数控机床主轴异响",
-                "description": "加工中心主轴高速运转时异响，需要数控机床主轴动平衡专家现场诊断",
-            },
+            description="加工中心主轴高速运转时异响，需要数控机床主轴动平衡专家现场诊断",
         )
-        return casework_services.demand_triage(
-            actor=self.staff,
-            demand=demand,
-            data={"category": "tech", "grade": "b", "owner_level": "county"},
-        )
+        return triaged(actor=self.staff, demand=demand)

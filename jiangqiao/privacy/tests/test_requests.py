@@ -17,6 +17,7 @@ from jiangqiao.privacy import services
 from jiangqiao.privacy.choices import RequestKind, RequestStatus
 from jiangqiao.privacy.models import DataSubjectRequest
 from jiangqiao.privacy.selectors import overdue, request_queue
+from jiangqiao.talents import services as talent_services
 from jiangqiao.talents.models import Consent, Craftsman
 from jiangqiao.talents.services import ERASED_NAME
 
@@ -156,6 +157,26 @@ class LifecycleTests(PrivacyWorld):
                 action="下载本人个人信息副本", user=self.user_a, target_id=str(dsr.pk)
             ).exists()
         )
+
+    def test_access_copy_names_coded_lists_by_their_chinese_labels(self) -> None:
+        talent_services.craftsman_update(
+            actor=self.world.city_admin_a,
+            craftsman=self.a,
+            data={
+                "industries": ["3411"],
+                "service_modes": ["onsite", "mentoring"],
+                "expertise_tags": ["innovate.process"],
+            },
+        )
+        dsr = services.request_submit(actor=self.user_a, kind=RequestKind.ACCESS)
+        profile = copy_of(dsr, self.user_a)["劳模工匠档案"]
+        self.assertEqual(profile["所属行业"], ["锅炉及辅助设备制造（3411）"])
+        self.assertEqual(profile["接受的服务方式"], ["现场指导（onsite）", "名师带徒（mentoring）"])
+        self.assertEqual(profile["专长领域"], ["工艺改进（innovate.process）"])
+        region = self.world.county_a1.region_code
+        self.assertEqual(len(profile["服务地区"]), 1)
+        self.assertTrue(profile["服务地区"][0].endswith(f"（{region}）"))
+        self.assertIn("南山", profile["服务地区"][0])
 
     def test_contact_copy(self) -> None:
         dsr = services.request_submit(actor=self.boss, kind=RequestKind.ACCESS)

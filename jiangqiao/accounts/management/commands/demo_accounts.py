@@ -132,9 +132,4 @@ def _enrol_demo_totp(user: User) -> None:
         return
     if TOTPDevice.objects.filter(user=user).exists():
         return
-    TOTPDevice.objects.create(
-        user=user,
-        name=second_factor.TOTP_NAME,
-        key=b32decode(DEMO_TOTP_SECRET).hex(),
-        confirmed=True,
-    )
+    second_factor.device_create(user=user, confirmed=True, key=b32decode(DEMO_TOTP_SECRET).hex())
