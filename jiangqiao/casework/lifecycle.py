@@ -12,6 +12,10 @@ suggestion could be offered.
 order): 服务中 while that line works on it; ``hand_back`` returns it to the state it came from when
 the other line gives it back (returned or withdrawn), which is why ``hand_back`` has one step per
 state ``hand_over`` may start from (``services.demand_hand_back`` names the one to take).
+
+``merge`` ends a duplicate: staff merge it into another open demand of the same enterprise (the
+survivor, ``Demand.merged_into``); 已合并 is final. A demand being served (服务中) or past it is
+not merged: its service has its own history and outcome.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ _OUTCOMES = (S.RESOLVED, S.PARTIALLY_RESOLVED, S.UNRESOLVED)
 _WAITING = (S.SUBMITTED, S.TRIAGED, S.PUBLISHED, S.ESCALATED, S.TRANSFERRED)
 #: Handed over to another service line (a training order of an academy) while waiting.
 _HAND_OVER = Step("hand_over", "转交学院订单办理", S.IN_SERVICE, "工作人员")
+#: A duplicate merged into another open demand of the same enterprise (``services.demand_merge``).
+_MERGE = Step("merge", "作为重复需求合并", S.MERGED, "工作人员")
 
 TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.DRAFT: (
         Step("submit", "提交", S.SUBMITTED, "企业 / 工作人员"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        _MERGE,
     ),
     S.SUBMITTED: (
         Step("triage", "分级受理", S.TRIAGED, "工作人员"),
@@ -51,6 +58,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.TRIAGED: (
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
@@ -60,6 +68,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.PUBLISHED: (
         Step("offer", "发出服务邀请（含认领通过）", S.MATCHING, "工作人员"),
@@ -68,6 +77,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.ESCALATED: (
         Step("triage", "上级重新分级", S.TRIAGED, "工作人员"),
@@ -76,12 +86,14 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "继续升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.TRANSFERRED: (
         Step("triage", "接收单位分级受理", S.TRIAGED, "工作人员"),
         _HAND_OVER,
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.MATCHING: (
         Step("offer", "邀请更多工匠", S.MATCHING, "工作人员 / 系统"),
@@ -89,6 +101,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("unstaff", "无人承接，退回待匹配", S.TRIAGED, "系统"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.IN_SERVICE: (
         Step("accept", "更多工匠加入", S.IN_SERVICE, "劳模工匠"),
@@ -114,6 +127,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.CLOSED: (),
     S.WITHDRAWN: (),
     S.CANCELLED: (),
+    S.MERGED: (),
 }
 
 #: The outcome result recorded by each ``resolve*`` action.

@@ -332,6 +332,16 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
     status_changed_at = models.DateTimeField(
         "状态变更时间", null=True, blank=True, editable=False, db_index=True
     )
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_demands",
+        editable=False,
+        verbose_name="合并到",
+        help_text="已合并的重复需求指向保留的需求（由服务办理的合并写入）",
+    )
     has_open_offer = models.BooleanField(
         "有未结束的服务邀请",
         default=False,

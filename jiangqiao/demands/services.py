@@ -512,10 +512,22 @@ def _map_legacy_categories(demand: Demand) -> None:
 
 
 def _demand_search_text(demand: Demand, number: str | None) -> str:
+    """Number, texts, tags and enterprise name; a survivor of merged duplicates also carries
+    their numbers, so looking up a merged number finds the demand that goes on."""
+    merged = (
+        list(
+            Demand.objects.filter(merged_into_id=demand.pk)
+            .exclude(number__isnull=True)
+            .values_list("number", flat=True)
+        )
+        if demand.pk
+        else []
+    )
     return search_key(
         " ".join(
             [
                 number or "",
+                *merged,
                 demand.title or "",
                 demand.description or "",
                 " ".join(demand.tags or []),
@@ -586,13 +598,25 @@ def demand_create(
     data: dict[str, Any],
     channel: str = Channel.OFFLINE,
     submit: bool = False,
+    check_duplicates: bool = False,
+    duplicate_confirmed: bool = False,
 ) -> Demand:
     """Create a demand of ``enterprise`` (a draft; ``submit=True`` submits it in one go).
 
     The owning unit is the enterprise's; the location defaults to the enterprise's region.
+    ``check_duplicates``: refuse (``duplicates.DuplicateDemand``) a demand like an open one of
+    the enterprise that the actor may see, unless ``duplicate_confirmed`` (“这是另一个问题”,
+    recorded in the history); the enterprise's row is locked first, so two submissions of the
+    same text a moment apart do not both pass (``demands.duplicates``).
     """
     _check_fields(data, DEMAND_FIELDS)
     _check_enterprise_for_demand(actor, enterprise)
+    confirmed_past: list[Any] = []
+    if check_duplicates:
+        from . import duplicates
+
+        Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+        confirmed_past = duplicates.check(actor, enterprise, data, confirmed=duplicate_confirmed)
     fields = dict(data)
     if not fields.get("region_code"):
         fields["region_code"] = enterprise.region_code
@@ -610,14 +634,22 @@ def demand_create(
     demand.save()
     _write_codes(demand)
     assert_visible(Demand, actor, demand.pk, "add")
-    _event(demand, actor, "", DemandStatus.DRAFT, f"创建（{Channel(channel).label}）")
+    note = f"创建（{Channel(channel).label}）"
+    if confirmed_past:
+        from .duplicates import confirmed_comment
+
+        note = f"{note}；{confirmed_comment(confirmed_past)}"
+    _event(demand, actor, "", DemandStatus.DRAFT, note)
+    extra: dict[str, Any] = {"channel": channel}
+    if confirmed_past:
+        extra["confirmed_not_duplicate_of"] = [s.demand.pk for s in confirmed_past]
     record_operation(
         actor=actor,
         module=MODULE_DEMAND,
         business_type=BusinessType.INSERT,
         action=f"新增需求“{demand}”",
         target=demand,
-        extra={"channel": channel},
+        extra=extra,
     )
     if submit:
         # Submitting is a step of the lifecycle, taken by its owner (casework), not here.

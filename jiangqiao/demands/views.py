@@ -30,6 +30,7 @@ from jiangqiao.taxonomy.selectors import term_label, term_labels
 
 from . import selectors, services
 from .choices import DEMAND_STATUS_COLORS, Channel
+from .duplicates import DuplicateDemand, confirmed_in
 from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
 from .forms import (
     ContactForm,
@@ -275,6 +276,7 @@ class DemandDetailView(ObjectDetailView):
             "skill_label": term_label("skill_level", obj.min_skill_level, obj.min_skill_level),
             "status_color": DEMAND_STATUS_COLORS.get(obj.status, "secondary"),
             **_preferred_context(self.request.user, obj),
+            **selectors.merge_context(user=self.request.user, demand=obj),
         }
 
     def edit_url(self, obj: Demand) -> str | None:
@@ -288,6 +290,11 @@ class DemandDetailView(ObjectDetailView):
 class DemandEditView(ObjectEditView):
     model = Demand
     form_class = DemandForm
+    template_name = "demands/demand_form.html"
+    duplicate: DuplicateDemand | None = None
+
+    def extra_form_context(self, form: Any, obj: Any) -> dict[str, Any]:
+        return {"duplicate": self.duplicate}
 
     def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(obj)
@@ -297,12 +304,18 @@ class DemandEditView(ObjectEditView):
 
     def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
         if obj is None:
-            return services.demand_create(
-                actor=self.request.user,
-                enterprise=form.cleaned_data["enterprise"],
-                data=form.service_data(),
-                channel=Channel.OFFLINE,
-            )
+            try:
+                return services.demand_create(
+                    actor=self.request.user,
+                    enterprise=form.cleaned_data["enterprise"],
+                    data=form.service_data(),
+                    channel=Channel.OFFLINE,
+                    check_duplicates=True,
+                    duplicate_confirmed=confirmed_in(self.request.POST),
+                )
+            except DuplicateDemand as exc:
+                self.duplicate = exc  # listed above the form (demands/_duplicates.html)
+                raise
         return services.demand_update(
             actor=self.request.user,
             demand=obj,
@@ -356,9 +369,13 @@ class DemandSubmitView(SubmitOnceMixin, ScopedMixin, View):
                         data=form.service_data(),
                         channel=Channel.ONLINE,
                         submit=submit,
+                        check_duplicates=True,
+                        duplicate_confirmed=confirmed_in(request.POST),
                     ),
                     lambda demand: reverse("demands:demand_submitted", args=[demand.pk]),
                 )
+            except DuplicateDemand as exc:
+                return self._render(form, status=400, duplicate=exc)
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:
