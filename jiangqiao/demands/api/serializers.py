@@ -202,7 +202,7 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
         default=False,
         help_text="新增时：确认与相似的在办需求不是同一个问题（收到 409 相似需求提示后再次提交）",
     )
-    merged_into = serializers.SlugRelatedField(
+    merged_into: serializers.SlugRelatedField[Demand] = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
         help_text="已合并的重复需求：合并后保留的需求编号",
