@@ -91,14 +91,14 @@ class ConfirmForm(LocalizedForm):
     answer = forms.ChoiceField(
         label="问题是否已解决",
         choices=OutcomeResult.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择问题是否已解决"},
     )
     rating = forms.TypedChoiceField(
         label="服务评分",
         choices=[(i, f"{i} 分") for i in range(5, 0, -1)],
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请给出 1–5 分的评分", "invalid_choice": "请给出 1–5 分的评分"},
     )
     comment = forms.CharField(
@@ -114,7 +114,7 @@ class FollowUpForm(LocalizedForm):
         label="问题是否复发",
         choices=[("1", "未复发，效果保持"), ("0", "问题复发")],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择问题是否复发"},
     )
     comment = forms.CharField(label="说明", max_length=1000, required=False)
@@ -154,7 +154,7 @@ class DemandMergeForm(LocalizedForm):
     survivor = ObjectChoiceField(
         "demand",
         label="合并后保留的需求",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "合并后保留的需求：请选择一条需求"},
     )
     comment = forms.CharField(

@@ -25,6 +25,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
 
 from . import tokens as tk
 from .vocab import load_vocabulary
@@ -32,7 +35,7 @@ from .vocab import load_vocabulary
 #: Share of the word signal in a score (the rest is the character-bigram signal).
 WORD_WEIGHT = 0.5
 #: From this score on, two texts are flagged as probably the same demand (measured, docs).
-THRESHOLD = 0.28
+THRESHOLD = 0.31
 
 
 @dataclass(frozen=True)
@@ -54,19 +57,39 @@ _FILLER_TEXT = """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 
 
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    """The ranking's segmenter (industry and occupation names as words), looked up once."""
+    return tk.tokenizer(load_vocabulary().terms())
+
+
+def _uninformative(word: str) -> bool:
+    return word in tk.STOPWORDS or word in tk.GENERIC_WORDS or word in FILLER_WORDS
+
+
 def _words(text: str) -> frozenset[str]:
     """Content words of two characters or more (a single character — 时, 请, 快 — is a particle
     or a fragment; the bigram signal still sees it), generic and filler words left out."""
-    tok = tk.tokenizer(load_vocabulary().terms())
     return frozenset(
-        w
-        for w in tk.words(text, tok)
-        if len(w) > 1 and w not in tk.GENERIC_WORDS and w not in FILLER_WORDS
+        w for w in tk.words(text, _tokenizer()) if len(w) > 1 and not _uninformative(w)
     )
 
 
 def _grams(text: str) -> Counter[str]:
-    return Counter(g for g in tk.char_grams(text) if len(g) == 2 and g not in tk.GENERIC_GRAMS)
+    """Character bigrams of the runs of content words: stop, generic and filler words cut the
+    text, so no bigram spans them (技术|指导 gives no 术指) nor consists of them."""
+    tok = _tokenizer()
+    runs: list[str] = []
+    run = ""
+    for word in tok.lcut(text.casefold()):
+        word = "".join(ch for ch in word if tk._WORD.match(ch))
+        if not word or _uninformative(word):
+            runs.append(run)
+            run = ""
+        else:
+            run += word
+    runs.append(run)
+    return Counter(r[i : i + 2] for r in runs for i in range(len(r) - 1))
 
 
 def profile(title: str, description: str = "") -> Profile:

@@ -132,9 +132,10 @@ def test_identical_text_is_the_same_text_whatever_the_spacing_and_width() -> Non
     b = sim.profile(normalize("主轴异响诊断"), normalize("数控机床主轴异响， 需要诊断"))
     assert sim.same_text(a, b)
     assert sim.similarity(a, b) == 1.0
+    # One word more is not the same text (it may be confirmed), though as alike as can be.
     c = sim.profile(normalize("主轴异响诊断"), normalize("数控机床主轴异响，需要尽快诊断"))
     assert not sim.same_text(a, c)
-    assert sim.similarity(a, c) < 1.0
+    assert sim.similarity(a, c) >= sim.THRESHOLD
 
 
 def test_empty_or_generic_text_is_like_nothing() -> None:
