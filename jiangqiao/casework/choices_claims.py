@@ -30,6 +30,7 @@ class PublicationEnd(models.TextChoices):
     EXPIRED = "expired", "发布到期"
     UNPUBLISHED = "unpublished", "工作人员撤下"
     MOVED_ON = "moved_on", "需求已进入后续办理"
+    MERGED = "merged", "需求已合并"
 
 
 class QualityPurpose(models.TextChoices):

@@ -124,6 +124,33 @@ def _end_publications(demand_id: int, reason: str, now: dt.datetime) -> int:
     )
 
 
+def end_for_merge(*, actor: Any, demand: Demand, survivor: Demand) -> dict[str, int]:
+    """A demand merged into ``survivor`` leaves the claim list and its pending claims lapse (the
+    claimants are told; they may claim the survivor if it is listed). Runs in the merge's
+    transaction (``services.demand_merge``)."""
+    now = timezone.now()
+    ended = _end_publications(demand.pk, PublicationEnd.MERGED, now)
+    lapsed = 0
+    for claim in Claim.objects.filter(demand=demand, status=ClaimStatus.PENDING).select_related(
+        "claimant"
+    ):
+        if (
+            Claim.objects.filter(pk=claim.pk, status=ClaimStatus.PENDING).update(
+                status=ClaimStatus.LAPSED, decided_at=now, updated_at=now
+            )
+            == 1
+        ):
+            lapsed += 1
+            notify(
+                [claim.claimant],
+                title=f"认领已失效：{demand.title}",
+                body=f"该需求已与需求 {survivor.number or ''} 合并办理，感谢您的关注。",
+                link=_my_claims_link(),
+                actor=services._user(actor),
+            )
+    return {"publications": ended, "claims": lapsed}
+
+
 def _editable_demand(actor: Any, demand: Any) -> Demand:
     pk = getattr(demand, "pk", demand)
     row = (

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils import timezone
 
 from jiangqiao.core.forms import LocalizedForm
 from jiangqiao.core.pickers import ObjectChoiceField
@@ -88,14 +91,14 @@ class ConfirmForm(LocalizedForm):
     answer = forms.ChoiceField(
         label="问题是否已解决",
         choices=OutcomeResult.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择问题是否已解决"},
     )
     rating = forms.TypedChoiceField(
         label="服务评分",
         choices=[(i, f"{i} 分") for i in range(5, 0, -1)],
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请给出 1–5 分的评分", "invalid_choice": "请给出 1–5 分的评分"},
     )
     comment = forms.CharField(
@@ -111,7 +114,7 @@ class FollowUpForm(LocalizedForm):
         label="问题是否复发",
         choices=[("1", "未复发，效果保持"), ("0", "问题复发")],
         coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "请选择问题是否复发"},
     )
     comment = forms.CharField(label="说明", max_length=1000, required=False)
@@ -141,4 +144,34 @@ class AgreementForm(LocalizedForm):
         self.fields["craftsman"].queryset = craftsman_choices_for(user=user).order_by("name")  # type: ignore[attr-defined]
         self.fields["team"].queryset = (  # type: ignore[attr-defined]
             ServiceTeam.objects.visible_to(user, "view").filter(status="active").order_by("name")
+        )
+
+
+class DemandMergeForm(LocalizedForm):
+    """合并重复需求: the survivor is one of the enterprise's other open demands the user may
+    change (``services.merge_survivors``), named with its number, state and date."""
+
+    survivor = ObjectChoiceField(
+        "demand",
+        label="合并后保留的需求",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "合并后保留的需求：请选择一条需求"},
+    )
+    comment = forms.CharField(
+        label="合并说明",
+        max_length=400,
+        required=False,
+        widget=forms.Textarea(attrs={**_TEXT, "rows": 2}),
+        help_text="如：企业重复提交；两位工作人员分别代录了同一问题",
+    )
+
+    def __init__(self, *args: Any, survivors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["survivor"]
+        field.queryset = survivors  # type: ignore[attr-defined]
+        field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda d: (
+                f"{d.number or '草稿（未编号）'} {d.title}（{d.get_status_display()}，"
+                f"{timezone.localtime(d.created_at):%Y-%m-%d}）"
+            )
         )

@@ -17,6 +17,10 @@ state ``hand_over`` may start from (``services.demand_hand_back`` names the one 
 quality score found missing (待补充, ``claims.demand_return``); the enterprise edits it and
 ``resubmit`` puts it back to 已提交 for the unit to triage again. While 待补充 the demand waits for
 the enterprise, not for a unit: it is not "unstaffed" and never escalates.
+
+``merge`` ends a duplicate: staff merge it into another open demand of the same enterprise (the
+survivor, ``Demand.merged_into``); 已合并 is final. A demand being served (服务中) or past it is
+not merged: its service has its own history and outcome.
 """
 
 from __future__ import annotations
@@ -44,11 +48,14 @@ _WAITING = (S.SUBMITTED, S.TRIAGED, S.PUBLISHED, S.ESCALATED, S.TRANSFERRED)
 _HAND_OVER = Step("hand_over", "转交学院订单办理", S.IN_SERVICE, "工作人员")
 #: Sent back to the enterprise to add what the publication score found missing (claims.py).
 _RETURN = Step("return", "退回企业补充", S.RETURNED, "工作人员")
+#: A duplicate merged into another open demand of the same enterprise (``services.demand_merge``).
+_MERGE = Step("merge", "作为重复需求合并", S.MERGED, "工作人员")
 
 TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.DRAFT: (
         Step("submit", "提交", S.SUBMITTED, "企业 / 工作人员"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
+        _MERGE,
     ),
     S.SUBMITTED: (
         Step("triage", "分级受理", S.TRIAGED, "工作人员"),
@@ -59,6 +66,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.TRIAGED: (
         Step("offer", "发出服务邀请", S.MATCHING, "工作人员"),
@@ -69,11 +77,13 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.RETURNED: (
         Step("resubmit", "补充后重新提交", S.SUBMITTED, "企业 / 工作人员"),  # claims.py
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.PUBLISHED: (
         Step("offer", "发出服务邀请（含认领通过）", S.MATCHING, "工作人员"),
@@ -82,6 +92,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "升级", S.ESCALATED, "工作人员"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.ESCALATED: (
         Step("triage", "上级重新分级", S.TRIAGED, "工作人员"),
@@ -90,12 +101,14 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("escalate", "继续升级", S.ESCALATED, "工作人员 / 系统"),
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.TRANSFERRED: (
         Step("triage", "接收单位分级受理", S.TRIAGED, "工作人员"),
         _HAND_OVER,
         Step("withdraw", "撤回", S.WITHDRAWN, "企业 / 工作人员"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.MATCHING: (
         Step("offer", "邀请更多工匠", S.MATCHING, "工作人员 / 系统"),
@@ -103,6 +116,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
         Step("unstaff", "无人承接，退回待匹配", S.TRIAGED, "系统"),
         Step("escalate", "升级", S.ESCALATED, "工作人员 / 系统"),
         Step("cancel", "取消", S.CANCELLED, "工作人员"),
+        _MERGE,
     ),
     S.IN_SERVICE: (
         Step("accept", "更多工匠加入", S.IN_SERVICE, "劳模工匠"),
@@ -128,6 +142,7 @@ TRANSITIONS: dict[str, tuple[Step, ...]] = {
     S.CLOSED: (),
     S.WITHDRAWN: (),
     S.CANCELLED: (),
+    S.MERGED: (),
 }
 
 #: The outcome result recorded by each ``resolve*`` action.

@@ -421,7 +421,7 @@ def my_demands(*, user: Any, limit: int = 8) -> list[MyDemand]:
     rows = list(
         Demand.objects.visible_to(user, "view")
         .filter(enterprise__contacts__user=user)
-        .exclude(status__in=[S.WITHDRAWN, S.CANCELLED])
+        .exclude(status__in=[S.WITHDRAWN, S.CANCELLED, S.MERGED])
         .distinct()
         .order_by("-status_changed_at", "-pk")[: limit * 3]
     )

@@ -160,6 +160,7 @@ PROGRESS_TEXT = {
     "closed": "已办结，感谢您的参与。",
     "withdrawn": "您已撤回该需求。",
     "cancelled": "工会已取消该需求。",
+    "merged": "该需求与本企业的另一条需求是同一个问题，已合并到那条需求办理。",
 }
 
 
@@ -227,6 +228,9 @@ def case(*, user: Any, demand: Demand) -> dict[str, Any]:
         "may_cancel": staff
         and user.has_perm("demands.change_demand")
         and lifecycle.target(demand.status, "cancel") is not None,
+        "may_merge": staff
+        and user.has_perm("demands.triage_demand")
+        and lifecycle.target(demand.status, "merge") is not None,
     }
 
 

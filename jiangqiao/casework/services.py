@@ -494,6 +494,126 @@ def demand_close(*, actor: Any, demand: Demand, comment: str = "") -> Demand:
 
 
 # ----------------------------------------------------------------------------------------------
+# Duplicates: a demand merged into another open demand of the same enterprise
+# ----------------------------------------------------------------------------------------------
+
+
+def merge_survivors(*, actor: Any, demand: Demand) -> Any:
+    """The demands ``demand`` may be merged into: open, not merged, of the same enterprise, that
+    ``actor`` may change (the merge page's choices; ``demand_merge`` checks the same)."""
+    from jiangqiao.demands.choices import OPEN_STATUSES
+
+    return (
+        Demand.objects.visible_to(actor, "change")
+        .filter(
+            enterprise_id=demand.enterprise_id, status__in=OPEN_STATUSES, merged_into__isnull=True
+        )
+        .exclude(pk=demand.pk)
+        .order_by("-created_at", "-pk")
+    )
+
+
+@transaction.atomic
+def demand_merge(*, actor: Any, demand: Demand, survivor: Any, comment: str = "") -> Demand:
+    """Merge the duplicate ``demand`` into ``survivor`` (已合并, final): both are the actor's to
+    change and of the same enterprise; the survivor is open.
+
+    The duplicate's open offers are withdrawn, its publication on the claim list ends and its
+    pending claims lapse (their owners' code: this module and ``claims``), the people concerned
+    are told. Both demands get a history row, a change-log row and an operation-log row; demands
+    merged into the duplicate earlier now point to the survivor, and the survivor's search text
+    carries the merged numbers (a look-up by either number finds it).
+    """
+    from jiangqiao.demands.choices import OPEN_STATUSES
+
+    from . import claims
+
+    _check_perm(actor, "demands.triage_demand", "您没有合并需求的权限")
+    comment = (comment or "").strip()
+    if len(comment) > 400:
+        raise BusinessError("合并说明：不能超过 400 个字", field="comment")
+    pk = getattr(demand, "pk", demand)
+    keep = getattr(survivor, "pk", survivor)
+    if keep in (None, ""):
+        raise BusinessError("保留的需求：请选择合并后保留的需求", field="survivor")
+    if keep == pk:
+        raise BusinessError("保留的需求：不能是被合并的需求本身", field="survivor")
+    visible = set(
+        Demand.objects.visible_to(actor, "change")
+        .filter(pk__in=[pk, keep])
+        .values_list("pk", flat=True)
+    )
+    if pk not in visible:
+        raise ScopeViolation(Demand, "change")
+    if keep not in visible:
+        raise BusinessError("保留的需求：不存在或不在您的数据范围内", field="survivor")
+    rows = {
+        row.pk: row
+        for row in Demand.objects.select_for_update()
+        .select_related("enterprise")
+        .filter(pk__in=sorted([pk, keep]))
+        .order_by("pk")
+    }
+    current, kept = rows[pk], rows[keep]
+    if current.enterprise_id != kept.enterprise_id:
+        raise BusinessError("保留的需求：与被合并的需求不属于同一企业，不能合并", field="survivor")
+    if kept.status not in OPEN_STATUSES or kept.merged_into_id:
+        raise BusinessError(
+            f"保留的需求：当前状态为“{kept.get_status_display()}”，不能作为合并后保留的需求",
+            field="survivor",
+        )
+    if lifecycle.target(current.status, "merge") is None:
+        raise refusal(current.status, "merge")
+    open_offers = list(
+        Offer.objects.filter(demand=current, status__in=OPEN_OFFER_STATUSES).select_related(
+            "craftsman", "team"
+        )
+    )
+    survivor_name = kept.number or f"草稿#{kept.pk}"
+    merged_name = current.number or f"草稿#{current.pk}"
+    result = transition(
+        actor=actor,
+        demand=current,
+        action="merge",
+        comment=f"作为重复需求合并到需求 {survivor_name}" + (f"：{comment}" if comment else ""),
+        merged_into_id=kept.pk,
+        notify_users=_enterprise_users(current),
+    )
+    _end_open_offers(actor, result, f"需求已合并到需求 {survivor_name}")
+    for offer in open_offers:
+        notify(
+            _offer_people(offer),
+            title=f"需求已合并：{result.title}",
+            body=f"该需求与需求 {survivor_name} 是同一个问题，已合并办理，本邀请随之结束。",
+            link=offer.get_absolute_url(),
+            actor=_user(actor),
+        )
+    ended = claims.end_for_merge(actor=actor, demand=result, survivor=kept)
+    Demand.objects.filter(merged_into_id=result.pk).update(merged_into_id=kept.pk)
+    before = changelog.snapshot(kept)
+    Demand.objects.filter(pk=kept.pk).update(
+        search_text=demand_services._demand_search_text(kept, kept.number),
+        updated_by=_user(actor),
+        updated_at=timezone.now(),
+    )
+    kept.refresh_from_db()
+    note = f"合并了重复需求 {merged_name}“{result.title}”" + (f"：{comment}" if comment else "")
+    _event(kept, actor, kept.status, kept.status, note)
+    changelog.write(
+        kept, ChangeAction.UPDATE, before=before, after=changelog.snapshot(kept), message=note
+    )
+    record_operation(
+        actor=_user(actor),
+        module=MODULE,
+        business_type=BusinessType.UPDATE,
+        action=f"{note}：保留需求“{kept}”",
+        target=kept,
+        extra={"merged": result.pk, "offers_withdrawn": len(open_offers), **ended},
+    )
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
 # Hand-over to another service line (a training order of a 工匠学院): the demand follows it
 # ----------------------------------------------------------------------------------------------
 

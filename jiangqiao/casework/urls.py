@@ -22,6 +22,7 @@ urlpatterns = [
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement_detail"),
     path("demands/<int:pk>/panel/", views.DemandPanelView.as_view(), name="demand_panel"),
     path("demands/<int:pk>/triage/", views.DemandTriageView.as_view(), name="demand_triage"),
+    path("demands/<int:pk>/merge/", views.DemandMergeView.as_view(), name="demand_merge"),
     path("demands/<int:pk>/<str:step>/", views.DemandStepView.as_view(), name="demand_step"),
     path("queue/", views_boards.QueueView.as_view(), name="queue"),
     path("queue/taskforce/", views_boards.TaskForceQueueView.as_view(), name="taskforce_queue"),

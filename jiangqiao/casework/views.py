@@ -21,7 +21,7 @@ from jiangqiao.demands.choices import DEMAND_STATUS_COLORS, DemandStatus
 from jiangqiao.demands.forms import DemandStatusForm, TriageForm
 from jiangqiao.demands.models import Demand
 
-from . import claims, selectors, services
+from . import claims, lifecycle, selectors, services
 from .choices import OFFER_STATUS_COLORS
 from .filtersets import AgreementFilterSet, OfferFilterSet
 from .forms import (
@@ -31,6 +31,7 @@ from .forms import (
     ConfirmForm,
     ContactForm,
     DeclineForm,
+    DemandMergeForm,
     FollowUpForm,
     OutcomeForm,
     TransferForm,
@@ -231,6 +232,62 @@ class DemandTriageView(DemandCaseMixin, View):
             else:
                 messages.success(request, "需求已分级")
                 return redirect(obj.get_absolute_url())
+        return self._render(form, obj, status=400)
+
+
+class DemandMergeView(DemandCaseMixin, View):
+    """合并重复需求: staff who may change the demand pick the survivor among the enterprise's
+    other open demands they may change; the services refuse everything else."""
+
+    action = "change"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not request.user.has_perm("demands.triage_demand"):
+            raise PermissionDenied("您没有合并需求的权限")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _render(self, form: DemandMergeForm, obj: Demand, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            "casework/merge_form.html",
+            {
+                "form": form,
+                "title": f"合并重复需求：{obj}",
+                "object": obj,
+                "mergeable": lifecycle.target(obj.status, "merge") is not None,
+                "cancel_url": obj.get_absolute_url(),
+            },
+            status=status,
+        )
+
+    def _form(self, obj: Demand, data: Any = None) -> DemandMergeForm:
+        survivors = services.merge_survivors(actor=self.request.user, demand=obj)
+        return DemandMergeForm(data, survivors=survivors)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.demand()
+        return self._render(self._form(obj), obj)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.demand()
+        form = self._form(obj, request.POST)
+        if form.is_valid():
+            survivor = form.cleaned_data["survivor"]
+            try:
+                services.demand_merge(
+                    actor=request.user,
+                    demand=obj,
+                    survivor=survivor,
+                    comment=form.cleaned_data["comment"],
+                )
+            except ERRORS as exc:
+                field = getattr(exc, "field", None)
+                form.add_error(field if field in form.fields else None, error_text(exc))
+            else:
+                messages.success(
+                    request, f"已合并：需求 {obj.number or obj.title} 并入需求 {survivor.number}"
+                )
+                return redirect(survivor.get_absolute_url())
         return self._render(form, obj, status=400)
 
 

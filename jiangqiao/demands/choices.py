@@ -76,7 +76,9 @@ class DemandStatus(models.TextChoices):
 
     ``draft → submitted → triaged → published → matching → in_service →
     resolved | partially_resolved | escalated → confirmed → closed``; a demand may be
-    ``withdrawn`` by the enterprise or ``cancelled`` by the union before service starts.
+    ``withdrawn`` by the enterprise or ``cancelled`` by the union before service starts, or
+    ``merged`` into another demand of the same enterprise (a duplicate; ``Demand.merged_into``
+    points to the survivor).
     Every change after creation is made by ``casework.services`` (the lifecycle's one owner),
     whose table ``casework.lifecycle.TRANSITIONS`` lists the allowed next steps of each state.
     """
@@ -99,11 +101,26 @@ class DemandStatus(models.TextChoices):
     CLOSED = "closed", "已办结"
     WITHDRAWN = "withdrawn", "已撤回"
     CANCELLED = "cancelled", "已取消"
+    MERGED = "merged", "已合并"
 
 
 #: Demands that count in no figure of collected demands (征集需求数, docs/kpi.md §1): withdrawn by
-#: the enterprise or cancelled by the union.
-NOT_COLLECTED = (DemandStatus.WITHDRAWN, DemandStatus.CANCELLED)
+#: the enterprise, cancelled by the union, or merged into another demand (counted once, as the
+#: survivor).
+NOT_COLLECTED = (DemandStatus.WITHDRAWN, DemandStatus.CANCELLED, DemandStatus.MERGED)
+
+#: Open demands: still to be served (a duplicate of one of them is flagged, ``demands.duplicates``).
+OPEN_STATUSES = (
+    DemandStatus.DRAFT,
+    DemandStatus.SUBMITTED,
+    DemandStatus.RETURNED,
+    DemandStatus.TRIAGED,
+    DemandStatus.PUBLISHED,
+    DemandStatus.MATCHING,
+    DemandStatus.IN_SERVICE,
+    DemandStatus.ESCALATED,
+    DemandStatus.TRANSFERRED,
+)
 
 
 DEMAND_STATUS_COLORS: dict[str, str] = {
@@ -123,6 +140,7 @@ DEMAND_STATUS_COLORS: dict[str, str] = {
     DemandStatus.CLOSED: "dark",
     DemandStatus.WITHDRAWN: "secondary",
     DemandStatus.CANCELLED: "secondary",
+    DemandStatus.MERGED: "secondary",
 }
 
 #: States in which the demand's content may still be edited.
@@ -134,7 +152,7 @@ EDITABLE_STATUSES = frozenset(
 class DemandStage(models.TextChoices):
     """Where an enterprise's demand stands, in the enterprise's words (我的需求: its home panel
     and the 办理阶段 filter of its list). Each state belongs to one stage (``STAGE_STATUSES``) but
-    已撤回 and 已取消, which the enterprise's list shows under no stage."""
+    已撤回, 已取消 and 已合并, which the enterprise's list shows under no stage."""
 
     DRAFT = "draft", "草稿未提交"
     RETURNED = "returned", "待我补充"

@@ -527,6 +527,32 @@ class DemandImporter(Importer):
                 by_soft.setdefault(key, existing)
         return by_hard, by_soft
 
+    def check_warnings(self, groups: list[Group]) -> dict[int, str]:
+        """A new row like an open demand of its enterprise (one the importing user may see) is
+        imported all the same, with a note naming that demand (``demands.duplicates``)."""
+        from . import duplicates
+
+        candidates: dict[int, list[duplicates.Candidate]] = {}
+        notes: dict[int, str] = {}
+        for group in groups:
+            if group.existing is not None:
+                continue
+            data = group.merged or group.members[0].data
+            ent_id = data.get("enterprise_id")
+            if ent_id is None:
+                continue
+            if ent_id not in candidates:
+                candidates[ent_id] = duplicates.open_candidates(self.user, ent_id)
+            similar = duplicates.similar_among(data, candidates[ent_id])
+            if similar:
+                top = similar[0]
+                notes[group.first_row] = (
+                    f"【需求标题】与本企业在办的需求 {top.demand.number or '（草稿）'}"
+                    f"“{top.demand.title[:40]}”相似（{top.percent}%），可能重复，请核对；"
+                    "该行照常导入"
+                )
+        return notes
+
     def write(self, creates: list[Group], updates: list[Group], progress: ProgressFn) -> None:
         total, done = len(creates) + len(updates), 0
         with batched():

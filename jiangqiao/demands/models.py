@@ -378,6 +378,16 @@ class Demand(LoadedValuesMixin, VersionedModel, OrgOwnedModel):
         verbose_name="征集活动",
         help_text="经征集活动链接提交时记录（征集活动，issue 18）",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_demands",
+        editable=False,
+        verbose_name="合并到",
+        help_text="已合并的重复需求指向保留的需求（由服务办理的合并写入）",
+    )
     has_open_offer = models.BooleanField(
         "有未结束的服务邀请",
         default=False,

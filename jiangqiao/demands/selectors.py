@@ -46,3 +46,23 @@ def attachment_list(*, user: Any, action: str = "view") -> QuerySet[DemandAttach
 
 def demand_attachments(*, user: Any, demand: Demand) -> QuerySet[DemandAttachment]:
     return attachment_list(user=user).filter(demand=demand).select_related("created_by")
+
+
+def merge_context(*, user: Any, demand: Demand) -> dict[str, Any]:
+    """A merged demand's survivor and a survivor's merged duplicates, as ``user`` may see them.
+
+    ``merged_into``: the survivor if visible; ``merged_into_hidden``: merged into a demand the
+    user may not see (said without naming it). ``merged_demands``: the visible duplicates merged
+    into ``demand``.
+    """
+    visible = Demand.objects.visible_to(user, "view")
+    survivor = visible.filter(pk=demand.merged_into_id).first() if demand.merged_into_id else None
+    return {
+        "merged_into": survivor,
+        "merged_into_hidden": bool(demand.merged_into_id) and survivor is None,
+        "merged_demands": list(
+            visible.filter(merged_into_id=demand.pk)
+            .order_by("pk")
+            .only("pk", "number", "title", "status", "created_at")[:50]
+        ),
+    }

@@ -540,10 +540,22 @@ def _map_legacy_categories(demand: Demand) -> None:
 
 
 def _demand_search_text(demand: Demand, number: str | None) -> str:
+    """Number, texts, tags and enterprise name; a survivor of merged duplicates also carries
+    their numbers, so looking up a merged number finds the demand that goes on."""
+    merged = (
+        list(
+            Demand.objects.filter(merged_into_id=demand.pk)
+            .exclude(number__isnull=True)
+            .values_list("number", flat=True)
+        )
+        if demand.pk
+        else []
+    )
     return search_key(
         " ".join(
             [
                 number or "",
+                *merged,
                 demand.title or "",
                 demand.description or "",
                 " ".join(demand.tags or []),
@@ -615,12 +627,18 @@ def demand_create(
     channel: str = Channel.OFFLINE,
     submit: bool = False,
     campaign: Any = None,
+    check_duplicates: bool = False,
+    duplicate_confirmed: bool = False,
 ) -> Demand:
     """Create a demand of ``enterprise`` (a draft; ``submit=True`` submits it in one go).
 
     The owning unit is the enterprise's; the location defaults to the enterprise's region. With
     ``campaign`` (征集活动) the demand records it, provided the campaign accepts demands today and
     collects the demand's category (``campaigns.lock_for_submission``); otherwise nothing is saved.
+    ``check_duplicates``: refuse (``duplicates.DuplicateDemand``) a demand like an open one of
+    the enterprise that the actor may see, unless ``duplicate_confirmed`` (“这是另一个问题”,
+    recorded in the history); the enterprise's row is locked first, so two submissions of the
+    same text a moment apart do not both pass (``demands.duplicates``).
     """
     _check_fields(data, DEMAND_FIELDS)
     _check_enterprise_for_demand(actor, enterprise)
@@ -628,6 +646,12 @@ def demand_create(
         from .campaigns import lock_for_submission
 
         campaign = lock_for_submission(campaign, category=str(data.get("category") or ""))
+    confirmed_past: list[Any] = []
+    if check_duplicates:
+        from . import duplicates
+
+        Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+        confirmed_past = duplicates.check(actor, enterprise, data, confirmed=duplicate_confirmed)
     fields = dict(data)
     if not fields.get("region_code"):
         fields["region_code"] = enterprise.region_code
@@ -646,14 +670,24 @@ def demand_create(
     demand.save()
     _write_codes(demand)
     assert_visible(Demand, actor, demand.pk, "add")
-    _event(demand, actor, "", DemandStatus.DRAFT, f"创建（{Channel(channel).label}）")
+    note = f"创建（{Channel(channel).label}）"
+    if confirmed_past:
+        from .duplicates import confirmed_comment
+
+        note = f"{note}；{confirmed_comment(confirmed_past)}"
+    _event(demand, actor, "", DemandStatus.DRAFT, note)
+    extra: dict[str, Any] = {"channel": channel}
+    if campaign is not None:
+        extra["campaign_id"] = campaign.pk
+    if confirmed_past:
+        extra["confirmed_not_duplicate_of"] = [s.demand.pk for s in confirmed_past]
     record_operation(
         actor=actor,
         module=MODULE_DEMAND,
         business_type=BusinessType.INSERT,
         action=f"新增需求“{demand}”",
         target=demand,
-        extra={"channel": channel, **({"campaign_id": campaign.pk} if campaign else {})},
+        extra=extra,
     )
     if submit:
         # Submitting is a step of the lifecycle, taken by its owner (casework), not here.

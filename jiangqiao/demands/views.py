@@ -31,6 +31,7 @@ from jiangqiao.taxonomy.selectors import term_label, term_labels
 from . import attachment_pages, selectors, services
 from .campaigns import CampaignClosed
 from .choices import DEMAND_STATUS_COLORS, Channel, DemandStatus
+from .duplicates import DuplicateDemand, confirmed_in
 from .filtersets import DemandFilterSet, EnterpriseFilterSet, PortalDemandFilterSet
 from .forms import (
     ContactForm,
@@ -277,6 +278,7 @@ class DemandDetailView(ObjectDetailView):
             "skill_label": term_label("skill_level", obj.min_skill_level, obj.min_skill_level),
             "status_color": DEMAND_STATUS_COLORS.get(obj.status, "secondary"),
             **_preferred_context(self.request.user, obj),
+            **selectors.merge_context(user=self.request.user, demand=obj),
         }
 
     def edit_url(self, obj: Demand) -> str | None:
@@ -290,6 +292,11 @@ class DemandDetailView(ObjectDetailView):
 class DemandEditView(ObjectEditView):
     model = Demand
     form_class = DemandForm
+    template_name = "demands/demand_form.html"
+    duplicate: DuplicateDemand | None = None
+
+    def extra_form_context(self, form: Any, obj: Any) -> dict[str, Any]:
+        return {"duplicate": self.duplicate}
 
     def get_form_kwargs(self, obj: Any) -> dict[str, Any]:
         kwargs = super().get_form_kwargs(obj)
@@ -299,12 +306,18 @@ class DemandEditView(ObjectEditView):
 
     def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
         if obj is None:
-            return services.demand_create(
-                actor=self.request.user,
-                enterprise=form.cleaned_data["enterprise"],
-                data=form.service_data(),
-                channel=Channel.OFFLINE,
-            )
+            try:
+                return services.demand_create(
+                    actor=self.request.user,
+                    enterprise=form.cleaned_data["enterprise"],
+                    data=form.service_data(),
+                    channel=Channel.OFFLINE,
+                    check_duplicates=True,
+                    duplicate_confirmed=confirmed_in(self.request.POST),
+                )
+            except DuplicateDemand as exc:
+                self.duplicate = exc  # listed above the form (demands/_duplicates.html)
+                raise
         return services.demand_update(
             actor=self.request.user,
             demand=obj,
@@ -380,6 +393,8 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
                             channel=Channel.ONLINE,
                             submit=submit,
                             campaign=self.campaign,
+                            check_duplicates=True,
+                            duplicate_confirmed=confirmed_in(request.POST),
                         ),
                         prepared,
                     ),
@@ -387,6 +402,14 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
                 )
             except CampaignClosed as exc:  # the deadline passed while the form was open
                 return self.campaign_closed(exc)
+            except DuplicateDemand as exc:
+                return self._render(
+                    form,
+                    status=400,
+                    duplicate=exc,
+                    attachment_form=files,
+                    files_dropped=bool(request.FILES),
+                )
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 if isinstance(exc, BusinessError) and exc.field == "attachment":
                     files.add_error("attachment", exc.message)

@@ -46,6 +46,7 @@ FINISHED_DEMAND_STATUSES = (
     "closed",
     "withdrawn",
     "cancelled",
+    "merged",
 )
 #: Demands that 平台匹配 staffs.
 OPEN_DEMAND_STATUSES = ("submitted", "triaged", "published", "escalated")

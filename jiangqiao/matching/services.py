@@ -94,7 +94,7 @@ def _visible_demand(actor: Any, demand: Any, *, ended_ok: bool = False) -> Any:
 
 
 #: Demands nobody may be matched to any more.
-ENDED_DEMAND_STATUSES = ("withdrawn", "cancelled", "closed")
+ENDED_DEMAND_STATUSES = ("withdrawn", "cancelled", "closed", "merged")
 
 
 def _check_visible_craftsman(actor: Any, craftsman: Any) -> None:

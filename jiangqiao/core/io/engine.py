@@ -131,6 +131,8 @@ class Analysis:
     total_rows: int = 0
     #: Records outside the user's scope that rows matched (``core.probes.record_key`` values).
     foreign: set[str] = field(default_factory=set)
+    #: Notes on rows that are imported all the same (``Importer.check_warnings``).
+    row_warnings: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -143,6 +145,13 @@ class Analysis:
     @property
     def ok(self) -> bool:
         return not self.file_errors and not self.row_errors
+
+    def warning_messages(self, limit: int = MAX_STORED_MESSAGES) -> list[str]:
+        return [
+            f"第{row}行{message}"
+            for row in sorted(self.row_warnings)
+            for message in self.row_warnings[row]
+        ][:limit]
 
     def messages(self, limit: int = MAX_STORED_MESSAGES) -> list[str]:
         out = list(self.file_errors)
@@ -260,6 +269,12 @@ class Importer(ABC):
         """Checks that need several rows at once (a split that must add up), run after the rows
         were checked and grouped: ``{row: message}`` of the rows that fail; their groups become
         error rows (in the "valid rows" mode the others are still written). Default: none."""
+        return {}
+
+    def check_warnings(self, groups: list[Group]) -> dict[int, str]:
+        """Notes on rows that do not stop them (a row like an existing record, to be checked by
+        a person): ``{row: message}``, shown with the preview and kept in the batch's result.
+        Run after ``check_together`` on the rows still to be written. Default: none."""
         return {}
 
     def write_new(self, groups: list[Group]) -> None:
@@ -485,6 +500,8 @@ def analyse(
         found=keyed.found if keyed else None,
     )
     _check_together(importer, analysis)
+    for row, message in importer.check_warnings(list(analysis.groups)).items():
+        analysis.row_warnings.setdefault(row, []).append(message)
     return analysis
 
 

@@ -116,6 +116,8 @@ def _store_analysis(
         + len(analysis.file_errors),
         "file_errors": analysis.file_errors,
         "error_rows": len(analysis.row_errors),
+        "warnings": analysis.warning_messages(200),
+        "warning_total": sum(len(v) for v in analysis.row_warnings.values()),
         "ignored_headers": analysis.ignored_headers[:50],
         "columns": [c.label for c in analysis.columns.values()],
         "header_row": analysis.header_row,

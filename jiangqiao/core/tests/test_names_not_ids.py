@@ -75,6 +75,7 @@ SELECT_EXCEPTIONS = {
     ("OrderPlaceForm", "enterprise"): "an enterprise contact's own one or two enterprises",
     ("OrderPlaceForm", "academy"): "the few academies open for orders, named, on a phone",
     ("UpgradeForm", "lecturer"): "the class's own few lecturers, as named options",
+    ("DemandMergeForm", "survivor"): "the same enterprise's few other open demands, named, ticked",
 }
 # A row's key asked by its label ("劳模工匠ID", "企业编号"); certificate and request numbers are
 # real-world numbers, not database keys.

@@ -394,9 +394,14 @@ class ObjectEditView(SubmitOnceMixin, ScopedMixin, View):
     def success_redirect(self, obj: Any) -> HttpResponseRedirect:
         return redirect(obj.get_absolute_url())
 
+    def extra_form_context(self, form: Any, obj: Any) -> dict[str, Any]:
+        """More for the form's template (e.g. what a refused save found); none by default."""
+        return {}
+
     def render_form(self, form: Any, obj: Any, status: int = 200) -> HttpResponse:
         context = {
             **self.base_context(),
+            **self.extra_form_context(form, obj),
             "form": form,
             "object": obj,
             "is_create": self.is_create,

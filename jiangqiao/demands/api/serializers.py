@@ -196,6 +196,17 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
     submit = serializers.BooleanField(
         write_only=True, required=False, default=False, help_text="新增时直接提交"
     )
+    confirm_not_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="新增时：确认与相似的在办需求不是同一个问题（收到 409 相似需求提示后再次提交）",
+    )
+    merged_into: serializers.SlugRelatedField[Demand] = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        help_text="已合并的重复需求：合并后保留的需求编号",
+    )
     events = DemandEventSerializer(many=True, read_only=True)
     brief_fields = ("id", "display", "url", "number", "status")
 
@@ -235,6 +246,8 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
             "triaged_at",
             "version",
             "submit",
+            "confirm_not_duplicate",
+            "merged_into",
             "events",
             "created_at",
             "updated_at",

@@ -19,6 +19,7 @@ from jiangqiao.core.sensitive import can_view_sensitive
 
 from .. import services
 from ..choices import Channel
+from ..duplicates import DuplicateDemand
 from ..filtersets import DemandFilterSet, EnterpriseFilterSet
 from ..models import Demand, Enterprise
 from .serializers import (
@@ -28,7 +29,7 @@ from .serializers import (
 )
 
 ENTERPRISE_WRITE_SKIP = ("org", "version")
-DEMAND_WRITE_SKIP = ("enterprise", "version", "submit")
+DEMAND_WRITE_SKIP = ("enterprise", "version", "submit", "confirm_not_duplicate")
 
 
 def _data(validated: dict[str, Any], skip: tuple[str, ...]) -> dict[str, Any]:
@@ -108,10 +109,21 @@ class DemandViewSet(ScopedModelViewSet):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: DemandSerializer,
+            409: OpenApiResponse(
+                description="与本企业在办的需求相似（similar 列出您可见的相似需求；"
+                "确认不是同一问题时带 confirm_not_duplicate=true 再次提交；内容完全相同的不能确认）"
+            ),
             422: OpenApiResponse(description="该 Idempotency-Key 已用于内容不同的请求"),
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return self._create_once(request, *args, **kwargs)
+        except DuplicateDemand as exc:
+            # Raised inside the creating transaction (rolled back, an Idempotency-Key freed).
+            return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
+
+    def _create_once(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raw_key = request.headers.get(services.IDEMPOTENCY_KEY_HEADER)
         if raw_key is None:
             return super().create(request, *args, **kwargs)
@@ -149,6 +161,8 @@ class DemandViewSet(ScopedModelViewSet):
             data=_data(data, DEMAND_WRITE_SKIP),
             channel=Channel.ONLINE,
             submit=bool(data.get("submit")),
+            check_duplicates=True,
+            duplicate_confirmed=bool(data.get("confirm_not_duplicate")),
         )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:

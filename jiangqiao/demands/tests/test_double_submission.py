@@ -98,7 +98,11 @@ class PhoneForm(Base):
         second = token_of(self.client.get(self.url).content.decode())
         self.assertTrue(first and second and first != second)
         self.client.post(self.url, self.form(first))
-        self.client.post(self.url, self.form(second))
+        # The second page's token is fresh; the same text again is still one demand
+        # (demands.duplicates), another problem under the same title is a second one.
+        self.assertEqual(self.client.post(self.url, self.form(second)).status_code, 400)
+        another = self.form(second, description="二号包装线改造", confirm_not_duplicate="1")
+        self.assertEqual(self.client.post(self.url, another).status_code, 302)
         self.assertEqual(Demand.objects.filter(title="设备改造咨询").count(), 2)
 
     def test_a_failed_post_keeps_the_token_usable(self) -> None:
@@ -182,21 +186,28 @@ class IdempotencyKeyApi(Base):
 
     def test_other_user_other_key_or_no_key_creates_again(self) -> None:
         key = {"Idempotency-Key": "same-key"}
+
+        # Each a different problem under the same title (the same text twice is one demand,
+        # demands.duplicates), confirmed as such.
+        def other(n: int) -> dict[str, Any]:
+            return self.payload(description=f"第{n}条产线接口", confirm_not_duplicate=True)
+
         self.api(self.staff_a1).post(API, self.payload(), format="json", headers=key)
-        self.api(self.world.city_admin_a).post(API, self.payload(), format="json", headers=key)
+        self.api(self.world.city_admin_a).post(API, other(2), format="json", headers=key)
         self.api(self.staff_a1).post(
-            API, self.payload(), format="json", headers={"Idempotency-Key": "other-key"}
+            API, other(3), format="json", headers={"Idempotency-Key": "other-key"}
         )
-        self.api(self.staff_a1).post(API, self.payload(), format="json")
+        self.api(self.staff_a1).post(API, other(4), format="json")
         self.assertEqual(Demand.objects.filter(title="接口需求").count(), 4)
 
     def test_the_key_expires_after_24_hours(self) -> None:
         client = self.api(self.staff_a1)
         key = {"Idempotency-Key": "daily"}
         client.post(API, self.payload(), format="json", headers=key)
+        late_body = self.payload(description="次日的另一个问题", confirm_not_duplicate=True)
         with time_machine.travel(timezone.now() + timedelta(hours=25)):
-            late = client.post(API, self.payload(), format="json", headers=key)
-        self.assertEqual(late.status_code, 201)
+            late = client.post(API, late_body, format="json", headers=key)
+        self.assertEqual(late.status_code, 201, late.content)
         self.assertEqual(Demand.objects.filter(title="接口需求").count(), 2)
 
     def test_same_key_with_another_body_is_refused(self) -> None:
