@@ -35,7 +35,7 @@ class CaseworkConfig(AppConfig):
         periodic.register(
             "casework_tick", services.tick, every=TICK_SECONDS, label="服务办理期限检查"
         )
-        from jiangqiao.demands.attachment_models import register_serving
+        from jiangqiao.demands.models_attachments import register_serving
 
         from .sessions import evidence_sweep, served_demand_ids
 

@@ -97,8 +97,11 @@ def assisted_create(
     data: dict[str, Any],
     new_name: str = "",
     new_uscc: str = "",
+    duplicate_confirmed: bool = False,
 ) -> Demand:
-    """A draft demand taken down by staff, waiting for the enterprise contact's code."""
+    """A draft demand taken down by staff, waiting for the enterprise contact's code. Like an
+    open demand of the enterprise the staff member may see, it is refused
+    (``duplicates.DuplicateDemand``) unless ``duplicate_confirmed``."""
     if not actor.has_perm("demands.assist_demand"):
         raise BusinessError("您没有走访代录需求的权限")
     place = _check_intake(intake_channel, intake_place)
@@ -113,7 +116,12 @@ def assisted_create(
             raise BusinessError("企业：请选择已登记的企业，或登记新企业", field="enterprise")
         enterprise = _new_enterprise(actor=actor, name=new_name, uscc=new_uscc)
     demand = services.demand_create(
-        actor=actor, enterprise=enterprise, data=data, channel=Channel.OFFLINE
+        actor=actor,
+        enterprise=enterprise,
+        data=data,
+        channel=Channel.OFFLINE,
+        check_duplicates=True,
+        duplicate_confirmed=duplicate_confirmed,
     )
     contact = EnterpriseContact.objects.filter(
         enterprise=enterprise, mobile_index=blind_index(mobile, purpose="mobile")

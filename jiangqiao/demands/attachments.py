@@ -40,9 +40,9 @@ from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.uploads import check_size, too_large_message, upload_limit
 
-from .attachment_models import DemandAttachment, ScanStatus
 from .choices import DemandStatus
 from .models import Demand
+from .models_attachments import DemandAttachment, ScanStatus
 
 logger = logging.getLogger(__name__)
 

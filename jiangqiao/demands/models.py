@@ -644,5 +644,5 @@ class EnterpriseRegistration(OrgOwnedModel):
 
 # Models of this app in their own modules: attachments (附件) and collection campaigns (征集活动),
 # issue 18 points 5 and 2.
-from .attachment_models import DemandAttachment  # noqa: E402, F401
+from .models_attachments import DemandAttachment  # noqa: E402, F401
 from .models_campaigns import Campaign  # noqa: E402, F401

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import attachment_pages, intake_views, views, views_campaigns
+from . import views, views_attachments, views_campaigns, views_intake
 
 app_name = "demands"
 
@@ -31,27 +31,27 @@ urlpatterns = [
         views.ContactRemoveView.as_view(),
         name="enterprise_contact_remove",
     ),
-    path("register/", intake_views.RegisterView.as_view(), name="register"),
-    path("register/done/", intake_views.RegisterDoneView.as_view(), name="register_done"),
+    path("register/", views_intake.RegisterView.as_view(), name="register"),
+    path("register/done/", views_intake.RegisterDoneView.as_view(), name="register_done"),
     path(
         "registrations/",
-        intake_views.RegistrationListView.as_view(),
+        views_intake.RegistrationListView.as_view(),
         name="registration_list",
     ),
     path(
         "registrations/<int:pk>/",
-        intake_views.RegistrationDetailView.as_view(),
+        views_intake.RegistrationDetailView.as_view(),
         name="registration_detail",
     ),
     path(
         "registrations/<int:pk>/decide/",
-        intake_views.RegistrationDecideView.as_view(),
+        views_intake.RegistrationDecideView.as_view(),
         name="registration_decide",
     ),
-    path("assisted/", intake_views.AssistedEntryView.as_view(), name="assisted_entry"),
+    path("assisted/", views_intake.AssistedEntryView.as_view(), name="assisted_entry"),
     path(
         "assisted/<int:pk>/confirm/",
-        intake_views.AssistedConfirmView.as_view(),
+        views_intake.AssistedConfirmView.as_view(),
         name="assisted_confirm",
     ),
     path("", views.DemandListView.as_view(), name="demand_list"),
@@ -89,5 +89,5 @@ urlpatterns = [
     path("c/<str:token>/", views_campaigns.CampaignPublicView.as_view(), name="campaign_public"),
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
-    *attachment_pages.urlpatterns,
+    *views_attachments.urlpatterns,
 ]

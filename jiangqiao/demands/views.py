@@ -28,7 +28,7 @@ from jiangqiao.core.views.generic import (
 )
 from jiangqiao.taxonomy.selectors import term_label, term_labels
 
-from . import attachment_pages, selectors, services
+from . import selectors, services, views_attachments
 from .campaigns import CampaignClosed
 from .choices import DEMAND_STATUS_COLORS, Channel, DemandStatus
 from .duplicates import DuplicateDemand, confirmed_in
@@ -341,7 +341,7 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
     template_name = "demands/demand_submit.html"
 
     def _render(self, form: DemandSubmitForm, status: int = 200, **extra: Any) -> HttpResponse:
-        extra.setdefault("attachment_form", attachment_pages.SubmitAttachmentForm())
+        extra.setdefault("attachment_form", views_attachments.SubmitAttachmentForm())
         return render(
             self.request,
             self.template_name,
@@ -350,7 +350,7 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
                 "title": "提交需求",
                 "form_token": self.form_token,
                 **self.campaign_context(),
-                "attachment_hint": attachment_pages.submit_hint(),
+                "attachment_hint": views_attachments.submit_hint(),
                 **extra,
             },
             status=status,
@@ -374,17 +374,17 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
             DemandSubmitForm(request.POST, user=request.user, campaign=self.campaign)
         )
         # 附件: checked (content, size, scan, photo) before anything is saved; the demand and its
-        # files are then created in one transaction (attachment_pages.with_files).
-        files = attachment_pages.SubmitAttachmentForm(request.POST, request.FILES)
+        # files are then created in one transaction (views_attachments.with_files).
+        files = views_attachments.SubmitAttachmentForm(request.POST, request.FILES)
         submit = request.POST.get("action", "submit") != "draft"
         valid = [form.is_valid(), files.is_valid()]
         prepared = (
-            attachment_pages.prepare_submit_files(request.user, files) if all(valid) else None
+            views_attachments.prepare_submit_files(request.user, files) if all(valid) else None
         )
         if prepared is not None:
             try:
                 done = self.create_once(
-                    attachment_pages.with_files(
+                    views_attachments.with_files(
                         request.user,
                         lambda: services.demand_create(
                             actor=request.user,

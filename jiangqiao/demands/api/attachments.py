@@ -23,8 +23,8 @@ from jiangqiao.core.api.parsers import MultiPartParser
 from jiangqiao.core.uploads import LimitedUploadField
 
 from .. import attachments, selectors
-from ..attachment_models import DemandAttachment
-from ..attachment_pages import attachment_response
+from ..models_attachments import DemandAttachment
+from ..views_attachments import attachment_response
 
 
 class DemandAttachmentSerializer(serializers.ModelSerializer[DemandAttachment]):

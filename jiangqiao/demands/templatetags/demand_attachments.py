@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.inclusion_tag("demands/_attachments.html", takes_context=True)
 def demand_attachments(context: Any, demand: Any) -> dict[str, Any]:
-    from jiangqiao.demands.attachment_pages import attachment_context
+    from jiangqiao.demands.views_attachments import attachment_context
 
     request = context["request"]
     return {

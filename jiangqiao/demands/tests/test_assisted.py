@@ -108,6 +108,26 @@ class TestAssistedEntry(AssistedCase):
         self.assertEqual(repeat.status_code, 302)
         self.assertEqual(Demand.objects.filter(enterprise=self.ent).count(), 1)
 
+    def test_a_demand_like_an_open_one_is_shown_first_and_needs_confirming(self) -> None:
+        """Taken down on a visit, the same problem the enterprise already reported is flagged
+        before anything is saved; 「这是另一个问题」 saves it (demands.duplicates)."""
+        self.post_entry(self.entry())
+        first = Demand.objects.get(enterprise=self.ent)
+        reworded = {
+            "title": "薄板焊接变形控制",
+            "description": "薄板焊接以后变形超差，需要焊接工艺指导",
+        }
+        with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+            flagged = self.client.post(ENTRY, self.entry(**reworded))
+            self.assertEqual(flagged.status_code, 400)
+            page = flagged.content.decode()
+            self.assertIn('id="duplicate-demands"', page)
+            self.assertIn(first.title, page)
+            self.assertEqual(Demand.objects.filter(enterprise=self.ent).count(), 1)
+            confirmed, _codes = self.post_entry(self.entry(confirm_not_duplicate="1", **reworded))
+        self.assertEqual(confirmed.status_code, 302)
+        self.assertEqual(Demand.objects.filter(enterprise=self.ent).count(), 2)
+
     def test_new_enterprise_on_the_spot(self) -> None:
         uscc = new_uscc("440306")
         response, codes = self.post_entry(

@@ -23,7 +23,8 @@ from jiangqiao.core.views.generic import ScopedMixin, SubmitOnceMixin
 
 from . import assisted, registration
 from .choices import REGISTRATION_STATUS_COLORS, RegistrationStatus
-from .intake_forms import AssistedEntryForm, CodeForm, RefuseForm, RegistrationForm
+from .duplicates import DuplicateDemand, confirmed_in
+from .forms_intake import AssistedEntryForm, CodeForm, RefuseForm, RegistrationForm
 from .models import Demand, EnterpriseRegistration
 from .views import _form_error
 
@@ -245,11 +246,18 @@ class AssistedEntryView(SubmitOnceMixin, AssistMixin, View):
 
     action = "add"
 
-    def _render(self, form: AssistedEntryForm, status: int = 200) -> HttpResponse:
+    def _render(
+        self, form: AssistedEntryForm, status: int = 200, duplicate: Any = None
+    ) -> HttpResponse:
         return render(
             self.request,
             "demands/intake/assisted_entry.html",
-            {"form": form, "form_token": self.form_token, "title": "走访代录需求"},
+            {
+                "form": form,
+                "form_token": self.form_token,
+                "title": "走访代录需求",
+                "duplicate": duplicate,
+            },
             status=status,
         )
 
@@ -267,9 +275,15 @@ class AssistedEntryView(SubmitOnceMixin, AssistMixin, View):
         if form.is_valid():
             try:
                 done = self.create_once(
-                    lambda: assisted.assisted_create(actor=request.user, **form.service_kwargs()),
+                    lambda: assisted.assisted_create(
+                        actor=request.user,
+                        duplicate_confirmed=confirmed_in(request.POST),
+                        **form.service_kwargs(),
+                    ),
                     lambda demand: reverse("demands:assisted_confirm", args=[demand.pk]),
                 )
+            except DuplicateDemand as exc:  # like an open demand of the enterprise: shown first
+                return self._render(form, status=400, duplicate=exc)
             except (BusinessError, ScopeViolation, ValidationError) as exc:
                 _form_error(form, exc)
             else:

@@ -25,8 +25,8 @@ from jiangqiao.core.forms import LocalizedForm
 from jiangqiao.core.uploads import LimitedFileField, human_size, upload_limit
 
 from . import attachments, selectors
-from .attachment_models import DemandAttachment
 from .models import Demand
+from .models_attachments import DemandAttachment
 
 
 def _limits_hint() -> str:
