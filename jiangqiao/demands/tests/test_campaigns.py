@@ -105,13 +105,26 @@ class CampaignBase(Base):
             **kw,
         )
 
+    #: Different problems, one per form: the same problem twice is a duplicate (demands.duplicates).
+    PROBLEMS = (
+        ("数控机床主轴异响", "两台加工中心主轴高速运转时有异响"),
+        ("注塑件表面缩痕", "注塑件厚壁处表面缩痕明显，返工率高"),
+        ("空压机能耗偏高", "车间空压站夜间空载运行，电费居高不下"),
+        ("新员工焊接培训", "新招焊工二十人，需要系统的氩弧焊实操培训"),
+        ("涂装线色差", "喷涂线批次之间色差超标，客户投诉增多"),
+        ("仓库叉车安全", "叉车与行人混行，近期发生两起险情"),
+    )
+    _problem = 0
+
     def form(self, campaign: Campaign, token: str = "", **extra: Any) -> dict[str, Any]:
+        title, description = self.PROBLEMS[type(self)._problem % len(self.PROBLEMS)]
+        type(self)._problem += 1
         return {
             "campaign": campaign.token,
             "kind": "tech_problem",
             "category": campaign.categories[0],
-            "title": "数控机床主轴异响",
-            "description": "两台加工中心主轴高速运转时有异响",
+            "title": title,
+            "description": description,
             "delivery_mode": "either",
             "action": "submit",
             "form_token": token,
@@ -307,6 +320,8 @@ class TestEnterprisePath(CampaignBase):
         page = self.client.get(campaign.get_absolute_url()).content.decode()
         self.assertRegex(page, r'id="campaign-count">1<')
         self.assertIn(demand.title, page)
+        detail = self.client.get(demand.get_absolute_url()).content.decode()
+        self.assertIn(f'征集活动</div><div class="datagrid-content">{campaign.title}<', detail)
         listing = self.client.get(reverse("demands:campaign_list")).content.decode()
         self.assertIn("1 / 5", listing)
         api = APIClient()
