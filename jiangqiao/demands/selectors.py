@@ -66,3 +66,17 @@ def merge_context(*, user: Any, demand: Demand) -> dict[str, Any]:
             .only("pk", "number", "title", "status", "created_at")[:50]
         ),
     }
+
+
+def has_pending_registration(user: Any) -> bool:
+    """Whether the user's own self-registration waits for a union unit (企业注册审核): his phone
+    form says so instead of "no enterprise". Only his own request is read, and nothing of the
+    enterprise it names."""
+    from .choices import RegistrationStatus
+    from .models import EnterpriseRegistration
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return EnterpriseRegistration.objects.filter(
+        user=user, status=RegistrationStatus.PENDING
+    ).exists()

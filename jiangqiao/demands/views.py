@@ -365,7 +365,12 @@ class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):
         no_enterprise = choices is None or not choices.exists()
         self.issue_form_token()
         returned = selectors.demand_list(user=request.user).filter(status=DemandStatus.RETURNED)
-        return self._render(form, no_enterprise=no_enterprise, returned=returned.count())
+        return self._render(
+            form,
+            no_enterprise=no_enterprise,
+            registration_pending=no_enterprise and selectors.has_pending_registration(request.user),
+            returned=returned.count(),
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if (earlier := self.earlier_submission()) is not None:

@@ -162,6 +162,16 @@ class TestExistingEnterpriseIsNeverDisclosed(RegistrationPage):
         self.assertEqual(reg.claimed_name, "我填写的企业名称")
         told = Notification.objects.filter(recipient=self.world.county_operator)
         self.assertTrue(told.filter(title__contains="新联系人").exists())
+        # His phone form says the request waits (not "ask your union"), naming nothing of the
+        # enterprise; once the unit approves, the form is there.
+        self.client.force_login(user)
+        form = self.client.get(reverse("demands:demand_submit")).content.decode()
+        self.assertIn('id="registration-pending"', form)
+        self.assert_nothing_of(form)
+        registration.registration_approve(actor=self.world.city_admin_a, registration=reg)
+        form = self.client.get(reverse("demands:demand_submit")).content.decode()
+        self.assertNotIn('id="registration-pending"', form)
+        self.assertNotIn("尚未关联企业", form)
 
 
 class TestNewEnterprise(RegistrationPage):
