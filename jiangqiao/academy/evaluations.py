@@ -3,8 +3,9 @@
 Rules:
 
 * the public link of a class (``evaluation_url``) carries a signed token naming the class
-  (``django.core.signing``, no expiry: the link or its QR code is handed out for the whole class);
-  a forged or altered token is refused;
+  (``django.core.signing``, no expiry: the link or its QR code is handed out for the whole class,
+  so the token carries no timestamp and the same class always has the same link; links made
+  before that, with a timestamp, are still read); a forged or altered token is refused;
 * only a class that has started (进行中) or finished (已结束) can be rated; before that, and when
   cancelled, the page says so;
 * the trainee identifies as at the QR check-in (``classes.identify_trainee``: the key of their own
@@ -44,7 +45,13 @@ RATEABLE = (ClassStatus.RUNNING, ClassStatus.FINISHED)
 
 
 def evaluation_token(training_class: TrainingClass) -> str:
-    return signing.dumps({"c": training_class.pk}, salt=EVALUATION_SALT)
+    return signing.Signer(salt=EVALUATION_SALT).sign_object({"c": training_class.pk})
+
+
+def _evaluation_payload(token: str) -> Any:
+    if token.count(signing.Signer().sep) == 2:  # an earlier link, signed with a timestamp
+        return signing.loads(token, salt=EVALUATION_SALT)
+    return signing.Signer(salt=EVALUATION_SALT).unsign_object(token)
 
 
 def evaluation_url(training_class: TrainingClass) -> str:
@@ -54,8 +61,8 @@ def evaluation_url(training_class: TrainingClass) -> str:
 def read_evaluation(class_pk: int, token: str) -> TrainingClass:
     """The class a public evaluation link names, if it can be rated now."""
     try:
-        payload = signing.loads(token, salt=EVALUATION_SALT)
-    except signing.BadSignature as exc:
+        payload = _evaluation_payload(token)
+    except (signing.BadSignature, ValueError) as exc:
         raise BusinessError(
             "评价链接无效：请扫描培训现场或结业通知中的评价二维码", field="token"
         ) from exc

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
+from django.core import signing
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -140,6 +142,21 @@ class TestEvaluationRules(EvaluationCase):
             self.submit(self.tc, person)
         self.assertIn("已取消", ctx.exception.message)
         self.assertFalse(ClassEvaluation.objects.exists())
+
+    def test_the_link_of_a_class_is_stable_and_earlier_timestamped_links_still_work(self) -> None:
+        tc = self.start(self.tc)
+        with mock.patch("django.core.signing.time.time", return_value=1_700_000_000):
+            first = evaluations.evaluation_url(tc)
+        with mock.patch("django.core.signing.time.time", return_value=1_800_000_000):
+            self.assertEqual(evaluations.evaluation_url(tc), first)
+        legacy = signing.dumps({"c": tc.pk}, salt=evaluations.EVALUATION_SALT)
+        self.assertEqual(evaluations.read_evaluation(tc.pk, legacy), tc)
+        token = evaluations.evaluation_token(tc)
+        self.assertEqual(evaluations.read_evaluation(tc.pk, token), tc)
+        for bad in (token[:-2] + "xx", legacy[:-2] + "xx", token.replace(":", "::"), "a:b:c:d"):
+            with self.assertRaises(BusinessError) as ctx:
+                evaluations.read_evaluation(tc.pk, bad)
+            self.assertIn("评价链接无效", ctx.exception.message)
 
     def test_finished_class_can_be_rated_and_a_second_submission_replaces_the_first(self) -> None:
         tc = self.start(self.tc)
