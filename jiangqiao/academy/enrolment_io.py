@@ -29,6 +29,7 @@ from jiangqiao.core.identifiers import (
 )
 from jiangqiao.core.io.engine import Group, Importer, ProgressFn, RowError
 from jiangqiao.core.io.spec import Column, ImportSpec
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.probes import elsewhere
 from jiangqiao.core.validators import validate_uscc
 from jiangqiao.text import normalize
@@ -120,7 +121,7 @@ def class_context(batch: Any) -> int | None:
     if batch is None:
         return None
     raw = str(((batch.decisions or {}).get(CONTEXT_KEY) or {}).get("pk") or "")
-    return int(raw) if raw.isdigit() else None
+    return key_from_text(raw)
 
 
 class EnrolmentImporter(Importer):

@@ -83,7 +83,7 @@ def stars(field: str, label: str, value: Any) -> int:
     text = str(value if value is not None else "").strip()
     if not text:
         raise BusinessError(f"{label}：请选择 1 至 5 星", field=field)
-    if not text.isdigit() or not 1 <= int(text) <= 5:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 5:
         raise BusinessError(f"{label}：应为 1 至 5 星", field=field)
     return int(text)
 

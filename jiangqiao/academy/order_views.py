@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
@@ -287,10 +288,11 @@ class OrderPlaceView(SubmitOnceMixin, View):
         if not self.custom:
             course_id = str(self.request.GET.get("course") or "")
             lecturer_id = str(self.request.GET.get("lecturer") or "")
-            if course_id.isdigit():
-                course = get_object_or_404(selectors.public_menu(), pk=int(course_id))
-            if lecturer_id.isdigit():
-                lecturer = get_object_or_404(selectors.public_lecturers(), pk=int(lecturer_id))
+            course_key, lecturer_key = key_from_text(course_id), key_from_text(lecturer_id)
+            if course_key is not None:
+                course = get_object_or_404(selectors.public_menu(), pk=course_key)
+            if lecturer_key is not None:
+                lecturer = get_object_or_404(selectors.public_lecturers(), pk=lecturer_key)
             if course is None and lecturer is None:
                 raise BusinessError("请从课程菜单选择课程或讲师后再点单", field="course")
         return course, lecturer

@@ -26,6 +26,7 @@ from jiangqiao.core.io.engine import (
     chunks,
 )
 from jiangqiao.core.io.spec import Column, ImportSpec
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.probes import elsewhere
 from jiangqiao.demands.models import Demand
 
@@ -150,8 +151,9 @@ class ServiceRecordImporter(Importer):
             demand=demand, status__in=sessions.SERVING_STATUSES, craftsman__isnull=False
         ).select_related("craftsman")
         query = Q(craftsman__name=who)
-        if who.isdigit():
-            query |= Q(craftsman_id=int(who))
+        key = key_from_text(who)
+        if key is not None:
+            query |= Q(craftsman_id=key)
         return rows.filter(query).order_by("-pk").first()
 
     def prepare(self, values: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from jiangqiao.core import files
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.filters import OrgSubtreeFilter
 from jiangqiao.core.forms import LocalizedForm, LocalizedModelForm
-from jiangqiao.core.pickers import ObjectChoiceField, ObjectFilter
+from jiangqiao.core.pickers import ObjectChoiceField, ObjectFilter, key_from_text
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.tables import BaseTable
 from jiangqiao.core.uploads import LimitedFileField, human_size, upload_limit
@@ -452,12 +452,12 @@ class ServiceRecordEditView(ObjectEditView):
         if obj is None:
             offer = self.request.GET.get("offer", "")
             match = self.request.GET.get("match", "")
-            if offer.isdigit():
-                kwargs["initial"] = {"offer": int(offer)}
-            elif match.isdigit():
+            if key_from_text(offer) is not None:
+                kwargs["initial"] = {"offer": key_from_text(offer)}
+            elif key_from_text(match) is not None:
                 derived = (
                     sessions.loggable_offers(user=self.request.user)
-                    .filter(suggestion_id=int(match))
+                    .filter(suggestion_id=key_from_text(match))
                     .order_by("-pk")
                     .first()
                 )

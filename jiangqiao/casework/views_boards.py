@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views import View
 
 from jiangqiao.core.pagination import CappedCountPaginator
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.views.generic import ScopedMixin
 from jiangqiao.demands.models import Demand
 from jiangqiao.orgs.models import Organization
@@ -40,9 +41,10 @@ class StaffBoardMixin(ScopedMixin):
         """``?unit=<id>`` within the user's scope (404 otherwise); else the user's own unit."""
         raw = self.request.GET.get("unit", "")
         if raw:
-            if not raw.isdigit():
+            key = key_from_text(raw)
+            if key is None:
                 raise Http404
-            org = Organization.objects.visible_to(self.request.user).filter(pk=int(raw)).first()
+            org = Organization.objects.visible_to(self.request.user).filter(pk=key).first()
             if org is None:
                 raise Http404("该单位不在您的数据范围内")
             return org

@@ -31,6 +31,7 @@ from .audit_values import (
     ref_model,
     source_label,
 )
+from .pickers import key_from_text
 
 OUT_OF_SCOPE = "（不在您的数据范围内）"
 
@@ -124,7 +125,7 @@ def name_changes(entries: Iterable[Any], user: Any) -> list[Any]:
     names: dict[type[models.Model], dict[str, SafeString]] = {}
     objects: dict[type[models.Model], dict[str, Any]] = {}
     for model, keys in wanted.items():
-        clean = [k for k in keys if str(k).isdigit() and len(str(k)) < 19] or []
+        clean = [k for k in keys if key_from_text(str(k)) is not None]
         rows = {str(o.pk): o for o in _visible(model, user).filter(pk__in=clean)} if clean else {}
         objects[model] = rows
         names[model] = {k: _link(o) for k, o in rows.items()}

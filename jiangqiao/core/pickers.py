@@ -38,6 +38,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import lazy
 
 MAX_QUERY_LENGTH = 50
+#: A primary key as text has at most 18 digits (a bigint holds any of them).
+MAX_KEY_DIGITS = 18
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 30
 
@@ -106,6 +108,20 @@ class PickerKind:
 
 
 PICKERS: dict[str, PickerKind] = {}
+
+
+def key_from_text(value: Any) -> int | None:
+    """A primary key sent as text (``"12"``), else ``None``.
+
+    Only ASCII digits count, at most :data:`MAX_KEY_DIGITS`: ``str.isdigit`` also accepts ``"²"``
+    and ``"١٢"``, which the database layer then refuses with an exception (a 500), or reads
+    as another number.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) if len(value) <= MAX_KEY_DIGITS else None
+    return None
 
 
 def register(kind: PickerKind) -> PickerKind:
@@ -187,7 +203,7 @@ class ObjectPickerWidget(forms.Widget):
 
     def selected(self, values: list[str]) -> list[dict[str, str]]:
         kind = get_kind(self.kind)
-        ids = [v for v in values if v.isdigit() and len(v) < 19]
+        ids = [v for v in values if key_from_text(v) is not None]
         queryset = getattr(self.choices, "queryset", None)
         found: dict[str, Any] = {}
         if ids and queryset is not None:
@@ -197,7 +213,7 @@ class ObjectPickerWidget(forms.Widget):
             obj = found.get(value)
             if obj is not None:
                 selected.append(kind.describe(obj))
-            elif not value.isdigit():
+            elif key_from_text(value) is None:
                 # Typed text that was not resolved: give it back to the box as typed.
                 selected.append({"code": "", "label": value, "detail": ""})
         return selected
@@ -286,7 +302,7 @@ class _ByName:
         )
 
     def _is_key(self, value: Any) -> bool:
-        return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        return key_from_text(value) is not None
 
 
 class ObjectChoiceField(_ByName, forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -26,7 +26,7 @@ from jiangqiao.core.forms import LocalizedForm, model_choice
 from jiangqiao.core.io.exporting import no_store
 from jiangqiao.core.jobs import worker_warning
 from jiangqiao.core.models import Job
-from jiangqiao.core.pickers import ObjectChoiceField
+from jiangqiao.core.pickers import ObjectChoiceField, key_from_text
 from jiangqiao.core.views.generic import SubmitOnceMixin
 
 from . import report
@@ -107,9 +107,9 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     get = request.GET
     user: Any = request.user
     initial: dict[str, Any] = {"period": "year", "year": timezone.localdate().year}
-    unit = get.get("unit") or user.org_id
-    if unit and str(unit).isdigit() and report.report_units(user).filter(pk=unit).exists():
-        initial["unit"] = int(unit)
+    unit = key_from_text(get.get("unit") or user.org_id)
+    if unit is not None and report.report_units(user).filter(pk=unit).exists():
+        initial["unit"] = unit
     for name in ("period", "year", "quarter", "month"):
         if get.get(name):
             initial[name] = get[name]

@@ -29,6 +29,7 @@ from jiangqiao.core.choices import BusinessType, Status
 from jiangqiao.core.concurrency import claim_version
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.orgs.models import Organization
 
 from . import indicators
@@ -203,8 +204,7 @@ def _pk(key: Any) -> int | None:
         return None
     if isinstance(key, int):
         return key
-    text = str(key).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return key_from_text(str(key).strip())
 
 
 # ------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
@@ -213,16 +214,15 @@ class CampaignSummaryView(ScopedMixin, View):
         unit = None
         raw = request.GET.get("unit", "")
         if raw:
-            if not raw.isdigit():
+            key = key_from_text(raw)
+            if key is None:
                 return render(
                     request,
                     "demands/campaigns/summary.html",
                     {"title": "征集汇总", "error": "单位：参数不正确"},
                     status=400,
                 )
-            unit = get_object_or_404(
-                Organization.objects.visible_to(request.user, "view"), pk=int(raw)
-            )
+            unit = get_object_or_404(Organization.objects.visible_to(request.user, "view"), pk=key)
         unit = unit or default_unit(user=request.user)
         context: dict[str, Any] = {"title": "征集汇总", "unit": unit}
         if unit is not None:

@@ -29,6 +29,7 @@ from jiangqiao.casework.session_models import SkillUpgrade
 from jiangqiao.core.choices import Status
 from jiangqiao.core.crypto import blind_index
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.scope import ScopeViolation, subtree_q
 from jiangqiao.demands import services as demand_services
 from jiangqiao.demands.choices import EDITABLE_STATUSES
@@ -295,9 +296,9 @@ class ImportContext:
             parts is not None
             and parts[0] == self.instance
             and parts[1] == record_type
-            and parts[2].isdigit()
+            and key_from_text(parts[2]) is not None
         ):
-            obj = among.filter(pk=int(parts[2])).first()
+            obj = among.filter(pk=key_from_text(parts[2])).first()
         if obj is None and parts is not None:
             row = self.mapped(record_type, rid)
             if row is not None:

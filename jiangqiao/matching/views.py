@@ -28,6 +28,7 @@ from jiangqiao.core.choices import BusinessType
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.operations import record_operation
 from jiangqiao.core.pagination import CappedCountPaginator
+from jiangqiao.core.pickers import key_from_text
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.views.generic import (
     ObjectDetailView,
@@ -556,7 +557,7 @@ class RunConfirmView(ScopedMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         run = self.get_object()
-        ids = [int(v) for v in request.POST.getlist("suggestion") if v.isdigit()]
+        ids = [k for v in request.POST.getlist("suggestion") if (k := key_from_text(v)) is not None]
         try:
             results = services.suggestions_confirm_batch(
                 actor=request.user,

@@ -79,7 +79,7 @@ class TestEvaluationRules(EvaluationCase):
     def test_bad_stars_and_comment_are_refused_naming_the_field(self) -> None:
         tc = self.start(self.tc)
         _, person = self.enrol(tc)
-        for bad in (0, 6, "abc", "", None, "4.5", -1):
+        for bad in (0, 6, "abc", "", None, "4.5", -1, "²", "٤"):
             with self.assertRaises(BusinessError) as ctx:
                 self.submit(tc, person, course_stars=bad)
             self.assertEqual(ctx.exception.field, "course_stars", bad)

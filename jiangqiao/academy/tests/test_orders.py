@@ -662,6 +662,16 @@ class PhonePageTests(OrderWorld):
         refused = self.client.get(url)
         self.assertContains(refused, "只有企业联络人可以", status_code=403)
 
+    def test_a_course_or_lecturer_key_that_is_not_ascii_digits_is_a_message_not_a_500(
+        self,
+    ) -> None:
+        self.client.force_login(self.contact)
+        for name in ("course", "lecturer"):
+            for bad in ("²", "١", "9" * 30):
+                with self.subTest(name=name, value=bad):
+                    page = self.client.get(reverse("academy:order_place"), {name: bad})
+                    self.assertContains(page, "请从课程菜单选择课程或讲师后再点单", status_code=400)
+
     def test_a_contact_orders_follows_withdraws_on_his_phone(self) -> None:
         self.client.force_login(self.contact)
         url = f"{reverse('academy:order_place')}?course={self.course.pk}"

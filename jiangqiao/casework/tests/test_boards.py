@@ -202,6 +202,9 @@ class AgingBoardTests(BoardWorld):
         url = reverse("casework:aging")
         self.assertEqual(self.client.get(url, {"unit": self.world.county_b1.pk}).status_code, 404)
         self.assertEqual(self.client.get(url, {"unit": self.world.county_a2.pk}).status_code, 200)
+        for bad in ("x", "²", "١٢", "9" * 30):
+            with self.subTest(unit=bad):
+                self.assertEqual(self.client.get(url, {"unit": bad}).status_code, 404)
         self.login(self.gj_user)
         self.assertEqual(self.client.get(url).status_code, 403)
         self.login(self.boss)

@@ -393,6 +393,14 @@ class TestCraftsmanSessions(WorldTestCase):
             actor=actor or self.me, offer=self.offer, data=record_data(**data)
         )
 
+    def test_an_offer_or_match_key_that_is_not_ascii_digits_opens_an_empty_form(self) -> None:
+        self.client.force_login(self.me)
+        url = reverse("casework:servicerecord_create")
+        for name in ("offer", "match"):
+            for bad in ("²", "١", "9" * 30):
+                with self.subTest(name=name, value=bad):
+                    self.assertEqual(self.client.get(url, {name: bad}).status_code, 200)
+
     def test_the_craftsman_logs_a_session_of_his_accepted_offer_from_the_offer_page(self) -> None:
         self.client.force_login(self.me)
         page = self.client.get(self.offer.get_absolute_url())

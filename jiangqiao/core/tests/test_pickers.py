@@ -50,6 +50,12 @@ class PickerScopeTests(WorldTestCase):
             self.assertNotIn("data-term-pick", html, key)
             self.assertNotIn("张深圳", html, key)
 
+    def test_a_limit_that_is_not_ascii_digits_falls_back_to_the_default(self) -> None:
+        self.login(self.world.city_admin_a)
+        for bad in ("²", "١٢", "x"):
+            with self.subTest(limit=bad):
+                self.assertIn("张深圳", self.search("craftsman", "张", limit=bad))
+
     def test_anonymous_and_unknown_kind(self) -> None:
         response = self.client.get(reverse("core:picker"), {"kind": "craftsman", "q": "张"})
         self.assertEqual(response.status_code, 403)
@@ -82,6 +88,21 @@ class PickerScopeTests(WorldTestCase):
         with self.assertRaises(ValidationError) as raised:
             field.clean(str(self.theirs.pk))
         self.assertNotIn("张广州", str(raised.exception))
+
+    def test_a_key_that_is_not_ascii_digits_is_refused_not_a_server_error(self) -> None:
+        qs = Craftsman.objects.visible_to(self.world.city_admin_a)
+        field = ObjectChoiceField("craftsman", label="劳模工匠", queryset=qs)
+        many = ObjectMultipleChoiceField("craftsman", label="劳模工匠", queryset=qs)
+        for bad in ("²", "١٢", "9" * 30):
+            with self.subTest(value=bad):
+                with self.assertRaises(ValidationError):
+                    field.clean(bad)
+                with self.assertRaises(ValidationError):
+                    many.clean([bad])
+                # The form is shown again with the value as typed, never a 500.
+                html = field.widget.render("craftsman", bad)
+                self.assertIn(bad, html)
+                self.assertNotIn("张深圳", html)
 
     def test_typed_name_resolves_within_scope(self) -> None:
         qs = Craftsman.objects.visible_to(self.world.city_admin_a)

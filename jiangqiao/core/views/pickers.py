@@ -33,7 +33,11 @@ def picker(request: HttpRequest) -> HttpResponse:
         context["error"] = f"检索内容过长（最多 {MAX_QUERY_LENGTH} 个字）。"
         return render(request, RESULTS_TEMPLATE, context, status=400)
     raw_limit = request.GET.get("limit") or ""
-    limit = int(raw_limit) if raw_limit.isdigit() and len(raw_limit) < 4 else DEFAULT_LIMIT
+    limit = (
+        int(raw_limit)
+        if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) < 4
+        else DEFAULT_LIMIT
+    )
     limit = max(1, min(limit, MAX_LIMIT))
     if not q and not kind.browse:
         context["results"] = []

@@ -573,9 +573,12 @@ class TestRollUp(CampaignBase):
             ).status_code,
             404,
         )
-        self.assertEqual(
-            self.client.get(reverse("demands:campaign_summary"), {"unit": "x"}).status_code, 400
-        )
+        for bad in ("x", "²", "١٢", "9" * 30, "-1"):
+            with self.subTest(unit=bad):
+                self.assertEqual(
+                    self.client.get(reverse("demands:campaign_summary"), {"unit": bad}).status_code,
+                    400,
+                )
         listing = self.client.get(reverse("demands:campaign_list")).content.decode()
         for title in ("南山区设备改造需求征集", "宝安区征集", "深圳市征集"):
             self.assertIn(title, listing)
