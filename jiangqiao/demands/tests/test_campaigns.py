@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -583,6 +584,49 @@ class TestRollUp(CampaignBase):
         for title in ("南山区设备改造需求征集", "宝安区征集", "深圳市征集"):
             self.assertIn(title, listing)
         self.assertNotIn("天河区征集", listing)
+
+
+class TestQueriesDoNotGrowWithRows(CampaignBase):
+    """The list, the roll-up and a campaign's page read in a fixed number of queries."""
+
+    __test__ = True
+
+    def pages(self, campaign: Campaign) -> dict[str, int]:
+        counts = {}
+        for name, url in (
+            ("list", reverse("demands:campaign_list")),
+            ("summary", reverse("demands:campaign_summary")),
+            ("detail", campaign.get_absolute_url()),
+        ):
+            with CaptureQueriesContext(connection) as ctx:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            counts[name] = len(ctx.captured_queries)
+        return counts
+
+    def add(self, n: int) -> None:
+        w = self.world
+        for i in range(n):
+            unit, actor = (w.county_a1, self.staff_a1) if i % 2 else (w.county_a2, self.staff_a2)
+            campaign = self.make_campaign(title=f"征集{i}", actor=actor, org=unit)
+            ent = make_enterprise(unit, actor, name=f"测试企业{i}号有限公司")
+            self.through(
+                campaign,
+                self.PROBLEMS[i % len(self.PROBLEMS)][0],
+                actor=actor,
+                enterprise=ent,
+                submit=True,
+            )
+
+    def test_more_campaigns_and_submissions_cost_no_more_queries(self) -> None:
+        first = self.make_campaign()
+        self.through(first, "数控机床主轴异响", submit=True)
+        self.login(self.world.city_admin_a)
+        self.pages(first)  # warm the caches (permissions, menu)
+        before = self.pages(first)
+        self.add(6)
+        for _ in range(3):
+            self.through(first, f"第{_}个新问题：{self.PROBLEMS[_ + 1][1]}", submit=True)
+        self.assertEqual(self.pages(first), before)
 
 
 class TestPosterAndQr(CampaignBase):
