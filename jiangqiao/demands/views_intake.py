@@ -17,6 +17,7 @@ from django.views import View
 
 from jiangqiao.core.context import client_ip
 from jiangqiao.core.exceptions import BusinessError
+from jiangqiao.core.pagination import CappedCountPaginator
 from jiangqiao.core.scope import ScopeViolation
 from jiangqiao.core.sensitive import mask
 from jiangqiao.core.views.generic import ScopedMixin, SubmitOnceMixin
@@ -28,6 +29,8 @@ from .forms_intake import AssistedEntryForm, CodeForm, RefuseForm, RegistrationF
 from .models import Demand, EnterpriseRegistration
 from .views import _form_error
 
+#: Rows per page of 企业注册审核.
+REGISTRATIONS_PER_PAGE = 50
 _PAGE_KEY_SALT = "jiangqiao.demands.registration"
 #: The session key of the registration this browser just made (its result page reads it).
 DONE_SESSION_KEY = "demands.registration_done"
@@ -165,7 +168,10 @@ class RegistrationListView(ScopedMixin, View):
         )
         if status in RegistrationStatus.values:
             rows = rows.filter(status=status)
-        page = list(rows[:200])
+        page_obj = CappedCountPaginator(rows, REGISTRATIONS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        page = list(page_obj.object_list)
         for reg in page:
             reg.mobile_masked = mask("mobile", reg.mobile)  # type: ignore[attr-defined]
             reg.status_color = REGISTRATION_STATUS_COLORS.get(reg.status)  # type: ignore[attr-defined]
@@ -175,6 +181,7 @@ class RegistrationListView(ScopedMixin, View):
             {
                 "title": "企业注册审核",
                 "rows": page,
+                "page_obj": page_obj,
                 "status": status,
                 "statuses": RegistrationStatus.choices,
                 "can_decide": self.perm("change"),

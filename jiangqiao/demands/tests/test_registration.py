@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import time_machine
 from django.urls import reverse
@@ -17,7 +18,7 @@ from jiangqiao.accounts.models import PhoneCode, User
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import Notification, OperationLog
 from jiangqiao.core.testing.cases import DataScopeMatrixTests, WorldTestCase
-from jiangqiao.demands import registration
+from jiangqiao.demands import registration, views_intake
 from jiangqiao.demands.choices import RegistrationKind, RegistrationStatus
 from jiangqiao.demands.models import Demand, Enterprise, EnterpriseContact, EnterpriseRegistration
 from jiangqiao.orgs.models import Organization
@@ -503,6 +504,23 @@ class TestUnitQueue(RegistrationPage):
         content = page.content.decode()
         self.assertIn("135****", content)  # the mobile is masked
         self.assertNotIn("13500130", content)
+
+    def test_the_queue_pages_instead_of_dropping_rows(self) -> None:
+        regs = [self._pending() for _ in range(3)]
+        self.client.force_login(self.world.county_operator)
+        url = reverse("demands:registration_list")
+        with mock.patch.object(views_intake, "REGISTRATIONS_PER_PAGE", 2):
+            first = self.client.get(url).content.decode()
+            second = self.client.get(url, {"status": "pending", "page": 2}).content.decode()
+            self.assertIn("第 1 页，共 3 条", first)
+            self.assertIn("下一页", first)
+            # Newest first: the oldest request is on the second page, and only there.
+            self.assertIn(regs[0].get_absolute_url(), second)
+            self.assertNotIn(regs[0].get_absolute_url(), first)
+            self.assertIn(regs[2].get_absolute_url(), first)
+            odd = self.client.get(url, {"status": '"><b>x', "page": "²"})
+            self.assertEqual(odd.status_code, 200)
+            self.assertNotIn('"><b>x', odd.content.decode())
 
 
 class TestRegistrationScope(DataScopeMatrixTests):
