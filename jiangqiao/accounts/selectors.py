@@ -48,3 +48,13 @@ def account_actions(*, actor: Any, user: User) -> dict[str, bool]:
         "edit": can_change,
         "second_factor": actor.has_perm("accounts.reset_second_factor") and visible,
     }
+
+
+def unit_staff(org_id: int, perm: str, *, limit: int = 200) -> list[User]:
+    """Active users of the unit ``org_id`` who hold ``perm`` (who must act on its queue).
+
+    One query (``RoleBackend.with_perm``: an enabled role granting ``perm``, or a superuser), not a
+    permission look-up per user: ticks and submissions call this for every row they tell about.
+    """
+    users = User.objects.with_perm(perm, backend="jiangqiao.accounts.backends.RoleBackend")
+    return list(users.filter(org_id=org_id).order_by("pk")[:limit])

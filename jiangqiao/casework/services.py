@@ -134,14 +134,9 @@ def _is_enterprise_contact(actor: Any, demand: Demand) -> bool:
 
 def _unit_staff(org_id: int, perm: str = "demands.triage_demand") -> list[Any]:
     """Active users of the unit ``org_id`` who hold ``perm`` (who must act on its queue)."""
-    from django.contrib.auth import get_user_model
+    from jiangqiao.accounts.selectors import unit_staff
 
-    # One query (RoleBackend.with_perm: an enabled role granting ``perm``, or a superuser),
-    # not a permission look-up per user: the tick calls this for every escalation.
-    users = get_user_model().objects.with_perm(  # type: ignore[attr-defined]
-        perm, backend="jiangqiao.accounts.backends.RoleBackend"
-    )
-    return list(users.filter(org_id=org_id).order_by("pk")[:200])
+    return list(unit_staff(org_id, perm))
 
 
 def _offer_people(offer: Offer) -> list[Any]:

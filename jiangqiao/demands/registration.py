@@ -303,13 +303,9 @@ def _register(*, data: RegistrationData, code_row: Any, submit_key: str) -> Ente
 
 
 def _unit_staff(unit: Any) -> list[Any]:
-    from jiangqiao.accounts.models import User
+    from jiangqiao.accounts.selectors import unit_staff
 
-    return [
-        u
-        for u in User.objects.filter(org=unit, is_active=True).order_by("pk")[:50]
-        if u.has_perm("demands.change_enterpriseregistration")
-    ]
+    return list(unit_staff(unit.pk, "demands.change_enterpriseregistration"))
 
 
 def _tell_unit(reg: EnterpriseRegistration) -> None:

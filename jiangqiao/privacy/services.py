@@ -214,11 +214,14 @@ def _tell_staff(dsr: DataSubjectRequest) -> None:
     from jiangqiao.accounts.models import User
 
     units = [int(pk) for pk in (dsr.org.path or "").strip("/").split("/") if pk]
+    # Holders of the permission in one query (not a permission look-up per user of the units).
+    holders = User.objects.with_perm(
+        HANDLE_PERMISSION, backend="jiangqiao.accounts.backends.RoleBackend"
+    ).filter(org_id__in=units)
     staff = [
         u
-        for u in User.objects.filter(is_active=True, org_id__in=units).order_by("pk")[:200]
-        if u.has_perm(HANDLE_PERMISSION)
-        and DataSubjectRequest.objects.visible_to(u, "view").filter(pk=dsr.pk).exists()
+        for u in holders.order_by("pk")[:200]
+        if DataSubjectRequest.objects.visible_to(u, "view").filter(pk=dsr.pk).exists()
     ][:20]
     notify(
         staff,
