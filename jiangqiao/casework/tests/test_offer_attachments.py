@@ -78,6 +78,7 @@ class OfferAttachmentTests(CaseWorld):
         response = self.page(self.user_a)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "接受邀请")
+        self.assertContains(response, "data-files-hint")  # said whether files exist or not
         self.assert_no_files(response.content.decode())
         self.assertEqual(self.downloads(self.user_a), [404, 404, 404])
 
@@ -110,6 +111,7 @@ class OfferAttachmentTests(CaseWorld):
         response = self.page(self.user_a)
         self.assertEqual(response.status_code, 200)
         self.assert_files(response.content.decode())
+        self.assertNotContains(response, "data-files-hint")
         self.assertEqual(self.downloads(self.user_a), [200, 200, 200])
         photo = self.client.get(self.file_urls[0])
         self.assertEqual(photo["Content-Type"], "image/jpeg")
