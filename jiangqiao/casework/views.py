@@ -38,6 +38,7 @@ from .forms import (
 )
 from .models import Agreement, FollowUp, Offer, Outcome
 from .session_pages import offer_context as offer_sessions_context
+from .sessions import SERVING_STATUSES
 from .tables import AgreementTable, OfferTable
 
 ERRORS = (BusinessError, ScopeViolation, ValidationError, PermissionDenied)
@@ -364,6 +365,9 @@ class OfferDetailView(ScopedMixin, View):
                 and any(c["mobile"] for c in contacts),
                 "in_service": offer.demand.status == DemandStatus.IN_SERVICE,
                 "outcome": Outcome.objects.filter(demand=offer.demand).first(),
+                # The demand's 附件, read-only, while this offer serves it: the files themselves
+                # come through the download views' scope (the demands it serves).
+                "shows_attachments": offer.status in SERVING_STATUSES,
                 **offer_sessions_context(request.user, offer),
             },
         )

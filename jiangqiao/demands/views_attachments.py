@@ -105,15 +105,21 @@ def with_files(
     return run
 
 
-def attachment_context(user: Any, demand: Demand) -> dict[str, Any]:
-    """What ``demands/_attachments.html`` shows: the files the user may see, the add form."""
+def attachment_context(user: Any, demand: Demand, *, read_only: bool = False) -> dict[str, Any]:
+    """What ``demands/_attachments.html`` shows: the files the user may see, the add form.
+
+    ``read_only`` (a page that is not the demand's, e.g. the craftsman's offer page): the same
+    files, without 上传 or 删除 whatever the user's rights."""
     rows = list(selectors.demand_attachments(user=user, demand=demand))
-    may_add = attachments.may_add(user, demand)
+    may_add = not read_only and attachments.may_add(user, demand)
     return {
         "demand": demand,
         "attachments": rows,
         "photos": [r for r in rows if r.is_photo],
-        "removable": {r.pk for r in rows if attachments.may_remove(user, r)},
+        "read_only": read_only,
+        "removable": set()
+        if read_only
+        else {r.pk for r in rows if attachments.may_remove(user, r)},
         "may_add_attachment": may_add and len(rows) < attachments.max_files(),
         "attachment_form": AttachmentForm() if may_add else None,
         "attachment_full": may_add and len(rows) >= attachments.max_files(),

@@ -1,4 +1,5 @@
-"""``{% demand_attachments object %}``: the 附件 card of a demand page (demands/_attachments.html)."""
+"""``{% demand_attachments object %}``: the 附件 card of a demand page (demands/_attachments.html);
+``{% demand_attachments object read_only=True %}`` the same files without 上传/删除 (the offer page)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("demands/_attachments.html", takes_context=True)
-def demand_attachments(context: Any, demand: Any) -> dict[str, Any]:
+def demand_attachments(context: Any, demand: Any, read_only: bool = False) -> dict[str, Any]:
     from jiangqiao.demands.views_attachments import attachment_context
 
     request = context["request"]
@@ -20,7 +21,7 @@ def demand_attachments(context: Any, demand: Any) -> dict[str, Any]:
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "staff_view": request.user.has_perm("demands.triage_demand"),
-        **attachment_context(request.user, demand),
+        **attachment_context(request.user, demand, read_only=read_only),
     }
 
 
