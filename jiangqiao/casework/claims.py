@@ -331,17 +331,27 @@ def demand_return(*, actor: Any, demand: Demand, comment: str = "") -> QualityRe
         raise services.refusal(current.status, "return")
     comment = _clean_comment(comment, "退回说明")
     report = quality_check(current)
-    items = [a.text for a in report.to_add()]
+    # The enterprise is asked only for what it can edit itself; the union's own fields (需求类别,
+    # the enterprise checks) stay with the staff (the score card lists them apart).
+    items = [a.text for a in report.for_enterprise()]
     if report.leaked:
         items.insert(0, report.anonymity_message())
     if not items and not comment:
+        union = report.for_union()
+        if union:
+            labels = "、".join(a.label for a in union)
+            raise BusinessError(
+                f"退回说明：评分中需补充的只有工会填写的内容（{labels}），企业无法补充；"
+                "请在分级受理或企业信息中直接补全，不必退回企业",
+                field="comment",
+            )
         raise BusinessError(
             "退回说明：评分未发现需补充的内容，请写明需要企业补充什么", field="comment"
         )
     review = _record_review(actor, current, report, QualityPurpose.RETURN, comment)
-    if report.leaked:
-        review.to_add = items
-        review.save(update_fields=["to_add"])
+    # The request the enterprise reads (its demand page, the API): its own fields only.
+    review.to_add = items
+    review.save(update_fields=["to_add"])
     lines = "；".join(f"{i}. {text}" for i, text in enumerate(items, 1))
     text = (f"{comment}。" if comment else "") + (f"需补充：{lines}" if lines else "")
     recipients = services._enterprise_users(current)

@@ -141,6 +141,18 @@ class QualityReport:
                     result.append(item)
         return result
 
+    def for_enterprise(self) -> list[Advice]:
+        """What the enterprise is asked to add (退回企业补充): only fields it can edit itself
+        (``demands.services.ENTERPRISE_DEMAND_FIELDS``), each field once — its messages joined —
+        in the order of :meth:`to_add`. The union's fields (需求类别, enterprise checks) are not its
+        task: they are listed for the staff by :meth:`for_union`."""
+        return _by_field(a for a in self.to_add() if a.field in _enterprise_fields())
+
+    def for_union(self) -> list[Advice]:
+        """What only the union can complete (需求类别 at triage, the enterprise's checks), each
+        field once: staff complete it themselves; it is never sent to the enterprise."""
+        return _by_field(a for a in self.to_add() if a.field not in _enterprise_fields())
+
     def anonymity_message(self) -> str:
         labels = "、".join(label for _f, label in self.leaked)
         return f"{labels}：含有企业名称、统一社会信用代码或联系电话，认领清单匿名展示，发布前请删去"
@@ -198,8 +210,28 @@ class QualityReport:
                 for c in self.criteria
             ],
             "to_add": [a.text for a in self.to_add()],
+            "to_add_enterprise": [a.text for a in self.for_enterprise()],
+            "to_add_union": [a.text for a in self.for_union()],
             "refusal": [message for _f, message in self.refusal()],
         }
+
+
+def _enterprise_fields() -> tuple[str, ...]:
+    from jiangqiao.demands.services import ENTERPRISE_DEMAND_FIELDS
+
+    return ENTERPRISE_DEMAND_FIELDS
+
+
+def _by_field(items: Any) -> list[Advice]:
+    """One item per field, in first-seen order; several messages of a field joined with “；”."""
+    merged: dict[str, Advice] = {}
+    for item in items:
+        first = merged.get(item.field)
+        if first is None:
+            merged[item.field] = item
+        elif item.message not in first.message.split("；"):
+            merged[item.field] = Advice(item.field, first.label, f"{first.message}；{item.message}")
+    return list(merged.values())
 
 
 # ----------------------------------------------------------------------------------------------

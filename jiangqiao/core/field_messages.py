@@ -7,7 +7,8 @@ maps their error *codes* to messages that name the field: “请选择所属组�
 
 * :func:`localize_form` — page forms (the generic views and the other page views call it): field
   error messages, the 请选择 empty label of every select, ``maxlength`` + a live counter
-  (``static/jiangqiao/app.js``) on text inputs and textareas with a length limit;
+  (``static/jiangqiao/app.js``) on text inputs and textareas with a length limit (no counter on a
+  one-time code box, ``autocomplete="one-time-code"``);
 * :func:`localize_filter_form` — list filter panels: also 不限/是/否 for boolean filters;
 * :func:`named_messages` — errors of a model's ``full_clean()`` raised in a service, before the
   generic views attach them to the form;
@@ -129,7 +130,9 @@ def localize_form(form: F) -> F:
         max_length = getattr(field, "max_length", None)
         if max_length and isinstance(field.widget, forms.TextInput | forms.Textarea):
             field.widget.attrs.setdefault("maxlength", str(max_length))
-            field.widget.attrs.setdefault("data-counter", "")
+            # A one-time code is read out and typed whole: a “0 / 12 字” counter only confuses.
+            if field.widget.attrs.get("autocomplete") != "one-time-code":
+                field.widget.attrs.setdefault("data-counter", "")
     return form
 
 

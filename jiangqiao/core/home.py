@@ -25,8 +25,8 @@ A panel is shown when the user holds its ``permission`` (if any), its ``visible(
 to say can hide itself). Panels are ordered by ``(weight, name)``; ``width`` is the Bootstrap
 column class. Registering a name again replaces the panel (a module reloaded in tests).
 
-Weights in use: 100–300 the role's own work (staff to-do, the enterprise's demands, the
-craftsman's offers), 500 the system panel of the administrators, 800–900 core's own panels.
+Weights in use: 100–300 the role's own work (staff to-do, 150 a self-registrant's request waiting
+for his union unit, the enterprise's demands, the craftsman's offers), 500 the system panel of the administrators, 800–900 core's own panels.
 """
 
 from __future__ import annotations

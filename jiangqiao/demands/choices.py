@@ -266,3 +266,8 @@ REGISTRATION_CONSENT_TEXT = (
     "处理本人填写的姓名、手机号码和企业信息（企业名称、统一社会信用代码）；手机号码加密保存，"
     "仅用于需求联系和身份验证，不向其他企业公开。可随时通过“个人信息权利申请”查阅、更正或删除。"
 )
+#: The notice's text by version, for the registrant's “我的个人信息” (a version no longer listed
+#: is shown by its number only).
+REGISTRATION_CONSENT_TEXTS: dict[str, str] = {
+    REGISTRATION_CONSENT_VERSION: REGISTRATION_CONSENT_TEXT,
+}

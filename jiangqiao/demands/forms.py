@@ -15,6 +15,7 @@ from jiangqiao.taxonomy.forms import TermChoiceField, TermMultipleChoiceField
 from .choices import DemandKind, DemandStatus, Grade, OwnerLevel, Visibility
 from .models import Demand, Enterprise
 from .selectors import enterprise_choices_for
+from .services import UNION_FIELDS
 
 
 class UsccFormField(forms.CharField):
@@ -181,7 +182,7 @@ class DemandForm(VersionedFormMixin, LocalizedModelForm):
         self.fields["region_code"].required = False
         if not user.has_perm("demands.triage_demand"):
             # The union's fields are filled in at triage, not by the enterprise.
-            for name in ("category", "subcategory", "visibility"):
+            for name in UNION_FIELDS:
                 self.fields.pop(name, None)
         if self.instance.pk:
             del self.fields["enterprise"]

@@ -68,6 +68,37 @@ def merge_context(*, user: Any, demand: Demand) -> dict[str, Any]:
     }
 
 
+#: What a registrant reads of his own registration: what he typed and gave consent to, its state
+#: — never the enterprise it matched nor the unit that decides.
+OWN_REGISTRATION_FIELDS = (
+    "kind",
+    "status",
+    "claimed_name",
+    "contact_name",
+    "contact_title",
+    "mobile",
+    "consent_version",
+    "consented_at",
+    "created_at",
+    "decided_at",
+    "reason",
+)
+
+
+def own_registrations(*, user: Any) -> QuerySet[Any]:
+    """The user's own self-registrations (企业自助注册), newest first, selected by his own key (as
+    the PIPL copy is: ``privacy.export``), limited to ``OWN_REGISTRATION_FIELDS``."""
+    from .models import EnterpriseRegistration
+
+    if not getattr(user, "is_authenticated", False):
+        return EnterpriseRegistration.objects.none()
+    return (
+        EnterpriseRegistration.objects.filter(user=user)
+        .only("pk", "user_id", *OWN_REGISTRATION_FIELDS)
+        .order_by("-consented_at", "-pk")
+    )
+
+
 def has_pending_registration(user: Any) -> bool:
     """Whether the user's own self-registration waits for a union unit (企业注册审核): his phone
     form says so instead of "no enterprise". Only his own request is read, and nothing of the

@@ -97,6 +97,8 @@ DEMAND_FIELDS = (
 TRIAGE_FIELDS = ("category", "subcategory", "grade", "owner_level", "visibility")
 #: Fields the union fills in (at triage); an enterprise contact neither sees nor changes them.
 UNION_FIELDS = ("category", "subcategory", "visibility")
+#: Fields of a demand its enterprise fills in and may change (the edit form without the union's).
+ENTERPRISE_DEMAND_FIELDS = tuple(name for name in DEMAND_FIELDS if name not in UNION_FIELDS)
 #: States in which the enterprise itself may still change its demand (before the union triages,
 #: or when the union sent it back for completion).
 ENTERPRISE_EDITABLE = (DemandStatus.DRAFT, DemandStatus.SUBMITTED, DemandStatus.RETURNED)

@@ -54,6 +54,11 @@ urlpatterns = [
         views_intake.AssistedConfirmView.as_view(),
         name="assisted_confirm",
     ),
+    path(
+        "assisted/<int:pk>/done/",
+        views_intake.AssistedDoneView.as_view(),
+        name="assisted_done",
+    ),
     path("", views.DemandListView.as_view(), name="demand_list"),
     path("new/", views.DemandEditView.as_view(), name="demand_create"),
     path("submit/", views.DemandSubmitView.as_view(), name="demand_submit"),

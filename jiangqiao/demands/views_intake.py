@@ -330,14 +330,14 @@ class AssistedConfirmView(AssistMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         demand = self.get_object()
         if demand.intake_confirmed_at is not None:
-            return redirect("demands:demand_submitted", pk=demand.pk)
+            return redirect("demands:assisted_done", pk=demand.pk)
         return self._render(demand, CodeForm())
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         demand = get_object_or_404(self.get_queryset().select_related("intake_contact"), pk=pk)
         if demand.intake_confirmed_at is not None:
             messages.info(request, "该需求已由企业确认并提交")
-            return redirect("demands:demand_submitted", pk=demand.pk)
+            return redirect("demands:assisted_done", pk=demand.pk)
         form = CodeForm(request.POST)
         form.is_valid()
         try:
@@ -353,4 +353,27 @@ class AssistedConfirmView(AssistMixin, View):
         except (BusinessError, ScopeViolation, ValidationError) as exc:
             _form_error(form, exc)
             return self._render(demand, form, status=400)
-        return redirect("demands:demand_submitted", pk=demand.pk)
+        return redirect("demands:assisted_done", pk=demand.pk)
+
+
+class AssistedDoneView(AssistMixin, View):
+    """After the contact's code: staff wording (已代企业提交需求), the number, back to 走访代录.
+    The enterprise's own “需求已提交” page speaks to the enterprise; this one to the staff."""
+
+    action = "view"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        demand = get_object_or_404(self.get_queryset().select_related("intake_contact"), pk=pk)
+        if demand.intake_confirmed_at is None:
+            return redirect("demands:assisted_confirm", pk=demand.pk)
+        contact = demand.intake_contact
+        return render(
+            request,
+            "demands/demand_submitted.html",
+            {
+                "demand": demand,
+                "assisted": True,
+                "contact_name": contact.name if contact else "",
+                "title": "已代企业提交需求",
+            },
+        )

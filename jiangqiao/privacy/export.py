@@ -169,8 +169,23 @@ def craftsman_copy(user: Any, craftsman: Any) -> dict[str, Any]:
             .select_related("demand")
             .distinct()
         ],
+        **({"企业自助注册与告知同意": regs} if (regs := _registrations(user)) else {}),
         "登录记录": _logins(user),
     }
+
+
+def _registrations(user: Any) -> list[dict[str, Any]]:
+    """His own self-registrations with the notice he agreed to (version, time, text)."""
+    from jiangqiao.demands.choices import REGISTRATION_CONSENT_TEXTS
+    from jiangqiao.demands.selectors import OWN_REGISTRATION_FIELDS, own_registrations
+
+    return [
+        {
+            **row(reg, only=OWN_REGISTRATION_FIELDS),
+            "告知同意文本": REGISTRATION_CONSENT_TEXTS.get(reg.consent_version, ""),
+        }
+        for reg in own_registrations(user=user)
+    ]
 
 
 def contact_copy(user: Any, contacts: list[Any]) -> dict[str, Any]:
@@ -187,6 +202,7 @@ def contact_copy(user: Any, contacts: list[Any]) -> dict[str, Any]:
             row(d, only=("title", "status", "created_at"))
             for d in Demand.objects.filter(created_by=user).order_by("-created_at")
         ],
+        "企业自助注册与告知同意": _registrations(user),
         "登录记录": _logins(user),
     }
 

@@ -59,3 +59,24 @@ def consents_of(craftsman: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def registration_consents_of(user: Any) -> list[dict[str, Any]]:
+    """The notices ``user`` agreed to when he registered his enterprise himself (企业自助注册):
+    version, time, the text of that version and what it covered — his own registrations only
+    (``demands.selectors.own_registrations``), nothing of the enterprise it matched."""
+    from jiangqiao.demands.choices import REGISTRATION_CONSENT_TEXTS
+    from jiangqiao.demands.selectors import own_registrations
+
+    return [
+        {
+            "version": reg.consent_version,
+            "consented_at": reg.consented_at,
+            "text": REGISTRATION_CONSENT_TEXTS.get(reg.consent_version, ""),
+            "claimed_name": reg.claimed_name,
+            "kind": reg.get_kind_display(),
+            "status": reg.get_status_display(),
+            "pending": reg.status == "pending",
+        }
+        for reg in own_registrations(user=user)
+    ]

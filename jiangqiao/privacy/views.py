@@ -60,6 +60,7 @@ class MyPrivacyView(LoginRequiredMixin, View):
             "consents": selectors.consents_of(subject.craftsman)
             if subject is not None and subject.craftsman is not None
             else [],
+            "registration_consents": selectors.registration_consents_of(request.user),
         }
         return render(request, self.template_name, context)
 

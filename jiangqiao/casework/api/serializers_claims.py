@@ -117,6 +117,13 @@ class QualitySerializer(serializers.Serializer[Any]):
     anonymous = serializers.BooleanField()
     criteria = serializers.ListField(child=serializers.DictField())
     to_add = serializers.ListField(child=serializers.CharField())
+    to_add_enterprise = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="退回时告知企业补充的内容：仅企业可填写的字段，每个字段一次",
+    )
+    to_add_union = serializers.ListField(
+        child=serializers.CharField(), help_text="只能由工会补全的内容（如需求类别），不告知企业"
+    )
     refusal = serializers.ListField(child=serializers.CharField())
 
 

@@ -341,6 +341,71 @@ class ReturnTests(QualityTestBase):
         )
         self.assertEqual(Demand.objects.get(pk=demand.pk).status, DemandStatus.SUBMITTED)
 
+    def test_the_enterprise_is_asked_only_for_fields_it_can_edit_each_once(self) -> None:
+        # Submitted, not triaged: 需求类别 is missing twice (completeness and feasibility).
+        demand = self.new_demand(description=VAGUE, current_state="", desired_outcome="")
+        report = quality_check(demand)
+        union_labels = {
+            a.label
+            for a in report.to_add()
+            if a.field not in demand_services.ENTERPRISE_DEMAND_FIELDS
+        }
+        self.assertEqual([a.field for a in report.to_add()].count("category"), 2, report.to_add())
+        self.assertIn("需求类别", union_labels)
+        claims.demand_return(actor=self.staff, demand=demand)
+        note = Notification.objects.get(recipient=self.boss, title__startswith="请补充需求信息")
+        review = QualityReview.objects.get(demand=demand, purpose=QualityPurpose.RETURN)
+        self.client.force_login(self.boss)
+        page = self.client.get(reverse("casework:demand_panel", args=[demand.pk])).content.decode()
+        card = page[page.index('id="return-request"') :]
+        told = card[: card.index("</ol>")]
+        for text in (note.body, "\n".join(review.to_add), told):
+            for label in union_labels:
+                self.assertNotIn(label, text)
+            for advice in report.for_enterprise():
+                self.assertEqual(text.count(f"{advice.label}："), 1, (advice.label, text))
+        self.assertIn("需求描述：", note.body)
+        self.assertEqual(
+            len({t.split("：")[0] for t in review.to_add}), len(review.to_add), review.to_add
+        )
+        # Staff still see the whole advice, the union's part apart.
+        self.assertTrue(any(t.startswith("需求类别：") for t in report.as_dict()["to_add"]))
+        self.assertTrue(any(t.startswith("需求类别：") for t in report.as_dict()["to_add_union"]))
+        demand2 = self.new_demand(description=VAGUE, current_state="", desired_outcome="")
+        self.client.force_login(self.staff)
+        panel = self.client.get(reverse("casework:claims_panel", args=[demand2.pk])).content
+        panel_text = panel.decode()
+        union_list = panel_text[panel_text.index('data-to-add="union"') :]
+        ent_list = panel_text[panel_text.index('data-to-add="enterprise"') :]
+        self.assertIn("需求类别：", union_list[: union_list.index("</ul>")])
+        self.assertNotIn("需求类别", ent_list[: ent_list.index("</ol>")])
+        api = self.client.get(f"/api/v1/casework/demands/{demand2.pk}/quality/").json()
+        self.assertTrue(any(t.startswith("需求类别：") for t in api["to_add"]))
+        self.assertFalse(any("需求类别" in t for t in api["to_add_enterprise"]))
+
+    def test_only_union_fields_missing_staff_complete_them_instead_of_returning(self) -> None:
+        demand = self.new_demand(
+            description=GOOD,
+            industry_codes=["3461"],
+            tags=["数控维修"],
+            deadline=dt.date.today() + dt.timedelta(days=60),
+        )
+        report = quality_check(demand)
+        self.assertEqual(report.for_enterprise(), [], report.to_add())
+        self.assertIn("category", [a.field for a in report.for_union()])
+        with self.assertRaises(BusinessError) as refused:
+            claims.demand_return(actor=self.staff, demand=demand)
+        self.assertIn("需求类别", refused.exception.message)
+        self.assertIn("不必退回", refused.exception.message)
+        self.assertEqual(Demand.objects.get(pk=demand.pk).status, DemandStatus.SUBMITTED)
+        self.assertFalse(Notification.objects.filter(recipient=self.boss).exists())
+        # With the staff's own words the return still makes sense to the enterprise.
+        claims.demand_return(actor=self.staff, demand=demand, comment="请上传设备铭牌照片")
+        note = Notification.objects.get(recipient=self.boss, title__startswith="请补充需求信息")
+        self.assertIn("请上传设备铭牌照片", note.body)
+        self.assertNotIn("需求类别", note.body)
+        self.assertNotIn("需补充：", note.body)
+
     def test_boards_and_the_enterprise_home_count_returned_demands(self) -> None:
         demand = self.weak()
         claims.demand_return(actor=self.staff, demand=demand)

@@ -80,6 +80,21 @@ def test_empty_labels_and_the_counter_attributes():
     assert "data-counter" in script and "已输入" in script
 
 
+def test_a_one_time_code_box_has_its_limit_but_no_counter():
+    class CodeForm(forms.Form):
+        code = forms.CharField(
+            label="验证码",
+            max_length=12,
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+        )
+        name = forms.CharField(label="姓名", max_length=12)
+
+    form = localize_form(CodeForm())
+    code = str(form["code"])
+    assert 'maxlength="12"' in code and "data-counter" not in code
+    assert "data-counter" in str(form["name"])
+
+
 def test_model_errors_from_a_service_are_reworded_ours_kept():
     error = ValidationError(
         "Ensure…", code="max_length", params={"limit_value": 5000, "show_value": 5012}

@@ -86,6 +86,44 @@ class TestAssistedEntry(AssistedCase):
         self.assertEqual(again.status_code, 302)
         self.assertEqual(Demand.objects.filter(enterprise=self.ent).count(), 1)
 
+    def test_after_the_code_staff_read_staff_wording_and_go_back_to_assisted_entry(self) -> None:
+        response, codes = self.post_entry(self.entry())
+        demand = Demand.objects.get(enterprise=self.ent)
+        url = response["Location"]
+        confirm_page = self.client.get(url).content.decode()
+        code_box = re.search(r'<input[^>]*name="code"[^>]*>', confirm_page)
+        assert code_box is not None
+        self.assertIn('maxlength="12"', code_box.group(0))
+        self.assertNotIn("data-counter", code_box.group(0))  # no “0 / 12 字” under the code
+        done = self.client.post(url, {"action": "confirm", "code": codes[0]})
+        done_url = reverse("demands:assisted_done", args=[demand.pk])
+        self.assertEqual(done["Location"], done_url)
+        demand.refresh_from_db()
+        page = self.client.get(done_url).content.decode()
+        self.assertIn("已代企业提交需求", page)
+        self.assertIn(demand.number, page)
+        self.assertIn(f'href="{ENTRY}"', page)
+        self.assertNotIn("请留意后续联系", page)  # the enterprise's wording
+        self.assertNotIn("再提交一条", page)
+        # A second confirm lands there too; another unit's staff and a contact may not see it.
+        again = self.client.post(url, {"action": "confirm", "code": codes[0]})
+        self.assertEqual(again["Location"], done_url)
+        self.client.force_login(self.world.city_admin_b)
+        self.assertEqual(self.client.get(done_url).status_code, 404)
+        contact = make_user("done_contact", None, Role.objects.get(code="enterprise_contact"))
+        self.client.force_login(contact)
+        self.assertEqual(self.client.get(done_url).status_code, 403)
+
+    def test_the_done_page_of_an_unconfirmed_draft_leads_back_to_the_code(self) -> None:
+        self.post_entry(self.entry())
+        demand = Demand.objects.get(enterprise=self.ent)
+        response = self.client.get(reverse("demands:assisted_done", args=[demand.pk]))
+        self.assertRedirects(
+            response,
+            reverse("demands:assisted_confirm", args=[demand.pk]),
+            fetch_redirect_response=False,
+        )
+
     def test_the_code_of_one_demand_does_not_confirm_another(self) -> None:
         _, first_codes = self.post_entry(self.entry())
         first = Demand.objects.get(enterprise=self.ent)

@@ -169,10 +169,17 @@ class TestExistingEnterpriseIsNeverDisclosed(RegistrationPage):
         form = self.client.get(reverse("demands:demand_submit")).content.decode()
         self.assertIn('id="registration-pending"', form)
         self.assert_nothing_of(form)
+        # His home page (where he lands after login) says the same.
+        home = self.client.get(reverse("core:home")).content.decode()
+        self.assertIn('id="registration-pending"', home)
+        self.assertIn("等待所属工会确认", home)
+        self.assert_nothing_of(home)
         registration.registration_approve(actor=self.world.city_admin_a, registration=reg)
         form = self.client.get(reverse("demands:demand_submit")).content.decode()
         self.assertNotIn('id="registration-pending"', form)
         self.assertNotIn("尚未关联企业", form)
+        home = self.client.get(reverse("core:home")).content.decode()
+        self.assertNotIn('id="registration-pending"', home)
 
 
 class TestNewEnterprise(RegistrationPage):
@@ -204,6 +211,9 @@ class TestNewEnterprise(RegistrationPage):
         self.assertEqual(login.status_code, 302)
         form = fresh.get(reverse("demands:demand_submit")).content.decode()
         self.assertNotIn("尚未关联企业", form)
+        # His registration waits for verification, but he may submit: no “waiting” notice.
+        home = fresh.get(reverse("core:home")).content.decode()
+        self.assertNotIn('id="registration-pending"', home)
         posted = fresh.post(
             reverse("demands:demand_submit"),
             {
