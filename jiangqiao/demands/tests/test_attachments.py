@@ -23,9 +23,7 @@ from PIL import Image
 
 from jiangqiao.casework import claims
 from jiangqiao.casework import services as casework
-from jiangqiao.casework.models import Offer
 from jiangqiao.casework.tests.test_claims import ClaimsTestBase
-from jiangqiao.casework.tests.test_scope import make_offer
 from jiangqiao.core import retention
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import OperationLog
@@ -35,7 +33,6 @@ from jiangqiao.core.testing.personas import make_user
 from jiangqiao.demands import attachments, services
 from jiangqiao.demands.models import Demand, DemandAttachment
 from jiangqiao.orgs.models import Organization
-from jiangqiao.talents.models import Craftsman
 
 from .factories import make_demand, make_enterprise, new_uscc
 from .test_services import Base, role
@@ -200,32 +197,6 @@ class TestScopeOfDownloads(AttachmentBase):
         self.assertEqual(self.get_all(self.other_contact), [404, 404])
         self.assertEqual(self.get_all(self.staff_a2), [404, 404])
         self.assertEqual(self.get_all(None), [404, 404])
-
-    def test_a_craftsman_sees_the_files_only_while_he_serves_the_demand(self) -> None:
-        unit = self.world.county_a1
-        user = make_user("gj_files_t", unit, role("craftsman"))
-        pending = make_offer(unit, self.staff_a1)  # an invitation on another demand first
-        Craftsman.objects.filter(pk=pending.craftsman_id).update(user=user)
-        self.assertEqual(self.get_all(user), [404, 404])
-        now = timezone.now()
-        fields = {
-            "demand": self.demand,
-            "craftsman_id": pending.craftsman_id,
-            "source": "suggestion",
-            "offered_at": now,
-            "accept_deadline": now,
-            "created_by": self.staff_a1,
-        }
-        invited = Offer.objects.create(**fields)  # invited to this demand, not serving yet
-        self.assertEqual(self.get_all(user), [404, 404])
-        Offer.objects.filter(pk=invited.pk).delete()
-        Offer.objects.create(**fields, status="accepted", responded_at=now)
-        self.assertEqual(self.get_all(user), [200, 200])
-        # A craftsman serving another demand still sees nothing of this one.
-        stranger = make_user("gj_stranger_t", unit, role("craftsman"))
-        other = make_offer(unit, self.staff_a1, status="accepted")
-        Craftsman.objects.filter(pk=other.craftsman_id).update(user=stranger)
-        self.assertEqual(self.get_all(stranger), [404, 404])
 
     def test_the_contact_his_unit_and_the_units_above_download(self) -> None:
         for user in (self.contact_user, self.staff_a1, self.world.city_admin_a):
