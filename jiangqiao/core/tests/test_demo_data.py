@@ -94,8 +94,20 @@ def test_small_build_places_records_in_real_counties_and_links_demo_users(world,
     history_demands, history_enterprises = int(history[1]), int(history[2])
     assert history_demands > 500
     assert Craftsman.objects.count() == 30
-    # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there.
-    assert Enterprise.objects.count() - history_enterprises in (20, 21)
+    # Plus the demo contact's own enterprise in 南山区 when none of the 20 landed there, and the
+    # enterprises that registered themselves (demo/registrations.py).
+    from jiangqiao.demands.models import EnterpriseRegistration
+
+    registrations = re.search(r"企业自助注册 (\d+)", out.getvalue())
+    assert registrations, out.getvalue()
+    assert EnterpriseRegistration.objects.count() == int(registrations[1]) == 3
+    assert set(EnterpriseRegistration.objects.values_list("kind", "status")) == {
+        ("new_enterprise", "pending"),
+        ("new_contact", "pending"),
+        ("new_enterprise", "approved"),
+    }
+    self_registered = EnterpriseRegistration.objects.filter(kind="new_enterprise").count()
+    assert Enterprise.objects.count() - history_enterprises - self_registered in (20, 21)
     # and the casework story of 南山区's demo accounts
     # and the demands answered through the demo's 征集活动 (demo/campaigns.py: a few per campaign,
     # from the enterprises under its unit — with 20 enterprises, only some units have any).

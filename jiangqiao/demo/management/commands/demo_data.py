@@ -58,6 +58,9 @@ class Command(BaseCommand):
             from jiangqiao.demo import campaigns
 
             made["campaigns"] = campaigns.build(build.system_actor())
+            from jiangqiao.demo import registrations
+
+            made["registrations"] = registrations.build(build.system_actor())
             from jiangqiao.academy import demo as academy_demo
             from jiangqiao.dashboards import demo as dashboards_demo
             from jiangqiao.demo import history
@@ -83,6 +86,7 @@ class Command(BaseCommand):
             + (f"，服务记录 {made['service_records']}" if made.get("service_records") else "")
             + (f"，办理演示需求 {made['cases']}" if made.get("cases") else "")
             + (f"，征集活动 {made['campaigns']}" if made.get("campaigns") else "")
+            + (f"，企业自助注册 {made['registrations']}" if made.get("registrations") else "")
             + (f"，学院课程 {made['courses']}" if made.get("courses") else "")
             + (f"，历史需求 {made['history']}" if made.get("history") else "")
             + f"；用时 {time.perf_counter() - started:.0f} 秒"
