@@ -14,27 +14,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from jiangqiao.core.testing.migrations import latest_migrations, migrate_to
 from jiangqiao.core.testing.personas import build_world
 
 BEFORE = [
     ("casework", "0002_offers_from_confirmed_matches"),
     ("matching", "0003_matchrun_status_interrupted"),
 ]
-
-
-def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
-def _latest() -> list[tuple[str, str]]:
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,9 +32,9 @@ def test_sessions_survive_the_move_with_ids_history_and_permissions() -> None:
     world = build_world()
     match = confirmed_match(world.county_a1, world.city_admin_a)
     offer = accepted_offer(match)
-    latest = _latest()
+    latest = latest_migrations()
     try:
-        executor = _migrate(BEFORE)
+        executor = migrate_to(BEFORE)
         tables = connection.introspection.table_names()
         assert "matching_servicerecord" in tables and "casework_servicerecord" not in tables
         old = executor.loader.project_state(BEFORE).apps
@@ -74,9 +62,9 @@ def test_sessions_survive_the_move_with_ids_history_and_permissions() -> None:
             action="create",
             user_name="测试",
         )
-        _migrate(latest)
+        migrate_to(latest)
     finally:
-        _migrate(latest)
+        migrate_to(latest)
 
     from django.contrib.auth.models import Permission as CurrentPermission
     from django.contrib.contenttypes.models import ContentType as CurrentContentType

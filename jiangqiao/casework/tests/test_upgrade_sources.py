@@ -10,26 +10,19 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from jiangqiao.casework import services, sessions
 from jiangqiao.casework.models import SkillUpgrade
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.testing.cases import WorldTestCase
+from jiangqiao.core.testing.migrations import latest_migrations, migrate_to
 from jiangqiao.core.testing.personas import build_world
 
 from .test_sessions import accepted_offer, confirmed_match, record_data
 
 BEFORE = [("casework", "0008_session_participants"), ("academy", "0002_classes")]
 UPGRADE = {"worker_code": "GH-0417", "occupation": "6-18-01-01", "level_after": "senior_worker"}
-
-
-def _migrate(targets: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,9 +33,9 @@ def test_the_migration_gives_existing_session_upgrades_their_unit_and_date() -> 
     record = sessions.session_create(
         actor=world.city_admin_a, offer=accepted_offer(match), data=record_data(date=day)
     )
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = latest_migrations()
     try:
-        executor = _migrate(BEFORE)
+        executor = migrate_to(BEFORE)
         old = executor.loader.project_state(BEFORE).apps
         columns = {
             c.name
@@ -58,9 +51,9 @@ def test_the_migration_gives_existing_session_upgrades_their_unit_and_date() -> 
             occupation="6-18-01-01",
             level_after="senior_worker",
         )
-        _migrate(latest)
+        migrate_to(latest)
     finally:
-        _migrate(latest)
+        migrate_to(latest)
     moved = SkillUpgrade.objects.get(pk=row.pk)
     assert moved.org_id == world.county_a1.pk == record.demand.org_id
     assert moved.issued_on == day

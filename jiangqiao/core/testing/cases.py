@@ -97,13 +97,19 @@ class DataScopeMatrixTests(WorldTestCase):
     def make_row(self, unit: Any, owner: User) -> models.Model:
         raise AssertionError("subclasses implement make_row")
 
-    def setUp(self) -> None:
-        super().setUp()
-        self.rows: dict[str, models.Model] = {}
-        for unit_name, owner_name in ROW_OWNERS.items():
-            self.rows[unit_name] = self.make_row(
-                getattr(self.world, unit_name), getattr(self.world, owner_name)
-            )
+    rows: ClassVar[dict[str, models.Model]]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        # Once per class, not per test: each test still runs in its own rolled-back transaction
+        # and gets its own copies of the rows (TestCase's class-level test data), so what one test
+        # does to them no other test sees; only the inserts are not repeated for every test.
+        super().setUpTestData()
+        maker = cls("runTest")  # make_row is an instance method; it reads only ``self.world``
+        cls.rows = {
+            unit_name: maker.make_row(getattr(cls.world, unit_name), getattr(cls.world, owner_name))
+            for unit_name, owner_name in ROW_OWNERS.items()
+        }
 
     def visible(self, user: User, action: str = "view") -> set[Any]:
         ids = {r.pk for r in self.rows.values()}
