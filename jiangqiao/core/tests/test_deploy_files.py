@@ -394,9 +394,13 @@ def test_nginx_accepts_the_site_where_nginx_is_installed(tmp_path: Path) -> None
     if not nginx:
         body = re.sub(r"#[^\n]*", "", site)
         assert body.count("{") == body.count("}")
-        for line in body.splitlines():
-            stripped = line.strip()
-            assert not stripped or stripped.endswith((";", "{", "}")), stripped
+        # Each line ends a directive (";") or opens/closes a block; a directive may go on over
+        # several lines only as more quoted strings (as log_format does).
+        lines = [line.strip() for line in body.splitlines() if line.strip()]
+        for line, following in zip(lines, [*lines[1:], ""], strict=True):
+            ended = line.endswith((";", "{", "}"))
+            assert ended or following.startswith(("'", '"')), line
+            assert line.count("'") % 2 == 0 and line.count('"') % 2 == 0, line
         return
     crt, key = _self_signed(tmp_path)
     site = (
