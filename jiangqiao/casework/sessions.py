@@ -743,7 +743,7 @@ def sniff_evidence(data: bytes, filename: str) -> tuple[str, str]:
 def evidence_add(
     *, actor: Any, record: ServiceRecord, upload: Any, caption: str = ""
 ) -> SessionEvidence:
-    """Attach an evidence file (type sniffed, size capped, stored privately)."""
+    """Attach an evidence file (type sniffed, size capped, photos cleaned, stored privately)."""
     _may_add_parts(actor, record)
     if upload is None:
         raise BusinessError("佐证材料：请选择文件", field="file")
@@ -758,6 +758,10 @@ def evidence_add(
     kind, ext = sniff_evidence(data, name)
     if SessionEvidence.objects.filter(session=record).count() >= EVIDENCE_MAX_FILES:
         raise BusinessError(f"佐证材料：每条服务记录最多 {EVIDENCE_MAX_FILES} 个文件", field="file")
+    if files.FILE_TYPES[kind].photo:
+        # As a demand's photos: upright, without EXIF (GPS position, camera, time); a photo that
+        # does not decode is refused naming the field.
+        data = files.clean_photo(data, kind, label="佐证材料").data
     caption = normalize(str(caption or ""))
     if len(caption) > 200:
         raise BusinessError("佐证材料说明：最多 200 个字", field="caption")

@@ -4,6 +4,8 @@ offer page; skill upgrades, benefit verification, evidence files."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import itertools
 from decimal import Decimal
 from typing import Any
@@ -356,7 +358,16 @@ class TestServiceRecordApi(CrudApiTests):
 # The craftsman logs his own sessions; problems, skill upgrades, benefit, evidence
 # ----------------------------------------------------------------------------------------------
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -531,6 +542,28 @@ class TestCraftsmanSessions(WorldTestCase):
         with self.assertRaisesRegex(BusinessError, "尚未填写效益估算"):
             services.session_verify_benefit(actor=self.verifier, record=none)
 
+    def test_evidence_photos_lose_their_gps_and_a_broken_photo_is_refused(self) -> None:
+        from PIL import Image
+
+        from jiangqiao.demands.tests.test_attachments import GPS_TAG, photo_bytes
+
+        record = self.log()
+        original = photo_bytes((40, 20))
+        self.assertIn(GPS_TAG, Image.open(io.BytesIO(original)).getexif())
+        row = services.evidence_add(
+            actor=self.me, record=record, upload=_upload("现场.jpg", original)
+        )
+        with row.file.open("rb") as fh:
+            stored = fh.read()
+        image = Image.open(io.BytesIO(stored))
+        self.assertEqual(len(image.getexif()), 0)
+        self.assertEqual(image.size, (20, 40))  # turned upright by its EXIF orientation
+        self.assertEqual((row.size, row.sha256), (len(stored), hashlib.sha256(stored).hexdigest()))
+        broken = original[: len(original) // 2]
+        with self.assertRaisesRegex(BusinessError, "佐证材料：图片文件已损坏或无法识别"):
+            services.evidence_add(actor=self.me, record=record, upload=_upload("坏.jpg", broken))
+        self.assertEqual(list(record.evidence.all()), [row])
+
     def test_evidence_is_sniffed_capped_private_and_downloaded_only_in_scope(self) -> None:
         record = self.log()
         row = services.evidence_add(
@@ -559,7 +592,9 @@ class TestCraftsmanSessions(WorldTestCase):
         self.client.force_login(self.me)
         response = self.client.get(row.get_absolute_url())
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(b"".join(response.streaming_content), PNG)
+        with row.file.open("rb") as fh:
+            stored = fh.read()
+        self.assertEqual(b"".join(response.streaming_content), stored)
         self.assertEqual(response["Content-Type"], "image/png")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
         self.client.force_login(self.staff)
@@ -580,7 +615,7 @@ class TestCraftsmanSessions(WorldTestCase):
             )
         self.assertEqual(response.status_code, 200)
         text = response.content.decode()
-        self.assertIn("佐证材料：文件大小 72 字节，超过上限 32 字节", text)
+        self.assertIn(f"佐证材料：文件大小 {len(PNG)} 字节，超过上限 32 字节", text)
         self.assertNotIn("佐证材料：佐证材料", text)
         self.assertEqual(record.evidence.count(), 0)
         # Under the limit the same file is taken.
