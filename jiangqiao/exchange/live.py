@@ -41,6 +41,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from jiangqiao.core.choices import BusinessType, OperationStatus
+from jiangqiao.core.crypto import decrypt_bytes, encrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import ChangeLog
 from jiangqiao.core.operations import record_operation
@@ -213,11 +214,17 @@ def _prepare(peer: ExchangePeer) -> None:
     _update(
         peer,
         pending_key=key,
-        pending_content=content,
+        pending_content=encrypt_bytes(content),
         pending_cursor_to=batch.cursor_to,
         pending_batch=batch,
         attempts=0,
     )
+
+
+def pending_body(peer: ExchangePeer) -> bytes:
+    """The pending batch as sent: kept encrypted with the field key until it is acknowledged
+    (with ``pii=full`` it carries personal data such as mobiles in clear)."""
+    return decrypt_bytes(bytes(peer.pending_content)) if peer.pending_content else b""
 
 
 def _post(peer: ExchangePeer) -> tuple[int, dict[str, Any]]:
@@ -225,7 +232,7 @@ def _post(peer: ExchangePeer) -> tuple[int, dict[str, Any]]:
     # The scheme is checked when the peer is saved (http/https only).
     request = urllib.request.Request(  # noqa: S310
         peer.base_url.rstrip("/") + RECEIVE_PATH,
-        data=bytes(peer.pending_content or b""),
+        data=pending_body(peer),
         method="POST",
         headers={
             "Authorization": f"Token {peer.token}",

@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 
-from jiangqiao.core.crypto import EncryptedTextField
+from jiangqiao.core.crypto import EncryptedFileField, EncryptedTextField
 from jiangqiao.core.models import OrgOwnedModel
 
 from .choices import BatchStatus, Direction, FileKind, PiiMode, RecordType
@@ -159,7 +159,9 @@ class ExchangePeer(OrgOwnedModel):
     is_active = models.BooleanField("启用", default=True)
     acked_cursor = models.BigIntegerField("对方已确认的游标", default=0, editable=False)
     pending_key = models.CharField("待确认批次", max_length=64, blank=True, editable=False)
-    pending_content = models.BinaryField("待确认批次内容", null=True, blank=True, editable=False)
+    pending_content = EncryptedFileField(
+        "待确认批次内容（加密）", null=True, blank=True, editable=False
+    )
     pending_cursor_to = models.BigIntegerField("待确认批次截止游标", null=True, editable=False)
     pending_batch = models.ForeignKey(
         ExchangeBatch,

@@ -8,6 +8,7 @@ two-process run is ``test_live_two_instances.py``.
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiangqiao.accounts import services as account_services
+from jiangqiao.core.crypto import decrypt_bytes
 from jiangqiao.core.exceptions import BusinessError
 from jiangqiao.core.models import OperationLog
 from jiangqiao.core.testing.personas import make_user
@@ -84,7 +86,7 @@ class Wire:
         try:
             response = Client().post(
                 RECEIVE,
-                data=bytes(peer.pending_content or b""),
+                data=live.pending_body(peer),
                 content_type="application/x-ndjson",
                 HTTP_AUTHORIZATION=f"Token {peer.token}",
                 HTTP_X_EXCHANGE_BATCH=peer.pending_key,
@@ -222,6 +224,34 @@ def test_a_receiver_that_cannot_be_reached_keeps_the_batch(world, peer):
     assert peer.lease_until is None  # the next attempt is not blocked
     log = OperationLog.objects.filter(action__contains="向交换对端“全国平台”同步").latest("pk")
     assert log.status == "fail"
+
+
+def test_the_batch_waiting_for_its_answer_is_kept_encrypted(world, peer, province):
+    ExchangePeer.objects.filter(pk=peer.pk).update(base_url="http://127.0.0.1:9")
+    peer.refresh_from_db()
+    assert live.peer_sync(peer=peer) == "failed"
+    peer.refresh_from_db()
+    stored = bytes(peer.pending_content)
+    body = live.pending_body(peer)
+    # What is sent names the province's enterprise; what the database holds does not.
+    assert province.enterprise.name.encode() in body
+    assert province.enterprise.name.encode() not in stored
+    assert body.split(b"\n", 1)[0] not in stored
+    assert decrypt_bytes(stored) == body
+
+
+def test_the_migration_encrypts_a_batch_left_waiting_in_clear_and_back(world, peer):
+    from django.apps import apps
+
+    step = importlib.import_module("jiangqiao.exchange.migrations.0003_encrypt_pending_batch")
+    clear = b'{"format": "jiangqiao-exchange"}\n'
+    ExchangePeer.objects.filter(pk=peer.pk).update(pending_key=KEY, pending_content=clear)
+    step.encrypt_pending(apps, None)
+    peer.refresh_from_db()
+    assert bytes(peer.pending_content) != clear and live.pending_body(peer) == clear
+    step.decrypt_pending(apps, None)
+    peer.refresh_from_db()
+    assert bytes(peer.pending_content) == clear
 
 
 def test_conflicts_are_recorded_on_both_sides(world, peer, wire, province):
