@@ -612,6 +612,15 @@ JIANGQIAO_EVIDENCE_MAX_BYTES = env.int("JIANGQIAO_EVIDENCE_MAX_BYTES", default=1
 # demand. Kept privately like the evidence, downloaded only within the demand's scope.
 JIANGQIAO_ATTACHMENT_MAX_BYTES = env.int("JIANGQIAO_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 JIANGQIAO_ATTACHMENT_MAX_FILES = env.int("JIANGQIAO_ATTACHMENT_MAX_FILES", default=10)
+# One-time SMS codes (accounts/phone_codes.py; 企业自助注册, 代录确认): lifetime, wrong entries
+# before a pause and its length, the wait before a new code, codes per mobile and per client
+# address in an hour. Each at least 1.
+JIANGQIAO_SMS_CODE_TTL_MINUTES = max(1, env.int("JIANGQIAO_SMS_CODE_TTL_MINUTES", default=10))
+JIANGQIAO_SMS_CODE_MAX_ATTEMPTS = max(1, env.int("JIANGQIAO_SMS_CODE_MAX_ATTEMPTS", default=5))
+JIANGQIAO_SMS_CODE_PAUSE_MINUTES = max(1, env.int("JIANGQIAO_SMS_CODE_PAUSE_MINUTES", default=15))
+JIANGQIAO_SMS_CODE_RESEND_SECONDS = max(1, env.int("JIANGQIAO_SMS_CODE_RESEND_SECONDS", default=60))
+JIANGQIAO_SMS_CODE_MOBILE_HOURLY = max(1, env.int("JIANGQIAO_SMS_CODE_MOBILE_HOURLY", default=5))
+JIANGQIAO_SMS_CODE_CLIENT_HOURLY = max(1, env.int("JIANGQIAO_SMS_CODE_CLIENT_HOURLY", default=20))
 # Virus scanning of uploads (core/scanning.py, docs/security.md): a class with scan(data, name);
 # empty records files as 未扫描. ClamdScanner talks to a local clamd by unix socket or loopback TCP.
 JIANGQIAO_VIRUS_SCANNER = env.str("JIANGQIAO_VIRUS_SCANNER", default="")

@@ -4,12 +4,15 @@
 provider interface (``core.channels``; the shipped backend only logs). ``code_verify`` checks a
 typed code and ``code_consume`` uses it up inside the caller's transaction. The rules:
 
-* a code lives ``CODE_TTL`` (10 minutes) and confirms only its ``purpose`` and ``subject``;
-* ``MAX_ATTEMPTS`` (5) wrong entries pause that purpose and mobile for ``PAUSE`` (15 minutes):
+* a code lives ``code_ttl`` (10 minutes) and confirms only its ``purpose`` and ``subject``;
+* ``max_attempts`` (5) wrong entries pause that purpose and mobile for ``pause`` (15 minutes):
   no code is checked or sent for it until then, and the message says how long;
-* a new code for the same mobile waits ``RESEND_INTERVAL`` (60 seconds) and replaces the earlier
-  one; at most ``MOBILE_HOURLY_CAP`` codes per mobile and ``CLIENT_HOURLY_CAP`` per client
-  address are sent in an hour;
+* a new code for the same mobile waits ``resend_interval`` (60 seconds) and replaces the earlier
+  one; at most ``mobile_hourly_cap`` codes per mobile and ``client_hourly_cap`` per client
+  address are sent in an hour.
+
+The figures in brackets are the defaults; a deployment sets them with the ``JIANGQIAO_SMS_CODE_*``
+settings (``limits()``, deploy/jiangqiao.env.example);
 * a used code never confirms again (a conditional update: of two submissions of the same code
   exactly one wins).
 
@@ -21,9 +24,11 @@ from __future__ import annotations
 
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -35,12 +40,29 @@ from jiangqiao.core.identifiers import IdentifierError, mask_mobile, normalize_m
 from .choices import CodePurpose
 from .models import PhoneCode
 
-CODE_TTL = timedelta(minutes=10)
-MAX_ATTEMPTS = 5
-PAUSE = timedelta(minutes=15)
-RESEND_INTERVAL = timedelta(seconds=60)
-MOBILE_HOURLY_CAP = 5
-CLIENT_HOURLY_CAP = 20
+
+@dataclass(frozen=True)
+class CodeLimits:
+    code_ttl: timedelta
+    max_attempts: int
+    pause: timedelta
+    resend_interval: timedelta
+    mobile_hourly_cap: int
+    client_hourly_cap: int
+
+
+def limits() -> CodeLimits:
+    """The one-time code rules of this deployment (settings ``JIANGQIAO_SMS_CODE_*``)."""
+    return CodeLimits(
+        code_ttl=timedelta(minutes=settings.JIANGQIAO_SMS_CODE_TTL_MINUTES),
+        max_attempts=settings.JIANGQIAO_SMS_CODE_MAX_ATTEMPTS,
+        pause=timedelta(minutes=settings.JIANGQIAO_SMS_CODE_PAUSE_MINUTES),
+        resend_interval=timedelta(seconds=settings.JIANGQIAO_SMS_CODE_RESEND_SECONDS),
+        mobile_hourly_cap=settings.JIANGQIAO_SMS_CODE_MOBILE_HOURLY,
+        client_hourly_cap=settings.JIANGQIAO_SMS_CODE_CLIENT_HOURLY,
+    )
+
+
 #: Rows older than this are deleted when a new code is sent (they confirm nothing any more).
 KEEP = timedelta(days=1)
 CODE_LABEL = "验证码"
@@ -116,24 +138,25 @@ def code_send(
         .order_by("-created_at")
         .first()
     )
-    if last is not None and last.created_at > now - RESEND_INTERVAL:
-        wait = math.ceil((last.created_at + RESEND_INTERVAL - now).total_seconds())
+    rules = limits()
+    if last is not None and last.created_at > now - rules.resend_interval:
+        wait = math.ceil((last.created_at + rules.resend_interval - now).total_seconds())
         raise BusinessError(
             f"{CODE_LABEL}：发送过于频繁，请 {max(1, wait)} 秒后再获取", field="code"
         )
     hour_ago = now - timedelta(hours=1)
     if PhoneCode.objects.filter(mobile_index=index, created_at__gte=hour_ago).count() >= (
-        MOBILE_HOURLY_CAP
+        rules.mobile_hourly_cap
     ):
         raise BusinessError(
-            f"{MOBILE_LABEL}：该号码一小时内获取验证码次数已达 {MOBILE_HOURLY_CAP} 次，请稍后再试",
+            f"{MOBILE_LABEL}：该号码一小时内获取验证码次数已达 {rules.mobile_hourly_cap} 次，请稍后再试",
             field="mobile",
         )
     client_index = blind_index(client or "", purpose="client-ip")
     if (
         client_index
         and PhoneCode.objects.filter(client_index=client_index, created_at__gte=hour_ago).count()
-        >= CLIENT_HOURLY_CAP
+        >= rules.client_hourly_cap
     ):
         raise BusinessError(
             f"{CODE_LABEL}：当前网络一小时内获取验证码次数过多，请稍后再试", field="code"
@@ -152,11 +175,11 @@ def code_send(
         client_index=client_index,
         salt=salt,
         code_hash=_hash(code, salt),
-        expires_at=now + CODE_TTL,
+        expires_at=now + rules.code_ttl,
         sent_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=now,
     )
-    text = TEXTS[CodePurpose(purpose)].format(code=code, minutes=_minutes(CODE_TTL))
+    text = TEXTS[CodePurpose(purpose)].format(code=code, minutes=_minutes(rules.code_ttl))
     transaction.on_commit(lambda: _deliver(mobile, text))
     return row
 
@@ -168,7 +191,7 @@ def _deliver(mobile: str, text: str) -> None:
 
 
 def sent_message(mobile: str) -> str:
-    return f"验证码已发送至 {mask_mobile(mobile)}，{_minutes(CODE_TTL)} 分钟内有效"
+    return f"验证码已发送至 {mask_mobile(mobile)}，{_minutes(limits().code_ttl)} 分钟内有效"
 
 
 def code_verify(*, purpose: str, mobile: str, code: str, subject: str = "") -> PhoneCode:
@@ -205,14 +228,15 @@ def code_verify(*, purpose: str, mobile: str, code: str, subject: str = "") -> P
             return row
         row.attempts += 1
         fields = ["attempts"]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.paused_until = now + PAUSE
+        rules = limits()
+        if row.attempts >= rules.max_attempts:
+            row.paused_until = now + rules.pause
             row.expires_at = now
             fields += ["paused_until", "expires_at"]
         row.save(update_fields=fields)
     if row.paused_until is not None:
         raise BusinessError(pause_message(row.paused_until, now), field="code")
-    left = MAX_ATTEMPTS - row.attempts
+    left = rules.max_attempts - row.attempts
     raise BusinessError(f"{CODE_LABEL}：不正确，还可再试 {left} 次", field="code")
 
 

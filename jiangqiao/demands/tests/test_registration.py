@@ -364,6 +364,20 @@ class TestCodes(RegistrationPage):
             fresh = self._send()
             self.assertEqual(self._verify(fresh).purpose, CodePurpose.REGISTRATION)
 
+    def test_a_deployment_sets_its_own_limits(self) -> None:
+        with self.settings(
+            JIANGQIAO_SMS_CODE_MAX_ATTEMPTS=2,
+            JIANGQIAO_SMS_CODE_PAUSE_MINUTES=30,
+            JIANGQIAO_SMS_CODE_TTL_MINUTES=3,
+        ):
+            code = self._send()
+            row = PhoneCode.objects.get()
+            self.assertAlmostEqual((row.expires_at - row.created_at).total_seconds(), 180, delta=1)
+            with self.assertRaisesMessage(BusinessError, "验证码：不正确，还可再试 1 次"):
+                self._verify(wrong(code))
+            with self.assertRaisesMessage(BusinessError, "请 30 分钟后重新获取验证码"):
+                self._verify(wrong(code))
+
     def test_expired_code(self) -> None:
         code = self._send()
         with (
@@ -415,7 +429,7 @@ class TestCodes(RegistrationPage):
 
     def test_client_address_cap(self) -> None:
         now = timezone.now()
-        for n in range(phone_codes.CLIENT_HOURLY_CAP):
+        for n in range(phone_codes.limits().client_hourly_cap):
             with time_machine.travel(now + timedelta(seconds=n)):
                 phone_codes.code_send(
                     purpose=CodePurpose.REGISTRATION, mobile=f"137{n:08d}", client="10.0.0.9"
