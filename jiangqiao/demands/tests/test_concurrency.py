@@ -126,3 +126,36 @@ def test_concurrent_posts_with_one_idempotency_key_create_one_demand(committed_w
     assert Demand.objects.filter(enterprise=enterprise).count() == 1
     only = Demand.objects.get(enterprise=enterprise).pk
     assert sorted(results) == [(201, only)] * 4
+
+
+def test_the_same_problem_sent_four_times_at_once_makes_one_demand(committed_world: Any) -> None:
+    from jiangqiao.demands import services
+    from jiangqiao.demands.duplicates import DuplicateDemand
+
+    world = committed_world
+    enterprise = make_enterprise(world.county_a1, world.city_admin_a)
+    data = {
+        "kind": "tech_problem",
+        "category": "equipment",
+        "title": "数控机床主轴高速运转异响",
+        "description": "两台立式加工中心主轴在高转速时异响，厂家售后排期长，担心精度下降。",
+    }
+
+    def send() -> int:
+        return services.demand_create(
+            actor=world.city_admin_a,
+            enterprise=enterprise,
+            data=dict(data),
+            submit=True,
+            check_duplicates=True,  # as the phone form, the staff form and the API call it
+        ).pk
+
+    results, errors = _run_in_threads([send for _ in range(4)])
+    # The enterprise's row is locked while the check runs: the first one in saves, the others
+    # see it and are refused as the same text (which no confirmation lets through).
+    assert len(results) == 1, errors
+    assert len(errors) == 3 and all(isinstance(e, DuplicateDemand) and e.same_text for e in errors)
+    assert (
+        list(Demand.objects.filter(enterprise=enterprise).values_list("pk", flat=True)) == results
+    )
+    assert Demand.objects.get(pk=results[0]).number
