@@ -14,6 +14,9 @@ enterprise's row: two submissions of the same text a moment apart are serialised
 finds the first. A similar demand stops the save with :class:`DuplicateDemand` until the user
 confirms “这是另一个问题” (``duplicate_confirmed=True``, recorded in the new demand's history and
 the operation log); an identical text cannot be confirmed — it is the same demand.
+``demand_update(check_duplicates=True)`` does the same when an edit of a draft, a submitted or a
+returned demand changes its text, kind or category (:func:`edited_fields`), the demand itself left
+out.
 """
 
 from __future__ import annotations
@@ -151,6 +154,20 @@ def similar_open_demands(
     if not _text(data, "title"):
         return []
     return similar_among(data, open_candidates(user, enterprise, exclude=exclude))
+
+
+#: The fields compared: an edit that changes one of them is checked again.
+COMPARED_FIELDS = ("title", "description", "kind", "category")
+
+
+def edited_fields(demand: Demand, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The compared fields of ``demand`` as ``data`` would leave them, or ``None`` if the edit
+    changes none of them (spacing, width and case aside: a form sending the text back unchanged
+    is no change)."""
+    after = {n: data.get(n, getattr(demand, n)) for n in COMPARED_FIELDS}
+    if all(_text(after, n) == normalize(getattr(demand, n) or "") for n in COMPARED_FIELDS):
+        return None
+    return after
 
 
 def confirmed_in(data: Any) -> bool:

@@ -697,11 +697,29 @@ def demand_create(
     return demand
 
 
+#: States in which an edit is checked for duplicates: a draft (to be submitted), a submitted
+#: demand not yet triaged, a returned one (to be resubmitted). Past triage the unit owns the
+#: demand and merges duplicates itself (合并重复需求), so an edit there is not checked.
+DUPLICATE_CHECK_STATUSES = ENTERPRISE_EDITABLE
+
+
 @transaction.atomic
 def demand_update(
-    *, actor: Any, demand: Demand, data: dict[str, Any], version: int | None = None
+    *,
+    actor: Any,
+    demand: Demand,
+    data: dict[str, Any],
+    version: int | None = None,
+    check_duplicates: bool = False,
+    duplicate_confirmed: bool = False,
 ) -> Demand:
-    """Change a demand's content (draft, submitted or triaged). Optimistic locking on ``version``."""
+    """Change a demand's content (draft, submitted or triaged). Optimistic locking on ``version``.
+
+    ``check_duplicates``: when the edit changes the compared fields (``duplicates.edited_fields``)
+    of a demand in ``DUPLICATE_CHECK_STATUSES``, run the check ``demand_create`` runs on a new
+    demand, the demand itself left out — ``duplicates.DuplicateDemand`` unless
+    ``duplicate_confirmed``, recorded in the history and the operation log.
+    """
     _check_fields(data, DEMAND_FIELDS)
     current = Demand.objects.select_for_update().select_related("enterprise").get(pk=demand.pk)
     assert_visible(Demand, actor, current.pk, "change")
@@ -719,6 +737,16 @@ def demand_update(
             if name in data and data[name] != getattr(current, name):
                 label = str(Demand._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
                 raise BusinessError(f"{label}由工会在受理时填写，企业不能修改", field=name)
+    confirmed_past: list[Any] = []
+    if check_duplicates and current.status in DUPLICATE_CHECK_STATUSES:
+        from . import duplicates
+
+        edited = duplicates.edited_fields(current, data)
+        if edited is not None:  # as on create: the enterprise's row locked, then compared
+            Enterprise.objects.select_for_update().filter(pk=current.enterprise_id).first()
+            confirmed_past = duplicates.check(
+                actor, current.enterprise, edited, confirmed=duplicate_confirmed, exclude=current.pk
+            )
     kept = list(current.preferred_craftsmen or [])
     for key, value in data.items():
         setattr(current, key, value)
@@ -730,6 +758,17 @@ def demand_update(
     current.save()
     _write_codes(current)
     assert_visible(Demand, actor, current.pk, "change")
+    if confirmed_past:
+        note = f"修改；{duplicates.confirmed_comment(confirmed_past)}"
+        _event(current, actor, current.status, current.status, note)
+        record_operation(
+            actor=actor,
+            module=MODULE_DEMAND,
+            business_type=BusinessType.UPDATE,
+            action=f"修改需求“{current}”",
+            target=current,
+            extra={"confirmed_not_duplicate_of": [s.demand.pk for s in confirmed_past]},
+        )
     return current
 
 

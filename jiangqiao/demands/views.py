@@ -305,25 +305,30 @@ class DemandEditView(ObjectEditView):
         return kwargs
 
     def save_form(self, form: DemandForm, obj: Demand | None) -> Demand:
-        if obj is None:
-            try:
+        # New or edited, a demand like an open one of the enterprise is refused until the user
+        # confirms; what was found is listed above the form (demands/_duplicates.html).
+        confirmed = confirmed_in(self.request.POST)
+        try:
+            if obj is None:
                 return services.demand_create(
                     actor=self.request.user,
                     enterprise=form.cleaned_data["enterprise"],
                     data=form.service_data(),
                     channel=Channel.OFFLINE,
                     check_duplicates=True,
-                    duplicate_confirmed=confirmed_in(self.request.POST),
+                    duplicate_confirmed=confirmed,
                 )
-            except DuplicateDemand as exc:
-                self.duplicate = exc  # listed above the form (demands/_duplicates.html)
-                raise
-        return services.demand_update(
-            actor=self.request.user,
-            demand=obj,
-            data=form.service_data(),
-            version=version_from(self.request.POST),
-        )
+            return services.demand_update(
+                actor=self.request.user,
+                demand=obj,
+                data=form.service_data(),
+                version=version_from(self.request.POST),
+                check_duplicates=True,
+                duplicate_confirmed=confirmed,
+            )
+        except DuplicateDemand as exc:
+            self.duplicate = exc
+            raise
 
 
 class DemandSubmitView(CampaignSubmitMixin, SubmitOnceMixin, ScopedMixin, View):

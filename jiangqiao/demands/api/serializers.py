@@ -200,7 +200,7 @@ class DemandSerializer(BriefSerializerMixin, serializers.ModelSerializer[Demand]
         write_only=True,
         required=False,
         default=False,
-        help_text="新增时：确认与相似的在办需求不是同一个问题（收到 409 相似需求提示后再次提交）",
+        help_text="新增或修改时：确认与相似的在办需求不是同一个问题（收到 409 相似需求提示后再次提交）",
     )
     merged_into: serializers.SlugRelatedField[Demand] = serializers.SlugRelatedField(
         slug_field="number",

@@ -123,6 +123,21 @@ class DemandViewSet(ScopedModelViewSet):
             # Raised inside the creating transaction (rolled back, an Idempotency-Key freed).
             return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
 
+    @extend_schema(
+        responses={
+            200: DemandSerializer,
+            409: OpenApiResponse(
+                description="修改草稿、已提交或待补充需求的标题、描述、类型或类别后，与本企业另一在办"
+                "需求相似（同新增：带 confirm_not_duplicate=true 再次提交；内容完全相同的不能确认）"
+            ),
+        },
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().update(request, *args, **kwargs)
+        except DuplicateDemand as exc:  # the update's transaction rolled back: nothing changed
+            return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
+
     def _create_once(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         raw_key = request.headers.get(services.IDEMPOTENCY_KEY_HEADER)
         if raw_key is None:
@@ -173,4 +188,6 @@ class DemandViewSet(ScopedModelViewSet):
             demand=serializer.instance,
             data=_data(data, DEMAND_WRITE_SKIP),
             version=self.expected_version(),
+            check_duplicates=True,
+            duplicate_confirmed=bool(data.get("confirm_not_duplicate")),
         )

@@ -62,6 +62,17 @@ class DuplicateBase(Base):
         )
         self.url = reverse("demands:demand_submit")
 
+    def other_enterprise(self) -> tuple[Any, Any]:
+        """Another enterprise of the same county and its contact."""
+        other_user = make_user("ent_b_contact", self.world.county_a1, role("enterprise_contact"))
+        other = services.enterprise_create(
+            actor=self.staff_a1,
+            org=self.world.county_a1,
+            data={"uscc": new_uscc("440305"), "name": "宝安五金制品厂", "region_code": "440305"},
+        )
+        services.contact_add(actor=self.staff_a1, enterprise=other, name="李厂长", user=other_user)
+        return other, other_user
+
     def phone_post(self, data: dict[str, Any], **extra: Any) -> Any:
         page = self.client.get(self.url).content.decode()
         token = TOKEN.search(page)
@@ -75,13 +86,7 @@ class NobodyLearnsOfOthersDemands(DuplicateBase):
     __test__ = True
 
     def test_a_contact_of_another_enterprise_never_learns_of_a_similar_demand(self) -> None:
-        other_user = make_user("ent_b_contact", self.world.county_a1, role("enterprise_contact"))
-        other = services.enterprise_create(
-            actor=self.staff_a1,
-            org=self.world.county_a1,
-            data={"uscc": new_uscc("440305"), "name": "宝安五金制品厂", "region_code": "440305"},
-        )
-        services.contact_add(actor=self.staff_a1, enterprise=other, name="李厂长", user=other_user)
+        _, other_user = self.other_enterprise()
         self.login(other_user)
         # The same text for his own enterprise: saved at once, nothing about the first.
         response = self.phone_post(dict(SPINDLE))
