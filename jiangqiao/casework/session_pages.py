@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -541,8 +541,14 @@ class EvidenceDownloadView(ScopedMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FileResponse:
         row = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        try:
+            handle = row.file.open("rb")
+        except files.UnreadableFile:
+            raise Http404("佐证材料文件无法解密，请联系系统管理员") from None
+        except FileNotFoundError:
+            raise Http404("佐证材料文件不存在") from None
         response = FileResponse(
-            row.file.open("rb"),
+            handle,
             as_attachment=row.kind not in files.INLINE_KINDS,
             filename=row.name,
             content_type=files.content_type(row.kind),

@@ -3,7 +3,13 @@
 Used by every upload that stores a file for later download through a scoped view (the evidence of
 service sessions, the attachments of demands):
 
-* :class:`PrivateStorage` keeps files under ``JIANGQIAO_PRIVATE_ROOT``, never under a public URL;
+* :class:`PrivateStorage` keeps files under ``JIANGQIAO_PRIVATE_ROOT``, never under a public URL,
+  **encrypted with the field key** (``crypto.encrypt_bytes``): ``_save`` encrypts, ``_open``
+  decrypts, so ``row.file.open()`` and ``FileResponse`` see the clean bytes; a file written in
+  clear before encryption (it does not start with the ``v1:`` header, which no accepted type
+  does) is still read as it is, until ``manage.py rotate_field_key`` encrypts it; a file no
+  configured key opens raises :class:`UnreadableFile` (a ``FileNotFoundError``: the views answer
+  404) and is logged;
 * :func:`sniff` tells a file's type from its content and refuses an extension that disagrees (a
   ``.jpg`` that is an HTML page or a program); :data:`FILE_TYPES` lists the known types;
 * :func:`safe_name` keeps the file name people chose, without path parts or control characters;
@@ -28,20 +34,70 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
+from . import crypto
 from .exceptions import BusinessError
 
 logger = logging.getLogger(__name__)
 
 
+#: The first bytes of a file encrypted with ``crypto.encrypt_bytes``; no accepted type starts so.
+ENCRYPTED_HEADER = b"v1:"
+#: What encryption adds to a file: the header, the nonce (12) and the GCM tag (16).
+ENCRYPTED_OVERHEAD = len(ENCRYPTED_HEADER) + 12 + 16
+
+
+class UnreadableFile(FileNotFoundError):
+    """A private file that no configured field key opens (``rotate_field_key`` names it)."""
+
+
+def is_encrypted(blob: bytes) -> bool:
+    return bytes(blob[: len(ENCRYPTED_HEADER)]) == ENCRYPTED_HEADER
+
+
+def private_bytes(blob: bytes, name: str) -> bytes:
+    """The clean bytes of a stored private file (a clear legacy file as it is)."""
+    if not is_encrypted(blob):
+        return blob
+    try:
+        return crypto.decrypt_bytes(blob)
+    except (InvalidTag, ValueError):
+        logger.error(
+            "私有文件无法用任何已配置的字段加密密钥解密（运行 manage.py rotate_field_key 查看）：%s",
+            name,
+        )
+        raise UnreadableFile(f"文件无法解密：{name}") from None
+
+
 class PrivateStorage(FileSystemStorage):
-    """Files under ``JIANGQIAO_PRIVATE_ROOT`` (var/private), never served by URL.
+    """Files under ``JIANGQIAO_PRIVATE_ROOT`` (var/private), never served by URL, encrypted at rest.
 
     The location is read from the settings on each use (tests point it at a temporary folder).
+    Files are small (the upload limits), so each is encrypted and decrypted whole in memory.
     """
+
+    def _save(self, name: str, content: Any) -> str:
+        data = b"".join(content.chunks())  # chunks() starts from the beginning
+        blob = crypto.encrypt_bytes(data)
+        return str(super()._save(name, ContentFile(blob)))  # type: ignore[misc]
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        if any(flag in mode for flag in "wa+"):
+            raise ValueError("私有文件只能读取，写入请通过 save()")
+        with super()._open(name, "rb") as handle:  # type: ignore[misc]
+            blob = handle.read()
+        return File(io.BytesIO(private_bytes(blob, name)), name=name)
+
+    def size(self, name: str) -> int:
+        raw = int(super().size(name))
+        with open(self.path(name), "rb") as handle:
+            head = handle.read(len(ENCRYPTED_HEADER))
+        return raw - ENCRYPTED_OVERHEAD if is_encrypted(head) else raw
 
     @property  # type: ignore[override]
     def base_location(self) -> str:

@@ -6,7 +6,10 @@ Three kinds of ciphertext are rewritten:
 * every ``EncryptedFileField`` value: files kept in the database (uploaded import workbooks, their
   error workbooks, PIPL access copies), read a few rows at a time because each can be megabytes;
 * every stored export file under ``EXPORT_DIR`` (list exports, 上报统计表), which job results name:
-  a file is replaced whole (written beside it, then renamed over it), so its name stays valid.
+  a file is replaced whole (written beside it, then renamed over it), so its name stays valid;
+* every private file under ``JIANGQIAO_PRIVATE_ROOT`` (``core.files.PrivateStorage``: demand
+  attachments and their thumbnails, service-session evidence), replaced in place the same way; a
+  file still in clear (written before private files were encrypted) is encrypted on the way.
 
 Rows are read in primary-key batches, each batch in its own transaction and locked with
 ``SELECT ... FOR UPDATE`` where the database supports it; a value is rewritten only if it is still the
@@ -21,6 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,8 @@ FILE_BATCH = 20
 MAX_NAMED = 200
 #: Where the stored export files are named in a report of unreadable values.
 STORED_FILES = "导出文件"
+#: Where the private files (attachments, evidence) are named in a report.
+PRIVATE_FILES = "私有文件"
 
 Decrypt = Callable[[Any], tuple[Any, int]]
 Encrypt = Callable[[Any], Any]
@@ -58,6 +64,9 @@ class RotationReport:
     rows: int = 0
     fields: Tally = field(default_factory=Tally)
     files: Tally = field(default_factory=Tally)
+    private: Tally = field(default_factory=Tally)
+    #: Private files found in clear and encrypted (counted in ``private.rewritten`` too).
+    private_clear: int = 0
     unreadable: list[tuple[str, object, str]] = field(default_factory=list)
     unreadable_count: int = 0
 
@@ -160,7 +169,11 @@ def _replace_file(name: str, blob: bytes) -> bool:
         default_storage.delete(name)
         default_storage.save(name, ContentFile(blob))
         return True
-    path = Path(default_storage.path(name))
+    return _replace_path(Path(default_storage.path(name)), blob)
+
+
+def _replace_path(path: Path, blob: bytes) -> bool:
+    """Write ``blob`` beside ``path`` and rename it over ``path``; False if ``path`` is gone."""
     if not path.exists():
         return False  # expired and cleaned up meanwhile
     spare = path.with_name(f".{path.name}.{os.getpid()}.rotating")
@@ -168,6 +181,36 @@ def _replace_file(name: str, blob: bytes) -> bool:
     os.chmod(spare, path.stat().st_mode & 0o777)
     os.replace(spare, path)
     return True
+
+
+def _rewrite_file(
+    report: RotationReport,
+    tally: Tally,
+    blob: bytes,
+    *,
+    label: str,
+    name: str,
+    replace: Callable[[bytes], bool],
+    clear: bool = False,
+) -> bool:
+    """Re-encrypt one stored file under the primary key (``clear``: it is not encrypted yet, encrypt
+    it); ``replace`` puts the new bytes in its place. True if it was rewritten."""
+    tally.values += 1
+    data = blob
+    if not clear:
+        try:
+            data, position = crypto.decrypt_bytes_with_key_index(blob)
+        except (InvalidTag, ValueError):
+            report.refuse(label, name, "")
+            return False
+        if position == 0:
+            tally.already_primary += 1
+            return False
+    if replace(crypto.encrypt_bytes(data)):
+        tally.rewritten += 1
+        return True
+    tally.changed_meanwhile += 1
+    return False
 
 
 def _rotate_stored_files(report: RotationReport) -> tuple[int, int]:
@@ -178,7 +221,6 @@ def _rotate_stored_files(report: RotationReport) -> tuple[int, int]:
         _, names = default_storage.listdir(EXPORT_DIR)
     except (OSError, RuntimeError):  # no export yet, or a storage that cannot list
         return 0, 0
-    tally = report.files
     seen = rewritten = 0
     for base in sorted(names):
         if not base.endswith(".enc"):
@@ -190,20 +232,46 @@ def _rotate_stored_files(report: RotationReport) -> tuple[int, int]:
         except (FileNotFoundError, OSError):
             continue  # expired and cleaned up meanwhile
         seen += 1
-        tally.values += 1
-        try:
-            data, position = crypto.decrypt_bytes_with_key_index(blob)
-        except (InvalidTag, ValueError):
-            report.refuse(STORED_FILES, name, "")
-            continue
-        if position == 0:
-            tally.already_primary += 1
-            continue
-        if _replace_file(name, crypto.encrypt_bytes(data)):
-            tally.rewritten += 1
+        replace = partial(_replace_file, name)
+        if _rewrite_file(
+            report, report.files, blob, label=STORED_FILES, name=name, replace=replace
+        ):
             rewritten += 1
-        else:
-            tally.changed_meanwhile += 1
+    return seen, rewritten
+
+
+def _rotate_private_files(report: RotationReport) -> tuple[int, int]:
+    """Rewrite (or encrypt, if still in clear) every private file; returns (files read, rewritten).
+
+    Read from disk directly (the storage would decrypt); dot files are a run's spare copies.
+    """
+    from jiangqiao.core.files import is_encrypted, private_storage
+
+    root = Path(private_storage().location)
+    seen = rewritten = 0
+    paths = sorted(root.rglob("*")) if root.is_dir() else []
+    for path in paths:
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            blob = path.read_bytes()
+        except (FileNotFoundError, OSError):
+            continue  # deleted meanwhile
+        seen += 1
+        clear = not is_encrypted(blob)
+        name = path.relative_to(root).as_posix()
+        replace = partial(_replace_path, path)
+        if _rewrite_file(
+            report,
+            report.private,
+            blob,
+            label=PRIVATE_FILES,
+            name=name,
+            replace=replace,
+            clear=clear,
+        ):
+            rewritten += 1
+            report.private_clear += int(clear)
     return seen, rewritten
 
 
@@ -250,4 +318,7 @@ def rotate(
     seen, rewritten = _rotate_stored_files(report)
     if progress:
         progress(f"{STORED_FILES}：{seen} 个，重新加密 {rewritten} 个文件")
+    seen, rewritten = _rotate_private_files(report)
+    if progress:
+        progress(f"{PRIVATE_FILES}：{seen} 个，重新加密 {rewritten} 个文件")
     return report

@@ -130,6 +130,8 @@ def attachment_context(user: Any, demand: Demand, *, read_only: bool = False) ->
 def _send(row: DemandAttachment, field: Any, *, kind: str, inline: bool) -> FileResponse:
     try:
         handle = field.open("rb")
+    except files.UnreadableFile:
+        raise Http404("附件文件无法解密，请联系系统管理员") from None
     except FileNotFoundError:
         raise Http404("附件文件不存在") from None
     response = FileResponse(

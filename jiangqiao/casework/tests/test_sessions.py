@@ -605,6 +605,40 @@ class TestCraftsmanSessions(WorldTestCase):
         # Nothing under MEDIA_URL serves it.
         self.assertEqual(self.client.get(f"/media/{row.file.name}").status_code, 404)
 
+    def test_evidence_is_encrypted_on_disk_and_downloads_byte_identical(self) -> None:
+        from pathlib import Path
+
+        from django.test import override_settings
+
+        record = self.log()
+        row = services.evidence_add(actor=self.me, record=record, upload=_upload("报告.pdf", PDF))
+        # Attack: whoever reads the disk (or a backup of it) does not see the document.
+        on_disk = Path(row.file.path).read_bytes()
+        self.assertNotIn(b"%PDF", on_disk)
+        self.assertNotIn(PDF[9:40], on_disk)
+        self.client.force_login(self.me)
+        response = self.client.get(row.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(b"".join(response.streaming_content), PDF)
+        self.assertEqual(int(response["Content-Length"]), len(PDF))
+        self.assertEqual(row.file.size, len(PDF))
+        # A file written in clear before the encryption still downloads as it is.
+        Path(row.file.path).write_bytes(PDF)
+        response = self.client.get(row.get_absolute_url())
+        self.assertEqual(b"".join(response.streaming_content), PDF)
+        # A file no configured key opens: a 404 with a log line, never a 500.
+        with override_settings(FIELD_ENCRYPTION_KEY="c3RyYW5nZXIta2V5LXN0cmFuZ2VyLWtleS1zdHJhbmdl"):
+            foreign = services.evidence_add(
+                actor=self.me, record=record, upload=_upload("外.pdf", PDF)
+            )
+        with self.assertLogs("jiangqiao.core.files", "ERROR") as logs:
+            response = self.client.get(foreign.get_absolute_url())
+        self.assertEqual(response.status_code, 404)
+        self.assertIn(foreign.file.name, logs.output[0])
+        # A file gone from the disk is a 404 too.
+        Path(row.file.path).unlink()
+        self.assertEqual(self.client.get(row.get_absolute_url()).status_code, 404)
+
     def test_an_oversized_evidence_file_on_the_page_names_the_field_and_saves_nothing(self) -> None:
         record = self.log()
         self.client.force_login(self.me)

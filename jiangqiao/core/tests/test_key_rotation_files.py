@@ -1,24 +1,29 @@
 """Key rotation and the files encrypted with the field key: after ``rotate_field_key`` the old key is
 retired, and every kind of stored file must still open (import workbooks, error workbooks, PIPL
-access copies, stored export files and 上报统计表). Before the rotation rewrote files, retiring the
+access copies, stored export files and 上报统计表, the private files: demand attachments, their
+thumbnails and service-session evidence, a legacy one still in clear included). Before the rotation rewrote files, retiring the
 key made each of them unreadable."""
 
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from jiangqiao.core import crypto
+from jiangqiao.casework.session_models import SessionEvidence
+from jiangqiao.core import crypto, files
 from jiangqiao.core.io import services as io_services
 from jiangqiao.core.io.exporting import download_response, read_stored_file, store_file
 from jiangqiao.core.models import ImportBatch, Job
 from jiangqiao.core.testing.sheets import xlsx
 from jiangqiao.dashboards import report
+from jiangqiao.demands.models import DemandAttachment
 from jiangqiao.privacy import services as privacy_services
 from jiangqiao.privacy.choices import RequestKind
 from jiangqiao.privacy.models import DataSubjectRequest
@@ -47,6 +52,7 @@ class StoredFilesRotationTests(PrivacyWorld):
     def setUp(self) -> None:
         super().setUp()
         self.temporary_dir_setting("MEDIA_ROOT")
+        self.private_root = Path(self.temporary_dir_setting("JIANGQIAO_PRIVATE_ROOT"))
 
     def stored_files(self) -> dict[str, object]:
         """One file of every kind, all under the key configured now."""
@@ -152,3 +158,103 @@ class StoredFilesRotationTests(PrivacyWorld):
         with override_settings(**retired()):
             dsr = DataSubjectRequest.objects.get(pk=files["dsr"])
             self.assertEqual(crypto.decrypt_bytes(bytes(dsr.export_data)), b"saved meanwhile")
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a thumbnail"
+
+
+class PrivateFilesRotationTests(PrivacyWorld):
+    """Demand attachments and session evidence, stored through their fields' own storage."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.private_root = Path(self.temporary_dir_setting("JIANGQIAO_PRIVATE_ROOT"))
+
+    def private_files(self) -> dict[str, tuple[object, bytes]]:
+        attachment = DemandAttachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+        thumbnail = DemandAttachment._meta.get_field("thumbnail").storage  # type: ignore[attr-defined]
+        evidence = SessionEvidence._meta.get_field("file").storage  # type: ignore[attr-defined]
+        stored = {
+            "attachment": (attachment, "demands/attachments/2026/12/a.pdf", PDF),
+            "thumbnail": (thumbnail, "demands/thumbnails/2026/12/a.jpg", JPEG),
+            "evidence": (evidence, "casework/evidence/2026/12/e.pdf", PDF + b"evidence"),
+        }
+        out: dict[str, tuple[object, bytes]] = {}
+        for key, (storage, name, data) in stored.items():
+            out[key] = (storage, data)
+            self.assertEqual(storage.save(name, ContentFile(data)), name)
+            self.assertNotIn(data[:8], (self.private_root / name).read_bytes())
+        # Written in clear before private files were encrypted.
+        legacy = self.private_root / "casework/evidence/2025/01/old.pdf"
+        legacy.parent.mkdir(parents=True)
+        legacy.write_bytes(PDF + b"legacy")
+        out["legacy"] = (evidence, PDF + b"legacy")
+        self.names = {
+            **{k: v[1] for k, v in stored.items()},
+            "legacy": "casework/evidence/2025/01/old.pdf",
+        }
+        return out
+
+    def opened(self, stored: dict[str, tuple[object, bytes]]) -> dict[str, bytes]:
+        result = {}
+        for key, (storage, _) in stored.items():
+            with storage.open(self.names[key], "rb") as handle:  # type: ignore[attr-defined]
+                result[key] = handle.read()
+        return result
+
+    def test_attachments_and_evidence_open_after_rotation_and_the_old_keys_retirement(self) -> None:
+        stored = self.private_files()
+        self.assertEqual(self.opened(stored), {k: v[1] for k, v in stored.items()})
+        with override_settings(**rotating()):
+            out = StringIO()
+            call_command("rotate_field_key", stdout=out)
+            self.assertIn("私有文件 4 个：重新加密 4 个（其中原为明文 1 个）", out.getvalue())
+            again = StringIO()
+            call_command("rotate_field_key", stdout=again)
+            self.assertIn(
+                "私有文件 4 个：重新加密 0 个（其中原为明文 0 个），已是主密钥 4 个",
+                again.getvalue(),
+            )
+            self.assertIn("无法解密 0 个", again.getvalue())
+        with override_settings(**retired()):
+            self.assertEqual(self.opened(stored), {k: v[1] for k, v in stored.items()})
+        legacy = (self.private_root / self.names["legacy"]).read_bytes()
+        self.assertTrue(files.is_encrypted(legacy))
+        self.assertNotIn(b"%PDF", legacy)
+        # No spare copy of the run is left beside the files.
+        self.assertEqual(list(self.private_root.rglob(".*")), [])
+
+    def test_without_any_old_key_the_run_only_encrypts_the_files_still_in_clear(self) -> None:
+        stored = self.private_files()
+        out = StringIO()
+        call_command("rotate_field_key", stdout=out)
+        self.assertIn(
+            "私有文件 4 个：重新加密 1 个（其中原为明文 1 个），已是主密钥 3 个", out.getvalue()
+        )
+        self.assertTrue(files.is_encrypted((self.private_root / self.names["legacy"]).read_bytes()))
+        self.assertEqual(self.opened(stored), {k: v[1] for k, v in stored.items()})
+
+    def test_without_the_rotation_retiring_the_key_makes_private_files_unreadable(self) -> None:
+        stored = self.private_files()
+        with override_settings(**retired()):
+            storage = stored["attachment"][0]
+            with self.assertRaises(files.UnreadableFile), self.assertLogs("jiangqiao.core.files"):
+                storage.open(self.names["attachment"], "rb")  # type: ignore[attr-defined]
+            # The clear legacy file is not concerned by keys.
+            with stored["legacy"][0].open(self.names["legacy"], "rb") as handle:  # type: ignore[attr-defined]
+                self.assertEqual(handle.read(), stored["legacy"][1])
+
+    def test_a_private_file_no_key_opens_is_named_and_fails_the_run(self) -> None:
+        stored = self.private_files()
+        with override_settings(FIELD_ENCRYPTION_KEY=STRANGER):
+            stored["attachment"][0].save(  # type: ignore[attr-defined]
+                "demands/attachments/2026/12/foreign.pdf", ContentFile(PDF)
+            )
+        err = StringIO()
+        with override_settings(**rotating()), self.assertRaisesMessage(CommandError, "无法"):
+            call_command("rotate_field_key", stdout=StringIO(), stderr=err)
+        self.assertIn("私有文件 demands/attachments/2026/12/foreign.pdf", err.getvalue())
+        # The readable ones were still rotated.
+        with override_settings(**retired()):
+            self.assertEqual(self.opened(stored), {k: v[1] for k, v in stored.items()})

@@ -320,6 +320,55 @@ class TestContentAndPhotos(AttachmentBase):
             self.add()
 
 
+class TestEncryptionAtRest(AttachmentBase):
+    """Attack first: the disk (or a copy of it) holds no readable file; downloads are unchanged."""
+
+    __test__ = True
+
+    def download(self, row: Any, *, thumbnail: bool = False) -> Any:
+        self.login(self.contact_user)
+        name = "demands:attachment_thumbnail" if thumbnail else "demands:attachment_download"
+        return self.client.get(reverse(name, args=[row.pk]))
+
+    def test_the_pdf_photo_and_thumbnail_are_encrypted_on_disk_and_download_unchanged(self) -> None:
+        pdf_bytes = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\n"
+        pdf = self.add("图纸.pdf", pdf_bytes)
+        photo = self.add()
+        for path in (pdf.file.path, photo.file.path, photo.thumbnail.path):
+            with self.subTest(path=path):
+                on_disk = Path(path).read_bytes()
+                self.assertFalse(on_disk.startswith((b"%PDF", b"\xff\xd8\xff")))
+                self.assertNotIn(b"%PDF", on_disk)
+                self.assertNotIn(b"JFIF", on_disk)
+        response = self.download(pdf)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(b"".join(response.streaming_content), pdf_bytes)
+        self.assertEqual(int(response["Content-Length"]), len(pdf_bytes))
+        self.assertEqual(pdf.file.size, len(pdf_bytes))
+        with photo.file.open("rb") as handle:
+            clean = handle.read()
+        self.assertTrue(clean.startswith(b"\xff\xd8\xff"))
+        self.assertEqual(b"".join(self.download(photo).streaming_content), clean)
+        thumb = b"".join(self.download(photo, thumbnail=True).streaming_content)
+        self.assertEqual(Image.open(io.BytesIO(thumb)).format, "JPEG")
+
+    def test_a_file_stored_in_clear_before_the_encryption_still_downloads(self) -> None:
+        pdf_bytes = b"%PDF-1.4\nlegacy\n"
+        row = self.add("旧.pdf", pdf_bytes)
+        Path(row.file.path).write_bytes(pdf_bytes)
+        self.assertEqual(b"".join(self.download(row).streaming_content), pdf_bytes)
+        self.assertEqual(row.file.size, len(pdf_bytes))
+
+    def test_a_file_no_key_opens_answers_404_and_is_logged(self) -> None:
+        with override_settings(FIELD_ENCRYPTION_KEY="c3RyYW5nZXIta2V5LXN0cmFuZ2VyLWtleS1zdHJhbmdl"):
+            row = self.add("外.pdf", b"%PDF-1.4\nforeign\n")
+        with self.assertLogs("jiangqiao.core.files", "ERROR") as logs:
+            response = self.download(row)
+        self.assertEqual(response.status_code, 404)
+        self.assertIn(row.file.name, logs.output[0])
+        self.assertNotIn(b"foreign", response.content)
+
+
 class TestScanning(AttachmentBase):
     __test__ = True
 

@@ -12,7 +12,7 @@ from jiangqiao.core import crypto, keyrotation
 class Command(BaseCommand):
     help = (
         "字段加密密钥轮换：把所有加密字段、数据库中的加密文件（导入文件、错误数据表、个人信息副本）"
-        "和已保存的导出文件用主密钥 JIANGQIAO_FIELD_ENCRYPTION_KEY 重新加密，"
+        "、已保存的导出文件和私有文件（需求附件、服务佐证材料；仍为明文的顺带加密）用主密钥 JIANGQIAO_FIELD_ENCRYPTION_KEY 重新加密，"
         "旧密钥放在 JIANGQIAO_FIELD_ENCRYPTION_OLD_KEYS。分批提交，可中断后重跑；"
         "有无法解密的值时列出并以非零退出。"
     )
@@ -37,6 +37,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"加密文件 {files.values} 个：重新加密 {files.rewritten} 个，"
             f"已是主密钥 {files.already_primary} 个，期间被他人修改或清理 {files.changed_meanwhile} 个"
+        )
+        private = report.private
+        self.stdout.write(
+            f"私有文件 {private.values} 个：重新加密 {private.rewritten} 个"
+            f"（其中原为明文 {report.private_clear} 个），已是主密钥 {private.already_primary} 个，"
+            f"期间被删除 {private.changed_meanwhile} 个"
         )
         self.stdout.write(f"无法解密 {report.unreadable_count} 个")
         if report.unreadable_count:
