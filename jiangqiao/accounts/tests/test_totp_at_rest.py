@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -87,7 +86,10 @@ def test_the_migration_seals_existing_devices_and_unseals_on_reverse(world):
 
 
 @pytest.mark.django_db
-def test_key_rotation_rewrites_the_secret(world):
+def test_key_rotation_rewrites_the_secret(world, settings, tmp_path):
+    # The run reads every stored file too: other tests' files (under other keys) stay out.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.JIANGQIAO_PRIVATE_ROOT = str(tmp_path / "private")
     device = second_factor.device_create(user=world.auditor, confirmed=True, key=SECRET)
     current = settings.FIELD_ENCRYPTION_KEY
     before = raw(TOTPSecret, "key", device.pk)

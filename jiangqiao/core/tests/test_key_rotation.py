@@ -20,9 +20,10 @@ ROTATING = {"FIELD_ENCRYPTION_KEY": NEW, "FIELD_ENCRYPTION_OLD_KEYS": [OLD], "FI
 
 @pytest.fixture(autouse=True)
 def own_media_root(settings, tmp_path):
-    """The rotation rewrites stored export files too: files other tests left under the test key
-    (which these tests do not configure) would be reported unreadable."""
-    settings.MEDIA_ROOT = str(tmp_path)
+    """The rotation rewrites stored export files and private files too: files other tests left
+    under the test key (which these tests do not configure) would be reported unreadable."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.JIANGQIAO_PRIVATE_ROOT = str(tmp_path / "private")
 
 
 def _raw(pk: int) -> tuple[str, str]:

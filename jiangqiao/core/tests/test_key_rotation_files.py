@@ -169,6 +169,8 @@ class PrivateFilesRotationTests(PrivacyWorld):
 
     def setUp(self) -> None:
         super().setUp()
+        # The run reads every stored file: other tests' exports (under other keys) stay out.
+        self.temporary_dir_setting("MEDIA_ROOT")
         self.private_root = Path(self.temporary_dir_setting("JIANGQIAO_PRIVATE_ROOT"))
 
     def private_files(self) -> dict[str, tuple[object, bytes]]:
